@@ -1,0 +1,332 @@
+//! The validated configuration: what the rest of the program is allowed to see.
+//! Built only by [`super::load`], so every value here has passed validation.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
+use crate::engine::calendar::Calendar;
+
+/// The whole configuration file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The `[daemon]` section.
+    pub daemon: DaemonConfig,
+    /// The `[email]` section; `None` writes alerts as `.eml` files.
+    pub email: Option<EmailConfig>,
+    /// Calendars by name, including the built-in `24x7`.
+    pub calendars: BTreeMap<String, Arc<Calendar>>,
+    /// The contracts, in file order.
+    pub contracts: Vec<Contract>,
+    /// The `[[sources]]`, in file order.
+    pub sources: Vec<SourceConfig>,
+    /// The `[alerts]` section (defaults when absent).
+    pub alerts: AlertsConfig,
+    /// The `[reports]` section (defaults when absent).
+    pub reports: ReportsConfig,
+    /// The `[[api_tokens]]`.
+    pub api_tokens: Vec<ApiToken>,
+}
+
+impl Config {
+    /// The contract with this id.
+    pub fn contract(&self, id: &str) -> Option<&Contract> {
+        self.contracts.iter().find(|c| c.id == id)
+    }
+}
+
+/// `[daemon]`: where the store lives and where the daemon listens.
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// `sqlite://…` or `postgres://…` (default `sqlite://data/slawatch.db`).
+    pub database_url: String,
+    /// The HTTP listen address (default `127.0.0.1:9187`).
+    pub listen: SocketAddr,
+    /// Where the outbox, reports and inbox state live (default `data`).
+    pub data_dir: PathBuf,
+}
+
+/// `[email]`: the SMTP relay. The password is named by `password_env`, never stored.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `smtp://host:port` (STARTTLS when offered) or `smtps://host:port`.
+    pub smtp_url: String,
+    /// The SMTP user, if the relay needs one.
+    pub username: Option<String>,
+    /// The environment variable holding the SMTP password.
+    pub password_env: Option<String>,
+    /// The From header.
+    pub from: String,
+}
+
+/// One agreement with one supplier.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    /// The contract's id, used everywhere as its key.
+    pub id: String,
+    /// The supplier's name.
+    pub supplier: String,
+    /// The timezone months and local times are read in.
+    pub timezone: Tz,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// The monthly charge credits are a percentage of.
+    pub monthly_charge: Money,
+    /// The most credits can take in one month, as a percentage of the charge.
+    pub service_credit_cap_percent: Percent,
+    /// Who to alert.
+    pub managers: Vec<String>,
+    /// What the supplier must meet each month.
+    pub service_levels: Vec<ServiceLevel>,
+    /// Dated deliverables.
+    pub commitments: Vec<Commitment>,
+}
+
+impl Contract {
+    /// The service level with this id.
+    pub fn service_level(&self, id: &str) -> Option<&ServiceLevel> {
+        self.service_levels.iter().find(|s| s.id == id)
+    }
+}
+
+/// What a service level measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceLevelKind {
+    /// Incidents responded to within the target.
+    ResponseTime,
+    /// Incidents resolved within the target, holds excluded.
+    ResolutionTime,
+    /// A service's availability in service hours.
+    Availability,
+    /// The share of work that is proactive.
+    ProactiveShare,
+}
+
+impl ServiceLevelKind {
+    /// The configuration and report spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceLevelKind::ResponseTime => "response_time",
+            ServiceLevelKind::ResolutionTime => "resolution_time",
+            ServiceLevelKind::Availability => "availability",
+            ServiceLevelKind::ProactiveShare => "proactive_share",
+        }
+    }
+
+    /// Parses the configuration spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "response_time" => Some(ServiceLevelKind::ResponseTime),
+            "resolution_time" => Some(ServiceLevelKind::ResolutionTime),
+            "availability" => Some(ServiceLevelKind::Availability),
+            "proactive_share" => Some(ServiceLevelKind::ProactiveShare),
+            _ => None,
+        }
+    }
+}
+
+/// One credit tier: below `below` % attainment, `percent` % of the charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditTier {
+    /// The attainment under which this tier applies.
+    pub below: Percent,
+    /// The credit, as a percentage of the monthly charge.
+    pub percent: Percent,
+}
+
+/// One measurable commitment with a monthly target.
+#[derive(Debug, Clone)]
+pub struct ServiceLevel {
+    /// Its id within the contract.
+    pub id: String,
+    /// A readable name (the id when not given).
+    pub name: String,
+    /// What it measures.
+    pub kind: ServiceLevelKind,
+    /// For incident service levels: the priorities it applies to (never empty).
+    pub priorities: Vec<Priority>,
+    /// The services it applies to; empty means every service (incident levels).
+    /// Availability levels name at least one and are measured per service.
+    pub services: Vec<String>,
+    /// For incident service levels: the target in business seconds.
+    pub target_seconds: Option<i64>,
+    /// The calendar business time is measured on.
+    pub calendar: Arc<Calendar>,
+    /// The monthly attainment the supplier must reach.
+    pub target_percent: Percent,
+    /// Attainment under this is a critical service level failure.
+    pub critical_below: Option<Percent>,
+    /// Availability only: the weight of partial outages (default 0.5).
+    pub partial_weight: Weight,
+    /// Credit tiers, ordered from the highest `below` down.
+    pub service_credits: Vec<CreditTier>,
+}
+
+/// A dated deliverable the supplier owes.
+#[derive(Debug, Clone)]
+pub struct Commitment {
+    /// Its id within the contract.
+    pub id: String,
+    /// What is owed.
+    pub name: String,
+    /// The (first) due date.
+    pub due: NaiveDate,
+    /// The recurrence, if it repeats.
+    pub every: Option<Months>,
+}
+
+/// A configured source of evidence (the daemon's part of the file).
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// Its id, unique in the file.
+    pub id: String,
+    /// The contract its records belong to.
+    pub contract: String,
+    /// What kind of source, with its own settings.
+    pub kind: SourceKind,
+}
+
+/// The kind of a source and its settings.
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    /// A ServiceNow instance polled through the Table API.
+    ServiceNow(ServiceNowSource),
+    /// A watched folder of packs and exports.
+    Inbox {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Records pushed over HTTP with a bearer token.
+    Webhook {
+        /// The environment variable holding the token.
+        token_env: String,
+    },
+    /// A Prometheus Alertmanager webhook receiver.
+    Alertmanager(AlertmanagerSource),
+    /// slawatch's own HTTP check of a service.
+    Probe(ProbeSource),
+}
+
+/// `kind = "servicenow"` settings.
+#[derive(Debug, Clone)]
+pub struct ServiceNowSource {
+    /// The instance's base URL.
+    pub base_url: String,
+    /// The API user for basic auth.
+    pub username: Option<String>,
+    /// The environment variable holding the password.
+    pub password_env: Option<String>,
+    /// The environment variable holding an OAuth bearer token.
+    pub token_env: Option<String>,
+    /// The poll schedule (cron with seconds).
+    pub schedule: String,
+    /// An encoded query added to every request.
+    pub query: Option<String>,
+    /// ServiceNow priority value → P1..P5.
+    pub priority_map: BTreeMap<String, Priority>,
+    /// The incident field naming the service.
+    pub service_field: Option<String>,
+    /// ServiceNow service name → configured service.
+    pub service_map: BTreeMap<String, String>,
+    /// Alert when no poll has succeeded for this many seconds.
+    pub stale_after_seconds: Option<i64>,
+}
+
+/// `kind = "alertmanager"` settings.
+#[derive(Debug, Clone)]
+pub struct AlertmanagerSource {
+    /// The environment variable holding the bearer token.
+    pub token_env: String,
+    /// The alert label naming the service.
+    pub service_label: String,
+    /// Labels that make a firing alert a partial outage.
+    pub partial_when: BTreeMap<String, String>,
+}
+
+/// `kind = "probe"` settings.
+#[derive(Debug, Clone)]
+pub struct ProbeSource {
+    /// The service checked.
+    pub service: String,
+    /// The URL checked.
+    pub url: String,
+    /// Seconds between checks.
+    pub interval_seconds: i64,
+    /// Seconds before a check times out.
+    pub timeout_seconds: i64,
+    /// The HTTP status that means up.
+    pub expect_status: u16,
+    /// Consecutive failures that open an outage.
+    pub fail_after: u32,
+    /// Consecutive successes that close it.
+    pub recover_after: u32,
+}
+
+/// `[alerts]`.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    /// Warn when this share of an incident's target has elapsed (default 0.75).
+    pub at_risk_share: f64,
+    /// Batch at-risk warnings over this many seconds; `None` sends each at once.
+    pub digest_interval_seconds: Option<i64>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            at_risk_share: 0.75,
+            digest_interval_seconds: None,
+        }
+    }
+}
+
+/// `[reports]`.
+#[derive(Debug, Clone)]
+pub struct ReportsConfig {
+    /// When to close and issue last month's report (cron with seconds).
+    pub schedule: String,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            schedule: "0 0 7 1 * *".to_string(),
+        }
+    }
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// May push records.
+    Ingest,
+    /// May read figures.
+    Viewer,
+    /// May read and record costs, excusals and disputes.
+    Manager,
+}
+
+/// Where an API token's secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSecret {
+    /// The lower-case hex SHA-256 of the token.
+    Sha256(String),
+    /// The environment variable holding the token.
+    Env(String),
+}
+
+/// One `[[api_tokens]]` entry.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// Who holds it.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// How to check it.
+    pub secret: TokenSecret,
+}

@@ -1,0 +1,26 @@
+//! Domain types parsed once at the edge (configuration, import) so that the
+//! engine never sees a naked float of pounds or a naive time.
+//!
+//! # Layout
+//! - [`money`]: amounts in integer minor units and exact percentage rates.
+//! - [`percent`]: percentages with a fixed precision and exact ratios.
+//! - [`period`]: a calendar month in a timezone.
+//! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
+//! - [`time`]: instants in UTC and the rules for reading local times.
+//! - [`records`]: the normalised evidence records of SPEC §3.
+
+pub mod duration;
+pub mod money;
+pub mod percent;
+pub mod period;
+pub mod records;
+pub mod time;
+
+pub use duration::{Months, parse_duration_seconds};
+pub use money::{Currency, Money};
+pub use percent::{Percent, Ratio, Weight};
+pub use period::Period;
+pub use records::{
+    ChangeType, Hold, Impact, Incident, Outage, Priority, SupplierKpi, WorkItem, WorkKind,
+};
+pub use time::Instant;
