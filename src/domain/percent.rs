@@ -34,7 +34,7 @@ impl Percent {
         }
         let scaled = value * PERCENT_SCALE as f64;
         let rounded = scaled.round();
-        if (scaled - rounded).abs() > 1e-6 * scaled.abs().max(1.0) {
+        if (scaled - rounded).abs() > 1e-4 {
             return Err(format!("{value} has more than 4 decimal places"));
         }
         if rounded.abs() > 1e15 {
