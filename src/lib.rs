@@ -14,3 +14,4 @@
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod report;

@@ -282,6 +282,22 @@ pub struct SupplierKpi {
     pub attainment: Percent,
 }
 
+/// Money the customer spent because of a breach, claimable from the supplier
+/// (SPEC §2.6: never capped; it belongs to the month of its date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoverableCost {
+    /// When the cost was incurred.
+    pub date: chrono::NaiveDate,
+    /// The amount in minor units.
+    pub amount_minor: i64,
+    /// What was bought.
+    pub description: String,
+    /// Where the proof is (purchase order, invoice).
+    pub evidence: String,
+    /// The breach it arose from, where known.
+    pub breach: Option<String>,
+}
+
 /// Parses the interchange booleans `true`/`false` (also `yes`/`no`, `1`/`0`).
 pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {

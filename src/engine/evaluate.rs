@@ -1,0 +1,255 @@
+//! One contract-month, every service level: the figures behind the report.
+
+use serde::Serialize;
+
+use super::availability::{self, AvailabilityFigures};
+use super::credits::{CreditTotals, applicable_tier, totals};
+use super::incidents::{self, Excused, IncidentFigures};
+use crate::config::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::domain::money::percent_of_minor;
+use crate::domain::{Incident, Instant, Outage, Percent, Period, Ratio, SupplierKpi, WorkItem};
+
+/// The evidence that can affect one contract-month (the store selects it).
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Incidents whose clocks may be assessed in the month, with their holds.
+    pub incidents: Vec<Incident>,
+    /// Outages overlapping the month.
+    pub outages: Vec<Outage>,
+    /// Work items opened in the month.
+    pub work_items: Vec<WorkItem>,
+    /// What the supplier reported for the month.
+    pub supplier_kpis: Vec<SupplierKpi>,
+}
+
+/// A service level's verdict for a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Attainment reached the target.
+    Met,
+    /// Attainment fell below the target.
+    Failed,
+    /// Nothing to measure: not a failure.
+    NoData,
+}
+
+impl Status {
+    /// `met`, `failed` or `no_data`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Failed => "failed",
+            Status::NoData => "no_data",
+        }
+    }
+}
+
+/// What was counted for a service level.
+#[derive(Debug, Clone)]
+pub enum Figures {
+    /// Response or resolution times.
+    Incidents(IncidentFigures),
+    /// One service's availability.
+    Availability(AvailabilityFigures),
+    /// Proactive and reactive work items opened in the month.
+    Proactive {
+        /// Proactive items.
+        proactive: u64,
+        /// Reactive items.
+        reactive: u64,
+    },
+}
+
+/// One line of the month: a service level (per service, for availability).
+#[derive(Debug, Clone)]
+pub struct LevelResult {
+    /// The service level's id.
+    pub id: String,
+    /// Its readable name.
+    pub name: String,
+    /// What it measures.
+    pub kind: ServiceLevelKind,
+    /// For availability: the service measured.
+    pub service: Option<String>,
+    /// The target attainment.
+    pub target_percent: Percent,
+    /// For incident levels: the target in business seconds.
+    pub target_seconds: Option<i64>,
+    /// The calendar used.
+    pub calendar: String,
+    /// The exact attainment; `None` with nothing to measure.
+    pub attainment: Option<Ratio>,
+    /// Met, failed or no data.
+    pub status: Status,
+    /// A critical service level failure.
+    pub critical: bool,
+    /// The credit tier applied, if any.
+    pub tier: Option<CreditTier>,
+    /// The line's credit in minor units, rounded half up.
+    pub credit_minor: i64,
+    /// What the supplier reported for this level and month.
+    pub supplier_reported: Option<Percent>,
+    /// The counts behind the attainment.
+    pub figures: Figures,
+}
+
+/// Every figure for one contract-month.
+#[derive(Debug, Clone)]
+pub struct MonthEvaluation {
+    /// The month.
+    pub period: Period,
+    /// The instant the evidence was seen at.
+    pub evaluated_at: Instant,
+    /// One line per service level (per service for availability).
+    pub levels: Vec<LevelResult>,
+    /// Credits before and after the cap.
+    pub credits: CreditTotals,
+    /// Excused incidents that would have been assessed in the month.
+    pub excused: Vec<Excused>,
+}
+
+/// Measures every service level of `contract` for `period`, as seen at `now`.
+pub fn evaluate_month(
+    contract: &Contract,
+    period: Period,
+    evidence: &Evidence,
+    now: Instant,
+) -> MonthEvaluation {
+    let tz = contract.timezone;
+    let (start, end) = (period.start(tz), period.end(tz));
+    let mut levels = Vec::new();
+    let mut excused = Vec::new();
+    for level in &contract.service_levels {
+        let reported = evidence
+            .supplier_kpis
+            .iter()
+            .find(|k| k.service_level == level.id && k.period == period)
+            .map(|k| k.attainment);
+        match level.kind {
+            ServiceLevelKind::ResponseTime | ServiceLevelKind::ResolutionTime => {
+                let mut figures = incidents::assess(level, tz, period, &evidence.incidents, now);
+                excused.append(&mut figures.excused);
+                let attainment = (figures.assessed > 0)
+                    .then(|| Ratio::percent_of(figures.met as i128, figures.assessed as i128));
+                levels.push(line(
+                    contract,
+                    level,
+                    None,
+                    attainment,
+                    reported,
+                    Figures::Incidents(figures),
+                ));
+            }
+            ServiceLevelKind::Availability => {
+                for service in &level.services {
+                    let figures = availability::measure(
+                        &level.calendar,
+                        level.partial_weight,
+                        service,
+                        start,
+                        end,
+                        &evidence.outages,
+                        now,
+                    );
+                    let attainment = (figures.service_seconds > 0).then(|| {
+                        let whole = figures.service_seconds as i128
+                            * crate::domain::percent::WEIGHT_SCALE as i128;
+                        Ratio::percent_of(whole - figures.downtime_millionths, whole)
+                    });
+                    levels.push(line(
+                        contract,
+                        level,
+                        Some(service.clone()),
+                        attainment,
+                        reported,
+                        Figures::Availability(figures),
+                    ));
+                }
+            }
+            ServiceLevelKind::ProactiveShare => {
+                let opened = evidence
+                    .work_items
+                    .iter()
+                    .filter(|w| w.opened_at >= start && w.opened_at < end && w.opened_at <= now);
+                let (mut proactive, mut reactive) = (0u64, 0u64);
+                for w in opened {
+                    if w.is_proactive() {
+                        proactive += 1;
+                    } else {
+                        reactive += 1;
+                    }
+                }
+                let total = proactive + reactive;
+                let attainment =
+                    (total > 0).then(|| Ratio::percent_of(proactive as i128, total as i128));
+                levels.push(line(
+                    contract,
+                    level,
+                    None,
+                    attainment,
+                    reported,
+                    Figures::Proactive {
+                        proactive,
+                        reactive,
+                    },
+                ));
+            }
+        }
+    }
+    excused.sort();
+    excused.dedup();
+    let credits = totals(
+        levels.iter().map(|l| l.credit_minor),
+        contract.monthly_charge.minor,
+        contract.service_credit_cap_percent,
+    );
+    MonthEvaluation {
+        period,
+        evaluated_at: now,
+        levels,
+        credits,
+        excused,
+    }
+}
+
+fn line(
+    contract: &Contract,
+    level: &ServiceLevel,
+    service: Option<String>,
+    attainment: Option<Ratio>,
+    supplier_reported: Option<Percent>,
+    figures: Figures,
+) -> LevelResult {
+    let status = match &attainment {
+        None => Status::NoData,
+        Some(a) if a.is_below(level.target_percent) => Status::Failed,
+        Some(_) => Status::Met,
+    };
+    let failed = status == Status::Failed;
+    let critical = failed
+        && matches!((&attainment, level.critical_below), (Some(a), Some(c)) if a.is_below(c));
+    let tier = match (&attainment, failed) {
+        (Some(a), true) => applicable_tier(&level.service_credits, a),
+        _ => None,
+    };
+    let credit_minor = tier.map_or(0, |t| {
+        percent_of_minor(contract.monthly_charge.minor, t.percent)
+    });
+    LevelResult {
+        id: level.id.clone(),
+        name: level.name.clone(),
+        kind: level.kind,
+        service,
+        target_percent: level.target_percent,
+        target_seconds: level.target_seconds,
+        calendar: level.calendar.name().to_string(),
+        attainment,
+        status,
+        critical,
+        tier,
+        credit_minor,
+        supplier_reported,
+        figures,
+    }
+}

@@ -1,0 +1,164 @@
+//! Threshold service levels over incidents (SPEC §2.2, §2.3): which incidents
+//! a level applies to, which month each is assessed in, and the breaches.
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::clock::{ClockOutcome, ClockStatus, run_clock};
+use crate::config::{ServiceLevel, ServiceLevelKind};
+use crate::domain::{Incident, Instant, Period, Priority};
+
+/// One incident that missed its target in the month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breach {
+    /// The supplier's ticket number.
+    pub incident: String,
+    /// Its priority.
+    pub priority: Priority,
+    /// The service it affected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// When it was opened.
+    #[serde(with = "crate::report::json_time")]
+    pub opened_at: Instant,
+    /// When its clock stopped; absent while still open.
+    #[serde(
+        with = "crate::report::json_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stopped_at: Option<Instant>,
+    /// Business seconds elapsed at the stop, or at evaluation if still open.
+    pub elapsed_seconds: i64,
+    /// The target in business seconds.
+    pub target_seconds: i64,
+    /// When the target was reached.
+    #[serde(with = "crate::report::json_time")]
+    pub deadline: Instant,
+    /// The supplier's title (escape wherever shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// An incident the contract does not count, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Excused {
+    /// The supplier's ticket number.
+    pub incident: String,
+    /// The recorded reason.
+    pub reason: String,
+}
+
+/// A threshold service level's figures for one month.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFigures {
+    /// Incidents assessed in the month.
+    pub assessed: u64,
+    /// Of those, how many met the target.
+    pub met: u64,
+    /// The ones that missed, by deadline.
+    pub breaches: Vec<Breach>,
+    /// Excused incidents that would have been assessed in the month.
+    pub excused: Vec<Excused>,
+}
+
+/// True when the service level covers this incident (contract is implied).
+pub fn applies(level: &ServiceLevel, incident: &Incident) -> bool {
+    level.priorities.contains(&incident.priority)
+        && (level.services.is_empty()
+            || incident
+                .service
+                .as_ref()
+                .is_some_and(|s| level.services.contains(s)))
+}
+
+/// Runs the level's clock on one incident.
+pub fn clock_for(level: &ServiceLevel, incident: &Incident, now: Instant) -> Option<ClockOutcome> {
+    let target = level.target_seconds?;
+    let outcome = match level.kind {
+        ServiceLevelKind::ResponseTime => run_clock(
+            &level.calendar,
+            incident.opened_at,
+            incident.responded_at.or(incident.resolved_at),
+            &[],
+            target,
+            now,
+        ),
+        ServiceLevelKind::ResolutionTime => {
+            let mut pauses: Vec<(Instant, Option<Instant>)> = incident
+                .holds
+                .iter()
+                .filter(|h| h.pauses_clock())
+                .map(|h| (h.start.max(incident.opened_at), h.end))
+                .collect();
+            pauses.sort();
+            run_clock(
+                &level.calendar,
+                incident.opened_at,
+                incident.resolved_at,
+                &pauses,
+                target,
+                now,
+            )
+        }
+        ServiceLevelKind::Availability | ServiceLevelKind::ProactiveShare => return None,
+    };
+    Some(outcome)
+}
+
+/// The month an outcome is assessed in: a met incident where its clock
+/// stopped, a breached one where its deadline fell; pending ones not yet.
+pub fn assessment_month(outcome: &ClockOutcome, tz: Tz) -> Option<Period> {
+    match outcome.status {
+        ClockStatus::Met => outcome.stopped_at.map(|s| Period::of(s, tz)),
+        ClockStatus::Breached => outcome.deadline.map(|d| Period::of(d, tz)),
+        ClockStatus::Pending => None,
+    }
+}
+
+/// Assesses every applicable incident whose assessment month is `period`.
+pub fn assess(
+    level: &ServiceLevel,
+    tz: Tz,
+    period: Period,
+    incidents: &[Incident],
+    now: Instant,
+) -> IncidentFigures {
+    let mut figures = IncidentFigures::default();
+    let target = level.target_seconds.unwrap_or_default();
+    for incident in incidents.iter().filter(|i| applies(level, i)) {
+        let Some(outcome) = clock_for(level, incident, now) else {
+            continue;
+        };
+        if assessment_month(&outcome, tz) != Some(period) {
+            continue;
+        }
+        if let Some(reason) = &incident.excused_reason {
+            figures.excused.push(Excused {
+                incident: incident.id.clone(),
+                reason: reason.clone(),
+            });
+            continue;
+        }
+        figures.assessed += 1;
+        match (outcome.status, outcome.deadline) {
+            (ClockStatus::Breached, Some(deadline)) => figures.breaches.push(Breach {
+                incident: incident.id.clone(),
+                priority: incident.priority,
+                service: incident.service.clone(),
+                opened_at: incident.opened_at,
+                stopped_at: outcome.stopped_at,
+                elapsed_seconds: outcome.elapsed_seconds,
+                target_seconds: target,
+                deadline,
+                title: incident.title.clone(),
+            }),
+            _ => figures.met += 1,
+        }
+    }
+    figures.breaches.sort_by(|a, b| {
+        a.deadline
+            .cmp(&b.deadline)
+            .then_with(|| a.incident.cmp(&b.incident))
+    });
+    figures
+}

@@ -1,0 +1,117 @@
+//! The report as CSV: one row per service-level line with the JSON's figures.
+//! Supplier text is neutralised against spreadsheet formula injection.
+
+use super::MonthReport;
+use crate::domain::money::format_minor;
+use crate::engine::Figures;
+
+/// The CSV header row.
+pub const HEADER: [&str; 19] = [
+    "contract",
+    "period",
+    "service_level",
+    "kind",
+    "service",
+    "assessed",
+    "met",
+    "breaches",
+    "service_seconds",
+    "downtime_seconds",
+    "attainment_percent",
+    "target_percent",
+    "status",
+    "critical",
+    "credit_percent",
+    "credit_minor",
+    "credit",
+    "currency",
+    "supplier_reported_percent",
+];
+
+/// Renders the report's service-level lines as CSV text.
+pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(HEADER)?;
+    let period = r.evaluation.period.to_string();
+    let exponent = r.contract.currency.exponent();
+    for l in &r.evaluation.levels {
+        let (assessed, met, breaches, service_seconds, downtime) = match &l.figures {
+            Figures::Incidents(f) => (
+                f.assessed.to_string(),
+                f.met.to_string(),
+                f.breaches.len().to_string(),
+                String::new(),
+                String::new(),
+            ),
+            Figures::Availability(f) => (
+                String::new(),
+                String::new(),
+                String::new(),
+                f.service_seconds.to_string(),
+                f.downtime_seconds().to_string(),
+            ),
+            Figures::Proactive {
+                proactive,
+                reactive,
+            } => (
+                (proactive + reactive).to_string(),
+                proactive.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ),
+        };
+        w.write_record([
+            safe_cell(&r.contract.id),
+            period.clone(),
+            safe_cell(&l.id),
+            l.kind.as_str().to_string(),
+            safe_cell(l.service.as_deref().unwrap_or("")),
+            assessed,
+            met,
+            breaches,
+            service_seconds,
+            downtime,
+            l.attainment
+                .map(|a| format!("{:.3}", a.rounded3()))
+                .unwrap_or_default(),
+            l.target_percent.to_string(),
+            l.status.as_str().to_string(),
+            l.critical.to_string(),
+            l.tier
+                .map(|t| t.percent.to_string())
+                .unwrap_or_else(|| "0".into()),
+            l.credit_minor.to_string(),
+            format_minor(l.credit_minor, exponent),
+            r.contract.currency.code().to_string(),
+            l.supplier_reported
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        ])?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Prefixes a text cell that a spreadsheet would read as a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) with an apostrophe.
+pub fn safe_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("+44 20"), "'+44 20");
+        assert_eq!(safe_cell("-1"), "'-1");
+        assert_eq!(safe_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe_cell("email"), "email");
+    }
+}

@@ -1,0 +1,65 @@
+//! The report as a self-contained HTML page (inline CSS), rendered from a
+//! template with auto-escaping so supplier text can never become markup.
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment};
+
+use super::MonthReport;
+use super::json::to_json;
+use crate::domain::money::format_minor;
+
+const TEMPLATE: &str = include_str!("../../templates/report.html");
+
+/// Renders the report as HTML.
+pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    let exponent = r.contract.currency.exponent();
+    env.add_filter("money", move |minor: i64| {
+        format_thousands(&format_minor(minor, exponent))
+    });
+    env.add_filter("hours", |seconds: f64| {
+        let total = seconds.round() as i64;
+        format!("{}h{:02}m", total / 3_600, (total % 3_600) / 60)
+    });
+    env.add_template("report.html", TEMPLATE)?;
+    let template = env.get_template("report.html")?;
+    template.render(minijinja::context! {
+        r => Value::from(Serde(to_json(r))),
+        failed => r.failed_count(),
+        critical => r.critical_count(),
+        cap_percent => r.contract.service_credit_cap_percent.as_f64(),
+    })
+}
+
+/// Groups the whole part of a decimal amount in thousands: `1234567.89` → `1,234,567.89`.
+fn format_thousands(amount: &str) -> String {
+    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
+    let (whole, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(format_thousands("1234567.89"), "1,234,567.89");
+        assert_eq!(format_thousands("125000.00"), "125,000.00");
+        assert_eq!(format_thousands("-999.50"), "-999.50");
+        assert_eq!(format_thousands("7"), "7");
+    }
+}
