@@ -6,12 +6,21 @@
 //!
 //! # Layout
 //! The modules follow the pipeline: configuration → import → store → engine →
-//! report.
+//! report, with the command line on top.
 //! - [`domain`]: money, percentages, months, instants and evidence records.
 //! - [`config`]: the TOML configuration, validated with key paths.
+//! - [`import`]: CSV and JSON Lines files into the store.
+//! - [`store`]: the evidence store (all SQL lives here).
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
+//! - [`report`]: the monthly report in JSON, CSV and HTML.
+//! - [`commands`] and [`cli`]: the subcommands and their arguments.
 
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod import;
+pub mod logging;
 pub mod report;
+pub mod store;

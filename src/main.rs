@@ -1,1 +1,5 @@
-fn main() {}
+//! The `slawatch` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    slawatch::cli::main()
+}

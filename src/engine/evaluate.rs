@@ -253,3 +253,7 @@ fn line(
         figures,
     }
 }
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;

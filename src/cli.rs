@@ -1,0 +1,124 @@
+//! The command line (SPEC §5): one binary, a subcommand per job, every
+//! command taking `--config FILE`. Exit codes: 0 success, 1 bad input or
+//! configuration, 2 runtime failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// slawatch: the customer's independent monitor of an outsourced IT supplier.
+#[derive(Debug, Parser)]
+#[command(name = "slawatch", version, about, long_about = None)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "config/slawatch.toml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Report and evaluation output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// The stable JSON of the specification.
+    Json,
+    /// One row per service level.
+    Csv,
+    /// A self-contained page.
+    Html,
+}
+
+/// `evaluate` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// A table for people.
+    Table,
+    /// The report JSON.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the configuration: exit 0, or print every problem and exit 1.
+    Check,
+    /// Import CSV or JSON Lines files (kind from the header, the `type` field or the file name).
+    Import {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Measure every service level of a contract for a month.
+    Evaluate {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
+        format: EvaluateFormat,
+        /// See the evidence as at this instant (RFC 3339) instead of now.
+        #[arg(long, value_name = "INSTANT")]
+        as_of: Option<String>,
+    },
+    /// Write the monthly breach report.
+    Report {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// See the evidence as at this instant (RFC 3339) instead of now.
+        #[arg(long, value_name = "INSTANT")]
+        as_of: Option<String>,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,122 @@
+//! `slawatch evaluate`: every service level of a contract-month, as a table
+//! for people or as the report JSON.
+
+use std::fmt::Write as _;
+
+use super::{Failure, month};
+use crate::cli::EvaluateFormat;
+use crate::config::Config;
+use crate::domain::money::format_minor;
+use crate::engine::Figures;
+use crate::report::MonthReport;
+use crate::store::Store;
+
+/// Prints the month's figures.
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    contract: &str,
+    period: &str,
+    format: EvaluateFormat,
+    as_of: Option<&str>,
+) -> Result<(), Failure> {
+    let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
+    let report = month::build(store, contract, period, now).await?;
+    let text = match format {
+        EvaluateFormat::Json => crate::report::json::render(&report).map_err(Failure::runtime)?,
+        EvaluateFormat::Table => table(&report),
+    };
+    println!("{text}");
+    Ok(())
+}
+
+/// Renders the month as a plain-text table.
+pub fn table(r: &MonthReport<'_>) -> String {
+    let money = |minor: i64| {
+        format!(
+            "{} {}",
+            r.contract.currency.code(),
+            format_minor(minor, r.contract.currency.exponent())
+        )
+    };
+    let mut rows = vec![[
+        "SERVICE LEVEL".to_string(),
+        "MEASURED".to_string(),
+        "ATTAINMENT".to_string(),
+        "TARGET".to_string(),
+        "SUPPLIER".to_string(),
+        "STATUS".to_string(),
+        "CREDIT".to_string(),
+    ]];
+    for l in &r.evaluation.levels {
+        let name = match &l.service {
+            Some(s) => format!("{} ({s})", l.id),
+            None => l.id.clone(),
+        };
+        let measured = match &l.figures {
+            Figures::Incidents(f) => format!(
+                "{}/{} met, {} breached",
+                f.met,
+                f.assessed,
+                f.breaches.len()
+            ),
+            Figures::Availability(f) => format!(
+                "{:.0}s down of {}s",
+                f.downtime_seconds(),
+                f.service_seconds
+            ),
+            Figures::Proactive {
+                proactive,
+                reactive,
+            } => format!("{proactive} proactive, {reactive} reactive"),
+        };
+        let status = if l.critical {
+            "CRITICAL".to_string()
+        } else {
+            l.status.as_str().to_string()
+        };
+        rows.push([
+            name,
+            measured,
+            l.attainment
+                .map_or("-".into(), |a| format!("{:.3}%", a.rounded3())),
+            format!("{}%", l.target_percent),
+            l.supplier_reported.map_or("-".into(), |p| format!("{p}%")),
+            status,
+            if l.credit_minor > 0 {
+                money(l.credit_minor)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = format!(
+        "{} ({}), {}, evidence as at {}\n\n",
+        r.contract.id,
+        r.contract.supplier,
+        r.evaluation.period,
+        crate::domain::time::format_utc(r.evaluation.evaluated_at)
+    );
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    let c = &r.evaluation.credits;
+    let _ = write!(
+        out,
+        "\nservice credits {} (before cap {}, cap {}); recoverable costs {}; total claim {}",
+        money(c.total_minor),
+        money(c.before_cap_minor),
+        money(c.cap_minor),
+        money(r.recoverable_costs_minor()),
+        money(r.total_claim_minor())
+    );
+    out
+}

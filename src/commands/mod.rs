@@ -1,0 +1,67 @@
+//! The work behind each subcommand, kept apart from argument parsing so tests
+//! and the daemon can call the same code.
+//!
+//! # Layout
+//! - [`failure`]: exit codes and how failures are printed.
+//! - [`month`]: loading a contract-month's evidence and assembling its report.
+//! - one module per subcommand.
+
+pub mod check;
+pub mod evaluate;
+pub mod failure;
+pub mod import;
+pub mod month;
+pub mod report;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::store::Store;
+pub use failure::Failure;
+
+/// Runs a parsed command line.
+pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Check => check::run(&cli.config),
+        Command::Import { files } => {
+            let (config, store) = open(&cli.config).await?;
+            import::run(&config, &store, &files).await
+        }
+        Command::Evaluate {
+            contract,
+            month,
+            format,
+            as_of,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            evaluate::run(&config, &store, &contract, &month, format, as_of.as_deref()).await
+        }
+        Command::Report {
+            contract,
+            month,
+            format,
+            out,
+            as_of,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            report::run(
+                &config,
+                &store,
+                &contract,
+                &month,
+                format,
+                out.as_deref(),
+                as_of.as_deref(),
+            )
+            .await
+        }
+    }
+}
+
+/// Loads the configuration (bad → exit 1) and opens the store (failure → exit 2).
+pub async fn open(path: &std::path::Path) -> Result<(Config, Store), Failure> {
+    let config = crate::config::load(path).map_err(Failure::config)?;
+    let store = Store::open(&config.daemon.database_url)
+        .await
+        .map_err(Failure::runtime)?;
+    Ok((config, store))
+}

@@ -1,0 +1,56 @@
+//! Loading one contract-month and assembling its report: shared by
+//! `evaluate`, `report` and the daemon.
+
+use chrono::{DateTime, Utc};
+
+use super::Failure;
+use crate::config::{Config, Contract};
+use crate::domain::{Instant, Period};
+use crate::engine::evaluate_month;
+use crate::report::MonthReport;
+use crate::store::Store;
+
+/// Resolves the contract, month and as-of instant given on the command line.
+pub fn arguments<'c>(
+    config: &'c Config,
+    contract: &str,
+    month: &str,
+    as_of: Option<&str>,
+) -> Result<(&'c Contract, Period, Instant), Failure> {
+    let c = config.contract(contract).ok_or_else(|| {
+        let known: Vec<&str> = config.contracts.iter().map(|c| c.id.as_str()).collect();
+        Failure::input(format!(
+            "unknown contract '{contract}' (configured: {})",
+            known.join(", ")
+        ))
+    })?;
+    let period: Period = month
+        .parse()
+        .map_err(|e: String| Failure::input(format!("--month: {e}")))?;
+    let now = match as_of {
+        None => Utc::now(),
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .map_err(|e| Failure::input(format!("--as-of: '{t}' is not an RFC 3339 instant: {e}")))?
+            .with_timezone(&Utc),
+    };
+    Ok((c, period, now))
+}
+
+/// Reads the month's evidence and builds its report.
+pub async fn build<'c>(
+    store: &Store,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+) -> Result<MonthReport<'c>, Failure> {
+    let evidence = store
+        .month_evidence(&contract.id, period, contract.timezone)
+        .await
+        .map_err(Failure::runtime)?;
+    let costs = store
+        .recoverable_costs(&contract.id, period)
+        .await
+        .map_err(Failure::runtime)?;
+    let evaluation = evaluate_month(contract, period, &evidence, now);
+    Ok(MonthReport::new(contract, evaluation, costs))
+}

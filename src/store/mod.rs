@@ -1,0 +1,238 @@
+//! The evidence store: every SQL statement of slawatch lives under this module.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL through
+//! sqlx's `Any` driver: the SQL is kept portable (numbered `$n` parameters,
+//! `ON CONFLICT … DO UPDATE`, row values), instants are integer seconds in
+//! UTC and money integer minor units, and each backend has its own migrations.
+//!
+//! # Layout
+//! - [`write`]: idempotent batch upserts of imported records and import bookkeeping.
+//! - [`read`]: the evidence that can affect one contract-month.
+
+pub mod read;
+pub mod write;
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, SqlSafeStr};
+
+/// Errors from the store. The message names what the store was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open the database {url}: {source}")]
+    Open {
+        /// The URL, without credentials.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A statement failed.
+    #[error("database error while {what}: {source}")]
+    Query {
+        /// What the store was doing.
+        what: &'static str,
+        /// Why it failed.
+        source: sqlx::Error,
+    },
+    /// A stored value could not be read back (the database was edited by hand?).
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
+}
+
+/// Attaches what the store was doing to a sqlx error.
+pub(crate) fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { what, source }
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `database_url` names, from its scheme.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// A connection pool on the evidence store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "evidence",
+    include_str!("../../migrations/sqlite/0001_evidence.sql"),
+)];
+
+impl Store {
+    /// Opens (creating if needed) the store at `url` and applies migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Open {
+            url: redact(url),
+            source: sqlx::Error::Configuration(
+                "the URL must start with sqlite: or postgres://".into(),
+            ),
+        })?;
+        let open_err = |source| StoreError::Open {
+            url: redact(url),
+            source,
+        };
+        let connect_url = match backend {
+            Backend::Sqlite => sqlite_url(url).map_err(open_err)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options: AnyConnectOptions = connect_url.parse().map_err(open_err)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (the daemon's HTTP side) work during an
+                        // import; NORMAL sync is durable across application crashes.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let sources = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => {
+                return Err(StoreError::Open {
+                    url: "postgres".into(),
+                    source: sqlx::Error::Configuration(
+                        "the PostgreSQL backend is not available yet".into(),
+                    ),
+                });
+            }
+        };
+        let migrations: Vec<Migration> = sources
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ..Migrator::DEFAULT
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The pool, for this module's queries.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which backend this store is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Makes sure the SQLite file's folder exists and asks SQLite to create the file.
+fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| path != ":memory:" && !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            sqlx::Error::Configuration(
+                format!("cannot create the folder {}: {e}", parent.display()).into(),
+            )
+        })?;
+    }
+    let mode = if query.contains("mode=") {
+        String::new()
+    } else {
+        "mode=rwc".to_string()
+    };
+    let joined: Vec<&str> = [query, mode.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    Ok(format!("sqlite://{path}?{}", joined.join("&")))
+}
+
+/// A database URL with any password removed, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://sw:secret@127.0.0.1/db"),
+            "postgres://sw:***@127.0.0.1/db"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn sqlite_urls_create_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/x.db", dir.path().display());
+        let out = sqlite_url(&url).unwrap();
+        assert!(out.ends_with("/sub/x.db?mode=rwc"), "{out}");
+        assert!(dir.path().join("sub").is_dir());
+    }
+}
