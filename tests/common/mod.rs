@@ -1,0 +1,160 @@
+//! Shared set-up for the integration tests: a temporary folder with its own
+//! SQLite store and configuration, and a way to run the real binary on it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// A contract with an office calendar and the service levels of SPEC §4.
+pub const CONTRACT: &str = r#"
+[calendars.office]
+timezone = "Europe/London"
+monday = ["08:00-18:00"]
+tuesday = ["08:00-18:00"]
+wednesday = ["08:00-18:00"]
+thursday = ["08:00-18:00"]
+friday = ["08:00-18:00"]
+holidays = ["2026-12-25", "2026-12-28"]
+
+[[contracts]]
+id = "acme-managed-it"
+supplier = "Acme Managed Services Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+service_credit_cap_percent = 12.0
+managers = ["contracts@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  name = "P1 incidents resolved within 4 hours"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  calendar = "24x7"
+  target_percent = 95.0
+  critical_below = 80.0
+  service_credits = [ { below = 95.0, percent = 2.0 }, { below = 90.0, percent = 4.0 } ]
+
+  [[contracts.service_levels]]
+  id = "p3-resolution"
+  name = "P3 incidents resolved within two office days"
+  kind = "resolution_time"
+  priorities = ["P3"]
+  target = "20h"
+  calendar = "office"
+  target_percent = 90.0
+
+  [[contracts.service_levels]]
+  id = "email-availability"
+  kind = "availability"
+  services = ["email"]
+  calendar = "24x7"
+  target_percent = 99.5
+  partial_weight = 0.5
+  service_credits = [ { below = 99.5, percent = 3.0 }, { below = 99.0, percent = 6.0 } ]
+
+  [[contracts.service_levels]]
+  id = "proactive-share"
+  kind = "proactive_share"
+  target_percent = 60.0
+
+  [[contracts.commitments]]
+  id = "dr-test"
+  name = "Annual IT disaster recovery test with report"
+  due = "2026-11-30"
+  every = "12 months"
+
+[[contracts]]
+id = "beta-hosting"
+supplier = "Beta Hosting plc"
+timezone = "America/New_York"
+currency = "GBP"
+monthly_charge = "10000.00"
+service_credit_cap_percent = 10.0
+managers = ["it@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-response"
+  kind = "response_time"
+  priorities = ["P1"]
+  target = "30m"
+  target_percent = 90.0
+"#;
+
+/// A temporary slawatch installation.
+pub struct TestEnv {
+    /// Holds the folder for the test's lifetime.
+    pub dir: TempDir,
+    /// The configuration file.
+    pub config: PathBuf,
+}
+
+impl TestEnv {
+    /// A fresh folder with a SQLite store and the contracts above.
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let data = dir.path().join("data");
+        let config = dir.path().join("slawatch.toml");
+        let text = format!(
+            "[daemon]\ndatabase_url = \"sqlite://{}/slawatch.db\"\ndata_dir = \"{}\"\n{CONTRACT}",
+            data.display(),
+            data.display()
+        );
+        std::fs::write(&config, text).expect("write config");
+        TestEnv { dir, config }
+    }
+
+    /// Writes a file in the test folder and returns its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+
+    /// Runs `slawatch --config … ARGS`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_slawatch"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .expect("run slawatch")
+    }
+
+    /// Runs `slawatch import FILES…`.
+    pub fn import(&self, files: &[&Path]) -> Output {
+        let mut args = vec!["import".to_string()];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&refs)
+    }
+
+    /// The month's report JSON, evidence seen at `as_of`.
+    pub fn report_json(&self, contract: &str, month: &str, as_of: &str) -> serde_json::Value {
+        let out = self.run(&["report", "--contract", contract, "--month", month, "--format", "json", "--as-of", as_of]);
+        assert!(out.status.success(), "report failed: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("report JSON")
+    }
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The service level entry with this id (and service, for availability).
+pub fn level<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["service_levels"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["id"] == id))
+        .unwrap_or_else(|| panic!("no service level {id} in {report}"))
+}
