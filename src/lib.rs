@@ -10,7 +10,10 @@
 //! - [`domain`]: money, percentages, months, instants and evidence records.
 //! - [`config`]: the TOML configuration, validated with key paths.
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
+//! - [`generate`]: seeded synthetic evidence in the interchange formats, for
+//!   tests, the demo and benchmarks.
 
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod generate;
