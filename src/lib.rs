@@ -14,12 +14,15 @@
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
 //! - [`report`]: the monthly report in JSON, CSV and HTML.
 //! - [`commands`] and [`cli`]: the subcommands and their arguments.
+//! - [`generate`]: seeded synthetic evidence in the interchange formats, for
+//!   tests, the demo and benchmarks.
 
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod generate;
 pub mod import;
 pub mod logging;
 pub mod report;
