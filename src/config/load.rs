@@ -1,10 +1,30 @@
-//! Reading and validating the configuration file (placeholder until the
-//! loader lands).
+//! Reading and validating the configuration file (SPEC §4).
+//!
+//! The TOML is parsed into a [`toml::Table`] and walked by hand (see
+//! `reader`) so that one run reports every problem with its key path,
+//! e.g. `contracts[0].service_levels[2].target: '4x' is not a duration`. A
+//! [`Config`] is returned only when nothing is wrong.
+//!
+//! This file holds the entry points, the small daemon-side sections
+//! (`[daemon]`, `[email]`, `[alerts]`, `[reports]`, `[[api_tokens]]`) and the
+//! value rules several sections share; calendars and contracts are in
+//! `contracts`, sources in `sources`.
 
 use std::fmt;
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use super::model::Config;
+use chrono_tz::Tz;
+use toml::{Table, Value};
+
+use super::contracts;
+use super::model::{
+    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ReportsConfig, Role, TokenSecret,
+};
+use super::reader::{Problems, Section, all, items, report_duplicates};
+use super::sources;
+use crate::domain::parse_duration_seconds;
 
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +71,381 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(&text, &file)
 }
 
-/// Validates configuration text; `file` names it in errors.
-pub fn parse(_text: &str, file: &str) -> Result<Config, ConfigError> {
-    Err(ConfigError {
+/// Validates configuration text; `file` names it in errors. Returns every
+/// problem at once, or a TOML syntax error alone (nothing can be read past it).
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+    let error = |problems| ConfigError {
         file: file.to_string(),
-        problems: vec![Problem {
-            key: "(file)".into(),
-            message: "not implemented".into(),
-        }],
+        problems,
+    };
+    let root = text
+        .parse::<Table>()
+        .map_err(|e| error(vec![syntax_problem(text, &e)]))?;
+    let mut p = Problems::default();
+    match config(&root, &mut p) {
+        Some(config) if p.is_empty() => Ok(config),
+        _ => {
+            if p.is_empty() {
+                // Every reader reports before it returns None; this is a safety net.
+                p.push("(file)", "the configuration is incomplete");
+            }
+            Err(error(p.0))
+        }
+    }
+}
+
+/// A TOML syntax error, keyed by where it is (`line 3, column 7`).
+fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let key = match e.span().and_then(|span| text.get(..span.start)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("line {line}, column {column}")
+        }
+        None => "(syntax)".to_string(),
+    };
+    Problem {
+        key,
+        message: format!("TOML syntax error: {}", e.message().trim()),
+    }
+}
+
+const ROOT_KEYS: [&str; 8] = [
+    "daemon",
+    "email",
+    "calendars",
+    "contracts",
+    "sources",
+    "alerts",
+    "reports",
+    "api_tokens",
+];
+
+fn config(root: &Table, p: &mut Problems) -> Option<Config> {
+    let s = Section::root(root);
+    s.check_keys(&ROOT_KEYS, p, |_| None);
+    let daemon = daemon(s.value("daemon"), p);
+    let email = s.value("email").map(|v| email(v, p));
+    let calendars = contracts::calendars(s.value("calendars"), p);
+    let (contracts, contract_ids) = contracts::contracts(s.value("contracts"), &calendars, p);
+    let sources = sources::sources(s.value("sources"), &contract_ids, p);
+    let alerts = alerts(s.value("alerts"), p);
+    let reports = reports(s.value("reports"), p);
+    let api_tokens = api_tokens(s.value("api_tokens"), p);
+    Some(Config {
+        daemon: daemon?,
+        email: match email {
+            Some(email) => Some(email?),
+            None => None,
+        },
+        calendars: calendars.valid,
+        contracts: contracts?,
+        sources: sources?,
+        alerts: alerts?,
+        reports: reports?,
+        api_tokens: api_tokens?,
     })
+}
+
+/// An absent section reads as an empty table, so every default applies.
+fn section<'a>(
+    value: Option<&'a Value>,
+    path: &str,
+    known: &[&str],
+    empty: &'a Value,
+    p: &mut Problems,
+) -> Option<Section<'a>> {
+    Section::open(value.unwrap_or(empty), path.to_string(), known, p)
+}
+
+fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
+    let empty = Value::Table(Table::new());
+    let s = section(
+        value,
+        "daemon",
+        &["database_url", "listen", "data_dir"],
+        &empty,
+        p,
+    )?;
+    let database_url = match s.string("database_url", p) {
+        None => Some("sqlite://data/slawatch.db"),
+        Some(url)
+            if ["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme)) =>
+        {
+            Some(url)
+        }
+        Some(url) => {
+            p.push(
+                s.key("database_url"),
+                format!(
+                    "'{url}' is not a database URL slawatch can use (expected sqlite://… or \
+                     postgres://…)"
+                ),
+            );
+            None
+        }
+    };
+    let listen = match s.has("listen") {
+        false => Some(SocketAddr::from(([127, 0, 0, 1], 9187))),
+        true => s.parsed("listen", p, |t| {
+            t.parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "'{t}' is not an address to listen on (expected IP:PORT, e.g. 127.0.0.1:9187)"
+                )
+            })
+        }),
+    };
+    let data_dir = s.string("data_dir", p).unwrap_or("data");
+    Some(DaemonConfig {
+        database_url: database_url?.to_string(),
+        listen: listen?,
+        data_dir: PathBuf::from(data_dir),
+    })
+}
+
+fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
+    let known = ["smtp_url", "username", "password_env", "from"];
+    let s = Section::open(value, "email".to_string(), &known, p)?;
+    let smtp_url = s.req_parsed("smtp_url", p, |t| {
+        match ["smtp://", "smtps://"]
+            .iter()
+            .find_map(|scheme| t.strip_prefix(scheme))
+        {
+            Some(host) if !host.is_empty() => Ok(t.to_string()),
+            _ => Err(format!(
+                "'{t}' is not an SMTP URL (expected smtp://host:port, STARTTLS when offered, \
+                 or smtps://host:port)"
+            )),
+        }
+    });
+    let username = s.string("username", p);
+    let password_env = s.parsed("password_env", p, check_env_name);
+    let from = s.req_parsed("from", p, |t| {
+        // Either a bare address or `Name <address>`.
+        let address = match t.trim().strip_suffix('>') {
+            Some(rest) => rest.rsplit_once('<').map_or(rest, |(_, a)| a),
+            None => t,
+        };
+        check_email(address).map(|()| t.trim().to_string())
+    });
+    Some(EmailConfig {
+        smtp_url: smtp_url?,
+        username: username.map(str::to_string),
+        password_env,
+        from: from?,
+    })
+}
+
+fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
+    let empty = Value::Table(Table::new());
+    let known = ["at_risk_share", "digest_interval"];
+    let s = section(value, "alerts", &known, &empty, p)?;
+    let default = AlertsConfig::default();
+    let at_risk_share = match s.number("at_risk_share", p) {
+        None if !s.has("at_risk_share") => Some(default.at_risk_share),
+        Some(share) if share > 0.0 && share < 1.0 => Some(share),
+        Some(share) => {
+            p.push(
+                s.key("at_risk_share"),
+                format!(
+                    "{share} must be more than 0 and less than 1 (the share of an incident's \
+                     target after which it is at risk, e.g. 0.75)"
+                ),
+            );
+            None
+        }
+        None => None,
+    };
+    let digest_interval = s.parsed("digest_interval", p, parse_duration);
+    Some(AlertsConfig {
+        at_risk_share: at_risk_share?,
+        digest_interval_seconds: digest_interval,
+    })
+}
+
+fn reports(value: Option<&Value>, p: &mut Problems) -> Option<ReportsConfig> {
+    let empty = Value::Table(Table::new());
+    let s = section(value, "reports", &["schedule"], &empty, p)?;
+    let schedule = match s.has("schedule") {
+        true => s.parsed("schedule", p, parse_cron)?,
+        false => ReportsConfig::default().schedule,
+    };
+    Some(ReportsConfig { schedule })
+}
+
+fn api_tokens(value: Option<&Value>, p: &mut Problems) -> Option<Vec<ApiToken>> {
+    let entries = items(value, "api_tokens", p);
+    report_duplicates(&entries, "name", "API token name", p);
+    all(entries.into_iter().map(|(path, v)| api_token(v, path, p)))
+}
+
+fn api_token(value: &Value, path: String, p: &mut Problems) -> Option<ApiToken> {
+    let known = ["name", "role", "token_sha256", "token_env"];
+    let s = Section::open(value, path, &known, p)?;
+    let name = s.req_string("name", p);
+    let role = s.req_parsed("role", p, |t| match t {
+        "ingest" => Ok(Role::Ingest),
+        "viewer" => Ok(Role::Viewer),
+        "manager" => Ok(Role::Manager),
+        _ => Err(format!(
+            "unknown role '{t}' (expected ingest, viewer or manager)"
+        )),
+    });
+    let sha256 = s.parsed("token_sha256", p, |t| {
+        if t.len() == 64 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            Ok(TokenSecret::Sha256(t.to_string()))
+        } else {
+            Err(
+                "expected the 64 lower-case hex digits of the token's SHA-256 \
+                 (e.g. from `printf %s \"$TOKEN\" | sha256sum`)"
+                    .to_string(),
+            )
+        }
+    });
+    let env = s
+        .parsed("token_env", p, check_env_name)
+        .map(TokenSecret::Env);
+    let secret = match (s.has("token_sha256"), s.has("token_env")) {
+        (true, true) => {
+            p.push(
+                s.key("token_env"),
+                "give token_sha256 or token_env, not both",
+            );
+            None
+        }
+        (false, false) => {
+            p.push(
+                s.key("token_sha256"),
+                "required key is missing: give token_sha256 (the token's SHA-256) or \
+                 token_env (the variable holding the token)",
+            );
+            None
+        }
+        _ => sha256.or(env),
+    };
+    Some(ApiToken {
+        name: name?.to_string(),
+        role: role?,
+        secret: secret?,
+    })
+}
+
+/// An id used as a key in URLs, metric labels and file names: letters,
+/// digits, `-`, `_` and `.`.
+pub(super) fn check_id(text: &str) -> Result<String, String> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}' is not a valid id (use letters, digits, '-', '_' and '.')"
+        ))
+    }
+}
+
+/// An IANA timezone name.
+pub(super) fn parse_timezone(text: &str) -> Result<Tz, String> {
+    Tz::from_str(text.trim()).map_err(|_| {
+        format!("unknown timezone '{text}' (expected an IANA name such as Europe/London)")
+    })
+}
+
+/// A duration of more than zero seconds (`30m`, `4h`, `1h30m`).
+pub(super) fn parse_duration(text: &str) -> Result<i64, String> {
+    match parse_duration_seconds(text)? {
+        0 => Err(format!("'{text}' must be more than zero")),
+        seconds => Ok(seconds),
+    }
+}
+
+/// A cron schedule with seconds first, checked by the same parser the
+/// scheduler uses. Five-field crontab lines are refused with a hint, because
+/// the `cron` crate would read their first field as seconds.
+pub(super) fn parse_cron(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match text.split_whitespace().count() {
+        6 | 7 => {}
+        5 => {
+            return Err(format!(
+                "'{text}' has 5 fields: cron needs 6 fields with seconds first, \
+                 e.g. \"0 */5 * * * *\" (sec min hour day month weekday)"
+            ));
+        }
+        n => {
+            return Err(format!(
+                "'{text}' has {n} fields: cron needs 6 (or 7 with a year) with seconds first, \
+                 e.g. \"0 */5 * * * *\" (sec min hour day month weekday)"
+            ));
+        }
+    }
+    cron::Schedule::from_str(text).map_err(|e| {
+        // The parser's message repeats the input with a caret; keep what follows it.
+        let message = e.to_string();
+        let reason = message
+            .rsplit_once('^')
+            .map_or(message.as_str(), |(_, r)| r);
+        let detail = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("'{text}' is not a valid cron schedule (sec min hour day month weekday): {detail}")
+    })?;
+    Ok(text.to_string())
+}
+
+/// The name of an environment variable holding a secret.
+pub(super) fn check_env_name(text: &str) -> Result<String, String> {
+    let mut bytes = text.bytes();
+    let valid = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}' is not an environment variable name (letters, digits and _): name the \
+             variable that holds the secret, never the secret itself"
+        ))
+    }
+}
+
+/// An `http://` or `https://` URL with a host.
+pub(super) fn check_http_url(text: &str) -> Result<String, String> {
+    match ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| text.strip_prefix(scheme))
+    {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !text.contains(' ') => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("'{text}' is not an http:// or https:// URL")),
+    }
+}
+
+/// A plain email address (`name@domain.tld`); a light check that catches
+/// typos such as a missing `@` or domain, not a full RFC 5322 parser.
+pub(super) fn check_email(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    let valid = match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text
+                    .chars()
+                    .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{text}' does not look like an email address (expected e.g. contracts@council.example)"
+        ))
+    }
 }

@@ -3,10 +3,19 @@
 //!
 //! # Layout
 //! - [`model`]: the validated types the rest of the program uses.
-//! - [`load`]: reading the file and checking every key, reporting all problems at once.
+//! - [`load`](mod@load): reading the file and checking every key, reporting all problems at
+//!   once; the daemon-side sections and the value rules sections share.
+//! - `contracts`: `[calendars.*]` and `[[contracts]]` with service levels and commitments.
+//! - `sources`: `[[sources]]`, each kind with its own keys.
+//! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
+mod contracts;
 pub mod load;
 pub mod model;
+mod reader;
+mod sources;
+#[cfg(test)]
+mod tests;
 
 pub use load::{ConfigError, Problem, load, parse};
 pub use model::*;

@@ -1,0 +1,522 @@
+//! `[calendars.NAME]` and `[[contracts]]` with their service levels and
+//! commitments (SPEC §4): the part of the file a contract manager writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use toml::Value;
+
+use super::load::{check_email, check_id, parse_duration, parse_timezone};
+use super::model::{Commitment, Contract, CreditTier, ServiceLevel, ServiceLevelKind};
+use super::reader::{
+    Problems, Section, all, as_str, index, items, join, report, report_duplicates, type_name,
+};
+use crate::domain::percent::PERCENT_SCALE;
+use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
+use crate::engine::calendar::{ALWAYS_OPEN, Calendar, Window};
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+const CALENDAR_KEYS: [&str; 9] = [
+    "timezone",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "holidays",
+];
+
+const CONTRACT_KEYS: [&str; 9] = [
+    "id",
+    "supplier",
+    "timezone",
+    "currency",
+    "monthly_charge",
+    "service_credit_cap_percent",
+    "managers",
+    "service_levels",
+    "commitments",
+];
+
+const SERVICE_LEVEL_KEYS: [&str; 11] = [
+    "id",
+    "name",
+    "kind",
+    "priorities",
+    "services",
+    "target",
+    "calendar",
+    "target_percent",
+    "critical_below",
+    "partial_weight",
+    "service_credits",
+];
+
+const COMMITMENT_KEYS: [&str; 4] = ["id", "name", "due", "every"];
+
+/// The cap when a contract sets none: credits never exceed the whole charge.
+const DEFAULT_CAP: Percent = Percent::from_units(100 * PERCENT_SCALE);
+
+/// The calendars of the file, plus the names of those defined but invalid, so
+/// a service level naming one is not reported a second time.
+pub(super) struct Calendars {
+    /// Valid calendars by name, with the built-in `24x7`.
+    pub(super) valid: BTreeMap<String, Arc<Calendar>>,
+    /// Every name under `[calendars]`, valid or not.
+    defined: BTreeSet<String>,
+}
+
+/// Reads `[calendars.NAME]` tables.
+pub(super) fn calendars(value: Option<&Value>, p: &mut Problems) -> Calendars {
+    let mut out = Calendars {
+        valid: BTreeMap::from([(ALWAYS_OPEN.to_string(), Arc::new(Calendar::always_open()))]),
+        defined: BTreeSet::new(),
+    };
+    let Some(value) = value else {
+        return out;
+    };
+    let Value::Table(table) = value else {
+        p.push(
+            "calendars",
+            format!(
+                "expected a table of calendars ([calendars.office]), found {}",
+                type_name(value)
+            ),
+        );
+        return out;
+    };
+    for (name, value) in table {
+        out.defined.insert(name.clone());
+        if let Some(calendar) = calendar(name, value, p) {
+            out.valid.insert(name.clone(), Arc::new(calendar));
+        }
+    }
+    out
+}
+
+fn calendar(name: &str, value: &Value, p: &mut Problems) -> Option<Calendar> {
+    let path = join("calendars", name);
+    if name == ALWAYS_OPEN {
+        p.push(
+            path,
+            "24x7 is the built-in always-open calendar and cannot be redefined; \
+             choose another name",
+        );
+        return None;
+    }
+    let s = Section::open(value, path, &CALENDAR_KEYS, p)?;
+    let before = p.0.len();
+    let tz = s.req_parsed("timezone", p, parse_timezone);
+    let mut days: [Vec<Window>; 7] = Default::default();
+    for (day, windows) in WEEKDAYS.iter().zip(days.iter_mut()) {
+        for (path, text) in s.strings(day, p).unwrap_or_default() {
+            windows.extend(report(Window::parse(text), &path, p));
+        }
+    }
+    let mut holidays = BTreeSet::new();
+    let base = s.key("holidays");
+    for (i, v) in s
+        .array("holidays", p)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        holidays.extend(date(v, &index(&base, i), p));
+    }
+    // A bad window left out would make overlap and never-open checks misleading.
+    if p.0.len() > before {
+        return None;
+    }
+    report(Calendar::weekly(name, tz?, days, holidays), s.path(), p)
+}
+
+/// Reads `[[contracts]]`; returns the contracts when all are valid, and every
+/// id written (valid or not) for the sources' references.
+pub(super) fn contracts(
+    value: Option<&Value>,
+    calendars: &Calendars,
+    p: &mut Problems,
+) -> (Option<Vec<Contract>>, Vec<String>) {
+    let entries = items(value, "contracts", p);
+    if value.is_none() || matches!(value, Some(Value::Array(a)) if a.is_empty()) {
+        p.push("contracts", "at least one [[contracts]] is required");
+    }
+    let ids = report_duplicates(&entries, "id", "contract id", p);
+    let contracts = all(entries
+        .iter()
+        .map(|(path, v)| contract(v, path.clone(), calendars, p)));
+    (contracts, ids)
+}
+
+fn contract(
+    value: &Value,
+    path: String,
+    calendars: &Calendars,
+    p: &mut Problems,
+) -> Option<Contract> {
+    let s = Section::open(value, path, &CONTRACT_KEYS, p)?;
+    let id = s.req_parsed("id", p, check_id);
+    let supplier = s.req_string("supplier", p);
+    let timezone = s.req_parsed("timezone", p, parse_timezone);
+    let currency = s.req_parsed("currency", p, Currency::parse);
+    let monthly_charge = money(&s, "monthly_charge", currency.as_ref(), p);
+    let cap = match s.has("service_credit_cap_percent") {
+        true => percent(&s, "service_credit_cap_percent", p),
+        false => Some(DEFAULT_CAP),
+    };
+    let managers = managers(&s, p);
+
+    let items = s.items("service_levels", p);
+    report_duplicates(&items, "id", "service level id", p);
+    let service_levels = all(items
+        .into_iter()
+        .map(|(path, v)| service_level(v, path, calendars, p)));
+
+    let items = s.items("commitments", p);
+    report_duplicates(&items, "id", "commitment id", p);
+    let commitments = all(items.into_iter().map(|(path, v)| commitment(v, path, p)));
+
+    Some(Contract {
+        id: id?,
+        supplier: supplier?.to_string(),
+        timezone: timezone?,
+        currency: currency?,
+        monthly_charge: monthly_charge?,
+        service_credit_cap_percent: cap?,
+        managers: managers?,
+        service_levels: service_levels?,
+        commitments: commitments?,
+    })
+}
+
+/// An amount of money: a decimal string, or a whole number of major units.
+/// Floats are refused because binary fractions cannot hold every amount of
+/// pence exactly.
+fn money(s: &Section, key: &str, currency: Option<&Currency>, p: &mut Problems) -> Option<Money> {
+    let path = s.key(key);
+    let text = match s.required(key, p)? {
+        Value::Integer(n) => n.to_string(),
+        Value::Float(f) => {
+            p.push(
+                path,
+                format!(
+                    "write the amount as a string, e.g. \"{f:.2}\": a TOML decimal number is \
+                     binary floating point and can lose pence"
+                ),
+            );
+            return None;
+        }
+        other => as_str(other, &path, p)?.to_string(),
+    };
+    // Without a valid currency the decimals allowed are unknown; the currency
+    // itself has been reported.
+    let money = report(Money::parse(&text, currency?), &path, p)?;
+    if money.minor <= 0 {
+        p.push(path, format!("'{text}' must be more than zero"));
+        return None;
+    }
+    Some(money)
+}
+
+fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {
+    if !s.has("managers") {
+        p.push(
+            s.key("managers"),
+            "required key is missing (the email addresses that receive this contract's alerts)",
+        );
+        return None;
+    }
+    let list = s.strings("managers", p)?;
+    if list.is_empty() && s.array("managers", p).is_some_and(|a| a.is_empty()) {
+        p.push(
+            s.key("managers"),
+            "list at least one email address to alert",
+        );
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (path, text) in list {
+        out.extend(report(check_email(text), &path, p).map(|()| text.trim().to_string()));
+    }
+    Some(out)
+}
+
+/// A percentage in `0..=100`, read from a TOML number.
+fn percent(s: &Section, key: &str, p: &mut Problems) -> Option<Percent> {
+    let value = s.number(key, p)?;
+    let percent = report(Percent::from_f64(value), &s.key(key), p)?;
+    if !(0..=100 * PERCENT_SCALE).contains(&percent.units()) {
+        p.push(s.key(key), format!("{value} is not between 0 and 100"));
+        return None;
+    }
+    Some(percent)
+}
+
+fn service_level(
+    value: &Value,
+    path: String,
+    calendars: &Calendars,
+    p: &mut Problems,
+) -> Option<ServiceLevel> {
+    use ServiceLevelKind::*;
+    let s = Section::open(value, path, &SERVICE_LEVEL_KEYS, p)?;
+    let id = s.req_parsed("id", p, check_id);
+    let name = s.string("name", p);
+    let kind = s.req_parsed("kind", p, |t| {
+        ServiceLevelKind::parse(t).ok_or_else(|| {
+            format!(
+                "unknown kind '{t}' (expected response_time, resolution_time, availability \
+                 or proactive_share)"
+            )
+        })
+    });
+    // Which keys a kind needs or forbids; an unknown kind checks neither.
+    let needs = |k: &str| match (kind, k) {
+        (Some(ResponseTime | ResolutionTime), "priorities" | "target") => Some(true),
+        (Some(Availability), "services") => Some(true),
+        (Some(Availability | ProactiveShare), "priorities" | "target") => Some(false),
+        (Some(ProactiveShare), "services") => Some(false),
+        (Some(ResponseTime | ResolutionTime | ProactiveShare), "partial_weight") => Some(false),
+        _ => None,
+    };
+    let kind_name = kind.map_or("", |k| k.as_str());
+    let mut allowed = true;
+    for key in ["priorities", "target", "services", "partial_weight"] {
+        match (needs(key), s.has(key)) {
+            (Some(true), false) => {
+                p.push(
+                    s.key(key),
+                    format!("required key is missing (kind = \"{kind_name}\" needs it)"),
+                );
+            }
+            (Some(false), true) => {
+                allowed = false;
+                p.push(
+                    s.key(key),
+                    format!("does not apply to kind = \"{kind_name}\"; remove it"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    let priorities = priorities(&s, needs("priorities") == Some(true), p);
+    let services = services(&s, needs("services") == Some(true), p);
+    let target_seconds = s.parsed("target", p, parse_duration);
+    let calendar_name = s.string("calendar", p).unwrap_or(ALWAYS_OPEN);
+    let calendar = calendars.valid.get(calendar_name).cloned();
+    if calendar.is_none() && !calendars.defined.contains(calendar_name) {
+        let known: BTreeSet<&str> = (calendars.valid.keys())
+            .chain(&calendars.defined)
+            .map(String::as_str)
+            .collect();
+        p.push(
+            s.key("calendar"),
+            format!(
+                "unknown calendar '{calendar_name}' (known: {})",
+                Vec::from_iter(known).join(", ")
+            ),
+        );
+    }
+    let target_percent = s
+        .required("target_percent", p)
+        .and_then(|_| percent(&s, "target_percent", p));
+    let critical_below = percent(&s, "critical_below", p);
+    if let (Some(c), Some(t)) = (critical_below, target_percent)
+        && c > t
+    {
+        p.push(
+            s.key("critical_below"),
+            format!("{c} is above target_percent ({t}); a critical failure must also be a failure"),
+        );
+    }
+    let partial_weight = match s.number("partial_weight", p) {
+        Some(w) => report(Weight::from_f64(w), &s.key("partial_weight"), p),
+        None => Some(Weight::HALF),
+    };
+    let service_credits = credit_tiers(&s, target_percent, p);
+
+    if !allowed {
+        return None;
+    }
+    let id = id?;
+    Some(ServiceLevel {
+        name: name.map_or_else(|| id.clone(), str::to_string),
+        id,
+        kind: kind?,
+        priorities: priorities?,
+        services: services?,
+        target_seconds,
+        calendar: calendar?,
+        target_percent: target_percent?,
+        critical_below,
+        partial_weight: partial_weight?,
+        service_credits: service_credits?,
+    })
+}
+
+fn priorities(s: &Section, required: bool, p: &mut Problems) -> Option<Vec<Priority>> {
+    let Some(list) = s.strings("priorities", p) else {
+        return Some(Vec::new());
+    };
+    if list.is_empty() && required {
+        p.push(s.key("priorities"), "list at least one priority (P1 to P5)");
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (path, text) in list {
+        let Some(priority) = report(text.parse::<Priority>(), &path, p) else {
+            continue;
+        };
+        if out.contains(&priority) {
+            p.push(path, format!("{priority} is listed twice"));
+        } else {
+            out.push(priority);
+        }
+    }
+    Some(out)
+}
+
+fn services(s: &Section, required: bool, p: &mut Problems) -> Option<Vec<String>> {
+    let Some(list) = s.strings("services", p) else {
+        return Some(Vec::new());
+    };
+    if list.is_empty() && required {
+        p.push(
+            s.key("services"),
+            "list at least one service, e.g. [\"email\"]",
+        );
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for (path, text) in list {
+        if out.iter().any(|s| s == text) {
+            p.push(path, format!("'{text}' is listed twice"));
+        } else {
+            out.push(text.to_string());
+        }
+    }
+    Some(out)
+}
+
+/// `service_credits = [{ below, percent }, …]`, listed from the highest
+/// `below` down, each lower tier crediting more (SPEC §2.6 picks the tier with
+/// the smallest `below` above the attainment, so the order must be strict).
+fn credit_tiers(s: &Section, target: Option<Percent>, p: &mut Problems) -> Option<Vec<CreditTier>> {
+    let mut out: Vec<CreditTier> = Vec::new();
+    let mut complete = true;
+    for (path, value) in s.items("service_credits", p) {
+        let Some(t) = Section::open(value, path, &["below", "percent"], p) else {
+            complete = false;
+            continue;
+        };
+        let below = t.required("below", p).and_then(|_| percent(&t, "below", p));
+        let credit = t
+            .required("percent", p)
+            .and_then(|_| percent(&t, "percent", p));
+        let (Some(below), Some(credit)) = (below, credit) else {
+            complete = false;
+            continue;
+        };
+        if below.units() == 0 {
+            p.push(
+                t.key("below"),
+                "must be more than 0 (no attainment is below 0%)",
+            );
+        } else if let Some(target) = target
+            && below > target
+        {
+            p.push(
+                t.key("below"),
+                format!(
+                    "{below} is above target_percent ({target}); credits apply only to a \
+                     failed month"
+                ),
+            );
+        }
+        if credit.units() == 0 {
+            p.push(t.key("percent"), "must be more than 0");
+        }
+        if let Some(prev) = out.last() {
+            if below >= prev.below {
+                p.push(
+                    t.key("below"),
+                    format!(
+                        "tiers must be listed from the highest below down: {below} is not below \
+                         the previous tier's {}",
+                        prev.below
+                    ),
+                );
+            }
+            if credit <= prev.percent {
+                p.push(
+                    t.key("percent"),
+                    format!(
+                        "a lower tier must credit more: {credit} is not more than the previous \
+                         tier's {}",
+                        prev.percent
+                    ),
+                );
+            }
+        }
+        out.push(CreditTier {
+            below,
+            percent: credit,
+        });
+    }
+    complete.then_some(out)
+}
+
+fn commitment(value: &Value, path: String, p: &mut Problems) -> Option<Commitment> {
+    let s = Section::open(value, path, &COMMITMENT_KEYS, p)?;
+    let id = s.req_parsed("id", p, check_id);
+    let name = s.req_string("name", p);
+    let due = s.required("due", p).and_then(|v| date(v, &s.key("due"), p));
+    let every = match s.has("every") {
+        true => Some(s.parsed("every", p, Months::parse)?),
+        false => None,
+    };
+    Some(Commitment {
+        id: id?,
+        name: name?.to_string(),
+        due: due?,
+        every,
+    })
+}
+
+/// A date: a TOML local date (`2026-11-30`) or the string `"2026-11-30"`.
+fn date(value: &Value, path: &str, p: &mut Problems) -> Option<NaiveDate> {
+    let parsed = match value {
+        Value::String(text) => parse_date(text),
+        Value::Datetime(dt) => match (dt.date, dt.time) {
+            (Some(d), None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                .ok_or_else(|| format!("'{dt}' is not a date")),
+            _ => Err(format!(
+                "'{dt}' has a time; expected a date only (YYYY-MM-DD)"
+            )),
+        },
+        other => Err(format!(
+            "expected a date (YYYY-MM-DD), found {}",
+            type_name(other)
+        )),
+    };
+    report(parsed, path, p)
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let err = || format!("'{text}' is not a date (expected YYYY-MM-DD, e.g. 2026-12-25)");
+    // chrono accepts unpadded fields; insisting on ten characters keeps one spelling.
+    if text.len() != 10 {
+        return Err(err());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| err())
+}
