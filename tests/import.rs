@@ -35,21 +35,36 @@ fn imports_every_record_type_and_reimports_idempotently() {
 "#,
     );
     let incidents = env.file("incidents.csv", INCIDENTS);
-    let all = [incidents.as_path(), holds.as_path(), outages.as_path(), work.as_path()];
+    let all = [
+        incidents.as_path(),
+        holds.as_path(),
+        outages.as_path(),
+        work.as_path(),
+    ];
 
     let first = env.import(&all);
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
-    assert!(out.contains("incidents.csv: 3 stored, 0 updated, 0 unchanged, 0 rejected"), "{out}");
+    assert!(
+        out.contains("incidents.csv: 3 stored, 0 updated, 0 unchanged, 0 rejected"),
+        "{out}"
+    );
     assert!(out.contains("holds.csv: 1 stored"), "{out}");
     assert!(out.contains("outages.csv: 2 stored"), "{out}");
     assert!(out.contains("work.jsonl: 3 stored"), "{out}");
-    assert!(out.contains("total: 9 stored, 0 updated, 0 unchanged, 0 rejected"), "{out}");
+    assert!(
+        out.contains("total: 9 stored, 0 updated, 0 unchanged, 0 rejected"),
+        "{out}"
+    );
 
     // The same files again: nothing new, nothing changed.
     let again = env.import(&all);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stdout(&again).contains("total: 0 stored, 0 updated, 9 unchanged, 0 rejected"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("total: 0 stored, 0 updated, 9 unchanged, 0 rejected"),
+        "{}",
+        stdout(&again)
+    );
 
     // A corrected row updates in place.
     let fixed = env.file(
@@ -57,7 +72,11 @@ fn imports_every_record_type_and_reimports_idempotently() {
         "id,contract,priority,opened_at,resolved_at\nINC003,acme-managed-it,P3,2026-10-07T09:00:00+01:00,2026-10-07T12:00:00+01:00\n",
     );
     let update = env.import(&[fixed.as_path()]);
-    assert!(stdout(&update).contains("0 stored, 1 updated, 0 unchanged"), "{}", stdout(&update));
+    assert!(
+        stdout(&update).contains("0 stored, 1 updated, 0 unchanged"),
+        "{}",
+        stdout(&update)
+    );
 
     // What was stored is what the report sees.
     let r = env.report_json("acme-managed-it", "2026-10", "2026-11-05T00:00:00Z");
@@ -68,11 +87,17 @@ fn imports_every_record_type_and_reimports_idempotently() {
     assert_eq!(p1["met"], 2);
     assert_eq!(p1["supplier_reported_percent"], 97.0);
     let p3 = level(&r, "p3-resolution");
-    assert_eq!((p3["assessed"].as_u64(), p3["met"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (p3["assessed"].as_u64(), p3["met"].as_u64()),
+        (Some(1), Some(1))
+    );
     // Only the unplanned outage counts: 4 h 30 m.
     assert_eq!(level(&r, "email-availability")["downtime_seconds"], 16_200);
     let share = level(&r, "proactive-share");
-    assert_eq!((share["proactive"].as_u64(), share["reactive"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (share["proactive"].as_u64(), share["reactive"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[test]
@@ -100,7 +125,11 @@ fn every_bad_row_is_rejected_with_file_line_and_reason_and_good_rows_are_kept() 
         "id,contract,service,start,end\nO1,acme-managed-it,email,2026-10-06T10:00:00Z,2026-10-06T09:00:00Z\nO2,acme-managed-it,email,2026-10-06T10:00:00Z,\n",
     );
     let out = env.import(&[incidents.as_path(), holds.as_path(), outages.as_path()]);
-    assert_eq!(out.status.code(), Some(1), "rejections must fail the command");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rejections must fail the command"
+    );
     let err = stderr(&out);
     let f = incidents.display().to_string();
     for expected in [
@@ -117,11 +146,21 @@ fn every_bad_row_is_rejected_with_file_line_and_reason_and_good_rows_are_kept() 
         assert!(err.contains(&expected), "missing «{expected}» in:\n{err}");
     }
     let out_text = stdout(&out);
-    assert!(out_text.contains("incidents.csv: 2 stored, 0 updated, 0 unchanged, 7 rejected"), "{out_text}");
-    assert!(out_text.contains("outages.csv: 1 stored, 0 updated, 0 unchanged, 1 rejected"), "{out_text}");
+    assert!(
+        out_text.contains("incidents.csv: 2 stored, 0 updated, 0 unchanged, 7 rejected"),
+        "{out_text}"
+    );
+    assert!(
+        out_text.contains("outages.csv: 1 stored, 0 updated, 0 unchanged, 1 rejected"),
+        "{out_text}"
+    );
     // The good incident is in the store.
     let r = env.report_json("acme-managed-it", "2026-10", "2026-11-05T00:00:00Z");
-    assert_eq!(level(&r, "p1-resolution")["assessed"], 2, "GOOD1 met, GOOD2 breached (never resolved)");
+    assert_eq!(
+        level(&r, "p1-resolution")["assessed"],
+        2,
+        "GOOD1 met, GOOD2 breached (never resolved)"
+    );
 }
 
 #[test]
@@ -139,10 +178,22 @@ fn json_lines_rejections_name_the_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     let name = f.display().to_string();
-    assert!(err.contains(&format!("{name} line 2: not valid JSON")), "{err}");
-    assert!(err.contains(&format!("{name} line 3: unknown type 'ticket'")), "{err}");
-    assert!(err.contains(&format!("{name} line 4: type is missing")), "{err}");
-    assert!(err.contains(&format!("{name} line 5: unknown service_level 'p9'")), "{err}");
+    assert!(
+        err.contains(&format!("{name} line 2: not valid JSON")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{name} line 3: unknown type 'ticket'")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{name} line 4: type is missing")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{name} line 5: unknown service_level 'p9'")),
+        "{err}"
+    );
     assert!(stdout(&out).contains("1 stored"), "{}", stdout(&out));
 }
 
@@ -152,8 +203,19 @@ fn a_file_of_unknown_shape_is_refused_whole() {
     let f = env.file("pack.csv", "foo,bar\n1,2\n");
     let out = env.import(&[f.as_path()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot tell the record kind"), "{}", stderr(&out));
-    let g = env.file("incidents.csv", "id,contract,priority\nI1,acme-managed-it,P1\n");
+    assert!(
+        stderr(&out).contains("cannot tell the record kind"),
+        "{}",
+        stderr(&out)
+    );
+    let g = env.file(
+        "incidents.csv",
+        "id,contract,priority\nI1,acme-managed-it,P1\n",
+    );
     let out = env.import(&[g.as_path()]);
-    assert!(stderr(&out).contains("needs the column(s) opened_at"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs the column(s) opened_at"),
+        "{}",
+        stderr(&out)
+    );
 }

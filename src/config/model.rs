@@ -1,5 +1,5 @@
 //! The validated configuration: what the rest of the program is allowed to see.
-//! Built only by [`super::load`], so every value here has passed validation.
+//! Built only by [`super::load()`], so every value here has passed validation.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -135,7 +135,17 @@ impl TestEnv {
 
     /// The month's report JSON, evidence seen at `as_of`.
     pub fn report_json(&self, contract: &str, month: &str, as_of: &str) -> serde_json::Value {
-        let out = self.run(&["report", "--contract", contract, "--month", month, "--format", "json", "--as-of", as_of]);
+        let out = self.run(&[
+            "report",
+            "--contract",
+            contract,
+            "--month",
+            month,
+            "--format",
+            "json",
+            "--as-of",
+            as_of,
+        ]);
         assert!(out.status.success(), "report failed: {}", stderr(&out));
         serde_json::from_slice(&out.stdout).expect("report JSON")
     }
