@@ -90,6 +90,42 @@ pub enum Command {
         #[arg(long, value_name = "INSTANT")]
         as_of: Option<String>,
     },
+    /// Write seeded synthetic evidence as interchange CSV files.
+    Generate {
+        /// The folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Incidents in total.
+        #[arg(long, default_value_t = 2_000)]
+        incidents: u64,
+        /// The first month, YYYY-MM (default: last month).
+        #[arg(long)]
+        from: Option<String>,
+        /// How many months.
+        #[arg(long, default_value_t = 1)]
+        months: u32,
+        /// Invent this many contracts (and write their configuration to DIR/slawatch.toml)
+        /// instead of using the configured ones.
+        #[arg(long)]
+        contracts: Option<usize>,
+    },
+    /// Show the product on its embedded default: a sample month imported, evaluated and reported.
+    Demo,
+    /// Measure import and evaluation speed and peak memory on generated data.
+    Bench {
+        /// Incidents in total.
+        #[arg(long, default_value_t = 1_000_000)]
+        incidents: u64,
+        /// Synthetic contracts.
+        #[arg(long, default_value_t = 10)]
+        contracts: usize,
+        /// Working folder (emptied first).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line and runs the command.

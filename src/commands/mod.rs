@@ -6,9 +6,12 @@
 //! - [`month`]: loading a contract-month's evidence and assembling its report.
 //! - one module per subcommand.
 
+pub mod bench;
 pub mod check;
+pub mod demo;
 pub mod evaluate;
 pub mod failure;
+pub mod generate;
 pub mod import;
 pub mod month;
 pub mod report;
@@ -52,6 +55,40 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 out.as_deref(),
                 as_of.as_deref(),
             )
+            .await
+        }
+        Command::Generate {
+            out,
+            seed,
+            incidents,
+            from,
+            months,
+            contracts,
+        } => generate::run(
+            &cli.config,
+            &generate::GenerateArgs {
+                out,
+                seed,
+                incidents,
+                from,
+                months,
+                contracts,
+            },
+        ),
+        Command::Demo => {
+            let (config, store) = open(&cli.config).await?;
+            demo::run(&config, &store).await
+        }
+        Command::Bench {
+            incidents,
+            contracts,
+            dir,
+        } => {
+            bench::run(&bench::BenchArgs {
+                incidents,
+                contracts,
+                dir,
+            })
             .await
         }
     }

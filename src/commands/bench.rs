@@ -1,0 +1,192 @@
+//! `slawatch bench`: the core benchmark. It generates synthetic evidence for
+//! several contracts, imports it into a fresh SQLite store, compares the
+//! incident import with the `sqlite3` shell's own `.import` of the same CSV
+//! into a table with the same primary key, evaluates one month for every
+//! contract, and reports the peak memory of the whole run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant as Clock;
+
+use chrono::Utc;
+
+use super::Failure;
+use crate::domain::Period;
+use crate::engine::evaluate_month;
+use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
+use crate::import::import_file;
+use crate::store::Store;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchArgs {
+    /// Incidents in total.
+    pub incidents: u64,
+    /// Synthetic contracts.
+    pub contracts: usize,
+    /// Working folder (emptied first); default a folder under the system temp dir.
+    pub dir: Option<PathBuf>,
+}
+
+/// The generated months: September to November 2026; October is evaluated.
+const FIRST_MONTH: &str = "2026-09";
+const EVALUATED_MONTH: &str = "2026-10";
+
+/// Runs the benchmark and prints its figures.
+pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
+    let dir = args.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("slawatch-bench-{}", std::process::id()))
+    });
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| io_failure(&dir, e))?;
+    }
+    let csv_dir = dir.join("csv");
+    let shapes = synthetic_contracts(args.contracts);
+    let config_path = dir.join("slawatch.toml");
+    write_config(&shapes, &config_path, &dir.join("data"))
+        .map_err(|e| io_failure(&config_path, e))?;
+    let first: Period = FIRST_MONTH.parse().map_err(Failure::input)?;
+    let options = GenerateOptions {
+        seed: 1,
+        incidents: args.incidents,
+        first_month: first,
+        months: 3,
+        out_dir: csv_dir.clone(),
+    };
+
+    let clock = Clock::now();
+    let summary = generate(&shapes, &options).map_err(|e| io_failure(&csv_dir, e))?;
+    let generate_secs = clock.elapsed().as_secs_f64();
+
+    let config = crate::config::load(&config_path).map_err(Failure::config)?;
+    let store = Store::open(&config.daemon.database_url)
+        .await
+        .map_err(Failure::runtime)?;
+    let now = Utc::now();
+    let mut ignore = |_: &crate::import::Rejection| {};
+    let incidents_csv = csv_dir.join(FILES[0]);
+    let clock = Clock::now();
+    let imported = import_file(
+        &store,
+        &config.contracts,
+        &incidents_csv,
+        "bench",
+        now.timestamp(),
+        &mut ignore,
+    )
+    .await
+    .map_err(Failure::runtime)?;
+    let incident_secs = clock.elapsed().as_secs_f64();
+    let clock = Clock::now();
+    for name in &FILES[1..] {
+        import_file(
+            &store,
+            &config.contracts,
+            &csv_dir.join(name),
+            "bench",
+            now.timestamp(),
+            &mut ignore,
+        )
+        .await
+        .map_err(Failure::runtime)?;
+    }
+    let other_secs = clock.elapsed().as_secs_f64();
+
+    let shell_secs = sqlite_shell_import(&dir.join("shell.db"), &incidents_csv);
+
+    let period: Period = EVALUATED_MONTH.parse().map_err(Failure::input)?;
+    let clock = Clock::now();
+    let mut assessed = 0u64;
+    for contract in &config.contracts {
+        let evidence = store
+            .month_evidence(&contract.id, period, contract.timezone)
+            .await
+            .map_err(Failure::runtime)?;
+        let evaluation = evaluate_month(contract, period, &evidence, now);
+        assessed += evaluation
+            .levels
+            .iter()
+            .map(|l| match &l.figures {
+                crate::engine::Figures::Incidents(f) => f.assessed,
+                _ => 0,
+            })
+            .sum::<u64>();
+    }
+    let evaluate_secs = clock.elapsed().as_secs_f64();
+    store.close().await;
+
+    let rate = |rows: u64, secs: f64| {
+        if secs > 0.0 {
+            rows as f64 / secs
+        } else {
+            f64::INFINITY
+        }
+    };
+    println!(
+        "slawatch bench: {} incidents, {} contracts, 3 months from {FIRST_MONTH}",
+        summary.incidents, args.contracts
+    );
+    println!(
+        "generate          {generate_secs:>8.2} s  ({} holds, {} outages, {} work items)",
+        summary.holds, summary.outages, summary.work_items
+    );
+    println!(
+        "import incidents  {incident_secs:>8.2} s  {:>10.0} rows/s  ({} stored, {} rejected)",
+        rate(imported.counts.stored, incident_secs),
+        imported.counts.stored,
+        imported.rejected
+    );
+    match shell_secs {
+        Some(s) => println!(
+            "sqlite3 .import   {s:>8.2} s  {:>10.0} rows/s  (same CSV, same primary key)",
+            rate(summary.incidents, s)
+        ),
+        None => println!("sqlite3 .import   not measured (no sqlite3 shell on PATH)"),
+    }
+    println!("import the rest   {other_secs:>8.2} s");
+    println!(
+        "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments)",
+        config.contracts.len()
+    );
+    match peak_memory_mb() {
+        Some(mb) => println!("peak memory       {mb:>8.1} MB (VmHWM)"),
+        None => println!("peak memory       unknown (no /proc/self/status)"),
+    }
+    println!("work folder: {}", dir.display());
+    Ok(())
+}
+
+/// Times the `sqlite3` shell importing the same CSV into a table with the
+/// same primary key; `None` when the shell is not installed or fails.
+fn sqlite_shell_import(db: &Path, csv: &Path) -> Option<f64> {
+    let script = format!(
+        "CREATE TABLE incidents (id TEXT NOT NULL, contract TEXT NOT NULL, priority TEXT, opened_at TEXT, \
+         service TEXT, responded_at TEXT, resolved_at TEXT, title TEXT, excused_reason TEXT, \
+         PRIMARY KEY (contract, id));\n.import --csv --skip 1 {} incidents\n",
+        csv.display()
+    );
+    let clock = Clock::now();
+    let mut child = Command::new("sqlite3")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    use std::io::Write as _;
+    child.stdin.take()?.write_all(script.as_bytes()).ok()?;
+    let status = child.wait().ok()?;
+    status.success().then(|| clock.elapsed().as_secs_f64())
+}
+
+/// The process's peak resident memory in MB, from Linux's `VmHWM`.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn io_failure(path: &Path, e: std::io::Error) -> Failure {
+    Failure::runtime(anyhow::anyhow!("{}: {e}", path.display()))
+}
