@@ -140,6 +140,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records a recoverable cost for `contract`; returns its id.
+    pub async fn add_recoverable_cost(
+        &self,
+        contract: &str,
+        cost: &crate::domain::RecoverableCost,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO recoverable_costs (contract, date, amount_minor, description, evidence, breach, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(contract)
+        .bind(cost.date.to_string())
+        .bind(cost.amount_minor)
+        .bind(cost.description.clone())
+        .bind(cost.evidence.clone())
+        .bind(cost.breach.clone())
+        .bind(now)
+        .fetch_one(self.pool())
+        .await
+        .map_err(failed("recording a recoverable cost"))
+    }
+}
+
 impl ImportSession {
     /// The id of this import's bookkeeping row.
     pub fn import_id(&self) -> i64 {

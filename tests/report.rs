@@ -1,0 +1,253 @@
+//! The monthly report end to end: the SPEC §6 example month rebuilt from
+//! evidence, with every figure worked out by hand; CSV and HTML carry the
+//! same figures; supplier text is escaped and neutralised.
+
+mod common;
+
+use common::{TestEnv, level, stderr, stdout};
+use serde_json::json;
+
+/// October 2026 for acme-managed-it:
+/// - 14 P1 incidents: 12 resolved in 3 h (met); INC0012345 opened 09:02Z and
+///   resolved 14:38Z (5 h 36 m = 20,160 s against 14,400 s, deadline 13:02Z);
+///   INC0012346 resolved after 6 h. 12/14 = 85.714 %: below 90 → 4 % of
+///   £125,000 = £5,000.00 (500,000 pence). Not under the 80 % critical line.
+/// - One more P1, excused (power cut): listed, not assessed.
+/// - Email outage 09 Oct 08:00–12:30Z: 16,200 s of 2,682,000 s (745 h: BST
+///   ends 25 Oct) → 99.396 %: below 99.5 but not 99.0 → 3 % = £3,750.00.
+/// - Credits 875,000 under the 12 % cap of 1,500,000; plus a recoverable cost
+///   of £2,400.00 → total claim 1,115,000.
+fn october(env: &TestEnv) {
+    let mut incidents =
+        String::from("id,contract,priority,opened_at,service,resolved_at,title,excused_reason\n");
+    for day in 1..=12 {
+        incidents.push_str(&format!(
+            "INC00100{day:02},acme-managed-it,P1,2026-10-{:02}T09:00:00Z,email,2026-10-{:02}T12:00:00Z,Routine fault,\n",
+            day + 1,
+            day + 1
+        ));
+    }
+    incidents.push_str("INC0012345,acme-managed-it,P1,2026-10-07T09:02:00Z,email,2026-10-07T14:38:00Z,\"=HYPERLINK(\"\"http://x\"\")\",\n");
+    incidents.push_str("INC0012346,acme-managed-it,P1,2026-10-20T08:00:00Z,email,2026-10-20T14:00:00Z,<script>alert(1)</script> & co,\n");
+    incidents.push_str("INC0012399,acme-managed-it,P1,2026-10-21T08:00:00Z,email,2026-10-21T18:00:00Z,Site down,power cut at customer site\n");
+    let outages = "id,contract,service,start,end,impact,planned,source\nOUT1,acme-managed-it,email,2026-10-09T08:00:00Z,2026-10-09T12:30:00Z,full,false,noc\n";
+    let kpis = "contract,service_level,period,attainment_percent\nacme-managed-it,p1-resolution,2026-10,97.0\n";
+    let files = [
+        env.file("incidents.csv", &incidents),
+        env.file("outages.csv", outages),
+        env.file("kpis.csv", kpis),
+    ];
+    let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let out = env.import(&paths);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+async fn add_cost(env: &TestEnv) {
+    let config = slawatch::config::load(&env.config).expect("config");
+    let store = slawatch::store::Store::open(&config.daemon.database_url)
+        .await
+        .expect("store");
+    let cost = slawatch::domain::RecoverableCost {
+        date: "2026-10-09".parse().unwrap(),
+        amount_minor: 240_000,
+        description: "Agency staff during outage".into(),
+        evidence: "PO 88213".into(),
+        breach: Some("email-availability".into()),
+    };
+    store
+        .add_recoverable_cost("acme-managed-it", &cost, 0)
+        .await
+        .expect("cost");
+    // A cost in another month does not belong to October.
+    let november = slawatch::domain::RecoverableCost {
+        date: "2026-11-01".parse().unwrap(),
+        ..cost
+    };
+    store
+        .add_recoverable_cost("acme-managed-it", &november, 0)
+        .await
+        .expect("cost");
+    store.close().await;
+}
+
+const AS_OF: &str = "2026-11-05T00:00:00Z";
+
+#[tokio::test]
+async fn the_spec_example_month_from_evidence() {
+    let env = TestEnv::new();
+    october(&env);
+    add_cost(&env).await;
+    let r = env.report_json("acme-managed-it", "2026-10", AS_OF);
+
+    assert_eq!(r["contract"], "acme-managed-it");
+    assert_eq!(r["supplier"], "Acme Managed Services Ltd");
+    assert_eq!(r["period"], "2026-10");
+    assert_eq!(r["currency"], "GBP");
+    assert_eq!(r["monthly_charge_minor"], 12_500_000);
+
+    let p1 = level(&r, "p1-resolution");
+    assert_eq!(p1["kind"], "resolution_time");
+    assert_eq!(
+        (p1["assessed"].as_u64(), p1["met"].as_u64()),
+        (Some(14), Some(12))
+    );
+    assert_eq!(p1["attainment_percent"], 85.714);
+    assert_eq!(p1["target_percent"], 95.0);
+    assert_eq!(p1["status"], "failed");
+    assert_eq!(p1["critical"], false);
+    assert_eq!(p1["credit_percent"], 4.0);
+    assert_eq!(p1["credit_minor"], 500_000);
+    assert_eq!(p1["supplier_reported_percent"], 97.0);
+    let first = &p1["breaches"][0];
+    assert_eq!(first["incident"], "INC0012345");
+    assert_eq!(first["elapsed_seconds"], 20_160);
+    assert_eq!(first["target_seconds"], 14_400);
+    assert_eq!(first["deadline"], "2026-10-07T13:02:00Z");
+    assert_eq!(p1["breaches"][1]["incident"], "INC0012346");
+    assert_eq!(p1["breaches"][1]["elapsed_seconds"], 6 * 3_600);
+
+    let email = level(&r, "email-availability");
+    assert_eq!(email["service"], "email");
+    assert_eq!(email["service_seconds"], 2_682_000);
+    assert_eq!(email["downtime_seconds"], 16_200);
+    assert_eq!(email["attainment_percent"], 99.396);
+    assert_eq!(
+        (email["status"].as_str(), email["credit_percent"].as_f64()),
+        (Some("failed"), Some(3.0))
+    );
+    assert_eq!(email["credit_minor"], 375_000);
+
+    // Nothing to measure is no_data, never a failure.
+    assert_eq!(level(&r, "p3-resolution")["status"], "no_data");
+    assert_eq!(level(&r, "proactive-share")["status"], "no_data");
+    assert!(level(&r, "proactive-share")["attainment_percent"].is_null());
+
+    assert_eq!(
+        r["service_credits"],
+        json!({ "before_cap_minor": 875_000, "cap_minor": 1_500_000, "total_minor": 875_000 })
+    );
+    assert_eq!(
+        r["recoverable_costs"],
+        json!([{ "date": "2026-10-09", "amount_minor": 240_000, "description": "Agency staff during outage", "evidence": "PO 88213", "breach": "email-availability" }])
+    );
+    assert_eq!(r["recoverable_costs_minor"], 240_000);
+    assert_eq!(r["total_claim_minor"], 1_115_000);
+    assert_eq!(
+        r["commitments"],
+        json!([{ "id": "dr-test", "name": "Annual IT disaster recovery test with report", "due": "2026-11-30", "status": "pending" }])
+    );
+    assert_eq!(
+        r["excused"],
+        json!([{ "incident": "INC0012399", "reason": "power cut at customer site" }])
+    );
+
+    // evaluate --format json gives the same document.
+    let out = env.run(&[
+        "evaluate",
+        "--contract",
+        "acme-managed-it",
+        "--month",
+        "2026-10",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+    ]);
+    let evaluated: serde_json::Value = serde_json::from_slice(&out.stdout).expect("evaluate JSON");
+    assert_eq!(evaluated, r);
+}
+
+#[tokio::test]
+async fn csv_and_html_carry_the_same_figures_and_are_safe() {
+    let env = TestEnv::new();
+    october(&env);
+    add_cost(&env).await;
+
+    let out = env.run(&[
+        "report",
+        "--contract",
+        "acme-managed-it",
+        "--month",
+        "2026-10",
+        "--format",
+        "csv",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cell = |row: &csv::StringRecord, name: &str| {
+        row[header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    let p1 = rows
+        .iter()
+        .find(|r| cell(r, "service_level") == "p1-resolution")
+        .unwrap();
+    assert_eq!(cell(p1, "attainment_percent"), "85.714");
+    assert_eq!(cell(p1, "credit_minor"), "500000");
+    assert_eq!(cell(p1, "credit"), "5000.00");
+    assert_eq!(cell(p1, "breaches"), "2");
+    let email = rows
+        .iter()
+        .find(|r| cell(r, "service_level") == "email-availability")
+        .unwrap();
+    assert_eq!(cell(email, "downtime_seconds"), "16200");
+    assert_eq!(cell(email, "credit_minor"), "375000");
+
+    let html_path = env.dir.path().join("report.html");
+    let out = env.run(&[
+        "report",
+        "--contract",
+        "acme-managed-it",
+        "--month",
+        "2026-10",
+        "--format",
+        "html",
+        "--as-of",
+        AS_OF,
+        "--out",
+        html_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    // Total claim 1,115,000 pence = £11,150.00.
+    assert!(html.contains("GBP 11,150.00"), "total claim missing");
+    assert!(html.contains("8,750.00"), "credits after cap");
+    assert!(html.contains("85.714 %"));
+    // Supplier text is escaped, never markup.
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)"),
+        "escaped title missing"
+    );
+    assert!(html.contains("&gt; &amp; co"), "escaped ampersand missing");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn unknown_contract_and_bad_month_exit_1_with_a_message() {
+    let env = TestEnv::new();
+    let out = env.run(&["evaluate", "--contract", "nope", "--month", "2026-10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("unknown contract 'nope' (configured: acme-managed-it, beta-hosting)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&[
+        "evaluate",
+        "--contract",
+        "acme-managed-it",
+        "--month",
+        "2026-13",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--month: '2026-13' is not a month"),
+        "{}",
+        stderr(&out)
+    );
+}
