@@ -58,7 +58,7 @@ CREATE TABLE holds (
     line        INTEGER NOT NULL,
     row_hash    INTEGER NOT NULL,
     PRIMARY KEY (contract, incident_id, start_at)
-);
+) WITHOUT ROWID; -- read by key for every incident evaluated: one b-tree descent, not two
 
 CREATE TABLE outages (
     contract  TEXT    NOT NULL,

@@ -44,7 +44,7 @@ pub async fn build<'c>(
     now: Instant,
 ) -> Result<MonthReport<'c>, Failure> {
     let evidence = store
-        .month_evidence(&contract.id, period, contract.timezone)
+        .month_evidence(&contract.id, period, contract.timezone, now)
         .await
         .map_err(Failure::runtime)?;
     let costs = store

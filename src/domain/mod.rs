@@ -22,6 +22,6 @@ pub use percent::{Percent, Ratio, Weight};
 pub use period::Period;
 pub use records::{
     ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkItem,
-    WorkKind,
+    WorkKind, WorkTally,
 };
 pub use time::Instant;

@@ -260,14 +260,41 @@ impl WorkItem {
     /// standard or normal changes are proactive, unless the item says otherwise.
     /// A change with no stated type is taken as a normal change.
     pub fn is_proactive(&self) -> bool {
-        if let Some(explicit) = self.proactive {
-            return explicit;
-        }
-        match self.kind {
-            WorkKind::Incident => false,
-            WorkKind::Problem => true,
-            WorkKind::Change => self.change_type != Some(ChangeType::Emergency),
-        }
+        is_proactive(self.kind, self.change_type, self.proactive)
+    }
+}
+
+/// SPEC §2.5's classification of a work item from its kind, change type and
+/// explicit statement.
+pub fn is_proactive(kind: WorkKind, change_type: Option<ChangeType>, stated: Option<bool>) -> bool {
+    if let Some(explicit) = stated {
+        return explicit;
+    }
+    match kind {
+        WorkKind::Incident => false,
+        WorkKind::Problem => true,
+        WorkKind::Change => change_type != Some(ChangeType::Emergency),
+    }
+}
+
+/// How many work items of one class were opened in a month: the store counts
+/// them, so a month with tens of thousands of items costs a handful of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkTally {
+    /// Incident, problem or change.
+    pub kind: WorkKind,
+    /// For changes: standard, normal or emergency.
+    pub change_type: Option<ChangeType>,
+    /// An explicit classification that overrides the rule.
+    pub proactive: Option<bool>,
+    /// How many.
+    pub count: u64,
+}
+
+impl WorkTally {
+    /// True when items of this class are proactive.
+    pub fn is_proactive(&self) -> bool {
+        is_proactive(self.kind, self.change_type, self.proactive)
     }
 }
 

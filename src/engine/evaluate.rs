@@ -7,7 +7,7 @@ use super::credits::{CreditTotals, applicable_tier, totals};
 use super::incidents::{self, Excused, IncidentFigures};
 use crate::config::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::money::percent_of_minor;
-use crate::domain::{Incident, Instant, Outage, Percent, Period, Ratio, SupplierKpi, WorkItem};
+use crate::domain::{Incident, Instant, Outage, Percent, Period, Ratio, SupplierKpi, WorkTally};
 
 /// The evidence that can affect one contract-month (the store selects it).
 #[derive(Debug, Clone, Default)]
@@ -16,8 +16,8 @@ pub struct Evidence {
     pub incidents: Vec<Incident>,
     /// Outages overlapping the month.
     pub outages: Vec<Outage>,
-    /// Work items opened in the month.
-    pub work_items: Vec<WorkItem>,
+    /// Work items opened in the month (and by the evaluation instant), by class.
+    pub work: Vec<WorkTally>,
     /// What the supplier reported for the month.
     pub supplier_kpis: Vec<SupplierKpi>,
 }
@@ -168,16 +168,12 @@ pub fn evaluate_month(
                 }
             }
             ServiceLevelKind::ProactiveShare => {
-                let opened = evidence
-                    .work_items
-                    .iter()
-                    .filter(|w| w.opened_at >= start && w.opened_at < end && w.opened_at <= now);
                 let (mut proactive, mut reactive) = (0u64, 0u64);
-                for w in opened {
-                    if w.is_proactive() {
-                        proactive += 1;
+                for tally in &evidence.work {
+                    if tally.is_proactive() {
+                        proactive += tally.count;
                     } else {
-                        reactive += 1;
+                        reactive += tally.count;
                     }
                 }
                 let total = proactive + reactive;

@@ -391,43 +391,32 @@ fn credits_over_the_cap_are_capped() {
 }
 
 #[test]
-fn proactive_share_counts_work_opened_in_the_month() {
-    use crate::domain::{ChangeType, WorkItem};
-    let item = |id: &str, kind: WorkKind, ct: Option<ChangeType>, at: &str| WorkItem {
-        id: id.into(),
+fn proactive_share_counts_the_month_tallies() {
+    use crate::domain::{ChangeType, WorkTally};
+    let tally = |kind, change_type, proactive, count| WorkTally {
         kind,
-        opened_at: t(at),
-        change_type: ct,
-        proactive: None,
+        change_type,
+        proactive,
+        count,
     };
-    // 3 proactive (problem, standard, normal), 2 reactive (incident, emergency) in
-    // October; one problem opened 30 Sep 23:30Z is 1 Oct 00:30 BST: October too.
-    let items = vec![
-        item("W1", WorkKind::Problem, None, "2026-10-02T10:00:00Z"),
-        item(
-            "W2",
-            WorkKind::Change,
-            Some(ChangeType::Standard),
-            "2026-10-03T10:00:00Z",
-        ),
-        item(
-            "W3",
-            WorkKind::Change,
-            Some(ChangeType::Normal),
-            "2026-10-04T10:00:00Z",
-        ),
-        item("W4", WorkKind::Incident, None, "2026-10-05T10:00:00Z"),
-        item(
-            "W5",
-            WorkKind::Change,
-            Some(ChangeType::Emergency),
-            "2026-10-06T10:00:00Z",
-        ),
-        item("W6", WorkKind::Problem, None, "2026-09-30T23:30:00Z"),
-        item("W7", WorkKind::Problem, None, "2026-09-30T22:30:00Z"),
+    // 4 problems, 3 standard and 2 normal changes, 1 incident stated proactive:
+    // 10 proactive. 5 incidents, 2 emergency changes, 1 problem stated
+    // reactive: 8 reactive. 10 / 18 = 55.556 % < 60 %: failed.
+    let work = vec![
+        tally(WorkKind::Problem, None, None, 4),
+        tally(WorkKind::Change, Some(ChangeType::Standard), None, 3),
+        tally(WorkKind::Change, Some(ChangeType::Normal), None, 2),
+        tally(WorkKind::Incident, None, Some(true), 1),
+        tally(WorkKind::Incident, None, None, 5),
+        tally(WorkKind::Change, Some(ChangeType::Emergency), None, 2),
+        tally(WorkKind::Problem, None, Some(false), 1),
     ];
     let share = ServiceLevel {
         target_percent: p(60.0),
+        service_credits: vec![CreditTier {
+            below: p(60.0),
+            percent: p(1.0),
+        }],
         ..level("proactive", ServiceLevelKind::ProactiveShare)
     };
     let c = contract(vec![share]);
@@ -435,7 +424,7 @@ fn proactive_share_counts_work_opened_in_the_month() {
         &c,
         oct(),
         &Evidence {
-            work_items: items,
+            work,
             ..Default::default()
         },
         t(LATER),
@@ -447,10 +436,11 @@ fn proactive_share_counts_work_opened_in_the_month() {
     else {
         panic!()
     };
-    assert_eq!((proactive, reactive), (4, 2));
-    // 4 / 6 = 66.667 % ≥ 60 %.
-    assert_eq!(e.levels[0].status, Status::Met);
-    assert_eq!(e.levels[0].attainment.unwrap().rounded3(), 66.667);
+    assert_eq!((proactive, reactive), (10, 8));
+    assert_eq!(e.levels[0].attainment.unwrap().rounded3(), 55.556);
+    assert_eq!(e.levels[0].status, Status::Failed);
+    // 1 % of £125,000.
+    assert_eq!(e.levels[0].credit_minor, 125_000);
 }
 
 #[test]

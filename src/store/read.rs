@@ -2,8 +2,6 @@
 //! whole store, only what a clock, an outage or a work item in that month
 //! could depend on.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
@@ -11,7 +9,7 @@ use sqlx::any::AnyRow;
 use super::{Store, StoreError, failed};
 use crate::domain::{
     Hold, Incident, Instant, Outage, Percent, Period, Priority, RecoverableCost, SupplierKpi,
-    WorkItem,
+    WorkTally,
 };
 use crate::engine::Evidence;
 
@@ -40,38 +38,52 @@ fn parsed<T: std::str::FromStr<Err = String>>(text: &str, what: &str) -> Result<
 
 // Incidents whose clocks can be assessed in [start, end): opened before the
 // end, and not settled (every clock stopped) before the start. Two arms so
-// each uses the (contract, settled_at) index.
+// each uses the (contract, settled_at) index. Each incident comes with its
+// holds, and the whole set as one JSON array: a month can hold tens of
+// thousands of incidents, and one document costs far less to hand over and
+// parse than as many rows.
 const INCIDENTS_SQL: &str = "\
-    SELECT id, priority, service, opened_at, responded_at, resolved_at, title, excused_reason
-      FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
-    UNION ALL
-    SELECT id, priority, service, opened_at, responded_at, resolved_at, title, excused_reason
-      FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3";
+    SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
+               title, excused_reason,
+               (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM holds h
+                 WHERE h.contract = c.contract AND h.incident_id = c.id)))
+      FROM (SELECT * FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+            UNION ALL
+            SELECT * FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
 
-// The holds of those same incidents.
-const HOLDS_SQL: &str = "\
-    SELECT h.incident_id, h.start_at, h.end_at, h.reason FROM holds h
-      JOIN incidents i ON i.contract = h.contract AND i.id = h.incident_id
-     WHERE i.contract = $1 AND i.settled_at >= $2 AND i.opened_at < $3
-    UNION ALL
-    SELECT h.incident_id, h.start_at, h.end_at, h.reason FROM holds h
-      JOIN incidents i ON i.contract = h.contract AND i.id = h.incident_id
-     WHERE i.contract = $1 AND i.settled_at IS NULL AND i.opened_at < $3";
+/// One incident as the query above writes it.
+type IncidentTuple = (
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Vec<HoldTuple>,
+);
+
+/// One hold inside an incident's tuple.
+type HoldTuple = (i64, Option<i64>, String);
 
 impl Store {
     /// Everything that can affect `contract`'s figures for `period` (month
-    /// bounds in `tz`).
+    /// bounds in `tz`) as seen at `now`.
     pub async fn month_evidence(
         &self,
         contract: &str,
         period: Period,
         tz: chrono_tz::Tz,
+        now: Instant,
     ) -> Result<Evidence, StoreError> {
         let (start, end) = (period.start(tz).timestamp(), period.end(tz).timestamp());
+        // Work opened after `now` is not yet known.
+        let work_end = end.min(now.timestamp() + 1);
         Ok(Evidence {
             incidents: self.incidents(contract, start, end).await?,
             outages: self.outages(contract, start, end).await?,
-            work_items: self.work_items(contract, start, end).await?,
+            work: self.work_tallies(contract, start, work_end).await?,
             supplier_kpis: self.supplier_kpis(contract, period).await?,
         })
     }
@@ -82,55 +94,55 @@ impl Store {
         start: i64,
         end: i64,
     ) -> Result<Vec<Incident>, StoreError> {
-        let rows = sqlx::query(INCIDENTS_SQL)
+        let json: Option<String> = sqlx::query_scalar(INCIDENTS_SQL)
             .bind(contract)
             .bind(start)
             .bind(end)
-            .fetch_all(self.pool())
+            .fetch_one(self.pool())
             .await
             .map_err(failed("reading incidents"))?;
-        let mut holds = self.holds(contract, start, end).await?;
-        rows.iter()
-            .map(|r| {
-                let id: String = col(r, 0)?;
-                let priority: String = col(r, 1)?;
-                Ok(Incident {
-                    holds: holds.remove(&id).unwrap_or_default(),
-                    priority: parsed::<Priority>(&priority, "priority")?,
-                    service: col(r, 2)?,
-                    opened_at: instant(col(r, 3)?)?,
-                    responded_at: opt_instant(col(r, 4)?)?,
-                    resolved_at: opt_instant(col(r, 5)?)?,
-                    title: col(r, 6)?,
-                    excused_reason: col(r, 7)?,
+        let tuples: Vec<IncidentTuple> = match json {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("incidents: {e}")))?,
+            None => Vec::new(),
+        };
+        tuples
+            .into_iter()
+            .map(
+                |(
                     id,
-                })
-            })
+                    priority,
+                    service,
+                    opened,
+                    responded,
+                    resolved,
+                    title,
+                    excused_reason,
+                    holds,
+                )| {
+                    Ok(Incident {
+                        priority: parsed::<Priority>(&priority, "priority")?,
+                        service,
+                        opened_at: instant(opened)?,
+                        responded_at: opt_instant(responded)?,
+                        resolved_at: opt_instant(resolved)?,
+                        title,
+                        excused_reason,
+                        holds: holds
+                            .into_iter()
+                            .map(|(start, end, reason)| {
+                                Ok(Hold {
+                                    start: instant(start)?,
+                                    end: opt_instant(end)?,
+                                    reason,
+                                })
+                            })
+                            .collect::<Result<_, StoreError>>()?,
+                        id,
+                    })
+                },
+            )
             .collect()
-    }
-
-    async fn holds(
-        &self,
-        contract: &str,
-        start: i64,
-        end: i64,
-    ) -> Result<HashMap<String, Vec<Hold>>, StoreError> {
-        let rows = sqlx::query(HOLDS_SQL)
-            .bind(contract)
-            .bind(start)
-            .bind(end)
-            .fetch_all(self.pool())
-            .await
-            .map_err(failed("reading holds"))?;
-        let mut by_incident: HashMap<String, Vec<Hold>> = HashMap::new();
-        for r in &rows {
-            by_incident.entry(col(r, 0)?).or_default().push(Hold {
-                start: instant(col(r, 1)?)?,
-                end: opt_instant(col(r, 2)?)?,
-                reason: col(r, 3)?,
-            });
-        }
-        Ok(by_incident)
     }
 
     async fn outages(
@@ -168,32 +180,32 @@ impl Store {
             .collect()
     }
 
-    async fn work_items(
+    async fn work_tallies(
         &self,
         contract: &str,
         start: i64,
         end: i64,
-    ) -> Result<Vec<WorkItem>, StoreError> {
+    ) -> Result<Vec<WorkTally>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, kind, opened_at, change_type, proactive FROM work_items
-              WHERE contract = $1 AND opened_at >= $2 AND opened_at < $3",
+            "SELECT kind, change_type, proactive, COUNT(*) FROM work_items
+              WHERE contract = $1 AND opened_at >= $2 AND opened_at < $3
+              GROUP BY kind, change_type, proactive",
         )
         .bind(contract)
         .bind(start)
         .bind(end)
         .fetch_all(self.pool())
         .await
-        .map_err(failed("reading work items"))?;
+        .map_err(failed("counting work items"))?;
         rows.iter()
             .map(|r| {
-                let kind: String = col(r, 1)?;
-                let change_type: Option<String> = col(r, 3)?;
-                Ok(WorkItem {
-                    id: col(r, 0)?,
+                let kind: String = col(r, 0)?;
+                let change_type: Option<String> = col(r, 1)?;
+                Ok(WorkTally {
                     kind: parsed(&kind, "kind")?,
-                    opened_at: instant(col(r, 2)?)?,
                     change_type: change_type.map(|c| parsed(&c, "change_type")).transpose()?,
-                    proactive: col::<Option<i64>>(r, 4)?.map(|p| p != 0),
+                    proactive: col::<Option<i64>>(r, 2)?.map(|p| p != 0),
+                    count: col::<i64>(r, 3)?.max(0) as u64,
                 })
             })
             .collect()

@@ -5,11 +5,14 @@
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+
+use sqlx::Row as _;
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use super::{Store, StoreError, failed};
+use super::{Backend, Store, StoreError, failed};
 
 /// One column value, bound as a parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -112,6 +115,7 @@ impl WriteCounts {
 pub struct ImportSession {
     tx: Transaction<'static, Any>,
     import_id: i64,
+    backend: Backend,
 }
 
 impl Store {
@@ -136,7 +140,11 @@ impl Store {
             .begin()
             .await
             .map_err(failed("starting an import transaction"))?;
-        Ok(ImportSession { tx, import_id })
+        Ok(ImportSession {
+            tx,
+            import_id,
+            backend: self.backend(),
+        })
     }
 }
 
@@ -166,6 +174,10 @@ impl Store {
 }
 
 impl ImportSession {
+    fn placeholder(&self, n: usize) -> String {
+        placeholder(self.backend, n)
+    }
+
     /// The id of this import's bookkeeping row.
     pub fn import_id(&self) -> i64 {
         self.import_id
@@ -177,7 +189,7 @@ impl ImportSession {
             return Ok(WriteCounts::default());
         }
         let existing = self.count_existing(table, rows).await?;
-        let sql = upsert_sql(table, rows.len());
+        let sql = upsert_sql(self.backend, table, rows.len());
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in rows {
             for p in row.key.iter().chain(&row.values) {
@@ -202,36 +214,56 @@ impl ImportSession {
         })
     }
 
+    /// How many of `rows` already exist. Looked up per first key (the
+    /// contract) with `IN` on the second, which uses the primary-key index
+    /// (a row-value `IN (VALUES …)` would scan the table), and matched on the
+    /// whole key here.
     async fn count_existing(&mut self, table: &Table, rows: &[Row]) -> Result<u64, StoreError> {
-        let mut sql = format!(
-            "SELECT COUNT(*) FROM {} WHERE ({}) IN (VALUES ",
-            table.name,
-            table.keys.join(", ")
-        );
-        let mut n = 0;
-        for (i, _) in rows.iter().enumerate() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for k in 0..table.keys.len() {
-                n += 1;
-                let _ = write!(sql, "{}${n}", if k == 0 { "" } else { ", " });
+        let mut groups: HashMap<&Param, Vec<&Row>> = HashMap::new();
+        for row in rows {
+            groups.entry(&row.key[0]).or_default().push(row);
+        }
+        let mut existing = 0;
+        for (first, group) in groups {
+            let wanted: HashSet<&[Param]> = group.iter().map(|r| r.key.as_slice()).collect();
+            let mut sql = format!(
+                "SELECT {} FROM {} WHERE {} = {} AND {} IN (",
+                table.keys.join(", "),
+                table.name,
+                table.keys[0],
+                self.placeholder(1),
+                table.keys[1]
+            );
+            for i in 0..group.len() {
+                sql.push_str(if i == 0 { "" } else { ", " });
+                sql.push_str(&self.placeholder(i + 2));
             }
             sql.push(')');
-        }
-        sql.push(')');
-        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
-        for row in rows {
-            for p in &row.key {
-                q = match p {
-                    Param::Int(v) => q.bind(*v),
-                    Param::Text(v) => q.bind(v.clone()),
-                };
+            let mut q = bind(sqlx::query(AssertSqlSafe(sql)), first);
+            for row in &group {
+                q = bind(q, &row.key[1]);
+            }
+            let found = q
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(failed("looking up existing records"))?;
+            let template = &group[0].key;
+            for r in &found {
+                let key = template
+                    .iter()
+                    .enumerate()
+                    .map(|(i, kind)| match kind {
+                        Param::Int(_) => r.try_get::<Option<i64>, _>(i).map(Param::Int),
+                        Param::Text(_) => r.try_get::<Option<String>, _>(i).map(Param::Text),
+                    })
+                    .collect::<Result<Vec<Param>, _>>()
+                    .map_err(failed("reading existing keys"))?;
+                if wanted.contains(key.as_slice()) {
+                    existing += 1;
+                }
             }
         }
-        let count = q
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(failed("looking up existing records"))?;
-        Ok(count.max(0) as u64)
+        Ok(existing)
     }
 
     /// Records a rejected row.
@@ -304,9 +336,19 @@ fn bind<'q>(q: AnyQuery<'q>, p: &Param) -> AnyQuery<'q> {
     }
 }
 
+/// The `n`-th bound parameter. SQLite gets plain `?` (bound in order): sqlx
+/// looks up every named or numbered parameter by a linear scan, which makes a
+/// statement with thousands of `$n` quadratic. PostgreSQL needs `$n`.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 /// `INSERT … ON CONFLICT (key) DO UPDATE … WHERE the values changed`, for
 /// `rows` rows. Only fixed identifiers and numbered placeholders go in.
-fn upsert_sql(table: &Table, rows: usize) -> String {
+fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
     let columns: Vec<&str> = table
         .keys
         .iter()
@@ -324,7 +366,8 @@ fn upsert_sql(table: &Table, rows: usize) -> String {
         sql.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..columns.len() {
             n += 1;
-            let _ = write!(sql, "{}${n}", if c == 0 { "" } else { ", " });
+            sql.push_str(if c == 0 { "" } else { ", " });
+            sql.push_str(&placeholder(backend, n));
         }
         sql.push(')');
     }
@@ -379,7 +422,7 @@ mod tests {
 
     #[test]
     fn upsert_sql_numbers_every_placeholder() {
-        let sql = upsert_sql(&SUPPLIER_KPIS, 2);
+        let sql = upsert_sql(Backend::Postgres, &SUPPLIER_KPIS, 2);
         assert!(sql.starts_with(
             "INSERT INTO supplier_kpis (contract, service_level, period, attainment_units, import_id, line, row_hash) VALUES ($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14)"
         ), "{sql}");
