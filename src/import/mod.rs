@@ -8,24 +8,20 @@
 //! - [`records`]: one record → one store row, or the reason it is refused.
 
 pub mod fields;
+mod pipeline;
 pub mod records;
 
 use std::collections::HashMap;
-use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::config::Contract;
-use crate::store::write::{self, ImportSession, Param, Row, Table, WriteCounts};
+use crate::store::write::WriteCounts;
 use crate::store::{Store, StoreError};
 use fields::{CsvFields, Fields, JsonFields, RecordKind};
-
-/// Bound parameters per statement stay well under SQLite's limit of 32,766.
-const MAX_PARAMS_PER_STATEMENT: usize = 16_000;
-/// Rows committed per transaction in a long import.
-const ROWS_PER_COMMIT: u64 = 50_000;
+use pipeline::Pipeline;
 
 /// A refused row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,16 +73,6 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-fn table(kind: RecordKind) -> &'static Table {
-    match kind {
-        RecordKind::Incident => &write::INCIDENTS,
-        RecordKind::Hold => &write::HOLDS,
-        RecordKind::Outage => &write::OUTAGES,
-        RecordKind::WorkItem => &write::WORK_ITEMS,
-        RecordKind::SupplierKpi => &write::SUPPLIER_KPIS,
-    }
-}
-
 fn required_columns(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Incident => &["id", "contract", "priority", "opened_at"],
@@ -94,88 +80,6 @@ fn required_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Outage => &["id", "contract", "service", "start"],
         RecordKind::WorkItem => &["id", "contract", "kind", "opened_at"],
         RecordKind::SupplierKpi => &["contract", "service_level", "period", "attainment_percent"],
-    }
-}
-
-/// Pending rows of one table, with distinct keys.
-#[derive(Default)]
-struct Batch {
-    rows: Vec<Row>,
-    keys: HashSet<Vec<Param>>,
-}
-
-/// Streams rows into the store in batches and keeps the counts.
-struct Writer<'s> {
-    store: &'s Store,
-    session: ImportSession,
-    batches: HashMap<RecordKind, Batch>,
-    counts: WriteCounts,
-    rejected: u64,
-    since_commit: u64,
-    file: String,
-}
-
-impl Writer<'_> {
-    async fn add(&mut self, kind: RecordKind, row: Row) -> Result<(), StoreError> {
-        let t = table(kind);
-        let limit = MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3);
-        let batch = self.batches.entry(kind).or_default();
-        // A key seen twice in one batch would be upserted twice in one
-        // statement (refused by PostgreSQL): write what came before first, so
-        // the later row wins, as it would in separate imports.
-        if batch.keys.contains(&row.key) || batch.rows.len() >= limit {
-            self.flush(kind).await?;
-        }
-        let batch = self.batches.entry(kind).or_default();
-        batch.keys.insert(row.key.clone());
-        batch.rows.push(row);
-        Ok(())
-    }
-
-    async fn flush(&mut self, kind: RecordKind) -> Result<(), StoreError> {
-        let Some(batch) = self.batches.get_mut(&kind) else {
-            return Ok(());
-        };
-        let rows = std::mem::take(&mut batch.rows);
-        batch.keys.clear();
-        let counts = self.session.write(table(kind), &rows).await?;
-        self.counts.add(counts);
-        self.since_commit += rows.len() as u64;
-        if self.since_commit >= ROWS_PER_COMMIT {
-            self.session.checkpoint(self.store).await?;
-            self.since_commit = 0;
-        }
-        Ok(())
-    }
-
-    async fn reject(
-        &mut self,
-        line: i64,
-        contract: Option<&str>,
-        reason: String,
-        on_reject: &mut (dyn FnMut(&Rejection) + Send),
-    ) -> Result<(), StoreError> {
-        self.session.reject(line, contract, &reason).await?;
-        self.rejected += 1;
-        on_reject(&Rejection {
-            file: self.file.clone(),
-            line,
-            reason,
-        });
-        Ok(())
-    }
-
-    async fn finish(mut self, now: i64) -> Result<ImportSummary, StoreError> {
-        let kinds: Vec<RecordKind> = self.batches.keys().copied().collect();
-        for kind in kinds {
-            self.flush(kind).await?;
-        }
-        let summary = ImportSummary {
-            counts: self.counts,
-            rejected: self.rejected,
-        };
-        self.session.finish(self.counts, self.rejected, now).await?;
-        Ok(summary)
     }
 }
 
@@ -197,22 +101,23 @@ pub async fn import_file(
     };
     let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let json_lines = looks_like_json_lines(path, &mut reader).map_err(io)?;
-    let session = store.start_import(source, &file, now).await?;
-    let mut writer = Writer {
-        store,
-        session,
-        batches: HashMap::new(),
-        counts: WriteCounts::default(),
-        rejected: 0,
-        since_commit: 0,
-        file: file.clone(),
-    };
-    if json_lines {
-        import_json_lines(&mut writer, contracts, reader, on_reject).await?;
+    // A CSV file's kind and columns are checked before anything is recorded.
+    let input = if json_lines {
+        Input::JsonLines(reader)
     } else {
-        import_csv(&mut writer, contracts, path, reader, on_reject).await?;
-    }
-    Ok(writer.finish(now).await?)
+        Input::Csv(csv_header(&file, path, reader)?)
+    };
+    let session = store.start_import(source, &file, now).await?;
+    let mut writer = Pipeline::start(store, session, file.clone());
+    let outcome = match input {
+        Input::JsonLines(reader) => {
+            import_json_lines(&mut writer, &file, contracts, reader, on_reject).await
+        }
+        Input::Csv(csv) => import_csv_rows(&mut writer, &file, contracts, csv, on_reject).await,
+    };
+    // What was read before a failure is still stored.
+    let summary = writer.finish(now).await?;
+    outcome.map(|()| summary)
 }
 
 /// JSON Lines by extension, or when the first non-blank byte opens an object.
@@ -232,15 +137,22 @@ fn looks_like_json_lines(path: &Path, reader: &mut BufReader<File>) -> std::io::
     Ok(head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
 }
 
-async fn import_csv(
-    writer: &mut Writer<'_>,
-    contracts: &[Contract],
-    path: &Path,
-    reader: impl Read,
-    on_reject: &mut (dyn FnMut(&Rejection) + Send),
-) -> Result<(), ImportError> {
+/// An opened input file.
+enum Input {
+    JsonLines(BufReader<File>),
+    Csv(CsvFile),
+}
+
+/// A CSV file whose kind and columns are known.
+struct CsvFile {
+    reader: csv::Reader<BufReader<File>>,
+    kind: RecordKind,
+    columns: HashMap<String, usize>,
+}
+
+fn csv_header(file: &str, path: &Path, reader: BufReader<File>) -> Result<CsvFile, ImportError> {
     let unrecognised = |reason: String| ImportError::Unrecognised {
-        file: writer.file.clone(),
+        file: file.to_string(),
         reason,
     };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
@@ -269,11 +181,30 @@ async fn import_csv(
             missing.join(", ")
         )));
     }
-    let columns: HashMap<String, usize> = header
+    let columns = header
         .iter()
         .enumerate()
         .map(|(i, h)| (h.clone(), i))
         .collect();
+    Ok(CsvFile {
+        reader: csv,
+        kind,
+        columns,
+    })
+}
+
+async fn import_csv_rows(
+    writer: &mut Pipeline,
+    file: &str,
+    contracts: &[Contract],
+    csv: CsvFile,
+    on_reject: &mut (dyn FnMut(&Rejection) + Send),
+) -> Result<(), ImportError> {
+    let CsvFile {
+        reader: mut csv,
+        kind,
+        columns,
+    } = csv;
     let mut record = csv::StringRecord::new();
     loop {
         let line = csv.position().line() as i64;
@@ -289,7 +220,7 @@ async fn import_csv(
             }
             Err(e) if e.is_io_error() => {
                 return Err(ImportError::Io {
-                    file: writer.file.clone(),
+                    file: file.to_string(),
                     source: std::io::Error::other(e.to_string()),
                 });
             }
@@ -305,7 +236,8 @@ async fn import_csv(
 }
 
 async fn import_json_lines(
-    writer: &mut Writer<'_>,
+    writer: &mut Pipeline,
+    file: &str,
     contracts: &[Contract],
     reader: impl BufRead,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
@@ -313,7 +245,7 @@ async fn import_json_lines(
     for (i, text) in reader.split(b'\n').enumerate() {
         let line = i as i64 + 1;
         let text = text.map_err(|source| ImportError::Io {
-            file: writer.file.clone(),
+            file: file.to_string(),
             source,
         })?;
         if text.iter().all(u8::is_ascii_whitespace) {
@@ -354,7 +286,7 @@ async fn import_json_lines(
 }
 
 async fn store_one<F: Fields + ?Sized>(
-    writer: &mut Writer<'_>,
+    writer: &mut Pipeline,
     contracts: &[Contract],
     kind: RecordKind,
     fields: &F,

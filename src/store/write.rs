@@ -184,28 +184,34 @@ impl ImportSession {
     }
 
     /// Upserts a batch of rows with distinct keys into `table`.
-    pub async fn write(&mut self, table: &Table, rows: &[Row]) -> Result<WriteCounts, StoreError> {
+    pub async fn write(
+        &mut self,
+        table: &Table,
+        rows: Vec<Row>,
+    ) -> Result<WriteCounts, StoreError> {
         if rows.is_empty() {
             return Ok(WriteCounts::default());
         }
-        let existing = self.count_existing(table, rows).await?;
+        let existing = self.count_existing(table, &rows).await?;
+        let total = rows.len() as u64;
         let sql = upsert_sql(self.backend, table, rows.len());
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in rows {
-            for p in row.key.iter().chain(&row.values) {
-                q = bind(q, p);
+            let hash = row_hash(&row.values);
+            for p in row.key.into_iter().chain(row.values) {
+                q = match p {
+                    Param::Int(v) => q.bind(v),
+                    Param::Text(v) => q.bind(v),
+                };
             }
-            q = q
-                .bind(self.import_id)
-                .bind(row.line)
-                .bind(row_hash(&row.values));
+            q = q.bind(self.import_id).bind(row.line).bind(hash);
         }
         let changed = q
             .execute(&mut *self.tx)
             .await
             .map_err(failed("storing records"))?
             .rows_affected();
-        let stored = rows.len() as u64 - existing;
+        let stored = total - existing;
         let updated = changed.saturating_sub(stored);
         Ok(WriteCounts {
             stored,

@@ -1,0 +1,198 @@
+//! The two halves of an import run side by side: this side parses and
+//! batches rows, a task writes the batches in the import's transaction. On a
+//! two-core machine that overlaps parsing with SQLite's work instead of
+//! taking turns.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::fields::RecordKind;
+use super::{ImportSummary, Rejection};
+use crate::store::write::{self, ImportSession, Param, Row, Table, WriteCounts};
+use crate::store::{Store, StoreError};
+
+/// Bound parameters per statement stay well under SQLite's limit of 32,766.
+const MAX_PARAMS_PER_STATEMENT: usize = 16_000;
+/// Rows committed per transaction in a long import.
+const ROWS_PER_COMMIT: u64 = 50_000;
+/// Batches parsed ahead of the writer: enough to keep both busy, few enough
+/// that memory stays flat.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// The store table a record kind goes to.
+pub fn table(kind: RecordKind) -> &'static Table {
+    match kind {
+        RecordKind::Incident => &write::INCIDENTS,
+        RecordKind::Hold => &write::HOLDS,
+        RecordKind::Outage => &write::OUTAGES,
+        RecordKind::WorkItem => &write::WORK_ITEMS,
+        RecordKind::SupplierKpi => &write::SUPPLIER_KPIS,
+    }
+}
+
+enum Message {
+    Rows(&'static Table, Vec<Row>),
+    Reject {
+        line: i64,
+        contract: Option<String>,
+        reason: String,
+    },
+}
+
+/// Pending rows of one table. Keys are remembered by hash: a repeated hash
+/// (a repeated key, or very rarely a collision) just writes the batch early.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<Row>,
+    key_hashes: HashSet<u64>,
+}
+
+/// Parses on the caller's side, writes on a task's.
+pub struct Pipeline {
+    batches: HashMap<RecordKind, Batch>,
+    sender: mpsc::Sender<Message>,
+    writer: Option<JoinHandle<Result<(WriteCounts, ImportSession), StoreError>>>,
+    rejected: u64,
+    file: String,
+}
+
+impl Pipeline {
+    /// Starts the writer task on `session`.
+    pub fn start(store: &Store, session: ImportSession, file: String) -> Pipeline {
+        let (sender, receiver) = mpsc::channel(BATCHES_IN_FLIGHT);
+        let writer = tokio::spawn(write_all(store.clone(), session, receiver));
+        Pipeline {
+            batches: HashMap::new(),
+            sender,
+            writer: Some(writer),
+            rejected: 0,
+            file,
+        }
+    }
+
+    /// Queues a parsed row.
+    pub async fn add(&mut self, kind: RecordKind, row: Row) -> Result<(), StoreError> {
+        let t = table(kind);
+        let limit = MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3);
+        let hash = key_hash(&row.key);
+        let batch = self.batches.entry(kind).or_default();
+        // A key seen twice in one batch would be upserted twice in one
+        // statement (refused by PostgreSQL): write what came before first, so
+        // the later row wins, as it would in separate imports.
+        if batch.key_hashes.contains(&hash) || batch.rows.len() >= limit {
+            self.flush(kind).await?;
+        }
+        let batch = self.batches.entry(kind).or_default();
+        batch.key_hashes.insert(hash);
+        batch.rows.push(row);
+        Ok(())
+    }
+
+    async fn flush(&mut self, kind: RecordKind) -> Result<(), StoreError> {
+        let Some(batch) = self.batches.get_mut(&kind) else {
+            return Ok(());
+        };
+        batch.key_hashes.clear();
+        let rows = std::mem::take(&mut batch.rows);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.send(Message::Rows(table(kind), rows)).await
+    }
+
+    /// Records a refused row and tells `on_reject` at once.
+    pub async fn reject(
+        &mut self,
+        line: i64,
+        contract: Option<&str>,
+        reason: String,
+        on_reject: &mut (dyn FnMut(&Rejection) + Send),
+    ) -> Result<(), StoreError> {
+        self.rejected += 1;
+        on_reject(&Rejection {
+            file: self.file.clone(),
+            line,
+            reason: reason.clone(),
+        });
+        self.send(Message::Reject {
+            line,
+            contract: contract.map(str::to_string),
+            reason,
+        })
+        .await
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), StoreError> {
+        if self.sender.send(message).await.is_ok() {
+            return Ok(());
+        }
+        // The writer has stopped: its own error says why.
+        Err(match self.join().await {
+            Err(e) => e,
+            Ok(_) => StoreError::Corrupt("the import writer stopped early".into()),
+        })
+    }
+
+    async fn join(&mut self) -> Result<(WriteCounts, ImportSession), StoreError> {
+        let writer = self
+            .writer
+            .take()
+            .ok_or_else(|| StoreError::Corrupt("the import writer is gone".into()))?;
+        writer
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the import writer failed: {e}")))?
+    }
+
+    /// Writes what is left, commits, and records the import's totals.
+    pub async fn finish(mut self, now: i64) -> Result<ImportSummary, StoreError> {
+        let kinds: Vec<RecordKind> = self.batches.keys().copied().collect();
+        for kind in kinds {
+            self.flush(kind).await?;
+        }
+        // Closing the channel tells the writer there is no more.
+        let (closed, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.sender, closed));
+        let (counts, session) = self.join().await?;
+        session.finish(counts, self.rejected, now).await?;
+        Ok(ImportSummary {
+            counts,
+            rejected: self.rejected,
+        })
+    }
+}
+
+async fn write_all(
+    store: Store,
+    mut session: ImportSession,
+    mut receiver: mpsc::Receiver<Message>,
+) -> Result<(WriteCounts, ImportSession), StoreError> {
+    let mut counts = WriteCounts::default();
+    let mut since_commit = 0u64;
+    while let Some(message) = receiver.recv().await {
+        match message {
+            Message::Rows(table, rows) => {
+                since_commit += rows.len() as u64;
+                counts.add(session.write(table, rows).await?);
+                if since_commit >= ROWS_PER_COMMIT {
+                    session.checkpoint(&store).await?;
+                    since_commit = 0;
+                }
+            }
+            Message::Reject {
+                line,
+                contract,
+                reason,
+            } => session.reject(line, contract.as_deref(), &reason).await?,
+        }
+    }
+    Ok((counts, session))
+}
+
+fn key_hash(key: &[Param]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
