@@ -4,14 +4,14 @@
 //! taking turns.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::fields::RecordKind;
 use super::{ImportSummary, Rejection};
-use crate::store::write::{self, ImportSession, Param, Row, Table, WriteCounts};
+use crate::store::write::{self, ImportSession, Row, Table, WriteCounts};
 use crate::store::{Store, StoreError};
 
 /// Bound parameters per statement stay well under SQLite's limit of 32,766.
@@ -47,7 +47,27 @@ enum Message {
 #[derive(Default)]
 struct Batch {
     rows: Vec<Row>,
-    key_hashes: HashSet<u64>,
+    key_hashes: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
+}
+
+/// The set's values are hashes already: use them as they are.
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// Parses on the caller's side, writes on a task's.
@@ -77,7 +97,7 @@ impl Pipeline {
     pub async fn add(&mut self, kind: RecordKind, row: Row) -> Result<(), StoreError> {
         let t = table(kind);
         let limit = MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3);
-        let hash = key_hash(&row.key);
+        let hash = write::params_hash(&row.key);
         let batch = self.batches.entry(kind).or_default();
         // A key seen twice in one batch would be upserted twice in one
         // statement (refused by PostgreSQL): write what came before first, so
@@ -189,10 +209,4 @@ async fn write_all(
         }
     }
     Ok((counts, session))
-}
-
-fn key_hash(key: &[Param]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
 }

@@ -5,7 +5,7 @@
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use sqlx::Row as _;
@@ -225,13 +225,16 @@ impl ImportSession {
     /// (a row-value `IN (VALUES …)` would scan the table), and matched on the
     /// whole key here.
     async fn count_existing(&mut self, table: &Table, rows: &[Row]) -> Result<u64, StoreError> {
-        let mut groups: HashMap<&Param, Vec<&Row>> = HashMap::new();
+        // A file rarely holds more than a few contracts: a list beats a map.
+        let mut groups: Vec<(&Param, Vec<&Row>)> = Vec::new();
         for row in rows {
-            groups.entry(&row.key[0]).or_default().push(row);
+            match groups.iter_mut().find(|(first, _)| *first == &row.key[0]) {
+                Some((_, group)) => group.push(row),
+                None => groups.push((&row.key[0], vec![row])),
+            }
         }
         let mut existing = 0;
         for (first, group) in groups {
-            let wanted: HashSet<&[Param]> = group.iter().map(|r| r.key.as_slice()).collect();
             let mut sql = format!(
                 "SELECT {} FROM {} WHERE {} = {} AND {} IN (",
                 table.keys.join(", "),
@@ -253,6 +256,10 @@ impl ImportSession {
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(failed("looking up existing records"))?;
+            if found.is_empty() {
+                continue;
+            }
+            let wanted: HashSet<&[Param]> = group.iter().map(|r| r.key.as_slice()).collect();
             let template = &group[0].key;
             for r in &found {
                 let key = template
@@ -396,6 +403,12 @@ fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
 
 /// A stable 64-bit FNV-1a hash of a row's values.
 fn row_hash(values: &[Param]) -> i64 {
+    params_hash(values) as i64
+}
+
+/// A stable 64-bit FNV-1a hash of a list of values (the same on every
+/// platform and run, unlike the standard library's seeded hasher).
+pub fn params_hash(values: &[Param]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h = OFFSET;
@@ -419,7 +432,7 @@ fn row_hash(values: &[Param]) -> i64 {
             }
         }
     }
-    h as i64
+    h
 }
 
 #[cfg(test)]
