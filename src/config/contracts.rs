@@ -14,17 +14,8 @@ use super::reader::{
 };
 use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
-use crate::engine::calendar::{ALWAYS_OPEN, Calendar, Window};
+use crate::engine::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
 
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
 
 const CALENDAR_KEYS: [&str; 9] = [
     "timezone",

@@ -192,7 +192,8 @@ impl Calendar {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
+/// Weekday names as configuration spells them, Monday first.
+pub const WEEKDAYS: [&str; 7] = [
     "monday",
     "tuesday",
     "wednesday",
