@@ -132,6 +132,9 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::logging::init();
+    // reqwest and lettre share rustls with the ring provider; it must be
+    // chosen once before the first TLS client is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

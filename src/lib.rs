@@ -13,17 +13,21 @@
 //! - [`store`]: the evidence store (all SQL lives here).
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
 //! - [`report`]: the monthly report in JSON, CSV and HTML.
+//! - [`daemon`], [`sources`] and [`alerts`]: `slawatch run`, its sources and alerts.
 //! - [`commands`] and [`cli`]: the subcommands and their arguments.
 //! - [`generate`]: seeded synthetic evidence in the interchange formats, for
 //!   tests, the demo and benchmarks.
 
+pub mod alerts;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod domain;
 pub mod engine;
 pub mod generate;
 pub mod import;
 pub mod logging;
 pub mod report;
+pub mod sources;
 pub mod store;

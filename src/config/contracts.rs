@@ -16,7 +16,6 @@ use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
 use crate::engine::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
 
-
 const CALENDAR_KEYS: [&str; 9] = [
     "timezone",
     "monday",

@@ -116,6 +116,14 @@ impl Fields for JsonFields<'_> {
     }
 }
 
+/// Fields a connector has already named: interchange column → value.
+impl Fields for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        let v = HashMap::get(self, name)?.trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,45 @@ fn required_columns(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
+/// One record a connector (ServiceNow, a webhook, Alertmanager, a probe)
+/// hands over in interchange terms, validated exactly as an imported row is.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The record kind.
+    pub kind: RecordKind,
+    /// Interchange column → value (instants in RFC 3339).
+    pub fields: HashMap<String, String>,
+    /// Its position in what the connector received (1-based), for rejections.
+    pub line: i64,
+}
+
+/// Stores records from a connector as one import named `label` (a URL, a
+/// request), with the same validation, idempotency and bookkeeping as a file.
+pub async fn ingest(
+    store: &Store,
+    contracts: &[Contract],
+    source: &str,
+    label: &str,
+    now: i64,
+    records: Vec<Incoming>,
+    on_reject: &mut (dyn FnMut(&Rejection) + Send),
+) -> Result<ImportSummary, StoreError> {
+    let session = store.start_import(source, label, now).await?;
+    let mut writer = Pipeline::start(store, session, label.to_string());
+    for record in records {
+        store_one(
+            &mut writer,
+            contracts,
+            record.kind,
+            &record.fields,
+            record.line,
+            on_reject,
+        )
+        .await?;
+    }
+    writer.finish(now).await
+}
+
 /// Imports one CSV or JSON Lines file into the store. `source` names where it
 /// came from (`cli`, an inbox source id …); `on_reject` is told of each
 /// refused row as it is found.

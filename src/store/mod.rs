@@ -8,8 +8,12 @@
 //! # Layout
 //! - [`write`]: idempotent batch upserts of imported records and import bookkeeping.
 //! - [`read`]: the evidence that can affect one contract-month.
+//! - [`outbox`]: queued and delivered alerts.
+//! - [`sources`]: each source's watermark and poll health.
 
+pub mod outbox;
 pub mod read;
+pub mod sources;
 pub mod write;
 
 use std::borrow::Cow;
@@ -80,11 +84,18 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "evidence",
-    include_str!("../../migrations/sqlite/0001_evidence.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "evidence",
+        include_str!("../../migrations/sqlite/0001_evidence.sql"),
+    ),
+    (
+        2,
+        "daemon",
+        include_str!("../../migrations/sqlite/0002_daemon.sql"),
+    ),
+];
 
 impl Store {
     /// Opens (creating if needed) the store at `url` and applies migrations.

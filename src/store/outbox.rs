@@ -1,0 +1,250 @@
+//! The alert outbox: alerts are queued in the same transaction as the change
+//! that caused them, and delivered by the sender, which marks each one sent
+//! or schedules its next attempt. Nothing is ever deleted.
+
+use sqlx::{Any, Transaction};
+
+use super::{Store, StoreError, failed};
+
+/// How urgent an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// For information (an outage ended, a digest).
+    Info,
+    /// Act soon (at risk).
+    Warning,
+    /// Act now (breach, critical failure, failing source).
+    Critical,
+}
+
+impl Severity {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// An alert to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// `kind/subject/stage`: queuing the same key twice does nothing.
+    pub dedup_key: String,
+    /// What happened (`at_risk`, `breached`, `critical`, `source_failing` …).
+    pub kind: String,
+    /// How urgent.
+    pub severity: Severity,
+    /// The contract concerned, if any.
+    pub contract: Option<String>,
+    /// Who gets it.
+    pub recipients: Vec<String>,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body_text: String,
+    /// The HTML alternative (supplier text already escaped).
+    pub body_html: String,
+    /// May be batched into a digest.
+    pub digest: bool,
+}
+
+/// A queued alert awaiting delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedAlert {
+    /// Its outbox id.
+    pub id: i64,
+    /// The alert.
+    pub alert: NewAlert,
+    /// When it was queued (epoch seconds).
+    pub created_at: i64,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+}
+
+/// Outbox counts, for metrics and health.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Not yet delivered.
+    pub pending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Undelivered with at least one failed attempt.
+    pub failing: i64,
+    /// When the oldest undelivered alert was queued.
+    pub oldest_pending_at: Option<i64>,
+}
+
+/// Queues an alert inside `tx`; false when an alert with its key was queued before.
+pub async fn enqueue(
+    tx: &mut Transaction<'static, Any>,
+    alert: &NewAlert,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+         ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(alert.dedup_key.clone())
+    .bind(alert.kind.clone())
+    .bind(alert.severity.as_str())
+    .bind(alert.contract.clone())
+    .bind(alert.recipients.join(","))
+    .bind(alert.subject.clone())
+    .bind(alert.body_text.clone())
+    .bind(alert.body_html.clone())
+    .bind(i64::from(alert.digest))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(failed("queuing an alert"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+type OutboxRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+impl Store {
+    /// Opens a transaction for a state change and the alerts it causes.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        self.pool()
+            .begin()
+            .await
+            .map_err(failed("starting a transaction"))
+    }
+
+    /// Queues one alert on its own.
+    pub async fn enqueue_alert(&self, alert: &NewAlert, now: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let queued = enqueue(&mut tx, alert, now).await?;
+        tx.commit().await.map_err(failed("queuing an alert"))?;
+        Ok(queued)
+    }
+
+    /// Undelivered alerts whose next attempt is due, oldest first.
+    pub async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<QueuedAlert>, StoreError> {
+        let rows: Vec<OutboxRow> = sqlx::query_as(
+            "SELECT id, dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, created_at, attempts
+               FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("reading due alerts"))?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    dedup_key,
+                    kind,
+                    severity,
+                    contract,
+                    recipients,
+                    subject,
+                    body_text,
+                    body_html,
+                    digest,
+                    created_at,
+                    attempts,
+                )| {
+                    let severity = match severity.as_str() {
+                        "info" => Severity::Info,
+                        "warning" => Severity::Warning,
+                        "critical" => Severity::Critical,
+                        other => {
+                            return Err(StoreError::Corrupt(format!("alert severity {other}")));
+                        }
+                    };
+                    Ok(QueuedAlert {
+                        id,
+                        alert: NewAlert {
+                            dedup_key,
+                            kind,
+                            severity,
+                            contract,
+                            recipients: recipients
+                                .split(',')
+                                .filter(|r| !r.is_empty())
+                                .map(str::to_string)
+                                .collect(),
+                            subject,
+                            body_text,
+                            body_html,
+                            digest: digest != 0,
+                        },
+                        created_at,
+                        attempts,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Marks alerts delivered.
+    pub async fn mark_sent(&self, ids: &[i64], now: i64) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                .bind(now)
+                .bind(*id)
+                .execute(self.pool())
+                .await
+                .map_err(failed("marking an alert sent"))?;
+        }
+        Ok(())
+    }
+
+    /// Records a failed delivery and when to try again.
+    pub async fn mark_failed(
+        &self,
+        ids: &[i64],
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                .bind(error.to_string())
+                .bind(next_attempt_at)
+                .bind(*id)
+                .execute(self.pool())
+                .await
+                .map_err(failed("recording a failed delivery"))?;
+        }
+        Ok(())
+    }
+
+    /// How the outbox stands.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let (pending, sent, failing, oldest): (i64, i64, i64, Option<i64>) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0),
+                    MIN(CASE WHEN sent_at IS NULL THEN created_at END)
+               FROM outbox",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(failed("counting the outbox"))?;
+        Ok(OutboxCounts {
+            pending,
+            sent,
+            failing,
+            oldest_pending_at: oldest,
+        })
+    }
+}
