@@ -20,16 +20,19 @@ pub struct SourceState {
     pub consecutive_failures: i64,
 }
 
+/// watermark, last attempt, last success, last error, consecutive failures.
+type StateColumns = (
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
 impl Store {
     /// The state of `source`/`scope` (default when never polled).
     pub async fn source_state(&self, source: &str, scope: &str) -> Result<SourceState, StoreError> {
-        let row: Option<(
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            i64,
-        )> = sqlx::query_as(
+        let row: Option<StateColumns> = sqlx::query_as(
             "SELECT watermark, last_attempt_at, last_success_at, last_error, consecutive_failures
                FROM source_state WHERE source = $1 AND scope = $2",
         )
