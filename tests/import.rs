@@ -204,7 +204,7 @@ fn a_file_of_unknown_shape_is_refused_whole() {
     let out = env.import(&[f.as_path()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("cannot tell the record kind"),
+        stderr(&out).contains("cannot tell the record kind from the header (foo, bar)"),
         "{}",
         stderr(&out)
     );
@@ -214,7 +214,8 @@ fn a_file_of_unknown_shape_is_refused_whole() {
     );
     let out = env.import(&[g.as_path()]);
     assert!(
-        stderr(&out).contains("needs the column(s) opened_at"),
+        stderr(&out)
+            .contains("the name says incident but the header lacks the column(s) opened_at"),
         "{}",
         stderr(&out)
     );

@@ -59,7 +59,7 @@ impl Months {
         }
         match unit {
             "month" | "months" => Ok(Months(n)),
-            "year" | "years" => Ok(Months(n * 12)),
+            "year" | "years" => n.checked_mul(12).map(Months).ok_or_else(err),
             _ => Err(err()),
         }
     }
@@ -97,5 +97,6 @@ mod tests {
         assert_eq!(Months::parse("2 years"), Ok(Months(24)));
         assert!(Months::parse("0 months").is_err());
         assert!(Months::parse("fortnightly").is_err());
+        assert!(Months::parse("400000000 years").is_err());
     }
 }

@@ -149,18 +149,25 @@ impl Calendar {
             Some(t) => local_date(tz, t),
             None => local_date(tz, from) + Duration::days(WALK_LIMIT_DAYS),
         };
+        // Where the last visited interval ended: windows that meet at an
+        // ambiguous local time (the autumn repeat) would otherwise overlap by
+        // the repeated hour and count it twice.
+        let mut covered_to = from;
         while date <= last {
             if !holidays.contains(&date) {
                 for w in &days[date.weekday().num_days_from_monday() as usize] {
                     let open = window_instant(tz, date, w.start, Side::Start);
                     let close = window_instant(tz, date, w.end, Side::End);
-                    let a = open.max(from);
+                    let a = open.max(covered_to);
                     let b = match to {
                         Some(t) => close.min(t),
                         None => close,
                     };
-                    if a < b && visit(a, b).is_break() {
-                        return;
+                    if a < b {
+                        covered_to = b;
+                        if visit(a, b).is_break() {
+                            return;
+                        }
                     }
                 }
             }
@@ -179,16 +186,6 @@ impl Calendar {
             ControlFlow::Continue(())
         });
         total
-    }
-
-    /// The open intervals overlapping `[from, to)`, clipped to it.
-    pub fn open_intervals(&self, from: Instant, to: Instant) -> Vec<(Instant, Instant)> {
-        let mut out = Vec::new();
-        self.walk_open(from, Some(to), |a, b| {
-            out.push((a, b));
-            ControlFlow::Continue(())
-        });
-        out
     }
 }
 
@@ -231,6 +228,15 @@ mod tests {
 
     fn t(s: &str) -> Instant {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn open_intervals(c: &Calendar, from: Instant, to: Instant) -> Vec<(Instant, Instant)> {
+        let mut out = Vec::new();
+        c.walk_open(from, Some(to), |a, b| {
+            out.push((a, b));
+            ControlFlow::Continue(())
+        });
+        out
     }
 
     fn w(s: &str) -> Window {
@@ -441,13 +447,41 @@ mod tests {
     fn office_hours_keep_local_time_across_the_change() {
         let c = office(New_York, &[]);
         // Friday 30 Oct 2026 (EDT) and Monday 2 Nov (EST), 08:00-18:00 local both days.
-        let intervals = c.open_intervals(t("2026-10-30T00:00:00Z"), t("2026-11-03T00:00:00Z"));
+        let intervals = open_intervals(&c, t("2026-10-30T00:00:00Z"), t("2026-11-03T00:00:00Z"));
         assert_eq!(
             intervals,
             vec![
                 (t("2026-10-30T12:00:00Z"), t("2026-10-30T22:00:00Z")),
                 (t("2026-11-02T13:00:00Z"), t("2026-11-02T23:00:00Z")),
             ]
+        );
+    }
+
+    #[test]
+    fn windows_meeting_at_an_ambiguous_time_count_the_repeat_once() {
+        // 00:00-01:30 and 01:30-24:00 cover every instant: October 2026 in
+        // London has 745 real hours, the same as 24x7.
+        let day = vec![w("00:00-01:30"), w("01:30-24:00")];
+        let split = Calendar::weekly(
+            "split",
+            London,
+            std::array::from_fn(|_| day.clone()),
+            BTreeSet::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            split.business_seconds(t("2026-09-30T23:00:00Z"), t("2026-11-01T00:00:00Z")),
+            745 * 3_600
+        );
+        // Havana falls back at 01:00 to 00:00 on 1 November 2026, so midnight
+        // happens twice: the whole day still has 25 real hours, not 26.
+        let havana = all_day(chrono_tz::America::Havana);
+        assert_eq!(
+            havana.business_seconds(
+                t("2026-11-01T00:00:00-04:00"),
+                t("2026-11-02T00:00:00-05:00")
+            ),
+            25 * 3_600
         );
     }
 
@@ -458,7 +492,9 @@ mod tests {
             v.sort();
             let base = t("2026-01-01T00:00:00Z");
             let [x, y, z] = v.map(|s| base + Duration::seconds(s));
-            for cal in [office(London, &["2026-03-30"]), all_day(New_York)] {
+            let split = vec![w("00:00-01:30"), w("01:30-24:00")];
+            let split = Calendar::weekly("split", London, std::array::from_fn(|_| split.clone()), BTreeSet::new()).unwrap();
+            for cal in [office(London, &["2026-03-30"]), all_day(New_York), all_day(chrono_tz::America::Havana), split] {
                 prop_assert_eq!(
                     cal.business_seconds(x, z),
                     cal.business_seconds(x, y) + cal.business_seconds(y, z)

@@ -78,7 +78,11 @@ pub fn clock_for(level: &ServiceLevel, incident: &Incident, now: Instant) -> Opt
         ServiceLevelKind::ResponseTime => run_clock(
             &level.calendar,
             incident.opened_at,
-            incident.responded_at.or(incident.resolved_at),
+            // Resolving is the latest possible response.
+            match (incident.responded_at, incident.resolved_at) {
+                (Some(responded), Some(resolved)) => Some(responded.min(resolved)),
+                (responded, resolved) => responded.or(resolved),
+            },
             &[],
             target,
             now,

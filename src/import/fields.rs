@@ -45,36 +45,71 @@ impl RecordKind {
         }
     }
 
-    /// Tells a CSV file's kind from the columns its header names, falling
-    /// back to its file name (`incidents.csv`, `acme-holds-2026-10.csv` …).
-    pub fn detect(header: &[&str], path: &Path) -> Option<RecordKind> {
-        let has = |c: &str| header.contains(&c);
-        let by_header = if has("incident_id") {
-            Some(RecordKind::Hold)
-        } else if has("service_level") && has("period") {
-            Some(RecordKind::SupplierKpi)
-        } else if has("kind") && has("opened_at") {
-            Some(RecordKind::WorkItem)
-        } else if has("priority") && has("opened_at") {
-            Some(RecordKind::Incident)
-        } else if has("service") && has("start") {
-            Some(RecordKind::Outage)
-        } else {
-            None
-        };
-        by_header.or_else(|| {
-            let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-            [
-                ("work_item", RecordKind::WorkItem),
-                ("supplier_kpi", RecordKind::SupplierKpi),
-                ("incident", RecordKind::Incident),
-                ("hold", RecordKind::Hold),
-                ("outage", RecordKind::Outage),
-            ]
+    /// The columns every record of this kind must have.
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Incident => &["id", "contract", "priority", "opened_at"],
+            RecordKind::Hold => &["incident_id", "contract", "start"],
+            RecordKind::Outage => &["id", "contract", "service", "start"],
+            RecordKind::WorkItem => &["id", "contract", "kind", "opened_at"],
+            RecordKind::SupplierKpi => {
+                &["contract", "service_level", "period", "attainment_percent"]
+            }
+        }
+    }
+
+    /// Every kind, in the order file names are matched.
+    const ALL: [RecordKind; 5] = [
+        RecordKind::WorkItem,
+        RecordKind::SupplierKpi,
+        RecordKind::Incident,
+        RecordKind::Hold,
+        RecordKind::Outage,
+    ];
+
+    /// The kind whose name the file name contains (`acme-outages-2026-10.csv`).
+    fn from_file_name(path: &Path) -> Option<RecordKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        RecordKind::ALL
             .into_iter()
-            .find(|(stem, _)| name.contains(stem))
-            .map(|(_, kind)| kind)
-        })
+            .find(|k| name.contains(k.as_str()))
+    }
+
+    /// Tells a CSV file's kind: the one kind whose required columns the header
+    /// all has. When several fit (extra columns are allowed and ignored), the
+    /// file name decides; when none or the name does not, an error says why.
+    pub fn detect(header: &[&str], path: &Path) -> Result<RecordKind, String> {
+        let fitting: Vec<RecordKind> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| k.required_columns().iter().all(|c| header.contains(c)))
+            .collect();
+        let names = |kinds: &[RecordKind]| {
+            kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match fitting.as_slice() {
+            [one] => Ok(*one),
+            [] => match RecordKind::from_file_name(path) {
+                Some(kind) => Err(format!(
+                    "the name says {} but the header lacks the column(s) {}",
+                    kind.as_str(),
+                    kind.required_columns().iter().filter(|c| !header.contains(c)).copied().collect::<Vec<_>>().join(", ")
+                )),
+                None => Err(format!(
+                    "cannot tell the record kind from the header ({}): no kind has all its required columns",
+                    header.join(", ")
+                )),
+            },
+            several => RecordKind::from_file_name(path).filter(|k| several.contains(k)).ok_or_else(|| {
+                format!(
+                    "the header fits several record kinds ({}); name the file after one of them (e.g. incidents.csv)",
+                    names(several)
+                )
+            }),
+        }
     }
 }
 
@@ -129,35 +164,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn detects_kind_from_header_then_name() {
+    fn detects_kind_from_required_columns_then_name() {
         let p = Path::new("pack.csv");
+        let kind = |h: &[&str], p: &Path| RecordKind::detect(h, p);
         assert_eq!(
-            RecordKind::detect(&["id", "contract", "priority", "opened_at"], p),
-            Some(RecordKind::Incident)
+            kind(&["id", "contract", "priority", "opened_at"], p),
+            Ok(RecordKind::Incident)
         );
         assert_eq!(
-            RecordKind::detect(&["incident_id", "contract", "start"], p),
-            Some(RecordKind::Hold)
+            kind(&["incident_id", "contract", "start"], p),
+            Ok(RecordKind::Hold)
         );
         assert_eq!(
-            RecordKind::detect(&["id", "contract", "service", "start"], p),
-            Some(RecordKind::Outage)
+            kind(&["id", "contract", "service", "start"], p),
+            Ok(RecordKind::Outage)
         );
         assert_eq!(
-            RecordKind::detect(&["id", "contract", "kind", "opened_at"], p),
-            Some(RecordKind::WorkItem)
+            kind(&["id", "contract", "kind", "opened_at"], p),
+            Ok(RecordKind::WorkItem)
         );
         assert_eq!(
-            RecordKind::detect(
+            kind(
                 &["contract", "service_level", "period", "attainment_percent"],
                 p
             ),
-            Some(RecordKind::SupplierKpi)
+            Ok(RecordKind::SupplierKpi)
         );
+        // An extra column that another kind also uses does not change the kind…
+        let h = [
+            "id",
+            "contract",
+            "priority",
+            "opened_at",
+            "resolved_at",
+            "kind",
+        ];
         assert_eq!(
-            RecordKind::detect(&["a", "b"], Path::new("acme-outages-2026-10.csv")),
-            Some(RecordKind::Outage)
+            kind(&h, Path::new("incidents.csv")),
+            Ok(RecordKind::Incident)
         );
-        assert_eq!(RecordKind::detect(&["a", "b"], p), None);
+        // …but when two kinds fit and the name does not say, the file is refused.
+        assert!(kind(&h, p).unwrap_err().contains("several record kinds"));
+        let err = kind(&["id", "contract"], Path::new("acme-outages-2026-10.csv")).unwrap_err();
+        assert!(err.contains("lacks the column(s) service, start"), "{err}");
+        assert!(kind(&["a", "b"], p).is_err());
     }
 }

@@ -73,16 +73,6 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-fn required_columns(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::Incident => &["id", "contract", "priority", "opened_at"],
-        RecordKind::Hold => &["incident_id", "contract", "start"],
-        RecordKind::Outage => &["id", "contract", "service", "start"],
-        RecordKind::WorkItem => &["id", "contract", "kind", "opened_at"],
-        RecordKind::SupplierKpi => &["contract", "service_level", "period", "attainment_percent"],
-    }
-}
-
 /// One record a connector (ServiceNow, a webhook, Alertmanager, a probe)
 /// hands over in interchange terms, validated exactly as an imported row is.
 #[derive(Debug, Clone)]
@@ -202,24 +192,7 @@ fn csv_header(file: &str, path: &Path, reader: BufReader<File>) -> Result<CsvFil
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let kind = RecordKind::detect(&names, path).ok_or_else(|| {
-        unrecognised(format!(
-            "cannot tell the record kind from the header ({}) or the file name",
-            names.join(", ")
-        ))
-    })?;
-    let missing: Vec<&str> = required_columns(kind)
-        .iter()
-        .copied()
-        .filter(|c| !names.contains(c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(unrecognised(format!(
-            "a {} file needs the column(s) {} in its header",
-            kind.as_str(),
-            missing.join(", ")
-        )));
-    }
+    let kind = RecordKind::detect(&names, path).map_err(unrecognised)?;
     let columns = header
         .iter()
         .enumerate()
