@@ -130,7 +130,15 @@ pub enum Command {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Bad arguments are bad input: exit 1 (SPEC §5), not clap's 2.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     crate::logging::init();
     // reqwest and lettre share rustls with the ring provider; it must be
     // chosen once before the first TLS client is built.

@@ -164,6 +164,32 @@ fn every_bad_row_is_rejected_with_file_line_and_reason_and_good_rows_are_kept() 
 }
 
 #[test]
+fn a_key_repeated_in_one_file_is_one_record_and_reimports_unchanged() {
+    let env = TestEnv::new();
+    let f = env.file(
+        "incidents.csv",
+        "id,contract,priority,opened_at,resolved_at\n\
+         D1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z\n\
+         D1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T15:00:00Z\n",
+    );
+    let first = env.import(&[f.as_path()]);
+    assert!(
+        stdout(&first).contains("1 stored, 0 updated, 0 unchanged"),
+        "{}",
+        stdout(&first)
+    );
+    let again = env.import(&[f.as_path()]);
+    assert!(
+        stdout(&again).contains("0 stored, 0 updated, 1 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    // The later row won: resolved after 6 h, a breach of the 4 h target.
+    let r = env.report_json("acme-managed-it", "2026-10", "2026-11-05T00:00:00Z");
+    assert_eq!(level(&r, "p1-resolution")["met"], 0);
+}
+
+#[test]
 fn json_lines_rejections_name_the_line() {
     let env = TestEnv::new();
     let f = env.file(

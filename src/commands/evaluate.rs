@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{Failure, month};
 use crate::cli::EvaluateFormat;
 use crate::config::Config;
-use crate::domain::money::format_minor;
+use crate::domain::Money;
 use crate::engine::Figures;
 use crate::report::MonthReport;
 use crate::store::Store;
@@ -33,11 +33,11 @@ pub async fn run(
 /// Renders the month as a plain-text table.
 pub fn table(r: &MonthReport<'_>) -> String {
     let money = |minor: i64| {
-        format!(
-            "{} {}",
-            r.contract.currency.code(),
-            format_minor(minor, r.contract.currency.exponent())
-        )
+        Money {
+            minor,
+            currency: r.contract.currency.clone(),
+        }
+        .to_string()
     };
     let mut rows = vec![[
         "SERVICE LEVEL".to_string(),

@@ -21,7 +21,7 @@ pub use money::{Currency, Money};
 pub use percent::{Percent, Ratio, Weight};
 pub use period::Period;
 pub use records::{
-    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkItem,
-    WorkKind, WorkTally,
+    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
+    WorkTally,
 };
 pub use time::Instant;

@@ -240,30 +240,6 @@ impl FromStr for ChangeType {
     }
 }
 
-/// A unit of supplier work, classified proactive or reactive.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkItem {
-    /// Its identifier within the contract.
-    pub id: String,
-    /// Incident, problem or change.
-    pub kind: WorkKind,
-    /// When it was opened.
-    pub opened_at: Instant,
-    /// For changes: standard, normal or emergency.
-    pub change_type: Option<ChangeType>,
-    /// An explicit classification that overrides the rule.
-    pub proactive: Option<bool>,
-}
-
-impl WorkItem {
-    /// SPEC §2.5: incidents and emergency changes are reactive; problems and
-    /// standard or normal changes are proactive, unless the item says otherwise.
-    /// A change with no stated type is taken as a normal change.
-    pub fn is_proactive(&self) -> bool {
-        is_proactive(self.kind, self.change_type, self.proactive)
-    }
-}
-
 /// SPEC §2.5's classification of a work item from its kind, change type and
 /// explicit statement.
 pub fn is_proactive(kind: WorkKind, change_type: Option<ChangeType>, stated: Option<bool>) -> bool {
@@ -337,27 +313,28 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
-
-    fn item(kind: WorkKind, change_type: Option<ChangeType>, proactive: Option<bool>) -> WorkItem {
-        WorkItem {
-            id: "W1".into(),
-            kind,
-            opened_at: Utc::now(),
-            change_type,
-            proactive,
-        }
-    }
 
     #[test]
     fn classifies_work_as_spec_2_5_says() {
-        assert!(!item(WorkKind::Incident, None, None).is_proactive());
-        assert!(item(WorkKind::Problem, None, None).is_proactive());
-        assert!(item(WorkKind::Change, Some(ChangeType::Standard), None).is_proactive());
-        assert!(item(WorkKind::Change, Some(ChangeType::Normal), None).is_proactive());
-        assert!(!item(WorkKind::Change, Some(ChangeType::Emergency), None).is_proactive());
+        assert!(!is_proactive(WorkKind::Incident, None, None));
+        assert!(is_proactive(WorkKind::Problem, None, None));
+        assert!(is_proactive(
+            WorkKind::Change,
+            Some(ChangeType::Standard),
+            None
+        ));
+        assert!(is_proactive(
+            WorkKind::Change,
+            Some(ChangeType::Normal),
+            None
+        ));
+        assert!(!is_proactive(
+            WorkKind::Change,
+            Some(ChangeType::Emergency),
+            None
+        ));
         // The item's own statement overrides the rule, both ways.
-        assert!(item(WorkKind::Incident, None, Some(true)).is_proactive());
-        assert!(!item(WorkKind::Problem, None, Some(false)).is_proactive());
+        assert!(is_proactive(WorkKind::Incident, None, Some(true)));
+        assert!(!is_proactive(WorkKind::Problem, None, Some(false)));
     }
 }

@@ -47,23 +47,23 @@ pub fn nth_due(c: &Commitment, k: u32) -> Option<NaiveDate> {
     }
 }
 
-/// The occurrences to show for `period`, as of local date `today`: those due
-/// in the month, or else the next one due after it. With no delivery on
-/// record, an occurrence is pending until its due date has passed, then overdue.
+/// The occurrences to show for `period`, as of local date `today`: every
+/// earlier occurrence still undelivered (an overdue commitment stays in every
+/// report until delivered), those due in the month, or else the next one due.
+/// With no delivery on record, an occurrence is pending until its due date
+/// has passed, then overdue.
 pub fn occurrences_for(c: &Commitment, period: Period, today: NaiveDate) -> Vec<Occurrence> {
     let next_month = period.next().first_day();
-    let mut upcoming = (0u32..)
-        .map_while(|k| nth_due(c, k))
-        .skip_while(|due| *due < period.first_day())
-        .peekable();
-    let mut dues = Vec::new();
-    while let Some(due) = upcoming.next_if(|due| *due < next_month) {
-        dues.push(due);
+    let mut dues = (0u32..).map_while(|k| nth_due(c, k)).peekable();
+    let mut shown = Vec::new();
+    while let Some(due) = dues.next_if(|due| *due < next_month) {
+        shown.push(due);
     }
-    if dues.is_empty() {
-        dues.extend(upcoming.next());
+    if !shown.iter().any(|due| period.contains_date(*due)) {
+        shown.extend(dues.next());
     }
-    dues.into_iter()
+    shown
+        .into_iter()
         .map(|due| Occurrence {
             id: c.id.clone(),
             name: c.name.clone(),
@@ -126,20 +126,28 @@ mod tests {
             occurrences_for(&c, nov, d("2026-12-01"))[0].status,
             CommitmentStatus::Overdue
         );
-        // A year on, the December 2027 report shows nothing due then: the next is Nov 2028.
+        // Undelivered, it stays in every later report: December 2027 shows the
+        // 2026 and 2027 tests overdue and the next, November 2028, pending.
         let dec27: Period = "2027-12".parse().unwrap();
+        let shown = occurrences_for(&c, dec27, d("2028-01-01"));
+        let dues: Vec<_> = shown.iter().map(|o| (o.due, o.status)).collect();
         assert_eq!(
-            occurrences_for(&c, dec27, d("2028-01-01"))[0].due,
-            d("2028-11-30")
+            dues,
+            vec![
+                (d("2026-11-30"), CommitmentStatus::Overdue),
+                (d("2027-11-30"), CommitmentStatus::Overdue),
+                (d("2028-11-30"), CommitmentStatus::Pending),
+            ]
         );
     }
 
     #[test]
     fn monthly_commitment_shows_the_month_occurrence() {
-        let c = dr("2026-01-05", Some(1));
+        let c = dr("2026-08-05", Some(1));
         let shown = occurrences_for(&c, "2026-10".parse().unwrap(), d("2026-11-01"));
-        assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].due, d("2026-10-05"));
-        assert_eq!(shown[0].status, CommitmentStatus::Overdue);
+        // August, September and October are all undelivered.
+        assert_eq!(shown.len(), 3);
+        assert_eq!(shown[2].due, d("2026-10-05"));
+        assert!(shown.iter().all(|o| o.status == CommitmentStatus::Overdue));
     }
 }

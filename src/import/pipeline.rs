@@ -3,7 +3,7 @@
 //! two-core machine that overlaps parsing with SQLite's work instead of
 //! taking turns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use tokio::sync::mpsc;
@@ -42,12 +42,11 @@ enum Message {
     },
 }
 
-/// Pending rows of one table. Keys are remembered by hash: a repeated hash
-/// (a repeated key, or very rarely a collision) just writes the batch early.
+/// Pending rows of one table, with where each key's row sits (by hash).
 #[derive(Default)]
 struct Batch {
     rows: Vec<Row>,
-    key_hashes: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
+    positions: HashMap<u64, usize, BuildHasherDefault<AlreadyHashed>>,
 }
 
 /// The set's values are hashes already: use them as they are.
@@ -99,14 +98,20 @@ impl Pipeline {
         let limit = MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3);
         let hash = write::params_hash(&row.key);
         let batch = self.batches.entry(kind).or_default();
-        // A key seen twice in one batch would be upserted twice in one
-        // statement (refused by PostgreSQL): write what came before first, so
-        // the later row wins, as it would in separate imports.
-        if batch.key_hashes.contains(&hash) || batch.rows.len() >= limit {
+        // A key repeated within a file: the later row wins, as it would in
+        // separate imports, and the record is counted once.
+        if let Some(&at) = batch.positions.get(&hash) {
+            if batch.rows[at].key == row.key {
+                batch.rows[at] = row;
+                return Ok(());
+            }
+            // Two keys with one hash (vanishingly rare): keep them apart.
+            self.flush(kind).await?;
+        } else if batch.rows.len() >= limit {
             self.flush(kind).await?;
         }
         let batch = self.batches.entry(kind).or_default();
-        batch.key_hashes.insert(hash);
+        batch.positions.insert(hash, batch.rows.len());
         batch.rows.push(row);
         Ok(())
     }
@@ -115,7 +120,7 @@ impl Pipeline {
         let Some(batch) = self.batches.get_mut(&kind) else {
             return Ok(());
         };
-        batch.key_hashes.clear();
+        batch.positions.clear();
         let rows = std::mem::take(&mut batch.rows);
         if rows.is_empty() {
             return Ok(());

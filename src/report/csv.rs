@@ -6,7 +6,7 @@ use crate::domain::money::format_minor;
 use crate::engine::Figures;
 
 /// The CSV header row.
-pub const HEADER: [&str; 19] = [
+pub const HEADER: [&str; 21] = [
     "contract",
     "period",
     "service_level",
@@ -17,6 +17,8 @@ pub const HEADER: [&str; 19] = [
     "breaches",
     "service_seconds",
     "downtime_seconds",
+    "proactive",
+    "reactive",
     "attainment_percent",
     "target_percent",
     "status",
@@ -28,50 +30,43 @@ pub const HEADER: [&str; 19] = [
     "supplier_reported_percent",
 ];
 
-/// Renders the report's service-level lines as CSV text.
+/// Renders the report's service-level lines as CSV text: the figures a line
+/// does not have (downtime for an incident level …) are empty cells.
 pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     let period = r.evaluation.period.to_string();
     let exponent = r.contract.currency.exponent();
     for l in &r.evaluation.levels {
-        let (assessed, met, breaches, service_seconds, downtime) = match &l.figures {
-            Figures::Incidents(f) => (
-                f.assessed.to_string(),
-                f.met.to_string(),
-                f.breaches.len().to_string(),
-                String::new(),
-                String::new(),
-            ),
-            Figures::Availability(f) => (
-                String::new(),
-                String::new(),
-                String::new(),
-                f.service_seconds.to_string(),
-                f.downtime_seconds().to_string(),
-            ),
+        // assessed, met, breaches, service_seconds, downtime_seconds, proactive, reactive
+        let mut counts: [String; 7] = Default::default();
+        match &l.figures {
+            Figures::Incidents(f) => {
+                counts[0] = f.assessed.to_string();
+                counts[1] = f.met.to_string();
+                counts[2] = f.breaches.len().to_string();
+            }
+            Figures::Availability(f) => {
+                counts[3] = f.service_seconds.to_string();
+                counts[4] = f.downtime_seconds().to_string();
+            }
             Figures::Proactive {
                 proactive,
                 reactive,
-            } => (
-                (proactive + reactive).to_string(),
-                proactive.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-        };
-        w.write_record([
+            } => {
+                counts[5] = proactive.to_string();
+                counts[6] = reactive.to_string();
+            }
+        }
+        let mut row = vec![
             safe_cell(&r.contract.id),
             period.clone(),
             safe_cell(&l.id),
             l.kind.as_str().to_string(),
             safe_cell(l.service.as_deref().unwrap_or("")),
-            assessed,
-            met,
-            breaches,
-            service_seconds,
-            downtime,
+        ];
+        row.extend(counts);
+        row.extend([
             l.attainment
                 .map(|a| format!("{:.3}", a.rounded3()))
                 .unwrap_or_default(),
@@ -79,15 +74,15 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
             l.status.as_str().to_string(),
             l.critical.to_string(),
             l.tier
-                .map(|t| t.percent.to_string())
-                .unwrap_or_else(|| "0".into()),
+                .map_or_else(|| "0".to_string(), |t| t.percent.to_string()),
             l.credit_minor.to_string(),
             format_minor(l.credit_minor, exponent),
             r.contract.currency.code().to_string(),
             l.supplier_reported
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
-        ])?;
+        ]);
+        w.write_record(&row)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -178,11 +178,6 @@ impl ImportSession {
         placeholder(self.backend, n)
     }
 
-    /// The id of this import's bookkeeping row.
-    pub fn import_id(&self) -> i64 {
-        self.import_id
-    }
-
     /// Upserts a batch of rows with distinct keys into `table`.
     pub async fn write(
         &mut self,
