@@ -37,6 +37,15 @@ pub enum ReportFormat {
     Html,
 }
 
+/// How the daemon writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
 /// `evaluate` output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EvaluateFormat {
@@ -49,6 +58,12 @@ pub enum EvaluateFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon: sources, live detection, alerts, HTTP API and metrics, until SIGINT/SIGTERM.
+    Run {
+        /// Log lines for people (`text`) or for a log collector (`json`).
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
     /// Validate the configuration: exit 0, or print every problem and exit 1.
     Check,
     /// Import CSV or JSON Lines files (kind from the header, the `type` field or the file name).
@@ -139,7 +154,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    crate::logging::init();
+    let (level, json) = match &cli.command {
+        Command::Run { log_format } => ("info", *log_format == LogFormat::Json),
+        _ => ("warn", false),
+    };
+    crate::logging::init(level, json);
     // reqwest and lettre share rustls with the ring provider; it must be
     // chosen once before the first TLS client is built.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -26,6 +26,7 @@ pub mod daemon;
 pub mod domain;
 pub mod engine;
 pub mod generate;
+pub mod http;
 pub mod import;
 pub mod logging;
 pub mod report;

@@ -1,13 +1,19 @@
-//! Log set-up: human-readable lines on standard error, filtered by `RUST_LOG`
-//! (default `warn` so command output stays clean).
+//! Log set-up: lines on standard error, filtered by `RUST_LOG` (default
+//! `warn` for commands so their output stays clean, `info` for the daemon),
+//! human-readable or JSON.
 
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls do nothing.
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+pub fn init(default_level: &str, json: bool) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

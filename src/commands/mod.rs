@@ -15,6 +15,7 @@ pub mod generate;
 pub mod import;
 pub mod month;
 pub mod report;
+pub mod run;
 
 use crate::cli::{Cli, Command};
 use crate::config::Config;
@@ -75,6 +76,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 contracts,
             },
         ),
+        Command::Run { log_format: _ } => {
+            let (config, store) = open(&cli.config).await?;
+            run::run(config, store).await
+        }
         Command::Demo => {
             let (config, store) = open(&cli.config).await?;
             demo::run(&config, &store).await

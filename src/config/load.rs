@@ -158,12 +158,15 @@ fn section<'a>(
     Section::open(value.unwrap_or(empty), path.to_string(), known, p)
 }
 
+/// The largest request body the HTTP API accepts by default (10 MiB).
+const DEFAULT_MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
 fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
     let empty = Value::Table(Table::new());
     let s = section(
         value,
         "daemon",
-        &["database_url", "listen", "data_dir"],
+        &["database_url", "listen", "data_dir", "max_request_bytes"],
         &empty,
         p,
     )?;
@@ -198,10 +201,22 @@ fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
         }),
     };
     let data_dir = s.string("data_dir", p).unwrap_or("data");
+    let max_request_bytes = match s.integer("max_request_bytes", p) {
+        None => Some(DEFAULT_MAX_REQUEST_BYTES),
+        Some(n) if n > 0 => Some(n as usize),
+        Some(n) => {
+            p.push(
+                s.key("max_request_bytes"),
+                format!("{n} is not a size in bytes above zero"),
+            );
+            None
+        }
+    };
     Some(DaemonConfig {
         database_url: database_url?.to_string(),
         listen: listen?,
         data_dir: PathBuf::from(data_dir),
+        max_request_bytes: max_request_bytes?,
     })
 }
 

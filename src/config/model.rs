@@ -49,6 +49,9 @@ pub struct DaemonConfig {
     pub listen: SocketAddr,
     /// Where the outbox, reports and inbox state live (default `data`).
     pub data_dir: PathBuf,
+    /// The largest request body the HTTP API accepts (default 10 MiB);
+    /// larger ones are refused with 413.
+    pub max_request_bytes: usize,
 }
 
 /// `[email]`: the SMTP relay. The password is named by `password_env`, never stored.

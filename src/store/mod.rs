@@ -179,6 +179,25 @@ impl Store {
         self.backend
     }
 
+    /// Ready when the database answers and every migration is applied.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(failed("checking migrations"))?;
+        let expected = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.len() as i64,
+            Backend::Postgres => 0,
+        };
+        if applied < expected {
+            return Err(StoreError::Corrupt(format!(
+                "{applied} of {expected} migrations applied"
+            )));
+        }
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

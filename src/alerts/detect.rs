@@ -1,0 +1,564 @@
+//! Live detection: after every ingest and every minute, where each open
+//! incident stands against its targets, whether a month is already certain
+//! to fail, outages starting and ending, and sources gone stale or failing —
+//! each turned into an alert queued once.
+//!
+//! Detection keeps no state of its own: it recomputes from the evidence and
+//! queues alerts under dedup keys (kind, subject, stage), which the outbox
+//! refuses to queue twice. So a restart re-detects whatever it missed and
+//! never alerts twice; and a daemon started on a store with years of history
+//! only alerts on what is recent (breaches whose deadline fell in the last
+//! [`RECENT_DAYS`] days, outages of the last day).
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::compose::{Facts, alert};
+use crate::config::{Contract, ServiceLevel, ServiceLevelKind, SourceKind};
+use crate::daemon::Deps;
+use crate::domain::money::format_minor;
+use crate::domain::time::format_utc;
+use crate::domain::{Instant, Period, Priority};
+use crate::engine::clock::ClockStatus;
+use crate::engine::incidents::{applies, clock_for};
+use crate::engine::{Evidence, Figures, LevelResult, evaluate_month};
+use crate::store::outbox::{NewAlert, Severity, enqueue};
+
+/// How far back a breach's deadline may lie and still be alerted.
+pub const RECENT_DAYS: i64 = 7;
+/// How often detection runs without an ingest to prompt it.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Where an open incident stands against one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Less than the at-risk share of the target has elapsed.
+    Within,
+    /// At least the at-risk share has elapsed.
+    AtRisk,
+    /// The deadline has passed.
+    Breached,
+}
+
+impl Stage {
+    /// `within`, `at_risk` or `breached`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Within => "within",
+            Stage::AtRisk => "at_risk",
+            Stage::Breached => "breached",
+        }
+    }
+}
+
+/// One open incident against one service level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenStage {
+    /// The incident.
+    pub incident: String,
+    /// The service level's id.
+    pub level: String,
+    /// Its priority.
+    pub priority: Priority,
+    /// Its service.
+    pub service: Option<String>,
+    /// The supplier's title.
+    pub title: Option<String>,
+    /// Where it stands.
+    pub stage: Stage,
+    /// Business seconds elapsed.
+    pub elapsed_seconds: i64,
+    /// The target.
+    pub target_seconds: i64,
+    /// When the target is (or was) reached; `None` while paused indefinitely.
+    pub deadline: Option<Instant>,
+}
+
+/// Every open (not yet stopped) incident's stage against each incident level
+/// that applies to it; excused incidents are left out.
+pub fn open_incident_stages(
+    contract: &Contract,
+    evidence: &Evidence,
+    at_risk_share: f64,
+    now: Instant,
+) -> Vec<OpenStage> {
+    let mut out = Vec::new();
+    for level in contract
+        .service_levels
+        .iter()
+        .filter(|l| l.target_seconds.is_some())
+    {
+        let target = level.target_seconds.unwrap_or_default();
+        for incident in evidence
+            .incidents
+            .iter()
+            .filter(|i| i.excused_reason.is_none() && applies(level, i))
+        {
+            let Some(outcome) = clock_for(level, incident, now) else {
+                continue;
+            };
+            if outcome.stopped_at.is_some() {
+                continue;
+            }
+            let stage = if outcome.status == ClockStatus::Breached {
+                Stage::Breached
+            } else if outcome.elapsed_seconds as f64 >= at_risk_share * target as f64 {
+                Stage::AtRisk
+            } else {
+                Stage::Within
+            };
+            out.push(OpenStage {
+                incident: incident.id.clone(),
+                level: level.id.clone(),
+                priority: incident.priority,
+                service: incident.service.clone(),
+                title: incident.title.clone(),
+                stage,
+                elapsed_seconds: outcome.elapsed_seconds,
+                target_seconds: target,
+                deadline: outcome.deadline,
+            });
+        }
+    }
+    out
+}
+
+/// Runs detection after every ingest and every minute until shutdown.
+pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        match detect_once(&deps, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "alerts queued"),
+            Err(e) => tracing::error!(error = format!("{e:#}"), "live detection failed"),
+        }
+        tokio::select! {
+            () = deps.ingested.notified() => {}
+            () = tokio::time::sleep(TICK) => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+    }
+}
+
+/// Looks at everything once as at `now`; returns how many alerts were newly queued.
+pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<usize> {
+    let mut alerts = Vec::new();
+    for contract in &deps.config.contracts {
+        let period = Period::of(now, contract.timezone);
+        let evidence = deps
+            .store
+            .month_evidence(&contract.id, period, contract.timezone, now)
+            .await?;
+        let evaluation = evaluate_month(contract, period, &evidence, now);
+        let open = open_incident_stages(contract, &evidence, deps.config.alerts.at_risk_share, now);
+        incident_alerts(
+            contract,
+            period,
+            &evaluation.levels,
+            &open,
+            now,
+            &mut alerts,
+        );
+        level_alerts(contract, period, &evaluation.levels, &open, &mut alerts);
+        outage_alerts(contract, &evidence, now, &mut alerts);
+    }
+    source_alerts(deps, now, &mut alerts).await?;
+    let mut tx = deps.store.begin().await?;
+    let mut queued = 0;
+    for a in &alerts {
+        if enqueue(&mut tx, a, now.timestamp()).await? {
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+fn hm(seconds: i64) -> String {
+    format!("{}h{:02}m", seconds / 3_600, (seconds % 3_600) / 60)
+}
+
+fn evidence_line(contract: &Contract, period: Period) -> String {
+    format!(
+        "Evidence: `slawatch report --contract {} --month {period} --format html`, or the API at /api/v1/contracts/{}/months/{period}.",
+        contract.id, contract.id
+    )
+}
+
+/// What the level stands at this month, for the "what it costs" line.
+fn standing(contract: &Contract, line: &LevelResult) -> String {
+    let attainment = line.attainment.map_or("no data yet".to_string(), |a| {
+        format!("{:.3} %", a.rounded3())
+    });
+    let mut s = format!(
+        "{attainment} this month against a target of {} %",
+        line.target_percent
+    );
+    if line.credit_minor > 0 {
+        s.push_str(&format!(
+            "; if the month ended now: credit {} % = {} {}",
+            line.tier.map_or(0.0, |t| t.percent.as_f64()),
+            contract.currency.code(),
+            format_minor(line.credit_minor, contract.currency.exponent())
+        ));
+    }
+    s
+}
+
+fn level_of<'a>(contract: &'a Contract, id: &str) -> Option<&'a ServiceLevel> {
+    contract.service_levels.iter().find(|l| l.id == id)
+}
+
+fn incident_alerts(
+    contract: &Contract,
+    period: Period,
+    lines: &[LevelResult],
+    open: &[OpenStage],
+    now: Instant,
+    out: &mut Vec<NewAlert>,
+) {
+    let recent = now - Span::days(RECENT_DAYS);
+    let breach = |level: &str,
+                  incident: &str,
+                  priority: Priority,
+                  service: &Option<String>,
+                  title: &Option<String>,
+                  elapsed: i64,
+                  target: i64,
+                  deadline: Instant,
+                  stopped: Option<Instant>| {
+        let l = level_of(contract, level)?;
+        let line = lines.iter().find(|x| x.id == level);
+        let mut facts = Facts {
+            headline: format!("{incident} breached {} ({} target)", l.name, hm(target)),
+            lines: vec![
+                (
+                    "Contract",
+                    format!("{} ({})", contract.id, contract.supplier),
+                ),
+                ("Service level", format!("{} ({})", l.name, l.id)),
+                (
+                    "Incident",
+                    format!(
+                        "{incident} ({priority}{})",
+                        service
+                            .as_ref()
+                            .map(|s| format!(", {s}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                ("Title", title.clone().unwrap_or_default()),
+                (
+                    "Target",
+                    format!("{} on the {} calendar", hm(target), l.calendar.name()),
+                ),
+                ("Elapsed", hm(elapsed)),
+                ("Deadline", format_utc(deadline)),
+                (
+                    "Stopped",
+                    stopped.map_or("still open".to_string(), format_utc),
+                ),
+            ],
+            evidence: evidence_line(contract, period),
+        };
+        if let Some(line) = line {
+            facts.lines.push(("This month", standing(contract, line)));
+        }
+        Some(alert(
+            format!("breached/{}/{}/{}", contract.id, level, incident),
+            "breached",
+            Severity::Critical,
+            Some(&contract.id),
+            &contract.managers,
+            &facts,
+            false,
+        ))
+    };
+    for line in lines {
+        let Figures::Incidents(f) = &line.figures else {
+            continue;
+        };
+        for b in f
+            .breaches
+            .iter()
+            .filter(|b| b.deadline >= recent && b.stopped_at.is_some())
+        {
+            out.extend(breach(
+                &line.id,
+                &b.incident,
+                b.priority,
+                &b.service,
+                &b.title,
+                b.elapsed_seconds,
+                b.target_seconds,
+                b.deadline,
+                b.stopped_at,
+            ));
+        }
+    }
+    for s in open {
+        match (s.stage, s.deadline) {
+            (Stage::Breached, Some(d)) if d >= recent => {
+                out.extend(breach(
+                    &s.level,
+                    &s.incident,
+                    s.priority,
+                    &s.service,
+                    &s.title,
+                    s.elapsed_seconds,
+                    s.target_seconds,
+                    d,
+                    None,
+                ));
+            }
+            (Stage::AtRisk, deadline) => {
+                let Some(l) = level_of(contract, &s.level) else {
+                    continue;
+                };
+                let facts = Facts {
+                    headline: format!(
+                        "{} at risk of breaching {}: {} of {} used",
+                        s.incident,
+                        l.name,
+                        hm(s.elapsed_seconds),
+                        hm(s.target_seconds)
+                    ),
+                    lines: vec![
+                        (
+                            "Contract",
+                            format!("{} ({})", contract.id, contract.supplier),
+                        ),
+                        ("Service level", format!("{} ({})", l.name, l.id)),
+                        ("Incident", format!("{} ({})", s.incident, s.priority)),
+                        ("Title", s.title.clone().unwrap_or_default()),
+                        (
+                            "Elapsed",
+                            format!("{} of {}", hm(s.elapsed_seconds), hm(s.target_seconds)),
+                        ),
+                        (
+                            "Deadline",
+                            deadline.map_or("paused".to_string(), format_utc),
+                        ),
+                    ],
+                    evidence: evidence_line(contract, period),
+                };
+                out.push(alert(
+                    format!("at_risk/{}/{}/{}", contract.id, s.level, s.incident),
+                    "at_risk",
+                    Severity::Warning,
+                    Some(&contract.id),
+                    &contract.managers,
+                    &facts,
+                    true,
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Months already certain to fail (or to be a critical failure): for incident
+/// levels even if every open incident meets its target; for availability as
+/// soon as the downtime budget is spent (attainment can only fall).
+fn level_alerts(
+    contract: &Contract,
+    period: Period,
+    lines: &[LevelResult],
+    open: &[OpenStage],
+    out: &mut Vec<NewAlert>,
+) {
+    for line in lines {
+        let best = match (&line.figures, line.kind) {
+            (Figures::Incidents(f), _) => {
+                let pending = open
+                    .iter()
+                    .filter(|s| s.level == line.id && s.stage != Stage::Breached)
+                    .count() as u64;
+                let whole = f.assessed + pending;
+                (whole > 0).then(|| {
+                    crate::domain::Ratio::percent_of((f.met + pending) as i128, whole as i128)
+                })
+            }
+            (Figures::Availability(_), ServiceLevelKind::Availability) => line.attainment,
+            _ => None,
+        };
+        let Some(best) = best else { continue };
+        let Some(level) = level_of(contract, &line.id) else {
+            continue;
+        };
+        let service = line.service.clone().unwrap_or_default();
+        let stages = [
+            (
+                level
+                    .critical_below
+                    .filter(|c| best.is_below(*c))
+                    .map(|_| "critical"),
+                "critical service level failure",
+            ),
+            (
+                best.is_below(line.target_percent)
+                    .then_some("certain_to_fail"),
+                "certain to fail",
+            ),
+        ];
+        let Some((stage, words)) = stages.into_iter().find_map(|(s, w)| s.map(|s| (s, w))) else {
+            continue;
+        };
+        let name = if service.is_empty() {
+            level.name.clone()
+        } else {
+            format!("{} ({service})", level.name)
+        };
+        let facts = Facts {
+            headline: format!("{name} is {words} for {period}"),
+            lines: vec![
+                (
+                    "Contract",
+                    format!("{} ({})", contract.id, contract.supplier),
+                ),
+                ("Service level", format!("{name} [{}]", level.id)),
+                (
+                    "Best possible",
+                    format!(
+                        "{:.3} % against a target of {} %",
+                        best.rounded3(),
+                        line.target_percent
+                    ),
+                ),
+                ("Standing", standing(contract, line)),
+            ],
+            evidence: evidence_line(contract, period),
+        };
+        out.push(alert(
+            format!(
+                "level/{}/{}/{}/{period}/{stage}",
+                contract.id, level.id, service
+            ),
+            stage,
+            Severity::Critical,
+            Some(&contract.id),
+            &contract.managers,
+            &facts,
+            false,
+        ));
+    }
+}
+
+fn outage_alerts(contract: &Contract, evidence: &Evidence, now: Instant, out: &mut Vec<NewAlert>) {
+    let since = now - Span::days(1);
+    for o in evidence.outages.iter().filter(|o| !o.planned) {
+        let mut lines = vec![
+            (
+                "Contract",
+                format!("{} ({})", contract.id, contract.supplier),
+            ),
+            ("Service", o.service.clone()),
+            ("Impact", o.impact.as_str().to_string()),
+            ("Started", format_utc(o.start)),
+            ("Reported by", o.source.clone().unwrap_or_default()),
+        ];
+        let period = Period::of(o.start, contract.timezone);
+        if o.start >= since && o.start <= now {
+            let facts = Facts {
+                headline: format!("{} outage of {} started", o.impact.as_str(), o.service),
+                lines: lines.clone(),
+                evidence: evidence_line(contract, period),
+            };
+            out.push(alert(
+                format!("outage/{}/{}/started", contract.id, o.id),
+                "outage_started",
+                Severity::Warning,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+        if let Some(end) = o.end.filter(|e| *e >= since && *e <= now) {
+            lines.push(("Ended", format_utc(end)));
+            lines.push(("Lasted", hm((end - o.start).num_seconds())));
+            let facts = Facts {
+                headline: format!("outage of {} ended", o.service),
+                lines,
+                evidence: evidence_line(contract, period),
+            };
+            out.push(alert(
+                format!("outage/{}/{}/ended", contract.id, o.id),
+                "outage_ended",
+                Severity::Info,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+    }
+}
+
+async fn source_alerts(deps: &Deps, now: Instant, out: &mut Vec<NewAlert>) -> anyhow::Result<()> {
+    for source in &deps.config.sources {
+        let Some(contract) = deps.config.contract(&source.contract) else {
+            continue;
+        };
+        let state = deps.store.source_state(&source.id, "").await?;
+        let episode = state
+            .last_success_at
+            .map_or("never".to_string(), |t| t.to_string());
+        let auth = state.last_error.as_deref().is_some_and(|e| {
+            e.starts_with("authentication failed") || e.starts_with("access denied")
+        });
+        if state.consecutive_failures >= 3 || (auth && state.consecutive_failures > 0) {
+            let facts = Facts {
+                headline: format!("source {} is failing", source.id),
+                lines: vec![
+                    ("Source", source.id.clone()),
+                    ("Contract", contract.id.clone()),
+                    ("Failures in a row", state.consecutive_failures.to_string()),
+                    ("Last error", state.last_error.clone().unwrap_or_default()),
+                    ("Last success", state.last_success_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map_or("never".into(), format_utc)),
+                ],
+                evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+            };
+            out.push(alert(
+                format!("source/{}/failing/{episode}", source.id),
+                "source_failing",
+                Severity::Critical,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+        let stale_after = match &source.kind {
+            SourceKind::ServiceNow(s) => s.stale_after_seconds,
+            _ => None,
+        };
+        if let (Some(limit), Some(last)) = (stale_after, state.last_success_at)
+            && now.timestamp() - last > limit
+        {
+            let facts = Facts {
+                headline: format!("source {} has had no successful poll for {}", source.id, hm(now.timestamp() - last)),
+                lines: vec![
+                    ("Source", source.id.clone()),
+                    ("Contract", contract.id.clone()),
+                    ("Last success", chrono::DateTime::from_timestamp(last, 0).map_or(String::new(), format_utc)),
+                    ("Stale after", hm(limit)),
+                ],
+                evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+            };
+            out.push(alert(
+                format!("source/{}/stale/{episode}", source.id),
+                "source_stale",
+                Severity::Critical,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+    }
+    Ok(())
+}

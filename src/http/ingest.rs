@@ -1,0 +1,337 @@
+//! Records pushed over HTTP: interchange records from a webhook source, and
+//! Prometheus Alertmanager notifications turned into outages.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::{Role, SourceKind};
+use crate::import::fields::{Fields, JsonFields, RecordKind};
+use crate::import::{Incoming, Rejection, ingest};
+
+/// What a push did, line by line for the refused ones.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PushResult {
+    /// Records accepted in all.
+    pub accepted: u64,
+    /// New records.
+    pub stored: u64,
+    /// Records whose values changed.
+    pub updated: u64,
+    /// Records sent again unchanged.
+    pub unchanged: u64,
+    /// Records refused.
+    pub rejected: u64,
+    /// Each refused record: its line (JSON Lines) or position (array), and why.
+    pub rejections: Vec<LineResult>,
+}
+
+/// One refused record.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LineResult {
+    /// 1-based line or array position.
+    pub line: i64,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// `POST /api/v1/records`: interchange records as a JSON array or JSON Lines.
+pub async fn records(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PushResult>, ApiError> {
+    let caller = app.tokens.caller(&headers)?;
+    let (source, only_contract) = match &caller {
+        Caller::Source { id } => {
+            let s = app.deps.config.sources.iter().find(|s| &s.id == id);
+            match s {
+                Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => {
+                    (s.id.clone(), Some(s.contract.clone()))
+                }
+                _ => return Err(ApiError::Forbidden("push records")),
+            }
+        }
+        Caller::Token {
+            name,
+            role: Role::Ingest | Role::Manager,
+        } => (format!("api:{name}"), None),
+        Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
+    };
+    let objects = parse_body(&body)?;
+    let mut records = Vec::new();
+    let mut early: Vec<LineResult> = Vec::new();
+    for (line, object) in objects {
+        let object = match object {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => {
+                early.push(LineResult {
+                    line,
+                    reason: "not a JSON object".into(),
+                });
+                continue;
+            }
+            Err(reason) => {
+                early.push(LineResult { line, reason });
+                continue;
+            }
+        };
+        let fields = JsonFields(&object);
+        let kind = match fields.get("type").as_deref().map(RecordKind::parse) {
+            Some(Some(kind)) => kind,
+            Some(None) => {
+                early.push(LineResult {
+                    line,
+                    reason:
+                        "unknown type (expected incident, hold, outage, work_item or supplier_kpi)"
+                            .into(),
+                });
+                continue;
+            }
+            None => {
+                early.push(LineResult {
+                    line,
+                    reason: "type is missing".into(),
+                });
+                continue;
+            }
+        };
+        if let (Some(allowed), Some(contract)) = (&only_contract, fields.get("contract"))
+            && &contract != allowed
+        {
+            early.push(LineResult {
+                line,
+                reason: format!("this source may only send records for contract '{allowed}'"),
+            });
+            continue;
+        }
+        let fields: HashMap<String, String> = object
+            .keys()
+            .filter_map(|k| fields.get(k).map(|v| (k.clone(), v)))
+            .collect();
+        records.push(Incoming { kind, fields, line });
+    }
+    let now = Utc::now();
+    let mut rejections: Vec<LineResult> = Vec::new();
+    let mut collect = |r: &Rejection| {
+        rejections.push(LineResult {
+            line: r.line,
+            reason: r.reason.clone(),
+        })
+    };
+    let label = format!("POST /api/v1/records from {source}");
+    let summary = ingest(
+        &app.deps.store,
+        &app.deps.config.contracts,
+        &source,
+        &label,
+        now.timestamp(),
+        records,
+        &mut collect,
+    )
+    .await?;
+    for r in &early {
+        tracing::debug!(line = r.line, reason = %r.reason, "pushed record refused");
+    }
+    rejections.extend(early);
+    rejections.sort_by_key(|r| r.line);
+    let c = summary.counts;
+    if c.stored + c.updated > 0 {
+        app.deps.notify_ingested();
+    }
+    Ok(Json(PushResult {
+        accepted: c.stored + c.updated + c.unchanged,
+        stored: c.stored,
+        updated: c.updated,
+        unchanged: c.unchanged,
+        rejected: rejections.len() as u64,
+        rejections,
+    }))
+}
+
+type Parsed = Vec<(i64, Result<Value, String>)>;
+
+/// A JSON array (positions from 1) or JSON Lines (line numbers).
+fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    if text.trim_start().starts_with('[') {
+        let values: Vec<Value> = serde_json::from_str(text)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not a JSON array: {e}")))?;
+        return Ok(values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as i64 + 1, Ok(v)))
+            .collect());
+    }
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            (
+                i as i64 + 1,
+                serde_json::from_str(l).map_err(|e| format!("not valid JSON: {e}")),
+            )
+        })
+        .collect())
+}
+
+/// The Alertmanager webhook payload (version 4), the parts slawatch reads.
+#[derive(Debug, Deserialize)]
+pub struct AlertmanagerPayload {
+    /// Must be "4".
+    pub version: String,
+    /// The alerts of the group.
+    pub alerts: Vec<AlertmanagerAlert>,
+}
+
+/// One alert of a notification.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertmanagerAlert {
+    /// `firing` or `resolved`.
+    pub status: String,
+    /// Its labels.
+    #[serde(default)]
+    pub labels: HashMap<String, String>,
+    /// When it started firing.
+    pub starts_at: DateTime<Utc>,
+    /// When it stopped (`0001-01-01T00:00:00Z` while firing).
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Identifies the alert's label set.
+    pub fingerprint: String,
+}
+
+/// `POST /api/v1/alertmanager/{source_id}`: firing alerts open outages,
+/// resolved ones close them. An outage's id is the alert's fingerprint and
+/// start, so repeated and duplicated notifications change nothing.
+pub async fn alertmanager(
+    State(app): State<AppState>,
+    Path(source_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PushResult>, ApiError> {
+    let caller = app.tokens.caller(&headers)?;
+    if caller
+        != (Caller::Source {
+            id: source_id.clone(),
+        })
+    {
+        return Err(ApiError::Forbidden("push to this source"));
+    }
+    let source = app
+        .deps
+        .config
+        .sources
+        .iter()
+        .find(|s| s.id == source_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no source '{source_id}'")))?;
+    let SourceKind::Alertmanager(cfg) = &source.kind else {
+        return Err(ApiError::NotFound(format!(
+            "source '{source_id}' is not an Alertmanager source"
+        )));
+    };
+    let payload: AlertmanagerPayload = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("not an Alertmanager webhook payload: {e}")))?;
+    if payload.version != "4" {
+        return Err(ApiError::BadRequest(format!(
+            "unsupported Alertmanager payload version '{}' (expected 4)",
+            payload.version
+        )));
+    }
+    let mut records = Vec::new();
+    let mut rejections = Vec::new();
+    for (i, alert) in payload.alerts.iter().enumerate() {
+        let line = i as i64 + 1;
+        let Some(service) = alert.labels.get(&cfg.service_label) else {
+            rejections.push(LineResult {
+                line,
+                reason: format!(
+                    "the alert has no '{}' label naming the service",
+                    cfg.service_label
+                ),
+            });
+            continue;
+        };
+        let partial = !cfg.partial_when.is_empty()
+            && cfg
+                .partial_when
+                .iter()
+                .all(|(k, v)| alert.labels.get(k) == Some(v));
+        // Alertmanager sends year 1 for "not ended" while firing.
+        let end = alert
+            .ends_at
+            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= alert.starts_at);
+        let mut fields = HashMap::from([
+            (
+                "id".to_string(),
+                format!("am-{}-{}", alert.fingerprint, alert.starts_at.timestamp()),
+            ),
+            ("contract".to_string(), source.contract.clone()),
+            ("service".to_string(), service.clone()),
+            (
+                "start".to_string(),
+                crate::domain::time::format_utc(alert.starts_at),
+            ),
+            (
+                "impact".to_string(),
+                if partial { "partial" } else { "full" }.to_string(),
+            ),
+            ("planned".to_string(), "false".to_string()),
+            ("source".to_string(), source.id.clone()),
+        ]);
+        if let Some(end) = end {
+            fields.insert("end".to_string(), crate::domain::time::format_utc(end));
+        }
+        records.push(Incoming {
+            kind: RecordKind::Outage,
+            fields,
+            line,
+        });
+    }
+    let now = Utc::now();
+    let mut collect = |r: &Rejection| {
+        rejections.push(LineResult {
+            line: r.line,
+            reason: r.reason.clone(),
+        })
+    };
+    let label = format!("Alertmanager notification to {source_id}");
+    let summary = ingest(
+        &app.deps.store,
+        &app.deps.config.contracts,
+        &source.id,
+        &label,
+        now.timestamp(),
+        records,
+        &mut collect,
+    )
+    .await?;
+    let c = summary.counts;
+    if c.stored + c.updated > 0 {
+        app.deps.notify_ingested();
+    }
+    app.deps
+        .store
+        .source_succeeded(&source.id, "", None, now.timestamp())
+        .await?;
+    rejections.sort_by_key(|r| r.line);
+    Ok(Json(PushResult {
+        accepted: c.stored + c.updated + c.unchanged,
+        stored: c.stored,
+        updated: c.updated,
+        unchanged: c.unchanged,
+        rejected: rejections.len() as u64,
+        rejections,
+    }))
+}

@@ -1,0 +1,107 @@
+//! The daemon's one HTTP server: health, metrics and the API.
+//!
+//! [`router`] is kept apart from [`serve`] so tests call the router on a
+//! port of their own.
+//!
+//! # Layout
+//! - [`auth`]: bearer tokens and roles.
+//! - [`error`]: what a failed call answers.
+//! - [`ingest`]: records pushed by webhook sources and Alertmanager.
+//! - [`read`]: figures for viewers.
+
+pub mod auth;
+pub mod error;
+pub mod ingest;
+pub mod read;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::daemon::Deps;
+use auth::Tokens;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The daemon's shared parts.
+    pub deps: Deps,
+    /// The tokens that may call the API.
+    pub tokens: Arc<Tokens>,
+}
+
+/// The routes.
+pub fn router(deps: Deps) -> Router {
+    let limit = deps.config.daemon.max_request_bytes;
+    let state = AppState {
+        tokens: Arc::new(Tokens::from_config(&deps.config)),
+        deps,
+    };
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/records", post(ingest::records))
+        .route(
+            "/api/v1/alertmanager/{source_id}",
+            post(ingest::alertmanager),
+        )
+        .route("/api/v1/contracts", get(read::contracts))
+        .route(
+            "/api/v1/contracts/{contract}/months/{month}",
+            get(read::month),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/open-incidents",
+            get(read::open_incidents),
+        )
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown`, then finishes the
+/// requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    deps: Deps,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let app = router(deps);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
+    Ok(())
+}
+
+/// Ready when the store answers and its schema is up to date.
+async fn readyz(State(app): State<AppState>) -> (StatusCode, String) {
+    match app.deps.store.ready().await {
+        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: the store is unavailable\n".to_string(),
+            )
+        }
+    }
+}
+
+/// The Prometheus exposition (the metrics themselves come with the metrics work).
+async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        format!(
+            "# HELP slawatch_build_info slawatch version.\n# TYPE slawatch_build_info gauge\nslawatch_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
+}

@@ -1,0 +1,106 @@
+//! Figures for viewers: contracts, a month's evaluation, open incidents.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::alerts::detect::open_incident_stages;
+use crate::config::Contract;
+use crate::domain::Period;
+use crate::domain::time::format_utc;
+use crate::engine::evaluate_month;
+use crate::report::MonthReport;
+
+fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
+    app.deps
+        .config
+        .contract(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+}
+
+/// `GET /api/v1/contracts`: the configured contracts and their service levels.
+pub async fn contracts(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let list: Vec<Value> = app
+        .deps
+        .config
+        .contracts
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "supplier": c.supplier,
+                "timezone": c.timezone.name(),
+                "currency": c.currency.code(),
+                "service_levels": c.service_levels.iter().map(|l| json!({"id": l.id, "name": l.name, "kind": l.kind.as_str()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "contracts": list })))
+}
+
+/// `GET /api/v1/contracts/{contract}/months/{YYYY-MM}`: the month's report
+/// JSON as it stands now (month to date for the current month).
+pub async fn month(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, month)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let period: Period = month.parse().map_err(ApiError::BadRequest)?;
+    let now = Utc::now();
+    let evidence = app
+        .deps
+        .store
+        .month_evidence(&c.id, period, c.timezone, now)
+        .await?;
+    let costs = app.deps.store.recoverable_costs(&c.id, period).await?;
+    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), costs);
+    let value = serde_json::to_value(crate::report::json::to_json(&report))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Json(value))
+}
+
+/// `GET /api/v1/contracts/{contract}/open-incidents`: every open incident's
+/// stage against each level that applies (within, at risk, breached).
+pub async fn open_incidents(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let now = Utc::now();
+    let period = Period::of(now, c.timezone);
+    let evidence = app
+        .deps
+        .store
+        .month_evidence(&c.id, period, c.timezone, now)
+        .await?;
+    let stages = open_incident_stages(c, &evidence, app.deps.config.alerts.at_risk_share, now);
+    let list: Vec<Value> = stages
+        .iter()
+        .map(|s| {
+            json!({
+                "incident": s.incident,
+                "service_level": s.level,
+                "priority": s.priority,
+                "stage": s.stage.as_str(),
+                "elapsed_seconds": s.elapsed_seconds,
+                "target_seconds": s.target_seconds,
+                "deadline": s.deadline.map(format_utc),
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "contract": c.id, "evaluated_at": format_utc(now), "open_incidents": list }),
+    ))
+}
