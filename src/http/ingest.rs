@@ -148,6 +148,12 @@ pub async fn records(
     if c.stored + c.updated > 0 {
         app.deps.notify_ingested();
     }
+    if matches!(caller, Caller::Source { .. }) {
+        app.deps
+            .store
+            .source_succeeded(&source, "", None, now.timestamp())
+            .await?;
+    }
     Ok(Json(PushResult {
         accepted: c.stored + c.updated + c.unchanged,
         stored: c.stored,

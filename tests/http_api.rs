@@ -1,0 +1,357 @@
+//! The daemon's HTTP API on a real port with a real SQLite store: tokens and
+//! roles, pushed records, Alertmanager notifications, body limits, figures.
+
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+use slawatch::daemon::Deps;
+use slawatch::store::Store;
+
+const VIEWER: &str = "viewer-secret-123";
+const WEBHOOK: &str = "webhook-secret-456";
+const NOC: &str = "noc-secret-789";
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    deps: Deps,
+}
+
+impl Api {
+    async fn start() -> Api {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Each token variable is unique to this test file; set before any
+        // thread reads the environment.
+        unsafe {
+            std::env::set_var("HTTP_API_TEST_WEBHOOK_TOKEN", WEBHOOK);
+            std::env::set_var("HTTP_API_TEST_NOC_TOKEN", NOC);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            r#"
+[daemon]
+database_url = "sqlite://{db}"
+data_dir = "{data}"
+max_request_bytes = 4096
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1000.00"
+managers = ["m@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+
+  [[contracts.service_levels]]
+  id = "email-availability"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 99.5
+
+[[contracts]]
+id = "other"
+supplier = "Other plc"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "10.00"
+managers = ["m@council.example"]
+
+[[sources]]
+id = "acme-push"
+contract = "acme"
+kind = "webhook"
+token_env = "HTTP_API_TEST_WEBHOOK_TOKEN"
+
+[[sources]]
+id = "noc"
+contract = "acme"
+kind = "alertmanager"
+token_env = "HTTP_API_TEST_NOC_TOKEN"
+service_label = "service"
+partial_when = {{ severity = "warning" }}
+
+[[api_tokens]]
+name = "grafana"
+role = "viewer"
+token_sha256 = "{viewer}"
+"#,
+            db = dir.path().join("s.db").display(),
+            data = dir.path().join("data").display(),
+            viewer = sha256_hex(VIEWER),
+        );
+        let config = slawatch::config::parse(&text, "test.toml").expect("config");
+        let store = Store::open(&config.daemon.database_url)
+            .await
+            .expect("store");
+        let deps = Deps::new(config, store).expect("deps");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let app = slawatch::http::router(deps.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Api {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            _dir: dir,
+            deps,
+        }
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: String) -> (u16, Value) {
+        let mut req = self.client.post(format!("{}{path}", self.base)).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let api = Api::start().await;
+    let res = api
+        .client
+        .get(format!("{}/healthz", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = api
+        .client
+        .get(format!("{}/readyz", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn tokens_and_roles_are_enforced() {
+    let api = Api::start().await;
+    let record = json!([{"type": "incident", "id": "I1", "contract": "acme", "priority": "P1", "opened_at": "2026-10-05T09:00:00Z"}]).to_string();
+    assert_eq!(
+        api.post("/api/v1/records", None, record.clone()).await.0,
+        401
+    );
+    assert_eq!(
+        api.post("/api/v1/records", Some("wrong"), record.clone())
+            .await
+            .0,
+        401
+    );
+    // A viewer may read but not push; a source token may push but not read.
+    assert_eq!(
+        api.post("/api/v1/records", Some(VIEWER), record.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(api.get("/api/v1/contracts", Some(WEBHOOK)).await.0, 403);
+    assert_eq!(api.get("/api/v1/contracts", Some(VIEWER)).await.0, 200);
+    // One source's token cannot push to another source.
+    assert_eq!(
+        api.post("/api/v1/alertmanager/noc", Some(WEBHOOK), "{}".into())
+            .await
+            .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn pushed_records_are_stored_line_by_line() {
+    let api = Api::start().await;
+    let body = [
+        json!({"type": "incident", "id": "I1", "contract": "acme", "priority": "P1", "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T10:00:00Z"}),
+        json!({"type": "incident", "id": "I2", "contract": "acme", "priority": "P7", "opened_at": "2026-10-05T09:00:00Z"}),
+        json!({"type": "incident", "id": "I3", "contract": "other", "priority": "P1", "opened_at": "2026-10-05T09:00:00Z"}),
+        json!({"type": "outage", "id": "O1", "contract": "acme", "service": "email", "start": "2026-10-09T08:00:00Z", "end": "2026-10-09T09:00:00Z"}),
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    let (status, result) = api
+        .post("/api/v1/records", Some(WEBHOOK), body.clone())
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        result["rejections"][0],
+        json!({"line": 2, "reason": "unknown priority 'P7' (expected P1 to P5)"})
+    );
+    assert_eq!(result["rejections"][1]["line"], 3);
+    assert!(
+        result["rejections"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only send records for contract 'acme'")
+    );
+    // Sent again: nothing new.
+    let (_, again) = api.post("/api/v1/records", Some(WEBHOOK), body).await;
+    assert_eq!(
+        (again["stored"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2))
+    );
+    // The viewer sees them in the month's figures: 1 h of email downtime.
+    let (status, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    assert_eq!(status, 200);
+    let email = month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap();
+    assert_eq!(email["downtime_seconds"], 3_600);
+    let p1 = month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "p1-resolution")
+        .unwrap();
+    assert_eq!(
+        (p1["assessed"].as_u64(), p1["met"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let api = Api::start().await;
+    let big = format!("[{}]", vec!["{}"; 2_000].join(","));
+    assert!(big.len() > 4096);
+    let res = api
+        .client
+        .post(format!("{}/api/v1/records", api.base))
+        .bearer_auth(WEBHOOK)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+}
+
+fn notification(status: &str, ends_at: &str, severity: &str) -> String {
+    json!({
+        "version": "4", "groupKey": "{}:{}", "status": status, "receiver": "slawatch",
+        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://127.0.0.1:9093",
+        "alerts": [{
+            "status": status,
+            "labels": {"alertname": "MailDown", "service": "email", "severity": severity},
+            "annotations": {},
+            "startsAt": "2026-10-12T10:00:00.123456789Z",
+            "endsAt": ends_at,
+            "generatorURL": "http://127.0.0.1:9090/graph",
+            "fingerprint": "a1b2c3d4e5f60718"
+        }]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn alertmanager_notifications_open_and_close_one_outage() {
+    let api = Api::start().await;
+    let firing = notification("firing", "0001-01-01T00:00:00Z", "critical");
+    let (status, first) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["stored"], 1);
+    // Repeats (repeat_interval, an HA pair) change nothing.
+    let (_, repeat) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    assert_eq!(
+        (repeat["stored"].as_u64(), repeat["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (_, resolved) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            notification("resolved", "2026-10-12T11:30:00Z", "critical"),
+        )
+        .await;
+    assert_eq!(
+        (resolved["stored"].as_u64(), resolved["updated"].as_u64()),
+        (Some(0), Some(1))
+    );
+    // 10:00 to 11:30 full outage of email: 5,400 s.
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    let email = month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap();
+    assert_eq!(email["downtime_seconds"], 5_400);
+    // A warning-severity alert is a partial outage: half weight.
+    let partial = notification("resolved", "2026-10-13T11:00:00Z", "warning")
+        .replace("a1b2c3d4e5f60718", "ffff")
+        .replace("2026-10-12T10:00", "2026-10-13T10:00");
+    api.post("/api/v1/alertmanager/noc", Some(NOC), partial)
+        .await;
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    let email = month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap();
+    assert_eq!(email["downtime_seconds"], 5_400 + 1_800);
+    let state = api.deps.store.source_state("noc", "").await.unwrap();
+    assert!(state.last_success_at.is_some());
+}
+
+#[tokio::test]
+async fn open_incidents_show_their_stage() {
+    let api = Api::start().await;
+    let now = chrono::Utc::now();
+    let opened = now - chrono::Duration::hours(3) - chrono::Duration::minutes(30);
+    let record = json!([{"type": "incident", "id": "LIVE1", "contract": "acme", "priority": "P1",
+        "opened_at": opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}]);
+    let (status, _) = api
+        .post("/api/v1/records", Some(WEBHOOK), record.to_string())
+        .await;
+    assert_eq!(status, 200);
+    let (status, open) = api
+        .get("/api/v1/contracts/acme/open-incidents", Some(VIEWER))
+        .await;
+    assert_eq!(status, 200);
+    let entry = &open["open_incidents"][0];
+    assert_eq!(entry["incident"], "LIVE1");
+    // 3 h 30 m of a 4 h target: past the 75 % at-risk share.
+    assert_eq!(entry["stage"], "at_risk");
+}
