@@ -1,0 +1,259 @@
+//! Live detection against a real SQLite store: what is alerted, when, and
+//! only once.
+
+use chrono::{DateTime, Utc};
+use slawatch::alerts::detect::detect_once;
+use slawatch::daemon::Deps;
+use slawatch::store::Store;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn deps(dir: &tempfile::TempDir) -> Deps {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let text = format!(
+        r#"
+[daemon]
+database_url = "sqlite://{}"
+data_dir = "{}"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+managers = ["contracts@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  name = "P1 resolved in 4 hours"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  service_credits = [ {{ below = 95.0, percent = 2.0 }} ]
+
+  [[contracts.service_levels]]
+  id = "email-availability"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 99.5
+"#,
+        dir.path().join("s.db").display(),
+        dir.path().join("data").display()
+    );
+    let config = slawatch::config::parse(&text, "test.toml").expect("config");
+    let store = Store::open(&config.daemon.database_url)
+        .await
+        .expect("store");
+    Deps::new(config, store).expect("deps")
+}
+
+async fn push(deps: &Deps, csv: &str, name: &str, dir: &tempfile::TempDir) {
+    let path = dir.path().join(name);
+    std::fs::write(&path, csv).unwrap();
+    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
+    slawatch::import::import_file(
+        &deps.store,
+        &deps.config.contracts,
+        &path,
+        "test",
+        0,
+        &mut fail,
+    )
+    .await
+    .unwrap();
+}
+
+async fn subjects(deps: &Deps) -> Vec<String> {
+    let mut s: Vec<String> = deps
+        .store
+        .due_alerts(i64::MAX, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.alert.subject)
+        .collect();
+    s.sort();
+    s
+}
+
+#[tokio::test]
+async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = deps(&dir).await;
+    push(
+        &deps,
+        "id,contract,priority,opened_at,title\nINC1,acme,P1,2026-10-12T09:00:00Z,Mail <down>\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+    // 2 h in: within target, nothing to say.
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T11:00:00Z")).await.unwrap(),
+        0
+    );
+    // 3 h in (75 % of 4 h): at risk.
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T12:00:00Z")).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T12:30:00Z")).await.unwrap(),
+        0,
+        "never twice"
+    );
+    // Past 13:00: breached; and with 0 of 1 met and nothing else open, the month is certain to fail.
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T13:00:01Z")).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T14:00:00Z")).await.unwrap(),
+        0
+    );
+    let s = subjects(&deps).await;
+    assert_eq!(
+        s,
+        vec![
+            "[slawatch] ACTION acme: INC1 breached P1 resolved in 4 hours (4h00m target)",
+            "[slawatch] ACTION acme: P1 resolved in 4 hours is certain to fail for 2026-10",
+            "[slawatch] WARNING acme: INC1 at risk of breaching P1 resolved in 4 hours: 3h00m of 4h00m used",
+        ]
+    );
+    let breach = deps
+        .store
+        .due_alerts(i64::MAX, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.alert.kind == "breached")
+        .unwrap();
+    assert_eq!(breach.alert.recipients, vec!["contracts@council.example"]);
+    assert!(
+        breach
+            .alert
+            .body_text
+            .contains("Deadline       2026-10-12T13:00:00Z"),
+        "{}",
+        breach.alert.body_text
+    );
+    assert!(breach.alert.body_text.contains("Mail <down>"));
+    assert!(breach.alert.body_html.contains("Mail &lt;down&gt;"));
+    assert!(
+        breach.alert.body_text.contains("credit 2 % = GBP 2500.00"),
+        "{}",
+        breach.alert.body_text
+    );
+}
+
+#[tokio::test]
+async fn a_late_resolution_revealed_by_an_ingest_is_alerted_but_old_history_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = deps(&dir).await;
+    push(
+        &deps,
+        "id,contract,priority,opened_at,resolved_at\n\
+         LATE,acme,P1,2026-10-12T08:00:00Z,2026-10-12T14:00:00Z\n\
+         OLD,acme,P1,2026-10-01T08:00:00Z,2026-10-01T14:00:00Z\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+    // OLD's deadline (1 Oct) is more than a week before "now": history, not news.
+    detect_once(&deps, t("2026-10-12T15:00:00Z")).await.unwrap();
+    let s = subjects(&deps).await;
+    assert!(s.iter().any(|x| x.contains("LATE breached")), "{s:?}");
+    assert!(!s.iter().any(|x| x.contains("OLD")), "{s:?}");
+}
+
+#[tokio::test]
+async fn outages_are_alerted_when_they_start_and_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = deps(&dir).await;
+    push(
+        &deps,
+        "id,contract,service,start\nO1,acme,email,2026-10-12T10:00:00Z\n",
+        "outages.csv",
+        &dir,
+    )
+    .await;
+    detect_once(&deps, t("2026-10-12T10:05:00Z")).await.unwrap();
+    push(
+        &deps,
+        "id,contract,service,start,end\nO1,acme,email,2026-10-12T10:00:00Z,2026-10-12T10:45:00Z\n",
+        "outages2.csv",
+        &dir,
+    )
+    .await;
+    detect_once(&deps, t("2026-10-12T10:50:00Z")).await.unwrap();
+    let s = subjects(&deps).await;
+    assert!(
+        s.contains(&"[slawatch] WARNING acme: full outage of email started".to_string()),
+        "{s:?}"
+    );
+    assert!(
+        s.contains(&"[slawatch] INFO acme: outage of email ended".to_string()),
+        "{s:?}"
+    );
+    // 45 minutes down in October's 745 hours: 2,700 s of 2,682,000 s is
+    // 99.899 %, above 99.5 %, so no level alert.
+    assert!(!s.iter().any(|x| x.contains("certain to fail")), "{s:?}");
+}
+
+#[tokio::test]
+async fn a_failing_source_is_alerted_once_per_episode() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+[[sources]]
+id = "acme-pack"
+contract = "acme"
+kind = "inbox"
+path = "inbox"
+"#;
+    let base = deps(&dir).await;
+    let mut config = (*base.config).clone();
+    config.sources = slawatch::config::parse(&format!("{}\n{text}", minimal_contract()), "t.toml")
+        .unwrap()
+        .sources;
+    let deps = Deps::new(config, base.store.clone()).unwrap();
+    for _ in 0..3 {
+        deps.store
+            .source_failed(
+                "acme-pack",
+                "",
+                "cannot read folder: permission denied",
+                100,
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T10:00:00Z")).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        detect_once(&deps, t("2026-10-12T10:01:00Z")).await.unwrap(),
+        0
+    );
+    let s = subjects(&deps).await;
+    assert_eq!(
+        s,
+        vec!["[slawatch] ACTION acme: source acme-pack is failing"]
+    );
+}
+
+fn minimal_contract() -> &'static str {
+    r#"
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1.00"
+managers = ["contracts@council.example"]
+"#
+}
