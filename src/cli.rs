@@ -127,8 +127,13 @@ pub enum Command {
         #[arg(long)]
         contracts: Option<usize>,
     },
-    /// Show the product on its embedded default: a sample month imported, evaluated and reported.
-    Demo,
+    /// Show the product on its embedded default: a sample month imported, evaluated and
+    /// reported, a few incidents happening now, then the daemon.
+    Demo {
+        /// Stop after preparing the data and reports; do not start the daemon.
+        #[arg(long)]
+        no_daemon: bool,
+    },
     /// Measure import and evaluation speed and peak memory on generated data.
     Bench {
         /// Incidents in total.

@@ -1,9 +1,15 @@
 //! `slawatch demo`: the product on its embedded default in one command. It
-//! generates a realistic sample month for the configured contracts, imports
-//! it into the SQLite store, prints each contract's evaluation and writes the
-//! month's report in every format under `data_dir/reports/`.
+//! generates a realistic sample month (last month) for the configured
+//! contracts, imports it into the SQLite store, prints each contract's
+//! evaluation, writes the month's report in every format under
+//! `data_dir/reports/`, adds a few incidents and an outage happening today,
+//! and then runs the daemon: its live detection alerts on today's incidents
+//! (written as `.eml` files under `data_dir/outbox/` without `[email]`), and
+//! its API and metrics answer on the listen address.
 
 use std::path::Path;
+
+use std::collections::HashMap;
 
 use chrono::Utc;
 
@@ -11,7 +17,8 @@ use super::generate::last_month;
 use super::{Failure, evaluate, month};
 use crate::config::Config;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
-use crate::import::import_file;
+use crate::import::fields::RecordKind;
+use crate::import::{Incoming, import_file};
 use crate::store::Store;
 
 /// The seed of the sample data, so every demo shows the same month.
@@ -19,8 +26,22 @@ const DEMO_SEED: u64 = 2026;
 /// Incidents per contract in the sample month.
 const DEMO_INCIDENTS_PER_CONTRACT: u64 = 400;
 
-/// Runs the demo.
-pub async fn run(config: &Config, store: &Store) -> Result<(), Failure> {
+/// Runs the demo; with `daemon`, carries on as `slawatch run`.
+pub async fn run(config: Config, store: Store, daemon: bool) -> Result<(), Failure> {
+    prepare(&config, &store).await?;
+    if !daemon {
+        return Ok(());
+    }
+    println!(
+        "\nstarting the daemon on http://{} (Ctrl-C to stop); alerts go to {}",
+        config.daemon.listen,
+        config.daemon.data_dir.join("outbox").display()
+    );
+    super::run::run(config, store).await
+}
+
+/// Everything before the daemon starts.
+async fn prepare(config: &Config, store: &Store) -> Result<(), Failure> {
     let period = last_month();
     let sample = config
         .daemon
@@ -72,6 +93,70 @@ pub async fn run(config: &Config, store: &Store) -> Result<(), Failure> {
         write_reports(&dir, &report)?;
         println!("reports: {}", dir.display());
     }
+    today(config, store, now).await
+}
+
+/// Incidents and an outage happening now, so live detection has something
+/// to say: a P1 at risk, a P1 already breached, and an email outage.
+async fn today(config: &Config, store: &Store, now: chrono::DateTime<Utc>) -> Result<(), Failure> {
+    let Some(contract) = config.contracts.first() else {
+        return Ok(());
+    };
+    let at = |minutes_ago: i64| {
+        crate::domain::time::format_utc(now - chrono::Duration::minutes(minutes_ago))
+    };
+    let incident = |id: &str, minutes_ago: i64, title: &str| Incoming {
+        kind: RecordKind::Incident,
+        fields: HashMap::from([
+            ("id".to_string(), id.to_string()),
+            ("contract".to_string(), contract.id.clone()),
+            ("priority".to_string(), "P1".to_string()),
+            ("service".to_string(), "email".to_string()),
+            ("opened_at".to_string(), at(minutes_ago)),
+            ("title".to_string(), title.to_string()),
+        ]),
+        line: 0,
+    };
+    let day = now.format("%Y%m%d");
+    let records = vec![
+        incident(
+            &format!("DEMO-{day}-1"),
+            190,
+            "Mailboxes not syncing on mobile devices",
+        ),
+        incident(
+            &format!("DEMO-{day}-2"),
+            300,
+            "Outlook <crash> & \"sync\" error for finance team",
+        ),
+        Incoming {
+            kind: RecordKind::Outage,
+            fields: HashMap::from([
+                ("id".to_string(), format!("DEMO-{day}-OUT")),
+                ("contract".to_string(), contract.id.clone()),
+                ("service".to_string(), "email".to_string()),
+                ("start".to_string(), at(20)),
+                ("source".to_string(), "demo".to_string()),
+            ]),
+            line: 0,
+        },
+    ];
+    let mut report = |r: &crate::import::Rejection| eprintln!("rejected: {r}");
+    crate::import::ingest(
+        store,
+        &config.contracts,
+        "demo",
+        "demo: today's incidents",
+        now.timestamp(),
+        records,
+        &mut report,
+    )
+    .await
+    .map_err(Failure::runtime)?;
+    println!(
+        "\nadded two open P1 incidents and an email outage happening now for {}",
+        contract.id
+    );
     Ok(())
 }
 

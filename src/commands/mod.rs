@@ -80,9 +80,9 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             run::run(config, store).await
         }
-        Command::Demo => {
+        Command::Demo { no_daemon } => {
             let (config, store) = open(&cli.config).await?;
-            demo::run(&config, &store).await
+            demo::run(config, store, !no_daemon).await
         }
         Command::Bench {
             incidents,
