@@ -161,6 +161,7 @@ pub fn main() -> ExitCode {
     };
     let (level, json) = match &cli.command {
         Command::Run { log_format } => ("info", *log_format == LogFormat::Json),
+        Command::Demo { no_daemon: false } => ("info", false),
         _ => ("warn", false),
     };
     crate::logging::init(level, json);

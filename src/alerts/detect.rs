@@ -396,7 +396,7 @@ fn level_alerts(
                     .critical_below
                     .filter(|c| best.is_below(*c))
                     .map(|_| "critical"),
-                "critical service level failure",
+                "a critical service level failure",
             ),
             (
                 best.is_below(line.target_percent)
