@@ -15,5 +15,19 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
+# The alert tests' SMTP server: aiosmtpd in a venv under target/ (created once;
+# the tests also find it there by themselves when run with plain `cargo test`).
+echo "== SMTP test server (aiosmtpd in target/test-venv)"
+venv=target/test-venv
+if ! "$venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then
+  if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+  fi
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd
+fi
+export SLAWATCH_TEST_PYTHON="$PWD/$venv/bin/python"
+
 echo "== cargo test"
 cargo test --all-targets --locked

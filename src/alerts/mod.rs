@@ -4,8 +4,14 @@
 //! - [`detect`]: live detection of at-risk and breached incidents, months
 //!   certain to fail, outages and failing sources.
 //! - [`compose`]: the words of an alert, as text and HTML.
-//! - [`sender`]: delivers the outbox by SMTP, or as `.eml` files without `[email]`.
+//! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
+//! - [`digest`]: batches at-risk warnings into one message per interval and recipients.
+//! - [`message`]: one message (an alert or a digest) and its RFC 5322 form.
+//! - [`transport`]: an SMTP relay (`[email]`), or `.eml` files under `data_dir/outbox/`.
 
 pub mod compose;
 pub mod detect;
+pub mod digest;
+pub mod message;
 pub mod sender;
+pub mod transport;

@@ -1,11 +1,269 @@
-//! Delivers queued alerts (placeholder).
+//! Delivers the outbox. Alerts are queued by whatever noticed the change, in
+//! the same transaction as the change; this task reads them back, sends them
+//! (SMTP, or `.eml` files without `[email]`) and marks each one sent, or
+//! records the failure and when to try again.
+//!
+//! What it promises:
+//! - **Nothing queued is lost.** An alert leaves the queue only when marked
+//!   sent after the relay accepted it (or its file was renamed into place).
+//!   A failure is recorded with exponential backoff and tried again for as
+//!   long as it takes; a permanently refused message waits the longest
+//!   backoff between attempts rather than being dropped.
+//! - **Nothing delivered is sent again**, except in the gap between the relay
+//!   accepting a message and the store recording it: that copy carries the
+//!   same `Message-ID` (derived from the outbox id and dedup key), so it can
+//!   be recognised, and a `.eml` file is simply overwritten.
+//! - **One refusal blocks nobody else.** A 4xx/5xx for one message only backs
+//!   that message off; an unreachable relay backs off the whole round.
+//! - **Digests**: with `[alerts] digest_interval`, alerts queued as
+//!   `digest` (at-risk warnings) wait until that long after the oldest of them
+//!   for the same recipients, then go as one message. Breaches, critical
+//!   failures and failing sources are never held.
 
+use std::time::Duration;
+
+use anyhow::Context;
 use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
 
-use crate::daemon::Deps;
+use super::digest::due_digests;
+use super::message::Outgoing;
+use super::transport::{DeliveryError, Reach, Transport};
+use crate::daemon::{Deps, sleep_or_stop};
+use crate::store::Store;
 
-/// Delivers the outbox until shutdown.
-pub async fn run(_deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
-    shutdown.cancelled().await;
+/// How the sender paces itself. The defaults suit production; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// How often to look for due alerts.
+    pub poll_interval: Duration,
+    /// The wait after a first failure; it doubles with each further one.
+    pub backoff_base: Duration,
+    /// The longest wait between attempts (and the wait after a permanent refusal).
+    pub backoff_cap: Duration,
+    /// The most alerts read from the outbox in one round, of each sort.
+    pub batch_limit: i64,
+    /// How long one SMTP command may take.
+    pub smtp_timeout: Duration,
+}
+
+impl Default for SenderSettings {
+    fn default() -> Self {
+        SenderSettings {
+            poll_interval: Duration::from_secs(1),
+            backoff_base: Duration::from_secs(5),
+            backoff_cap: Duration::from_secs(300),
+            batch_limit: 100,
+            smtp_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Delivers the outbox until shutdown, with the default settings.
+pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    run_with(deps, SenderSettings::default(), shutdown).await
+}
+
+/// Delivers the outbox until shutdown. A message already being sent when
+/// shutdown is requested is finished; the rest wait for the next start.
+/// Fails only at start, on an unusable `[email]` section.
+pub async fn run_with(
+    deps: Deps,
+    settings: SenderSettings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let sender = Sender::new(&deps, settings)?;
+    info!(to = %sender.transport.describe(), digest_interval_s = ?sender.digest_interval, "alert sender started");
+    while !shutdown.is_cancelled() {
+        if let Err(e) = sender.deliver_due(&shutdown).await {
+            warn!(error = %format!("{e:#}"), "alert delivery round failed; trying again shortly");
+        }
+        if !sleep_or_stop(sender.settings.poll_interval, &shutdown).await {
+            break;
+        }
+    }
+    info!("alert sender stopped");
     Ok(())
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Outbox rows marked sent.
+    pub sent: usize,
+    /// Outbox rows whose failure was recorded.
+    pub failed: usize,
+}
+
+/// The sender's state between rounds: where to deliver and how.
+pub struct Sender {
+    store: Store,
+    transport: Transport,
+    digest_interval: Option<i64>,
+    settings: SenderSettings,
+}
+
+impl Sender {
+    /// Checks the `[email]` section and prepares the transport.
+    pub fn new(deps: &Deps, settings: SenderSettings) -> anyhow::Result<Sender> {
+        let transport = Transport::from_config(&deps.config, settings.smtp_timeout)
+            .context("Failed to set up alert delivery")?;
+        Ok(Sender {
+            store: deps.store.clone(),
+            transport,
+            digest_interval: deps.config.alerts.digest_interval_seconds,
+            settings,
+        })
+    }
+
+    /// One round: delivers every due message, stopping early (between
+    /// messages) when `shutdown` is cancelled. Errors are the store's.
+    pub async fn deliver_due(&self, shutdown: &CancellationToken) -> anyhow::Result<Round> {
+        let now = epoch_now();
+        let due = self.due(now).await?;
+        let mut round = Round::default();
+        if due.is_empty() {
+            return Ok(round);
+        }
+        let session = match self.transport.session() {
+            Ok(session) => session,
+            Err(e) => {
+                for out in &due {
+                    round.failed += self.record_failure(out, &e, now).await?;
+                }
+                return Ok(round);
+            }
+        };
+        for (n, out) in due.iter().enumerate() {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            match session.deliver(out).await {
+                Ok(()) => {
+                    self.store
+                        .mark_sent(&out.ids, epoch_now())
+                        .await
+                        .with_context(|| {
+                            format!(
+                                "Failed to record delivered alerts {:?}; they will be sent again \
+                                 with the same Message-ID",
+                                out.ids
+                            )
+                        })?;
+                    info!(
+                        ids = ?out.ids,
+                        kind = %out.kind,
+                        alert = %out.dedup_keys.join(", "),
+                        recipients = out.recipients.len(),
+                        "alert delivered"
+                    );
+                    round.sent += out.ids.len();
+                }
+                Err(e) => {
+                    round.failed += self.record_failure(out, &e, epoch_now()).await?;
+                    if e.reach == Reach::Relay {
+                        // The relay is down: the rest of the round would fail the same way.
+                        for rest in &due[n + 1..] {
+                            round.failed += self.record_failure(rest, &e, epoch_now()).await?;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(round)
+    }
+
+    /// The messages due now: every due alert on its own, except that with a
+    /// digest interval, digest alerts wait for their group's window.
+    async fn due(&self, now: i64) -> anyhow::Result<Vec<Outgoing>> {
+        let limit = self.settings.batch_limit;
+        let Some(interval) = self.digest_interval else {
+            let due = self
+                .store
+                .due_alerts(now, limit)
+                .await
+                .context("Failed to read due alerts")?;
+            return Ok(due.iter().map(Outgoing::single).collect());
+        };
+        let singles = self
+            .store
+            .pending_alerts(false, now, limit)
+            .await
+            .context("Failed to read due alerts")?;
+        let waiting = self
+            .store
+            .pending_alerts(true, i64::MAX, limit)
+            .await
+            .context("Failed to read alerts waiting for a digest")?;
+        let mut due: Vec<Outgoing> = singles
+            .iter()
+            .map(|p| Outgoing::single(&p.queued))
+            .collect();
+        due.extend(due_digests(&waiting, interval, now));
+        Ok(due)
+    }
+
+    /// Records a failed attempt and schedules the next; returns the rows touched.
+    async fn record_failure(
+        &self,
+        out: &Outgoing,
+        error: &DeliveryError,
+        now: i64,
+    ) -> anyhow::Result<usize> {
+        let wait = backoff(&self.settings, out.attempts, error.reach);
+        let wait_s = i64::try_from(wait.as_secs().max(1)).unwrap_or(i64::MAX);
+        let message = error.to_string();
+        self.store
+            .mark_failed(&out.ids, &message, now.saturating_add(wait_s))
+            .await
+            .with_context(|| {
+                format!("Failed to record a failed delivery of alerts {:?}", out.ids)
+            })?;
+        warn!(
+            ids = ?out.ids,
+            kind = %out.kind,
+            alert = %out.dedup_keys.join(", "),
+            attempts = out.attempts + 1,
+            reach = ?error.reach,
+            retry_in_s = wait_s,
+            error = %message,
+            "alert not delivered; it stays queued"
+        );
+        Ok(out.ids.len())
+    }
+}
+
+/// The wait before the next attempt after `attempts` earlier failures:
+/// `base × 2^attempts`, at most `cap`; a permanent refusal waits `cap`.
+pub fn backoff(settings: &SenderSettings, attempts: i64, reach: Reach) -> Duration {
+    if reach == Reach::Refused {
+        return settings.backoff_cap;
+    }
+    let doublings = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
+    settings
+        .backoff_base
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(settings.backoff_cap)
+}
+
+fn epoch_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = SenderSettings::default();
+        let secs = |attempts, reach| backoff(&s, attempts, reach).as_secs();
+        assert_eq!(secs(0, Reach::Relay), 5);
+        assert_eq!(secs(1, Reach::Deferred), 10);
+        assert_eq!(secs(5, Reach::Relay), 160);
+        assert_eq!(secs(6, Reach::Relay), 300);
+        assert_eq!(secs(1_000, Reach::Relay), 300);
+        assert_eq!(secs(0, Reach::Refused), 300);
+    }
 }

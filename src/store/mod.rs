@@ -12,6 +12,7 @@
 //! - [`sources`]: each source's watermark and poll health.
 
 pub mod outbox;
+pub mod outbox_pending;
 pub mod read;
 pub mod sources;
 pub mod write;

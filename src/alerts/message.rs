@@ -1,0 +1,215 @@
+//! One message to deliver — a single alert or a digest of several — and its
+//! RFC 5322 form: plain text with an HTML alternative, a `Message-ID` derived
+//! from the outbox, so a copy sent again after a crash is recognisable as the
+//! same message, and `X-Slawatch-Alert` naming the alerts it carries.
+
+use lettre::Message;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+
+use crate::store::outbox::QueuedAlert;
+
+/// A message for one set of recipients, covering one or more outbox rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The outbox ids it delivers, oldest first; all are marked together.
+    pub ids: Vec<i64>,
+    /// Their dedup keys, in the same order.
+    pub dedup_keys: Vec<String>,
+    /// The alert kind, or `digest`.
+    pub kind: String,
+    /// Who gets it.
+    pub recipients: Vec<String>,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body_text: String,
+    /// The HTML alternative.
+    pub body_html: String,
+    /// The most failed attempts among its alerts, for the next backoff.
+    pub attempts: i64,
+}
+
+impl Outgoing {
+    /// One alert, as queued.
+    pub fn single(queued: &QueuedAlert) -> Outgoing {
+        let alert = &queued.alert;
+        Outgoing {
+            ids: vec![queued.id],
+            dedup_keys: vec![alert.dedup_key.clone()],
+            kind: alert.kind.clone(),
+            recipients: alert.recipients.clone(),
+            subject: alert.subject.clone(),
+            body_text: alert.body_text.clone(),
+            body_html: alert.body_html.clone(),
+            attempts: queued.attempts,
+        }
+    }
+
+    /// Whether it batches several alerts.
+    pub fn is_digest(&self) -> bool {
+        self.ids.len() > 1
+    }
+
+    /// A stable name for it: the same alerts always get the same name, so a
+    /// file written twice overwrites itself rather than duplicating.
+    pub fn file_stem(&self) -> String {
+        let first = self.ids.first().copied().unwrap_or_default();
+        if self.is_digest() {
+            format!("{first}-digest")
+        } else {
+            format!("{first}-{}", slug(&self.kind))
+        }
+    }
+
+    /// `<id.dedup-key@domain>` for one alert, `<first-last.count.digest@domain>`
+    /// for a digest: the same on every attempt.
+    pub fn message_id(&self, domain: &str) -> String {
+        let first = self.ids.first().copied().unwrap_or_default();
+        let last = self.ids.last().copied().unwrap_or_default();
+        if self.is_digest() {
+            format!("<{first}-{last}.{}.digest@{domain}>", self.ids.len())
+        } else {
+            let key = self.dedup_keys.first().map_or("", String::as_str);
+            format!("<{first}.{}@{domain}>", slug(key))
+        }
+    }
+
+    /// The full message. Fails when an address does not parse, which no
+    /// later attempt can fix.
+    pub fn to_message(&self, from: &Mailbox) -> anyhow::Result<Message> {
+        let domain = from.email.domain().to_string();
+        let mut builder = Message::builder()
+            .from(from.clone())
+            .subject(self.subject.clone())
+            .message_id(Some(self.message_id(&domain)))
+            .header(SlawatchAlert(self.dedup_keys.join(", ")))
+            .header(AutoSubmitted);
+        if self.recipients.is_empty() {
+            anyhow::bail!("the alert has no recipients");
+        }
+        for recipient in &self.recipients {
+            let mailbox: Mailbox = recipient
+                .parse()
+                .map_err(|e| anyhow::anyhow!("recipient '{recipient}' is not an address: {e}"))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(
+                self.body_text.clone(),
+                self.body_html.clone(),
+            ))
+            .map_err(|e| anyhow::anyhow!("cannot build the message: {e}"))?;
+        Ok(message)
+    }
+}
+
+/// Letters, digits, `-` and `_` kept; anything else becomes `-`. Safe in a
+/// file name and in a `Message-ID`.
+fn slug(text: &str) -> String {
+    text.chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// `X-Slawatch-Alert`: the dedup keys of the alerts a message carries.
+#[derive(Debug, Clone)]
+struct SlawatchAlert(String);
+
+impl Header for SlawatchAlert {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Slawatch-Alert")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(SlawatchAlert(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so out-of-office replies stay away.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::outbox::{NewAlert, Severity};
+
+    fn queued(id: i64, key: &str) -> QueuedAlert {
+        QueuedAlert {
+            id,
+            alert: NewAlert {
+                dedup_key: key.to_string(),
+                kind: "breached".into(),
+                severity: Severity::Critical,
+                contract: Some("acme".into()),
+                recipients: vec!["a@council.example".into(), "b@council.example".into()],
+                subject: "P1 breached — INC0001".into(),
+                body_text: "Resolve it.".into(),
+                body_html: "<p>Resolve it.</p>".into(),
+                digest: false,
+            },
+            created_at: 1_700_000_000,
+            attempts: 2,
+        }
+    }
+
+    #[test]
+    fn the_message_id_and_file_name_follow_the_outbox() {
+        let out = Outgoing::single(&queued(42, "breached/acme/INC0001 p1"));
+        assert_eq!(
+            out.message_id("council.example"),
+            "<42.breached-acme-INC0001-p1@council.example>"
+        );
+        assert_eq!(out.file_stem(), "42-breached");
+        assert_eq!(out.attempts, 2);
+    }
+
+    #[test]
+    fn a_message_has_both_parts_and_the_alert_header() {
+        let from: Mailbox = "SLA Watch <slawatch@council.example>".parse().unwrap();
+        let out = Outgoing::single(&queued(7, "breached/acme/INC0001/p1"));
+        let text = String::from_utf8(out.to_message(&from).unwrap().formatted()).unwrap();
+        assert!(text.contains("Message-ID: <7.breached-acme-INC0001-p1@council.example>"));
+        assert!(text.contains("X-Slawatch-Alert: breached/acme/INC0001/p1"));
+        assert!(text.contains("Auto-Submitted: auto-generated"));
+        assert!(text.contains("multipart/alternative"));
+        assert!(text.contains("Content-Type: text/plain"));
+        assert!(text.contains("Content-Type: text/html"));
+        assert!(text.contains("To: a@council.example, b@council.example"));
+    }
+
+    #[test]
+    fn a_bad_recipient_is_an_error() {
+        let from: Mailbox = "slawatch@council.example".parse().unwrap();
+        let mut q = queued(1, "k");
+        q.alert.recipients = vec!["not an address".into()];
+        let err = Outgoing::single(&q).to_message(&from).unwrap_err();
+        assert!(err.to_string().contains("not an address"));
+    }
+}

@@ -1,0 +1,364 @@
+//! Where messages go: an SMTP relay (`[email]`), or `.eml` files under
+//! `data_dir/outbox/` when there is none.
+//!
+//! [`Transport`] is built once from the configuration, so a bad `smtp_url` or
+//! `from` stops the sender at start; each delivery round opens a [`Session`],
+//! which reads the SMTP password from its environment variable then, so a
+//! rotated secret is picked up without a restart.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::io::AsyncWriteExt;
+
+use super::message::Outgoing;
+use crate::config::Config;
+
+/// The From of `.eml` files when there is no `[email]` section.
+const FILE_FROM: &str = "SLA Watch <slawatch@localhost>";
+
+/// Where the sender delivers, as configured.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// An SMTP relay.
+    Smtp(SmtpRelay),
+    /// `.eml` files in a folder.
+    Files {
+        /// `data_dir/outbox`.
+        dir: PathBuf,
+        /// The From header written into each file.
+        from: Mailbox,
+    },
+}
+
+/// An SMTP relay from `[email]`.
+#[derive(Debug, Clone)]
+pub struct SmtpRelay {
+    host: String,
+    port: u16,
+    /// `smtps://`: TLS from the first byte; otherwise STARTTLS when offered.
+    implicit_tls: bool,
+    username: Option<String>,
+    /// The name of the variable holding the password, never its value.
+    password_env: Option<String>,
+    from: Mailbox,
+    timeout: Duration,
+}
+
+/// How far a failed delivery reaches, which decides what the sender does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The relay (or folder) could not be used at all — unreachable, TLS,
+    /// credentials, a full disk: every message in the round waits.
+    Relay,
+    /// The relay deferred this message (4xx): try it again soon.
+    Deferred,
+    /// This message was refused for good (5xx, an unusable address): it is
+    /// kept and tried again rarely, since only a person can fix it; other
+    /// messages go on.
+    Refused,
+}
+
+/// A failed delivery and why.
+#[derive(Debug)]
+pub struct DeliveryError {
+    /// Who else it affects.
+    pub reach: Reach,
+    /// The cause chain.
+    pub cause: anyhow::Error,
+}
+
+impl DeliveryError {
+    fn new(reach: Reach, cause: anyhow::Error) -> DeliveryError {
+        DeliveryError { reach, cause }
+    }
+}
+
+/// The cause chain, `: `-separated. lettre already writes its source into its
+/// own message, so a cause the text so far ends with is not repeated.
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::new();
+        for cause in self.cause.chain() {
+            let part = cause.to_string();
+            if !text.ends_with(&part) {
+                if !text.is_empty() {
+                    text.push_str(": ");
+                }
+                text.push_str(&part);
+            }
+        }
+        f.write_str(&text)
+    }
+}
+
+impl Transport {
+    /// The transport `config` asks for; `timeout` bounds each SMTP command.
+    pub fn from_config(config: &Config, timeout: Duration) -> anyhow::Result<Transport> {
+        let Some(email) = &config.email else {
+            return Ok(Transport::Files {
+                dir: config.daemon.data_dir.join("outbox"),
+                from: FILE_FROM.parse().context("the built-in From address")?,
+            });
+        };
+        let (implicit_tls, host, port) = parse_smtp_url(&email.smtp_url)
+            .with_context(|| format!("[email] smtp_url '{}'", email.smtp_url))?;
+        let from: Mailbox = email
+            .from
+            .parse()
+            .map_err(|e| anyhow!("[email] from '{}' is not a mailbox: {e}", email.from))?;
+        Ok(Transport::Smtp(SmtpRelay {
+            host,
+            port,
+            implicit_tls,
+            username: email.username.clone(),
+            password_env: email.password_env.clone(),
+            from,
+            timeout,
+        }))
+    }
+
+    /// Where messages go, for logs (no secrets).
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(relay) => format!(
+                "{}://{}:{}",
+                if relay.implicit_tls { "smtps" } else { "smtp" },
+                relay.host,
+                relay.port
+            ),
+            Transport::Files { dir, .. } => format!(".eml files in {}", dir.display()),
+        }
+    }
+
+    /// Opens a session for one delivery round, reading the password now.
+    pub fn session(&self) -> Result<Session, DeliveryError> {
+        match self {
+            Transport::Smtp(relay) => relay
+                .transport()
+                .map(|transport| Session::Smtp {
+                    transport,
+                    from: relay.from.clone(),
+                })
+                .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
+            Transport::Files { dir, from } => Ok(Session::Files {
+                dir: dir.clone(),
+                from: from.clone(),
+            }),
+        }
+    }
+}
+
+impl SmtpRelay {
+    fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        let tls_parameters = TlsParameters::new(self.host.clone())
+            .with_context(|| format!("TLS settings for {}", self.host))?;
+        let tls = if self.implicit_tls {
+            Tls::Wrapper(tls_parameters)
+        } else {
+            Tls::Opportunistic(tls_parameters)
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(self.timeout));
+        if let Some(username) = &self.username {
+            let password = match &self.password_env {
+                Some(var) => std::env::var(var).map_err(|_| {
+                    anyhow!("the SMTP password variable {var} (password_env) is not set")
+                })?,
+                None => String::new(),
+            };
+            builder = builder.credentials(Credentials::new(username.clone(), password));
+        }
+        Ok(builder.build())
+    }
+}
+
+/// A transport ready for one round of deliveries.
+pub enum Session {
+    /// Connections to the relay, reused within the round.
+    Smtp {
+        /// lettre's pooled transport.
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The From header.
+        from: Mailbox,
+    },
+    /// A folder of `.eml` files.
+    Files {
+        /// The folder.
+        dir: PathBuf,
+        /// The From header.
+        from: Mailbox,
+    },
+}
+
+impl Session {
+    /// Delivers one message.
+    pub async fn deliver(&self, out: &Outgoing) -> Result<(), DeliveryError> {
+        let from = match self {
+            Session::Smtp { from, .. } | Session::Files { from, .. } => from,
+        };
+        let message = out
+            .to_message(from)
+            .map_err(|cause| DeliveryError::new(Reach::Refused, cause))?;
+        match self {
+            Session::Smtp { transport, .. } => {
+                transport.send(message).await.map_err(smtp_failure)?;
+                Ok(())
+            }
+            Session::Files { dir, .. } => write_eml(dir, &out.file_stem(), &message.formatted())
+                .await
+                .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
+        }
+    }
+}
+
+/// Sorts an SMTP error by how far it reaches.
+fn smtp_failure(error: lettre::transport::smtp::Error) -> DeliveryError {
+    let code = error.status().map(|c| c.to_string());
+    let reach = match code.as_deref() {
+        // Service closing, authentication required/failed: the relay, not the message.
+        Some("421" | "454" | "530" | "534" | "535" | "538") => Reach::Relay,
+        Some(_) if error.is_transient() => Reach::Deferred,
+        Some(_) => Reach::Refused,
+        // A message the relay cannot take as written (e.g. 8-bit without 8BITMIME).
+        None if error.is_client() => Reach::Refused,
+        None => Reach::Relay,
+    };
+    DeliveryError::new(
+        reach,
+        anyhow::Error::new(error).context("the SMTP relay did not take the message"),
+    )
+}
+
+/// Writes `stem.eml` through a temporary name, so a reader never sees half a
+/// message and writing the same alert again replaces rather than duplicates.
+async fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(format!("{stem}.eml"));
+    let temp = dir.join(format!(".{stem}.eml.tmp"));
+    let mut file = tokio::fs::File::create(&temp)
+        .await
+        .with_context(|| format!("cannot create {}", temp.display()))?;
+    file.write_all(bytes)
+        .await
+        .with_context(|| format!("cannot write {}", temp.display()))?;
+    file.sync_all()
+        .await
+        .with_context(|| format!("cannot write {}", temp.display()))?;
+    drop(file);
+    tokio::fs::rename(&temp, &path)
+        .await
+        .with_context(|| format!("cannot rename {} to {}", temp.display(), path.display()))?;
+    Ok(())
+}
+
+/// `smtp://host[:port]` or `smtps://host[:port]` (IPv6 in brackets) →
+/// (implicit TLS, host, port). Ports default to 587 and 465.
+fn parse_smtp_url(url: &str) -> anyhow::Result<(bool, String, u16)> {
+    let (implicit_tls, rest) = if let Some(rest) = url.strip_prefix("smtps://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("smtp://") {
+        (false, rest)
+    } else {
+        anyhow::bail!("expected smtp://host:port or smtps://host:port");
+    };
+    let rest = rest.trim_end_matches('/');
+    if rest.contains(['@', '/', '?', '#']) {
+        anyhow::bail!(
+            "expected only host and port (put the user in `username`, the password in the \
+             variable named by `password_env`)"
+        );
+    }
+    let default_port = if implicit_tls { 465 } else { 587 };
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6
+                .split_once(']')
+                .ok_or_else(|| anyhow!("an IPv6 address must end with ]"))?;
+            match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => anyhow::bail!("unexpected '{after}' after the address"),
+            }
+        }
+        None => match rest.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    if host.is_empty() {
+        anyhow::bail!("the host is missing");
+    }
+    let port = match port {
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| anyhow!("'{port}' is not a port"))?,
+        None => default_port,
+    };
+    Ok((implicit_tls, host.to_string(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let cause = anyhow::Error::new(Wrapper(io)).context("the relay did not take it");
+        let error = DeliveryError::new(Reach::Relay, cause);
+        assert_eq!(
+            error.to_string(),
+            "the relay did not take it: Connection error: refused"
+        );
+    }
+
+    /// Like lettre's errors: writes its source into its own message.
+    #[derive(Debug)]
+    struct Wrapper(std::io::Error);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Connection error: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn smtp_urls_parse() {
+        let p = |u: &str| parse_smtp_url(u).map_err(|e| e.to_string());
+        assert_eq!(
+            p("smtp://127.0.0.1:2525"),
+            Ok((false, "127.0.0.1".into(), 2525))
+        );
+        assert_eq!(
+            p("smtps://mail.example/"),
+            Ok((true, "mail.example".into(), 465))
+        );
+        assert_eq!(
+            p("smtp://mail.example"),
+            Ok((false, "mail.example".into(), 587))
+        );
+        assert_eq!(p("smtp://[::1]:25"), Ok((false, "::1".into(), 25)));
+        assert!(p("smtp://user:pw@mail.example").is_err());
+        assert!(p("smtp://mail.example:x").is_err());
+        assert!(p("smtp://:25").is_err());
+        assert!(p("http://mail.example").is_err());
+    }
+}

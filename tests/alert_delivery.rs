@@ -1,0 +1,561 @@
+//! The alert sender against real parts on loopback: a SQLite store in a
+//! temporary folder, the configuration parser, and aiosmtpd as the SMTP relay
+//! (or `.eml` files without `[email]`). Each test runs the sender task as the
+//! daemon does and stops it through its shutdown token.
+
+mod common;
+mod smtp_sink;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use slawatch::alerts::sender::{SenderSettings, run_with};
+use slawatch::daemon::Deps;
+use slawatch::store::Store;
+use slawatch::store::outbox::{NewAlert, Severity};
+use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const FROM: &str = "SLA Watch <slawatch@council.example>";
+
+/// A temporary installation: folder, configuration, store.
+struct Env {
+    dir: TempDir,
+    deps: Deps,
+}
+
+impl Env {
+    /// With `[email]` on `smtp_port` when given, and `[alerts] digest_interval`.
+    async fn new(smtp_port: Option<u16>, digest_interval: Option<&str>) -> Env {
+        Env::with_email(smtp_port, "", digest_interval).await
+    }
+
+    /// As [`Env::new`], with more `[email]` keys.
+    async fn with_email(
+        smtp_port: Option<u16>,
+        email_keys: &str,
+        digest_interval: Option<&str>,
+    ) -> Env {
+        // The binary installs the rustls provider at start; tests do it here.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("slawatch=debug")
+            .with_test_writer()
+            .with_ansi(false)
+            .try_init();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let data = dir.path().join("data");
+        let mut text = format!(
+            "[daemon]\ndatabase_url = \"sqlite://{}/slawatch.db\"\ndata_dir = \"{}\"\n",
+            data.display(),
+            data.display()
+        );
+        if let Some(port) = smtp_port {
+            text += &format!(
+                "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"{FROM}\"\n{email_keys}\n"
+            );
+        }
+        if let Some(interval) = digest_interval {
+            text += &format!("[alerts]\ndigest_interval = \"{interval}\"\n");
+        }
+        text += common::CONTRACT;
+        let config = slawatch::config::parse(&text, "test.toml").expect("valid configuration");
+        let store = Store::open(&config.daemon.database_url)
+            .await
+            .expect("open the store");
+        let deps = Deps::new(config, store).expect("daemon parts");
+        Env { dir, deps }
+    }
+
+    fn store(&self) -> &Store {
+        &self.deps.store
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.deps.config.daemon.data_dir.clone()
+    }
+
+    fn maildir(&self) -> PathBuf {
+        self.dir.path().join("maildir")
+    }
+
+    async fn enqueue(&self, alert: &NewAlert) {
+        let queued = self
+            .store()
+            .enqueue_alert(alert, now())
+            .await
+            .expect("queue an alert");
+        assert!(queued, "{} was queued before", alert.dedup_key);
+    }
+
+    /// Starts the sender as the daemon does, with quick test pacing.
+    fn start_sender(&self) -> Running {
+        let settings = SenderSettings {
+            poll_interval: Duration::from_millis(100),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(2),
+            smtp_timeout: Duration::from_secs(10),
+            ..SenderSettings::default()
+        };
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(run_with(self.deps.clone(), settings, shutdown.clone()));
+        Running { shutdown, task }
+    }
+
+    /// Waits (up to 15 s) until nothing is left to deliver.
+    async fn wait_until_delivered(&self) {
+        self.wait_for("the outbox to empty", |rows| {
+            rows.iter().all(|r| r.sent_at.is_some())
+        })
+        .await;
+    }
+
+    /// Waits (up to 15 s) until `done` holds for the outbox rows.
+    async fn wait_for(&self, what: &str, done: impl Fn(&[Row]) -> bool) -> Vec<Row> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let rows = self.rows().await;
+            if done(&rows) {
+                return rows;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {rows:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every outbox row, straight from the database.
+    async fn rows(&self) -> Vec<Row> {
+        let url = format!("sqlite://{}/slawatch.db", self.data_dir().display());
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("open the store");
+        let rows: Vec<RowTuple> = sqlx::query_as(
+            "SELECT id, dedup_key, attempts, last_error, created_at, sent_at FROM outbox ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("read the outbox");
+        pool.close().await;
+        rows.into_iter()
+            .map(
+                |(id, dedup_key, attempts, last_error, created_at, sent_at)| Row {
+                    id,
+                    dedup_key,
+                    attempts,
+                    last_error,
+                    created_at,
+                    sent_at,
+                },
+            )
+            .collect()
+    }
+}
+
+type RowTuple = (i64, String, i64, Option<String>, i64, Option<i64>);
+
+/// One outbox row, as the tests look at it.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    dedup_key: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+/// A sender task and its shutdown token.
+struct Running {
+    shutdown: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Asks it to stop and waits (up to 15 s) for it to return cleanly.
+    async fn stop(self) {
+        assert!(!self.task.is_finished(), "the sender stopped on its own");
+        self.shutdown.cancel();
+        let result = tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .expect("the sender stops promptly")
+            .expect("the sender task did not panic");
+        result.expect("the sender returns Ok");
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn alert(key: &str, subject: &str, recipients: &[&str], digest: bool) -> NewAlert {
+    NewAlert {
+        dedup_key: key.to_string(),
+        kind: if digest { "at_risk" } else { "breached" }.to_string(),
+        severity: if digest {
+            Severity::Warning
+        } else {
+            Severity::Critical
+        },
+        contract: Some("acme-managed-it".to_string()),
+        recipients: recipients.iter().map(|r| r.to_string()).collect(),
+        subject: subject.to_string(),
+        body_text: format!("Text body of {key}."),
+        body_html: format!("<p>HTML body of <b>{key}</b>.</p>"),
+        digest,
+    }
+}
+
+/// The message carrying exactly this dedup key.
+fn by_key<'a>(mails: &'a [Mail], key: &str) -> &'a Mail {
+    let found: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.header("X-Slawatch-Alert").as_deref() == Some(key))
+        .collect();
+    assert_eq!(found.len(), 1, "one message for {key} in {mails:#?}");
+    found[0]
+}
+
+/// Lets a running sender poll several times.
+async fn a_few_rounds() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_alerts_arrive_once_with_text_and_html_and_a_restart_sends_nothing_more() {
+    let Some(python) = python_or_skip("queued_alerts_arrive_once…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), None).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::Mailbox);
+    let one = alert(
+        "breached/acme-managed-it/INC0001/p1-resolution",
+        "Breached: INC0001 P1 resolution",
+        &["contracts@council.example"],
+        false,
+    );
+    let two = alert(
+        "critical/acme-managed-it/p1-resolution/2026-03",
+        "Critical: P1 resolution below 80%",
+        &["contracts@council.example", "cio@council.example"],
+        false,
+    );
+    env.enqueue(&one).await;
+    env.enqueue(&two).await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("both sent", |rows| {
+            rows.len() == 2 && rows.iter().all(|r| r.sent_at.is_some())
+        })
+        .await;
+    assert!(
+        rows.iter()
+            .all(|r| r.attempts == 1 && r.last_error.is_none())
+    );
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+
+    let first = by_key(&mails, &one.dedup_key);
+    assert_eq!(first.header("Subject").unwrap(), one.subject);
+    assert_eq!(
+        first.header("X-RcptTo").unwrap(),
+        "contracts@council.example"
+    );
+    let from = first.header("From").unwrap();
+    assert!(
+        from.contains("SLA Watch") && from.ends_with("<slawatch@council.example>"),
+        "{from}"
+    );
+    assert_eq!(
+        first.header("X-MailFrom").unwrap(),
+        "slawatch@council.example"
+    );
+    assert_eq!(
+        first.header("Message-ID").unwrap(),
+        format!(
+            "<{}.breached-acme-managed-it-INC0001-p1-resolution@council.example>",
+            rows[0].id
+        )
+    );
+    assert!(
+        first
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative")
+    );
+    assert!(first.part("text/plain").unwrap().contains(&one.body_text));
+    assert!(first.part("text/html").unwrap().contains(&one.body_html));
+
+    let second = by_key(&mails, &two.dedup_key);
+    assert_eq!(second.header("Subject").unwrap(), two.subject);
+    assert_eq!(
+        second.header("X-RcptTo").unwrap(),
+        "contracts@council.example, cio@council.example"
+    );
+    assert!(second.part("text/plain").unwrap().contains(&two.body_text));
+    assert!(second.part("text/html").unwrap().contains(&two.body_html));
+    let counts = env.store().outbox_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, 2));
+    sender.stop().await;
+
+    // A restart finds nothing to send.
+    let again = env.start_sender();
+    a_few_rounds().await;
+    again.stop().await;
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_wait_while_the_relay_is_down_and_arrive_once_when_it_is_back() {
+    let Some(python) = python_or_skip("alerts_wait_while_the_relay_is_down…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), None).await;
+    let keys = ["breached/acme/INC1/p1", "source_failing/servicenow"];
+    for key in keys {
+        env.enqueue(&alert(
+            key,
+            &format!("About {key}"),
+            &["it@council.example"],
+            false,
+        ))
+        .await;
+    }
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("failed attempts on every alert", |rows| {
+            rows.iter().all(|r| r.attempts >= 1)
+        })
+        .await;
+    for row in &rows {
+        assert_eq!(row.sent_at, None);
+        let error = row.last_error.as_deref().expect("the failure is recorded");
+        assert!(error.contains("SMTP"), "{error}");
+    }
+    assert_eq!(env.store().outbox_counts().await.unwrap().failing, 2);
+
+    // The relay comes up on the configured port: each alert arrives once.
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::Mailbox);
+    let rows = env
+        .wait_for("every alert sent", |rows| {
+            rows.iter().all(|r| r.sent_at.is_some())
+        })
+        .await;
+    assert!(
+        rows.iter()
+            .all(|r| r.attempts >= 2 && r.last_error.is_none())
+    );
+    a_few_rounds().await;
+    sender.stop().await;
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    for key in keys {
+        by_key(&mails, key);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_risk_warnings_arrive_as_one_digest_and_breaches_are_not_held() {
+    let Some(python) = python_or_skip("at_risk_warnings_arrive_as_one_digest…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), Some("2s")).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::Mailbox);
+    let to = ["contracts@council.example"];
+    let warnings: Vec<NewAlert> = (1..=3)
+        .map(|n| {
+            alert(
+                &format!("at_risk/acme/INC000{n}/p1"),
+                &format!("At risk: INC000{n}"),
+                &to,
+                true,
+            )
+        })
+        .collect();
+    for w in &warnings {
+        env.enqueue(w).await;
+    }
+    let breach = alert("breached/acme/INC0009/p1", "Breached: INC0009", &to, false);
+    env.enqueue(&breach).await;
+
+    let sender = env.start_sender();
+    env.wait_until_delivered().await;
+    a_few_rounds().await;
+    sender.stop().await;
+
+    let rows = env.rows().await;
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    by_key(&mails, &breach.dedup_key);
+    let digest = mails
+        .iter()
+        .find(|m| m.header("X-Slawatch-Alert").as_deref() != Some(&breach.dedup_key))
+        .unwrap();
+    let keys: Vec<&str> = warnings.iter().map(|w| w.dedup_key.as_str()).collect();
+    assert_eq!(digest.header("X-Slawatch-Alert").unwrap(), keys.join(", "));
+    assert!(
+        digest
+            .header("Subject")
+            .unwrap()
+            .starts_with("SLA Watch digest: 3 alerts since ")
+    );
+    assert_eq!(digest.header("X-RcptTo").unwrap(), to[0]);
+    let text = digest.part("text/plain").unwrap();
+    let html = digest.part("text/html").unwrap();
+    for w in &warnings {
+        assert!(
+            text.contains(&w.subject) && text.contains(&w.body_text),
+            "{text}"
+        );
+        assert!(
+            html.contains(&w.subject) && html.contains(&w.body_html),
+            "{html}"
+        );
+    }
+    // The breach went at once; the digest waited out its window.
+    let sent = |key: &str| {
+        rows.iter()
+            .find(|r| r.dedup_key == key)
+            .unwrap()
+            .sent_at
+            .unwrap()
+    };
+    let opened = rows.iter().map(|r| r.created_at).min().unwrap();
+    assert!(sent(keys[0]) >= opened + 2, "{rows:#?}");
+    assert!(sent(&breach.dedup_key) < sent(keys[0]), "{rows:#?}");
+    assert!(keys.iter().all(|k| sent(k) == sent(keys[0])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_recipient_does_not_hold_up_other_alerts() {
+    let Some(python) = python_or_skip("a_refused_recipient_does_not_hold_up…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), None).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::Rejecting);
+    let refused = alert(
+        "breached/a/1/p1",
+        "Refused",
+        &["reject@council.example"],
+        false,
+    );
+    let fine = alert("breached/a/2/p1", "Fine", &["ok@council.example"], false);
+    env.enqueue(&refused).await;
+    env.enqueue(&fine).await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("the good alert sent and the refused one failed", |rows| {
+            rows[0].attempts >= 1 && rows[1].sent_at.is_some()
+        })
+        .await;
+    sender.stop().await;
+    assert_eq!(rows[0].sent_at, None, "the refused alert stays queued");
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(error.contains("550"), "{error}");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    by_key(&mails, &fine.dedup_key);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_password_variable_keeps_alerts_queued_and_says_which() {
+    // No server is needed: the password is read before connecting.
+    let keys = "username = \"slawatch\"\npassword_env = \"SLAWATCH_TEST_UNSET_PASSWORD\"";
+    let env = Env::with_email(Some(free_port()), keys, None).await;
+    env.enqueue(&alert(
+        "breached/a/1/p1",
+        "Breached",
+        &["a@council.example"],
+        false,
+    ))
+    .await;
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("a failed attempt", |rows| rows[0].attempts >= 1)
+        .await;
+    sender.stop().await;
+    assert_eq!(rows[0].sent_at, None);
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(error.contains("SLAWATCH_TEST_UNSET_PASSWORD"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_email_each_alert_is_written_once_as_an_eml_file() {
+    let env = Env::new(None, None).await;
+    let alerts = [
+        alert(
+            "breached/acme/INC1/p1",
+            "Breached: INC1",
+            &["a@council.example"],
+            false,
+        ),
+        alert(
+            "at_risk/acme/INC2/p1",
+            "At risk: INC2",
+            &["a@council.example"],
+            true,
+        ),
+    ];
+    for a in &alerts {
+        env.enqueue(a).await;
+    }
+    let sender = env.start_sender();
+    env.wait_until_delivered().await;
+    sender.stop().await;
+
+    let outbox = env.data_dir().join("outbox");
+    let files = eml_files(&outbox);
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["1-breached.eml", "2-at_risk.eml"]);
+    for (file, a) in files.iter().zip(&alerts) {
+        let mail = Mail::new(std::fs::read_to_string(file).unwrap());
+        assert_eq!(mail.header("Subject").unwrap(), a.subject);
+        assert_eq!(mail.header("To").unwrap(), "a@council.example");
+        assert_eq!(mail.header("X-Slawatch-Alert").unwrap(), a.dedup_key);
+        assert!(mail.header("Message-ID").is_some());
+        assert!(mail.part("text/plain").unwrap().contains(&a.body_text));
+        assert!(mail.part("text/html").unwrap().contains(&a.body_html));
+    }
+    let modified: Vec<_> = files
+        .iter()
+        .map(|f| f.metadata().unwrap().modified().unwrap())
+        .collect();
+
+    // A second run writes nothing.
+    let again = env.start_sender();
+    a_few_rounds().await;
+    again.stop().await;
+    assert_eq!(eml_files(&outbox), files);
+    let after: Vec<_> = files
+        .iter()
+        .map(|f| f.metadata().unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(after, modified);
+    let entries = std::fs::read_dir(&outbox).unwrap().count();
+    assert_eq!(entries, 2, "no temporary files are left behind");
+}
+
+/// The `.eml` files in `dir`, by name.
+fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the outbox folder exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,193 @@
+//! A real SMTP server for the alert tests: aiosmtpd on a loopback port,
+//! writing each message it accepts into a Maildir (`MAILDIR/new/`) with the
+//! envelope in `X-MailFrom` / `X-RcptTo` headers.
+//!
+//! Python is found in this order: `$SLAWATCH_TEST_PYTHON` (set by
+//! `scripts/test.sh`), the venv `scripts/test.sh` creates at
+//! `target/test-venv`, then `python3` if it can import aiosmtpd.
+
+#![allow(dead_code)]
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A Python that can run aiosmtpd, or `None` after saying loudly why the
+/// calling test is skipped.
+pub fn python_or_skip(test: &str) -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let found = PYTHON.get_or_init(find_python).clone();
+    if found.is_none() {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !! SKIPPED {test}: no Python with aiosmtpd (the SMTP test server).\n\
+             !! Run scripts/test.sh, which creates target/test-venv, or set\n\
+             !! SLAWATCH_TEST_PYTHON to a python that can `import aiosmtpd`.\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+    }
+    found
+}
+
+fn find_python() -> Option<PathBuf> {
+    if let Some(python) = std::env::var_os("SLAWATCH_TEST_PYTHON") {
+        return Some(PathBuf::from(python));
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python");
+    [venv, PathBuf::from("python3")].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// What the server does with a message.
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    /// Accepts everything.
+    Mailbox,
+    /// Refuses recipients starting with `reject` with a 550.
+    Rejecting,
+}
+
+/// A running aiosmtpd; killed when dropped.
+pub struct SmtpSink {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// Its Maildir.
+    pub maildir: PathBuf,
+}
+
+impl SmtpSink {
+    /// Starts aiosmtpd on `port` and waits until it accepts connections.
+    pub fn start(python: &Path, port: u16, maildir: &Path, handler: Handler) -> SmtpSink {
+        let class = match handler {
+            Handler::Mailbox => "aiosmtpd.handlers.Mailbox",
+            Handler::Rejecting => "rejecting.Rejecting",
+        };
+        let log_path = maildir.with_extension("log");
+        let log = std::fs::File::create(&log_path).expect("create the SMTP server log");
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", class])
+            .arg(maildir)
+            .env(
+                "PYTHONPATH",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink"),
+            )
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut sink = SmtpSink {
+            child,
+            port,
+            maildir: maildir.to_path_buf(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                return sink;
+            }
+            if let Ok(Some(status)) = sink.child.try_wait() {
+                panic!(
+                    "aiosmtpd exited ({status}): {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not listen on port {port} within 15 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn messages(&self) -> Vec<Mail> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        let mut mails: Vec<(std::time::SystemTime, Mail)> = entries
+            .filter_map(Result::ok)
+            .map(|e| {
+                let modified = e.metadata().and_then(|m| m.modified()).expect("mtime");
+                let text = std::fs::read_to_string(e.path()).expect("read a message");
+                (modified, Mail::new(text))
+            })
+            .collect();
+        mails.sort_by_key(|(modified, _)| *modified);
+        mails.into_iter().map(|(_, mail)| mail).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One received message, as text.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// The whole message, line ends as `\n`.
+    pub text: String,
+}
+
+impl Mail {
+    /// Wraps a message's text.
+    pub fn new(text: String) -> Mail {
+        Mail {
+            text: text.replace("\r\n", "\n"),
+        }
+    }
+
+    /// A top-level header's value, unfolded; `None` when absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.text.split("\n\n").next().unwrap_or("");
+        let mut value: Option<String> = None;
+        for line in head.lines() {
+            if line.starts_with([' ', '\t']) {
+                if let Some(v) = value.as_mut() {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                }
+                continue;
+            }
+            if value.is_some() {
+                break;
+            }
+            if let Some((key, rest)) = line.split_once(':')
+                && key.eq_ignore_ascii_case(name)
+            {
+                value = Some(rest.trim().to_string());
+            }
+        }
+        value
+    }
+
+    /// The body of the first MIME part with this content type.
+    pub fn part(&self, content_type: &str) -> Option<String> {
+        let at = self.text.find(&format!("Content-Type: {content_type}"))?;
+        let rest = &self.text[at..];
+        let body = &rest[rest.find("\n\n")? + 2..];
+        let end = body.find("\n--").unwrap_or(body.len());
+        Some(body[..end].to_string())
+    }
+}
