@@ -11,7 +11,9 @@
 //! - [`outbox`]: queued and delivered alerts.
 //! - [`sources`]: each source's watermark and poll health.
 
+pub mod inbox;
 pub mod outbox;
+pub mod probe;
 pub mod read;
 pub mod sources;
 pub mod write;
