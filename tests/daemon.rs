@@ -57,6 +57,8 @@ token_env = "DAEMON_TEST_PUSH_TOKEN"
     }
 
     fn start(extra: &str) -> Daemon {
+        // reqwest is built without a default TLS provider (the binary installs ring).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let config = Daemon::config(dir.path(), port, extra);

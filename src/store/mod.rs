@@ -6,13 +6,16 @@
 //! UTC and money integer minor units, and each backend has its own migrations.
 //!
 //! # Layout
-//! - [`write`]: idempotent batch upserts of imported records and import bookkeeping.
+//! - [`mod@write`]: idempotent batch upserts of imported records and import bookkeeping.
 //! - [`read`]: the evidence that can affect one contract-month.
-//! - [`outbox`]: queued and delivered alerts.
+//! - [`outbox`] and [`outbox_pending`]: queued and delivered alerts.
 //! - [`sources`]: each source's watermark and poll health.
+//! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 
+pub mod inbox;
 pub mod outbox;
 pub mod outbox_pending;
+pub mod probe;
 pub mod read;
 pub mod sources;
 pub mod write;

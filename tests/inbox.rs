@@ -1,0 +1,571 @@
+//! The inbox source: a real folder and a real SQLite store, scanned one step
+//! at a time. A file is taken on the second scan that sees it unchanged.
+
+mod common;
+
+use std::path::PathBuf;
+
+use chrono::DateTime;
+use sha2::{Digest, Sha256};
+use slawatch::config::SourceKind;
+use slawatch::daemon::Deps;
+use slawatch::engine::Evidence;
+use slawatch::sources::inbox::{Inbox, ScanSummary};
+use slawatch::store::Store;
+use tempfile::TempDir;
+
+/// 2026-10-05T09:00:00Z.
+const NOW: i64 = 1_791_190_800;
+
+struct Env {
+    _dir: TempDir,
+    folder: PathBuf,
+    deps: Deps,
+    inbox: Inbox,
+    /// Scans so far, to space their times.
+    scans: i64,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let text = format!(
+            "[daemon]\ndatabase_url = \"sqlite://{}/data/slawatch.db\"\n{}\n\
+             [[sources]]\nid = \"acme-pack\"\ncontract = \"acme-managed-it\"\nkind = \"inbox\"\npath = \"{}/inbox/acme\"\n",
+            dir.path().display(),
+            common::CONTRACT,
+            dir.path().display(),
+        );
+        let config = slawatch::config::parse(&text, "test.toml").expect("valid config");
+        let store = Store::open(&config.daemon.database_url)
+            .await
+            .expect("store");
+        let source = config.sources[0].clone();
+        let SourceKind::Inbox { path } = source.kind.clone() else {
+            panic!("an inbox source");
+        };
+        let deps = Deps::new(config, store).expect("deps");
+        Env {
+            _dir: dir,
+            folder: path.clone(),
+            deps,
+            inbox: Inbox::new(source, path),
+            scans: 0,
+        }
+    }
+
+    async fn scan(&mut self) -> ScanSummary {
+        self.scans += 1;
+        self.inbox
+            .scan_once(&self.deps, NOW + 5 * self.scans)
+            .await
+            .expect("scan")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.folder.join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        std::fs::create_dir_all(&self.folder).expect("inbox folder");
+        let path = self.path(name);
+        std::fs::write(&path, bytes).expect("write inbox file");
+        path
+    }
+
+    fn processed(&self, name: &str) -> PathBuf {
+        self.folder.join("processed").join(name)
+    }
+
+    async fn evidence(&self) -> Evidence {
+        self.deps
+            .store
+            .month_evidence(
+                "acme-managed-it",
+                "2026-10".parse().unwrap(),
+                chrono_tz::Europe::London,
+                DateTime::from_timestamp(NOW + 86_400 * 40, 0).unwrap(),
+            )
+            .await
+            .expect("evidence")
+    }
+
+    async fn incident_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .evidence()
+            .await
+            .incidents
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+const INCIDENTS: &str = "\
+id,contract,priority,opened_at,resolved_at
+INC1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z
+INC2,acme-managed-it,P1,2026-10-05 11:00,2026-10-05 12:00
+";
+
+#[tokio::test]
+async fn complete_files_are_imported_and_moved_to_processed() {
+    let mut env = Env::new().await;
+    // The first scan (at NOW + 5) makes the folder and processed/.
+    assert!(!env.folder.exists());
+    assert_eq!(env.scan().await, ScanSummary::default());
+    assert!(env.folder.join("processed").is_dir());
+
+    env.write("incidents.csv", INCIDENTS);
+    env.write(
+        "work.jsonl",
+        r#"{"type":"work_item","id":"W1","contract":"acme-managed-it","kind":"problem","opened_at":"2026-10-02T10:00:00Z"}"#,
+    );
+    let first = env.scan().await;
+    assert_eq!(first.waiting, names(&["incidents.csv", "work.jsonl"]));
+    assert!(first.processed.is_empty());
+
+    let second = env.scan().await;
+    assert_eq!(second.processed, names(&["incidents.csv", "work.jsonl"]));
+    assert_eq!((second.counts.stored, second.rejected), (3, 0));
+    assert!(!env.path("incidents.csv").exists());
+    assert!(env.processed("incidents.csv").is_file());
+    assert!(env.processed("work.jsonl").is_file());
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC2"]));
+    assert_eq!(env.evidence().await.work.len(), 1);
+
+    // The health of the third scan (at NOW + 15) is recorded.
+    let state = env.deps.store.source_state("acme-pack", "").await.unwrap();
+    assert_eq!(state.last_success_at, Some(NOW + 15));
+    assert_eq!(state.consecutive_failures, 0);
+
+    // Nothing left: the next scan does nothing.
+    assert_eq!(env.scan().await, ScanSummary::default());
+}
+
+#[tokio::test]
+async fn files_being_written_are_not_taken() {
+    let mut env = Env::new().await;
+    env.scan().await;
+
+    // Written under a .part name, hidden, or not an interchange file: never taken.
+    env.write("incidents.csv.part", INCIDENTS);
+    env.write(".incidents.csv", INCIDENTS);
+    env.write("notes.txt", "not evidence");
+    for _ in 0..3 {
+        assert_eq!(env.scan().await, ScanSummary::default());
+    }
+    assert!(env.path("incidents.csv.part").exists());
+
+    // Renamed in when complete: taken on the second scan that sees it.
+    std::fs::rename(env.path("incidents.csv.part"), env.path("incidents.csv")).unwrap();
+    assert_eq!(env.scan().await.waiting, names(&["incidents.csv"]));
+    let taken = env.scan().await;
+    assert_eq!(taken.processed, names(&["incidents.csv"]));
+    assert_eq!(taken.counts.stored, 2);
+    assert!(env.path(".incidents.csv").exists());
+    assert!(env.path("notes.txt").exists());
+}
+
+#[tokio::test]
+async fn a_file_still_growing_waits_until_it_stops() {
+    let mut env = Env::new().await;
+    env.scan().await;
+
+    // Half written: the header and one row.
+    let (head, rest) = INCIDENTS.split_at(INCIDENTS.find("INC2").unwrap());
+    let path = env.write("incidents.csv", head);
+    assert_eq!(env.scan().await.waiting, names(&["incidents.csv"]));
+
+    // The rest arrives before the next scan: it changed, so it waits again.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, rest.as_bytes()))
+        .unwrap();
+    let growing = env.scan().await;
+    assert_eq!(growing.waiting, names(&["incidents.csv"]));
+    assert!(growing.processed.is_empty());
+    assert_eq!(env.incident_ids().await, Vec::<String>::new());
+
+    // Unchanged since: taken whole, both rows in one import.
+    let taken = env.scan().await;
+    assert_eq!(taken.processed, names(&["incidents.csv"]));
+    assert_eq!(taken.counts.stored, 2);
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC2"]));
+}
+
+#[tokio::test]
+async fn the_same_content_is_never_imported_twice() {
+    let mut env = Env::new().await;
+    env.write("incidents.csv", INCIDENTS);
+    env.scan().await;
+    assert_eq!(env.scan().await.processed, names(&["incidents.csv"]));
+
+    // The same content under another name: moved along, not imported.
+    env.write("incidents-copy.csv", INCIDENTS);
+    env.scan().await;
+    let copy = env.scan().await;
+    assert_eq!(copy.duplicates, names(&["incidents-copy.csv"]));
+    assert!(copy.processed.is_empty());
+    assert_eq!(copy.counts, Default::default());
+    assert!(env.processed("incidents-copy.csv").is_file());
+
+    // And again under the first name: processed/ keeps both copies.
+    env.write("incidents.csv", INCIDENTS);
+    env.scan().await;
+    assert_eq!(env.scan().await.duplicates, names(&["incidents.csv"]));
+    assert!(env.processed("incidents.csv").is_file());
+    assert!(env.processed("incidents-2.csv").is_file());
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC2"]));
+}
+
+#[tokio::test]
+async fn a_bad_row_keeps_the_file_with_its_errors_and_the_good_rows_stored() {
+    let mut env = Env::new().await;
+    let bad = "\
+id,contract,priority,opened_at,resolved_at
+INC1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z
+INC2,acme-managed-it,P1,2026-10-05T11:00:00Z,2026-10-05T10:00:00Z
+INC3,acme-managed-it,P1,2026-10-06T09:00:00Z,
+INC4,beta-hosting,P1,2026-10-06T09:00:00Z,
+";
+    let path = env.write("pack.csv", bad);
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["pack.csv"]));
+    assert_eq!((scan.counts.stored, scan.rejected), (2, 2));
+    assert!(path.exists(), "a file with errors stays where it is");
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC3"]));
+
+    let errors = std::fs::read_to_string(env.path("pack.csv.errors.txt")).unwrap();
+    let file = path.display();
+    assert!(
+        errors.contains(&format!("{file} line 3: resolved_at is before opened_at")),
+        "{errors}"
+    );
+    // An inbox takes its own contract's records only.
+    assert!(
+        errors.contains(&format!("{file} line 5: unknown contract 'beta-hosting'")),
+        "{errors}"
+    );
+
+    // Recorded by content, with the import that stored its good rows.
+    let hash = hex::encode(Sha256::digest(bad.as_bytes()));
+    let record = env
+        .deps
+        .store
+        .inbox_file("acme-pack", &hash)
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(record.file, file.to_string());
+    assert_eq!(record.rejected, 2);
+    assert!(record.import_id.is_some());
+
+    // Not taken again while unchanged, even by a new scanner (a restart).
+    for _ in 0..2 {
+        assert_eq!(env.scan().await, ScanSummary::default());
+    }
+    let source = env.deps.config.sources[0].clone();
+    let mut restarted = Inbox::new(source, env.folder.clone());
+    for t in 1..=2 {
+        let scan = restarted.scan_once(&env.deps, NOW + 100 + t).await.unwrap();
+        assert!(
+            scan.kept.is_empty() && scan.processed.is_empty(),
+            "{scan:?}"
+        );
+        assert!(scan.duplicates.is_empty(), "{scan:?}");
+    }
+    assert!(path.exists());
+
+    // Corrected and saved again: imported, moved, and the stale list removed.
+    let fixed = bad
+        .replace(
+            "2026-10-05T11:00:00Z,2026-10-05T10:00:00Z",
+            "2026-10-05T11:00:00Z,2026-10-05T12:00:00Z",
+        )
+        .replace("INC4,beta-hosting,P1,2026-10-06T09:00:00Z,\n", "");
+    std::fs::write(&path, fixed).unwrap();
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.processed, names(&["pack.csv"]));
+    assert_eq!(
+        (scan.counts.stored, scan.counts.unchanged, scan.rejected),
+        (1, 2, 0)
+    );
+    assert!(!env.path("pack.csv.errors.txt").exists());
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC2", "INC3"]));
+}
+
+#[tokio::test]
+async fn a_file_slawatch_cannot_read_is_kept_with_the_reason() {
+    let mut env = Env::new().await;
+    let path = env.write("misc.csv", "a,b\n1,2\n");
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["misc.csv"]));
+    let errors = std::fs::read_to_string(env.path("misc.csv.errors.txt")).unwrap();
+    assert!(
+        errors.contains(&format!(
+            "{}: cannot tell the record kind from the header (a, b)",
+            path.display()
+        )),
+        "{errors}"
+    );
+    assert!(errors.contains("nothing was stored"), "{errors}");
+    assert_eq!(env.scan().await, ScanSummary::default());
+}
+
+#[tokio::test]
+async fn xlsx_sheets_are_imported_with_their_row_numbers() {
+    let mut env = Env::new().await;
+    // Dates are Excel serials (days since 1899-12-30): 46304.375 is
+    // 2026-10-09 09:00, local (BST) time in the contract's timezone.
+    let outages = xlsx(&[
+        vec![
+            Cell::Text("id"),
+            Cell::Text("contract"),
+            Cell::Text("service"),
+            Cell::Text("start"),
+            Cell::Text("end"),
+            Cell::Text("impact"),
+        ],
+        vec![
+            Cell::Text("OUT1"),
+            Cell::Text("acme-managed-it"),
+            Cell::Text("email"),
+            Cell::Date(46304.375),
+            Cell::Date(46304.5),
+            Cell::Text("full"),
+        ],
+        vec![],
+        // Row 4: ends (2026-10-09 21:36) before it starts (2026-10-10 00:00).
+        vec![
+            Cell::Text("OUT2"),
+            Cell::Text("acme-managed-it"),
+            Cell::Text("email"),
+            Cell::Date(46305.0),
+            Cell::Date(46304.9),
+            Cell::Text("full"),
+        ],
+        vec![
+            Cell::Text("OUT3"),
+            Cell::Text("acme-managed-it"),
+            Cell::Text("email"),
+            Cell::Text("2026-10-11T01:00:00Z"),
+            Cell::Blank,
+            Cell::Text("partial"),
+        ],
+    ]);
+    let kpis = xlsx(&[
+        vec![
+            Cell::Text("contract"),
+            Cell::Text("service_level"),
+            Cell::Text("period"),
+            Cell::Text("attainment_percent"),
+        ],
+        vec![
+            Cell::Text("acme-managed-it"),
+            Cell::Text("p1-resolution"),
+            Cell::Text("2026-10"),
+            Cell::Number(97.5),
+        ],
+    ]);
+    let path = env.write("outages.xlsx", outages);
+    env.write("kpis.xlsx", kpis);
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.processed, names(&["kpis.xlsx"]));
+    assert_eq!(scan.kept, names(&["outages.xlsx"]));
+    assert_eq!((scan.counts.stored, scan.rejected), (3, 1));
+
+    let errors = std::fs::read_to_string(env.path("outages.xlsx.errors.txt")).unwrap();
+    assert!(
+        errors.contains(&format!("{} line 4: end is before start", path.display())),
+        "{errors}"
+    );
+
+    let evidence = env.evidence().await;
+    let mut outages: Vec<_> = evidence
+        .outages
+        .iter()
+        .map(|o| {
+            (
+                o.id.as_str(),
+                o.start.timestamp(),
+                o.end.map(|e| e.timestamp()),
+            )
+        })
+        .collect();
+    outages.sort();
+    assert_eq!(
+        outages,
+        vec![
+            // 09:00 and 12:00 BST are 08:00 and 11:00 UTC.
+            ("OUT1", 1_791_532_800, Some(1_791_543_600)),
+            // 2026-10-11T01:00:00Z, still open.
+            ("OUT3", 1_791_680_400, None),
+        ]
+    );
+    assert_eq!(evidence.supplier_kpis.len(), 1);
+    assert_eq!(evidence.supplier_kpis[0].attainment.as_f64(), 97.5);
+}
+
+/// A spreadsheet cell for [`xlsx`].
+enum Cell {
+    Text(&'static str),
+    Number(f64),
+    /// An Excel serial date, shown with a date-time format.
+    Date(f64),
+    Blank,
+}
+
+/// A minimal XLSX workbook with one sheet of `rows` (row 1 first): the
+/// OOXML parts calamine reads, in a zip archive with stored entries.
+fn xlsx(rows: &[Vec<Cell>]) -> Vec<u8> {
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let mut sheet = format!("<worksheet xmlns=\"{MAIN}\"><sheetData>");
+    for (r, row) in rows.iter().enumerate() {
+        let r = r + 1;
+        sheet.push_str(&format!("<row r=\"{r}\">"));
+        for (c, cell) in row.iter().enumerate() {
+            let at = format!("{}{r}", char::from(b'A' + c as u8));
+            sheet.push_str(&match cell {
+                Cell::Text(t) => format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{t}</t></is></c>"),
+                Cell::Number(n) => format!("<c r=\"{at}\"><v>{n}</v></c>"),
+                // Style 1 has number format 22, Excel's built-in "m/d/yy h:mm".
+                Cell::Date(d) => format!("<c r=\"{at}\" s=\"1\"><v>{d}</v></c>"),
+                Cell::Blank => String::new(),
+            });
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        (
+            "[Content_Types].xml",
+            (
+                "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+                 <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+                 <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+                 <Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
+                 <Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>\
+                 <Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>\
+                 </Types>"
+            )
+            .to_string(),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                "<Relationships xmlns=\"{RELS}\"><Relationship Id=\"rId1\" Type=\"{DOC}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                "<workbook xmlns=\"{MAIN}\" xmlns:r=\"{DOC}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                "<Relationships xmlns=\"{RELS}\">\
+                 <Relationship Id=\"rId1\" Type=\"{DOC}/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+                 <Relationship Id=\"rId2\" Type=\"{DOC}/styles\" Target=\"styles.xml\"/>\
+                 </Relationships>"
+            ),
+        ),
+        (
+            "xl/styles.xml",
+            format!(
+                "<styleSheet xmlns=\"{MAIN}\"><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"22\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>"
+            ),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    zip_stored(&parts)
+}
+
+/// A zip archive whose entries are stored uncompressed.
+fn zip_stored(parts: &[(&str, String)]) -> Vec<u8> {
+    fn u16le(out: &mut Vec<u8>, n: usize) {
+        out.extend_from_slice(&u16::try_from(n).unwrap().to_le_bytes());
+    }
+    fn u32le(out: &mut Vec<u8>, n: u32) {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, text) in parts {
+        let data = text.as_bytes();
+        let (crc, size) = (crc32(data), u32::try_from(data.len()).unwrap());
+        let offset = u32::try_from(out.len()).unwrap();
+        // Local file header: version 2.0, no flags, stored, 1980-01-01 00:00.
+        u32le(&mut out, 0x0403_4b50);
+        for n in [20, 0, 0, 0, 0x21] {
+            u16le(&mut out, n);
+        }
+        for n in [crc, size, size] {
+            u32le(&mut out, n);
+        }
+        u16le(&mut out, name.len());
+        u16le(&mut out, 0);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // Its central directory entry.
+        u32le(&mut central, 0x0201_4b50);
+        for n in [20, 20, 0, 0, 0, 0x21] {
+            u16le(&mut central, n);
+        }
+        for n in [crc, size, size] {
+            u32le(&mut central, n);
+        }
+        for n in [name.len(), 0, 0, 0, 0] {
+            u16le(&mut central, n);
+        }
+        u32le(&mut central, 0);
+        u32le(&mut central, offset);
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (start, size) = (out.len(), central.len());
+    out.extend_from_slice(&central);
+    u32le(&mut out, 0x0605_4b50);
+    for n in [0, 0, parts.len(), parts.len()] {
+        u16le(&mut out, n);
+    }
+    u32le(&mut out, u32::try_from(size).unwrap());
+    u32le(&mut out, u32::try_from(start).unwrap());
+    u16le(&mut out, 0);
+    out
+}
+
+/// CRC-32 (IEEE), as zip records it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn crc32_matches_the_standard_check_value() {
+    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+}
