@@ -13,6 +13,7 @@
 
 pub mod outbox;
 pub mod read;
+pub mod servicenow;
 pub mod sources;
 pub mod write;
 
