@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
 pub mod read;
+pub mod servicenow;
 pub mod sources;
 pub mod write;
 

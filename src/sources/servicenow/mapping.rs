@@ -1,0 +1,442 @@
+//! ServiceNow records → interchange records (SPEC §3) and supplier SLA
+//! verdicts. Pure functions: no I/O, so each rule is tested by example.
+//!
+//! - Raw date-times are UTC without an offset (`2026-10-05 09:00:00`); they
+//!   are handed on as RFC 3339 with `Z`, because the interchange reads naive
+//!   times in the contract's timezone.
+//! - An incident's response is the first audited change of `state` away
+//!   from New (1): ServiceNow has no standard response field.
+//! - Holds are the audited spans in state On Hold (3), one per hold reason:
+//!   Awaiting Caller (`hold_reason` 1) is `awaiting_customer`; other reasons
+//!   are named by their choice label (`awaiting_vendor`) or, without one,
+//!   `hold_reason_<value>`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+
+use super::client::{Record, field};
+use crate::config::ServiceNowSource;
+use crate::store::servicenow::SlaVerdict;
+
+/// The raw date-time format of the Table API (UTC).
+const RAW_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// `state` value of a new, untouched incident.
+const STATE_NEW: &str = "1";
+/// `state` value of an incident on hold.
+const STATE_ON_HOLD: &str = "3";
+/// `hold_reason` value of Awaiting Caller: the customer must act.
+const HOLD_AWAITING_CALLER: &str = "1";
+
+/// A raw ServiceNow date-time (UTC).
+pub(super) fn raw_time(text: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(text.trim(), RAW_FORMAT)
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// A raw date-time as the interchange wants it: RFC 3339 in UTC. A value
+/// that is not a ServiceNow date-time is passed on marked as such, so the
+/// record is refused with a reason that shows it (never read as local time).
+fn interchange_time(text: &str) -> String {
+    match raw_time(text) {
+        Some(t) => rfc3339(t),
+        None => format!("{text} (not a ServiceNow date-time)"),
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A ServiceNow duration (`1970-01-01 00:02:17` is 137 s) in seconds.
+pub(super) fn duration_seconds(text: &str) -> Option<i64> {
+    raw_time(text).map(|t| t.timestamp())
+}
+
+/// The encoded query for an incremental read: records updated since
+/// `since` (less an overlap for updates committed late), the configured
+/// filter, in a stable order.
+pub(super) fn incremental_query(
+    since: Option<&str>,
+    overlap: TimeDelta,
+    filters: &[&str],
+    order_by: &str,
+) -> String {
+    let mut terms: Vec<String> = Vec::new();
+    if let Some(since) = since {
+        let from = raw_time(since).map_or_else(
+            || since.to_string(),
+            |t| (t - overlap).format(RAW_FORMAT).to_string(),
+        );
+        terms.push(format!("{order_by}>={from}"));
+    }
+    terms.extend(
+        filters
+            .iter()
+            .map(|f| f.trim().trim_matches('^'))
+            .filter(|f| !f.is_empty())
+            .map(str::to_string),
+    );
+    terms.push(format!("ORDERBY{order_by}"));
+    terms.join("^")
+}
+
+/// The configured filter seen from a table that references the filtered
+/// one through `via` (`task_sla.task`): every field is dot-walked.
+/// `assignment_group.name=X^ORpriority=1` → `task.assignment_group.name=X^ORtask.priority=1`.
+pub(super) fn dot_walk(query: &str, via: &str) -> String {
+    query
+        .split("^NQ")
+        .map(|group| {
+            group
+                .split('^')
+                .filter(|t| !t.is_empty() && !t.starts_with("ORDERBY") && *t != "EQ")
+                .map(|term| match term.strip_prefix("OR") {
+                    Some(rest) => format!("OR{via}.{rest}"),
+                    None => format!("{via}.{term}"),
+                })
+                .collect::<Vec<_>>()
+                .join("^")
+        })
+        .collect::<Vec<_>>()
+        .join("^NQ")
+}
+
+/// The incident fields a poll asks for.
+pub(super) fn incident_fields(cfg: &ServiceNowSource) -> Vec<String> {
+    let mut fields: Vec<String> = [
+        "sys_id",
+        "number",
+        "priority",
+        "state",
+        "opened_at",
+        "resolved_at",
+        "closed_at",
+        "short_description",
+        "sys_updated_on",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    if let Some(service) = &cfg.service_field {
+        // The dot-walk gives the service's name (its display value) while
+        // every other field stays raw.
+        fields.push(service.clone());
+        fields.push(format!("{service}.name"));
+    }
+    fields
+}
+
+/// One audited change of an incident's `state` or `hold_reason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AuditChange {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The record's update count then, to order changes within a second.
+    pub checkpoint: i64,
+    /// `state` or `hold_reason`.
+    pub field: String,
+    /// The value before.
+    pub old: String,
+    /// The value after.
+    pub new: String,
+}
+
+impl AuditChange {
+    /// A `sys_audit` row; `None` when it has no readable time.
+    pub(super) fn from_record(r: &Record) -> Option<(String, AuditChange)> {
+        Some((
+            field(r, "documentkey")?.to_string(),
+            AuditChange {
+                at: raw_time(field(r, "sys_created_on")?)?,
+                checkpoint: field(r, "record_checkpoint")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0),
+                field: field(r, "fieldname")?.to_string(),
+                old: field(r, "oldvalue").unwrap_or("").to_string(),
+                new: field(r, "newvalue").unwrap_or("").to_string(),
+            },
+        ))
+    }
+}
+
+/// The first change of `state` away from New: the supplier's response.
+pub(super) fn responded_at(changes: &[AuditChange]) -> Option<DateTime<Utc>> {
+    changes
+        .iter()
+        .filter(|c| c.field == "state" && !c.new.is_empty() && c.new != STATE_NEW)
+        .map(|c| c.at)
+        .min()
+}
+
+/// A span on hold with one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct HoldSpan {
+    /// When it began.
+    pub start: DateTime<Utc>,
+    /// When it ended; `None` while on hold.
+    pub end: Option<DateTime<Utc>>,
+    /// `awaiting_customer`, or the other reason's name.
+    pub reason: String,
+}
+
+/// Hold reason values → their choice labels (from `sys_choice`).
+pub(super) type HoldReasonLabels = HashMap<String, String>;
+
+/// The interchange name of a `hold_reason` value.
+pub(super) fn hold_reason_name(value: &str, labels: &HoldReasonLabels) -> String {
+    if value.is_empty() {
+        return "unspecified".to_string();
+    }
+    let label = labels.get(value).map(|l| slug(l));
+    if value == HOLD_AWAITING_CALLER || label.as_deref() == Some("awaiting_caller") {
+        return "awaiting_customer".to_string();
+    }
+    label
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| format!("hold_reason_{}", slug(value)))
+}
+
+/// `Awaiting Vendor` → `awaiting_vendor`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_lowercase());
+    }
+    out
+}
+
+/// The hold spans an incident's audited history shows. A hold starts when
+/// `state` becomes On Hold and ends when it leaves it; a change of reason
+/// while on hold ends one span and starts the next, because only waiting on
+/// the customer stops the resolution clock.
+pub(super) fn holds(
+    changes: &[AuditChange],
+    opened_at: Option<DateTime<Utc>>,
+    labels: &HoldReasonLabels,
+) -> Vec<HoldSpan> {
+    let mut sorted: Vec<&AuditChange> = changes
+        .iter()
+        .filter(|c| c.field == "state" || c.field == "hold_reason")
+        .collect();
+    sorted.sort_by_key(|c| (c.at, c.checkpoint));
+    // What the incident was before its first audited change of each field.
+    let before = |name: &str| {
+        sorted
+            .iter()
+            .find(|c| c.field == name)
+            .map(|c| c.old.clone())
+            .unwrap_or_default()
+    };
+    let mut state = before("state");
+    let mut reason = before("hold_reason");
+    let mut spans: Vec<HoldSpan> = Vec::new();
+    let mut open: Option<HoldSpan> = None;
+    if state == STATE_ON_HOLD
+        && let Some(start) = opened_at.or(sorted.first().map(|c| c.at))
+    {
+        open = Some(HoldSpan {
+            start,
+            end: None,
+            reason: hold_reason_name(&reason, labels),
+        });
+    }
+    let mut i = 0;
+    while i < sorted.len() {
+        // Changes made in the same second are one update: apply them all
+        // before looking at the result.
+        let at = sorted[i].at;
+        while i < sorted.len() && sorted[i].at == at {
+            match sorted[i].field.as_str() {
+                "state" => state = sorted[i].new.clone(),
+                _ => reason = sorted[i].new.clone(),
+            }
+            i += 1;
+        }
+        let now_on_hold = state == STATE_ON_HOLD;
+        let name = hold_reason_name(&reason, labels);
+        match open.take() {
+            Some(mut span) if !now_on_hold || span.reason != name => {
+                span.end = Some(at);
+                spans.push(span);
+                if now_on_hold {
+                    open = Some(HoldSpan {
+                        start: at,
+                        end: None,
+                        reason: name,
+                    });
+                }
+            }
+            Some(span) => open = Some(span),
+            None if now_on_hold => {
+                open = Some(HoldSpan {
+                    start: at,
+                    end: None,
+                    reason: name,
+                })
+            }
+            None => {}
+        }
+    }
+    spans.extend(open);
+    spans
+}
+
+/// Interchange fields of one incident.
+pub(super) fn incident(
+    r: &Record,
+    contract: &str,
+    cfg: &ServiceNowSource,
+    changes: &[AuditChange],
+) -> HashMap<String, String> {
+    let mut f = HashMap::new();
+    f.insert("contract".into(), contract.to_string());
+    put(&mut f, "id", field(r, "number").map(str::to_string));
+    // An unmapped value is passed on marked, so ingest refuses the record
+    // with a reason that names the value and the fix.
+    put(
+        &mut f,
+        "priority",
+        field(r, "priority").map(|raw| match cfg.priority_map.get(raw) {
+            Some(p) => p.as_str().to_string(),
+            None => format!("{raw} (not in priority_map)"),
+        }),
+    );
+    let opened = field(r, "opened_at");
+    put(&mut f, "opened_at", opened.map(interchange_time));
+    // A response the audit dates before the opening (opened_at can be
+    // edited) is taken as at the opening.
+    let opened_time = opened.and_then(raw_time);
+    let responded = responded_at(changes).map(|t| opened_time.map_or(t, |o| t.max(o)));
+    put(&mut f, "responded_at", responded.map(rfc3339));
+    // A cancelled or closed ticket without a resolution time stopped when
+    // it was closed: a supplier cannot stop a clock by cancelling.
+    let resolved = field(r, "resolved_at").or_else(|| field(r, "closed_at"));
+    put(&mut f, "resolved_at", resolved.map(interchange_time));
+    put(
+        &mut f,
+        "title",
+        field(r, "short_description").map(str::to_string),
+    );
+    put(&mut f, "service", service(r, cfg));
+    f
+}
+
+/// The configured service an incident is for: its service's name (or
+/// sys_id) through `service_map`, else the name as ServiceNow has it.
+fn service(r: &Record, cfg: &ServiceNowSource) -> Option<String> {
+    let name_field = cfg.service_field.as_ref()?;
+    let name = field(r, &format!("{name_field}.name"));
+    let raw = field(r, name_field);
+    name.and_then(|n| cfg.service_map.get(n))
+        .or_else(|| raw.and_then(|v| cfg.service_map.get(v)))
+        .cloned()
+        .or_else(|| name.or(raw).map(str::to_string))
+}
+
+/// Interchange fields of one hold.
+pub(super) fn hold(incident_id: &str, contract: &str, span: &HoldSpan) -> HashMap<String, String> {
+    let mut f = HashMap::new();
+    f.insert("incident_id".into(), incident_id.to_string());
+    f.insert("contract".into(), contract.to_string());
+    f.insert("start".into(), rfc3339(span.start));
+    put(&mut f, "end", span.end.map(rfc3339));
+    f.insert("reason".into(), span.reason.clone());
+    f
+}
+
+/// What kind of work a table holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WorkTable {
+    /// `incident`: reactive work.
+    Incident,
+    /// `problem`: proactive work.
+    Problem,
+    /// `change_request`: by its `type`.
+    Change,
+}
+
+/// Interchange fields of one work item.
+pub(super) fn work_item(r: &Record, contract: &str, table: WorkTable) -> HashMap<String, String> {
+    let mut f = HashMap::new();
+    f.insert("contract".into(), contract.to_string());
+    put(&mut f, "id", field(r, "number").map(str::to_string));
+    let kind = match table {
+        WorkTable::Incident => "incident",
+        WorkTable::Problem => "problem",
+        WorkTable::Change => "change",
+    };
+    f.insert("kind".into(), kind.to_string());
+    put(
+        &mut f,
+        "opened_at",
+        field(r, "opened_at").map(interchange_time),
+    );
+    if table == WorkTable::Change {
+        put(
+            &mut f,
+            "change_type",
+            field(r, "type").map(|t| t.to_ascii_lowercase()),
+        );
+    }
+    f
+}
+
+/// The supplier's verdict from one `task_sla` row; `None` without a sys_id
+/// or the incident's number.
+pub(super) fn sla_verdict(r: &Record, now: i64) -> Option<SlaVerdict> {
+    let time = |name: &str| field(r, name).and_then(raw_time).map(|t| t.timestamp());
+    Some(SlaVerdict {
+        sys_id: field(r, "sys_id")?.to_string(),
+        incident_id: field(r, "task.number")?.to_string(),
+        sla_name: field(r, "sla.name").or(field(r, "sla")).map(str::to_string),
+        stage: field(r, "stage").map(str::to_string),
+        has_breached: field(r, "has_breached").map(|b| b == "true" || b == "1"),
+        start_at: time("start_time"),
+        end_at: time("end_time"),
+        planned_end_at: time("planned_end_time"),
+        business_duration_seconds: field(r, "business_duration").and_then(duration_seconds),
+        pause_duration_seconds: field(r, "pause_duration").and_then(duration_seconds),
+        updated_at: time("sys_updated_on").unwrap_or(now),
+    })
+}
+
+/// The newest `sys_updated_on` (or other raw time field) among `records`:
+/// raw times sort as text.
+pub(super) fn newest<'r>(
+    records: impl IntoIterator<Item = &'r Record>,
+    name: &str,
+) -> Option<String> {
+    records
+        .into_iter()
+        .filter_map(|r| field(r, name))
+        .filter(|t| raw_time(t).is_some())
+        .max()
+        .map(str::to_string)
+}
+
+/// Changes grouped by incident sys_id.
+pub(super) fn group_changes(rows: &[Record]) -> BTreeMap<String, Vec<AuditChange>> {
+    let mut by_incident: BTreeMap<String, Vec<AuditChange>> = BTreeMap::new();
+    for (key, change) in rows.iter().filter_map(AuditChange::from_record) {
+        by_incident.entry(key).or_default().push(change);
+    }
+    by_incident
+}
+
+fn put(f: &mut HashMap<String, String>, name: &str, value: Option<String>) {
+    if let Some(v) = value {
+        f.insert(name.to_string(), v);
+    }
+}
+
+#[cfg(test)]
+#[path = "mapping_tests.rs"]
+mod tests;

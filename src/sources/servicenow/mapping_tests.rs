@@ -1,0 +1,251 @@
+use std::collections::BTreeMap;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::domain::Priority;
+
+fn t(text: &str) -> DateTime<Utc> {
+    raw_time(text).unwrap()
+}
+
+fn record(json: &str) -> Record {
+    serde_json::from_str(json).unwrap()
+}
+
+fn change(at: &str, field: &str, old: &str, new: &str) -> AuditChange {
+    AuditChange {
+        at: t(at),
+        checkpoint: 0,
+        field: field.into(),
+        old: old.into(),
+        new: new.into(),
+    }
+}
+
+fn cfg() -> ServiceNowSource {
+    ServiceNowSource {
+        base_url: "https://acme.service-now.com".into(),
+        username: Some("slawatch".into()),
+        password_env: Some("X".into()),
+        token_env: None,
+        schedule: "0 */5 * * * *".into(),
+        query: Some("assignment_group.name=Acme Service Desk".into()),
+        priority_map: BTreeMap::from([("1".into(), Priority::P1), ("2".into(), Priority::P2)]),
+        service_field: Some("business_service".into()),
+        service_map: BTreeMap::from([
+            ("Email".into(), "email".into()),
+            ("a1b2".into(), "network".into()),
+        ]),
+        stale_after_seconds: None,
+    }
+}
+
+#[test]
+fn raw_times_are_utc() {
+    assert_eq!(
+        t("2026-10-05 09:00:00"),
+        Utc.with_ymd_and_hms(2026, 10, 5, 9, 0, 0).unwrap()
+    );
+    assert_eq!(
+        interchange_time("2026-10-05 09:00:00"),
+        "2026-10-05T09:00:00Z"
+    );
+    // Never handed on as a naive time the interchange would read locally.
+    assert_eq!(
+        interchange_time("05/10/2026 09:00"),
+        "05/10/2026 09:00 (not a ServiceNow date-time)"
+    );
+    assert_eq!(duration_seconds("1970-01-01 00:02:17"), Some(137));
+    assert_eq!(duration_seconds("1970-01-02 01:00:00"), Some(90_000));
+}
+
+#[test]
+fn incremental_queries_overlap_the_watermark() {
+    let overlap = TimeDelta::seconds(60);
+    assert_eq!(
+        incremental_query(
+            Some("2026-10-05 09:00:30"),
+            overlap,
+            &["assignment_group.name=Acme Service Desk"],
+            "sys_updated_on"
+        ),
+        "sys_updated_on>=2026-10-05 08:59:30^assignment_group.name=Acme Service Desk^ORDERBYsys_updated_on"
+    );
+    assert_eq!(
+        incremental_query(None, overlap, &["", "^active=true^"], "sys_updated_on"),
+        "active=true^ORDERBYsys_updated_on"
+    );
+}
+
+#[test]
+fn dot_walks_every_condition() {
+    assert_eq!(
+        dot_walk(
+            "assignment_group.name=Acme^ORpriority=1^NQcompany=X^ORDERBYnumber",
+            "task"
+        ),
+        "task.assignment_group.name=Acme^ORtask.priority=1^NQtask.company=X"
+    );
+    assert_eq!(dot_walk("", "task"), "");
+}
+
+#[test]
+fn the_response_is_the_first_move_away_from_new() {
+    let changes = [
+        change("2026-10-05 09:00:00", "state", "", "1"),
+        change("2026-10-05 09:40:00", "state", "2", "3"),
+        change("2026-10-05 09:12:00", "state", "1", "2"),
+    ];
+    assert_eq!(responded_at(&changes), Some(t("2026-10-05 09:12:00")));
+    assert_eq!(responded_at(&changes[..1]), None);
+}
+
+#[test]
+fn holds_follow_state_and_reason() {
+    let labels = HoldReasonLabels::from([("5".into(), "Awaiting Vendor".into())]);
+    let changes = [
+        change("2026-10-05 09:00:00", "state", "", "1"),
+        change("2026-10-05 09:10:00", "state", "1", "2"),
+        // On hold for the caller, state and reason in one update.
+        change("2026-10-05 10:00:00", "hold_reason", "", "1"),
+        change("2026-10-05 10:00:00", "state", "2", "3"),
+        // Still on hold, now for the vendor: a new span.
+        change("2026-10-05 11:00:00", "hold_reason", "1", "5"),
+        change("2026-10-05 12:30:00", "state", "3", "2"),
+        change("2026-10-05 12:30:00", "hold_reason", "5", ""),
+        // On hold again with a reason the instance has no label for, still open.
+        change("2026-10-05 14:00:00", "state", "2", "3"),
+        change("2026-10-05 14:00:00", "hold_reason", "", "7"),
+    ];
+    let spans = holds(&changes, Some(t("2026-10-05 09:00:00")), &labels);
+    assert_eq!(
+        spans,
+        vec![
+            HoldSpan {
+                start: t("2026-10-05 10:00:00"),
+                end: Some(t("2026-10-05 11:00:00")),
+                reason: "awaiting_customer".into()
+            },
+            HoldSpan {
+                start: t("2026-10-05 11:00:00"),
+                end: Some(t("2026-10-05 12:30:00")),
+                reason: "awaiting_vendor".into()
+            },
+            HoldSpan {
+                start: t("2026-10-05 14:00:00"),
+                end: None,
+                reason: "hold_reason_7".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn an_incident_opened_on_hold_is_on_hold_from_its_opening() {
+    let changes = [
+        change("2026-10-05 11:00:00", "state", "3", "2"),
+        change("2026-10-05 11:00:00", "hold_reason", "1", ""),
+    ];
+    let spans = holds(
+        &changes,
+        Some(t("2026-10-05 09:00:00")),
+        &HoldReasonLabels::new(),
+    );
+    assert_eq!(
+        spans,
+        vec![HoldSpan {
+            start: t("2026-10-05 09:00:00"),
+            end: Some(t("2026-10-05 11:00:00")),
+            reason: "awaiting_customer".into()
+        }]
+    );
+}
+
+#[test]
+fn hold_reasons_are_named() {
+    let labels = HoldReasonLabels::from([
+        ("1".into(), "Awaiting Caller".into()),
+        ("4".into(), "Awaiting Change".into()),
+        ("9".into(), "Awaiting Caller".into()),
+    ]);
+    assert_eq!(hold_reason_name("1", &labels), "awaiting_customer");
+    assert_eq!(hold_reason_name("9", &labels), "awaiting_customer");
+    assert_eq!(hold_reason_name("4", &labels), "awaiting_change");
+    assert_eq!(hold_reason_name("6", &labels), "hold_reason_6");
+    assert_eq!(hold_reason_name("", &labels), "unspecified");
+}
+
+#[test]
+fn maps_an_incident() {
+    let r = record(
+        r#"{"sys_id":"s1","number":"INC0010001","priority":"1","state":"6",
+            "opened_at":"2026-10-05 09:00:00","resolved_at":"2026-10-05 12:00:00","closed_at":"",
+            "short_description":"Mail down","business_service":"e9f0","business_service.name":"Email",
+            "sys_updated_on":"2026-10-05 12:00:01"}"#,
+    );
+    // The audit dates the response a second before the opening: taken as the opening.
+    let changes = [change("2026-10-05 08:59:59", "state", "", "2")];
+    let f = incident(&r, "acme", &cfg(), &changes);
+    let get = |k: &str| f.get(k).map(String::as_str);
+    assert_eq!(get("id"), Some("INC0010001"));
+    assert_eq!(get("contract"), Some("acme"));
+    assert_eq!(get("priority"), Some("P1"));
+    assert_eq!(get("opened_at"), Some("2026-10-05T09:00:00Z"));
+    assert_eq!(get("responded_at"), Some("2026-10-05T09:00:00Z"));
+    assert_eq!(get("resolved_at"), Some("2026-10-05T12:00:00Z"));
+    assert_eq!(get("title"), Some("Mail down"));
+    assert_eq!(get("service"), Some("email"));
+}
+
+#[test]
+fn unmapped_values_are_named() {
+    let r = record(
+        r#"{"number":"INC2","priority":"5","opened_at":"2026-10-05 09:00:00",
+            "closed_at":"2026-10-06 10:00:00","business_service":"a1b2"}"#,
+    );
+    let f = incident(&r, "acme", &cfg(), &[]);
+    assert_eq!(f["priority"], "5 (not in priority_map)");
+    assert_eq!(f.get("responded_at"), None);
+    // Cancelled without a resolution time: stopped when closed.
+    assert_eq!(f["resolved_at"], "2026-10-06T10:00:00Z");
+    // No name readable: mapped by sys_id.
+    assert_eq!(f["service"], "network");
+    let r =
+        record(r#"{"number":"INC3","business_service":"zz","business_service.name":"Payroll"}"#);
+    assert_eq!(incident(&r, "acme", &cfg(), &[])["service"], "Payroll");
+}
+
+#[test]
+fn maps_work_items() {
+    let change =
+        record(r#"{"number":"CHG1","type":"Emergency","opened_at":"2026-10-02 10:00:00"}"#);
+    let f = work_item(&change, "acme", WorkTable::Change);
+    assert_eq!(f["kind"], "change");
+    assert_eq!(f["change_type"], "emergency");
+    assert_eq!(f["opened_at"], "2026-10-02T10:00:00Z");
+    let problem = record(r#"{"number":"PRB1","type":"x","opened_at":"2026-10-02 10:00:00"}"#);
+    let f = work_item(&problem, "acme", WorkTable::Problem);
+    assert_eq!(f["kind"], "problem");
+    assert_eq!(f.get("change_type"), None);
+}
+
+#[test]
+fn maps_a_task_sla() {
+    let r = record(
+        r#"{"sys_id":"t1","task":"s1","task.number":"INC1","sla":"d1","sla.name":"P1 resolution",
+            "stage":"completed","has_breached":"true","start_time":"2026-10-05 09:00:00",
+            "end_time":"2026-10-05 14:00:00","planned_end_time":"2026-10-05 13:00:00",
+            "business_duration":"1970-01-01 05:00:00","pause_duration":"1970-01-01 00:00:00",
+            "sys_updated_on":"2026-10-05 14:00:02"}"#,
+    );
+    let v = sla_verdict(&r, 0).unwrap();
+    assert_eq!(v.incident_id, "INC1");
+    assert_eq!(v.sla_name.as_deref(), Some("P1 resolution"));
+    assert_eq!(v.has_breached, Some(true));
+    assert_eq!(v.start_at, Some(t("2026-10-05 09:00:00").timestamp()));
+    assert_eq!(v.business_duration_seconds, Some(18_000));
+    assert_eq!(v.pause_duration_seconds, Some(0));
+    assert_eq!(v.updated_at, t("2026-10-05 14:00:02").timestamp());
+    assert!(sla_verdict(&record(r#"{"sys_id":"t2"}"#), 0).is_none());
+}

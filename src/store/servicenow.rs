@@ -1,0 +1,153 @@
+//! The supplier's own SLA verdicts read from ServiceNow `task_sla`, kept
+//! beside slawatch's measurement so the two can be reconciled: where the
+//! supplier says "met" and the evidence says "breached", the report can show
+//! it.
+
+use super::{Store, StoreError, failed};
+
+/// One `task_sla` row: the supplier's clock for one SLA on one incident.
+/// Instants in epoch seconds, durations in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaVerdict {
+    /// The `task_sla` record's sys_id (its key with the contract).
+    pub sys_id: String,
+    /// The incident's number.
+    pub incident_id: String,
+    /// The SLA definition's name (its sys_id when the name is not readable).
+    pub sla_name: Option<String>,
+    /// `in_progress`, `paused`, `completed`, `cancelled` …, as ServiceNow says.
+    pub stage: Option<String>,
+    /// The supplier's own verdict.
+    pub has_breached: Option<bool>,
+    /// When the SLA clock started.
+    pub start_at: Option<i64>,
+    /// When it stopped.
+    pub end_at: Option<i64>,
+    /// When it breaches (or breached).
+    pub planned_end_at: Option<i64>,
+    /// Elapsed business time by the supplier's schedule.
+    pub business_duration_seconds: Option<i64>,
+    /// Time the supplier paused the clock.
+    pub pause_duration_seconds: Option<i64>,
+    /// When ServiceNow last updated the row (`sys_updated_on`).
+    pub updated_at: i64,
+}
+
+/// sys_id, incident, SLA name, stage, breached, start, end, planned end,
+/// business duration, pause duration, updated at.
+type VerdictColumns = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+impl Store {
+    /// Stores `source`'s verdicts for `contract`, updating rows already
+    /// known (by sys_id) in place. Returns how many rows were written.
+    pub async fn upsert_sla_verdicts(
+        &self,
+        contract: &str,
+        source: &str,
+        verdicts: &[SlaVerdict],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self
+            .pool()
+            .begin()
+            .await
+            .map_err(failed("starting to store supplier SLA verdicts"))?;
+        let mut written = 0;
+        for v in verdicts {
+            written += sqlx::query(
+                "INSERT INTO supplier_sla_verdicts (contract, sys_id, source, incident_id, sla_name, stage,
+                     has_breached, start_at, end_at, planned_end_at, business_duration_seconds,
+                     pause_duration_seconds, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT (contract, sys_id) DO UPDATE SET
+                     source = excluded.source,
+                     incident_id = excluded.incident_id,
+                     sla_name = excluded.sla_name,
+                     stage = excluded.stage,
+                     has_breached = excluded.has_breached,
+                     start_at = excluded.start_at,
+                     end_at = excluded.end_at,
+                     planned_end_at = excluded.planned_end_at,
+                     business_duration_seconds = excluded.business_duration_seconds,
+                     pause_duration_seconds = excluded.pause_duration_seconds,
+                     updated_at = excluded.updated_at",
+            )
+            .bind(contract)
+            .bind(v.sys_id.clone())
+            .bind(source)
+            .bind(v.incident_id.clone())
+            .bind(v.sla_name.clone())
+            .bind(v.stage.clone())
+            .bind(v.has_breached.map(i64::from))
+            .bind(v.start_at)
+            .bind(v.end_at)
+            .bind(v.planned_end_at)
+            .bind(v.business_duration_seconds)
+            .bind(v.pause_duration_seconds)
+            .bind(v.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed("storing a supplier SLA verdict"))?
+            .rows_affected();
+        }
+        tx.commit()
+            .await
+            .map_err(failed("committing supplier SLA verdicts"))?;
+        Ok(written)
+    }
+
+    /// `contract`'s stored verdicts, by incident and SLA.
+    pub async fn sla_verdicts(&self, contract: &str) -> Result<Vec<SlaVerdict>, StoreError> {
+        let rows: Vec<VerdictColumns> = sqlx::query_as(
+            "SELECT sys_id, incident_id, sla_name, stage, has_breached, start_at, end_at,
+                    planned_end_at, business_duration_seconds, pause_duration_seconds, updated_at
+               FROM supplier_sla_verdicts WHERE contract = $1
+              ORDER BY incident_id, sla_name, sys_id",
+        )
+        .bind(contract)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("reading supplier SLA verdicts"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    sys_id,
+                    incident_id,
+                    sla_name,
+                    stage,
+                    has_breached,
+                    start_at,
+                    end_at,
+                    planned_end_at,
+                    business_duration_seconds,
+                    pause_duration_seconds,
+                    updated_at,
+                )| SlaVerdict {
+                    sys_id,
+                    incident_id,
+                    sla_name,
+                    stage,
+                    has_breached: has_breached.map(|b| b != 0),
+                    start_at,
+                    end_at,
+                    planned_end_at,
+                    business_duration_seconds,
+                    pause_duration_seconds,
+                    updated_at,
+                },
+            )
+            .collect())
+    }
+}

@@ -1,0 +1,388 @@
+//! A fake ServiceNow instance for the connector's tests: the Table API's
+//! wire format (`{"result":[…]}` with string values, `X-Total-Count` and
+//! `Link` headers), paging by `sysparm_limit`/`sysparm_offset` with the limit
+//! applied before access control (so pages can come back short), the
+//! encoded-query conditions the connector sends, basic auth, and scripted
+//! failures: a status (429 with `Retry-After`, 500, 401, 403) or a delay.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+use tokio::task::JoinHandle;
+
+/// One stored record: field → string value.
+pub type Row = Map<String, Value>;
+
+/// Builds a record from `(field, value)` pairs.
+pub fn row(fields: &[(&str, &str)]) -> Row {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect()
+}
+
+/// A scripted answer to the next request for a table.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    /// Answer with this status (and `Retry-After`, for 429).
+    Status { code: u16, retry_after: Option<u64> },
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub table: String,
+    pub params: HashMap<String, String>,
+}
+
+impl Seen {
+    pub fn query(&self) -> &str {
+        self.params.get("sysparm_query").map_or("", String::as_str)
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.params
+            .get("sysparm_offset")
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    tables: BTreeMap<String, Vec<Row>>,
+    /// sys_ids access control hides from the API user.
+    hidden: HashSet<String>,
+    script: HashMap<String, VecDeque<Scripted>>,
+    seen: Vec<Seen>,
+    /// The `Authorization` header a request must carry.
+    authorization: String,
+    /// Answer an empty result with API v1's 404.
+    empty_as_404: bool,
+    /// Leave out `X-Total-Count` (paging by `Link` alone).
+    no_total: bool,
+    base_url: String,
+}
+
+/// A running fake instance. Stops when dropped.
+pub struct FakeServiceNow {
+    pub url: String,
+    inner: Arc<Mutex<Inner>>,
+    server: JoinHandle<()>,
+}
+
+impl Drop for FakeServiceNow {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeServiceNow {
+    /// Starts on 127.0.0.1 on a free port, accepting `username`/`password`.
+    pub async fn start(username: &str, password: &str) -> FakeServiceNow {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake ServiceNow");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let inner = Arc::new(Mutex::new(Inner {
+            authorization: format!(
+                "Basic {}",
+                base64(format!("{username}:{password}").as_bytes())
+            ),
+            base_url: url.clone(),
+            ..Inner::default()
+        }));
+        let app = Router::new()
+            .route("/api/now/table/{table}", get(table))
+            .with_state(inner.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("fake ServiceNow");
+        });
+        FakeServiceNow { url, inner, server }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().unwrap())
+    }
+
+    /// Adds records to a table, or replaces those with the same sys_id.
+    pub fn put(&self, table: &str, rows: Vec<Row>) {
+        self.with(|i| {
+            let stored = i.tables.entry(table.to_string()).or_default();
+            for r in rows {
+                let id = r.get("sys_id").cloned();
+                match stored
+                    .iter_mut()
+                    .find(|s| id.is_some() && s.get("sys_id") == id.as_ref())
+                {
+                    Some(s) => *s = r,
+                    None => stored.push(r),
+                }
+            }
+        });
+    }
+
+    /// Adds records written as the Table API sends them: a JSON array of
+    /// objects with string values.
+    pub fn put_json(&self, table: &str, json: &str) {
+        let rows: Vec<Row> = serde_json::from_str(json).expect("test records are JSON");
+        self.put(table, rows);
+    }
+
+    /// Hides a record from the API user (access control).
+    pub fn hide(&self, sys_id: &str) {
+        self.with(|i| i.hidden.insert(sys_id.to_string()));
+    }
+
+    /// Queues scripted answers for the next requests for `table`.
+    pub fn script(&self, table: &str, answers: &[Scripted]) {
+        self.with(|i| {
+            i.script
+                .entry(table.to_string())
+                .or_default()
+                .extend(answers.iter().cloned())
+        });
+    }
+
+    pub fn empty_as_404(&self) {
+        self.with(|i| i.empty_as_404 = true);
+    }
+
+    pub fn without_total_count(&self) {
+        self.with(|i| i.no_total = true);
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.with(|i| i.seen.clone())
+    }
+
+    /// The requests for one table.
+    pub fn seen_for(&self, table: &str) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.table == table)
+            .collect()
+    }
+
+    pub fn forget_seen(&self) {
+        self.with(|i| i.seen.clear());
+    }
+}
+
+fn error(code: StatusCode, message: &str, detail: &str) -> Response {
+    (
+        code,
+        axum::Json(json!({"error": {"message": message, "detail": detail}, "status": "failure"})),
+    )
+        .into_response()
+}
+
+async fn table(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(table): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let scripted = {
+        let mut i = inner.lock().unwrap();
+        i.seen.push(Seen {
+            table: table.clone(),
+            params: params.clone(),
+        });
+        i.script.get_mut(&table).and_then(VecDeque::pop_front)
+    };
+    match scripted {
+        Some(Scripted::Status { code, retry_after }) => {
+            let code = StatusCode::from_u16(code).unwrap();
+            let mut response = error(code, "Scripted failure", "the test asked for it");
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert("retry-after", HeaderValue::from(seconds));
+            }
+            return response;
+        }
+        Some(Scripted::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    let i = inner.lock().unwrap();
+    let authorised = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == i.authorization);
+    if !authorised {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "User Not Authenticated",
+            "Required to provide Auth information",
+        );
+    }
+    let conditions = match parse_query(params.get("sysparm_query").map_or("", String::as_str)) {
+        Ok(c) => c,
+        Err(term) => {
+            return error(StatusCode::BAD_REQUEST, "Unsupported query term", &term);
+        }
+    };
+    let mut matching: Vec<&Row> = i
+        .tables
+        .get(&table)
+        .map(|rows| rows.iter().filter(|r| conditions.matches(r)).collect())
+        .unwrap_or_default();
+    if let Some(order) = &conditions.order_by {
+        matching.sort_by(|a, b| text(a, order).cmp(text(b, order)));
+    }
+    let total = matching.len();
+    let limit: usize = params
+        .get("sysparm_limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(10_000);
+    let offset: usize = params
+        .get("sysparm_offset")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let fields: Option<Vec<&str>> = params.get("sysparm_fields").map(|f| f.split(',').collect());
+    // The limit is applied first, access control after: pages can be short.
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .filter(|r| !i.hidden.contains(text(r, "sys_id")))
+        .map(|r| {
+            let projected: Row = match &fields {
+                Some(fields) => fields
+                    .iter()
+                    .map(|f| (f.to_string(), Value::String(text(r, f).to_string())))
+                    .collect(),
+                None => (*r).clone(),
+            };
+            Value::Object(projected)
+        })
+        .collect();
+    if page.is_empty() && total == 0 && i.empty_as_404 {
+        return error(
+            StatusCode::NOT_FOUND,
+            "No Record found",
+            "Records matching query not found. Check query parameter or offending query parameter",
+        );
+    }
+    let mut response = axum::Json(json!({ "result": page })).into_response();
+    let h = response.headers_mut();
+    if !i.no_total {
+        h.insert("x-total-count", HeaderValue::from(total));
+    }
+    let link = |rel: &str, at: usize| {
+        format!(
+            "<{}/api/now/table/{table}?sysparm_limit={limit}&sysparm_offset={at}>;rel=\"{rel}\"",
+            i.base_url
+        )
+    };
+    let last = if total == 0 {
+        0
+    } else {
+        (total - 1) / limit * limit
+    };
+    let mut links = vec![link("first", 0)];
+    if offset > 0 {
+        links.push(link("prev", offset.saturating_sub(limit)));
+    }
+    if offset + limit < total {
+        links.push(link("next", offset + limit));
+    }
+    links.push(link("last", last));
+    h.insert("link", HeaderValue::from_str(&links.join(",")).unwrap());
+    response
+}
+
+fn text<'r>(r: &'r Row, field: &str) -> &'r str {
+    r.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+enum Op {
+    Eq(String),
+    AtLeast(String),
+    In(Vec<String>),
+}
+
+#[derive(Default)]
+struct Conditions {
+    terms: Vec<(String, Op)>,
+    order_by: Option<String>,
+}
+
+impl Conditions {
+    fn matches(&self, r: &Row) -> bool {
+        self.terms.iter().all(|(field, op)| {
+            let v = text(r, field);
+            match op {
+                Op::Eq(x) => v == x,
+                Op::AtLeast(x) => v >= x.as_str(),
+                Op::In(xs) => xs.iter().any(|x| x == v),
+            }
+        })
+    }
+}
+
+/// The encoded-query terms the connector uses: `a=b`, `a>=b`, `aINx,y`,
+/// `ORDERBYa`, joined by `^`. Anything else is refused, so a test notices.
+fn parse_query(query: &str) -> Result<Conditions, String> {
+    let mut c = Conditions::default();
+    for term in query.split('^').filter(|t| !t.is_empty()) {
+        if let Some(field) = term.strip_prefix("ORDERBY") {
+            c.order_by = Some(field.to_string());
+        } else if term.starts_with("OR") || term.starts_with("NQ") {
+            return Err(term.to_string());
+        } else if let Some((f, v)) = term.split_once(">=") {
+            c.terms.push((f.to_string(), Op::AtLeast(v.to_string())));
+        } else if let Some(at) = term.find("IN").filter(|&at| {
+            term[..at]
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.')
+        }) {
+            let values = term[at + 2..].split(',').map(str::to_string).collect();
+            c.terms.push((term[..at].to_string(), Op::In(values)));
+        } else if let Some((f, v)) = term.split_once('=') {
+            c.terms.push((f.to_string(), Op::Eq(v.to_string())));
+        } else {
+            return Err(term.to_string());
+        }
+    }
+    Ok(c)
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, b)| n | u32::from(*b) << (16 - 8 * k));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_rfc_4648() {
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+    assert_eq!(base64(b"foob"), "Zm9vYg==");
+}
