@@ -69,7 +69,11 @@ token_env = "DAEMON_TEST_PUSH_TOKEN"
             .stderr(Stdio::null())
             .spawn()
             .expect("start slawatch run");
-        let daemon = Daemon { child, base: format!("http://127.0.0.1:{port}"), dir };
+        let daemon = Daemon {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
         daemon.wait_ready();
         daemon
     }
@@ -101,7 +105,11 @@ token_env = "DAEMON_TEST_PUSH_TOKEN"
     fn outbox_files(&self) -> Vec<PathBuf> {
         let dir = self.dir.path().join("data").join("outbox");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
         files
@@ -109,7 +117,10 @@ token_env = "DAEMON_TEST_PUSH_TOKEN"
 
     fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -160,7 +171,10 @@ fn a_breach_is_delivered_seconds_after_the_ingest_that_reveals_it() {
     }
     let latency = pushed_at.elapsed();
     let file = breach.expect("no breach alert within 10 s");
-    println!("breach alert delivered {:.2} s after the push", latency.as_secs_f64());
+    println!(
+        "breach alert delivered {:.2} s after the push",
+        latency.as_secs_f64()
+    );
     assert!(latency < Duration::from_secs(5), "took {latency:?}");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("To: contracts@council.example"), "{text}");
@@ -176,5 +190,8 @@ fn a_breach_is_delivered_seconds_after_the_ingest_that_reveals_it() {
         .filter(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("INC-LATE breached")))
         .count();
     assert_eq!(breaches, 1);
-    assert!(daemon.stop().success(), "SIGTERM must stop the daemon with exit 0");
+    assert!(
+        daemon.stop().success(),
+        "SIGTERM must stop the daemon with exit 0"
+    );
 }

@@ -194,6 +194,8 @@ impl Inbox {
                 summary.waiting.push(file_name(path));
             }
         }
+        // Files are reported and taken in name order, whatever the listing's.
+        summary.waiting.sort();
         // Forget files that went away.
         self.seen.retain(|p, _| candidates.contains_key(p));
         self.settled.retain(|p, _| candidates.contains_key(p));

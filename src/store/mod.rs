@@ -11,6 +11,7 @@
 //! - [`outbox`] and [`outbox_pending`]: queued and delivered alerts.
 //! - [`sources`]: each source's watermark and poll health.
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
+//! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 
 pub mod inbox;
 pub mod outbox;
