@@ -81,10 +81,10 @@ token_env = "DAEMON_TEST_PUSH_TOKEN"
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok(r) = reqwest::blocking::get(format!("{}/readyz", self.base)) {
-                if r.status().is_success() {
-                    return;
-                }
+            if reqwest::blocking::get(format!("{}/readyz", self.base))
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
