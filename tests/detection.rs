@@ -91,28 +91,40 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
         &dir,
     )
     .await;
-    // 2 h in: within target, nothing to say.
+    // 2 h in: within target, nothing to say; at risk at 12:00 (3 h = 75 %).
+    let first = detect_once(&deps, t("2026-10-12T11:00:00Z")).await.unwrap();
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T11:00:00Z")).await.unwrap(),
-        0
+        (first.queued, first.next_change),
+        (0, Some(t("2026-10-12T12:00:00Z")))
     );
-    // 3 h in (75 % of 4 h): at risk.
+    // 3 h in: at risk, and breached at 13:00.
+    let at_risk = detect_once(&deps, t("2026-10-12T12:00:00Z")).await.unwrap();
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T12:00:00Z")).await.unwrap(),
-        1
+        (at_risk.queued, at_risk.next_change),
+        (1, Some(t("2026-10-12T13:00:00Z")))
     );
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T12:30:00Z")).await.unwrap(),
+        detect_once(&deps, t("2026-10-12T12:30:00Z"))
+            .await
+            .unwrap()
+            .queued,
         0,
         "never twice"
     );
-    // Past 13:00: breached; and with 0 of 1 met and nothing else open, the month is certain to fail.
+    // Past 13:00: breached; and with 0 of 1 met and nothing else open, the
+    // month is certain to fail.
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T13:00:01Z")).await.unwrap(),
+        detect_once(&deps, t("2026-10-12T13:00:01Z"))
+            .await
+            .unwrap()
+            .queued,
         2
     );
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T14:00:00Z")).await.unwrap(),
+        detect_once(&deps, t("2026-10-12T14:00:00Z"))
+            .await
+            .unwrap()
+            .queued,
         0
     );
     let s = subjects(&deps).await;
@@ -232,11 +244,17 @@ path = "inbox"
             .unwrap();
     }
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T10:00:00Z")).await.unwrap(),
+        detect_once(&deps, t("2026-10-12T10:00:00Z"))
+            .await
+            .unwrap()
+            .queued,
         1
     );
     assert_eq!(
-        detect_once(&deps, t("2026-10-12T10:01:00Z")).await.unwrap(),
+        detect_once(&deps, t("2026-10-12T10:01:00Z"))
+            .await
+            .unwrap()
+            .queued,
         0
     );
     let s = subjects(&deps).await;

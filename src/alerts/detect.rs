@@ -76,6 +76,8 @@ pub struct OpenStage {
     pub target_seconds: i64,
     /// When the target is (or was) reached; `None` while paused indefinitely.
     pub deadline: Option<Instant>,
+    /// When its stage will next move on (at risk, then breached), if it will.
+    pub next_change: Option<Instant>,
 }
 
 /// Every open (not yet stopped) incident's stage against each incident level
@@ -104,12 +106,20 @@ pub fn open_incident_stages(
             if outcome.stopped_at.is_some() {
                 continue;
             }
-            let stage = if outcome.status == ClockStatus::Breached {
-                Stage::Breached
-            } else if outcome.elapsed_seconds as f64 >= at_risk_share * target as f64 {
-                Stage::AtRisk
+            let at_risk_target = (at_risk_share * target as f64).ceil() as i64;
+            let (stage, next_change) = if outcome.status == ClockStatus::Breached {
+                (Stage::Breached, None)
+            } else if outcome.elapsed_seconds >= at_risk_target {
+                (Stage::AtRisk, outcome.deadline)
             } else {
-                Stage::Within
+                // When the at-risk share will have elapsed: the same clock
+                // run to the smaller target.
+                let mut early = level.clone();
+                early.target_seconds = Some(at_risk_target);
+                (
+                    Stage::Within,
+                    clock_for(&early, incident, now).and_then(|o| o.deadline),
+                )
             };
             out.push(OpenStage {
                 incident: incident.id.clone(),
@@ -121,31 +131,53 @@ pub fn open_incident_stages(
                 elapsed_seconds: outcome.elapsed_seconds,
                 target_seconds: target,
                 deadline: outcome.deadline,
+                next_change,
             });
         }
     }
     out
 }
 
-/// Runs detection after every ingest and every minute until shutdown.
+/// What one round of detection did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detected {
+    /// Alerts newly queued.
+    pub queued: usize,
+    /// The next instant an open incident's stage moves on, if any.
+    pub next_change: Option<Instant>,
+}
+
+/// Runs detection after every ingest, every minute, and at the moment an
+/// open incident is due to become at risk or breached, until shutdown.
 pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
     loop {
-        match detect_once(&deps, chrono::Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(queued = n, "alerts queued"),
+        let now = chrono::Utc::now();
+        let mut wait = TICK;
+        match detect_once(&deps, now).await {
+            Ok(d) => {
+                if d.queued > 0 {
+                    tracing::info!(queued = d.queued, "alerts queued");
+                }
+                if let Some(next) = d.next_change {
+                    // A second late, so the clock has certainly passed it.
+                    let until = (next - now).to_std().unwrap_or_default() + Duration::from_secs(1);
+                    wait = wait.min(until);
+                }
+            }
             Err(e) => tracing::error!(error = format!("{e:#}"), "live detection failed"),
         }
         tokio::select! {
             () = deps.ingested.notified() => {}
-            () = tokio::time::sleep(TICK) => {}
+            () = tokio::time::sleep(wait) => {}
             () = shutdown.cancelled() => return Ok(()),
         }
     }
 }
 
-/// Looks at everything once as at `now`; returns how many alerts were newly queued.
-pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<usize> {
+/// Looks at everything once as at `now`, queuing what is new.
+pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> {
     let mut alerts = Vec::new();
+    let mut next_change: Option<Instant> = None;
     for contract in &deps.config.contracts {
         let period = Period::of(now, contract.timezone);
         let evidence = deps
@@ -154,6 +186,11 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<usize> {
             .await?;
         let evaluation = evaluate_month(contract, period, &evidence, now);
         let open = open_incident_stages(contract, &evidence, deps.config.alerts.at_risk_share, now);
+        next_change = open
+            .iter()
+            .filter_map(|s| s.next_change)
+            .chain(next_change)
+            .min();
         incident_alerts(
             contract,
             period,
@@ -174,7 +211,10 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<usize> {
         }
     }
     tx.commit().await?;
-    Ok(queued)
+    Ok(Detected {
+        queued,
+        next_change,
+    })
 }
 
 fn hm(seconds: i64) -> String {
