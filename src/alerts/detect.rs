@@ -217,7 +217,11 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
     })
 }
 
+/// A duration as a contract manager reads it: `4h00m`, or `45s` under a minute.
 fn hm(seconds: i64) -> String {
+    if seconds.abs() < 60 {
+        return format!("{seconds}s");
+    }
     format!("{}h{:02}m", seconds / 3_600, (seconds % 3_600) / 60)
 }
 

@@ -1,0 +1,307 @@
+//! The daemon end to end with real peers on loopback: a fake ServiceNow
+//! speaking the Table API feeds an incident that crosses 75 % then 100 % of
+//! its target while a real SMTP server receives the alerts; and alerts that
+//! survive the mail server being down and the daemon being killed.
+
+mod fake_servicenow;
+mod smtp_sink;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+use fake_servicenow::{FakeServiceNow, row};
+use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip};
+
+const SNOW_USER: &str = "slawatch";
+const SNOW_PASSWORD: &str = "e2e-snow-password";
+const PUSH_TOKEN: &str = "e2e-push-token";
+
+fn config(dir: &Path, listen: u16, smtp: u16, snow_url: &str) -> std::path::PathBuf {
+    let text = format!(
+        r#"
+[daemon]
+database_url = "sqlite://{db}"
+data_dir = "{data}"
+listen = "127.0.0.1:{listen}"
+
+[email]
+smtp_url = "smtp://127.0.0.1:{smtp}"
+from = "SLA Watch <slawatch@council.example>"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Managed Services Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+managers = ["contracts@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-fix"
+  name = "P1 fixed within 20 seconds"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "20s"
+  target_percent = 50.0
+
+[[sources]]
+id = "acme-snow"
+contract = "acme"
+kind = "servicenow"
+base_url = "{snow_url}"
+username = "{SNOW_USER}"
+password_env = "E2E_SNOW_PASSWORD"
+schedule = "*/2 * * * * *"
+
+[[sources]]
+id = "acme-push"
+contract = "acme"
+kind = "webhook"
+token_env = "E2E_PUSH_TOKEN"
+"#,
+        db = dir.join("s.db").display(),
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("slawatch.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+fn start_daemon(config: &Path, listen: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .env("E2E_SNOW_PASSWORD", SNOW_PASSWORD)
+        .env("E2E_PUSH_TOKEN", PUSH_TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start slawatch run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", listen)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the daemon did not listen on {listen}");
+}
+
+fn snow_time(t: chrono::DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn wait_for(sink: &SmtpSink, what: impl Fn(&[Mail]) -> bool, limit: Duration) -> Vec<Mail> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let mails = sink.messages();
+        if what(&mails) || Instant::now() > deadline {
+            return mails;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Decodes a quoted-printable body (soft line breaks and `=XX` escapes).
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn subjects(mails: &[Mail]) -> Vec<String> {
+    mails.iter().filter_map(|m| m.header("Subject")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
+    let Some(python) =
+        python_or_skip("a_servicenow_incident_is_emailed_once_at_risk_and_once_breached")
+    else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeServiceNow::start(SNOW_USER, SNOW_PASSWORD).await;
+    let now = Utc::now();
+    let opened = now - chrono::Duration::seconds(4);
+    // One P1 fixed in 10 s (met), one still open: at risk 15 s after it was
+    // opened (75 % of 20 s), breached at 20 s.
+    let incident = |sys_id: &str, number: &str, opened: &str, resolved: &str| {
+        row(&[
+            ("sys_id", sys_id),
+            ("number", number),
+            ("priority", "1"),
+            ("state", if resolved.is_empty() { "2" } else { "6" }),
+            ("opened_at", opened),
+            ("resolved_at", resolved),
+            ("closed_at", ""),
+            ("short_description", "Payroll <system> & \"sync\" down"),
+            ("sys_updated_on", &snow_time(now)),
+        ])
+    };
+    let earlier = now - chrono::Duration::minutes(10);
+    fake.put(
+        "incident",
+        vec![
+            incident(
+                "a1",
+                "INC0000001",
+                &snow_time(earlier),
+                &snow_time(earlier + chrono::Duration::seconds(10)),
+            ),
+            incident("a2", "INC0000002", &snow_time(opened), ""),
+        ],
+    );
+    let (listen, smtp) = (free_port(), free_port());
+    let maildir = dir.path().join("mail");
+    let sink = SmtpSink::start(&python, smtp, &maildir, Handler::Mailbox);
+    let config = config(dir.path(), listen, smtp, &fake.url);
+    let mut daemon = start_daemon(&config, listen);
+
+    let mails = wait_for(
+        &sink,
+        |m| {
+            subjects(m)
+                .iter()
+                .any(|s| s.contains("INC0000002 breached"))
+        },
+        Duration::from_secs(45),
+    );
+    // A little longer: nothing more may come.
+    std::thread::sleep(Duration::from_secs(4));
+    let mails = if mails.is_empty() {
+        mails
+    } else {
+        sink.messages()
+    };
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+
+    let s = subjects(&mails);
+    let at_risk: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.header("Subject").is_some_and(|s| s.contains("at risk")))
+        .collect();
+    let breached: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.header("Subject").is_some_and(|s| s.contains("breached")))
+        .collect();
+    assert_eq!(at_risk.len(), 1, "{s:?}");
+    assert_eq!(breached.len(), 1, "{s:?}");
+    assert_eq!(
+        mails.len(),
+        2,
+        "no other alert expected (1 of 2 met is the 50 % target): {s:?}"
+    );
+    assert_eq!(
+        breached[0].header("Subject").unwrap(),
+        "[slawatch] ACTION acme: INC0000002 breached P1 fixed within 20 seconds (20s target)"
+    );
+    assert!(
+        at_risk[0]
+            .header("Subject")
+            .unwrap()
+            .contains("INC0000002 at risk of breaching P1 fixed within 20 seconds")
+    );
+    let text = breached[0].part("text/plain").expect("a text part");
+    let deadline =
+        (opened + chrono::Duration::seconds(20)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    assert!(
+        text.contains(&format!("Deadline       {deadline}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Target         20s on the 24x7 calendar"),
+        "{text}"
+    );
+    assert!(text.contains("Payroll <system> & \"sync\" down"), "{text}");
+    let html = quoted_printable(&breached[0].part("text/html").expect("an HTML part"));
+    assert!(html.contains("Payroll &lt;system&gt; &amp;"), "{html}");
+    assert!(!html.contains("<system>"), "{html}");
+    assert_eq!(
+        breached[0].header("X-RcptTo").as_deref(),
+        Some("contracts@council.example")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
+    let Some(python) = python_or_skip("alerts_survive_the_mail_server_down_and_the_daemon_killed")
+    else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeServiceNow::start(SNOW_USER, SNOW_PASSWORD).await;
+    let (listen, smtp) = (free_port(), free_port());
+    let config = config(dir.path(), listen, smtp, &fake.url);
+    // No mail server yet.
+    let mut daemon = start_daemon(&config, listen);
+    let opened =
+        (Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let body = serde_json::json!([{"type": "incident", "id": "KILL1", "contract": "acme", "priority": "P1", "opened_at": opened}]);
+    let pushed = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{listen}/api/v1/records"))
+        .bearer_auth(PUSH_TOKEN)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("push");
+    assert!(pushed.status().is_success());
+    // Wait until the breach is queued and a delivery attempt has failed.
+    let store =
+        slawatch::store::Store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+            .await
+            .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store.outbox_counts().await.unwrap().failing == 0 {
+        assert!(Instant::now() < deadline, "no failed delivery recorded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    store.close().await;
+    // Killed between queuing and sending.
+    Command::new("kill")
+        .args(["-KILL", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = daemon.wait();
+
+    let maildir = dir.path().join("mail");
+    let sink = SmtpSink::start(&python, smtp, &maildir, Handler::Mailbox);
+    let mut daemon = start_daemon(&config, listen);
+    let mails = wait_for(
+        &sink,
+        |m| subjects(m).iter().any(|s| s.contains("KILL1 breached")),
+        Duration::from_secs(60),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let all = sink.messages();
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert!(!mails.is_empty(), "the queued breach never arrived");
+    let breaches = subjects(&all)
+        .iter()
+        .filter(|s| s.contains("KILL1 breached"))
+        .count();
+    assert_eq!(breaches, 1, "{:?}", subjects(&all));
+}
