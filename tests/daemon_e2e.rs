@@ -70,7 +70,7 @@ token_env = "E2E_PUSH_TOKEN"
 }
 
 fn start_daemon(config: &Path, listen: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
         .args(["run", "--config", config.to_str().unwrap()])
         .env("E2E_SNOW_PASSWORD", SNOW_PASSWORD)
         .env("E2E_PUSH_TOKEN", PUSH_TOKEN)
@@ -85,6 +85,8 @@ fn start_daemon(config: &Path, listen: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the daemon did not listen on {listen}");
 }
 
