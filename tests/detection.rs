@@ -275,3 +275,32 @@ monthly_charge = "1.00"
 managers = ["contracts@council.example"]
 "#
 }
+
+#[tokio::test]
+async fn severity_routes_add_recipients() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = deps(&dir).await;
+    let mut config = (*base.config).clone();
+    config
+        .alerts
+        .routes
+        .insert("critical".into(), vec!["oncall@council.example".into()]);
+    let deps = Deps::new(config, base.store.clone()).unwrap();
+    push(
+        &deps,
+        "id,contract,priority,opened_at\nR1,acme,P1,2026-10-12T08:00:00Z\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+    detect_once(&deps, t("2026-10-12T12:30:00Z")).await.unwrap();
+    let alerts = deps.store.due_alerts(i64::MAX, 10).await.unwrap();
+    let breach = alerts
+        .iter()
+        .find(|a| a.alert.kind == "breached")
+        .expect("a breach alert");
+    assert_eq!(
+        breach.alert.recipients,
+        vec!["contracts@council.example", "oncall@council.example"]
+    );
+}

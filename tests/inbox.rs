@@ -42,7 +42,7 @@ impl Env {
             .await
             .expect("store");
         let source = config.sources[0].clone();
-        let SourceKind::Inbox { path } = source.kind.clone() else {
+        let SourceKind::Inbox { path, .. } = source.kind.clone() else {
             panic!("an inbox source");
         };
         let deps = Deps::new(config, store).expect("deps");
@@ -53,6 +53,11 @@ impl Env {
             inbox: Inbox::new(source, path),
             scans: 0,
         }
+    }
+
+    /// The configured inbox source.
+    fn inbox_source(&self) -> slawatch::config::SourceConfig {
+        self.deps.config.sources[0].clone()
     }
 
     async fn scan(&mut self) -> ScanSummary {
@@ -568,4 +573,40 @@ fn crc32(data: &[u8]) -> u32 {
 #[test]
 fn crc32_matches_the_standard_check_value() {
     assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+}
+
+#[tokio::test]
+async fn xlsx_columns_are_renamed_by_the_source_mapping() {
+    let mut env = Env::new().await;
+    let mut source = env.inbox_source();
+    if let SourceKind::Inbox { columns, .. } = &mut source.kind {
+        for (from, to) in [
+            ("Ticket", "id"),
+            ("Customer contract", "contract"),
+            ("Priority", "priority"),
+            ("Raised", "opened_at"),
+        ] {
+            columns.insert(from.to_string(), to.to_string());
+        }
+    }
+    env.inbox = Inbox::new(source, env.folder.clone());
+    let sheet = xlsx(&[
+        vec![
+            Cell::Text("Ticket"),
+            Cell::Text("Customer contract"),
+            Cell::Text("Priority"),
+            Cell::Text("Raised"),
+        ],
+        vec![
+            Cell::Text("XL1"),
+            Cell::Text("acme-managed-it"),
+            Cell::Text("P1"),
+            Cell::Text("2026-10-06T09:00:00Z"),
+        ],
+    ]);
+    env.write("supplier-pack.xlsx", sheet);
+    env.scan().await;
+    let second = env.scan().await;
+    assert_eq!(second.processed, names(&["supplier-pack.xlsx"]));
+    assert_eq!(env.incident_ids().await, vec!["XL1".to_string()]);
 }

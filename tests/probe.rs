@@ -47,12 +47,15 @@ impl Service {
     }
 }
 
-async fn healthz(State(service): State<Service>) -> StatusCode {
+async fn healthz(State(service): State<Service>) -> (StatusCode, &'static str) {
     let delay = service.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    StatusCode::from_u16(service.status.load(Ordering::SeqCst)).unwrap()
+    (
+        StatusCode::from_u16(service.status.load(Ordering::SeqCst)).unwrap(),
+        "mail ok",
+    )
 }
 
 struct Env {
@@ -257,4 +260,20 @@ async fn the_state_survives_a_restart() {
         vec![(7, opened(at(5)))]
     );
     assert_eq!(env.outages().await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_expected_body_must_be_there_to_count_as_up() {
+    let mut env = Env::new().await;
+    env.probe.expect_body = Some("mail ok".into());
+    let up = env.check(0).await;
+    assert!(up.up, "{}", up.detail);
+    env.probe.expect_body = Some("database ok".into());
+    let down = env.check(1).await;
+    assert!(!down.up);
+    assert!(
+        down.detail.contains("the body lacks 'database ok'"),
+        "{}",
+        down.detail
+    );
 }

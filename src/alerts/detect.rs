@@ -203,6 +203,21 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         outage_alerts(contract, &evidence, now, &mut alerts);
     }
     source_alerts(deps, now, &mut alerts).await?;
+    // Per-severity routes add recipients on top of the contract's managers.
+    for a in &mut alerts {
+        for extra in deps
+            .config
+            .alerts
+            .routes
+            .get(a.severity.as_str())
+            .into_iter()
+            .flatten()
+        {
+            if !a.recipients.contains(extra) {
+                a.recipients.push(extra.clone());
+            }
+        }
+    }
     let mut tx = deps.store.begin().await?;
     let mut queued = 0;
     for a in &alerts {

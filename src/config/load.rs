@@ -255,7 +255,7 @@ fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
 
 fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
     let empty = Value::Table(Table::new());
-    let known = ["at_risk_share", "digest_interval"];
+    let known = ["at_risk_share", "digest_interval", "routes"];
     let s = section(value, "alerts", &known, &empty, p)?;
     let default = AlertsConfig::default();
     let at_risk_share = match s.number("at_risk_share", p) {
@@ -274,9 +274,46 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
         None => None,
     };
     let digest_interval = s.parsed("digest_interval", p, parse_duration);
+    let mut routes = std::collections::BTreeMap::new();
+    if let Some(table) = s.value("routes") {
+        match table {
+            Value::Table(t) => {
+                for (severity, addresses) in t {
+                    let path = format!("{}.{severity}", s.key("routes"));
+                    if !["critical", "warning", "info"].contains(&severity.as_str()) {
+                        p.push(
+                            path.clone(),
+                            format!(
+                                "unknown severity '{severity}' (expected critical, warning or info)"
+                            ),
+                        );
+                    }
+                    let Value::Array(list) = addresses else {
+                        p.push(path, "expected a list of email addresses");
+                        continue;
+                    };
+                    let mut valid = Vec::new();
+                    for (i, a) in list.iter().enumerate() {
+                        let item = format!("{path}[{i}]");
+                        match a.as_str().map(|t| (t, check_email(t))) {
+                            Some((t, Ok(()))) => valid.push(t.to_string()),
+                            Some((_, Err(e))) => p.push(item, e),
+                            None => p.push(item, "expected an email address"),
+                        }
+                    }
+                    routes.insert(severity.clone(), valid);
+                }
+            }
+            _ => p.push(
+                s.key("routes"),
+                "expected a table such as { critical = [\"oncall@council.example\"] }",
+            ),
+        }
+    }
     Some(AlertsConfig {
         at_risk_share: at_risk_share?,
         digest_interval_seconds: digest_interval,
+        routes,
     })
 }
 

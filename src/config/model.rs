@@ -203,6 +203,9 @@ pub enum SourceKind {
     Inbox {
         /// The folder.
         path: PathBuf,
+        /// Spreadsheet column → interchange column, for XLSX files whose
+        /// header uses the supplier's own names (e.g. "Ticket" → "id").
+        columns: BTreeMap<String, String>,
     },
     /// Records pushed over HTTP with a bearer token.
     Webhook {
@@ -264,6 +267,8 @@ pub struct ProbeSource {
     pub timeout_seconds: i64,
     /// The HTTP status that means up.
     pub expect_status: u16,
+    /// Text the response body must contain to count as up, if set.
+    pub expect_body: Option<String>,
     /// Consecutive failures that open an outage.
     pub fail_after: u32,
     /// Consecutive successes that close it.
@@ -277,6 +282,9 @@ pub struct AlertsConfig {
     pub at_risk_share: f64,
     /// Batch at-risk warnings over this many seconds; `None` sends each at once.
     pub digest_interval_seconds: Option<i64>,
+    /// Extra recipients by severity (`critical`, `warning`, `info`), on top
+    /// of each contract's managers.
+    pub routes: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for AlertsConfig {
@@ -284,6 +292,7 @@ impl Default for AlertsConfig {
         AlertsConfig {
             at_risk_share: 0.75,
             digest_interval_seconds: None,
+            routes: BTreeMap::new(),
         }
     }
 }

@@ -31,7 +31,7 @@ const KINDS: [(&str, &[&str]); 5] = [
             "stale_after",
         ],
     ),
-    ("inbox", &["path"]),
+    ("inbox", &["path", "columns"]),
     ("webhook", &["token_env"]),
     (
         "alertmanager",
@@ -45,6 +45,7 @@ const KINDS: [(&str, &[&str]); 5] = [
             "interval",
             "timeout",
             "expect_status",
+            "expect_body",
             "fail_after",
             "recover_after",
         ],
@@ -117,9 +118,18 @@ fn source(
     }
     let kind = match kind? {
         "servicenow" => servicenow(&s, p).map(SourceKind::ServiceNow),
-        "inbox" => s.req_string("path", p).map(|path| SourceKind::Inbox {
-            path: PathBuf::from(path),
-        }),
+        "inbox" => {
+            let columns: BTreeMap<String, String> = s
+                .string_map("columns", p)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, from, to)| (from.to_string(), to.to_string()))
+                .collect();
+            s.req_string("path", p).map(|path| SourceKind::Inbox {
+                path: PathBuf::from(path),
+                columns,
+            })
+        }
         "webhook" => s
             .req_parsed("token_env", p, check_env_name)
             .map(|token_env| SourceKind::Webhook { token_env }),
@@ -245,6 +255,7 @@ fn probe(s: &Section, p: &mut Problems) -> Option<ProbeSource> {
         interval_seconds: interval?,
         timeout_seconds: timeout?,
         expect_status: expect_status?,
+        expect_body: s.string("expect_body", p).map(str::to_string),
         fail_after: fail_after?,
         recover_after: recover_after?,
     })

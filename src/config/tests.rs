@@ -155,7 +155,7 @@ fn the_example_file_parses() {
     assert_eq!(config.sources[0].id, "acme-pack");
     assert!(matches!(
         &config.sources[0].kind,
-        SourceKind::Inbox { path } if path.as_os_str() == "data/inbox/acme"
+        SourceKind::Inbox { path, .. } if path.as_os_str() == "data/inbox/acme"
     ));
 }
 
@@ -507,4 +507,51 @@ fn money_may_be_a_whole_number_and_unknown_root_keys_are_caught() {
         problems(""),
         ["contracts: at least one [[contracts]] is required"]
     );
+}
+
+#[test]
+fn routes_columns_and_body_checks_are_read_and_checked() {
+    let text = format!(
+        "{CONTRACT}
+[alerts]
+routes = {{ critical = [\"oncall@council.example\"], info = [\"log@council.example\"] }}
+
+[[sources]]
+id = \"pack\"
+contract = \"acme\"
+kind = \"inbox\"
+path = \"in\"
+columns = {{ \"Ticket\" = \"id\", \"Raised\" = \"opened_at\" }}
+
+[[sources]]
+id = \"probe\"
+contract = \"acme\"
+kind = \"probe\"
+service = \"email\"
+url = \"https://mail.council.example/healthz\"
+interval = \"30s\"
+timeout = \"5s\"
+expect_body = \"ok\"
+"
+    );
+    let config = parse(&text, "test.toml").unwrap();
+    assert_eq!(
+        config.alerts.routes["critical"],
+        vec!["oncall@council.example"]
+    );
+    match &config.sources[0].kind {
+        SourceKind::Inbox { columns, .. } => {
+            assert_eq!(columns.get("Ticket").map(String::as_str), Some("id"))
+        }
+        other => panic!("an inbox, not {other:?}"),
+    }
+    match &config.sources[1].kind {
+        SourceKind::Probe(p) => assert_eq!(p.expect_body.as_deref(), Some("ok")),
+        other => panic!("a probe, not {other:?}"),
+    }
+    let all = problems(&format!(
+        "{CONTRACT}\n[alerts]\nroutes = {{ urgent = [\"x@y.example\"], critical = [\"not-an-address\"] }}\n"
+    ));
+    assert_problem(&all, "alerts.routes.urgent", "unknown severity 'urgent'");
+    assert_problem(&all, "alerts.routes.critical[0]", "");
 }

@@ -337,7 +337,11 @@ impl Inbox {
 
         let outcome = if extension(path) == "xlsx" {
             let owned = path.to_path_buf();
-            let read = tokio::task::spawn_blocking(move || xlsx::read(&owned))
+            let columns = match &self.source.kind {
+                crate::config::SourceKind::Inbox { columns, .. } => columns.clone(),
+                _ => Default::default(),
+            };
+            let read = tokio::task::spawn_blocking(move || xlsx::read(&owned, &columns))
                 .await
                 .context("the spreadsheet reader panicked")?;
             match read {

@@ -117,7 +117,26 @@ async fn fetch(http: &reqwest::Client, cfg: &ProbeSource) -> (bool, String) {
     let timeout = Duration::from_secs(cfg.timeout_seconds.max(1).unsigned_abs());
     match http.get(&cfg.url).timeout(timeout).send().await {
         Ok(response) if response.status().as_u16() == cfg.expect_status => {
-            (true, format!("status {}", response.status()))
+            let status = response.status();
+            match &cfg.expect_body {
+                None => (true, format!("status {status}")),
+                Some(wanted) => match response.text().await {
+                    Ok(body) if body.contains(wanted.as_str()) => {
+                        (true, format!("status {status}, body as expected"))
+                    }
+                    Ok(_) => (
+                        false,
+                        format!("status {status} but the body lacks '{wanted}'"),
+                    ),
+                    Err(e) => (
+                        false,
+                        format!(
+                            "status {status} but the body could not be read: {}",
+                            chain(&e)
+                        ),
+                    ),
+                },
+            }
         }
         Ok(response) => (
             false,

@@ -7,7 +7,7 @@
 //! contract's timezone exactly as a naive time in a CSV is. Rejections name
 //! the spreadsheet's own row numbers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -27,7 +27,11 @@ pub(super) enum ReadError {
 }
 
 /// Reads the first sheet's rows as interchange records.
-pub(super) fn read(path: &Path) -> Result<Vec<Incoming>, ReadError> {
+/// `columns` renames the header's columns to interchange names first.
+pub(super) fn read(
+    path: &Path,
+    columns: &BTreeMap<String, String>,
+) -> Result<Vec<Incoming>, ReadError> {
     let file = File::open(path).map_err(ReadError::Io)?;
     let refused =
         |e: &dyn std::fmt::Display| ReadError::Refused(format!("not a readable XLSX file: {e}"));
@@ -44,10 +48,11 @@ pub(super) fn read(path: &Path) -> Result<Vec<Incoming>, ReadError> {
         .ok_or_else(|| ReadError::Refused("the first sheet is empty".into()))?
         .iter()
         .map(|c| {
-            cell_text(c)
+            let name = cell_text(c)
                 .trim()
                 .trim_start_matches('\u{feff}')
-                .to_string()
+                .to_string();
+            columns.get(&name).cloned().unwrap_or(name)
         })
         .collect();
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
