@@ -120,39 +120,47 @@ pub async fn records(
             .collect();
         records.push(Incoming { kind, fields, line });
     }
-    let now = Utc::now();
-    let mut rejections: Vec<LineResult> = Vec::new();
+    let label = format!("POST /api/v1/records from {source}");
+    let healthy_source = matches!(caller, Caller::Source { .. }).then_some(source.as_str());
+    store_pushed(&app, &source, &label, records, early, healthy_source).await
+}
+
+/// Stores pushed records as one import and answers what happened; refusals
+/// found before storing (`early`) are listed with the store's own. A source
+/// that pushed is marked healthy.
+async fn store_pushed(
+    app: &AppState,
+    source: &str,
+    label: &str,
+    records: Vec<Incoming>,
+    early: Vec<LineResult>,
+    healthy_source: Option<&str>,
+) -> Result<Json<PushResult>, ApiError> {
+    let now = Utc::now().timestamp();
+    let mut rejections = early;
     let mut collect = |r: &Rejection| {
         rejections.push(LineResult {
             line: r.line,
             reason: r.reason.clone(),
         })
     };
-    let label = format!("POST /api/v1/records from {source}");
     let summary = ingest(
         &app.deps.store,
         &app.deps.config.contracts,
-        &source,
-        &label,
-        now.timestamp(),
+        source,
+        label,
+        now,
         records,
         &mut collect,
     )
     .await?;
-    for r in &early {
-        tracing::debug!(line = r.line, reason = %r.reason, "pushed record refused");
-    }
-    rejections.extend(early);
     rejections.sort_by_key(|r| r.line);
     let c = summary.counts;
     if c.stored + c.updated > 0 {
         app.deps.notify_ingested();
     }
-    if matches!(caller, Caller::Source { .. }) {
-        app.deps
-            .store
-            .source_succeeded(&source, "", None, now.timestamp())
-            .await?;
+    if let Some(id) = healthy_source {
+        app.deps.store.source_succeeded(id, "", None, now).await?;
     }
     Ok(Json(PushResult {
         accepted: c.stored + c.updated + c.unchanged,
@@ -305,39 +313,14 @@ pub async fn alertmanager(
             line,
         });
     }
-    let now = Utc::now();
-    let mut collect = |r: &Rejection| {
-        rejections.push(LineResult {
-            line: r.line,
-            reason: r.reason.clone(),
-        })
-    };
     let label = format!("Alertmanager notification to {source_id}");
-    let summary = ingest(
-        &app.deps.store,
-        &app.deps.config.contracts,
+    store_pushed(
+        &app,
         &source.id,
         &label,
-        now.timestamp(),
         records,
-        &mut collect,
-    )
-    .await?;
-    let c = summary.counts;
-    if c.stored + c.updated > 0 {
-        app.deps.notify_ingested();
-    }
-    app.deps
-        .store
-        .source_succeeded(&source.id, "", None, now.timestamp())
-        .await?;
-    rejections.sort_by_key(|r| r.line);
-    Ok(Json(PushResult {
-        accepted: c.stored + c.updated + c.unchanged,
-        stored: c.stored,
-        updated: c.updated,
-        unchanged: c.unchanged,
-        rejected: rejections.len() as u64,
         rejections,
-    }))
+        Some(&source.id),
+    )
+    .await
 }

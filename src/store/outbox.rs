@@ -104,6 +104,42 @@ pub async fn enqueue(
     Ok(done.rows_affected() == 1)
 }
 
+/// An alert as its outbox columns hold it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stored_alert(
+    dedup_key: String,
+    kind: String,
+    severity: &str,
+    contract: Option<String>,
+    recipients: &str,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    digest: i64,
+) -> Result<NewAlert, StoreError> {
+    let severity = match severity {
+        "info" => Severity::Info,
+        "warning" => Severity::Warning,
+        "critical" => Severity::Critical,
+        other => return Err(StoreError::Corrupt(format!("alert severity {other}"))),
+    };
+    Ok(NewAlert {
+        dedup_key,
+        kind,
+        severity,
+        contract,
+        recipients: recipients
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect(),
+        subject,
+        body_text,
+        body_html,
+        digest: digest != 0,
+    })
+}
+
 type OutboxRow = (
     i64,
     String,
@@ -163,31 +199,19 @@ impl Store {
                     created_at,
                     attempts,
                 )| {
-                    let severity = match severity.as_str() {
-                        "info" => Severity::Info,
-                        "warning" => Severity::Warning,
-                        "critical" => Severity::Critical,
-                        other => {
-                            return Err(StoreError::Corrupt(format!("alert severity {other}")));
-                        }
-                    };
                     Ok(QueuedAlert {
                         id,
-                        alert: NewAlert {
+                        alert: stored_alert(
                             dedup_key,
                             kind,
-                            severity,
+                            &severity,
                             contract,
-                            recipients: recipients
-                                .split(',')
-                                .filter(|r| !r.is_empty())
-                                .map(str::to_string)
-                                .collect(),
+                            &recipients,
                             subject,
                             body_text,
                             body_html,
-                            digest: digest != 0,
-                        },
+                            digest,
+                        )?,
                         created_at,
                         attempts,
                     })

@@ -2,7 +2,7 @@
 //! sent on their own and alerts waiting for a digest are read apart, so a long
 //! queue of held digest alerts can never crowd a breach out of a round.
 
-use super::outbox::{NewAlert, QueuedAlert, Severity};
+use super::outbox::{QueuedAlert, stored_alert};
 use super::{Store, StoreError, failed};
 
 /// An undelivered alert with the time its next attempt is due.
@@ -73,30 +73,20 @@ fn pending(row: PendingRow) -> Result<PendingAlert, StoreError> {
         attempts,
         next_attempt_at,
     ) = row;
-    let severity = match severity.as_str() {
-        "info" => Severity::Info,
-        "warning" => Severity::Warning,
-        "critical" => Severity::Critical,
-        other => return Err(StoreError::Corrupt(format!("alert severity {other}"))),
-    };
     Ok(PendingAlert {
         queued: QueuedAlert {
             id,
-            alert: NewAlert {
+            alert: stored_alert(
                 dedup_key,
                 kind,
-                severity,
+                &severity,
                 contract,
-                recipients: recipients
-                    .split(',')
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                &recipients,
                 subject,
                 body_text,
                 body_html,
-                digest: digest != 0,
-            },
+                digest,
+            )?,
             created_at,
             attempts,
         },
