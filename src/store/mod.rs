@@ -10,7 +10,9 @@
 //! - [`read`]: the evidence that can affect one contract-month.
 //! - [`outbox`]: queued and delivered alerts.
 //! - [`sources`]: each source's watermark and poll health.
+//! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 
+pub mod metrics;
 pub mod outbox;
 pub mod read;
 pub mod sources;
