@@ -9,6 +9,13 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
   rustup component add rustfmt clippy
 fi
 
+# A real Prometheus (and promtool) for the metrics and dashboards test.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  echo "== installing prometheus (Debian package)"
+  apt-get update
+  apt-get install -y --no-install-recommends prometheus
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -14,6 +14,7 @@
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
 //! - [`report`]: the monthly report in JSON, CSV and HTML.
 //! - [`daemon`], [`sources`] and [`alerts`]: `slawatch run`, its sources and alerts.
+//! - [`metrics`]: the Prometheus metrics the daemon serves.
 //! - [`commands`] and [`cli`]: the subcommands and their arguments.
 //! - [`generate`]: seeded synthetic evidence in the interchange formats, for
 //!   tests, the demo and benchmarks.
@@ -29,6 +30,7 @@ pub mod generate;
 pub mod http;
 pub mod import;
 pub mod logging;
+pub mod metrics;
 pub mod report;
 pub mod sources;
 pub mod store;

@@ -21,7 +21,7 @@ use crate::config::{Contract, ServiceLevel, ServiceLevelKind, SourceKind};
 use crate::daemon::Deps;
 use crate::domain::money::format_minor;
 use crate::domain::time::format_utc;
-use crate::domain::{Instant, Period, Priority};
+use crate::domain::{Instant, Period, Priority, Ratio};
 use crate::engine::clock::ClockStatus;
 use crate::engine::incidents::{applies, clock_for};
 use crate::engine::{Evidence, Figures, LevelResult, evaluate_month};
@@ -191,6 +191,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             .filter_map(|s| s.next_change)
             .chain(next_change)
             .min();
+        crate::metrics::refresh_contract(deps, contract, &evaluation, &open, &evidence, now).await;
         incident_alerts(
             contract,
             period,
@@ -226,6 +227,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         }
     }
     tx.commit().await?;
+    crate::metrics::publish(deps, now).await;
     Ok(Detected {
         queued,
         next_change,
@@ -419,6 +421,24 @@ fn incident_alerts(
     }
 }
 
+/// The best attainment `line`'s month can still end on, when it can be
+/// known: for incident levels, every open incident not yet breached meeting
+/// its target; for availability, the attainment so far (it can only fall).
+pub fn best_possible(line: &LevelResult, open: &[OpenStage]) -> Option<Ratio> {
+    match (&line.figures, line.kind) {
+        (Figures::Incidents(f), _) => {
+            let pending = open
+                .iter()
+                .filter(|s| s.level == line.id && s.stage != Stage::Breached)
+                .count() as u64;
+            let whole = f.assessed + pending;
+            (whole > 0).then(|| Ratio::percent_of((f.met + pending) as i128, whole as i128))
+        }
+        (Figures::Availability(_), ServiceLevelKind::Availability) => line.attainment,
+        _ => None,
+    }
+}
+
 /// Months already certain to fail (or to be a critical failure): for incident
 /// levels even if every open incident meets its target; for availability as
 /// soon as the downtime budget is spent (attainment can only fall).
@@ -430,21 +450,9 @@ fn level_alerts(
     out: &mut Vec<NewAlert>,
 ) {
     for line in lines {
-        let best = match (&line.figures, line.kind) {
-            (Figures::Incidents(f), _) => {
-                let pending = open
-                    .iter()
-                    .filter(|s| s.level == line.id && s.stage != Stage::Breached)
-                    .count() as u64;
-                let whole = f.assessed + pending;
-                (whole > 0).then(|| {
-                    crate::domain::Ratio::percent_of((f.met + pending) as i128, whole as i128)
-                })
-            }
-            (Figures::Availability(_), ServiceLevelKind::Availability) => line.attainment,
-            _ => None,
+        let Some(best) = best_possible(line, open) else {
+            continue;
         };
-        let Some(best) = best else { continue };
         let Some(level) = level_of(contract, &line.id) else {
             continue;
         };

@@ -27,6 +27,8 @@ pub struct Deps {
     pub ingested: Arc<Notify>,
     /// One HTTP client for every outbound call (connection reuse, timeouts).
     pub http: reqwest::Client,
+    /// The Prometheus metrics: filled by live detection, rendered by `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Deps {
@@ -41,6 +43,7 @@ impl Deps {
             store,
             ingested: Arc::new(Notify::new()),
             http,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         })
     }
 

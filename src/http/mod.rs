@@ -92,16 +92,16 @@ async fn readyz(State(app): State<AppState>) -> (StatusCode, String) {
     }
 }
 
-/// The Prometheus exposition (the metrics themselves come with the metrics work).
-async fn metrics() -> ([(axum::http::HeaderName, &'static str); 1], String) {
+/// The Prometheus exposition: the figures cached by live detection plus a
+/// few live parts (see [`crate::metrics`]).
+async fn metrics(
+    State(app): State<AppState>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
     (
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
+            "text/plain; version=0.0.4; charset=utf-8",
         )],
-        format!(
-            "# HELP slawatch_build_info slawatch version.\n# TYPE slawatch_build_info gauge\nslawatch_build_info{{version=\"{}\"}} 1\n",
-            env!("CARGO_PKG_VERSION")
-        ),
+        crate::metrics::render(&app.deps, chrono::Utc::now()).await,
     )
 }

@@ -12,8 +12,10 @@
 //! - [`sources`]: each source's watermark and poll health.
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
+//! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 
 pub mod inbox;
+pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
