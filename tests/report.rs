@@ -132,9 +132,32 @@ async fn the_spec_example_month_from_evidence() {
     );
     assert_eq!(r["recoverable_costs_minor"], 240_000);
     assert_eq!(r["total_claim_minor"], 1_115_000);
+    // Nothing late, so no delay payments; the claim is unchanged.
+    assert_eq!(r["delay_payments_minor"], 0);
+    assert_eq!(r["total_claim_with_delay_payments_minor"], 1_115_000);
     assert_eq!(
         r["commitments"],
-        json!([{ "id": "dr-test", "name": "Annual IT disaster recovery test with report", "due": "2026-11-30", "status": "pending" }])
+        json!([{
+            "id": "dr-test", "name": "Annual IT disaster recovery test with report",
+            "category": "other", "owner": null, "origin": "config",
+            "occurrence": "2026-11-30", "covers": null, "due": "2026-11-30", "status": "pending",
+            "delivered_on": null, "evidence": null, "accepted_by": null, "accepted_on": null,
+            "rejections": [], "days_late": 0, "delay_payment_per_day_minor": null,
+            "delay_payment_to_date_minor": 0, "days_late_in_period": 0, "delay_payment_minor": 0
+        }])
+    );
+    // The supplier's 97 % for P1 resolution against the evidence's 85.714 %.
+    assert_eq!(
+        r["data_quality"],
+        json!({
+            "reconciliation_tolerance_points": 0.5,
+            "discrepancies": [{
+                "service_level": "p1-resolution", "name": "P1 incidents resolved within 4 hours",
+                "period": "2026-10", "supplier_reported_percent": 97.0, "measured_percent": 85.714,
+                "difference_points": 11.286, "tolerance_points": 0.5, "discrepancy": true,
+                "status": "failed", "supplier_status": "met"
+            }]
+        })
     );
     assert_eq!(
         r["excused"],

@@ -1,7 +1,8 @@
 //! Live detection: after every ingest and every minute, where each open
 //! incident stands against its targets, whether a month is already certain
-//! to fail, outages starting and ending, and sources gone stale or failing —
-//! each turned into an alert queued once.
+//! to fail, outages starting and ending, sources gone stale or failing, and
+//! (in [`super::commitments`]) commitments and supplier figures — each turned
+//! into an alert queued once.
 //!
 //! Detection keeps no state of its own: it recomputes from the evidence and
 //! queues alerts under dedup keys (kind, subject, stage), which the outbox
@@ -202,6 +203,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         );
         level_alerts(contract, period, &evaluation.levels, &open, &mut alerts);
         outage_alerts(contract, &evidence, now, &mut alerts);
+        super::commitments::detect(deps, contract, now, &mut alerts).await?;
     }
     source_alerts(deps, now, &mut alerts).await?;
     // Per-severity routes add recipients on top of the contract's managers.

@@ -3,12 +3,15 @@
 //! # Layout
 //! - [`detect`]: live detection of at-risk and breached incidents, months
 //!   certain to fail, outages and failing sources.
+//! - [`commitments`]: commitments due soon, overdue and overdue again each
+//!   week; the supplier's figures that disagree with slawatch's.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
 //! - [`digest`]: batches at-risk warnings into one message per interval and recipients.
 //! - [`message`]: one message (an alert or a digest) and its RFC 5322 form.
 //! - [`transport`]: an SMTP relay (`[email]`), or `.eml` files under `data_dir/outbox/`.
 
+pub mod commitments;
 pub mod compose;
 pub mod detect;
 pub mod digest;

@@ -21,7 +21,7 @@ pub async fn run(
     as_of: Option<&str>,
 ) -> Result<(), Failure> {
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
-    let report = month::build(store, contract, period, now).await?;
+    let report = month::build(store, config, contract, period, now).await?;
     let text = match format {
         EvaluateFormat::Json => crate::report::json::render(&report).map_err(Failure::runtime)?,
         EvaluateFormat::Table => table(&report),
@@ -118,5 +118,21 @@ pub fn table(r: &MonthReport<'_>) -> String {
         money(r.recoverable_costs_minor()),
         money(r.total_claim_minor())
     );
+    if r.delay_payments_minor() > 0 {
+        let _ = write!(
+            out,
+            "\ndelay payments for late commitments {}; total claim with delay payments {}",
+            money(r.delay_payments_minor()),
+            money(r.total_claim_with_delay_payments_minor())
+        );
+    }
+    if !r.discrepancies.is_empty() {
+        let _ = write!(
+            out,
+            "\n{} supplier figure(s) differ from the measurement by more than {} points (see the report's data quality)",
+            r.discrepancies.len(),
+            r.tolerance_points
+        );
+    }
     out
 }

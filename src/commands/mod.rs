@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod commitment;
 pub mod demo;
 pub mod evaluate;
 pub mod failure;
@@ -83,6 +84,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Demo { no_daemon } => {
             let (config, store) = open(&cli.config).await?;
             demo::run(config, store, !no_daemon).await
+        }
+        Command::Commitment { command } => {
+            let (config, store) = open(&cli.config).await?;
+            commitment::run(&config, &store, command).await
         }
         Command::Bench {
             incidents,

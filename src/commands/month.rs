@@ -36,9 +36,10 @@ pub fn arguments<'c>(
     Ok((c, period, now))
 }
 
-/// Reads the month's evidence and builds its report.
+/// Reads the month's evidence and commitments register and builds its report.
 pub async fn build<'c>(
     store: &Store,
+    config: &Config,
     contract: &'c Contract,
     period: Period,
     now: Instant,
@@ -51,6 +52,12 @@ pub async fn build<'c>(
         .recoverable_costs(&contract.id, period)
         .await
         .map_err(Failure::runtime)?;
+    let register = store
+        .commitment_register(contract, &config.calendars)
+        .await
+        .map_err(Failure::runtime)?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
-    Ok(MonthReport::new(contract, evaluation, costs))
+    Ok(MonthReport::new(contract, evaluation, costs)
+        .with_register(&register)
+        .with_tolerance(config.reconciliation.tolerance_points))
 }

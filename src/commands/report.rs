@@ -18,7 +18,7 @@ pub async fn run(
     as_of: Option<&str>,
 ) -> Result<(), Failure> {
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
-    let report = month::build(store, contract, period, now).await?;
+    let report = month::build(store, config, contract, period, now).await?;
     let text = match format {
         ReportFormat::Json => crate::report::json::render(&report).map_err(Failure::runtime)?,
         ReportFormat::Csv => crate::report::csv::render(&report).map_err(Failure::runtime)?,

@@ -7,14 +7,16 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use toml::Value;
 
+use super::commitment::{CommitmentSpec, parse_date};
 use super::load::{check_email, check_id, parse_duration, parse_timezone};
 use super::model::{Commitment, Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use super::reader::{
     Problems, Section, all, as_str, index, items, join, report, report_duplicates, type_name,
 };
 use crate::domain::percent::PERCENT_SCALE;
-use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
+use crate::domain::{Currency, Money, Percent, Priority, Weight};
 use crate::engine::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
+use crate::engine::commitments::Origin;
 
 const CALENDAR_KEYS: [&str; 9] = [
     "timezone",
@@ -54,7 +56,17 @@ const SERVICE_LEVEL_KEYS: [&str; 11] = [
     "service_credits",
 ];
 
-const COMMITMENT_KEYS: [&str; 4] = ["id", "name", "due", "every"];
+const COMMITMENT_KEYS: [&str; 9] = [
+    "id",
+    "name",
+    "category",
+    "owner",
+    "due",
+    "every",
+    "first_month",
+    "calendar",
+    "delay_payment_per_day",
+];
 
 /// The cap when a contract sets none: credits never exceed the whole charge.
 const DEFAULT_CAP: Percent = Percent::from_units(100 * PERCENT_SCALE);
@@ -176,7 +188,9 @@ fn contract(
 
     let items = s.items("commitments", p);
     report_duplicates(&items, "id", "commitment id", p);
-    let commitments = all(items.into_iter().map(|(path, v)| commitment(v, path, p)));
+    let commitments = all(items
+        .into_iter()
+        .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
 
     Some(Contract {
         id: id?,
@@ -466,21 +480,72 @@ fn credit_tiers(s: &Section, target: Option<Percent>, p: &mut Problems) -> Optio
     complete.then_some(out)
 }
 
-fn commitment(value: &Value, path: String, p: &mut Problems) -> Option<Commitment> {
+fn commitment(
+    value: &Value,
+    path: String,
+    currency: Option<&Currency>,
+    calendars: &Calendars,
+    p: &mut Problems,
+) -> Option<Commitment> {
     let s = Section::open(value, path, &COMMITMENT_KEYS, p)?;
-    let id = s.req_parsed("id", p, check_id);
-    let name = s.req_string("name", p);
-    let due = s.required("due", p).and_then(|v| date(v, &s.key("due"), p));
-    let every = match s.has("every") {
-        true => Some(s.parsed("every", p, Months::parse)?),
-        false => None,
+    let before = p.0.len();
+    let text = |key: &str, p: &mut Problems| s.string(key, p).map(str::to_string);
+    let (id, name) = (s.req_string("id", p), s.req_string("name", p));
+    // `due` may be a TOML date as well as a string.
+    let due = match s.required("due", p) {
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(v) => date(v, &s.key("due"), p).map(|d| d.to_string()),
+        None => None,
     };
-    Some(Commitment {
-        id: id?,
+    // Amounts are decimal strings or whole numbers, never floats (see `money`).
+    let delay = match s.value("delay_payment_per_day") {
+        Some(Value::Integer(n)) => Some(n.to_string()),
+        Some(Value::Float(f)) => {
+            p.push(
+                s.key("delay_payment_per_day"),
+                format!(
+                    "write the amount as a string, e.g. \"{f:.2}\": a TOML decimal number is \
+                     binary floating point and can lose pence"
+                ),
+            );
+            None
+        }
+        _ => text("delay_payment_per_day", p),
+    };
+    let spec = CommitmentSpec {
+        id: id?.to_string(),
         name: name?.to_string(),
+        category: text("category", p),
+        owner: text("owner", p),
         due: due?,
-        every,
-    })
+        every: text("every", p),
+        first_month: text("first_month", p),
+        calendar: text("calendar", p),
+        delay_payment_per_day: delay,
+    };
+    if p.0.len() > before {
+        return None;
+    }
+    // Without a valid currency the amount cannot be read; the currency itself
+    // has been reported.
+    let currency = currency?;
+    match spec.build(currency, &calendars.valid, Origin::Config) {
+        Ok(c) => Some(c),
+        Err(problems) => {
+            for (key, message) in problems {
+                // A calendar defined but invalid has been reported already.
+                let reported = key == "calendar"
+                    && spec
+                        .calendar
+                        .as_ref()
+                        .is_some_and(|c| calendars.defined.contains(c));
+                if !reported {
+                    p.push(s.key(key), message);
+                }
+            }
+            None
+        }
+    }
 }
 
 /// A date: a TOML local date (`2026-11-30`) or the string `"2026-11-30"`.
@@ -500,13 +565,4 @@ fn date(value: &Value, path: &str, p: &mut Problems) -> Option<NaiveDate> {
         )),
     };
     report(parsed, path, p)
-}
-
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let err = || format!("'{text}' is not a date (expected YYYY-MM-DD, e.g. 2026-12-25)");
-    // chrono accepts unpadded fields; insisting on ten characters keeps one spelling.
-    if text.len() != 10 {
-        return Err(err());
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| err())
 }

@@ -20,11 +20,13 @@ use toml::{Table, Value};
 
 use super::contracts;
 use super::model::{
-    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ReportsConfig, Role, TokenSecret,
+    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ReconciliationConfig, ReportsConfig,
+    Role, TokenSecret,
 };
 use super::reader::{Problems, Section, all, items, report_duplicates};
 use super::sources;
-use crate::domain::parse_duration_seconds;
+use crate::domain::percent::PERCENT_SCALE;
+use crate::domain::{Percent, parse_duration_seconds};
 
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +112,7 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
-const ROOT_KEYS: [&str; 8] = [
+const ROOT_KEYS: [&str; 9] = [
     "daemon",
     "email",
     "calendars",
@@ -119,6 +121,7 @@ const ROOT_KEYS: [&str; 8] = [
     "alerts",
     "reports",
     "api_tokens",
+    "reconciliation",
 ];
 
 fn config(root: &Table, p: &mut Problems) -> Option<Config> {
@@ -132,6 +135,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let alerts = alerts(s.value("alerts"), p);
     let reports = reports(s.value("reports"), p);
     let api_tokens = api_tokens(s.value("api_tokens"), p);
+    let reconciliation = reconciliation(s.value("reconciliation"), p);
     Some(Config {
         daemon: daemon?,
         email: match email {
@@ -144,6 +148,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
         alerts: alerts?,
         reports: reports?,
         api_tokens: api_tokens?,
+        reconciliation: reconciliation?,
     })
 }
 
@@ -255,7 +260,12 @@ fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
 
 fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
     let empty = Value::Table(Table::new());
-    let known = ["at_risk_share", "digest_interval", "routes"];
+    let known = [
+        "at_risk_share",
+        "digest_interval",
+        "routes",
+        "commitment_lead_time",
+    ];
     let s = section(value, "alerts", &known, &empty, p)?;
     let default = AlertsConfig::default();
     let at_risk_share = match s.number("at_risk_share", p) {
@@ -310,10 +320,49 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
             ),
         }
     }
+    let lead_days = match s.has("commitment_lead_time") {
+        false => Some(default.commitment_lead_days),
+        true => s.parsed("commitment_lead_time", p, |t| match parse_duration(t)? {
+            secs if secs % 86_400 == 0 => Ok(secs / 86_400),
+            _ => Err(format!(
+                "'{t}' is not a whole number of days (e.g. \"14d\"): commitments fall due \
+                     on dates"
+            )),
+        }),
+    };
     Some(AlertsConfig {
         at_risk_share: at_risk_share?,
         digest_interval_seconds: digest_interval,
         routes,
+        commitment_lead_days: lead_days?,
+    })
+}
+
+/// `[reconciliation] tolerance_points`: how far the supplier's own figure may
+/// be from slawatch's before it is a discrepancy.
+fn reconciliation(value: Option<&Value>, p: &mut Problems) -> Option<ReconciliationConfig> {
+    let empty = Value::Table(Table::new());
+    let s = section(value, "reconciliation", &["tolerance_points"], &empty, p)?;
+    let tolerance = match s.number("tolerance_points", p) {
+        None if !s.has("tolerance_points") => ReconciliationConfig::default().tolerance_points,
+        None => return None,
+        Some(points) => match Percent::from_f64(points) {
+            Ok(t) if (0..=100 * PERCENT_SCALE).contains(&t.units()) => t,
+            Ok(_) => {
+                p.push(
+                    s.key("tolerance_points"),
+                    format!("{points} is not between 0 and 100 percentage points"),
+                );
+                return None;
+            }
+            Err(e) => {
+                p.push(s.key("tolerance_points"), e);
+                return None;
+            }
+        },
+    };
+    Some(ReconciliationConfig {
+        tolerance_points: tolerance,
     })
 }
 

@@ -6,9 +6,11 @@
 //! - [`load`](mod@load): reading the file and checking every key, reporting all problems at
 //!   once; the daemon-side sections and the value rules sections share.
 //! - `contracts`: `[calendars.*]` and `[[contracts]]` with service levels and commitments.
+//! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
 //! - `sources`: `[[sources]]`, each kind with its own keys.
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
+pub mod commitment;
 mod contracts;
 pub mod load;
 pub mod model;
@@ -17,5 +19,6 @@ mod sources;
 #[cfg(test)]
 mod tests;
 
+pub use commitment::CommitmentSpec;
 pub use load::{ConfigError, Problem, load, parse};
 pub use model::*;

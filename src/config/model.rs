@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::domain::{Currency, Money, Months, Percent, Priority, Weight};
+use crate::domain::{Currency, Money, Percent, Priority, Weight};
 use crate::engine::calendar::Calendar;
+use crate::engine::commitments::{Category, Origin};
+use crate::engine::due_dates::Schedule;
 
 /// The whole configuration file.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct Config {
     pub reports: ReportsConfig,
     /// The `[[api_tokens]]`.
     pub api_tokens: Vec<ApiToken>,
+    /// The `[reconciliation]` section (defaults when absent).
+    pub reconciliation: ReconciliationConfig,
 }
 
 impl Config {
@@ -170,17 +173,24 @@ pub struct ServiceLevel {
     pub service_credits: Vec<CreditTier>,
 }
 
-/// A dated deliverable the supplier owes.
+/// A dated deliverable the supplier owes (from the file, or recorded ad hoc;
+/// both are validated by [`super::CommitmentSpec`]).
 #[derive(Debug, Clone)]
 pub struct Commitment {
     /// Its id within the contract.
     pub id: String,
     /// What is owed.
     pub name: String,
-    /// The (first) due date.
-    pub due: NaiveDate,
-    /// The recurrence, if it repeats.
-    pub every: Option<Months>,
+    /// What kind of deliverable (default `other`).
+    pub category: Category,
+    /// Who answers for it at the supplier.
+    pub owner: Option<String>,
+    /// When its occurrences fall due.
+    pub schedule: Schedule,
+    /// The contract's delay payment for each day an occurrence is late.
+    pub delay_payment_per_day: Option<Money>,
+    /// In the configuration file, or recorded ad hoc.
+    pub origin: Origin,
 }
 
 /// A configured source of evidence (the daemon's part of the file).
@@ -285,6 +295,8 @@ pub struct AlertsConfig {
     /// Extra recipients by severity (`critical`, `warning`, `info`), on top
     /// of each contract's managers.
     pub routes: BTreeMap<String, Vec<String>>,
+    /// Warn this many days before a commitment falls due (default 14).
+    pub commitment_lead_days: i64,
 }
 
 impl Default for AlertsConfig {
@@ -293,6 +305,23 @@ impl Default for AlertsConfig {
             at_risk_share: 0.75,
             digest_interval_seconds: None,
             routes: BTreeMap::new(),
+            commitment_lead_days: 14,
+        }
+    }
+}
+
+/// `[reconciliation]`: comparing the supplier's own figures with slawatch's.
+#[derive(Debug, Clone)]
+pub struct ReconciliationConfig {
+    /// A supplier figure further than this from slawatch's measurement (in
+    /// percentage points) is a discrepancy (default 0.5).
+    pub tolerance_points: Percent,
+}
+
+impl Default for ReconciliationConfig {
+    fn default() -> Self {
+        ReconciliationConfig {
+            tolerance_points: Percent::from_units(5_000),
         }
     }
 }

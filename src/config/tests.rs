@@ -122,7 +122,10 @@ fn the_example_file_parses() {
     let due: Vec<(&str, NaiveDate, Option<Months>)> = c
         .commitments
         .iter()
-        .map(|m| (m.id.as_str(), m.due, m.every))
+        .map(|m| {
+            let first = m.schedule.nth(0).unwrap();
+            (m.id.as_str(), first.date, m.schedule.every())
+        })
         .collect();
     assert_eq!(
         due,
@@ -133,8 +136,24 @@ fn the_example_file_parses() {
                 "2027-03-31".parse().unwrap(),
                 Some(Months(12))
             ),
+            // Five office days after 30 November 2026 (a Monday).
+            (
+                "service-report",
+                "2026-12-07".parse().unwrap(),
+                Some(Months(1))
+            ),
         ]
     );
+    assert_eq!(
+        c.commitments[0]
+            .delay_payment_per_day
+            .as_ref()
+            .unwrap()
+            .minor,
+        50_000
+    );
+    assert_eq!(config.alerts.commitment_lead_days, 14);
+    assert_eq!(config.reconciliation.tolerance_points, pct(0.5));
 
     // Office hours: ten hours a weekday, nothing at weekends or on bank holidays.
     let office = &config.calendars["office"];

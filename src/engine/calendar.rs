@@ -178,6 +178,18 @@ impl Calendar {
         }
     }
 
+    /// Whether `date` is a working day: not a holiday, and its weekday has a
+    /// window. Every day is a working day on `24x7`.
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        match &self.hours {
+            Hours::AlwaysOpen => true,
+            Hours::Weekly { days, holidays, .. } => {
+                !holidays.contains(&date)
+                    && !days[date.weekday().num_days_from_monday() as usize].is_empty()
+            }
+        }
+    }
+
     /// Business seconds in `[from, to)`.
     pub fn business_seconds(&self, from: Instant, to: Instant) -> i64 {
         let mut total = 0;

@@ -9,16 +9,20 @@
 //! - [`incidents`]: threshold service levels and the assessment month (§2.2–2.3).
 //! - [`availability`]: downtime in service hours (§2.4).
 //! - [`credits`]: credit tiers and the cap (§2.6).
-//! - [`commitments`]: due dates and status (§2.7).
+//! - [`due_dates`]: when commitments fall due: dates, recurrences, working-day rules.
+//! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
 //! - [`evaluate`]: one contract-month, every service level.
+//! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
 
 pub mod availability;
 pub mod calendar;
 pub mod clock;
 pub mod commitments;
 pub mod credits;
+pub mod due_dates;
 pub mod evaluate;
 pub mod incidents;
+pub mod reconcile;
 pub mod spans;
 
 pub use evaluate::{Evidence, Figures, LevelResult, MonthEvaluation, Status, evaluate_month};

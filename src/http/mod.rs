@@ -5,11 +5,13 @@
 //!
 //! # Layout
 //! - [`auth`]: bearer tokens and roles.
+//! - [`commitments`]: the commitments register (viewers read, managers record).
 //! - [`error`]: what a failed call answers.
 //! - [`ingest`]: records pushed by webhook sources and Alertmanager.
 //! - [`read`]: figures for viewers.
 
 pub mod auth;
+pub mod commitments;
 pub mod error;
 pub mod ingest;
 pub mod read;
@@ -59,6 +61,14 @@ pub fn router(deps: Deps) -> Router {
         .route(
             "/api/v1/contracts/{contract}/open-incidents",
             get(read::open_incidents),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/commitments",
+            get(commitments::list).post(commitments::add),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/commitments/{id}/{action}",
+            post(commitments::record),
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -63,7 +63,15 @@ pub async fn month(
         .month_evidence(&c.id, period, c.timezone, now)
         .await?;
     let costs = app.deps.store.recoverable_costs(&c.id, period).await?;
-    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), costs);
+    let config = &app.deps.config;
+    let register = app
+        .deps
+        .store
+        .commitment_register(c, &config.calendars)
+        .await?;
+    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), costs)
+        .with_register(&register)
+        .with_tolerance(config.reconciliation.tolerance_points);
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))

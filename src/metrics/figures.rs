@@ -12,7 +12,7 @@ use crate::alerts::detect::{OpenStage, Stage, best_possible};
 use crate::config::{Contract, ServiceLevel};
 use crate::domain::time::{local_date, start_of_local_day};
 use crate::domain::{Instant, Period, Ratio};
-use crate::engine::commitments::{CommitmentStatus, occurrences_for};
+use crate::engine::commitments::{AsOf, CommitmentStatus, Register};
 use crate::engine::credits::CreditTotals;
 use crate::engine::{Evidence, Figures, LevelResult, MonthEvaluation, Status};
 
@@ -237,6 +237,7 @@ impl ContractFigures {
         evaluation: &MonthEvaluation,
         open: &[OpenStage],
         evidence: &Evidence,
+        register: &Register,
         recoverable_minor: i64,
         now: Instant,
     ) -> ContractFigures {
@@ -315,17 +316,15 @@ impl ContractFigures {
             .map(|s| (commitment_status(*s), 0))
             .collect();
         let mut commitment_due = BTreeMap::new();
-        for c in &contract.commitments {
-            let shown = occurrences_for(c, evaluation.period, today);
-            for o in &shown {
-                *commitments.entry(commitment_status(o.status)).or_insert(0) += 1;
-            }
-            if let Some(due) = shown.iter().map(|o| o.due).min() {
-                commitment_due.insert(
-                    c.id.clone(),
-                    start_of_local_day(contract.timezone, due).timestamp(),
-                );
-            }
+        let as_of = AsOf { now, today };
+        for shown in register.for_period(evaluation.period, as_of) {
+            let o = &shown.occurrence;
+            *commitments.entry(commitment_status(o.status)).or_insert(0) += 1;
+            let due = start_of_local_day(contract.timezone, o.due).timestamp();
+            commitment_due
+                .entry(o.id.clone())
+                .and_modify(|d: &mut i64| *d = (*d).min(due))
+                .or_insert(due);
         }
 
         ContractFigures {

@@ -148,7 +148,15 @@ fn figures() -> ContractFigures {
     let period = Period::of(now, contract.timezone);
     let evaluation = evaluate_month(contract, period, &evidence, now);
     let open = open_incident_stages(contract, &evidence, 0.75, now);
-    ContractFigures::new(contract, &evaluation, &open, &evidence, 12_345, now)
+    ContractFigures::new(
+        contract,
+        &evaluation,
+        &open,
+        &evidence,
+        &crate::engine::commitments::Register::from_config(contract),
+        12_345,
+        now,
+    )
 }
 
 fn line<'a>(f: &'a ContractFigures, level: &str, service: &str) -> &'a LineFigures {

@@ -112,7 +112,11 @@ async fn try_refresh_contract(
 ) -> Result<(), StoreError> {
     let period = evaluation.period;
     let costs = costs_minor(deps, contract, period).await?;
-    let figures = ContractFigures::new(contract, evaluation, open, evidence, costs, now);
+    let register = deps
+        .store
+        .commitment_register(contract, &deps.config.calendars)
+        .await?;
+    let figures = ContractFigures::new(contract, evaluation, open, evidence, &register, costs, now);
     let mut work = deps.metrics.work.lock().await;
     work.contracts.insert(contract.id.clone(), figures);
     let prev = period.prev();

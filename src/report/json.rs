@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use super::MonthReport;
 use crate::domain::time::format_utc;
-use crate::engine::commitments::Occurrence;
+use crate::engine::commitments::MonthOccurrence;
 use crate::engine::incidents::{Breach, Excused};
+use crate::engine::reconcile::Comparison;
 use crate::engine::{Figures, LevelResult, Status};
 
 /// The whole report document.
@@ -23,8 +24,18 @@ pub struct ReportJson<'a> {
     recoverable_costs: Vec<CostJson<'a>>,
     recoverable_costs_minor: i64,
     total_claim_minor: i64,
-    commitments: Vec<&'a Occurrence>,
+    delay_payments_minor: i64,
+    total_claim_with_delay_payments_minor: i64,
+    commitments: &'a [MonthOccurrence],
     excused: &'a [Excused],
+    data_quality: DataQualityJson<'a>,
+}
+
+/// Where the evidence and the supplier's own figures disagree.
+#[derive(Debug, Serialize)]
+struct DataQualityJson<'a> {
+    reconciliation_tolerance_points: f64,
+    discrepancies: &'a [Comparison],
 }
 
 /// One service-level line. Kind-specific figures are present only for their kind.
@@ -111,8 +122,14 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             .collect(),
         recoverable_costs_minor: r.recoverable_costs_minor(),
         total_claim_minor: r.total_claim_minor(),
-        commitments: r.commitments.iter().collect(),
+        delay_payments_minor: r.delay_payments_minor(),
+        total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
+        commitments: &r.commitments,
         excused: &e.excused,
+        data_quality: DataQualityJson {
+            reconciliation_tolerance_points: r.tolerance_points.as_f64(),
+            discrepancies: &r.discrepancies,
+        },
     }
 }
 

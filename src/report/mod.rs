@@ -11,11 +11,10 @@ pub mod csv;
 pub mod html;
 pub mod json;
 
-use chrono::NaiveDate;
-
-use crate::config::Contract;
-use crate::domain::RecoverableCost;
-use crate::engine::commitments::{Occurrence, occurrences_for};
+use crate::config::{Contract, ReconciliationConfig};
+use crate::domain::{Percent, RecoverableCost};
+use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
+use crate::engine::reconcile::{Comparison, discrepancies};
 use crate::engine::{MonthEvaluation, Status};
 
 /// Everything the monthly report shows for one contract-month.
@@ -27,30 +26,50 @@ pub struct MonthReport<'a> {
     pub evaluation: MonthEvaluation,
     /// Recoverable costs dated in the month.
     pub recoverable_costs: Vec<RecoverableCost>,
-    /// Commitment occurrences due in (or next after) the month.
-    pub commitments: Vec<Occurrence>,
+    /// Commitment occurrences due in (or next after) the month, and those
+    /// still outstanding from before it.
+    pub commitments: Vec<MonthOccurrence>,
+    /// How far the supplier's figures may be from slawatch's.
+    pub tolerance_points: Percent,
+    /// The supplier's figures further than that from slawatch's.
+    pub discrepancies: Vec<Comparison>,
 }
 
 impl<'a> MonthReport<'a> {
-    /// Assembles the report from the evaluation and the month's costs.
+    /// Assembles the report from the evaluation and the month's costs, with
+    /// the configured commitments (nothing recorded against them) and the
+    /// default reconciliation tolerance; see [`Self::with_register`] and
+    /// [`Self::with_tolerance`].
     pub fn new(
         contract: &'a Contract,
         evaluation: MonthEvaluation,
         recoverable_costs: Vec<RecoverableCost>,
     ) -> Self {
-        let today: NaiveDate =
-            crate::domain::time::local_date(contract.timezone, evaluation.evaluated_at);
-        let commitments = contract
-            .commitments
-            .iter()
-            .flat_map(|c| occurrences_for(c, evaluation.period, today))
-            .collect();
+        let tolerance = ReconciliationConfig::default().tolerance_points;
         MonthReport {
             contract,
-            evaluation,
             recoverable_costs,
-            commitments,
+            commitments: Vec::new(),
+            tolerance_points: tolerance,
+            discrepancies: discrepancies(&evaluation, tolerance),
+            evaluation,
         }
+        .with_register(&Register::from_config(contract))
+    }
+
+    /// Shows the commitments of `register` (configured and ad hoc, with
+    /// their deliveries) as of the evaluation instant.
+    pub fn with_register(mut self, register: &Register) -> Self {
+        let as_of = AsOf::new(self.evaluation.evaluated_at, self.contract.timezone);
+        self.commitments = register.for_period(self.evaluation.period, as_of);
+        self
+    }
+
+    /// Compares the supplier's figures within `tolerance` percentage points.
+    pub fn with_tolerance(mut self, tolerance: Percent) -> Self {
+        self.tolerance_points = tolerance;
+        self.discrepancies = discrepancies(&self.evaluation, tolerance);
+        self
     }
 
     /// The sum of the month's recoverable costs.
@@ -58,9 +77,28 @@ impl<'a> MonthReport<'a> {
         self.recoverable_costs.iter().map(|c| c.amount_minor).sum()
     }
 
-    /// Service credits after the cap plus recoverable costs.
+    /// Service credits after the cap plus recoverable costs (SPEC §6).
     pub fn total_claim_minor(&self) -> i64 {
         self.evaluation.credits.total_minor + self.recoverable_costs_minor()
+    }
+
+    /// The delay payments for late commitments claimed in this month (never
+    /// capped: a separate contract clause).
+    pub fn delay_payments_minor(&self) -> i64 {
+        self.commitments.iter().map(|c| c.delay_payment_minor).sum()
+    }
+
+    /// The total claim with the delay payments added.
+    pub fn total_claim_with_delay_payments_minor(&self) -> i64 {
+        self.total_claim_minor() + self.delay_payments_minor()
+    }
+
+    /// How many commitment occurrences shown are overdue (breaches).
+    pub fn overdue_commitments(&self) -> usize {
+        self.commitments
+            .iter()
+            .filter(|c| c.occurrence.status == CommitmentStatus::Overdue)
+            .count()
     }
 
     /// How many lines failed.

@@ -13,13 +13,17 @@
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
+//! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
+//! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 
+pub mod commitments;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
 pub mod read;
+pub mod reconcile;
 pub mod servicenow;
 pub mod sources;
 pub mod write;
@@ -102,6 +106,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "daemon",
         include_str!("../../migrations/sqlite/0002_daemon.sql"),
+    ),
+    (
+        4,
+        "commitments",
+        include_str!("../../migrations/sqlite/0004_commitments.sql"),
     ),
 ];
 

@@ -1,0 +1,168 @@
+//! The commitments register over HTTP: viewers read it; managers add
+//! commitments and record deliveries, acceptances and rejections, under the
+//! same rules as `slawatch commitment`.
+//!
+//! - `GET  /api/v1/contracts/{contract}/commitments`
+//! - `POST /api/v1/contracts/{contract}/commitments` (a [`CommitmentSpec`])
+//! - `POST /api/v1/contracts/{contract}/commitments/{id}/deliver|accept|reject`
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::{CommitmentSpec, Contract, Role};
+use crate::domain::time::format_utc;
+use crate::engine::commitments::{Action, AsOf};
+use crate::store::commitments::{EventRequest, RegisterError};
+
+/// What a delivery, acceptance or rejection carries.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventBody {
+    /// The occurrence: its due date or month; absent, the open one.
+    due: Option<String>,
+    /// The date it happened (YYYY-MM-DD); absent, today.
+    on: Option<NaiveDate>,
+    /// Deliver: the evidence reference.
+    evidence: Option<String>,
+    /// Accept, reject: who decided.
+    by: Option<String>,
+    /// Reject: why.
+    reason: Option<String>,
+}
+
+fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
+    app.deps
+        .config
+        .contract(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+}
+
+/// Only manager tokens change the register; the name goes in the record.
+fn manager(caller: Caller) -> Result<String, ApiError> {
+    match caller {
+        Caller::Token {
+            name,
+            role: Role::Manager,
+        } => Ok(format!("api:{name}")),
+        _ => Err(ApiError::Forbidden("change the commitments register")),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::NotFound(m) => ApiError::NotFound(m),
+            RegisterError::Invalid(m) => ApiError::BadRequest(m),
+            RegisterError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `GET …/commitments`: every occurrence due so far and the next of each
+/// commitment, with its status.
+pub async fn list(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let now = Utc::now();
+    let register = app
+        .deps
+        .store
+        .commitment_register(c, &app.deps.config.calendars)
+        .await?;
+    let as_of = AsOf::new(now, c.timezone);
+    Ok(Json(json!({
+        "contract": c.id,
+        "as_of": format_utc(now),
+        "today": as_of.today,
+        "commitments": register.listing(as_of),
+    })))
+}
+
+/// `POST …/commitments`: adds an ad hoc commitment.
+pub async fn add(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let recorded_by = manager(app.tokens.caller(&headers)?)?;
+    let c = contract(&app, &contract_id)?;
+    let spec: CommitmentSpec = parse(&body)?;
+    let config = &app.deps.config;
+    app.deps
+        .store
+        .add_commitment(c, &config.calendars, &spec, &recorded_by, Utc::now())
+        .await?;
+    app.deps.notify_ingested();
+    let register = app
+        .deps
+        .store
+        .commitment_register(c, &config.calendars)
+        .await?;
+    let schedule = register.get(&spec.id).map(|x| x.schedule.describe());
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "contract": c.id, "added": spec.id, "schedule": schedule })),
+    ))
+}
+
+/// `POST …/commitments/{id}/{deliver|accept|reject}`: records what happened
+/// to an occurrence and answers the occurrence as it now stands.
+pub async fn record(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, id, verb)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let recorded_by = manager(app.tokens.caller(&headers)?)?;
+    let c = contract(&app, &contract_id)?;
+    let action = match verb.as_str() {
+        "deliver" => Action::Delivered,
+        "accept" => Action::Accepted,
+        "reject" => Action::Rejected,
+        _ => {
+            return Err(ApiError::NotFound(format!(
+                "no action '{verb}' (expected deliver, accept or reject)"
+            )));
+        }
+    };
+    let b: EventBody = match body.is_empty() {
+        true => EventBody::default(),
+        false => parse(&body)?,
+    };
+    let request = EventRequest {
+        commitment: id,
+        selector: b.due,
+        action,
+        on: b.on,
+        evidence: b.evidence,
+        person: b.by,
+        reason: b.reason,
+        recorded_by,
+    };
+    let o = app
+        .deps
+        .store
+        .record_commitment_event(c, &app.deps.config.calendars, request, Utc::now())
+        .await?;
+    app.deps.notify_ingested();
+    let value = serde_json::to_value(o).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Json(value))
+}
