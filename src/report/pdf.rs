@@ -51,9 +51,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             "Contract {}  ·  Period {}  ·  Evidence as at {} (UTC)  ·  Monthly charge {}",
             text(&j["contract"]),
             text(&j["period"]),
-            text(&j["evaluated_at"])
-                .replace('T', " ")
-                .trim_end_matches('Z'),
+            instant(&j["evaluated_at"]),
             cur(&j["monthly_charge_minor"]),
         ),
         9.5,
@@ -181,14 +179,14 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             .collect();
         d.table(
             &[
-                ("Incident", 0.13, Align::Left),
-                ("Priority", 0.07, Align::Left),
-                ("Opened (UTC)", 0.13, Align::Left),
-                ("Deadline (UTC)", 0.13, Align::Left),
-                ("Stopped (UTC)", 0.13, Align::Left),
+                ("Incident", 0.12, Align::Left),
+                ("Priority", 0.08, Align::Left),
+                ("Opened (UTC)", 0.16, Align::Left),
+                ("Deadline (UTC)", 0.16, Align::Left),
+                ("Stopped (UTC)", 0.16, Align::Left),
                 ("Elapsed", 0.08, Align::Right),
                 ("Target", 0.08, Align::Right),
-                ("Title", 0.25, Align::Left),
+                ("Title", 0.16, Align::Left),
             ],
             &rows,
             true,
@@ -288,9 +286,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
              value. Excused incidents are listed and not assessed. Service credits follow the \
              contract's credit tiers and are capped at {cap_percent} % of the monthly charge; \
              recoverable costs are added to give the total claim. Times are in UTC.",
-            text(&j["evaluated_at"])
-                .replace('T', " ")
-                .trim_end_matches('Z'),
+            instant(&j["evaluated_at"]),
         ),
         9.5,
         INK,
