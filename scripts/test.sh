@@ -16,6 +16,9 @@ if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2
   apt-get install -y --no-install-recommends prometheus
 fi
 
+# pdftotext (poppler-utils) for the PDF report test.
+command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends poppler-utils; }
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

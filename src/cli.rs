@@ -35,6 +35,10 @@ pub enum ReportFormat {
     Csv,
     /// A self-contained page.
     Html,
+    /// An A4 document (binary: needs `--out`).
+    Pdf,
+    /// A workbook with one sheet per section (binary: needs `--out`).
+    Xlsx,
 }
 
 /// How the daemon writes its log.

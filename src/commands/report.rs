@@ -1,4 +1,4 @@
-//! `slawatch report`: the monthly breach report in JSON, CSV or HTML.
+//! `slawatch report`: the monthly breach report in JSON, CSV, HTML, PDF or XLSX.
 
 use std::path::Path;
 
@@ -17,18 +17,38 @@ pub async fn run(
     out: Option<&Path>,
     as_of: Option<&str>,
 ) -> Result<(), Failure> {
+    let binary = matches!(format, ReportFormat::Pdf | ReportFormat::Xlsx);
+    if binary && out.is_none() {
+        // A binary document on a terminal is garbage; in a pipe it is easy to lose.
+        return Err(Failure::input(format!(
+            "--format {}: a binary format needs --out FILE",
+            if format == ReportFormat::Pdf {
+                "pdf"
+            } else {
+                "xlsx"
+            }
+        )));
+    }
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
     let report = month::build(store, config, contract, period, now).await?;
-    let text = match format {
-        ReportFormat::Json => crate::report::json::render(&report).map_err(Failure::runtime)?,
-        ReportFormat::Csv => crate::report::csv::render(&report).map_err(Failure::runtime)?,
-        ReportFormat::Html => crate::report::html::render(&report).map_err(Failure::runtime)?,
+    let bytes: Vec<u8> = match format {
+        ReportFormat::Json => crate::report::json::render(&report)
+            .map_err(Failure::runtime)?
+            .into_bytes(),
+        ReportFormat::Csv => crate::report::csv::render(&report)
+            .map_err(Failure::runtime)?
+            .into_bytes(),
+        ReportFormat::Html => crate::report::html::render(&report)
+            .map_err(Failure::runtime)?
+            .into_bytes(),
+        ReportFormat::Pdf => crate::report::pdf::render(&report).map_err(Failure::runtime)?,
+        ReportFormat::Xlsx => crate::report::xlsx::render(&report).map_err(Failure::runtime)?,
     };
     match out {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::write(path, bytes)
             .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write {}: {e}", path.display()))),
         None => {
-            println!("{text}");
+            println!("{}", String::from_utf8_lossy(&bytes));
             Ok(())
         }
     }

@@ -34,7 +34,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
 }
 
 /// Groups the whole part of a decimal amount in thousands: `1234567.89` → `1,234,567.89`.
-fn format_thousands(amount: &str) -> String {
+pub(crate) fn format_thousands(amount: &str) -> String {
     let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
     let (whole, frac) = rest
         .split_once('.')

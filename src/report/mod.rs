@@ -5,11 +5,15 @@
 //! - [`json`]: the stable JSON of SPEC §6.
 //! - [`csv`]: one row per service level.
 //! - [`html`]: a self-contained page.
+//! - [`pdf`]: an A4 document for the supplier.
+//! - [`xlsx`]: a workbook for finance, one sheet per section.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod pdf;
+pub mod xlsx;
 
 use crate::config::{Contract, ReconciliationConfig};
 use crate::domain::{Percent, RecoverableCost};

@@ -1,0 +1,330 @@
+//! The report as an XLSX workbook for finance: one sheet per section, money as
+//! numbers in major units with a number format (so columns can be summed),
+//! instants and dates as real date cells.
+//!
+//! Built from the report's JSON ([`to_json`]) so it carries the same figures by
+//! construction. Supplier text goes through [`safe_cell`]: `write_string`
+//! already stores it as text, never a formula, but the apostrophe keeps a cell
+//! inert when the sheet is saved again as CSV or edited by hand, and matches
+//! the CSV report.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use serde_json::Value;
+
+use super::MonthReport;
+use super::csv::safe_cell;
+use super::json::to_json;
+
+/// Renders the report as XLSX bytes.
+pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
+    let json =
+        serde_json::to_value(to_json(r)).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+    let exponent = r.contract.currency.exponent();
+    let f = Formats::new(exponent);
+    let scale = 10f64.powi(exponent as i32);
+    let money = |v: &Value| v.as_i64().unwrap_or(0) as f64 / scale;
+    let currency = text(&json["currency"]);
+
+    let mut wb = Workbook::new();
+
+    // Summary: one label and one value a row.
+    let ws = wb.add_worksheet().set_name("Summary")?;
+    ws.write_string_with_format(0, 0, "Service level report", &f.title)?;
+    let mut row = 2;
+    for (label, value) in [
+        ("Contract", &json["contract"]),
+        ("Supplier", &json["supplier"]),
+        ("Period", &json["period"]),
+        ("Currency", &json["currency"]),
+    ] {
+        ws.write_string_with_format(row, 0, label, &f.label)?;
+        ws.write_string(row, 1, safe_cell(&text(value)))?;
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "Evidence as at (UTC)", &f.label)?;
+    write_instant(ws, row, 1, &json["evaluated_at"], &f.datetime)?;
+    row += 1;
+    let credits = &json["service_credits"];
+    for (label, value, format) in [
+        ("Monthly charge", &json["monthly_charge_minor"], &f.money),
+        (
+            "Service credits before cap",
+            &credits["before_cap_minor"],
+            &f.money,
+        ),
+        ("Cap", &credits["cap_minor"], &f.money),
+        (
+            "Service credits after cap",
+            &credits["total_minor"],
+            &f.money,
+        ),
+        (
+            "Recoverable costs",
+            &json["recoverable_costs_minor"],
+            &f.money,
+        ),
+        ("Total claim", &json["total_claim_minor"], &f.money_total),
+    ] {
+        let label_format = if label == "Total claim" {
+            &f.header
+        } else {
+            &f.label
+        };
+        ws.write_string_with_format(row, 0, format!("{label} ({currency})"), label_format)?;
+        ws.write_number_with_format(row, 1, money(value), format)?;
+        row += 1;
+    }
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 30)?;
+
+    let levels = json["service_levels"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+
+    // Service levels: one row per line.
+    let ws = wb.add_worksheet().set_name("Service levels")?;
+    let credit_header = format!("Credit ({currency})");
+    header(
+        ws,
+        &f,
+        &[
+            "Id",
+            "Name",
+            "Kind",
+            "Service",
+            "Assessed",
+            "Met",
+            "Service seconds",
+            "Downtime seconds",
+            "Attainment %",
+            "Target %",
+            "Supplier reported %",
+            "Status",
+            "Critical",
+            "Credit %",
+            &credit_header,
+        ],
+    )?;
+    for (i, l) in levels.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, safe_cell(&text(&l["id"])))?;
+        ws.write_string(row, 1, safe_cell(&text(&l["name"])))?;
+        ws.write_string(row, 2, text(&l["kind"]))?;
+        ws.write_string(row, 3, safe_cell(&text(&l["service"])))?;
+        number(ws, row, 4, &l["assessed"], &f.integer)?;
+        number(ws, row, 5, &l["met"], &f.integer)?;
+        number(ws, row, 6, &l["service_seconds"], &f.integer)?;
+        number(ws, row, 7, &l["downtime_seconds"], &f.seconds)?;
+        number(ws, row, 8, &l["attainment_percent"], &f.percent3)?;
+        number(ws, row, 9, &l["target_percent"], &f.percent3)?;
+        number(ws, row, 10, &l["supplier_reported_percent"], &f.percent3)?;
+        ws.write_string(row, 11, text(&l["status"]))?;
+        ws.write_boolean(row, 12, l["critical"].as_bool().unwrap_or(false))?;
+        number(ws, row, 13, &l["credit_percent"], &f.percent3)?;
+        ws.write_number_with_format(row, 14, money(&l["credit_minor"]), &f.money)?;
+    }
+    ws.set_column_width(1, 44)?;
+    ws.set_column_range_width(2, 14, 14)?;
+
+    // Breaches: every breached incident of every line.
+    let ws = wb.add_worksheet().set_name("Breaches")?;
+    header(
+        ws,
+        &f,
+        &[
+            "Contract",
+            "Service level",
+            "Incident",
+            "Priority",
+            "Opened (UTC)",
+            "Deadline (UTC)",
+            "Stopped (UTC)",
+            "Elapsed hours",
+            "Target hours",
+            "Title",
+        ],
+    )?;
+    let mut row = 1;
+    for l in &levels {
+        for b in l["breaches"].as_array().into_iter().flatten() {
+            ws.write_string(row, 0, safe_cell(&text(&json["contract"])))?;
+            ws.write_string(row, 1, safe_cell(&text(&l["id"])))?;
+            ws.write_string(row, 2, safe_cell(&text(&b["incident"])))?;
+            ws.write_string(row, 3, text(&b["priority"]))?;
+            write_instant(ws, row, 4, &b["opened_at"], &f.datetime)?;
+            write_instant(ws, row, 5, &b["deadline"], &f.datetime)?;
+            if b["stopped_at"].is_string() {
+                write_instant(ws, row, 6, &b["stopped_at"], &f.datetime)?;
+            } else {
+                ws.write_string(row, 6, "still open")?;
+            }
+            let hours = |v: &Value| v.as_f64().unwrap_or(0.0) / 3_600.0;
+            ws.write_number_with_format(row, 7, hours(&b["elapsed_seconds"]), &f.hours)?;
+            ws.write_number_with_format(row, 8, hours(&b["target_seconds"]), &f.hours)?;
+            ws.write_string(row, 9, safe_cell(&text(&b["title"])))?;
+            row += 1;
+        }
+    }
+    ws.set_column_range_width(0, 3, 16)?;
+    ws.set_column_range_width(4, 6, 18)?;
+    ws.set_column_range_width(7, 8, 13)?;
+    ws.set_column_width(9, 50)?;
+
+    // Recoverable costs.
+    let ws = wb.add_worksheet().set_name("Recoverable costs")?;
+    let amount_header = format!("Amount ({currency})");
+    header(
+        ws,
+        &f,
+        &["Date", &amount_header, "Description", "Evidence", "Breach"],
+    )?;
+    let costs = json["recoverable_costs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (i, c) in costs.iter().enumerate() {
+        let row = i as u32 + 1;
+        write_date(ws, row, 0, &c["date"], &f.date)?;
+        ws.write_number_with_format(row, 1, money(&c["amount_minor"]), &f.money)?;
+        ws.write_string(row, 2, safe_cell(&text(&c["description"])))?;
+        ws.write_string(row, 3, safe_cell(&text(&c["evidence"])))?;
+        ws.write_string(row, 4, safe_cell(&text(&c["breach"])))?;
+    }
+    ws.set_column_range_width(0, 1, 14)?;
+    ws.set_column_range_width(2, 4, 32)?;
+
+    // Commitments.
+    let ws = wb.add_worksheet().set_name("Commitments")?;
+    header(ws, &f, &["Id", "Name", "Due", "Status"])?;
+    for (i, c) in json["commitments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, safe_cell(&text(&c["id"])))?;
+        ws.write_string(row, 1, safe_cell(&text(&c["name"])))?;
+        write_date(ws, row, 2, &c["due"], &f.date)?;
+        ws.write_string(row, 3, text(&c["status"]))?;
+    }
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(1, 50)?;
+    ws.set_column_range_width(2, 3, 14)?;
+
+    // Excused incidents.
+    let ws = wb.add_worksheet().set_name("Excused")?;
+    header(ws, &f, &["Incident", "Reason"])?;
+    for (i, e) in json["excused"].as_array().into_iter().flatten().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, safe_cell(&text(&e["incident"])))?;
+        ws.write_string(row, 1, safe_cell(&text(&e["reason"])))?;
+    }
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(1, 60)?;
+
+    wb.save_to_buffer()
+}
+
+/// The cell formats used throughout the workbook.
+struct Formats {
+    title: Format,
+    label: Format,
+    header: Format,
+    money: Format,
+    money_total: Format,
+    integer: Format,
+    seconds: Format,
+    percent3: Format,
+    hours: Format,
+    date: Format,
+    datetime: Format,
+}
+
+impl Formats {
+    fn new(exponent: u32) -> Formats {
+        // `#,##0.00` for pence, `#,##0` for a currency without minor units.
+        let money = if exponent == 0 {
+            "#,##0".to_string()
+        } else {
+            format!("#,##0.{}", "0".repeat(exponent as usize))
+        };
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            label: Format::new(),
+            header: Format::new()
+                .set_bold()
+                .set_background_color("#EEF2F7")
+                .set_border_bottom(FormatBorder::Thin)
+                .set_align(FormatAlign::Top)
+                .set_text_wrap(),
+            money: Format::new().set_num_format(&money),
+            money_total: Format::new()
+                .set_num_format(&money)
+                .set_bold()
+                .set_border_top(FormatBorder::Thin),
+            integer: Format::new().set_num_format("#,##0"),
+            seconds: Format::new().set_num_format("#,##0.###"),
+            percent3: Format::new().set_num_format("0.000"),
+            hours: Format::new().set_num_format("0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        }
+    }
+}
+
+/// A bold header row with the columns' titles, frozen above the data.
+fn header(ws: &mut Worksheet, f: &Formats, titles: &[&str]) -> Result<(), XlsxError> {
+    for (col, title) in titles.iter().enumerate() {
+        ws.write_string_with_format(0, col as u16, *title, &f.header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// A JSON string's text, or empty for anything else (absent, null).
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// A number cell, or nothing when the line has no such figure.
+fn number(ws: &mut Worksheet, row: u32, col: u16, v: &Value, f: &Format) -> Result<(), XlsxError> {
+    if let Some(n) = v.as_f64() {
+        ws.write_number_with_format(row, col, n, f)?;
+    }
+    Ok(())
+}
+
+/// An RFC 3339 UTC instant (`2026-10-07T13:02:00Z`) as a date-time cell.
+fn write_instant(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: &Value,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    let s = v.as_str().unwrap_or_default();
+    match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ") {
+        Ok(t) => ws.write_datetime_with_format(row, col, t, f)?,
+        Err(_) => ws.write_string(row, col, safe_cell(s))?,
+    };
+    Ok(())
+}
+
+/// A `YYYY-MM-DD` date as a date cell.
+fn write_date(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: &Value,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    let s = v.as_str().unwrap_or_default();
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => ws.write_datetime_with_format(row, col, d, f)?,
+        Err(_) => ws.write_string(row, col, safe_cell(s))?,
+    };
+    Ok(())
+}
