@@ -9,6 +9,7 @@
 //! - [`incidents`]: threshold service levels and the assessment month (§2.2–2.3).
 //! - [`availability`]: downtime in service hours (§2.4).
 //! - [`credits`]: credit tiers and the cap (§2.6).
+//! - [`rulings`]: excusals and disputes recorded by people, applied.
 //! - [`commitments`]: due dates and status (§2.7).
 //! - [`evaluate`]: one contract-month, every service level.
 
@@ -19,6 +20,7 @@ pub mod commitments;
 pub mod credits;
 pub mod evaluate;
 pub mod incidents;
+pub mod rulings;
 pub mod spans;
 
 pub use evaluate::{Evidence, Figures, LevelResult, MonthEvaluation, Status, evaluate_month};

@@ -62,8 +62,8 @@ pub async fn month(
         .store
         .month_evidence(&c.id, period, c.timezone, now)
         .await?;
-    let costs = app.deps.store.recoverable_costs(&c.id, period).await?;
-    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), costs);
+    let records = app.deps.store.month_records(&c.id, period).await?;
+    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), records);
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))

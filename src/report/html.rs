@@ -28,6 +28,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         r => Value::from(Serde(to_json(r))),
         failed => r.failed_count(),
         critical => r.critical_count(),
+        excused_levels => r.excused_count(),
         cap_percent => r.contract.service_credit_cap_percent.as_f64(),
     })
 }

@@ -12,12 +12,16 @@
 //! - [`sources`]: each source's watermark and poll health.
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
+//! - [`records`] and [`rulings`]: what people record — costs, excusals,
+//!   disputes — and the audit trail of every change.
 
 pub mod inbox;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
 pub mod read;
+pub mod records;
+pub mod rulings;
 pub mod servicenow;
 pub mod sources;
 pub mod write;
@@ -100,6 +104,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "daemon",
         include_str!("../../migrations/sqlite/0002_daemon.sql"),
+    ),
+    (
+        3,
+        "records",
+        include_str!("../../migrations/sqlite/0003_records.sql"),
     ),
 ];
 
