@@ -109,6 +109,72 @@ pub enum Command {
         #[arg(long, value_name = "INSTANT")]
         as_of: Option<String>,
     },
+    /// Record, list or remove recoverable costs (money the customer spent because of a breach).
+    Cost {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::cost::CostCommand,
+    },
+    /// Excuse an incident, an outage or a service level's month (a relief event).
+    Excuse {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// What to excuse.
+        #[command(flatten)]
+        target: commands::excuse::ExcusalTargetArgs,
+        /// Why the contract does not count it.
+        #[arg(long)]
+        reason: String,
+        /// Who is excusing it (kept in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Revoke an excusal: what it covered counts again.
+    Unexcuse {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// What was excused (or give --id).
+        #[command(flatten)]
+        target: commands::excuse::ExcusalTargetArgs,
+        /// The excusal's id (from `excusals`), instead of what it covers.
+        #[arg(long, conflicts_with_all = ["incident", "outage", "service_level"])]
+        id: Option<i64>,
+        /// Why it counts again.
+        #[arg(long)]
+        reason: String,
+        /// Who is revoking it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// List a contract's excusals, revoked ones included.
+    Excusals {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = commands::records::ListFormat::Table)]
+        format: commands::records::ListFormat,
+    },
+    /// Record and decide the supplier's disputes of breaches and costs.
+    Dispute {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::dispute::DisputeCommand,
+    },
+    /// Show the audit trail of costs, excusals and disputes.
+    Audit {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// Only what the month's report quotes, YYYY-MM.
+        #[arg(long)]
+        month: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = commands::records::ListFormat::Table)]
+        format: commands::records::ListFormat,
+    },
     /// Write seeded synthetic evidence as interchange CSV files.
     Generate {
         /// The folder to write into.

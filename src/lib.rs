@@ -13,6 +13,8 @@
 //! - [`store`]: the evidence store (all SQL lives here).
 //! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
 //! - [`report`]: the monthly report in JSON, CSV and HTML.
+//! - [`records`]: costs, excusals and disputes recorded by people, checked
+//!   against the contract (the store keeps them with an audit trail).
 //! - [`daemon`], [`sources`] and [`alerts`]: `slawatch run`, its sources and alerts.
 //! - [`metrics`]: the Prometheus metrics the daemon serves.
 //! - [`commands`] and [`cli`]: the subcommands and their arguments.
@@ -31,6 +33,7 @@ pub mod http;
 pub mod import;
 pub mod logging;
 pub mod metrics;
+pub mod records;
 pub mod report;
 pub mod sources;
 pub mod store;

@@ -124,11 +124,11 @@ async fn the_spec_example_month_from_evidence() {
 
     assert_eq!(
         r["service_credits"],
-        json!({ "before_cap_minor": 875_000, "cap_minor": 1_500_000, "total_minor": 875_000 })
+        json!({ "before_cap_minor": 875_000, "cap_minor": 1_500_000, "total_minor": 875_000, "disputed_minor": 0 })
     );
     assert_eq!(
         r["recoverable_costs"],
-        json!([{ "date": "2026-10-09", "amount_minor": 240_000, "description": "Agency staff during outage", "evidence": "PO 88213", "breach": "email-availability" }])
+        json!([{ "id": 1, "date": "2026-10-09", "amount_minor": 240_000, "description": "Agency staff during outage", "evidence": "PO 88213", "breach": "email-availability" }])
     );
     assert_eq!(r["recoverable_costs_minor"], 240_000);
     assert_eq!(r["total_claim_minor"], 1_115_000);

@@ -25,6 +25,7 @@ use crate::domain::time::format_utc;
 use crate::domain::{Instant, Period, Priority, Ratio};
 use crate::engine::clock::ClockStatus;
 use crate::engine::incidents::{applies, clock_for};
+use crate::engine::rulings::Rulings;
 use crate::engine::{Evidence, Figures, LevelResult, evaluate_month};
 use crate::store::outbox::{NewAlert, Severity, enqueue};
 
@@ -90,6 +91,7 @@ pub fn open_incident_stages(
     now: Instant,
 ) -> Vec<OpenStage> {
     let mut out = Vec::new();
+    let rulings = Rulings::new(&evidence.excusals, &evidence.disputes);
     for level in contract
         .service_levels
         .iter()
@@ -99,7 +101,7 @@ pub fn open_incident_stages(
         for incident in evidence
             .incidents
             .iter()
-            .filter(|i| i.excused_reason.is_none() && applies(level, i))
+            .filter(|i| rulings.incident_excused(i).is_none() && applies(level, i))
         {
             let Some(outcome) = clock_for(level, incident, now) else {
                 continue;
@@ -451,7 +453,8 @@ fn level_alerts(
     open: &[OpenStage],
     out: &mut Vec<NewAlert>,
 ) {
-    for line in lines {
+    // An excused month's failure does not count.
+    for line in lines.iter().filter(|l| l.excused.is_none()) {
         let Some(best) = best_possible(line, open) else {
             continue;
         };

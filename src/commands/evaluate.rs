@@ -72,6 +72,8 @@ pub fn table(r: &MonthReport<'_>) -> String {
         };
         let status = if l.critical {
             "CRITICAL".to_string()
+        } else if l.excused.is_some() {
+            format!("{} (excused)", l.status.as_str())
         } else {
             l.status.as_str().to_string()
         };
@@ -118,6 +120,13 @@ pub fn table(r: &MonthReport<'_>) -> String {
         money(r.recoverable_costs_minor()),
         money(r.total_claim_minor())
     );
+    if r.total_claim_undisputed_minor() != r.total_claim_minor() {
+        let _ = write!(
+            out,
+            " ({} of it in dispute)",
+            money(r.total_claim_minor() - r.total_claim_undisputed_minor())
+        );
+    }
     if r.delay_payments_minor() > 0 {
         let _ = write!(
             out,

@@ -4,17 +4,24 @@
 //! # Layout
 //! - [`failure`]: exit codes and how failures are printed.
 //! - [`month`]: loading a contract-month's evidence and assembling its report.
+//! - [`records`]: what the record-keeping commands share (`cost`, `excuse`,
+//!   `unexcuse`, `excusals`, `dispute`, `audit`).
 //! - one module per subcommand.
 
+pub mod audit;
 pub mod bench;
 pub mod check;
 pub mod commitment;
+pub mod cost;
 pub mod demo;
+pub mod dispute;
 pub mod evaluate;
+pub mod excuse;
 pub mod failure;
 pub mod generate;
 pub mod import;
 pub mod month;
+pub mod records;
 pub mod report;
 pub mod run;
 
@@ -58,6 +65,45 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 as_of.as_deref(),
             )
             .await
+        }
+        Command::Cost { action } => {
+            let (config, store) = open(&cli.config).await?;
+            cost::run(&config, &store, action).await
+        }
+        Command::Excuse {
+            contract,
+            target,
+            reason,
+            by,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::excuse(&config, &store, &contract, &target, &reason, &by).await
+        }
+        Command::Unexcuse {
+            contract,
+            target,
+            id,
+            reason,
+            by,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::unexcuse(&config, &store, &contract, &target, id, &reason, &by).await
+        }
+        Command::Excusals { contract, format } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::list(&config, &store, &contract, format).await
+        }
+        Command::Dispute { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dispute::run(&config, &store, action).await
+        }
+        Command::Audit {
+            contract,
+            month,
+            format,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            audit::run(&config, &store, &contract, month.as_deref(), format).await
         }
         Command::Generate {
             out,

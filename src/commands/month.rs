@@ -48,8 +48,8 @@ pub async fn build<'c>(
         .month_evidence(&contract.id, period, contract.timezone, now)
         .await
         .map_err(Failure::runtime)?;
-    let costs = store
-        .recoverable_costs(&contract.id, period)
+    let records = store
+        .month_records(&contract.id, period)
         .await
         .map_err(Failure::runtime)?;
     let register = store
@@ -57,7 +57,7 @@ pub async fn build<'c>(
         .await
         .map_err(Failure::runtime)?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
-    Ok(MonthReport::new(contract, evaluation, costs)
+    Ok(MonthReport::new(contract, evaluation, records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points))
 }

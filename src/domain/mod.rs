@@ -8,15 +8,26 @@
 //! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
 //! - [`time`]: instants in UTC and the rules for reading local times.
 //! - [`records`]: the normalised evidence records of SPEC §3.
+//! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
+//!   about a month — recoverable costs, excusals, disputes — and the trail
+//!   of every such change.
 
+pub mod audit;
+pub mod cost;
+pub mod dispute;
 pub mod duration;
+pub mod excusal;
 pub mod money;
 pub mod percent;
 pub mod period;
 pub mod records;
 pub mod time;
 
+pub use audit::{AuditEntry, MonthRecords};
+pub use cost::{Cost, CostBreach, NewCost, Removal};
+pub use dispute::{Dispute, DisputeStatus, DisputeSubject};
 pub use duration::{Months, parse_duration_seconds};
+pub use excusal::{Excusal, ExcusalTarget, Revocation};
 pub use money::{Currency, Money};
 pub use percent::{Percent, Ratio, Weight};
 pub use period::Period;

@@ -1,13 +1,19 @@
 //! One contract-month, every service level: the figures behind the report.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use super::availability::{self, AvailabilityFigures};
 use super::credits::{CreditTotals, applicable_tier, totals};
 use super::incidents::{self, Excused, IncidentFigures};
+use super::rulings::{ExcusedOutage, Rulings, bearing_on_month};
 use crate::config::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::money::percent_of_minor;
-use crate::domain::{Incident, Instant, Outage, Percent, Period, Ratio, SupplierKpi, WorkTally};
+use crate::domain::{
+    Dispute, DisputeStatus, Excusal, Incident, Instant, Outage, Percent, Period, Ratio,
+    SupplierKpi, WorkTally,
+};
 
 /// The evidence that can affect one contract-month (the store selects it).
 #[derive(Debug, Clone, Default)]
@@ -20,6 +26,10 @@ pub struct Evidence {
     pub work: Vec<WorkTally>,
     /// What the supplier reported for the month.
     pub supplier_kpis: Vec<SupplierKpi>,
+    /// The contract's excusals, in force or revoked.
+    pub excusals: Vec<Excusal>,
+    /// The contract's disputes of breaches (costs' disputes are ignored here).
+    pub disputes: Vec<Dispute>,
 }
 
 /// A service level's verdict for a month.
@@ -86,8 +96,15 @@ pub struct LevelResult {
     pub critical: bool,
     /// The credit tier applied, if any.
     pub tier: Option<CreditTier>,
-    /// The line's credit in minor units, rounded half up.
+    /// The line's credit in minor units, rounded half up (0 when the month
+    /// is excused or its dispute was withdrawn).
     pub credit_minor: i64,
+    /// The part of `credit_minor` in open dispute.
+    pub credit_disputed_minor: i64,
+    /// The excusal of this service level's month, if in force.
+    pub excused: Option<Excusal>,
+    /// The latest dispute of this service level's month, if any.
+    pub dispute: Option<Dispute>,
     /// What the supplier reported for this level and month.
     pub supplier_reported: Option<Percent>,
     /// The counts behind the attainment.
@@ -105,8 +122,17 @@ pub struct MonthEvaluation {
     pub levels: Vec<LevelResult>,
     /// Credits before and after the cap.
     pub credits: CreditTotals,
+    /// The same if every open dispute went the supplier's way: what is
+    /// owed whatever the disputes decide.
+    pub credits_undisputed: CreditTotals,
     /// Excused incidents that would have been assessed in the month.
     pub excused: Vec<Excused>,
+    /// Excused outages overlapping the month.
+    pub excused_outages: Vec<ExcusedOutage>,
+    /// Every excusal bearing on the month, in force or revoked, by id.
+    pub excusals: Vec<Excusal>,
+    /// Every dispute of a breach bearing on the month, whatever its status, by id.
+    pub disputes: Vec<Dispute>,
 }
 
 /// Measures every service level of `contract` for `period`, as seen at `now`.
@@ -120,7 +146,21 @@ pub fn evaluate_month(
     let (start, end) = (period.start(tz), period.end(tz));
     let mut levels = Vec::new();
     let mut excused = Vec::new();
+    let rulings = Rulings::new(&evidence.excusals, &evidence.disputes);
+    let counted_outages: Vec<Outage> = evidence
+        .outages
+        .iter()
+        .filter(|o| rulings.outage_excusal(&o.id).is_none())
+        .cloned()
+        .collect();
+    let mut recorded_incidents = BTreeSet::new();
     for level in &contract.service_levels {
+        let settle = |attainment: Option<Ratio>, undisputed: Option<Ratio>| Settle {
+            attainment,
+            undisputed,
+            excusal: rulings.level_excusal(&level.id, period),
+            dispute: rulings.level_dispute(&level.id, period),
+        };
         let reported = evidence
             .supplier_kpis
             .iter()
@@ -128,15 +168,24 @@ pub fn evaluate_month(
             .map(|k| k.attainment);
         match level.kind {
             ServiceLevelKind::ResponseTime | ServiceLevelKind::ResolutionTime => {
-                let mut figures = incidents::assess(level, tz, period, &evidence.incidents, now);
+                let mut figures =
+                    incidents::assess(level, tz, period, &evidence.incidents, &rulings, now);
                 excused.append(&mut figures.excused);
+                recorded_incidents.extend(figures.recorded.drain(..));
                 let attainment = (figures.assessed > 0)
                     .then(|| Ratio::percent_of(figures.met as i128, figures.assessed as i128));
+                // What it would be if every open dispute went the supplier's way.
+                let undisputed = (figures.disputed > 0).then(|| {
+                    Ratio::percent_of(
+                        (figures.met + figures.disputed) as i128,
+                        figures.assessed as i128,
+                    )
+                });
                 levels.push(line(
                     contract,
                     level,
                     None,
-                    attainment,
+                    settle(attainment, undisputed),
                     reported,
                     Figures::Incidents(figures),
                 ));
@@ -149,7 +198,7 @@ pub fn evaluate_month(
                         service,
                         start,
                         end,
-                        &evidence.outages,
+                        &counted_outages,
                         now,
                     );
                     let attainment = (figures.service_seconds > 0).then(|| {
@@ -161,7 +210,7 @@ pub fn evaluate_month(
                         contract,
                         level,
                         Some(service.clone()),
-                        attainment,
+                        settle(attainment, None),
                         reported,
                         Figures::Availability(figures),
                     ));
@@ -183,7 +232,7 @@ pub fn evaluate_month(
                     contract,
                     level,
                     None,
-                    attainment,
+                    settle(attainment, None),
                     reported,
                     Figures::Proactive {
                         proactive,
@@ -200,38 +249,96 @@ pub fn evaluate_month(
         contract.monthly_charge.minor,
         contract.service_credit_cap_percent,
     );
+    let credits_undisputed = totals(
+        levels
+            .iter()
+            .map(|l| l.credit_minor - l.credit_disputed_minor),
+        contract.monthly_charge.minor,
+        contract.service_credit_cap_percent,
+    );
+    let (excusals, disputes) = bearing_on_month(
+        &evidence.excusals,
+        &evidence.disputes,
+        period,
+        &recorded_incidents,
+        &evidence.outages,
+    );
     MonthEvaluation {
         period,
         evaluated_at: now,
         levels,
         credits,
+        credits_undisputed,
         excused,
+        excused_outages: rulings.excused_outages(&evidence.outages),
+        excusals,
+        disputes,
     }
+}
+
+/// A line's attainment and what has been recorded about its month.
+struct Settle<'a> {
+    /// The measured attainment.
+    attainment: Option<Ratio>,
+    /// The attainment if the open disputes of its incidents went the
+    /// supplier's way; `None` when none is disputed.
+    undisputed: Option<Ratio>,
+    /// The excusal of the month, if in force.
+    excusal: Option<&'a Excusal>,
+    /// The month's latest dispute.
+    dispute: Option<&'a Dispute>,
+}
+
+/// The credit a month with this attainment earns: its tier and amount.
+fn credit(
+    contract: &Contract,
+    level: &ServiceLevel,
+    attainment: Option<&Ratio>,
+) -> (Option<CreditTier>, i64) {
+    let tier = attainment
+        .filter(|a| a.is_below(level.target_percent))
+        .and_then(|a| applicable_tier(&level.service_credits, a));
+    let minor = tier.map_or(0, |t| {
+        percent_of_minor(contract.monthly_charge.minor, t.percent)
+    });
+    (tier, minor)
 }
 
 fn line(
     contract: &Contract,
     level: &ServiceLevel,
     service: Option<String>,
-    attainment: Option<Ratio>,
+    settle: Settle<'_>,
     supplier_reported: Option<Percent>,
     figures: Figures,
 ) -> LevelResult {
+    let attainment = settle.attainment;
     let status = match &attainment {
         None => Status::NoData,
         Some(a) if a.is_below(level.target_percent) => Status::Failed,
         Some(_) => Status::Met,
     };
     let failed = status == Status::Failed;
-    let critical = failed
+    let mut critical = failed
         && matches!((&attainment, level.critical_below), (Some(a), Some(c)) if a.is_below(c));
-    let tier = match (&attainment, failed) {
-        (Some(a), true) => applicable_tier(&level.service_credits, a),
-        _ => None,
-    };
-    let credit_minor = tier.map_or(0, |t| {
-        percent_of_minor(contract.monthly_charge.minor, t.percent)
-    });
+    let (mut tier, mut credit_minor) = credit(contract, level, attainment.as_ref());
+    let mut credit_disputed_minor = 0;
+    if settle.excusal.is_some() {
+        // The contract does not count this month's failure.
+        critical = false;
+        (tier, credit_minor) = (None, 0);
+    } else {
+        match settle.dispute.map(|d| d.status) {
+            Some(DisputeStatus::Withdrawn) => (tier, credit_minor) = (None, 0),
+            Some(DisputeStatus::Disputed) => credit_disputed_minor = credit_minor,
+            Some(DisputeStatus::Upheld) | None => {
+                let (_, undisputed) = credit(contract, level, settle.undisputed.as_ref());
+                if settle.undisputed.is_some() {
+                    credit_disputed_minor = (credit_minor - undisputed).max(0);
+                }
+            }
+        }
+    }
     LevelResult {
         id: level.id.clone(),
         name: level.name.clone(),
@@ -245,6 +352,9 @@ fn line(
         critical,
         tier,
         credit_minor,
+        credit_disputed_minor,
+        excused: settle.excusal.cloned(),
+        dispute: settle.dispute.cloned(),
         supplier_reported,
         figures,
     }
@@ -253,3 +363,7 @@ fn line(
 #[cfg(test)]
 #[path = "evaluate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "evaluate_rulings_tests.rs"]
+mod rulings_tests;

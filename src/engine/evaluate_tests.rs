@@ -10,15 +10,15 @@ use crate::config::{CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{Currency, Hold, Impact, Money, Priority, Weight, WorkKind};
 use crate::engine::calendar::Calendar;
 
-fn t(s: &str) -> Instant {
+pub(super) fn t(s: &str) -> Instant {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn p(v: f64) -> Percent {
+pub(super) fn p(v: f64) -> Percent {
     Percent::from_f64(v).unwrap()
 }
 
-fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
+pub(super) fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
     ServiceLevel {
         id: id.into(),
         name: id.into(),
@@ -34,7 +34,7 @@ fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
     }
 }
 
-fn p1_resolution() -> ServiceLevel {
+pub(super) fn p1_resolution() -> ServiceLevel {
     ServiceLevel {
         priorities: vec![Priority::P1],
         target_seconds: Some(4 * 3_600),
@@ -53,7 +53,7 @@ fn p1_resolution() -> ServiceLevel {
     }
 }
 
-fn contract(levels: Vec<ServiceLevel>) -> Contract {
+pub(super) fn contract(levels: Vec<ServiceLevel>) -> Contract {
     let gbp = Currency::parse("GBP").unwrap();
     Contract {
         id: "acme".into(),
@@ -68,7 +68,7 @@ fn contract(levels: Vec<ServiceLevel>) -> Contract {
     }
 }
 
-fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incident {
+pub(super) fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incident {
     Incident {
         id: id.into(),
         priority: Priority::P1,
@@ -83,9 +83,9 @@ fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incident {
 }
 
 const OCT: &str = "2026-10";
-const LATER: &str = "2027-01-01T00:00:00Z";
+pub(super) const LATER: &str = "2027-01-01T00:00:00Z";
 
-fn oct() -> Period {
+pub(super) fn oct() -> Period {
     OCT.parse().unwrap()
 }
 

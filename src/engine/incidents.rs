@@ -5,8 +5,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
+use super::rulings::Rulings;
 use crate::config::{ServiceLevel, ServiceLevelKind};
-use crate::domain::{Incident, Instant, Period, Priority};
+use crate::domain::{Dispute, DisputeStatus, Incident, Instant, Period, Priority};
 
 /// One incident that missed its target in the month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,6 +38,9 @@ pub struct Breach {
     /// The supplier's title (escape wherever shown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The supplier's dispute of this breach (open or upheld), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<Dispute>,
 }
 
 /// An incident the contract does not count, with why.
@@ -46,6 +50,16 @@ pub struct Excused {
     pub incident: String,
     /// The recorded reason.
     pub reason: String,
+    /// Who excused it, when recorded through slawatch (an imported
+    /// `excused_reason` has no who or when).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When it was excused.
+    #[serde(
+        with = "crate::report::json_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub at: Option<Instant>,
 }
 
 /// A threshold service level's figures for one month.
@@ -59,6 +73,11 @@ pub struct IncidentFigures {
     pub breaches: Vec<Breach>,
     /// Excused incidents that would have been assessed in the month.
     pub excused: Vec<Excused>,
+    /// Of the breaches, how many the supplier disputes (still open).
+    pub disputed: u64,
+    /// Incidents assessed or excused in the month with an excusal or a
+    /// dispute on record (in force or not).
+    pub recorded: Vec<String>,
 }
 
 /// True when the service level covers this incident (contract is implied).
@@ -120,11 +139,14 @@ pub fn assessment_month(outcome: &ClockOutcome, tz: Tz) -> Option<Period> {
 }
 
 /// Assesses every applicable incident whose assessment month is `period`.
+/// Excused incidents are listed, not assessed; a breach whose dispute was
+/// withdrawn (the customer no longer claims it) counts as met.
 pub fn assess(
     level: &ServiceLevel,
     tz: Tz,
     period: Period,
     incidents: &[Incident],
+    rulings: &Rulings<'_>,
     now: Instant,
 ) -> IncidentFigures {
     let mut figures = IncidentFigures::default();
@@ -136,26 +158,36 @@ pub fn assess(
         if assessment_month(&outcome, tz) != Some(period) {
             continue;
         }
-        if let Some(reason) = &incident.excused_reason {
-            figures.excused.push(Excused {
-                incident: incident.id.clone(),
-                reason: reason.clone(),
-            });
+        if rulings.has_records(&incident.id) {
+            figures.recorded.push(incident.id.clone());
+        }
+        if let Some(excused) = rulings.incident_excused(incident) {
+            figures.excused.push(excused);
             continue;
         }
         figures.assessed += 1;
+        let dispute = rulings.incident_dispute(&incident.id);
         match (outcome.status, outcome.deadline) {
-            (ClockStatus::Breached, Some(deadline)) => figures.breaches.push(Breach {
-                incident: incident.id.clone(),
-                priority: incident.priority,
-                service: incident.service.clone(),
-                opened_at: incident.opened_at,
-                stopped_at: outcome.stopped_at,
-                elapsed_seconds: outcome.elapsed_seconds,
-                target_seconds: target,
-                deadline,
-                title: incident.title.clone(),
-            }),
+            (ClockStatus::Breached, Some(_))
+                if dispute.is_some_and(|d| d.status == DisputeStatus::Withdrawn) =>
+            {
+                figures.met += 1;
+            }
+            (ClockStatus::Breached, Some(deadline)) => {
+                figures.disputed += u64::from(dispute.is_some_and(Dispute::is_open));
+                figures.breaches.push(Breach {
+                    incident: incident.id.clone(),
+                    priority: incident.priority,
+                    service: incident.service.clone(),
+                    opened_at: incident.opened_at,
+                    stopped_at: outcome.stopped_at,
+                    elapsed_seconds: outcome.elapsed_seconds,
+                    target_seconds: target,
+                    deadline,
+                    title: incident.title.clone(),
+                    dispute: dispute.cloned(),
+                });
+            }
             _ => figures.met += 1,
         }
     }

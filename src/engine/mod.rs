@@ -11,6 +11,7 @@
 //! - [`credits`]: credit tiers and the cap (§2.6).
 //! - [`due_dates`]: when commitments fall due: dates, recurrences, working-day rules.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
+//! - [`rulings`]: excusals and disputes recorded by people, applied.
 //! - [`evaluate`]: one contract-month, every service level.
 //! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
 
@@ -23,6 +24,7 @@ pub mod due_dates;
 pub mod evaluate;
 pub mod incidents;
 pub mod reconcile;
+pub mod rulings;
 pub mod spans;
 
 pub use evaluate::{Evidence, Figures, LevelResult, MonthEvaluation, Status, evaluate_month};

@@ -120,6 +120,9 @@ mod tests {
             critical: false,
             tier: None,
             credit_minor: 0,
+            credit_disputed_minor: 0,
+            excused: None,
+            dispute: None,
             supplier_reported: reported.map(pct),
             figures: Figures::Proactive {
                 proactive: 0,
@@ -138,7 +141,15 @@ mod tests {
                 cap_minor: 0,
                 total_minor: 0,
             },
+            credits_undisputed: CreditTotals {
+                before_cap_minor: 0,
+                cap_minor: 0,
+                total_minor: 0,
+            },
             excused: vec![],
+            excused_outages: vec![],
+            excusals: vec![],
+            disputes: vec![],
         }
     }
 

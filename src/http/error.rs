@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The request itself is wrong.
     #[error("{0}")]
     BadRequest(String),
+    /// The request contradicts what is recorded (already excused, already decided).
+    #[error("{0}")]
+    Conflict(String),
     /// Something failed on our side.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -39,6 +42,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -9,19 +9,21 @@
 //! - [`error`]: what a failed call answers.
 //! - [`ingest`]: records pushed by webhook sources and Alertmanager.
 //! - [`read`]: figures for viewers.
+//! - [`records`]: costs, excusals, disputes and the audit trail (managers write).
 
 pub mod auth;
 pub mod commitments;
 pub mod error;
 pub mod ingest;
 pub mod read;
+pub mod records;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -70,6 +72,35 @@ pub fn router(deps: Deps) -> Router {
             "/api/v1/contracts/{contract}/commitments/{id}/{action}",
             post(commitments::record),
         )
+        .route(
+            "/api/v1/contracts/{contract}/costs",
+            get(records::list_costs).post(records::add_cost),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/costs/{id}",
+            delete(records::remove_cost),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/excusals",
+            get(records::list_excusals).post(records::excuse),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/excusals/{id}",
+            delete(records::revoke_excusal),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/disputes",
+            get(records::list_disputes).post(records::open_dispute),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/disputes/{id}/uphold",
+            post(records::uphold_dispute),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/disputes/{id}/withdraw",
+            post(records::withdraw_dispute),
+        )
+        .route("/api/v1/contracts/{contract}/audit", get(records::audit))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -62,14 +62,14 @@ pub async fn month(
         .store
         .month_evidence(&c.id, period, c.timezone, now)
         .await?;
-    let costs = app.deps.store.recoverable_costs(&c.id, period).await?;
+    let records = app.deps.store.month_records(&c.id, period).await?;
     let config = &app.deps.config;
     let register = app
         .deps
         .store
         .commitment_register(c, &config.calendars)
         .await?;
-    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), costs)
+    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points);
     let value = serde_json::to_value(crate::report::json::to_json(&report))

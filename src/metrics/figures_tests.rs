@@ -138,6 +138,7 @@ fn month() -> (Config, Evidence, Instant) {
             },
         ],
         supplier_kpis: vec![],
+        ..Default::default()
     };
     (config(), evidence, now)
 }

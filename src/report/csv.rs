@@ -1,4 +1,5 @@
-//! The report as CSV: one row per service-level line with the JSON's figures.
+//! The report as CSV: one row per service-level line with the JSON's figures
+//! (an excused month's reason and a dispute's status last).
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
@@ -6,7 +7,7 @@ use crate::domain::money::format_minor;
 use crate::engine::Figures;
 
 /// The CSV header row.
-pub const HEADER: [&str; 21] = [
+pub const HEADER: [&str; 24] = [
     "contract",
     "period",
     "service_level",
@@ -28,6 +29,9 @@ pub const HEADER: [&str; 21] = [
     "credit",
     "currency",
     "supplier_reported_percent",
+    "credit_disputed_minor",
+    "excused",
+    "dispute",
 ];
 
 /// Renders the report's service-level lines as CSV text: the figures a line
@@ -81,6 +85,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
             l.supplier_reported
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
+            l.credit_disputed_minor.to_string(),
+            safe_cell(l.excused.as_ref().map_or("", |e| e.reason.as_str())),
+            l.dispute
+                .as_ref()
+                .map_or(String::new(), |d| d.status.to_string()),
         ]);
         w.write_record(&row)?;
     }

@@ -29,6 +29,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         failed => r.failed_count(),
         critical => r.critical_count(),
         overdue => r.overdue_commitments(),
+        excused_levels => r.excused_count(),
         cap_percent => r.contract.service_credit_cap_percent.as_f64(),
     })
 }

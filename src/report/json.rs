@@ -5,9 +5,11 @@ use serde_json::Value;
 
 use super::MonthReport;
 use crate::domain::time::format_utc;
+use crate::domain::{AuditEntry, Dispute, Excusal, Instant};
 use crate::engine::commitments::MonthOccurrence;
 use crate::engine::incidents::{Breach, Excused};
 use crate::engine::reconcile::Comparison;
+use crate::engine::rulings::ExcusedOutage;
 use crate::engine::{Figures, LevelResult, Status};
 
 /// The whole report document.
@@ -23,11 +25,16 @@ pub struct ReportJson<'a> {
     service_credits: CreditsJson,
     recoverable_costs: Vec<CostJson<'a>>,
     recoverable_costs_minor: i64,
+    recoverable_costs_disputed_minor: i64,
     total_claim_minor: i64,
+    total_claim_undisputed_minor: i64,
     delay_payments_minor: i64,
     total_claim_with_delay_payments_minor: i64,
     commitments: &'a [MonthOccurrence],
     excused: &'a [Excused],
+    excused_outages: &'a [ExcusedOutage],
+    disputes: &'a [Dispute],
+    audit: &'a [AuditEntry],
     data_quality: DataQualityJson<'a>,
 }
 
@@ -67,6 +74,11 @@ pub struct LevelJson<'a> {
     critical: bool,
     credit_percent: f64,
     credit_minor: i64,
+    credit_disputed_minor: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excused: Option<ExcusedJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dispute: Option<&'a Dispute>,
     #[serde(skip_serializing_if = "Option::is_none")]
     supplier_reported_percent: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,21 +87,50 @@ pub struct LevelJson<'a> {
     outages: Option<&'a [String]>,
 }
 
+/// An excused service level month: why, who, when.
+#[derive(Debug, Serialize)]
+struct ExcusedJson<'a> {
+    id: i64,
+    reason: &'a str,
+    by: &'a str,
+    #[serde(with = "crate::report::json_time")]
+    at: Instant,
+}
+
+impl<'a> From<&'a Excusal> for ExcusedJson<'a> {
+    fn from(e: &'a Excusal) -> Self {
+        ExcusedJson {
+            id: e.id,
+            reason: &e.reason,
+            by: &e.by,
+            at: e.at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct CreditsJson {
     before_cap_minor: i64,
     cap_minor: i64,
     total_minor: i64,
+    disputed_minor: i64,
 }
 
 #[derive(Debug, Serialize)]
 struct CostJson<'a> {
+    id: i64,
     date: String,
     amount_minor: i64,
     description: &'a str,
     evidence: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     breach: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breach_kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breach_period: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dispute: Option<&'a Dispute>,
 }
 
 /// Builds the JSON document for a report.
@@ -108,24 +149,38 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             before_cap_minor: e.credits.before_cap_minor,
             cap_minor: e.credits.cap_minor,
             total_minor: e.credits.total_minor,
+            disputed_minor: r.service_credits_disputed_minor(),
         },
         recoverable_costs: r
             .recoverable_costs
             .iter()
             .map(|k| CostJson {
+                id: k.id,
                 date: k.date.to_string(),
                 amount_minor: k.amount_minor,
                 description: &k.description,
                 evidence: &k.evidence,
-                breach: k.breach.as_deref(),
+                breach: k.breach.as_ref().map(|b| b.id()),
+                breach_kind: k.breach.as_ref().and_then(|b| b.kind()),
+                breach_period: k
+                    .breach
+                    .as_ref()
+                    .and_then(|b| b.period())
+                    .map(|p| p.to_string()),
+                dispute: k.dispute.as_ref(),
             })
             .collect(),
         recoverable_costs_minor: r.recoverable_costs_minor(),
+        recoverable_costs_disputed_minor: r.recoverable_costs_disputed_minor(),
         total_claim_minor: r.total_claim_minor(),
+        total_claim_undisputed_minor: r.total_claim_undisputed_minor(),
         delay_payments_minor: r.delay_payments_minor(),
         total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
         commitments: &r.commitments,
         excused: &e.excused,
+        excused_outages: &e.excused_outages,
+        disputes: &r.disputes,
+        audit: &r.audit,
         data_quality: DataQualityJson {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: &r.discrepancies,
@@ -158,6 +213,9 @@ fn level_json(l: &LevelResult) -> LevelJson<'_> {
         critical: l.critical,
         credit_percent: l.tier.map_or(0.0, |t| t.percent.as_f64()),
         credit_minor: l.credit_minor,
+        credit_disputed_minor: l.credit_disputed_minor,
+        excused: l.excused.as_ref().map(ExcusedJson::from),
+        dispute: l.dispute.as_ref(),
         supplier_reported_percent: l.supplier_reported.map(|p| p.as_f64()),
         breaches: None,
         outages: None,

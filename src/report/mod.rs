@@ -15,8 +15,12 @@ pub mod json;
 pub mod pdf;
 pub mod xlsx;
 
+use std::collections::HashSet;
+
 use crate::config::{Contract, ReconciliationConfig};
-use crate::domain::{Percent, RecoverableCost};
+use crate::domain::{
+    AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
+};
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
 use crate::engine::reconcile::{Comparison, discrepancies};
 use crate::engine::{MonthEvaluation, Status};
@@ -28,8 +32,9 @@ pub struct MonthReport<'a> {
     pub contract: &'a Contract,
     /// The engine's figures.
     pub evaluation: MonthEvaluation,
-    /// Recoverable costs dated in the month.
-    pub recoverable_costs: Vec<RecoverableCost>,
+    /// Recoverable costs dated in the month and claimed: not removed, and
+    /// not withdrawn after a dispute.
+    pub recoverable_costs: Vec<Cost>,
     /// Commitment occurrences due in (or next after) the month, and those
     /// still outstanding from before it.
     pub commitments: Vec<MonthOccurrence>,
@@ -37,25 +42,36 @@ pub struct MonthReport<'a> {
     pub tolerance_points: Percent,
     /// The supplier's figures further than that from slawatch's.
     pub discrepancies: Vec<Comparison>,
+    /// Every dispute bearing on the month (breaches and costs), by id.
+    pub disputes: Vec<Dispute>,
+    /// The audit entries bearing on the month, oldest first.
+    pub audit: Vec<AuditEntry>,
 }
 
 impl<'a> MonthReport<'a> {
-    /// Assembles the report from the evaluation and the month's costs, with
-    /// the configured commitments (nothing recorded against them) and the
+    /// Assembles the report from the evaluation and what people recorded
+    /// about the month (costs, their disputes, the audit trail), with the
+    /// configured commitments (nothing recorded against them) and the
     /// default reconciliation tolerance; see [`Self::with_register`] and
     /// [`Self::with_tolerance`].
-    pub fn new(
-        contract: &'a Contract,
-        evaluation: MonthEvaluation,
-        recoverable_costs: Vec<RecoverableCost>,
-    ) -> Self {
+    pub fn new(contract: &'a Contract, evaluation: MonthEvaluation, records: MonthRecords) -> Self {
         let tolerance = ReconciliationConfig::default().tolerance_points;
+        let audit = bearing_on_month(&evaluation, &records);
+        let mut disputes: Vec<Dispute> = evaluation
+            .disputes
+            .iter()
+            .chain(&records.cost_disputes)
+            .cloned()
+            .collect();
+        disputes.sort_by_key(|d| d.id);
         MonthReport {
             contract,
-            recoverable_costs,
+            recoverable_costs: records.costs.into_iter().filter(Cost::is_claimed).collect(),
             commitments: Vec::new(),
             tolerance_points: tolerance,
             discrepancies: discrepancies(&evaluation, tolerance),
+            disputes,
+            audit,
             evaluation,
         }
         .with_register(&Register::from_config(contract))
@@ -76,9 +92,26 @@ impl<'a> MonthReport<'a> {
         self
     }
 
-    /// The sum of the month's recoverable costs.
+    /// The sum of the month's recoverable costs (claimed ones, disputed included).
     pub fn recoverable_costs_minor(&self) -> i64 {
         self.recoverable_costs.iter().map(|c| c.amount_minor).sum()
+    }
+
+    /// The part of the recoverable costs in open dispute.
+    pub fn recoverable_costs_disputed_minor(&self) -> i64 {
+        self.recoverable_costs
+            .iter()
+            .filter(|c| c.is_disputed())
+            .map(|c| c.amount_minor)
+            .sum()
+    }
+
+    /// The part of the service credits after the cap in open dispute: the
+    /// credits less what they would be if every open dispute went the
+    /// supplier's way.
+    pub fn service_credits_disputed_minor(&self) -> i64 {
+        let e = &self.evaluation;
+        e.credits.total_minor - e.credits_undisputed.total_minor
     }
 
     /// Service credits after the cap plus recoverable costs (SPEC §6).
@@ -105,12 +138,28 @@ impl<'a> MonthReport<'a> {
             .count()
     }
 
-    /// How many lines failed.
+    /// What the supplier owes whatever the open disputes decide.
+    pub fn total_claim_undisputed_minor(&self) -> i64 {
+        self.total_claim_minor()
+            - self.service_credits_disputed_minor()
+            - self.recoverable_costs_disputed_minor()
+    }
+
+    /// How many lines failed and count (excused months do not).
     pub fn failed_count(&self) -> usize {
         self.evaluation
             .levels
             .iter()
-            .filter(|l| l.status == Status::Failed)
+            .filter(|l| l.status == Status::Failed && l.excused.is_none())
+            .count()
+    }
+
+    /// How many lines are excused for the month.
+    pub fn excused_count(&self) -> usize {
+        self.evaluation
+            .levels
+            .iter()
+            .filter(|l| l.excused.is_some())
             .count()
     }
 
@@ -118,6 +167,39 @@ impl<'a> MonthReport<'a> {
     pub fn critical_count(&self) -> usize {
         self.evaluation.levels.iter().filter(|l| l.critical).count()
     }
+}
+
+/// The audit entries about the month: its costs (removed ones included),
+/// its service levels' month, and the incidents and outages whose excusals
+/// or disputes bear on it.
+fn bearing_on_month(evaluation: &MonthEvaluation, records: &MonthRecords) -> Vec<AuditEntry> {
+    let costs: HashSet<String> = records.costs.iter().map(|c| c.id.to_string()).collect();
+    let mut incidents: HashSet<&str> = HashSet::new();
+    let mut outages: HashSet<&str> = HashSet::new();
+    for e in &evaluation.excusals {
+        match &e.target {
+            ExcusalTarget::Incident { incident } => incidents.insert(incident),
+            ExcusalTarget::Outage { outage } => outages.insert(outage),
+            ExcusalTarget::ServiceLevel { .. } => false,
+        };
+    }
+    for d in &evaluation.disputes {
+        if let DisputeSubject::Incident { incident } = &d.subject {
+            incidents.insert(incident);
+        }
+    }
+    records
+        .audit
+        .iter()
+        .filter(|a| match a.kind.as_str() {
+            "cost" => costs.contains(&a.subject),
+            "service_level" => a.period == Some(evaluation.period),
+            "incident" => incidents.contains(a.subject.as_str()),
+            "outage" => outages.contains(a.subject.as_str()),
+            _ => false,
+        })
+        .cloned()
+        .collect()
 }
 
 /// Serde helpers writing instants as RFC 3339 UTC with whole seconds.

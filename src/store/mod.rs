@@ -15,6 +15,8 @@
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
+//! - [`records`] and [`rulings`]: what people record — costs, excusals,
+//!   disputes — and the audit trail of every change.
 
 pub mod commitments;
 pub mod inbox;
@@ -24,6 +26,8 @@ pub mod outbox_pending;
 pub mod probe;
 pub mod read;
 pub mod reconcile;
+pub mod records;
+pub mod rulings;
 pub mod servicenow;
 pub mod sources;
 pub mod write;
@@ -106,6 +110,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "daemon",
         include_str!("../../migrations/sqlite/0002_daemon.sql"),
+    ),
+    (
+        3,
+        "records",
+        include_str!("../../migrations/sqlite/0003_records.sql"),
     ),
     (
         4,

@@ -85,6 +85,8 @@ impl Store {
             outages: self.outages(contract, start, end).await?,
             work: self.work_tallies(contract, start, work_end).await?,
             supplier_kpis: self.supplier_kpis(contract, period).await?,
+            excusals: self.excusals(contract).await?,
+            disputes: self.disputes(contract).await?,
         })
     }
 

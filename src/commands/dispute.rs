@@ -1,0 +1,202 @@
+//! `slawatch dispute open|uphold|withdraw|list`: the supplier disputes a
+//! breach (a service level's month or an incident) or a recoverable cost;
+//! the customer later upholds the claim or withdraws the claim item.
+
+use clap::Subcommand;
+
+use super::Failure;
+use super::records::{ListFormat, contract, now, print_list, refused, who};
+use crate::config::Config;
+use crate::domain::DisputeStatus;
+use crate::domain::time::format_utc;
+use crate::records::{TargetRequest, dispute_subject, required};
+use crate::store::Store;
+
+/// The `dispute` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DisputeCommand {
+    /// Record that the supplier disputes a breach or a cost: it stays in the
+    /// claim, reported as disputed.
+    Open {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// A service level's failed month (with --month).
+        #[arg(long, value_name = "ID", requires = "month")]
+        service_level: Option<String>,
+        /// The month of --service-level, YYYY-MM.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// An incident counted as a breach.
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// A recoverable cost's id.
+        #[arg(long, value_name = "ID")]
+        cost: Option<i64>,
+        /// The supplier's grounds.
+        #[arg(long)]
+        note: String,
+        /// Who is recording it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// The claim stands: the disputed amount is undisputed again.
+    Uphold {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The dispute's id (from `dispute list`).
+        #[arg(long)]
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        note: String,
+        /// Who decided.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// The customer withdraws the claim item: it drops out of the claim.
+    Withdraw {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The dispute's id (from `dispute list`).
+        #[arg(long)]
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        note: String,
+        /// Who decided.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// List the contract's disputes, decided ones included.
+    List {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+}
+
+/// Runs a `dispute` subcommand.
+pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<(), Failure> {
+    match cmd {
+        DisputeCommand::Open {
+            contract: id,
+            service_level,
+            month,
+            incident,
+            cost,
+            note,
+            by,
+        } => {
+            let c = contract(config, &id)?;
+            let by = who(&by)?;
+            let note = required("--note", &note).map_err(refused)?;
+            let request = TargetRequest {
+                incident,
+                outage: None,
+                service_level,
+                month,
+                cost,
+            };
+            let subject = dispute_subject(c, &request).map_err(refused)?;
+            let d = store
+                .open_dispute(&c.id, &subject, &note, &by, now())
+                .await
+                .map_err(refused)?;
+            println!("recorded dispute {} of {} for {}", d.id, d.subject, c.id);
+            Ok(())
+        }
+        DisputeCommand::Uphold {
+            contract: id,
+            id: dispute,
+            note,
+            by,
+        } => {
+            decide(
+                config,
+                store,
+                &id,
+                dispute,
+                DisputeStatus::Upheld,
+                &note,
+                &by,
+            )
+            .await
+        }
+        DisputeCommand::Withdraw {
+            contract: id,
+            id: dispute,
+            note,
+            by,
+        } => {
+            decide(
+                config,
+                store,
+                &id,
+                dispute,
+                DisputeStatus::Withdrawn,
+                &note,
+                &by,
+            )
+            .await
+        }
+        DisputeCommand::List {
+            contract: id,
+            format,
+        } => {
+            let c = contract(config, &id)?;
+            let disputes = store.disputes(&c.id).await.map_err(Failure::runtime)?;
+            print_list(
+                &disputes,
+                format,
+                &["ID", "DISPUTED", "STATUS", "NOTE", "OPENED", "DECIDED"],
+                |d| {
+                    vec![
+                        d.id.to_string(),
+                        d.subject.to_string(),
+                        d.status.to_string(),
+                        d.note.clone(),
+                        format!("{} by {}", format_utc(d.opened_at), d.opened_by),
+                        match (&d.resolved_at, &d.resolved_by) {
+                            (Some(at), Some(by)) => format!(
+                                "{} by {}: {}",
+                                format_utc(*at),
+                                by,
+                                d.resolution_note.as_deref().unwrap_or("")
+                            ),
+                            _ => String::new(),
+                        },
+                    ]
+                },
+            )
+        }
+    }
+}
+
+async fn decide(
+    config: &Config,
+    store: &Store,
+    contract_id: &str,
+    id: i64,
+    outcome: DisputeStatus,
+    note: &str,
+    by: &str,
+) -> Result<(), Failure> {
+    let c = contract(config, contract_id)?;
+    let by = who(by)?;
+    let note = required("--note", note).map_err(refused)?;
+    let d = store
+        .resolve_dispute(&c.id, id, outcome, &note, &by, now())
+        .await
+        .map_err(refused)?;
+    println!(
+        "dispute {} of {} {} for {}",
+        d.id, d.subject, d.status, c.id
+    );
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Recoverable costs as recorded (SPEC §2.6): money the customer spent
+//! because of a breach, with who recorded it, its removal if any (a removal
+//! is recorded, never a delete) and the latest dispute of it.
+
+use chrono::NaiveDate;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use super::dispute::{Dispute, DisputeStatus};
+use super::money::Money;
+use super::period::Period;
+use super::time::{Instant, format_utc};
+
+/// The breach a cost arose from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CostBreach {
+    /// A service level's failed month.
+    ServiceLevel {
+        /// The service level's id.
+        service_level: String,
+        /// The month it failed.
+        period: Period,
+    },
+    /// An incident that missed its target.
+    Incident {
+        /// The supplier's ticket number.
+        incident: String,
+    },
+    /// A breach named in free text (costs recorded before breaches had a kind).
+    Named(String),
+}
+
+impl CostBreach {
+    /// The id it names: the service level's or the incident's.
+    pub fn id(&self) -> &str {
+        match self {
+            CostBreach::ServiceLevel { service_level, .. } => service_level,
+            CostBreach::Incident { incident } => incident,
+            CostBreach::Named(text) => text,
+        }
+    }
+
+    /// `service_level` or `incident`; `None` for free text.
+    pub fn kind(&self) -> Option<&'static str> {
+        match self {
+            CostBreach::ServiceLevel { .. } => Some("service_level"),
+            CostBreach::Incident { .. } => Some("incident"),
+            CostBreach::Named(_) => None,
+        }
+    }
+
+    /// The month, for a service level's breach.
+    pub fn period(&self) -> Option<Period> {
+        match self {
+            CostBreach::ServiceLevel { period, .. } => Some(*period),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a breach from its stored columns.
+    pub fn from_parts(id: String, kind: Option<&str>, period: Option<Period>) -> Self {
+        match (kind, period) {
+            (Some("service_level"), Some(period)) => CostBreach::ServiceLevel {
+                service_level: id,
+                period,
+            },
+            (Some("incident"), _) => CostBreach::Incident { incident: id },
+            _ => CostBreach::Named(id),
+        }
+    }
+}
+
+impl std::fmt::Display for CostBreach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CostBreach::ServiceLevel {
+                service_level,
+                period,
+            } => write!(f, "service level {service_level} for {period}"),
+            CostBreach::Incident { incident } => write!(f, "incident {incident}"),
+            CostBreach::Named(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A cost about to be recorded, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCost {
+    /// When it was incurred: the cost belongs to this date's month.
+    pub date: NaiveDate,
+    /// The amount in the contract's currency (above zero).
+    pub amount: Money,
+    /// What was bought.
+    pub description: String,
+    /// Where the proof is (purchase order, invoice).
+    pub evidence: String,
+    /// The breach it arose from, where known.
+    pub breach: Option<CostBreach>,
+}
+
+/// Who removed a cost, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// Who removed it.
+    pub by: String,
+    /// When.
+    #[serde(with = "crate::report::json_time")]
+    pub at: Instant,
+    /// Why; absent for removals recorded before reasons were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A recorded cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cost {
+    /// Its id, quoted to remove or dispute it.
+    pub id: i64,
+    /// When it was incurred.
+    pub date: NaiveDate,
+    /// The amount in minor units.
+    pub amount_minor: i64,
+    /// What was bought (escape wherever shown).
+    pub description: String,
+    /// Where the proof is.
+    pub evidence: String,
+    /// The breach it arose from, where known.
+    pub breach: Option<CostBreach>,
+    /// Who recorded it; absent for costs recorded before this was kept.
+    pub recorded_by: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: Instant,
+    /// Set once removed: a removed cost is no longer claimed.
+    pub removed: Option<Removal>,
+    /// Its latest dispute, if it was ever disputed.
+    pub dispute: Option<Dispute>,
+}
+
+impl Cost {
+    /// Part of the claim: not removed, and not withdrawn after a dispute.
+    pub fn is_claimed(&self) -> bool {
+        self.removed.is_none()
+            && self
+                .dispute
+                .as_ref()
+                .is_none_or(|d| d.status != DisputeStatus::Withdrawn)
+    }
+
+    /// Claimed but in open dispute.
+    pub fn is_disputed(&self) -> bool {
+        self.is_claimed() && self.dispute.as_ref().is_some_and(Dispute::is_open)
+    }
+}
+
+/// The cost as JSON: `breach` keeps the id it names (as in SPEC §6), with
+/// `breach_kind` and `breach_period` beside it when known.
+impl Serialize for Cost {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("date", &self.date.to_string())?;
+        m.serialize_entry("amount_minor", &self.amount_minor)?;
+        m.serialize_entry("description", &self.description)?;
+        m.serialize_entry("evidence", &self.evidence)?;
+        if let Some(b) = &self.breach {
+            m.serialize_entry("breach", b.id())?;
+            if let Some(kind) = b.kind() {
+                m.serialize_entry("breach_kind", kind)?;
+            }
+            if let Some(period) = b.period() {
+                m.serialize_entry("breach_period", &period.to_string())?;
+            }
+        }
+        if let Some(by) = &self.recorded_by {
+            m.serialize_entry("recorded_by", by)?;
+        }
+        m.serialize_entry("recorded_at", &format_utc(self.recorded_at))?;
+        if let Some(r) = &self.removed {
+            m.serialize_entry("removed", r)?;
+        }
+        if let Some(d) = &self.dispute {
+            m.serialize_entry("dispute", d)?;
+        }
+        m.end()
+    }
+}

@@ -1,0 +1,175 @@
+//! Disputes: the supplier contests a breach (a service level's month or an
+//! incident) or a recoverable cost. A dispute is `disputed` until the
+//! customer decides: `upheld` (the claim stands, and counts again as
+//! undisputed) or `withdrawn` (the customer withdraws that claim item, which
+//! drops out of the claim).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::period::Period;
+use super::time::Instant;
+
+/// What the supplier disputes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DisputeSubject {
+    /// A service level's failed month (its whole credit).
+    ServiceLevel {
+        /// The service level's id.
+        service_level: String,
+        /// The month.
+        period: Period,
+    },
+    /// One incident counted as a breach.
+    Incident {
+        /// The supplier's ticket number.
+        incident: String,
+    },
+    /// A recoverable cost.
+    Cost {
+        /// The cost's id.
+        cost: i64,
+    },
+}
+
+impl DisputeSubject {
+    /// `service_level`, `incident` or `cost`, as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DisputeSubject::ServiceLevel { .. } => "service_level",
+            DisputeSubject::Incident { .. } => "incident",
+            DisputeSubject::Cost { .. } => "cost",
+        }
+    }
+
+    /// The id of what is disputed, as stored.
+    pub fn subject(&self) -> String {
+        match self {
+            DisputeSubject::ServiceLevel { service_level, .. } => service_level.clone(),
+            DisputeSubject::Incident { incident } => incident.clone(),
+            DisputeSubject::Cost { cost } => cost.to_string(),
+        }
+    }
+
+    /// The month, for a service level's month.
+    pub fn period(&self) -> Option<Period> {
+        match self {
+            DisputeSubject::ServiceLevel { period, .. } => Some(*period),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a subject from its stored kind, subject and period.
+    pub fn from_parts(kind: &str, subject: String, period: Option<Period>) -> Option<Self> {
+        match (kind, period) {
+            ("service_level", Some(period)) => Some(DisputeSubject::ServiceLevel {
+                service_level: subject,
+                period,
+            }),
+            ("incident", None) => Some(DisputeSubject::Incident { incident: subject }),
+            ("cost", None) => subject
+                .parse()
+                .ok()
+                .map(|cost| DisputeSubject::Cost { cost }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DisputeSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DisputeSubject::ServiceLevel {
+                service_level,
+                period,
+            } => write!(f, "service level {service_level} for {period}"),
+            DisputeSubject::Incident { incident } => write!(f, "incident {incident}"),
+            DisputeSubject::Cost { cost } => write!(f, "cost {cost}"),
+        }
+    }
+}
+
+/// Where a dispute stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeStatus {
+    /// Open: the amount is claimed but in dispute.
+    Disputed,
+    /// The customer's claim stands: the amount is undisputed again.
+    Upheld,
+    /// The customer withdrew the claim item: it is no longer claimed.
+    Withdrawn,
+}
+
+impl DisputeStatus {
+    /// `disputed`, `upheld` or `withdrawn`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeStatus::Disputed => "disputed",
+            DisputeStatus::Upheld => "upheld",
+            DisputeStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl FromStr for DisputeStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "disputed" => Ok(DisputeStatus::Disputed),
+            "upheld" => Ok(DisputeStatus::Upheld),
+            "withdrawn" => Ok(DisputeStatus::Withdrawn),
+            other => Err(format!(
+                "unknown dispute status '{other}' (expected disputed, upheld or withdrawn)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DisputeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One dispute and, once decided, its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dispute {
+    /// Its id.
+    pub id: i64,
+    /// What is disputed.
+    #[serde(flatten)]
+    pub subject: DisputeSubject,
+    /// Where it stands.
+    pub status: DisputeStatus,
+    /// The supplier's grounds, as recorded (escape wherever shown).
+    pub note: String,
+    /// Who recorded the dispute.
+    pub opened_by: String,
+    /// When.
+    #[serde(with = "crate::report::json_time")]
+    pub opened_at: Instant,
+    /// Who decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
+    /// When.
+    #[serde(
+        with = "crate::report::json_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_at: Option<Instant>,
+    /// Why it was decided that way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_note: Option<String>,
+}
+
+impl Dispute {
+    /// True while the dispute is open.
+    pub fn is_open(&self) -> bool {
+        self.status == DisputeStatus::Disputed
+    }
+}

@@ -1,0 +1,327 @@
+//! What people record over the API: recoverable costs, excusals, disputes,
+//! and the audit trail. Manager tokens may write (the token's name is kept
+//! as who made the change); viewer and manager tokens may read the lists.
+//! Bodies are JSON; refusals answer as [`ApiError`] (400 bad request,
+//! 404 unknown contract or record, 409 contradicts what is recorded).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::{Contract, Role};
+use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
+use crate::records::{
+    CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, new_cost, required,
+};
+
+/// A removal, a revocation: why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why.
+    pub reason: String,
+}
+
+/// A dispute's grounds or its decision's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// The note.
+    pub note: String,
+}
+
+/// `POST …/excusals`: what to excuse and why.
+#[derive(Debug, Deserialize)]
+pub struct ExcuseBody {
+    /// One of `incident`, `outage`, or `service_level` with `month`.
+    #[serde(flatten)]
+    pub target: TargetRequest,
+    /// Why.
+    pub reason: String,
+}
+
+/// `POST …/disputes`: what the supplier disputes and on what grounds.
+#[derive(Debug, Deserialize)]
+pub struct DisputeBody {
+    /// One of `service_level` with `month`, `incident`, or `cost`.
+    #[serde(flatten)]
+    pub subject: TargetRequest,
+    /// The supplier's grounds.
+    pub note: String,
+}
+
+/// `?month=YYYY-MM`.
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    /// Only this month.
+    pub month: Option<String>,
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> Self {
+        match e {
+            RecordError::Invalid(m) => ApiError::BadRequest(m),
+            RecordError::NotFound(m) => ApiError::NotFound(m),
+            RecordError::Conflict(m) => ApiError::Conflict(m),
+            RecordError::Store(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+/// The token's name, when it is a manager's: who is making the change.
+fn manager(app: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    match app.tokens.caller(headers)? {
+        Caller::Token {
+            name,
+            role: Role::Manager,
+        } => Ok(name),
+        _ => Err(ApiError::Forbidden(
+            "record costs, excusals or disputes (a manager token is needed)",
+        )),
+    }
+}
+
+fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
+    app.deps
+        .config
+        .contract(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+}
+
+/// Reads a JSON body; `what` says what was expected, for the error.
+fn body<T: DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body must be {what}: {e}")))
+}
+
+const COST: &str = "a JSON cost: date (YYYY-MM-DD), amount (a decimal string such as \"2400.00\"), \
+     description, evidence, and optionally breach_service_level (with breach_month) or breach_incident";
+const REASON: &str = "JSON with the reason, e.g. {\"reason\": \"…\"}";
+const NOTE: &str = "JSON with a note, e.g. {\"note\": \"…\"}";
+const EXCUSAL: &str =
+    "JSON naming an incident, an outage, or a service_level with its month, and the reason";
+const DISPUTE: &str =
+    "JSON naming a service_level with its month, an incident or a cost, and the note";
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?,
+    ))
+}
+
+/// A cost's, excusal's or dispute's id from the path.
+fn record_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("no record '{text}' (ids are numbers)")))
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// `GET /api/v1/contracts/{contract}/costs[?month=YYYY-MM]`: the costs,
+/// removed ones included, each with its latest dispute.
+pub async fn list_costs(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    query: Result<Query<MonthQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let period = q
+        .month
+        .map(|m| m.parse::<Period>().map_err(ApiError::BadRequest))
+        .transpose()?;
+    let costs: Vec<Cost> = app.deps.store.costs(&c.id, period).await?;
+    Ok(Json(json!({ "contract": c.id, "costs": costs })))
+}
+
+/// `POST /api/v1/contracts/{contract}/costs`: records a cost.
+pub async fn add_cost(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let request: CostRequest = body(&bytes, COST)?;
+    let cost = new_cost(c, &request)?;
+    let stored = app.deps.store.record_cost(&c.id, &cost, &by, now()).await?;
+    json(&stored)
+}
+
+/// `DELETE /api/v1/contracts/{contract}/costs/{id}` with `{"reason": …}`:
+/// records that the cost is no longer claimed (it stays on record).
+pub async fn remove_cost(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let id = record_id(&id)?;
+    let ReasonBody { reason } = body(&bytes, REASON)?;
+    let reason = required("reason", &reason)?;
+    let removed = app
+        .deps
+        .store
+        .remove_cost(&c.id, id, &c.currency, &reason, &by, now())
+        .await?;
+    json(&removed)
+}
+
+/// `GET /api/v1/contracts/{contract}/excusals`: every excusal, revoked ones included.
+pub async fn list_excusals(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let excusals: Vec<Excusal> = app.deps.store.excusals(&c.id).await?;
+    Ok(Json(json!({ "contract": c.id, "excusals": excusals })))
+}
+
+/// `POST /api/v1/contracts/{contract}/excusals`: excuses an incident, an
+/// outage or a service level's month.
+pub async fn excuse(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let ExcuseBody { target, reason } = body(&bytes, EXCUSAL)?;
+    let target = excusal_target(c, &target)?;
+    let reason = required("reason", &reason)?;
+    let e = app
+        .deps
+        .store
+        .excuse(&c.id, &target, &reason, &by, now())
+        .await?;
+    // The figures changed: live detection looks again.
+    app.deps.notify_ingested();
+    json(&e)
+}
+
+/// `DELETE /api/v1/contracts/{contract}/excusals/{id}` with `{"reason": …}`:
+/// revokes the excusal (it stays on record).
+pub async fn revoke_excusal(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let id = record_id(&id)?;
+    let ReasonBody { reason } = body(&bytes, REASON)?;
+    let reason = required("reason", &reason)?;
+    let e = app
+        .deps
+        .store
+        .revoke_excusal(&c.id, id, &reason, &by, now())
+        .await?;
+    app.deps.notify_ingested();
+    json(&e)
+}
+
+/// `GET /api/v1/contracts/{contract}/disputes`: every dispute, decided ones included.
+pub async fn list_disputes(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let disputes: Vec<Dispute> = app.deps.store.disputes(&c.id).await?;
+    Ok(Json(json!({ "contract": c.id, "disputes": disputes })))
+}
+
+/// `POST /api/v1/contracts/{contract}/disputes`: the supplier disputes a
+/// service level's month, an incident or a cost.
+pub async fn open_dispute(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let DisputeBody { subject, note } = body(&bytes, DISPUTE)?;
+    let subject = dispute_subject(c, &subject)?;
+    let note = required("note", &note)?;
+    let d = app
+        .deps
+        .store
+        .open_dispute(&c.id, &subject, &note, &by, now())
+        .await?;
+    json(&d)
+}
+
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/uphold`: the claim stands.
+pub async fn uphold_dispute(
+    state: State<AppState>,
+    headers: HeaderMap,
+    path: Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(state, headers, path, bytes, DisputeStatus::Upheld).await
+}
+
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/withdraw`: the customer
+/// withdraws the claim item.
+pub async fn withdraw_dispute(
+    state: State<AppState>,
+    headers: HeaderMap,
+    path: Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(state, headers, path, bytes, DisputeStatus::Withdrawn).await
+}
+
+async fn decide(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, id)): Path<(String, String)>,
+    bytes: Bytes,
+    outcome: DisputeStatus,
+) -> Result<Json<Value>, ApiError> {
+    let by = manager(&app, &headers)?;
+    let c = contract(&app, &contract_id)?;
+    let id = record_id(&id)?;
+    let NoteBody { note } = body(&bytes, NOTE)?;
+    let note = required("note", &note)?;
+    let d = app
+        .deps
+        .store
+        .resolve_dispute(&c.id, id, outcome, &note, &by, now())
+        .await?;
+    json(&d)
+}
+
+/// `GET /api/v1/contracts/{contract}/audit`: the whole trail, oldest first.
+pub async fn audit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let audit = app.deps.store.audit(&c.id).await?;
+    Ok(Json(json!({ "contract": c.id, "audit": audit })))
+}

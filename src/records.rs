@@ -1,0 +1,319 @@
+//! Recording what the engine cannot know: recoverable costs, excusals and
+//! disputes, as a contract manager states them on the command line or over
+//! the API. Each request is checked against the contract here (amount in the
+//! contract's currency, known service levels, well-formed months) before the
+//! store checks it against the evidence and writes it with its audit entry.
+//!
+//! The command line (`slawatch cost|excuse|unexcuse|dispute`) and the HTTP
+//! API (`/api/v1/contracts/{id}/costs|excusals|disputes`) share these.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::config::Contract;
+use crate::domain::{CostBreach, DisputeSubject, ExcusalTarget, Money, NewCost, Period};
+pub use crate::store::records::RecordError;
+
+/// A recoverable cost as stated by a person (all text, checked by [`new_cost`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostRequest {
+    /// `YYYY-MM-DD`: the cost belongs to this date's month.
+    pub date: String,
+    /// A decimal amount in the contract's currency, e.g. `"2400.00"`.
+    pub amount: String,
+    /// What was bought.
+    pub description: String,
+    /// Where the proof is (purchase order, invoice).
+    pub evidence: String,
+    /// The service level whose failure caused it.
+    #[serde(default)]
+    pub breach_service_level: Option<String>,
+    /// That failure's month, `YYYY-MM` (default: the cost's month).
+    #[serde(default)]
+    pub breach_month: Option<String>,
+    /// Or the incident whose breach caused it.
+    #[serde(default)]
+    pub breach_incident: Option<String>,
+}
+
+/// What an excusal or a dispute is about, as stated by a person: exactly
+/// one of an incident, an outage (excusals only), a cost (disputes only) or
+/// a service level with its month.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TargetRequest {
+    /// An incident id.
+    #[serde(default)]
+    pub incident: Option<String>,
+    /// An outage id.
+    #[serde(default)]
+    pub outage: Option<String>,
+    /// A service level id (with `month`).
+    #[serde(default)]
+    pub service_level: Option<String>,
+    /// The month, `YYYY-MM`, of a service level.
+    #[serde(default)]
+    pub month: Option<String>,
+    /// A recoverable cost's id.
+    #[serde(default)]
+    pub cost: Option<i64>,
+}
+
+/// Checks a cost against the contract.
+pub fn new_cost(contract: &Contract, r: &CostRequest) -> Result<NewCost, RecordError> {
+    let date: NaiveDate = r.date.trim().parse().map_err(|_| {
+        RecordError::Invalid(format!(
+            "date: '{}' is not a date (expected YYYY-MM-DD)",
+            r.date
+        ))
+    })?;
+    let amount = Money::parse(&r.amount, &contract.currency)
+        .map_err(|e| RecordError::Invalid(format!("amount: {e}")))?;
+    if amount.minor <= 0 {
+        return Err(RecordError::Invalid(format!(
+            "amount: '{}' must be above zero",
+            r.amount
+        )));
+    }
+    let breach = match (
+        r.breach_service_level.as_deref(),
+        r.breach_incident.as_deref(),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(RecordError::Invalid(
+                "a cost arises from a service level's month or from an incident, not both".into(),
+            ));
+        }
+        (Some(level), None) => {
+            let period = match &r.breach_month {
+                Some(m) => month("breach month", m)?,
+                None => Period::new(
+                    chrono::Datelike::year(&date),
+                    chrono::Datelike::month(&date),
+                )
+                .ok_or_else(|| RecordError::Invalid(format!("date: '{date}' has no month")))?,
+            };
+            Some(CostBreach::ServiceLevel {
+                service_level: service_level(contract, level)?,
+                period,
+            })
+        }
+        (None, Some(incident)) => Some(CostBreach::Incident {
+            incident: required("breach incident", incident)?,
+        }),
+        (None, None) if r.breach_month.is_some() => {
+            return Err(RecordError::Invalid(
+                "a breach month needs the service level that failed".into(),
+            ));
+        }
+        (None, None) => None,
+    };
+    Ok(NewCost {
+        date,
+        amount,
+        description: required("description", &r.description)?,
+        evidence: required("evidence", &r.evidence)?,
+        breach,
+    })
+}
+
+/// What an excusal covers: an incident, an outage or a service level's month.
+pub fn excusal_target(
+    contract: &Contract,
+    r: &TargetRequest,
+) -> Result<ExcusalTarget, RecordError> {
+    if r.cost.is_some() {
+        return Err(RecordError::Invalid(
+            "a cost is not excused: remove it, or record the supplier's dispute of it".into(),
+        ));
+    }
+    match (&r.incident, &r.outage, &r.service_level) {
+        (Some(incident), None, None) if r.month.is_none() => Ok(ExcusalTarget::Incident {
+            incident: required("incident", incident)?,
+        }),
+        (None, Some(outage), None) if r.month.is_none() => Ok(ExcusalTarget::Outage {
+            outage: required("outage", outage)?,
+        }),
+        (None, None, Some(level)) => Ok(ExcusalTarget::ServiceLevel {
+            service_level: service_level(contract, level)?,
+            period: month(
+                "month",
+                r.month.as_deref().ok_or_else(|| {
+                    RecordError::Invalid(
+                        "a service level is excused for a month: give the month".into(),
+                    )
+                })?,
+            )?,
+        }),
+        _ => Err(RecordError::Invalid(
+            "name exactly one of an incident, an outage, or a service level with its month".into(),
+        )),
+    }
+}
+
+/// What a dispute is about: a service level's month, an incident or a cost.
+pub fn dispute_subject(
+    contract: &Contract,
+    r: &TargetRequest,
+) -> Result<DisputeSubject, RecordError> {
+    if r.outage.is_some() {
+        return Err(RecordError::Invalid(
+            "an outage is not disputed on its own: dispute the service level's month".into(),
+        ));
+    }
+    match (&r.incident, r.cost, &r.service_level) {
+        (Some(incident), None, None) if r.month.is_none() => Ok(DisputeSubject::Incident {
+            incident: required("incident", incident)?,
+        }),
+        (None, Some(cost), None) if r.month.is_none() => Ok(DisputeSubject::Cost { cost }),
+        (None, None, Some(level)) => Ok(DisputeSubject::ServiceLevel {
+            service_level: service_level(contract, level)?,
+            period: month(
+                "month",
+                r.month.as_deref().ok_or_else(|| {
+                    RecordError::Invalid(
+                        "a service level is disputed for a month: give the month".into(),
+                    )
+                })?,
+            )?,
+        }),
+        _ => Err(RecordError::Invalid(
+            "name exactly one of a service level with its month, an incident, or a cost".into(),
+        )),
+    }
+}
+
+/// A text that must not be blank (who, why, descriptions), trimmed.
+pub fn required(field: &str, value: &str) -> Result<String, RecordError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(RecordError::Invalid(format!("{field} must not be empty")));
+    }
+    Ok(v.to_string())
+}
+
+fn month(field: &str, text: &str) -> Result<Period, RecordError> {
+    text.parse()
+        .map_err(|e: String| RecordError::Invalid(format!("{field}: {e}")))
+}
+
+fn service_level(contract: &Contract, id: &str) -> Result<String, RecordError> {
+    match contract.service_level(id.trim()) {
+        Some(level) => Ok(level.id.clone()),
+        None => {
+            let known: Vec<&str> = contract
+                .service_levels
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect();
+            Err(RecordError::Invalid(format!(
+                "unknown service level '{id}' in contract '{}' (configured: {})",
+                contract.id,
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        let text = r#"
+[[contracts]]
+id = "acme"
+supplier = "Acme"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1000.00"
+managers = ["m@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+"#;
+        crate::config::parse(text, "t.toml").unwrap().contracts[0].clone()
+    }
+
+    fn cost(amount: &str) -> CostRequest {
+        CostRequest {
+            date: "2026-10-09".into(),
+            amount: amount.into(),
+            description: "Agency staff".into(),
+            evidence: "PO 1".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn amounts_are_exact_minor_units_of_the_contract_currency() {
+        let c = contract();
+        assert_eq!(
+            new_cost(&c, &cost("2400.00")).unwrap().amount.minor,
+            240_000
+        );
+        assert_eq!(new_cost(&c, &cost("0.01")).unwrap().amount.minor, 1);
+        for bad in ["2400.001", "12,00", "0", "-5.00", "abc"] {
+            assert!(
+                matches!(new_cost(&c, &cost(bad)), Err(RecordError::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_service_level_breach_defaults_to_the_cost_month() {
+        let c = contract();
+        let mut r = cost("1.00");
+        r.breach_service_level = Some("p1-resolution".into());
+        assert_eq!(
+            new_cost(&c, &r).unwrap().breach,
+            Some(CostBreach::ServiceLevel {
+                service_level: "p1-resolution".into(),
+                period: "2026-10".parse().unwrap()
+            })
+        );
+        r.breach_service_level = Some("nope".into());
+        let err = new_cost(&c, &r).unwrap_err().to_string();
+        assert!(err.contains("unknown service level 'nope'"), "{err}");
+    }
+
+    #[test]
+    fn targets_name_exactly_one_thing() {
+        let c = contract();
+        let both = TargetRequest {
+            incident: Some("I1".into()),
+            outage: Some("O1".into()),
+            ..Default::default()
+        };
+        assert!(excusal_target(&c, &both).is_err());
+        let level = TargetRequest {
+            service_level: Some("p1-resolution".into()),
+            month: Some("2026-10".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            excusal_target(&c, &level).unwrap().to_string(),
+            "service level p1-resolution for 2026-10"
+        );
+        let no_month = TargetRequest {
+            service_level: Some("p1-resolution".into()),
+            ..Default::default()
+        };
+        assert!(dispute_subject(&c, &no_month).is_err());
+        let cost = TargetRequest {
+            cost: Some(3),
+            ..Default::default()
+        };
+        assert!(excusal_target(&c, &cost).is_err());
+        assert_eq!(
+            dispute_subject(&c, &cost).unwrap(),
+            DisputeSubject::Cost { cost: 3 }
+        );
+        assert!(required("by", "  ").is_err());
+    }
+}

@@ -1,0 +1,200 @@
+//! Disputes: separated in the totals, upheld back to undisputed, withdrawn out of the claim.
+
+use super::common::{TestEnv, level};
+use super::*;
+
+#[test]
+fn disputes_separate_the_claim_until_decided() {
+    let env = TestEnv::new();
+    october(&env);
+    add_cost(
+        &env,
+        "2026-10-09",
+        "2400.00",
+        &["--breach-level", "email-availability"],
+    );
+    add_cost(&env, "2026-10-10", "100.00", &[]);
+    // Credits 875,000 + costs 250,000 = 1,125,000.
+    assert_eq!(report(&env)["total_claim_minor"], 1_125_000);
+
+    let out = dispute_open(
+        &env,
+        &["--cost", "1"],
+        "the agency was booked before the outage",
+    );
+    assert!(out.contains("recorded dispute 1 of cost 1"), "{out}");
+    dispute_open(
+        &env,
+        &[
+            "--service-level",
+            "email-availability",
+            "--month",
+            "2026-10",
+        ],
+        "our monitoring shows 99.7 %",
+    );
+    let r = report(&env);
+    // Disputed amounts stay in the claim, shown apart.
+    assert_eq!(r["total_claim_minor"], 1_125_000);
+    assert_eq!(r["recoverable_costs_minor"], 250_000);
+    assert_eq!(r["recoverable_costs_disputed_minor"], 240_000);
+    assert_eq!(r["service_credits"]["total_minor"], 875_000);
+    assert_eq!(r["service_credits"]["disputed_minor"], 375_000);
+    // 1,125,000 − 240,000 − 375,000 = 510,000.
+    assert_eq!(r["total_claim_undisputed_minor"], 510_000);
+    let email = level(&r, "email-availability");
+    assert_eq!(email["credit_disputed_minor"], 375_000);
+    assert_eq!(email["dispute"]["status"], "disputed");
+    assert_eq!(email["dispute"]["note"], "our monitoring shows 99.7 %");
+    assert_eq!(r["recoverable_costs"][0]["dispute"]["status"], "disputed");
+    assert!(
+        refused(
+            &env,
+            &[
+                "dispute",
+                "open",
+                "--contract",
+                C,
+                "--cost",
+                "1",
+                "--note",
+                "again",
+                "--by",
+                "J. Smith"
+            ]
+        )
+        .contains("cost 1 is already in dispute (dispute 1)")
+    );
+
+    // Upheld: the cost is undisputed again. 510,000 + 240,000 = 750,000.
+    let out = ok(
+        &env,
+        &[
+            "dispute",
+            "uphold",
+            "--contract",
+            C,
+            "--id",
+            "1",
+            "--note",
+            "PO dated 9 Oct",
+            "--by",
+            "A. Jones",
+        ],
+    );
+    assert!(out.contains("dispute 1 of cost 1 upheld"), "{out}");
+    let r = report(&env);
+    assert_eq!(r["recoverable_costs_disputed_minor"], 0);
+    assert_eq!(r["recoverable_costs_minor"], 250_000);
+    assert_eq!(r["total_claim_undisputed_minor"], 750_000);
+
+    // Withdrawn: the customer no longer claims email's 375,000.
+    ok(
+        &env,
+        &[
+            "dispute",
+            "withdraw",
+            "--contract",
+            C,
+            "--id",
+            "2",
+            "--note",
+            "their probe data is right",
+            "--by",
+            "A. Jones",
+        ],
+    );
+    let r = report(&env);
+    let email = level(&r, "email-availability");
+    assert_eq!(email["status"], "failed", "still reported as measured");
+    assert_eq!(email["credit_minor"], 0);
+    assert_eq!(email["dispute"]["status"], "withdrawn");
+    assert_eq!(r["service_credits"]["total_minor"], 500_000);
+    assert_eq!(r["service_credits"]["disputed_minor"], 0);
+    assert_eq!(r["total_claim_minor"], 750_000);
+    assert_eq!(r["total_claim_undisputed_minor"], 750_000);
+    assert!(
+        refused(
+            &env,
+            &[
+                "dispute",
+                "withdraw",
+                "--contract",
+                C,
+                "--id",
+                "2",
+                "--note",
+                "x",
+                "--by",
+                "A. Jones"
+            ]
+        )
+        .contains("dispute 2 was already withdrawn by A. Jones")
+    );
+
+    // One disputed incident: as measured 12/14 → 4 % = 500,000; if the
+    // supplier is right 13/14 = 92.857 % → 2 % = 250,000 → 250,000 disputed.
+    dispute_open(
+        &env,
+        &["--incident", "INC0012345"],
+        "resolved at 13:00, see log",
+    );
+    let r = report(&env);
+    let p1 = level(&r, "p1-resolution");
+    assert_eq!(p1["credit_minor"], 500_000);
+    assert_eq!(p1["credit_disputed_minor"], 250_000);
+    assert_eq!(p1["breaches"][0]["incident"], "INC0012345");
+    assert_eq!(p1["breaches"][0]["dispute"]["status"], "disputed");
+    assert_eq!(r["service_credits"]["disputed_minor"], 250_000);
+    assert_eq!(r["total_claim_undisputed_minor"], 500_000);
+
+    // A withdrawn cost drops out of the claim (and out of the costs listed).
+    dispute_open(&env, &["--cost", "2"], "not our fault");
+    ok(
+        &env,
+        &[
+            "dispute",
+            "withdraw",
+            "--contract",
+            C,
+            "--id",
+            "4",
+            "--note",
+            "fair",
+            "--by",
+            "A. Jones",
+        ],
+    );
+    let r = report(&env);
+    assert_eq!(r["recoverable_costs_minor"], 240_000);
+    assert_eq!(r["recoverable_costs"].as_array().unwrap().len(), 1);
+    assert_eq!(r["total_claim_minor"], 740_000);
+    // Every dispute bearing on October, whatever its outcome, in order.
+    let disputes: Vec<String> = r["disputes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d["id"],
+                d["kind"].as_str().unwrap(),
+                d["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        disputes,
+        [
+            "1 cost upheld",
+            "2 service_level withdrawn",
+            "3 incident disputed",
+            "4 cost withdrawn"
+        ]
+    );
+    let list = ok(&env, &["dispute", "list", "--contract", C]);
+    assert!(
+        list.contains("withdrawn") && list.contains("A. Jones"),
+        "{list}"
+    );
+}

@@ -1,0 +1,426 @@
+//! Costs, excusals, disputes and the audit trail over the HTTP API, on a
+//! real port with a real SQLite store: managers write (their token's name is
+//! who), viewers read, and every refusal answers as a JSON error.
+
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+use slawatch::store::Store;
+
+const VIEWER: &str = "records-viewer-secret";
+const MANAGER: &str = "records-manager-secret";
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Api {
+    /// The daemon's router on port 0 with one contract: a P1 resolution
+    /// level (2 % below 95, 4 % below 90) of a £1,000.00 monthly charge.
+    async fn start() -> Api {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            r#"
+[daemon]
+database_url = "sqlite://{db}"
+data_dir = "{data}"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1000.00"
+managers = ["m@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
+
+[[api_tokens]]
+name = "grafana"
+role = "viewer"
+token_sha256 = "{viewer}"
+
+[[api_tokens]]
+name = "jane.smith"
+role = "manager"
+token_sha256 = "{manager}"
+"#,
+            db = dir.path().join("s.db").display(),
+            data = dir.path().join("data").display(),
+            viewer = sha256_hex(VIEWER),
+            manager = sha256_hex(MANAGER),
+        );
+        let config = slawatch::config::parse(&text, "test.toml").expect("config");
+        let store = Store::open(&config.daemon.database_url)
+            .await
+            .expect("store");
+        let deps = slawatch::daemon::Deps::new(config, store).expect("deps");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let app = slawatch::http::router(deps);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Api {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.body(b.to_string());
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    async fn delete(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::DELETE, path, Some(token), Some(body))
+            .await
+    }
+
+    /// Two P1s in October 2026: I1 met (1 h), I2 breached (6 h). 1/2 = 50 %
+    /// → 4 % of £1,000 = 4,000 pence.
+    async fn october(&self) {
+        let records = json!([
+            {"type": "incident", "id": "I1", "contract": "acme", "priority": "P1",
+             "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T10:00:00Z"},
+            {"type": "incident", "id": "I2", "contract": "acme", "priority": "P1",
+             "opened_at": "2026-10-06T09:00:00Z", "resolved_at": "2026-10-06T15:00:00Z"},
+            {"type": "outage", "id": "O1", "contract": "acme", "service": "email",
+             "start": "2026-10-09T08:00:00Z", "end": "2026-10-09T09:00:00Z"},
+        ]);
+        let (status, result) = self.post("/api/v1/records", MANAGER, records).await;
+        assert_eq!(status, 200, "{result}");
+        assert_eq!(result["stored"], 3);
+    }
+
+    async fn month(&self) -> Value {
+        let (status, month) = self
+            .get("/api/v1/contracts/acme/months/2026-10", VIEWER)
+            .await;
+        assert_eq!(status, 200, "{month}");
+        month
+    }
+}
+
+fn cost() -> Value {
+    json!({"date": "2026-10-09", "amount": "120.50", "description": "Courier for replacement laptops",
+           "evidence": "Invoice 7781", "breach_service_level": "p1-resolution"})
+}
+
+#[tokio::test]
+async fn viewers_read_managers_write_and_unknown_contracts_are_404() {
+    let api = Api::start().await;
+    let costs = "/api/v1/contracts/acme/costs";
+    assert_eq!(
+        api.send(reqwest::Method::POST, costs, None, Some(cost()))
+            .await
+            .0,
+        401
+    );
+    let (status, body) = api.post(costs, VIEWER, cost()).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"].as_str().unwrap().contains("manager token"),
+        "{body}"
+    );
+    for (path, body) in [
+        (
+            "/api/v1/contracts/acme/excusals",
+            json!({"incident": "I1", "reason": "r"}),
+        ),
+        (
+            "/api/v1/contracts/acme/disputes",
+            json!({"cost": 1, "note": "n"}),
+        ),
+        (
+            "/api/v1/contracts/acme/disputes/1/uphold",
+            json!({"note": "n"}),
+        ),
+        (
+            "/api/v1/contracts/acme/disputes/1/withdraw",
+            json!({"note": "n"}),
+        ),
+    ] {
+        assert_eq!(api.post(path, VIEWER, body).await.0, 403, "{path}");
+    }
+    assert_eq!(
+        api.delete(
+            "/api/v1/contracts/acme/costs/1",
+            VIEWER,
+            json!({"reason": "r"})
+        )
+        .await
+        .0,
+        403
+    );
+    let (status, created) = api.post(costs, MANAGER, cost()).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["id"], 1);
+    assert_eq!(created["amount_minor"], 12_050);
+    assert_eq!(created["recorded_by"], "jane.smith");
+    assert_eq!(created["breach_period"], "2026-10");
+    for path in ["costs", "excusals", "disputes", "audit"] {
+        let (status, list) = api
+            .get(&format!("/api/v1/contracts/acme/{path}"), VIEWER)
+            .await;
+        assert_eq!(status, 200, "{path}: {list}");
+        assert_eq!(
+            api.get(&format!("/api/v1/contracts/nope/{path}"), VIEWER)
+                .await
+                .0,
+            404,
+            "{path}"
+        );
+    }
+    let (status, body) = api
+        .post("/api/v1/contracts/nope/costs", MANAGER, cost())
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"], "no contract 'nope'");
+}
+
+#[tokio::test]
+async fn costs_over_the_api_change_the_month_and_removal_is_kept() {
+    let api = Api::start().await;
+    api.october().await;
+    assert_eq!(api.month().await["total_claim_minor"], 4_000);
+    let (_, c) = api
+        .post("/api/v1/contracts/acme/costs", MANAGER, cost())
+        .await;
+    let month = api.month().await;
+    assert_eq!(month["recoverable_costs_minor"], 12_050);
+    assert_eq!(month["total_claim_minor"], 16_050);
+    let (status, d) = api
+        .post(
+            "/api/v1/contracts/acme/disputes",
+            MANAGER,
+            json!({"cost": c["id"], "note": "the courier was for another site"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(
+        (d["kind"].as_str(), d["cost"].as_i64()),
+        (Some("cost"), Some(1))
+    );
+    let month = api.month().await;
+    assert_eq!(month["recoverable_costs_disputed_minor"], 12_050);
+    assert_eq!(month["total_claim_undisputed_minor"], 4_000);
+
+    let path = format!("/api/v1/contracts/acme/costs/{}", c["id"]);
+    let (status, removed) = api
+        .delete(&path, MANAGER, json!({"reason": "paid by the insurer"}))
+        .await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["removed"]["by"], "jane.smith");
+    assert_eq!(removed["removed"]["reason"], "paid by the insurer");
+    assert_eq!(api.month().await["total_claim_minor"], 4_000);
+    let (status, again) = api.delete(&path, MANAGER, json!({"reason": "again"})).await;
+    assert_eq!(status, 409, "{again}");
+    let (_, list) = api
+        .get("/api/v1/contracts/acme/costs?month=2026-10", VIEWER)
+        .await;
+    assert_eq!(
+        list["costs"].as_array().unwrap().len(),
+        1,
+        "still on record"
+    );
+    assert_eq!(
+        api.delete(
+            "/api/v1/contracts/acme/costs/99",
+            MANAGER,
+            json!({"reason": "x"})
+        )
+        .await
+        .0,
+        404
+    );
+
+    // Bad bodies are 400 with a JSON error naming the problem.
+    let mut float = cost();
+    float["amount"] = json!(120.5);
+    let (status, body) = api
+        .post("/api/v1/contracts/acme/costs", MANAGER, float)
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("amount"), "{body}");
+    let mut pennies = cost();
+    pennies["amount"] = json!("1.005");
+    let (status, body) = api
+        .post("/api/v1/contracts/acme/costs", MANAGER, pennies)
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a decimal amount of GBP"),
+        "{body}"
+    );
+    let (status, _) = api
+        .get("/api/v1/contracts/acme/costs?month=2026-13", VIEWER)
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = api
+        .delete("/api/v1/contracts/acme/costs/1", MANAGER, json!({}))
+        .await;
+    assert_eq!(status, 400, "a removal needs a reason");
+}
+
+#[tokio::test]
+async fn excusals_and_disputes_over_the_api() {
+    let api = Api::start().await;
+    api.october().await;
+    // Excusing the breach: 1 of 1 met, no credit.
+    let (status, e) = api
+        .post(
+            "/api/v1/contracts/acme/excusals",
+            MANAGER,
+            json!({"incident": "I2", "reason": "customer asked to wait"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(
+        (e["kind"].as_str(), e["by"].as_str()),
+        (Some("incident"), Some("jane.smith"))
+    );
+    let month = api.month().await;
+    assert_eq!(month["total_claim_minor"], 0);
+    assert_eq!(month["excused"][0]["by"], "jane.smith");
+    let (status, _) = api
+        .post(
+            "/api/v1/contracts/acme/excusals",
+            MANAGER,
+            json!({"incident": "I2", "reason": "again"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = api
+        .post(
+            "/api/v1/contracts/acme/excusals",
+            MANAGER,
+            json!({"incident": "I404", "reason": "r"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, revoked) = api
+        .delete(
+            &format!("/api/v1/contracts/acme/excusals/{}", e["id"]),
+            MANAGER,
+            json!({"reason": "the supplier's own delay"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{revoked}");
+    assert_eq!(revoked["revoked"]["by"], "jane.smith");
+    assert_eq!(api.month().await["total_claim_minor"], 4_000);
+
+    // The month disputed, then upheld: in dispute, then undisputed.
+    let (status, d) = api
+        .post(
+            "/api/v1/contracts/acme/disputes",
+            MANAGER,
+            json!({"service_level": "p1-resolution", "month": "2026-10", "note": "I2 was a P2"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["status"], "disputed");
+    let month = api.month().await;
+    assert_eq!(month["service_credits"]["disputed_minor"], 4_000);
+    assert_eq!(month["total_claim_undisputed_minor"], 0);
+    let uphold = format!("/api/v1/contracts/acme/disputes/{}/uphold", d["id"]);
+    let (status, upheld) = api
+        .post(
+            &uphold,
+            MANAGER,
+            json!({"note": "P1 by the contract's definition"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{upheld}");
+    assert_eq!(upheld["status"], "upheld");
+    assert_eq!(upheld["resolved_by"], "jane.smith");
+    assert_eq!(api.month().await["total_claim_undisputed_minor"], 4_000);
+    assert_eq!(
+        api.post(&uphold, MANAGER, json!({"note": "again"})).await.0,
+        409
+    );
+    assert_eq!(
+        api.post(
+            "/api/v1/contracts/acme/disputes/99/withdraw",
+            MANAGER,
+            json!({"note": "n"})
+        )
+        .await
+        .0,
+        404
+    );
+    let (status, body) = api
+        .post(
+            "/api/v1/contracts/acme/disputes",
+            MANAGER,
+            json!({"outage": "O1", "note": "n"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Who did what, when and why.
+    let (_, audit) = api.get("/api/v1/contracts/acme/audit", VIEWER).await;
+    let entries: Vec<(String, String)> = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["by"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        "excusal.add",
+        "excusal.revoke",
+        "dispute.open",
+        "dispute.uphold",
+    ];
+    assert_eq!(entries.len(), expected.len());
+    for ((action, by), want) in entries.iter().zip(expected) {
+        assert_eq!((action.as_str(), by.as_str()), (want, "jane.smith"));
+    }
+    assert_eq!(audit["audit"][1]["reason"], "the supplier's own delay");
+    assert_eq!(api.month().await["audit"].as_array().unwrap().len(), 4);
+}
