@@ -108,6 +108,10 @@ pub enum Command {
         /// See the evidence as at this instant (RFC 3339) instead of now.
         #[arg(long, value_name = "INSTANT")]
         as_of: Option<String>,
+        /// Issue the month (the next, amended version if figures changed
+        /// since the last issue) before writing the report.
+        #[arg(long)]
+        reissue: bool,
     },
     /// Record, list or remove recoverable costs (money the customer spent because of a breach).
     Cost {

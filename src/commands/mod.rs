@@ -53,6 +53,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             format,
             out,
             as_of,
+            reissue,
         } => {
             let (config, store) = open(&cli.config).await?;
             report::run(
@@ -63,6 +64,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 format,
                 out.as_deref(),
                 as_of.as_deref(),
+                reissue,
             )
             .await
         }

@@ -1,4 +1,6 @@
-//! `slawatch report`: the monthly breach report in JSON, CSV, HTML, PDF or XLSX.
+//! `slawatch report`: the monthly breach report in JSON, CSV, HTML, PDF or XLSX,
+//! as the evidence stands now: when the month was issued and figures changed
+//! since, with an amendment listing them; `--reissue` issues the amended version.
 
 use std::path::Path;
 
@@ -8,6 +10,7 @@ use crate::config::Config;
 use crate::store::Store;
 
 /// Writes the report to `out` or standard output.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     config: &Config,
     store: &Store,
@@ -16,6 +19,7 @@ pub async fn run(
     format: ReportFormat,
     out: Option<&Path>,
     as_of: Option<&str>,
+    reissue: bool,
 ) -> Result<(), Failure> {
     let binary = matches!(format, ReportFormat::Pdf | ReportFormat::Xlsx);
     if binary && out.is_none() {
@@ -30,7 +34,17 @@ pub async fn run(
         )));
     }
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
-    let report = month::build(store, config, contract, period, now).await?;
+    if reissue {
+        let issued = crate::report::issue::issue_month(config, store, contract, period, now, true)
+            .await
+            .map_err(Failure::runtime)?;
+        match issued {
+            Some(i) => eprintln!("issued {} {} version {}", i.contract, i.period, i.version),
+            None => eprintln!("nothing changed since the last issue; not reissued"),
+        }
+    }
+    let mut report = month::build(store, config, contract, period, now).await?;
+    report.amendment = amendment_since_issue(store, &report).await?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Json => crate::report::json::render(&report)
             .map_err(Failure::runtime)?
@@ -52,4 +66,22 @@ pub async fn run(
             Ok(())
         }
     }
+}
+
+/// The changes since the month's latest issued version, if it was issued
+/// and anything changed.
+async fn amendment_since_issue(
+    store: &Store,
+    report: &crate::report::MonthReport<'_>,
+) -> Result<Option<crate::report::amendment::Amendment>, Failure> {
+    let issued = store
+        .latest_issued(&report.contract.id, report.evaluation.period)
+        .await
+        .map_err(Failure::runtime)?;
+    let Some(issued) = issued else {
+        return Ok(None);
+    };
+    let now =
+        serde_json::to_value(crate::report::json::to_json(report)).map_err(Failure::runtime)?;
+    Ok(crate::report::amendment::amendment(&issued, &now))
 }

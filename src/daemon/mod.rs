@@ -98,6 +98,12 @@ pub async fn run(
         true,
         Box::pin(crate::alerts::sender::run(deps.clone(), shutdown.clone())),
     );
+    spawn(
+        &mut parts,
+        "issuing".into(),
+        false,
+        Box::pin(crate::report::issue::run(deps.clone(), shutdown.clone())),
+    );
     for source in deps.config.sources.clone() {
         let name = format!("source {}", source.id);
         spawn(

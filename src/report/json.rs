@@ -36,6 +36,9 @@ pub struct ReportJson<'a> {
     disputes: &'a [Dispute],
     audit: &'a [AuditEntry],
     data_quality: DataQualityJson<'a>,
+    /// Present only when figures changed since the month's report was issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amendment: Option<&'a super::amendment::Amendment>,
 }
 
 /// Where the evidence and the supplier's own figures disagree.
@@ -185,6 +188,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: &r.discrepancies,
         },
+        amendment: r.amendment.as_ref(),
     }
 }
 

@@ -7,10 +7,14 @@
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
+//! - [`amendment`]: what changed since the month's report was issued.
+//! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
+pub mod amendment;
 pub mod csv;
 pub mod html;
+pub mod issue;
 pub mod json;
 pub mod pdf;
 pub mod xlsx;
@@ -46,6 +50,8 @@ pub struct MonthReport<'a> {
     pub disputes: Vec<Dispute>,
     /// The audit entries bearing on the month, oldest first.
     pub audit: Vec<AuditEntry>,
+    /// What changed since the month's report was issued, when anything did.
+    pub amendment: Option<amendment::Amendment>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -73,6 +79,7 @@ impl<'a> MonthReport<'a> {
             disputes,
             audit,
             evaluation,
+            amendment: None,
         }
         .with_register(&Register::from_config(contract))
     }

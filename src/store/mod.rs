@@ -14,12 +14,14 @@
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
+//! - [`issued`]: issued monthly reports, insert-only, one row per version.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
 
 pub mod commitments;
 pub mod inbox;
+pub mod issued;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
@@ -120,6 +122,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "commitments",
         include_str!("../../migrations/sqlite/0004_commitments.sql"),
+    ),
+    (
+        5,
+        "issued_reports",
+        include_str!("../../migrations/sqlite/0005_issued_reports.sql"),
     ),
 ];
 

@@ -1,0 +1,14 @@
+-- Issued monthly reports: what was sent to the contract's managers when a
+-- month was closed. Insert-only: an issued version is never changed; a
+-- reissue after late evidence adds the next version. The JSON document is
+-- kept whole so a later report can list what changed since issue.
+CREATE TABLE issued_reports (
+    contract  TEXT    NOT NULL,
+    period    TEXT    NOT NULL, -- YYYY-MM
+    version   INTEGER NOT NULL, -- 1, then 2, 3 … for amended reissues
+    issued_at INTEGER NOT NULL, -- epoch seconds
+    sha256    TEXT    NOT NULL, -- of json, lowercase hex
+    json      TEXT    NOT NULL, -- the report JSON as issued
+    PRIMARY KEY (contract, period, version)
+);
+

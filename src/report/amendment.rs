@@ -1,0 +1,155 @@
+//! What changed in a month's figures since its report was issued: late
+//! evidence or a ruling after issue does not touch the issued report, but
+//! the current report lists each changed figure, issued against now.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::store::issued::IssuedReport;
+
+/// The changes since the latest issued version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amendment {
+    /// The issued version compared with.
+    pub issued_version: i64,
+    /// When it was issued (RFC 3339, UTC).
+    pub issued_at: String,
+    /// Every figure that differs, service levels first, then totals.
+    pub changes: Vec<Change>,
+}
+
+/// One figure that changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Which figure: `p1-resolution attainment_percent`, `total_claim_minor` …
+    pub what: String,
+    /// Its value in the issued report (`null` when it was absent).
+    pub issued: Value,
+    /// Its value now (`null` when it is gone).
+    pub now: Value,
+}
+
+/// The figures compared on each service-level line.
+const LEVEL_FIGURES: &[&str] = &["attainment_percent", "status", "credit_minor"];
+
+/// The report-wide totals compared, as JSON pointers.
+const TOTALS: &[(&str, &str)] = &[
+    (
+        "service_credits.total_minor",
+        "/service_credits/total_minor",
+    ),
+    ("recoverable_costs_minor", "/recoverable_costs_minor"),
+    ("total_claim_minor", "/total_claim_minor"),
+];
+
+/// The amendment of `now` (a report JSON) against `issued`, or `None` when
+/// no compared figure changed (or the issued JSON is unreadable, which the
+/// store's insert-only table should make impossible).
+pub fn amendment(issued: &IssuedReport, now: &Value) -> Option<Amendment> {
+    let then: Value = serde_json::from_str(&issued.json).ok()?;
+    let changes = changes(&then, now);
+    if changes.is_empty() {
+        return None;
+    }
+    Some(Amendment {
+        issued_version: issued.version,
+        issued_at: crate::domain::time::format_utc(
+            chrono::DateTime::from_timestamp(issued.issued_at, 0).unwrap_or_default(),
+        ),
+        changes,
+    })
+}
+
+/// The compared figures that differ between two report JSON documents.
+pub fn changes(issued: &Value, now: &Value) -> Vec<Change> {
+    let mut out = Vec::new();
+    let then_levels = lines(issued);
+    let now_levels = lines(now);
+    let mut keys: Vec<&String> = then_levels.iter().map(|(k, _)| k).collect();
+    for (k, _) in &now_levels {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for key in keys {
+        let find =
+            |ls: &[(String, Value)]| ls.iter().find(|(k, _)| k == key).map(|(_, l)| l.clone());
+        let (a, b) = (find(&then_levels), find(&now_levels));
+        for figure in LEVEL_FIGURES {
+            let get = |l: &Option<Value>| {
+                l.as_ref()
+                    .and_then(|l| l.get(*figure))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            push(&mut out, format!("{key} {figure}"), get(&a), get(&b));
+        }
+    }
+    for (what, pointer) in TOTALS {
+        let get = |v: &Value| v.pointer(pointer).cloned().unwrap_or(Value::Null);
+        push(&mut out, (*what).to_string(), get(issued), get(now));
+    }
+    out
+}
+
+fn push(out: &mut Vec<Change>, what: String, issued: Value, now: Value) {
+    if issued != now {
+        out.push(Change { what, issued, now });
+    }
+}
+
+/// Each service-level line keyed by its id, with the service when a level
+/// is measured per service.
+fn lines(report: &Value) -> Vec<(String, Value)> {
+    report
+        .get("service_levels")
+        .and_then(Value::as_array)
+        .map(|ls| {
+            ls.iter()
+                .map(|l| {
+                    let id = l.get("id").and_then(Value::as_str).unwrap_or_default();
+                    let key = match l.get("service").and_then(Value::as_str) {
+                        Some(s) => format!("{id} ({s})"),
+                        None => id.to_string(),
+                    };
+                    (key, l.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_only_changed_figures() {
+        let issued = json!({
+            "service_levels": [
+                {"id": "p1", "attainment_percent": 100.0, "status": "met", "credit_minor": 0},
+                {"id": "av", "service": "email", "attainment_percent": 99.9, "status": "met", "credit_minor": 0}
+            ],
+            "service_credits": {"total_minor": 0}, "recoverable_costs_minor": 0, "total_claim_minor": 0
+        });
+        let mut now = issued.clone();
+        now["service_levels"][0]["attainment_percent"] = json!(50.0);
+        now["service_levels"][0]["status"] = json!("failed");
+        now["service_levels"][0]["credit_minor"] = json!(2_500);
+        now["service_credits"]["total_minor"] = json!(2_500);
+        now["total_claim_minor"] = json!(2_500);
+        let whats: Vec<String> = changes(&issued, &now).into_iter().map(|c| c.what).collect();
+        assert_eq!(
+            whats,
+            [
+                "p1 attainment_percent",
+                "p1 status",
+                "p1 credit_minor",
+                "service_credits.total_minor",
+                "total_claim_minor"
+            ]
+        );
+        assert!(changes(&issued, &issued).is_empty());
+    }
+}

@@ -1,0 +1,282 @@
+//! Issuing: closing a month. On the `[reports] schedule` (cron with seconds,
+//! read in each contract's timezone; default 07:00 on the 1st) the previous
+//! month's report is generated in every format, written under
+//! `data_dir/reports/CONTRACT/YYYY-MM/`, recorded as an issued version in the
+//! store (insert-only) and its summary queued for the contract's managers in
+//! the same transaction, so it is emailed once.
+//!
+//! **Once per month per contract, across restarts**: every check asks the
+//! store whether the previous month has an issued version; the schedule only
+//! decides when the first attempt of the month may happen, so a daemon that
+//! was down at 07:00 on the 1st issues as soon as it starts, and one started
+//! again issues nothing. A reissue (`slawatch report --reissue`) adds the
+//! next version when figures changed since the latest.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Context;
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use super::MonthReport;
+use super::amendment::amendment;
+use crate::alerts::compose::{Facts, alert};
+use crate::config::{Config, Contract};
+use crate::daemon::{Deps, sleep_or_stop};
+use crate::domain::money::format_minor;
+use crate::domain::{Instant, Period};
+use crate::store::Store;
+use crate::store::issued::{self, IssuedReport};
+use crate::store::outbox::{Severity, enqueue};
+
+/// One version issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The contract.
+    pub contract: String,
+    /// The month closed.
+    pub period: Period,
+    /// Its version (1 for the first issue).
+    pub version: i64,
+    /// The files written, one per format.
+    pub files: Vec<PathBuf>,
+}
+
+/// Issues the month's report unless it was issued before; with `reissue`,
+/// issues the next version if any compared figure changed since the latest.
+/// Returns what was issued, or `None` when there was nothing to do.
+pub async fn issue_month(
+    config: &Config,
+    store: &Store,
+    contract: &Contract,
+    period: Period,
+    now: Instant,
+    reissue: bool,
+) -> anyhow::Result<Option<Issued>> {
+    let latest = store
+        .latest_issued(&contract.id, period)
+        .await
+        .context("Failed to read the issued report")?;
+    if latest.is_some() && !reissue {
+        return Ok(None);
+    }
+    let report = crate::commands::month::build(store, config, contract, period, now)
+        .await
+        .map_err(|f| anyhow::anyhow!(f.message))
+        .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    let json = super::json::render(&report).context("Failed to render the report JSON")?;
+    if let Some(latest) = &latest {
+        let value: serde_json::Value = serde_json::from_str(&json)?;
+        if amendment(latest, &value).is_none() {
+            return Ok(None);
+        }
+    }
+    let version = latest.as_ref().map_or(1, |l| l.version + 1);
+    let files = write_files(config, &report, &json, version)?;
+    let record = IssuedReport {
+        contract: contract.id.clone(),
+        period,
+        version,
+        issued_at: now.timestamp(),
+        sha256: hex::encode(Sha256::digest(json.as_bytes())),
+        json,
+    };
+    let mut tx = store.begin().await?;
+    if !issued::insert(&mut tx, &record).await? {
+        // Another issuer recorded this version first; its files are the same month's.
+        return Ok(None);
+    }
+    let summary = summary_alert(&report, version, &files);
+    enqueue(&mut tx, &summary, now.timestamp()).await?;
+    tx.commit()
+        .await
+        .context("Failed to record the issued report")?;
+    tracing::info!(contract = %contract.id, %period, version, "monthly report issued");
+    Ok(Some(Issued {
+        contract: contract.id.clone(),
+        period,
+        version,
+        files,
+    }))
+}
+
+/// Issues the previous month (in each contract's timezone) for every
+/// contract whose first scheduled attempt this month has come and which has
+/// no issued version yet. A contract that fails is logged and tried again
+/// at the next check; the others carry on.
+pub async fn issue_due(deps: &Deps, now: Instant) -> anyhow::Result<Vec<Issued>> {
+    let schedule = cron::Schedule::from_str(&deps.config.reports.schedule)
+        .context("Failed to read [reports] schedule")?;
+    let mut issued = Vec::new();
+    for contract in &deps.config.contracts {
+        let Some(period) = due_period(&schedule, contract.timezone, now) else {
+            continue;
+        };
+        match issue_month(&deps.config, &deps.store, contract, period, now, false).await {
+            Ok(Some(done)) => issued.push(done),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(
+                contract = %contract.id, %period, error = format!("{e:#}"),
+                "monthly report not issued; trying again at the next check"
+            ),
+        }
+    }
+    Ok(issued)
+}
+
+/// The month to close at `now`: the previous one, once the schedule's first
+/// time in the current month (in `tz`) has passed.
+pub fn due_period(schedule: &cron::Schedule, tz: chrono_tz::Tz, now: Instant) -> Option<Period> {
+    let current = Period::of(now, tz);
+    let month_start = current.start(tz) - Duration::seconds(1);
+    let first = schedule.after(&month_start.with_timezone(&tz)).next()?;
+    (first.with_timezone(&chrono::Utc) <= now).then(|| current.prev())
+}
+
+/// The daemon part: checks at start, at each scheduled time, and at least
+/// hourly (to catch a time missed while the machine slept).
+pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str(&deps.config.reports.schedule)
+        .context("Failed to read [reports] schedule")?;
+    while !shutdown.is_cancelled() {
+        let now = chrono::Utc::now();
+        if let Err(e) = issue_due(&deps, now).await {
+            tracing::warn!(error = format!("{e:#}"), "issuing check failed");
+        }
+        let next = schedule
+            .after(&now)
+            .next()
+            .map_or(3_600, |t| (t - now).num_seconds().clamp(1, 3_600));
+        let wait = std::time::Duration::from_secs(u64::try_from(next).unwrap_or(3_600));
+        if !sleep_or_stop(wait, &shutdown).await {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Writes every format under `data_dir/reports/CONTRACT/YYYY-MM/`, each
+/// through a temporary file renamed into place.
+fn write_files(
+    config: &Config,
+    report: &MonthReport<'_>,
+    json: &str,
+    version: i64,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let contract = &report.contract.id;
+    let period = report.evaluation.period;
+    let dir = config
+        .daemon
+        .data_dir
+        .join("reports")
+        .join(contract)
+        .join(period.to_string());
+    std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    let stem = format!("{contract}-{period}-v{version}");
+    let documents: Vec<(&str, Vec<u8>)> = vec![
+        ("json", json.as_bytes().to_vec()),
+        ("csv", super::csv::render(report)?.into_bytes()),
+        ("html", super::html::render(report)?.into_bytes()),
+        ("pdf", super::pdf::render(report)?),
+        ("xlsx", super::xlsx::render(report)?),
+    ];
+    documents
+        .into_iter()
+        .map(|(ext, bytes)| write_file(&dir.join(format!("{stem}.{ext}")), &bytes))
+        .collect()
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("Failed to write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("Failed to write {}", path.display()))?;
+    Ok(path.to_path_buf())
+}
+
+/// The summary emailed to the contract's managers, naming the files.
+fn summary_alert(
+    report: &MonthReport<'_>,
+    version: i64,
+    files: &[PathBuf],
+) -> crate::store::outbox::NewAlert {
+    let c = report.contract;
+    let period = report.evaluation.period;
+    let exponent = c.currency.exponent();
+    let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
+    let headline = if version == 1 {
+        format!("{period} report issued")
+    } else {
+        format!("{period} report reissued as version {version} (amended)")
+    };
+    let facts = Facts {
+        headline,
+        lines: vec![
+            ("Supplier", c.supplier.clone()),
+            (
+                "Service levels failed",
+                format!(
+                    "{} of {}",
+                    report.failed_count(),
+                    report.evaluation.levels.len()
+                ),
+            ),
+            ("Critical failures", report.critical_count().to_string()),
+            (
+                "Service credits",
+                money(report.evaluation.credits.total_minor),
+            ),
+            ("Total claim", money(report.total_claim_minor())),
+        ],
+        evidence: format!(
+            "The issued report: {}",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    alert(
+        format!("report_issued/{}/{period}/v{version}", c.id),
+        "report_issued",
+        Severity::Info,
+        Some(&c.id),
+        &c.managers,
+        &facts,
+        false,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Instant {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn the_previous_month_is_due_from_the_first_scheduled_time() {
+        let s = cron::Schedule::from_str("0 0 7 1 * *").unwrap();
+        let london = chrono_tz::Europe::London;
+        // 07:00 GMT on 1 November; British Summer Time ended on 25 October.
+        assert_eq!(due_period(&s, london, t("2026-11-01T06:59:59Z")), None);
+        assert_eq!(
+            due_period(&s, london, t("2026-11-01T07:00:00Z")),
+            Some("2026-10".parse().unwrap())
+        );
+        assert_eq!(
+            due_period(&s, london, t("2026-11-20T00:00:00Z")),
+            Some("2026-10".parse().unwrap())
+        );
+        // 07:00 BST on 1 October is 06:00 UTC.
+        assert_eq!(
+            due_period(&s, london, t("2026-10-01T06:00:00Z")),
+            Some("2026-09".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Issuing a closed month against a real SQLite store: once per month per
+//! contract across restarts, emailed to the managers, and amended when late
+//! evidence changes the figures.
+
+use chrono::{DateTime, Utc};
+use slawatch::cli::ReportFormat;
+use slawatch::daemon::Deps;
+use slawatch::report::issue::issue_due;
+use slawatch::store::Store;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn deps(dir: &tempfile::TempDir) -> Deps {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let text = format!(
+        r#"
+[daemon]
+database_url = "sqlite://{}"
+data_dir = "{}"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+managers = ["contracts@council.example", "finance@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  name = "P1 resolved in 4 hours"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  service_credits = [ {{ below = 95.0, percent = 2.0 }} ]
+
+[[contracts]]
+id = "bravo"
+supplier = "Bravo plc"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "10000.00"
+managers = ["it@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+"#,
+        dir.path().join("s.db").display(),
+        dir.path().join("data").display()
+    );
+    let config = slawatch::config::parse(&text, "test.toml").expect("config");
+    let store = Store::open(&config.daemon.database_url)
+        .await
+        .expect("store");
+    Deps::new(config, store).expect("deps")
+}
+
+async fn push(deps: &Deps, csv: &str, name: &str, dir: &tempfile::TempDir) {
+    let path = dir.path().join(name);
+    std::fs::write(&path, csv).unwrap();
+    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
+    slawatch::import::import_file(
+        &deps.store,
+        &deps.config.contracts,
+        &path,
+        "test",
+        0,
+        &mut fail,
+    )
+    .await
+    .unwrap();
+}
+
+/// `slawatch report --format json` for acme's October, as parsed JSON.
+async fn report(deps: &Deps, dir: &tempfile::TempDir, reissue: bool) -> serde_json::Value {
+    let out = dir.path().join("report.json");
+    slawatch::commands::report::run(
+        &deps.config,
+        &deps.store,
+        "acme",
+        "2026-10",
+        ReportFormat::Json,
+        Some(&out),
+        Some("2026-11-05T00:00:00Z"),
+        reissue,
+    )
+    .await
+    .map_err(|f| f.message)
+    .unwrap();
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+const HEADER: &str = "id,contract,priority,opened_at,service,resolved_at,title\n";
+
+#[tokio::test]
+async fn october_is_issued_once_then_amended_and_reissued() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = deps(&dir).await;
+    // Three P1s in October, each resolved in an hour: 100 %, met, no credit.
+    let mut csv = String::from(HEADER);
+    for day in 1..=3 {
+        csv.push_str(&format!(
+            "INC{day},acme,P1,2026-10-0{day}T09:00:00Z,email,2026-10-0{day}T10:00:00Z,Fault\n"
+        ));
+    }
+    push(&deps, &csv, "october.csv", &dir).await;
+
+    // Before the scheduled time (07:00 GMT on 1 November) nothing is due.
+    assert!(
+        issue_due(&deps, t("2026-11-01T06:59:59Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let issued = issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let names: Vec<(String, String, i64)> = issued
+        .iter()
+        .map(|i| (i.contract.clone(), i.period.to_string(), i.version))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("acme".to_string(), "2026-10".to_string(), 1),
+            ("bravo".to_string(), "2026-10".to_string(), 1)
+        ]
+    );
+    let folder = dir.path().join("data/reports/acme/2026-10");
+    for ext in ["json", "csv", "html", "pdf", "xlsx"] {
+        let file = folder.join(format!("acme-2026-10-v1.{ext}"));
+        assert!(file.metadata().unwrap().len() > 0, "{}", file.display());
+    }
+    assert!(
+        dir.path()
+            .join("data/reports/bravo/2026-10/bravo-2026-10-v1.pdf")
+            .exists()
+    );
+
+    // One summary per contract, to its managers.
+    let alerts = deps.store.due_alerts(i64::MAX, 100).await.unwrap();
+    let mut summaries: Vec<(String, Vec<String>)> = alerts
+        .iter()
+        .filter(|a| a.alert.kind == "report_issued")
+        .map(|a| (a.alert.dedup_key.clone(), a.alert.recipients.clone()))
+        .collect();
+    summaries.sort();
+    assert_eq!(
+        summaries,
+        [
+            (
+                "report_issued/acme/2026-10/v1".to_string(),
+                vec![
+                    "contracts@council.example".to_string(),
+                    "finance@council.example".to_string()
+                ]
+            ),
+            (
+                "report_issued/bravo/2026-10/v1".to_string(),
+                vec!["it@council.example".to_string()]
+            )
+        ]
+    );
+    let acme = alerts
+        .iter()
+        .find(|a| a.alert.dedup_key.starts_with("report_issued/acme"))
+        .unwrap();
+    assert!(acme.alert.body_text.contains("acme-2026-10-v1.pdf"));
+    assert!(acme.alert.body_text.contains("acme-2026-10-v1.xlsx"));
+
+    // Later checks, and a restart on the same store, issue nothing new.
+    assert!(
+        issue_due(&deps, t("2026-11-01T07:00:01Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let restarted = self::deps(&dir).await;
+    assert!(
+        issue_due(&restarted, t("2026-11-02T09:00:00Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        restarted
+            .store
+            .due_alerts(i64::MAX, 100)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // As issued, nothing is amended.
+    let r = report(&restarted, &dir, false).await;
+    assert!(r.get("amendment").is_none(), "{r:#}");
+
+    // A late import: INC4 took 6 hours. 3 of 4 met = 75 %: failed, below
+    // 95 % → 2 % of £125,000.00 = £2,500.00 (250,000 pence).
+    let late =
+        format!("{HEADER}INC4,acme,P1,2026-10-15T09:00:00Z,email,2026-10-15T15:00:00Z,Late\n");
+    push(&restarted, &late, "late.csv", &dir).await;
+    let r = report(&restarted, &dir, false).await;
+    let level = &r["service_levels"][0];
+    assert_eq!(level["attainment_percent"], 75.0);
+    assert_eq!(level["credit_minor"], 250_000);
+    let amendment = &r["amendment"];
+    assert_eq!(amendment["issued_version"], 1);
+    assert_eq!(amendment["issued_at"], "2026-11-01T07:00:00Z");
+    assert_eq!(
+        amendment["changes"],
+        serde_json::json!([
+            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 75.0},
+            {"what": "p1-resolution status", "issued": "met", "now": "failed"},
+            {"what": "p1-resolution credit_minor", "issued": 0, "now": 250_000},
+            {"what": "service_credits.total_minor", "issued": 0, "now": 250_000},
+            {"what": "total_claim_minor", "issued": 0, "now": 250_000}
+        ])
+    );
+    // The issued files are untouched; the monthly check does not reissue.
+    assert!(
+        issue_due(&restarted, t("2026-11-06T07:00:00Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // --reissue issues version 2 and the amendment disappears.
+    let r = report(&restarted, &dir, true).await;
+    assert!(r.get("amendment").is_none(), "{r:#}");
+    assert_eq!(r["service_levels"][0]["credit_minor"], 250_000);
+    let latest = restarted
+        .store
+        .latest_issued("acme", "2026-10".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.version, 2);
+    assert!(folder.join("acme-2026-10-v2.pdf").exists());
+    assert!(folder.join("acme-2026-10-v1.pdf").exists());
+    let keys: Vec<String> = restarted
+        .store
+        .due_alerts(i64::MAX, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.alert.dedup_key)
+        .collect();
+    assert!(
+        keys.contains(&"report_issued/acme/2026-10/v2".to_string()),
+        "{keys:?}"
+    );
+    // Reissuing again with nothing changed does nothing.
+    report(&restarted, &dir, true).await;
+    let latest = restarted
+        .store
+        .latest_issued("acme", "2026-10".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.version, 2);
+}
