@@ -210,11 +210,14 @@ async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
         .collect();
     assert_eq!(at_risk.len(), 1, "{s:?}");
     assert_eq!(breached.len(), 1, "{s:?}");
-    assert_eq!(
-        mails.len(),
-        2,
-        "no other alert expected (1 of 2 met is the 50 % target): {s:?}"
-    );
+    // Besides these two, only last month's report being issued (the daemon
+    // closes the previous month when it starts after the 1st): no month
+    // alert, since 1 of 2 met is the 50 % target.
+    let others: Vec<&String> = s
+        .iter()
+        .filter(|x| !x.contains("INC0000002") && !x.contains("report issued"))
+        .collect();
+    assert!(others.is_empty(), "no other alert expected: {s:?}");
     assert_eq!(
         breached[0].header("Subject").unwrap(),
         "[slawatch] ACTION acme: INC0000002 breached P1 fixed within 20 seconds (20s target)"

@@ -202,6 +202,19 @@ impl Store {
         Ok(())
     }
 
+    /// Opens a transaction that will write. SQLite takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a transaction that reads before it writes
+    /// would otherwise fail at once with "database is locked" when another
+    /// writer committed in between, instead of waiting its turn.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The pool, for this module's queries.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool

@@ -158,8 +158,7 @@ type OutboxRow = (
 impl Store {
     /// Opens a transaction for a state change and the alerts it causes.
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        self.pool()
-            .begin()
+        self.begin_write()
             .await
             .map_err(failed("starting a transaction"))
     }

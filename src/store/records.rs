@@ -56,8 +56,7 @@ pub(super) type Tx = Transaction<'static, Any>;
 
 impl Store {
     pub(super) async fn begin_record(&self) -> Result<Tx, StoreError> {
-        self.pool()
-            .begin()
+        self.begin_write()
             .await
             .map_err(failed("starting a transaction"))
     }

@@ -59,8 +59,7 @@ impl Store {
         verdicts: &[SlaVerdict],
     ) -> Result<u64, StoreError> {
         let mut tx = self
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .map_err(failed("starting to store supplier SLA verdicts"))?;
         let mut written = 0;

@@ -136,8 +136,7 @@ impl Store {
         .await
         .map_err(failed("recording an import"))?;
         let tx = self
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .map_err(failed("starting an import transaction"))?;
         Ok(ImportSession {
@@ -299,8 +298,7 @@ impl ImportSession {
     /// stored before a crash.
     pub async fn checkpoint(&mut self, store: &Store) -> Result<(), StoreError> {
         let next = store
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .map_err(failed("starting an import transaction"))?;
         let done = std::mem::replace(&mut self.tx, next);
