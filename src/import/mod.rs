@@ -144,9 +144,11 @@ pub async fn import_file(
         }
         Input::Csv(csv) => import_csv_rows(&mut writer, &file, contracts, csv, on_reject).await,
     };
-    // What was read before a failure is still stored.
-    let summary = writer.finish(now).await?;
-    outcome.map(|()| summary)
+    // What was read before a failure is still stored; the failure itself is
+    // what the caller hears about.
+    let summary = writer.finish(now).await;
+    outcome?;
+    Ok(summary?)
 }
 
 /// JSON Lines by extension, or when the first non-blank byte opens an object.

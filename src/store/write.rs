@@ -113,7 +113,8 @@ impl WriteCounts {
 
 /// One import in progress: its bookkeeping row and an open transaction.
 pub struct ImportSession {
-    tx: Transaction<'static, Any>,
+    /// Always `Some` between calls; empty only inside [`Self::checkpoint`].
+    tx: Option<Transaction<'static, Any>>,
     import_id: i64,
     backend: Backend,
 }
@@ -140,7 +141,7 @@ impl Store {
             .await
             .map_err(failed("starting an import transaction"))?;
         Ok(ImportSession {
-            tx,
+            tx: Some(tx),
             import_id,
             backend: self.backend(),
         })
@@ -201,7 +202,7 @@ impl ImportSession {
             q = q.bind(self.import_id).bind(row.line).bind(hash);
         }
         let changed = q
-            .execute(&mut *self.tx)
+            .execute(&mut **self.tx()?)
             .await
             .map_err(failed("storing records"))?
             .rows_affected();
@@ -247,7 +248,7 @@ impl ImportSession {
                 q = bind(q, &row.key[1]);
             }
             let found = q
-                .fetch_all(&mut *self.tx)
+                .fetch_all(&mut **self.tx()?)
                 .await
                 .map_err(failed("looking up existing records"))?;
             if found.is_empty() {
@@ -287,7 +288,7 @@ impl ImportSession {
         .bind(line)
         .bind(contract.map(str::to_string))
         .bind(reason.to_string())
-        .execute(&mut *self.tx)
+        .execute(&mut **self.tx()?)
         .await
         .map_err(failed("recording a rejected row"))?;
         Ok(())
@@ -297,14 +298,24 @@ impl ImportSession {
     /// so a long import keeps the write-ahead log small and loses nothing
     /// stored before a crash.
     pub async fn checkpoint(&mut self, store: &Store) -> Result<(), StoreError> {
+        // Commit first: a new write transaction would wait for this one's lock.
+        if let Some(done) = self.tx.take() {
+            done.commit()
+                .await
+                .map_err(failed("committing imported records"))?;
+        }
         let next = store
             .begin_write()
             .await
             .map_err(failed("starting an import transaction"))?;
-        let done = std::mem::replace(&mut self.tx, next);
-        done.commit()
-            .await
-            .map_err(failed("committing imported records"))
+        self.tx = Some(next);
+        Ok(())
+    }
+
+    fn tx(&mut self) -> Result<&mut Transaction<'static, Any>, StoreError> {
+        self.tx.as_mut().ok_or_else(|| {
+            StoreError::Corrupt("the import's transaction was lost at a checkpoint".into())
+        })
     }
 
     /// Commits and records the import's totals.
@@ -323,13 +334,18 @@ impl ImportSession {
         .bind(counts.unchanged as i64)
         .bind(rejected as i64)
         .bind(self.import_id)
-        .execute(&mut *self.tx)
+        .execute(&mut **self.tx()?)
         .await
         .map_err(failed("recording an import's totals"))?;
-        self.tx
-            .commit()
-            .await
-            .map_err(failed("committing imported records"))
+        match self.tx.take() {
+            Some(tx) => tx
+                .commit()
+                .await
+                .map_err(failed("committing imported records")),
+            None => Err(StoreError::Corrupt(
+                "the import's transaction was lost at a checkpoint".into(),
+            )),
+        }
     }
 }
 
@@ -450,5 +466,53 @@ mod tests {
             a,
             row_hash(&[Param::Text(None), Param::Text(Some(String::new()))])
         );
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    fn incident(id: &str, line: i64) -> Row {
+        Row {
+            key: vec![
+                Param::Text(Some("acme".into())),
+                Param::Text(Some(id.into())),
+            ],
+            values: vec![
+                Param::Text(Some("P1".into())),
+                Param::Text(None),
+                Param::Int(Some(1_000)),
+                Param::Int(None),
+                Param::Int(None),
+                Param::Int(None),
+                Param::Text(None),
+                Param::Text(None),
+            ],
+            line,
+        }
+    }
+
+    /// A long import commits in steps: the next step's write transaction
+    /// must not wait on the previous one's lock (SQLite `BEGIN IMMEDIATE`).
+    #[tokio::test]
+    async fn an_import_carries_on_after_a_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+            .await
+            .unwrap();
+        let mut session = store.start_import("test", "big.csv", 1).await.unwrap();
+        let first = session
+            .write(&INCIDENTS, vec![incident("A", 2)])
+            .await
+            .unwrap();
+        session.checkpoint(&store).await.unwrap();
+        let second = session
+            .write(&INCIDENTS, vec![incident("B", 3), incident("A", 4)])
+            .await
+            .unwrap();
+        session.finish(WriteCounts::default(), 0, 4).await.unwrap();
+        assert_eq!(first.stored, 1);
+        assert_eq!((second.stored, second.unchanged), (1, 1));
     }
 }
