@@ -410,15 +410,15 @@ fn assess_system(s: &DrSystem, tests: &[&DrTest], as_of: NaiveDate) -> SystemAss
     }
 }
 
-/// Seconds as the largest whole units (`4h`, `1h30m`, `45s`), for messages
-/// and the report.
+/// Seconds in hours, minutes and seconds (`4h`, `1h30m`, `29h`, `45s`), for
+/// messages and the report. No days: a day of business time is not a day.
 pub fn words(seconds: i64) -> String {
     if seconds == 0 {
         return "0s".into();
     }
     let mut out = String::new();
     let mut rest = seconds;
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+    for (unit, size) in [("h", 3_600), ("m", 60), ("s", 1)] {
         if rest >= size {
             out.push_str(&format!("{}{unit}", rest / size));
             rest %= size;

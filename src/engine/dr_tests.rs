@@ -221,5 +221,5 @@ fn bands() {
         ]
     );
     assert_eq!(words(5400), "1h30m");
-    assert_eq!(words(86_400 + 61), "1d1m1s");
+    assert_eq!(words(86_400 + 61), "24h1m1s");
 }

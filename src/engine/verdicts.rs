@@ -29,7 +29,7 @@ use chrono::DateTime;
 use serde::Serialize;
 
 use super::calendar::Calendar;
-use super::clock::{ClockOutcome, ClockStatus};
+use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::dr::words;
 use super::incidents::{applies, assessment_month, clock_for};
 use crate::config::{Contract, ServiceLevel, ServiceLevelKind};
@@ -187,6 +187,44 @@ pub fn compare(
     out
 }
 
+/// The contract's deadline for the incident: the clock's, or for a clock
+/// that stopped first, where it would have fallen had it run on (with the
+/// holds that stop it as recorded).
+fn contract_deadline(
+    level: &ServiceLevel,
+    incident: &Incident,
+    outcome: &ClockOutcome,
+) -> Option<Instant> {
+    if outcome.deadline.is_some() {
+        return outcome.deadline;
+    }
+    let target = level.target_seconds?;
+    let pauses: Vec<(Instant, Option<Instant>)> = match level.kind {
+        ServiceLevelKind::ResolutionTime => {
+            let mut p: Vec<_> = incident
+                .holds
+                .iter()
+                .filter(|h| h.pauses_clock())
+                .map(|h| (h.start.max(incident.opened_at), h.end))
+                .collect();
+            p.sort();
+            p
+        }
+        _ => Vec::new(),
+    };
+    // Far enough ahead for any target on any calendar; evidence is not cut off.
+    let horizon = incident.opened_at + chrono::Duration::days(3_650);
+    run_clock(
+        &level.calendar,
+        incident.opened_at,
+        None,
+        &pauses,
+        target,
+        horizon,
+    )
+    .deadline
+}
+
 /// Business seconds of `incident`'s holds matching `pred` while its clock
 /// ran (from opening to its stop, or `now`), on `calendar`, with their reasons.
 fn held(
@@ -280,8 +318,10 @@ fn explain(
             ),
         );
     }
-    if let (Some(p), Some(d)) = (v.planned_end_at, outcome.deadline)
-        && p != d.timestamp()
+    if let (Some(p), Some(d)) = (
+        v.planned_end_at,
+        contract_deadline(level, incident, outcome),
+    ) && p != d.timestamp()
     {
         let theirs = DateTime::from_timestamp(p, 0).map_or(p.to_string(), format_utc);
         return (
