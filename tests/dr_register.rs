@@ -361,7 +361,7 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
     let deps = slawatch::daemon::Deps::new(config, store).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let app = slawatch::http::router(deps);
+    let app = slawatch::http::router(deps.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let base = format!("http://{addr}/api/v1/contracts/acme-managed-it");
     let client = reqwest::Client::new();
@@ -417,4 +417,32 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
         (Some(10), Some("high"))
     );
     assert_eq!(v["tests"].as_array().unwrap().len(), 1);
+
+    // Live detection alerts each flag once: CRM untested and without
+    // evidence, files untested; payroll has nothing to say.
+    let now = chrono::Utc::now();
+    slawatch::alerts::detect::detect_once(&deps, now)
+        .await
+        .unwrap();
+    slawatch::alerts::detect::detect_once(&deps, now)
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = deps
+        .store
+        .due_alerts(i64::MAX, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.alert.kind == "dr_flag")
+        .map(|a| a.alert.dedup_key)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "dr/acme-managed-it/crm/no_recent_test/never",
+            "dr/acme-managed-it/crm/no_third_party_evidence/config",
+            "dr/acme-managed-it/files/no_recent_test/never"
+        ]
+    );
 }
