@@ -160,3 +160,112 @@ pub fn gaps(
         .sort_by(|a, b| (&a.incident, a.start).cmp(&(&b.incident, b.start)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::domain::{Hold, Priority};
+
+    fn t(s: &str) -> Instant {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn incident(id: &str, resolved: Option<&str>, open_hold: bool) -> Incident {
+        Incident {
+            id: id.into(),
+            priority: Priority::P2,
+            service: None,
+            opened_at: t("2026-10-05T09:00:00Z"),
+            responded_at: None,
+            resolved_at: resolved.map(t),
+            title: None,
+            excused_reason: None,
+            holds: match open_hold {
+                true => vec![Hold {
+                    start: t("2026-10-05T10:00:00Z"),
+                    end: None,
+                    reason: "awaiting_customer".into(),
+                }],
+                false => vec![],
+            },
+        }
+    }
+
+    fn stopped(incident: &str, name: &str) -> SlaVerdict {
+        SlaVerdict {
+            sys_id: format!("{incident}/{name}"),
+            incident_id: incident.into(),
+            sla_name: Some(name.into()),
+            stage: Some("completed".into()),
+            has_breached: Some(false),
+            start_at: None,
+            end_at: None,
+            planned_end_at: None,
+            business_duration_seconds: None,
+            pause_duration_seconds: None,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn finds_each_kind_of_gap() {
+        let sources = vec![
+            ("snow".to_string(), "servicenow".to_string()),
+            ("packs".to_string(), "inbox".to_string()),
+        ];
+        let delivered = BTreeMap::from([("snow".to_string(), 12), ("cli".to_string(), 3)]);
+        let incidents = [
+            // Open, on hold: simply on hold.
+            incident("OPEN", None, true),
+            // Resolved with its hold never ended.
+            incident("HELD", Some("2026-10-05T12:00:00Z"), true),
+            // Open, but the supplier's resolution SLA has stopped.
+            incident("CLOSED", None, false),
+            // Open; only its response SLA has stopped (that is not closure).
+            incident("RESPONDED", None, false),
+        ];
+        let verdicts = [
+            stopped("CLOSED", "P2 resolution"),
+            stopped("RESPONDED", "P2 response"),
+        ];
+        let g = gaps(&sources, &delivered, &incidents, &verdicts);
+        assert_eq!(
+            g.sources_without_data,
+            [SilentSource {
+                source: "packs".into(),
+                kind: "inbox".into()
+            }]
+        );
+        let closed: Vec<&str> = g
+            .closed_without_resolution
+            .iter()
+            .map(|c| c.incident.as_str())
+            .collect();
+        assert_eq!(closed, ["CLOSED"]);
+        let held: Vec<&str> = g
+            .holds_without_end
+            .iter()
+            .map(|h| h.incident.as_str())
+            .collect();
+        assert_eq!(held, ["HELD"]);
+        assert_eq!(
+            g.counts(),
+            [
+                ("source_month_without_data", 1),
+                ("incident_closed_without_resolution", 1),
+                ("hold_without_end", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn without_sources_only_a_month_with_nothing_is_a_gap() {
+        let empty = BTreeMap::new();
+        let g = gaps(&[], &empty, &[], &[]);
+        assert_eq!(g.sources_without_data[0].source, "any");
+        let some = BTreeMap::from([("cli".to_string(), 1)]);
+        assert!(gaps(&[], &some, &[], &[]).is_empty());
+    }
+}

@@ -348,3 +348,7 @@ fn explain(
         ),
     )
 }
+
+#[cfg(test)]
+#[path = "verdicts_tests.rs"]
+mod tests;
