@@ -119,6 +119,13 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::cost::CostCommand,
     },
+    /// The disaster-recovery register: record DR tests of the contract's systems, list the
+    /// register with its flags and the supplier's DR risk rating.
+    DrTest {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::dr::DrTestCommand,
+    },
     /// Excuse an incident, an outage or a service level's month (a relief event).
     Excuse {
         /// The contract id.

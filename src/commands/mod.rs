@@ -15,6 +15,7 @@ pub mod commitment;
 pub mod cost;
 pub mod demo;
 pub mod dispute;
+pub mod dr;
 pub mod evaluate;
 pub mod excuse;
 pub mod failure;
@@ -94,6 +95,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Excusals { contract, format } => {
             let (config, store) = open(&cli.config).await?;
             excuse::list(&config, &store, &contract, format).await
+        }
+        Command::DrTest { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dr::run(&config, &store, action).await
         }
         Command::Dispute { action } => {
             let (config, store) = open(&cli.config).await?;

@@ -8,6 +8,7 @@ use crate::config::{Config, Contract};
 use crate::domain::{Instant, Period};
 use crate::engine::evaluate_month;
 use crate::report::MonthReport;
+use crate::report::quality::Extras;
 use crate::store::Store;
 
 /// Resolves the contract, month and as-of instant given on the command line.
@@ -36,7 +37,8 @@ pub fn arguments<'c>(
     Ok((c, period, now))
 }
 
-/// Reads the month's evidence and commitments register and builds its report.
+/// Reads the month's evidence, commitments register, DR tests and supplier
+/// verdicts and builds its report.
 pub async fn build<'c>(
     store: &Store,
     config: &Config,
@@ -56,8 +58,12 @@ pub async fn build<'c>(
         .commitment_register(contract, &config.calendars)
         .await
         .map_err(Failure::runtime)?;
+    let extras = Extras::load(store, config, contract, period)
+        .await
+        .map_err(Failure::runtime)?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
     Ok(MonthReport::new(contract, evaluation, records)
         .with_register(&register)
-        .with_tolerance(config.reconciliation.tolerance_points))
+        .with_tolerance(config.reconciliation.tolerance_points)
+        .with_extras(&evidence.incidents, &extras))
 }

@@ -69,9 +69,11 @@ pub async fn month(
         .store
         .commitment_register(c, &config.calendars)
         .await?;
+    let extras = crate::report::quality::Extras::load(&app.deps.store, config, c, period).await?;
     let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), records)
         .with_register(&register)
-        .with_tolerance(config.reconciliation.tolerance_points);
+        .with_tolerance(config.reconciliation.tolerance_points)
+        .with_extras(&evidence.incidents, &extras);
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))

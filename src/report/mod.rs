@@ -7,6 +7,7 @@
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
+//! - [`quality`]: the DR register, supplier verdicts and feed gaps read beside the evidence.
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
@@ -17,6 +18,7 @@ pub mod html;
 pub mod issue;
 pub mod json;
 pub mod pdf;
+pub mod quality;
 pub mod xlsx;
 
 use std::collections::HashSet;
@@ -26,7 +28,10 @@ use crate::domain::{
     AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
+use crate::engine::completeness::FeedGaps;
+use crate::engine::dr::DrAssessment;
 use crate::engine::reconcile::{Comparison, discrepancies};
+use crate::engine::verdicts::Disagreement;
 use crate::engine::{MonthEvaluation, Status};
 
 /// Everything the monthly report shows for one contract-month.
@@ -52,6 +57,13 @@ pub struct MonthReport<'a> {
     pub audit: Vec<AuditEntry>,
     /// What changed since the month's report was issued, when anything did.
     pub amendment: Option<amendment::Amendment>,
+    /// The disaster-recovery register as of the month's end (or today while
+    /// it runs); `None` when the contract lists no systems.
+    pub disaster_recovery: Option<DrAssessment>,
+    /// Incidents whose verdict the supplier's own SLA records contradict.
+    pub verdict_disagreements: Vec<Disagreement>,
+    /// What the feeds are missing for the month.
+    pub feed_gaps: FeedGaps,
 }
 
 impl<'a> MonthReport<'a> {
@@ -80,6 +92,9 @@ impl<'a> MonthReport<'a> {
             audit,
             evaluation,
             amendment: None,
+            disaster_recovery: None,
+            verdict_disagreements: Vec::new(),
+            feed_gaps: FeedGaps::default(),
         }
         .with_register(&Register::from_config(contract))
     }

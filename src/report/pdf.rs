@@ -18,6 +18,9 @@ use super::html::format_thousands;
 use super::json::to_json;
 use crate::domain::money::format_minor;
 
+#[path = "pdf_quality.rs"]
+mod quality;
+
 /// A4 in points.
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
@@ -275,6 +278,8 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             true,
         );
     }
+
+    quality::sections(&mut d, &j);
 
     d.heading("Method");
     d.wrapped(

@@ -225,7 +225,146 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 60)?;
 
+    dr_sheet(&mut wb, &f, &json["disaster_recovery"])?;
+    quality_sheet(&mut wb, &f, &json["data_quality"])?;
     wb.save_to_buffer()
+}
+
+/// The DR register: one row per system, its flags in words.
+fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Disaster recovery")?;
+    header(
+        ws,
+        f,
+        &[
+            "System",
+            "Name",
+            "Criticality",
+            "Hosted by",
+            "Vendor",
+            "Agreed RTO (h)",
+            "Agreed RPO (h)",
+            "Last test",
+            "Achieved RTO (h)",
+            "Achieved RPO (h)",
+            "Evidence",
+            "Flags",
+            "Score",
+        ],
+    )?;
+    let hours = |ws: &mut Worksheet, row: u32, col: u16, v: &Value| match v.as_f64() {
+        Some(s) => ws
+            .write_number_with_format(row, col, s / 3600.0, &f.hours)
+            .map(|_| ()),
+        None => Ok(()),
+    };
+    let mut row = 1;
+    for s in dr["systems"].as_array().into_iter().flatten() {
+        let t = &s["last_test"];
+        ws.write_string(row, 0, safe_cell(&text(&s["id"])))?;
+        ws.write_string(row, 1, safe_cell(&text(&s["name"])))?;
+        ws.write_string(row, 2, text(&s["criticality"]))?;
+        ws.write_string(row, 3, text(&s["hosted_by"]))?;
+        ws.write_string(row, 4, safe_cell(&text(&s["vendor"])))?;
+        hours(ws, row, 5, &s["rto_seconds"])?;
+        hours(ws, row, 6, &s["rpo_seconds"])?;
+        write_date(ws, row, 7, &t["date"], &f.date)?;
+        hours(ws, row, 8, &t["achieved_rto_seconds"])?;
+        hours(ws, row, 9, &t["achieved_rpo_seconds"])?;
+        let evidence = [text(&t["evidence"]), text(&s["third_party_evidence"])]
+            .into_iter()
+            .filter(|e| !e.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ws.write_string(row, 10, safe_cell(&evidence))?;
+        let flags: Vec<String> = s["flags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| format!("{}: {}", text(&x["flag"]), text(&x["detail"])))
+            .collect();
+        ws.write_string(row, 11, safe_cell(&flags.join("; ")))?;
+        number(ws, row, 12, &s["score"], &f.integer)?;
+        row += 1;
+    }
+    if !dr.is_null() {
+        row += 1;
+        ws.write_string_with_format(row, 0, "DR risk rating", &f.header)?;
+        ws.write_string(row, 1, text(&dr["rating"]))?;
+        ws.write_string(row + 1, 0, "Score (worst system)")?;
+        number(ws, row + 1, 1, &dr["score"], &f.integer)?;
+        ws.write_string(row + 2, 0, "As of")?;
+        write_date(ws, row + 2, 1, &dr["as_of"], &f.date)?;
+    }
+    ws.set_column_range_width(0, 4, 16)?;
+    ws.set_column_width(11, 60)?;
+    Ok(())
+}
+
+/// Where the supplier's data disagrees with the evidence or is missing:
+/// one row per finding, the kind first.
+fn quality_sheet(wb: &mut Workbook, f: &Formats, dq: &Value) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Data quality")?;
+    header(ws, f, &["Finding", "Subject", "Service level", "Detail"])?;
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let list = |key: &str| dq[key].as_array().cloned().unwrap_or_default();
+    for d in list("discrepancies") {
+        rows.push([
+            "supplier figure differs".into(),
+            text(&d["period"]),
+            text(&d["service_level"]),
+            format!(
+                "supplier {} %, measured {} %",
+                d["supplier_reported_percent"], d["measured_percent"]
+            ),
+        ]);
+    }
+    for d in list("supplier_verdicts") {
+        rows.push([
+            text(&d["direction"]).replace('_', " "),
+            text(&d["incident"]),
+            text(&d["service_level"]),
+            format!("{}: {}", text(&d["reason"]), text(&d["detail"])),
+        ]);
+    }
+    let fc = &dq["feed_completeness"];
+    for s in fc["sources_without_data"].as_array().into_iter().flatten() {
+        rows.push([
+            "source without data this month".into(),
+            text(&s["source"]),
+            String::new(),
+            text(&s["kind"]),
+        ]);
+    }
+    for c in fc["closed_without_resolution"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        rows.push([
+            "closed without resolution time".into(),
+            text(&c["incident"]),
+            String::new(),
+            text(&c["supplier_sla"]),
+        ]);
+    }
+    for h in fc["holds_without_end"].as_array().into_iter().flatten() {
+        rows.push([
+            "hold without end".into(),
+            text(&h["incident"]),
+            String::new(),
+            format!("{} from {}", text(&h["reason"]), text(&h["start"])),
+        ]);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (col, cell) in r.iter().enumerate() {
+            ws.write_string(i as u32 + 1, col as u16, safe_cell(cell))?;
+        }
+    }
+    ws.set_column_width(0, 32)?;
+    ws.set_column_range_width(1, 2, 18)?;
+    ws.set_column_width(3, 80)?;
+    Ok(())
 }
 
 /// The cell formats used throughout the workbook.

@@ -14,18 +14,22 @@
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
+//! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register.
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
+//! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
 
 pub mod commitments;
+pub mod dr;
 pub mod inbox;
 pub mod issued;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
+pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
@@ -127,6 +131,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "issued_reports",
         include_str!("../../migrations/sqlite/0005_issued_reports.sql"),
+    ),
+    (
+        7,
+        "dr_tests",
+        include_str!("../../migrations/sqlite/0007_dr_tests.sql"),
     ),
 ];
 
