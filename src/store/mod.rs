@@ -128,6 +128,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "issued_reports",
         include_str!("../../migrations/sqlite/0005_issued_reports.sql"),
     ),
+    (
+        6,
+        "outbox_attachments",
+        include_str!("../../migrations/sqlite/0006_outbox_attachments.sql"),
+    ),
 ];
 
 impl Store {
