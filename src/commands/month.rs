@@ -57,7 +57,11 @@ pub async fn build<'c>(
         .await
         .map_err(Failure::runtime)?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
+    let trends = crate::report::trends::load(store, contract, &evaluation, now)
+        .await
+        .map_err(Failure::runtime)?;
     Ok(MonthReport::new(contract, evaluation, records)
+        .with_trends(trends)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points))
 }

@@ -36,6 +36,7 @@ pub struct ReportJson<'a> {
     disputes: &'a [Dispute],
     audit: &'a [AuditEntry],
     data_quality: DataQualityJson<'a>,
+    trends: &'a super::trends::Trends,
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     amendment: Option<&'a super::amendment::Amendment>,
@@ -188,6 +189,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: &r.discrepancies,
         },
+        trends: &r.trends,
         amendment: r.amendment.as_ref(),
     }
 }

@@ -7,6 +7,7 @@
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
+//! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
@@ -17,6 +18,7 @@ pub mod html;
 pub mod issue;
 pub mod json;
 pub mod pdf;
+pub mod trends;
 pub mod xlsx;
 
 use std::collections::HashSet;
@@ -52,6 +54,8 @@ pub struct MonthReport<'a> {
     pub audit: Vec<AuditEntry>,
     /// What changed since the month's report was issued, when anything did.
     pub amendment: Option<amendment::Amendment>,
+    /// Each line's attainment over the last twelve months.
+    pub trends: trends::Trends,
 }
 
 impl<'a> MonthReport<'a> {
@@ -78,6 +82,7 @@ impl<'a> MonthReport<'a> {
             discrepancies: discrepancies(&evaluation, tolerance),
             disputes,
             audit,
+            trends: trends::Trends::from_evaluations(&[&evaluation]),
             evaluation,
             amendment: None,
         }
@@ -89,6 +94,13 @@ impl<'a> MonthReport<'a> {
     pub fn with_register(mut self, register: &Register) -> Self {
         let as_of = AsOf::new(self.evaluation.evaluated_at, self.contract.timezone);
         self.commitments = register.for_period(self.evaluation.period, as_of);
+        self
+    }
+
+    /// Shows `trends` (see [`trends::load`]); without it the trends hold the
+    /// report's month alone.
+    pub fn with_trends(mut self, trends: trends::Trends) -> Self {
+        self.trends = trends;
         self
     }
 
