@@ -104,3 +104,102 @@ fn twelve_months_of_each_line_against_its_target() {
         october_line["attainment_percent"]
     );
 }
+
+/// Runs `report --format FORMAT --out FILE` for October and returns the file.
+fn report_file(env: &TestEnv, format: &str) -> std::path::PathBuf {
+    let path = env.dir.path().join(format!("report.{format}"));
+    let out = env.run(&[
+        "report",
+        "--contract",
+        "acme-managed-it",
+        "--month",
+        "2026-10",
+        "--format",
+        format,
+        "--as-of",
+        AS_OF,
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    path
+}
+
+#[test]
+fn every_format_carries_the_trends() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+
+    let env = TestEnv::new();
+    october(&env);
+    august_and_september(&env);
+    let report = env.report_json("acme-managed-it", "2026-10", AS_OF);
+    let count = report["trends"]["series"].as_array().unwrap().len();
+
+    // HTML: one inline SVG chart per line, the target dashed, months labelled.
+    let html = std::fs::read_to_string(report_file(&env, "html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), count);
+    assert!(html.contains(
+        r#"<text class="title" x="4" y="14">P1 incidents resolved within 4 hours</text>"#
+    ));
+    assert!(html.contains("target 99.5 %"));
+    assert!(html.contains("stroke-dasharray"));
+    assert!(html.contains("<title>2026-09: 99.861 % (met)</title>"));
+    assert!(html.contains(">Oct</text>") && html.contains(">2025</text>"));
+
+    // XLSX: a Trends sheet with the JSON's numbers, month by month.
+    let path = report_file(&env, "xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert!(book.sheet_names().contains(&"Trends".to_string()));
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range("Trends")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    assert_eq!(rows.len(), 13);
+    assert_eq!(rows[1][0], Data::String("2025-11".into()));
+    assert_eq!(rows[12][0], Data::String("2026-10".into()));
+    for s in report["trends"]["series"].as_array().unwrap() {
+        let mut title = s["service_level"].as_str().unwrap().to_string();
+        if let Some(service) = s["service"].as_str() {
+            title.push_str(&format!(" ({service})"));
+        }
+        let col = rows[0]
+            .iter()
+            .position(|h| *h == Data::String(format!("{title} %")))
+            .unwrap_or_else(|| panic!("no column for {title}"));
+        assert_eq!(rows[0][col + 1], Data::String(format!("{title} target %")));
+        for (i, p) in s["points"].as_array().unwrap().iter().enumerate() {
+            let cell = &rows[i + 1][col];
+            match p["attainment_percent"].as_f64() {
+                Some(a) => assert_eq!(*cell, Data::Float(a), "{title} {}", p["month"]),
+                None => assert_eq!(*cell, Data::Empty, "{title} {}", p["month"]),
+            }
+            assert_eq!(
+                rows[i + 1][col + 1],
+                Data::Float(s["target_percent"].as_f64().unwrap())
+            );
+        }
+    }
+    let email = rows[0]
+        .iter()
+        .position(|h| *h == Data::String("email-availability (email) %".into()))
+        .unwrap();
+    assert_eq!(rows[11][email], Data::Float(99.861));
+
+    // PDF: the section and a chart per line, drawn with their titles and targets.
+    let pdf = report_file(&env, "pdf");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Trends"), "{text}");
+    let charts = &text[text
+        .find("Service availability")
+        .expect("the availability charts")..];
+    // The email level is named by its id in this contract.
+    assert!(charts.contains("email-availability (email)"), "{charts}");
+    assert!(text.contains("target 99.5 %"), "{text}");
+}

@@ -1,5 +1,7 @@
 //! The report as a self-contained HTML page (inline CSS), rendered from a
 //! template with auto-escaping so supplier text can never become markup.
+//! The trend charts are inline SVG drawn by the template from
+//! [`super::chart`]'s geometry, so their labels are escaped too.
 
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment};
@@ -31,6 +33,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         overdue => r.overdue_commitments(),
         excused_levels => r.excused_count(),
         cap_percent => r.contract.service_credit_cap_percent.as_f64(),
+        charts => Value::from(Serde(r.trends.series.iter().map(super::chart::chart).collect::<Vec<_>>())),
     })
 }
 

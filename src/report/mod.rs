@@ -7,12 +7,14 @@
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
+//! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
 //! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
+pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod issue;

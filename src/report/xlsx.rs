@@ -9,7 +9,10 @@
 //! the CSV report.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartLine, ChartLineDashType, ChartType, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use super::MonthReport;
@@ -225,7 +228,66 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 60)?;
 
+    trends_sheet(&mut wb, &f, &json["trends"])?;
     wb.save_to_buffer()
+}
+
+/// Trends: a row per month, for each line its attainment and target
+/// columns, and a native line chart per line under the table.
+fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), XlsxError> {
+    const SHEET: &str = "Trends";
+    let ws = wb.add_worksheet().set_name(SHEET)?;
+    let months = trends["months"].as_array().cloned().unwrap_or_default();
+    let series = trends["series"].as_array().cloned().unwrap_or_default();
+    ws.write_string_with_format(0, 0, "Month", &f.header)?;
+    for (i, m) in months.iter().enumerate() {
+        ws.write_string(i as u32 + 1, 0, text(m))?;
+    }
+    let last_row = months.len() as u32;
+    let chart_top = last_row + 3;
+    for (i, s) in series.iter().enumerate() {
+        let col = 1 + 2 * i as u16;
+        let mut title = text(&s["service_level"]);
+        if let Some(service) = s["service"].as_str() {
+            title.push_str(&format!(" ({service})"));
+        }
+        ws.write_string_with_format(0, col, safe_cell(&format!("{title} %")), &f.header)?;
+        ws.write_string_with_format(
+            0,
+            col + 1,
+            safe_cell(&format!("{title} target %")),
+            &f.header,
+        )?;
+        for (row, p) in s["points"].as_array().into_iter().flatten().enumerate() {
+            let row = row as u32 + 1;
+            number(ws, row, col, &p["attainment_percent"], &f.percent3)?;
+            number(ws, row, col + 1, &s["target_percent"], &f.percent3)?;
+        }
+        ws.set_column_range_width(col, col + 1, 16)?;
+        if last_row == 0 {
+            continue;
+        }
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name(&safe_cell(&text(&s["name"])));
+        chart
+            .add_series()
+            .set_name("Attainment %")
+            .set_categories((SHEET, 1, 0, last_row, 0))
+            .set_values((SHEET, 1, col, last_row, col));
+        chart
+            .add_series()
+            .set_name("Target %")
+            .set_categories((SHEET, 1, 0, last_row, 0))
+            .set_values((SHEET, 1, col + 1, last_row, col + 1))
+            .set_format(ChartLine::new().set_dash_type(ChartLineDashType::Dash));
+        chart.set_width(480).set_height(260);
+        let at_row = chart_top + 14 * (i as u32 / 2);
+        let at_col = if i % 2 == 0 { 0 } else { 8 };
+        ws.insert_chart(at_row, at_col, &chart)?;
+    }
+    ws.set_column_width(0, 10)?;
+    ws.set_freeze_panes(1, 1)?;
+    Ok(())
 }
 
 /// The cell formats used throughout the workbook.
