@@ -5,7 +5,25 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::MonthReport;
+use crate::store::Store;
 use crate::store::issued::IssuedReport;
+
+/// The changes in `report` since its month's latest issued version, if the
+/// month was issued and any compared figure changed.
+pub async fn since_issue(
+    store: &Store,
+    report: &MonthReport<'_>,
+) -> anyhow::Result<Option<Amendment>> {
+    let issued = store
+        .latest_issued(&report.contract.id, report.evaluation.period)
+        .await?;
+    let Some(issued) = issued else {
+        return Ok(None);
+    };
+    let now = serde_json::to_value(super::json::to_json(report))?;
+    Ok(amendment(&issued, &now))
+}
 
 /// The changes since the latest issued version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
