@@ -47,6 +47,27 @@ pub struct Change {
     pub now: Value,
 }
 
+impl Amendment {
+    /// The issued value of `figure` (`attainment_percent`, `status`,
+    /// `credit_minor`) on the line `id` (and `service`), when it changed.
+    pub fn issued_figure(&self, id: &str, service: Option<&str>, figure: &str) -> Option<&Value> {
+        let what = format!("{} {figure}", line_key(id, service));
+        self.changes
+            .iter()
+            .find(|c| c.what == what)
+            .map(|c| &c.issued)
+    }
+}
+
+/// How a line is named in [`Change::what`]: its id, with the service when
+/// the level is measured per service.
+fn line_key(id: &str, service: Option<&str>) -> String {
+    match service {
+        Some(s) => format!("{id} ({s})"),
+        None => id.to_string(),
+    }
+}
+
 /// The figures compared on each service-level line.
 const LEVEL_FIGURES: &[&str] = &["attainment_percent", "status", "credit_minor"];
 
@@ -126,10 +147,7 @@ fn lines(report: &Value) -> Vec<(String, Value)> {
             ls.iter()
                 .map(|l| {
                     let id = l.get("id").and_then(Value::as_str).unwrap_or_default();
-                    let key = match l.get("service").and_then(Value::as_str) {
-                        Some(s) => format!("{id} ({s})"),
-                        None => id.to_string(),
-                    };
+                    let key = line_key(id, l.get("service").and_then(Value::as_str));
                     (key, l.clone())
                 })
                 .collect()

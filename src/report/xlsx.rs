@@ -68,8 +68,33 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
             &f.money,
         ),
         ("Total claim", &json["total_claim_minor"], &f.money_total),
+        (
+            "Service credits in dispute",
+            &credits["disputed_minor"],
+            &f.money,
+        ),
+        (
+            "Recoverable costs in dispute",
+            &json["recoverable_costs_disputed_minor"],
+            &f.money,
+        ),
+        (
+            "Claim not in dispute",
+            &json["total_claim_undisputed_minor"],
+            &f.money_total,
+        ),
+        (
+            "Delay payments for late commitments",
+            &json["delay_payments_minor"],
+            &f.money,
+        ),
+        (
+            "Total claim with delay payments",
+            &json["total_claim_with_delay_payments_minor"],
+            &f.money_total,
+        ),
     ] {
-        let label_format = if label == "Total claim" {
+        let label_format = if std::ptr::eq(format, &f.money_total) {
             &f.header
         } else {
             &f.label
@@ -229,7 +254,45 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_column_width(1, 60)?;
 
     trends_sheet(&mut wb, &f, &json["trends"])?;
+    if let Some(a) = json.get("amendment").filter(|a| a.is_object()) {
+        amendment_sheet(&mut wb, &f, a, scale)?;
+    }
     wb.save_to_buffer()
+}
+
+/// Amendment (only when figures changed since issue): the issued version
+/// and when, then each changed figure, issued against now; money in major
+/// units as numbers, statuses as text.
+fn amendment_sheet(wb: &mut Workbook, f: &Formats, a: &Value, scale: f64) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Amendment")?;
+    ws.write_string_with_format(0, 0, "Issued version", &f.label)?;
+    number(ws, 0, 1, &a["issued_version"], &f.integer)?;
+    ws.write_string_with_format(1, 0, "Issued at (UTC)", &f.label)?;
+    write_instant(ws, 1, 1, &a["issued_at"], &f.datetime)?;
+    for (col, title) in ["Figure", "Issued", "Now"].iter().enumerate() {
+        ws.write_string_with_format(3, col as u16, *title, &f.header)?;
+    }
+    for (i, c) in a["changes"].as_array().into_iter().flatten().enumerate() {
+        let row = 4 + i as u32;
+        let what = text(&c["what"]);
+        ws.write_string(row, 0, safe_cell(&what))?;
+        for (col, v) in [(1, &c["issued"]), (2, &c["now"])] {
+            match v {
+                Value::Number(n) if what.ends_with("_minor") => {
+                    let major = n.as_f64().unwrap_or(0.0) / scale;
+                    ws.write_number_with_format(row, col, major, &f.money)?;
+                }
+                Value::Number(_) => number(ws, row, col, v, &f.percent3)?,
+                Value::String(s) => {
+                    ws.write_string(row, col, safe_cell(s))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    ws.set_column_width(0, 40)?;
+    ws.set_column_range_width(1, 2, 20)?;
+    Ok(())
 }
 
 /// Trends: a row per month, for each line its attainment and target

@@ -45,6 +45,40 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
         MUTED,
     );
 
+    // What changed since issue, first: the reader must know these figures
+    // differ from the report they were sent.
+    if let Some(a) = j.get("amendment").filter(|a| a.is_object()) {
+        d.heading("Amended since issue");
+        d.wrapped(
+            &format!(
+                "These figures changed since version {} was issued on {} (UTC).",
+                a["issued_version"],
+                instant(&a["issued_at"])
+            ),
+            9.5,
+            MUTED,
+        );
+        let rows: Vec<Vec<String>> = a["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let what = text(&c["what"]);
+                let show = |v: &Value| figure(&what, v, &money);
+                vec![what.clone(), show(&c["issued"]), show(&c["now"])]
+            })
+            .collect();
+        d.table(
+            &[
+                ("Figure", 0.5, Align::Left),
+                ("Issued", 0.25, Align::Right),
+                ("Now", 0.25, Align::Right),
+            ],
+            &rows,
+            true,
+        );
+    }
+
     // Summary.
     let levels = j["service_levels"].as_array().cloned().unwrap_or_default();
     let failed = levels.iter().filter(|l| l["status"] == "failed").count();
@@ -83,6 +117,38 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
         false,
     );
     d.total_row("Total claim", &cur(&j["total_claim_minor"]));
+    d.table(
+        &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
+        &[
+            vec![
+                "Service credits in dispute".into(),
+                cur(&credits["disputed_minor"]),
+            ],
+            vec![
+                "Recoverable costs in dispute".into(),
+                cur(&j["recoverable_costs_disputed_minor"]),
+            ],
+        ],
+        false,
+    );
+    d.total_row(
+        "Claim not in dispute",
+        &cur(&j["total_claim_undisputed_minor"]),
+    );
+    if j["delay_payments_minor"].as_i64().unwrap_or(0) > 0 {
+        d.table(
+            &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
+            &[vec![
+                "Delay payments for late commitments".into(),
+                cur(&j["delay_payments_minor"]),
+            ]],
+            false,
+        );
+        d.total_row(
+            "Total claim with delay payments",
+            &cur(&j["total_claim_with_delay_payments_minor"]),
+        );
+    }
 
     // Service levels.
     d.heading("Service levels");
@@ -320,6 +386,18 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     Ok(PdfDocument::new(&title)
         .with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings))
+}
+
+/// An amended figure as the reader knows it: money in major units for
+/// `…_minor` figures, percentages with a `%`, `-` for one that is absent.
+fn figure(what: &str, v: &Value, money: &dyn Fn(&Value) -> String) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.replace('_', " "),
+        Value::Number(_) if what.ends_with("_minor") => money(v),
+        Value::Number(n) if what.ends_with("_percent") => format!("{n} %"),
+        other => other.to_string(),
+    }
 }
 
 /// A JSON string's text, or empty for anything else (absent, null).
