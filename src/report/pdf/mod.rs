@@ -81,8 +81,10 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
     // Summary.
     let levels = j["service_levels"].as_array().cloned().unwrap_or_default();
-    let failed = levels.iter().filter(|l| l["status"] == "failed").count();
-    let critical = levels.iter().filter(|l| l["critical"] == true).count();
+    // Counted as the HTML and the issued email count them: an excused month
+    // is measured and shown, but does not count as failed.
+    let failed = r.failed_count();
+    let critical = r.critical_count();
     let cap_percent = r.contract.service_credit_cap_percent.as_f64();
     let credits = &j["service_credits"];
     d.heading("Summary");
