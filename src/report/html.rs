@@ -24,6 +24,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         let total = seconds.round() as i64;
         format!("{}h{:02}m", total / 3_600, (total % 3_600) / 60)
     });
+    // `2026-10-07T13:02:00Z` → `2026-10-07 13:02`, as in the PDF: a breach
+    // table of full RFC 3339 instants is too wide for A4.
+    env.add_filter("instant", |t: String| {
+        t.get(..16).map_or(t.clone(), |s| s.replace('T', " "))
+    });
     env.add_template("report.html", TEMPLATE)?;
     let template = env.get_template("report.html")?;
     template.render(minijinja::context! {
