@@ -36,7 +36,25 @@ pub fn arguments<'c>(
     Ok((c, period, now))
 }
 
-/// Reads the month's evidence and commitments register and builds its report.
+/// The whole report: [`build`] with the trends of the last twelve months
+/// (eleven more months evaluated), for `report`, issuing and the API.
+pub async fn build_report<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+) -> Result<MonthReport<'c>, Failure> {
+    let report = build(store, config, contract, period, now).await?;
+    let trends = crate::report::trends::load(store, contract, &report.evaluation, now)
+        .await
+        .map_err(Failure::runtime)?;
+    Ok(report.with_trends(trends))
+}
+
+/// Reads the month's evidence and commitments register and builds its
+/// report, with the month alone as its trends (enough for `evaluate` and
+/// `audit`, which show no trends).
 pub async fn build<'c>(
     store: &Store,
     config: &Config,
@@ -57,11 +75,7 @@ pub async fn build<'c>(
         .await
         .map_err(Failure::runtime)?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
-    let trends = crate::report::trends::load(store, contract, &evaluation, now)
-        .await
-        .map_err(Failure::runtime)?;
     Ok(MonthReport::new(contract, evaluation, records)
-        .with_trends(trends)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points))
 }

@@ -43,7 +43,7 @@ pub async fn run(
             None => eprintln!("nothing changed since the last issue; not reissued"),
         }
     }
-    let mut report = month::build(store, config, contract, period, now).await?;
+    let mut report = month::build_report(store, config, contract, period, now).await?;
     report.amendment = crate::report::amendment::since_issue(store, &report)
         .await
         .map_err(Failure::runtime)?;

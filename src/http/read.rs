@@ -59,7 +59,7 @@ pub async fn month(
     let store = &app.deps.store;
     // The same assembly as `slawatch report`: trends, and the amendment
     // when the month was issued and figures changed since.
-    let mut report = crate::commands::month::build(store, &app.deps.config, c, period, now)
+    let mut report = crate::commands::month::build_report(store, &app.deps.config, c, period, now)
         .await
         .map_err(|f| ApiError::Internal(anyhow::anyhow!(f.message)))?;
     report.amendment = crate::report::amendment::since_issue(store, &report)

@@ -62,7 +62,7 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = crate::commands::month::build(store, config, contract, period, now)
+    let report = crate::commands::month::build_report(store, config, contract, period, now)
         .await
         .map_err(|f| anyhow::anyhow!(f.message))
         .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
