@@ -77,7 +77,8 @@ async fn xlsx_carries_the_json_figures_as_numbers_and_dates() {
             "Commitments",
             "Excused",
             "Disaster recovery",
-            "Data quality"
+            "Data quality",
+            "Trends"
         ]
     );
 

@@ -101,6 +101,8 @@ pub struct Sender {
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
+    /// Where attachment paths are relative to.
+    data_dir: std::path::PathBuf,
 }
 
 impl Sender {
@@ -113,6 +115,7 @@ impl Sender {
             transport,
             digest_interval: deps.config.alerts.digest_interval_seconds,
             settings,
+            data_dir: deps.config.daemon.data_dir.clone(),
         })
     }
 
@@ -138,7 +141,19 @@ impl Sender {
             if shutdown.is_cancelled() {
                 break;
             }
-            match session.deliver(out).await {
+            let files = match out.read_attachments(&self.data_dir).await {
+                Ok(files) => files,
+                Err(cause) => {
+                    // Only this message is affected; a person must restore the file.
+                    let e = DeliveryError {
+                        reach: Reach::Refused,
+                        cause,
+                    };
+                    round.failed += self.record_failure(out, &e, epoch_now()).await?;
+                    continue;
+                }
+            };
+            match session.deliver(out, &files).await {
                 Ok(()) => {
                     self.store
                         .mark_sent(&out.ids, epoch_now())

@@ -21,6 +21,7 @@ pub mod excuse;
 pub mod failure;
 pub mod generate;
 pub mod import;
+pub mod issue;
 pub mod month;
 pub mod records;
 pub mod report;
@@ -65,6 +66,21 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 format,
                 out.as_deref(),
                 as_of.as_deref(),
+                reissue,
+            )
+            .await
+        }
+        Command::Issue {
+            contract,
+            month,
+            reissue,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            issue::run(
+                &config,
+                &store,
+                contract.as_deref(),
+                month.as_deref(),
                 reissue,
             )
             .await

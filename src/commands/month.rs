@@ -37,8 +37,25 @@ pub fn arguments<'c>(
     Ok((c, period, now))
 }
 
+/// The whole report: [`build`] with the trends of the last twelve months
+/// (eleven more months evaluated), for `report`, issuing and the API.
+pub async fn build_report<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+) -> Result<MonthReport<'c>, Failure> {
+    let report = build(store, config, contract, period, now).await?;
+    let trends = crate::report::trends::load(store, contract, &report.evaluation, now)
+        .await
+        .map_err(Failure::runtime)?;
+    Ok(report.with_trends(trends))
+}
+
 /// Reads the month's evidence, commitments register, DR tests and supplier
-/// verdicts and builds its report.
+/// verdicts and builds its report, with the month alone as its trends (enough for `evaluate` and
+/// `audit`, which show no trends).
 pub async fn build<'c>(
     store: &Store,
     config: &Config,

@@ -41,6 +41,7 @@ pub struct ReportJson<'a> {
     data_quality: DataQualityJson<'a>,
     /// The DR register; `null` when the contract lists no DR systems.
     disaster_recovery: Option<&'a DrAssessment>,
+    trends: &'a super::trends::Trends,
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     amendment: Option<&'a super::amendment::Amendment>,
@@ -199,6 +200,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             feed_completeness: &r.feed_gaps,
         },
         disaster_recovery: r.disaster_recovery.as_ref(),
+        trends: &r.trends,
         amendment: r.amendment.as_ref(),
     }
 }

@@ -133,6 +133,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_issued_reports.sql"),
     ),
     (
+        6,
+        "outbox_attachments",
+        include_str!("../../migrations/sqlite/0006_outbox_attachments.sql"),
+    ),
+    (
         7,
         "dr_tests",
         include_str!("../../migrations/sqlite/0007_dr_tests.sql"),

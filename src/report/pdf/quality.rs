@@ -1,6 +1,5 @@
-//! The PDF's disaster-recovery and data-quality sections, kept apart from
-//! the layout engine in `pdf.rs` (a child module, so it draws with the
-//! same private layout).
+//! The PDF's disaster-recovery and data-quality sections, beside the rest
+//! of the content in `pdf/mod.rs` and drawn with the same private layout.
 
 use serde_json::Value;
 
