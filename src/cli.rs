@@ -245,6 +245,11 @@ pub enum Command {
         /// Working folder (emptied first).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Measure on this PostgreSQL server (`postgres://…`, a role that may
+        /// create databases) instead of a SQLite file: the benchmark works in
+        /// a fresh database of its own there and drops it afterwards.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
     },
 }
 

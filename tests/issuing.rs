@@ -27,7 +27,7 @@ async fn deps_with(dir: &tempfile::TempDir, extra: &str) -> Deps {
         r#"
 {extra}
 [daemon]
-database_url = "sqlite://{}"
+database_url = "{}"
 data_dir = "{}"
 
 [[contracts]]
@@ -62,7 +62,7 @@ managers = ["it@council.example"]
   target = "4h"
   target_percent = 95.0
 "#,
-        dir.path().join("s.db").display(),
+        slawatch::testing::database_url(&dir.path().join("s.db")),
         dir.path().join("data").display()
     );
     let config = slawatch::config::parse(&text, "test.toml").expect("config");
@@ -441,10 +441,10 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
         mails[0].header("X-Slawatch-Alert").as_deref(),
         Some("report_issued/bravo/2026-10/v1")
     );
-    let pool =
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("s.db").display()))
-            .await
-            .unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
+        .await
+        .unwrap();
     let (error, sent_at): (Option<String>, Option<i64>) = sqlx::query_as(
         "SELECT last_error, sent_at FROM outbox WHERE dedup_key = 'report_issued/acme/2026-10/v1'",
     )

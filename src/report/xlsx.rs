@@ -355,7 +355,6 @@ fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), Xl
     Ok(())
 }
 
-
 /// The DR register: one row per system, its flags in words.
 fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Disaster recovery")?;
