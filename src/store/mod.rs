@@ -34,6 +34,7 @@ pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
+mod row;
 pub mod rulings;
 pub mod server;
 pub mod servicenow;
