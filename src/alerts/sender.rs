@@ -19,6 +19,12 @@
 //!   `digest` (at-risk warnings) wait until that long after the oldest of them
 //!   for the same recipients, then go as one message. Breaches, critical
 //!   failures and failing sources are never held.
+//! - **Only the leader sends** (see [`crate::daemon::leader`]). Before each
+//!   message the sender confirms on the leader lock's own connection that
+//!   it still leads; a message being sent when leadership is lost is
+//!   abandoned (unrecorded, so the next leader sends it), and a new leader
+//!   waits out the takeover grace before its first round, by when a deposed
+//!   leader has either recorded or abandoned whatever it was sending.
 
 use std::time::Duration;
 
@@ -29,6 +35,7 @@ use tracing::{info, warn};
 use super::digest::due_digests;
 use super::message::Outgoing;
 use super::transport::{DeliveryError, Reach, Transport};
+use crate::daemon::leader::{Leadership, Role};
 use crate::daemon::{Deps, sleep_or_stop};
 use crate::store::Store;
 
@@ -73,6 +80,16 @@ pub async fn run_with(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let sender = Sender::new(&deps, settings)?;
+    let grace = deps.leadership.takeover_grace();
+    if !grace.is_zero() {
+        info!(
+            grace_s = grace.as_secs(),
+            "alert sender waiting for a previous leader's deliveries to settle"
+        );
+        if !sleep_or_stop(grace, &shutdown).await {
+            return Ok(());
+        }
+    }
     info!(to = %sender.transport.describe(), digest_interval_s = ?sender.digest_interval, "alert sender started");
     while !shutdown.is_cancelled() {
         if let Err(e) = sender.deliver_due(&shutdown).await {
@@ -98,6 +115,9 @@ pub struct Round {
 /// The sender's state between rounds: where to deliver and how.
 pub struct Sender {
     store: Store,
+    leadership: Leadership,
+    /// The leadership term this sender works for (0: none).
+    term: u64,
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
@@ -108,8 +128,14 @@ impl Sender {
     pub fn new(deps: &Deps, settings: SenderSettings) -> anyhow::Result<Sender> {
         let transport = Transport::from_config(&deps.config, settings.smtp_timeout)
             .context("Failed to set up alert delivery")?;
+        let term = match deps.leadership.role() {
+            Role::Leader(term) => term,
+            Role::Follower => 0,
+        };
         Ok(Sender {
             store: deps.store.clone(),
+            leadership: deps.leadership.clone(),
+            term,
             transport,
             digest_interval: deps.config.alerts.digest_interval_seconds,
             settings,
@@ -138,7 +164,21 @@ impl Sender {
             if shutdown.is_cancelled() {
                 break;
             }
-            match session.deliver(out).await {
+            if !self.leadership.confirm(self.term).await {
+                warn!(
+                    term = self.term,
+                    "no longer the leader: alert delivery stops"
+                );
+                break;
+            }
+            let delivered = tokio::select! {
+                delivered = session.deliver(out) => delivered,
+                () = self.leadership.lost(self.term) => {
+                    warn!(ids = ?out.ids, "leadership lost while sending: abandoned, the next leader sends it");
+                    break;
+                }
+            };
+            match delivered {
                 Ok(()) => {
                     self.store
                         .mark_sent(&out.ids, epoch_now())

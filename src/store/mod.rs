@@ -15,6 +15,7 @@
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
+//! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
@@ -22,6 +23,7 @@
 pub mod commitments;
 pub mod inbox;
 pub mod issued;
+pub mod leader;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
