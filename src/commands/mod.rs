@@ -20,6 +20,7 @@ pub mod excuse;
 pub mod failure;
 pub mod generate;
 pub mod import;
+pub mod migrate_store;
 pub mod month;
 pub mod records;
 pub mod report;
@@ -148,6 +149,9 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 dir,
             })
             .await
+        }
+        Command::MigrateStore { from, to, replace } => {
+            migrate_store::run(&from, &to, replace).await
         }
     }
 }
