@@ -225,6 +225,11 @@ pub enum Command {
         /// Working folder (emptied first).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Measure on this PostgreSQL server (`postgres://…`, a role that may
+        /// create databases) instead of a SQLite file: the benchmark works in
+        /// a fresh database of its own there and drops it afterwards.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
     },
     /// Copy a whole store to another database (e.g. SQLite to PostgreSQL) and check the copy.
     MigrateStore {

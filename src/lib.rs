@@ -20,6 +20,8 @@
 //! - [`commands`] and [`cli`]: the subcommands and their arguments.
 //! - [`generate`]: seeded synthetic evidence in the interchange formats, for
 //!   tests, the demo and benchmarks.
+//! - `testing` (hidden): which database a test's store lives in, SQLite or
+//!   PostgreSQL, shared by the unit and integration tests.
 
 pub mod alerts;
 pub mod cli;
@@ -37,3 +39,5 @@ pub mod records;
 pub mod report;
 pub mod sources;
 pub mod store;
+#[doc(hidden)]
+pub mod testing;

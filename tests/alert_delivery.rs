@@ -48,8 +48,8 @@ impl Env {
         let dir = tempfile::tempdir().expect("temporary folder");
         let data = dir.path().join("data");
         let mut text = format!(
-            "[daemon]\ndatabase_url = \"sqlite://{}/slawatch.db\"\ndata_dir = \"{}\"\n",
-            data.display(),
+            "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n",
+            slawatch::testing::database_url(&data.join("slawatch.db")),
             data.display()
         );
         if let Some(port) = smtp_port {
@@ -130,8 +130,8 @@ impl Env {
 
     /// Every outbox row, straight from the database.
     async fn rows(&self) -> Vec<Row> {
-        let url = format!("sqlite://{}/slawatch.db", self.data_dir().display());
-        let pool = sqlx::SqlitePool::connect(&url)
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.deps.config.daemon.database_url)
             .await
             .expect("open the store");
         let rows: Vec<RowTuple> = sqlx::query_as(

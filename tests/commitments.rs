@@ -399,7 +399,7 @@ async fn deps(dir: &tempfile::TempDir) -> Deps {
     let text = format!(
         r#"
 [daemon]
-database_url = "sqlite://{db}"
+database_url = "{db}"
 data_dir = "{data}"
 
 [[contracts]]
@@ -428,7 +428,7 @@ name = "grafana"
 role = "viewer"
 token_sha256 = "{viewer}"
 "#,
-        db = dir.path().join("s.db").display(),
+        db = slawatch::testing::database_url(&dir.path().join("s.db")),
         data = dir.path().join("data").display(),
         manager = sha256_hex(MANAGER),
         viewer = sha256_hex(VIEWER),

@@ -23,7 +23,7 @@ impl Daemon {
         let text = format!(
             r#"
 [daemon]
-database_url = "sqlite://{db}"
+database_url = "{db}"
 data_dir = "{data}"
 listen = "127.0.0.1:{port}"
 {extra}
@@ -49,7 +49,7 @@ contract = "acme"
 kind = "webhook"
 token_env = "DAEMON_TEST_PUSH_TOKEN"
 "#,
-            db = dir.join("s.db").display(),
+            db = slawatch::testing::database_url(&dir.join("s.db")),
             data = dir.join("data").display(),
         );
         std::fs::write(&path, text).expect("config");

@@ -22,7 +22,7 @@ fn config(dir: &Path, listen: u16, smtp: u16, snow_url: &str) -> std::path::Path
     let text = format!(
         r#"
 [daemon]
-database_url = "sqlite://{db}"
+database_url = "{db}"
 data_dir = "{data}"
 listen = "127.0.0.1:{listen}"
 
@@ -61,7 +61,7 @@ contract = "acme"
 kind = "webhook"
 token_env = "E2E_PUSH_TOKEN"
 "#,
-        db = dir.join("s.db").display(),
+        db = slawatch::testing::database_url(&dir.join("s.db")),
         data = dir.join("data").display(),
     );
     let path = dir.join("slawatch.toml");
@@ -275,7 +275,7 @@ async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
     assert!(pushed.status().is_success());
     // Wait until the breach is queued and a delivery attempt has failed.
     let store =
-        slawatch::store::Store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        slawatch::store::Store::open(&slawatch::testing::database_url(&dir.path().join("s.db")))
             .await
             .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);

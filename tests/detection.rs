@@ -15,7 +15,7 @@ async fn deps(dir: &tempfile::TempDir) -> Deps {
     let text = format!(
         r#"
 [daemon]
-database_url = "sqlite://{}"
+database_url = "{}"
 data_dir = "{}"
 
 [[contracts]]
@@ -41,7 +41,7 @@ managers = ["contracts@council.example"]
   services = ["email"]
   target_percent = 99.5
 "#,
-        dir.path().join("s.db").display(),
+        slawatch::testing::database_url(&dir.path().join("s.db")),
         dir.path().join("data").display()
     );
     let config = slawatch::config::parse(&text, "test.toml").expect("config");

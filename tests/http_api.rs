@@ -36,7 +36,7 @@ impl Api {
         let text = format!(
             r#"
 [daemon]
-database_url = "sqlite://{db}"
+database_url = "{db}"
 data_dir = "{data}"
 max_request_bytes = 4096
 
@@ -88,7 +88,7 @@ name = "grafana"
 role = "viewer"
 token_sha256 = "{viewer}"
 "#,
-            db = dir.path().join("s.db").display(),
+            db = slawatch::testing::database_url(&dir.path().join("s.db")),
             data = dir.path().join("data").display(),
             viewer = sha256_hex(VIEWER),
         );

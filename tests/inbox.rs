@@ -31,9 +31,9 @@ impl Env {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temporary folder");
         let text = format!(
-            "[daemon]\ndatabase_url = \"sqlite://{}/data/slawatch.db\"\n{}\n\
+            "[daemon]\ndatabase_url = \"{}\"\n{}\n\
              [[sources]]\nid = \"acme-pack\"\ncontract = \"acme-managed-it\"\nkind = \"inbox\"\npath = \"{}/inbox/acme\"\n",
-            dir.path().display(),
+            slawatch::testing::database_url(&dir.path().join("data/slawatch.db")),
             common::CONTRACT,
             dir.path().display(),
         );

@@ -17,7 +17,7 @@ async fn deps(dir: &tempfile::TempDir) -> Deps {
     let text = format!(
         r#"
 [daemon]
-database_url = "sqlite://{}"
+database_url = "{}"
 data_dir = "{}"
 
 [[contracts]]
@@ -52,7 +52,7 @@ managers = ["it@council.example"]
   target = "4h"
   target_percent = 95.0
 "#,
-        dir.path().join("s.db").display(),
+        slawatch::testing::database_url(&dir.path().join("s.db")),
         dir.path().join("data").display()
     );
     let config = slawatch::config::parse(&text, "test.toml").expect("config");

@@ -30,7 +30,7 @@ impl Api {
         let text = format!(
             r#"
 [daemon]
-database_url = "sqlite://{db}"
+database_url = "{db}"
 data_dir = "{data}"
 
 [[contracts]]
@@ -59,7 +59,7 @@ name = "jane.smith"
 role = "manager"
 token_sha256 = "{manager}"
 "#,
-            db = dir.path().join("s.db").display(),
+            db = slawatch::testing::database_url(&dir.path().join("s.db")),
             data = dir.path().join("data").display(),
             viewer = sha256_hex(VIEWER),
             manager = sha256_hex(MANAGER),

@@ -47,7 +47,7 @@ fn config_text(dir: &TempDir, url: &str, password_env: &str, schedule: &str) -> 
     format!(
         r#"
 [daemon]
-database_url = "sqlite://{dir}/x.db"
+database_url = "{db}"
 data_dir = "{dir}"
 
 [[contracts]]
@@ -94,7 +94,8 @@ service_field = "business_service"
 service_map = {{ "Email" = "email", "Corporate Network" = "network" }}
 stale_after = "2h"
 "#,
-        dir = dir.path().display()
+        dir = dir.path().display(),
+        db = slawatch::testing::database_url(&dir.path().join("x.db"))
     )
 }
 
@@ -119,9 +120,7 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let text = config_text(&dir, &fake.url, password_env, schedule);
         let config = slawatch::config::parse(&text, "test.toml").expect("valid test config");
-        let store = Store::open(&format!("sqlite://{}/x.db", dir.path().display()))
-            .await
-            .unwrap();
+        let store = Store::open(&config.daemon.database_url).await.unwrap();
         let deps = Deps::new(config, store).unwrap();
         let source = deps.config.sources[0].clone();
         let SourceKind::ServiceNow(cfg) = source.kind.clone() else {

@@ -1,8 +1,10 @@
 //! `slawatch bench`: the core benchmark. It generates synthetic evidence for
-//! several contracts, imports it into a fresh SQLite store, compares the
-//! incident import with the `sqlite3` shell's own `.import` of the same CSV
-//! into a table with the same primary key, evaluates one month for every
-//! contract, and reports the peak memory of the whole run.
+//! several contracts, imports it into a fresh store (a SQLite file, or a
+//! database of its own on a PostgreSQL server), compares the incident import
+//! with the database's own bulk loader (the `sqlite3` shell's `.import`, or
+//! `psql`'s `\copy`) of the same CSV into a table with the same primary key,
+//! evaluates one month for every contract, and reports the peak memory of
+//! the whole run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,7 +17,8 @@ use crate::domain::Period;
 use crate::engine::evaluate_month;
 use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
 use crate::import::import_file;
-use crate::store::Store;
+use crate::store::server::{create_postgres_database, drop_postgres_database};
+use crate::store::{Backend, Store, redact};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -26,14 +29,43 @@ pub struct BenchArgs {
     pub contracts: usize,
     /// Working folder (emptied first); default a folder under the system temp dir.
     pub dir: Option<PathBuf>,
+    /// A PostgreSQL server to measure on instead of a SQLite file.
+    pub database_url: Option<String>,
 }
 
 /// The generated months: September to November 2026; October is evaluated.
 const FIRST_MONTH: &str = "2026-09";
 const EVALUATED_MONTH: &str = "2026-10";
 
-/// Runs the benchmark and prints its figures.
+/// Runs the benchmark and prints its figures. On PostgreSQL it works in a
+/// fresh database of its own, dropped afterwards whatever happened.
 pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
+    let Some(server) = &args.database_url else {
+        return measure(args, None).await;
+    };
+    if Backend::of_url(server) != Some(Backend::Postgres) {
+        return Err(Failure::input(format!(
+            "--database-url {}: expected postgres://… (SQLite is the default, in the work folder)",
+            redact(server)
+        )));
+    }
+    let name = format!("slawatch_bench_{}", std::process::id());
+    // A run killed earlier with the same process id may have left it behind.
+    drop_postgres_database(server, &name)
+        .await
+        .map_err(Failure::runtime)?;
+    let url = create_postgres_database(server, &name)
+        .await
+        .map_err(Failure::runtime)?;
+    let measured = measure(args, Some(&url)).await;
+    let dropped = drop_postgres_database(server, &name).await;
+    measured?;
+    dropped.map_err(Failure::runtime)
+}
+
+/// The benchmark itself, on `database_url` when given (else the SQLite file
+/// of the generated configuration).
+async fn measure(args: &BenchArgs, database_url: Option<&str>) -> Result<(), Failure> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("slawatch-bench-{}", std::process::id()))
     });
@@ -58,7 +90,10 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
     let summary = generate(&shapes, &options).map_err(|e| io_failure(&csv_dir, e))?;
     let generate_secs = clock.elapsed().as_secs_f64();
 
-    let config = crate::config::load(&config_path).map_err(Failure::config)?;
+    let mut config = crate::config::load(&config_path).map_err(Failure::config)?;
+    if let Some(url) = database_url {
+        config.daemon.database_url = url.to_string();
+    }
     let store = Store::open(&config.daemon.database_url)
         .await
         .map_err(Failure::runtime)?;
@@ -92,7 +127,11 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
     }
     let other_secs = clock.elapsed().as_secs_f64();
 
-    let shell_secs = sqlite_shell_import(&dir.join("shell.db"), &incidents_csv);
+    let backend = store.backend();
+    let shell_secs = match database_url {
+        None => sqlite_shell_import(&dir.join("shell.db"), &incidents_csv),
+        Some(url) => psql_copy_import(url, &incidents_csv),
+    };
 
     let period: Period = EVALUATED_MONTH.parse().map_err(Failure::input)?;
     let clock = Clock::now();
@@ -139,6 +178,7 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
         "slawatch bench: {} incidents, {} contracts, 3 months from {FIRST_MONTH}",
         summary.incidents, args.contracts
     );
+    println!("store             {}", redact(&config.daemon.database_url));
     println!(
         "generate          {generate_secs:>8.2} s  ({} holds, {} outages, {} work items)",
         summary.holds, summary.outages, summary.work_items
@@ -149,12 +189,16 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
         imported.counts.stored,
         imported.rejected
     );
+    let (loader, missing) = match backend {
+        Backend::Sqlite => ("sqlite3 .import ", "no sqlite3 shell on PATH"),
+        Backend::Postgres => ("psql \\copy      ", "no psql on PATH"),
+    };
     match shell_secs {
         Some(s) => println!(
-            "sqlite3 .import   {s:>8.2} s  {:>10.0} rows/s  (same CSV, same primary key)",
+            "{loader}  {s:>8.2} s  {:>10.0} rows/s  (same CSV, same primary key)",
             rate(summary.incidents, s)
         ),
-        None => println!("sqlite3 .import   not measured (no sqlite3 shell on PATH)"),
+        None => println!("{loader}  not measured ({missing})"),
     }
     println!("import the rest   {other_secs:>8.2} s");
     println!(
@@ -189,6 +233,38 @@ fn sqlite_shell_import(db: &Path, csv: &Path) -> Option<f64> {
     use std::io::Write as _;
     child.stdin.take()?.write_all(script.as_bytes()).ok()?;
     let status = child.wait().ok()?;
+    status.success().then(|| clock.elapsed().as_secs_f64())
+}
+
+/// Times `psql` loading the same CSV with `\copy` into a table with the same
+/// primary key, in the benchmark's own database; `None` when `psql` is not
+/// installed or fails.
+fn psql_copy_import(url: &str, csv: &Path) -> Option<f64> {
+    let create = "CREATE TABLE bench_copy (id TEXT NOT NULL, contract TEXT NOT NULL, priority TEXT, \
+         opened_at TEXT, service TEXT, responded_at TEXT, resolved_at TEXT, title TEXT, \
+         excused_reason TEXT, PRIMARY KEY (contract, id))";
+    let copy = format!(
+        "\\copy bench_copy FROM '{}' WITH (FORMAT csv, HEADER true)",
+        csv.display().to_string().replace('\'', "''")
+    );
+    let clock = Clock::now();
+    let status = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            create,
+            "-c",
+        ])
+        .arg(copy)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
     status.success().then(|| clock.elapsed().as_secs_f64())
 }
 

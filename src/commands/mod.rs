@@ -142,11 +142,13 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             incidents,
             contracts,
             dir,
+            database_url,
         } => {
             bench::run(&bench::BenchArgs {
                 incidents,
                 contracts,
                 dir,
+                database_url,
             })
             .await
         }

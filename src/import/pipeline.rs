@@ -14,7 +14,8 @@ use super::{ImportSummary, Rejection};
 use crate::store::write::{self, ImportSession, Row, Table, WriteCounts};
 use crate::store::{Store, StoreError};
 
-/// Bound parameters per statement stay well under SQLite's limit of 32,766.
+/// Bound parameters per statement stay well under SQLite's limit of 32,766
+/// (and PostgreSQL's 65,535).
 const MAX_PARAMS_PER_STATEMENT: usize = 16_000;
 /// Rows committed per transaction in a long import.
 const ROWS_PER_COMMIT: u64 = 50_000;

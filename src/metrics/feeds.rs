@@ -537,7 +537,7 @@ token_sha256 = "0000000000000000000000000000000000000000000000000000000000000000
     #[tokio::test]
     async fn ingest_totals_are_read_incrementally() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
             .await
             .unwrap();
         let labels = SourceLabels::from_config(&config());

@@ -18,6 +18,7 @@
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
+//! - [`server`]: databases of their own on a PostgreSQL server (tests, benchmark).
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
 
@@ -34,6 +35,7 @@ pub mod read;
 pub mod reconcile;
 pub mod records;
 pub mod rulings;
+pub mod server;
 pub mod servicenow;
 pub mod sources;
 pub mod write;
@@ -134,6 +136,46 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
+/// descriptions, so both backends' `_sqlx_migrations` read alike.
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "evidence",
+        include_str!("../../migrations/postgres/0001_evidence.sql"),
+    ),
+    (
+        2,
+        "daemon",
+        include_str!("../../migrations/postgres/0002_daemon.sql"),
+    ),
+    (
+        3,
+        "records",
+        include_str!("../../migrations/postgres/0003_records.sql"),
+    ),
+    (
+        4,
+        "commitments",
+        include_str!("../../migrations/postgres/0004_commitments.sql"),
+    ),
+    (
+        5,
+        "issued_reports",
+        include_str!("../../migrations/postgres/0005_issued_reports.sql"),
+    ),
+];
+
+impl Backend {
+    /// This backend's migrations, in order.
+    fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store at `url` and applies migrations.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
@@ -175,18 +217,9 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let sources = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS,
-            Backend::Postgres => {
-                return Err(StoreError::Open {
-                    url: "postgres".into(),
-                    source: sqlx::Error::Configuration(
-                        "the PostgreSQL backend is not available yet".into(),
-                    ),
-                });
-            }
-        };
-        let migrations: Vec<Migration> = sources
+        let migrations: Vec<Migration> = self
+            .backend
+            .migrations()
             .iter()
             .map(|&(version, description, sql)| {
                 Migration::new(
@@ -236,10 +269,7 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(failed("checking migrations"))?;
-        let expected = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.len() as i64,
-            Backend::Postgres => 0,
-        };
+        let expected = self.backend.migrations().len() as i64;
         if applied < expected {
             return Err(StoreError::Corrupt(format!(
                 "{applied} of {expected} migrations applied"
@@ -305,6 +335,16 @@ mod tests {
             "postgres://sw:***@127.0.0.1/db"
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    /// Every schema change is made on both backends, under the same version
+    /// and description.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |list: &[(i64, &'static str, &str)]| -> Vec<(i64, &'static str)> {
+            list.iter().map(|&(v, d, _)| (v, d)).collect()
+        };
+        assert_eq!(names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, failed};
+use super::{Backend, Store, StoreError, failed};
 use crate::domain::{
     Hold, Incident, Instant, Outage, Percent, Period, Priority, RecoverableCost, SupplierKpi,
     WorkTally,
@@ -42,11 +42,22 @@ fn parsed<T: std::str::FromStr<Err = String>>(text: &str, what: &str) -> Result<
 // holds, and the whole set as one JSON array: a month can hold tens of
 // thousands of incidents, and one document costs far less to hand over and
 // parse than as many rows.
-const INCIDENTS_SQL: &str = "\
+const INCIDENTS_SQLITE: &str = "\
     SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
                (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM holds h
                  WHERE h.contract = c.contract AND h.incident_id = c.id)))
+      FROM (SELECT * FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+            UNION ALL
+            SELECT * FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+
+// The same document from PostgreSQL: json_agg of nothing is NULL (SQLite
+// gives `[]`), and the text cast is how the `Any` driver can read json.
+const INCIDENTS_POSTGRES: &str = "\
+    SELECT CAST(json_agg(json_build_array(id, priority, service, opened_at, responded_at, resolved_at,
+               title, excused_reason,
+               (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
+                  FROM holds h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
       FROM (SELECT * FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
             UNION ALL
             SELECT * FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
@@ -96,7 +107,11 @@ impl Store {
         start: i64,
         end: i64,
     ) -> Result<Vec<Incident>, StoreError> {
-        let json: Option<String> = sqlx::query_scalar(INCIDENTS_SQL)
+        let sql = match self.backend() {
+            Backend::Sqlite => INCIDENTS_SQLITE,
+            Backend::Postgres => INCIDENTS_POSTGRES,
+        };
+        let json: Option<String> = sqlx::query_scalar(sql)
             .bind(contract)
             .bind(start)
             .bind(end)

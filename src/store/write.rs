@@ -498,7 +498,7 @@ mod checkpoint_tests {
     #[tokio::test]
     async fn an_import_carries_on_after_a_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
             .await
             .unwrap();
         let mut session = store.start_import("test", "big.csv", 1).await.unwrap();

@@ -1,5 +1,7 @@
 //! Shared set-up for the integration tests: a temporary folder with its own
-//! SQLite store and configuration, and a way to run the real binary on it.
+//! store (SQLite, or a fresh PostgreSQL database when
+//! `SLAWATCH_TEST_POSTGRES` is set) and configuration, and a way to run the
+//! real binary on it.
 
 #![allow(dead_code)]
 
@@ -91,21 +93,27 @@ pub struct TestEnv {
     pub dir: TempDir,
     /// The configuration file.
     pub config: PathBuf,
+    /// The store's `database_url`.
+    pub database_url: String,
 }
 
 impl TestEnv {
-    /// A fresh folder with a SQLite store and the contracts above.
+    /// A fresh folder and store with the contracts above.
     pub fn new() -> TestEnv {
         let dir = tempfile::tempdir().expect("temporary folder");
         let data = dir.path().join("data");
         let config = dir.path().join("slawatch.toml");
+        let database_url = slawatch::testing::database_url(&data.join("slawatch.db"));
         let text = format!(
-            "[daemon]\ndatabase_url = \"sqlite://{}/slawatch.db\"\ndata_dir = \"{}\"\n{CONTRACT}",
-            data.display(),
+            "[daemon]\ndatabase_url = \"{database_url}\"\ndata_dir = \"{}\"\n{CONTRACT}",
             data.display()
         );
         std::fs::write(&config, text).expect("write config");
-        TestEnv { dir, config }
+        TestEnv {
+            dir,
+            config,
+            database_url,
+        }
     }
 
     /// Writes a file in the test folder and returns its path.
