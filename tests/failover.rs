@@ -170,49 +170,18 @@ fn on_sqlite_the_daemon_leads_and_a_second_on_the_same_file_refuses() {
     assert!(first.is_leader());
 }
 
-/// The admin URL of a throwaway PostgreSQL cluster, or `None` (the test is
-/// skipped, loudly) when none is configured outside CI.
-fn postgres_admin_url(test: &str) -> Option<String> {
-    match std::env::var("SLAWATCH_TEST_POSTGRES") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: SLAWATCH_TEST_POSTGRES must be set in CI (scripts/test.sh starts PostgreSQL)"
-            );
-            eprintln!("SKIPPED {test}: SLAWATCH_TEST_POSTGRES is not set");
-            None
-        }
+/// Whether the PostgreSQL tests run: outside CI they are skipped (loudly)
+/// when no server is configured; in CI one must be.
+fn postgres_configured(test: &str) -> bool {
+    if slawatch::testing::postgres_admin_url().is_some() {
+        return true;
     }
-}
-
-/// Creates a fresh database on the cluster and returns its URL.
-fn fresh_database(admin_url: &str, prefix: &str) -> String {
-    let name = format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: SLAWATCH_TEST_POSTGRES must be set in CI (scripts/test.sh starts PostgreSQL)"
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        use sqlx::{Connection, Executor};
-        let mut conn = sqlx::postgres::PgConnection::connect(admin_url)
-            .await
-            .expect("connect to the PostgreSQL admin URL");
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .expect("create the test database");
-    });
-    let (base, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    if query.is_empty() {
-        format!("{server}/{name}")
-    } else {
-        format!("{server}/{name}?{query}")
-    }
+    eprintln!("SKIPPED {test}: SLAWATCH_TEST_POSTGRES is not set");
+    false
 }
 
 fn breached(id: &str) -> serde_json::Value {
@@ -245,14 +214,14 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 fn the_standby_takes_over_within_15_s_of_the_leader_being_killed_and_no_alert_is_lost_or_sent_twice()
  {
     let test = "failover";
-    let Some(admin) = postgres_admin_url(test) else {
+    if !postgres_configured(test) {
         return;
-    };
+    }
     let Some(python) = python_or_skip(test) else {
         return;
     };
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = fresh_database(&admin, "slawatch_failover");
+    let url = slawatch::testing::database_url(&dir.path().join("failover"));
     let smtp_port = free_port();
     let maildir = dir.path().join("maildir");
     let mut sink = SmtpSink::start(&python, smtp_port, &maildir, Handler::Mailbox);

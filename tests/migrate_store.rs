@@ -33,9 +33,15 @@ fn ok(env: &TestEnv, config: &PathBuf, args: &[&str]) -> String {
     stdout(&out)
 }
 
-/// The store the test copies: built through the binary only.
-fn source_store() -> TestEnv {
-    let env = TestEnv::new();
+/// The store the test copies, built through the binary only: the test
+/// run's own backend, or a SQLite file when `sqlite`.
+fn source_store(sqlite: bool) -> TestEnv {
+    let mut env = TestEnv::new();
+    if sqlite {
+        let url = format!("sqlite://{}/data/slawatch.db", env.dir.path().display());
+        env.config = config_on(&env, "source-sqlite.toml", &url);
+        env.database_url = url;
+    }
     october(&env);
     let config = env.config.clone();
     ok(
@@ -111,7 +117,7 @@ fn config_on(env: &TestEnv, name: &str, database_url: &str) -> PathBuf {
 }
 
 fn source_url(env: &TestEnv) -> String {
-    format!("sqlite://{}/data/slawatch.db", env.dir.path().display())
+    env.database_url.clone()
 }
 
 fn report(env: &TestEnv, config: &PathBuf) -> Value {
@@ -245,23 +251,23 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
 
 #[test]
 fn a_store_migrates_to_an_empty_sqlite_file_and_reports_the_same() {
-    let env = source_store();
+    let env = source_store(false);
     let target = format!("sqlite://{}/copy/target.db", env.dir.path().display());
     migrate_and_check(&env, &target, "target-sqlite.toml");
 }
 
 #[test]
 fn a_store_migrates_from_sqlite_to_postgres_and_reports_the_same() {
-    let Ok(admin) = std::env::var("SLAWATCH_TEST_POSTGRES") else {
+    if slawatch::testing::postgres_admin_url().is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "SLAWATCH_TEST_POSTGRES must be set in CI (scripts/test.sh starts PostgreSQL)"
         );
         eprintln!("SKIPPED sqlite to postgres: SLAWATCH_TEST_POSTGRES is not set");
         return;
-    };
-    let env = source_store();
-    let target = fresh_database(&admin, "slawatch_migrate");
+    }
+    let env = source_store(true);
+    let target = slawatch::testing::database_url(&env.dir.path().join("target-pg"));
     migrate_and_check(&env, &target, "target-postgres.toml");
 }
 
@@ -289,33 +295,4 @@ fn the_same_store_twice_or_a_missing_source_is_refused() {
         "{}",
         stderr(&missing)
     );
-}
-
-/// Creates a fresh database on the cluster and returns its URL.
-fn fresh_database(admin_url: &str, prefix: &str) -> String {
-    let name = format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        use sqlx::{Connection, Executor};
-        let mut conn = sqlx::postgres::PgConnection::connect(admin_url)
-            .await
-            .expect("connect to the PostgreSQL admin URL");
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .expect("create the test database");
-    });
-    let (base, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    if query.is_empty() {
-        format!("{server}/{name}")
-    } else {
-        format!("{server}/{name}?{query}")
-    }
 }

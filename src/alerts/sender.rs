@@ -23,8 +23,9 @@
 //!   message the sender confirms on the leader lock's own connection that
 //!   it still leads; a message being sent when leadership is lost is
 //!   abandoned (unrecorded, so the next leader sends it), and a new leader
-//!   waits out the takeover grace before its first round, by when a deposed
-//!   leader has either recorded or abandoned whatever it was sending.
+//!   holds back the alerts queued before its term for the takeover grace,
+//!   by when a deposed leader has either recorded or abandoned whatever it
+//!   was sending (alerts queued later were never in its hands).
 
 use std::time::Duration;
 
@@ -79,15 +80,26 @@ pub async fn run_with(
     settings: SenderSettings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let sender = Sender::new(&deps, settings)?;
+    let mut sender = Sender::new(&deps, settings)?;
     let grace = deps.leadership.takeover_grace();
     if !grace.is_zero() {
-        info!(
-            grace_s = grace.as_secs(),
-            "alert sender waiting for a previous leader's deliveries to settle"
-        );
-        if !sleep_or_stop(grace, &shutdown).await {
-            return Ok(());
+        // Only alerts already queued when this term began can be in a deposed
+        // leader's hands; they wait out the grace, anything newer goes at once.
+        match sender.store.outbox_last_id().await {
+            Ok(last) => {
+                sender.held = Some((last, std::time::Instant::now() + grace));
+                info!(
+                    grace_s = grace.as_secs(),
+                    up_to_id = last,
+                    "alerts queued before this term wait for a previous leader's deliveries to settle"
+                );
+            }
+            Err(e) => {
+                warn!(error = %e, grace_s = grace.as_secs(), "waiting for a previous leader's deliveries to settle");
+                if !sleep_or_stop(grace, &shutdown).await {
+                    return Ok(());
+                }
+            }
         }
     }
     info!(to = %sender.transport.describe(), digest_interval_s = ?sender.digest_interval, "alert sender started");
@@ -118,6 +130,8 @@ pub struct Sender {
     leadership: Leadership,
     /// The leadership term this sender works for (0: none).
     term: u64,
+    /// Alerts with ids up to this wait until that instant (the takeover grace).
+    held: Option<(i64, std::time::Instant)>,
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
@@ -136,6 +150,7 @@ impl Sender {
             store: deps.store.clone(),
             leadership: deps.leadership.clone(),
             term,
+            held: None,
             transport,
             digest_interval: deps.config.alerts.digest_interval_seconds,
             settings,
@@ -146,7 +161,12 @@ impl Sender {
     /// messages) when `shutdown` is cancelled. Errors are the store's.
     pub async fn deliver_due(&self, shutdown: &CancellationToken) -> anyhow::Result<Round> {
         let now = epoch_now();
-        let due = self.due(now).await?;
+        let mut due = self.due(now).await?;
+        if let Some((last, until)) = self.held
+            && std::time::Instant::now() < until
+        {
+            due.retain(|out| out.ids.iter().all(|id| *id > last));
+        }
         let mut round = Round::default();
         if due.is_empty() {
             return Ok(round);

@@ -51,9 +51,9 @@ impl Default for LeaderSettings {
 
 impl LeaderSettings {
     /// The longest a deposed leader can go on working before it notices:
-    /// a new leader waits this long before delivering alerts, so a message
-    /// the old one was still sending is either finished and recorded, or
-    /// abandoned, before the new one looks at the outbox.
+    /// a new leader holds back the alerts queued before its term this long,
+    /// so a message the old one was still sending is either finished and
+    /// recorded, or abandoned, before the new one sends it.
     pub fn takeover_grace(&self) -> Duration {
         self.heartbeat + self.heartbeat_timeout + Duration::from_secs(1)
     }

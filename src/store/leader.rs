@@ -135,6 +135,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The newest outbox id (0 when empty): a new leader holds back alerts
+    /// up to it while a deposed leader may still be sending them.
+    pub async fn outbox_last_id(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
+            .fetch_one(self.pool())
+            .await
+            .map_err(failed("reading the newest outbox id"))
+    }
+}
+
 /// The file a SQLite `database_url` names, if it names one (not `:memory:`).
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url
