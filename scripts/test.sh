@@ -19,6 +19,20 @@ fi
 # pdftotext (poppler-utils) for the PDF report test.
 command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends poppler-utils; }
 
+# A PostgreSQL server for the second run of the tests: only its binaries are
+# needed (Debian's postgresql-15, not the `postgresql` metapackage, whose
+# upgrade is slow); the script starts its own throwaway cluster below.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  echo "== installing PostgreSQL (Debian package)"
+  apt-get update -qq
+  if apt-cache show postgresql-15 >/dev/null 2>&1; then
+    apt-get install -y -qq --no-install-recommends postgresql-15
+  else
+    apt-get install -y -qq --no-install-recommends postgresql
+  fi
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -39,5 +53,42 @@ if ! "$venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then
 fi
 export SLAWATCH_TEST_PYTHON="$PWD/$venv/bin/python"
 
-echo "== cargo test"
+echo "== cargo test (SQLite)"
 cargo test --all-targets --locked
+
+# The same tests again on a real PostgreSQL server: a throwaway cluster in a
+# temporary folder on a free loopback port (no durability needed: fsync off),
+# stopped and removed on exit. Each test makes a database of its own on it.
+PGBIN=$(pg_bin)
+PGTMP=$(mktemp -d "${TMPDIR:-/tmp}/slawatch-test-pg.XXXXXX")
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+stop_postgres() {
+  as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGTMP"
+}
+trap stop_postgres EXIT
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGTMP"; fi
+as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >/dev/null
+started=""
+for _ in 1 2 3 4 5; do
+  # A port nothing listens on (bash connects to it and fails); pg_ctl fails
+  # if another process takes it first, and we try another.
+  port=$((20000 + RANDOM % 40000))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+  if as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/log" -w -t 60 \
+      -o "-p $port -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=300 \
+          -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null; then
+    started=$port
+    break
+  fi
+done
+if [ -z "$started" ]; then
+  echo "cannot start the test PostgreSQL server:" >&2
+  cat "$PGTMP/log" >&2 || true
+  exit 1
+fi
+echo "== cargo test (PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$started)"
+SLAWATCH_TEST_POSTGRES="postgres://postgres@127.0.0.1:$started/postgres" \
+  cargo test --all-targets --locked

@@ -177,6 +177,17 @@ fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
     )?;
     let database_url = match s.string("database_url", p) {
         None => Some("sqlite://data/slawatch.db"),
+        // Secrets stay out of the file, a database password too: the
+        // PostgreSQL driver reads PGPASSWORD or ~/.pgpass, as libpq does.
+        Some(url) if crate::store::has_password(url) => {
+            p.push(
+                s.key("database_url"),
+                "holds a password: leave it out of the file and set PGPASSWORD (or use \
+                 ~/.pgpass) for the PostgreSQL server"
+                    .to_string(),
+            );
+            None
+        }
         Some(url)
             if ["sqlite:", "postgres://", "postgresql://"]
                 .iter()

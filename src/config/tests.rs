@@ -459,6 +459,25 @@ managers = ["x@y.example"]
 }
 
 #[test]
+fn a_database_password_stays_out_of_the_file() {
+    let base = "[[contracts]]\nid = \"a\"\nsupplier = \"S\"\ntimezone = \"UTC\"\ncurrency = \"GBP\"\nmonthly_charge = \"1.00\"\nmanagers = [\"m@x.example\"]\n";
+    let all = problems(&format!(
+        "[daemon]\ndatabase_url = \"postgres://sw:hunter2@db.internal/slawatch\"\n{base}"
+    ));
+    assert_problem(&all, "daemon.database_url", "set PGPASSWORD");
+    assert!(all.iter().all(|p| !p.contains("hunter2")), "{all:?}");
+    let config = parse(
+        &format!("[daemon]\ndatabase_url = \"postgres://sw@db.internal:5433/slawatch?sslmode=require\"\n{base}"),
+        "test.toml",
+    )
+    .expect("a URL without a password");
+    assert_eq!(
+        config.daemon.database_url,
+        "postgres://sw@db.internal:5433/slawatch?sslmode=require"
+    );
+}
+
+#[test]
 fn secrets_and_email_settings_are_checked() {
     let text = format!(
         r#"{CONTRACT}

@@ -101,6 +101,10 @@ impl Backend {
     }
 }
 
+/// The PostgreSQL advisory lock key write transactions take ("slawatch"
+/// in ASCII): any number that no other application on the database uses.
+const WRITE_LOCK: i64 = 0x736c_6177_6174_6368;
+
 /// A connection pool on the evidence store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -239,16 +243,32 @@ impl Store {
         Ok(())
     }
 
-    /// Opens a transaction that will write. SQLite takes the write lock at
-    /// once (`BEGIN IMMEDIATE`): a transaction that reads before it writes
-    /// would otherwise fail at once with "database is locked" when another
-    /// writer committed in between, instead of waiting its turn.
+    /// Opens a transaction that will write, taking the store's write lock
+    /// first, so write transactions run one at a time on both backends and a
+    /// check made inside one (already excused? already issued?) still holds
+    /// when it writes. SQLite takes its lock at once (`BEGIN IMMEDIATE`): a
+    /// transaction that reads before it writes would otherwise fail with
+    /// "database is locked" when another writer committed in between.
+    /// PostgreSQL would let both go ahead under READ COMMITTED; a
+    /// transaction-scoped advisory lock makes the second wait its turn (up
+    /// to `lock_timeout`, as SQLite's `busy_timeout`), whichever process —
+    /// a command, either daemon — it comes from.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                tx.execute("SET LOCAL lock_timeout = '30s'").await?;
+                // Wrapped in a row the `Any` driver can read (the function
+                // returns `void`).
+                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
         }
     }
 
@@ -315,12 +335,20 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
 /// A database URL with any password removed, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
+        (Some(scheme_end), Some(at)) if has_password(url) => {
             let userinfo = &url[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
         }
         _ => url.to_string(),
+    }
+}
+
+/// Whether a database URL carries a password (`scheme://user:password@host`).
+pub fn has_password(url: &str) -> bool {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => url[scheme_end + 3..at].contains(':'),
+        _ => false,
     }
 }
 
@@ -335,6 +363,9 @@ mod tests {
             "postgres://sw:***@127.0.0.1/db"
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(redact("postgres://sw@db/x"), "postgres://sw@db/x");
+        assert!(has_password("postgresql://sw:p@db/x"));
+        assert!(!has_password("postgres://sw@db/x?sslmode=require"));
     }
 
     /// Every schema change is made on both backends, under the same version
@@ -345,6 +376,32 @@ mod tests {
             list.iter().map(|&(v, d, _)| (v, d)).collect()
         };
         assert_eq!(names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS));
+    }
+
+    /// A second write transaction waits for the first to finish, on either
+    /// backend, instead of running beside it (or failing at once).
+    #[tokio::test]
+    async fn write_transactions_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
+            .await
+            .unwrap();
+        let first = store.begin_write().await.unwrap();
+        let second = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let tx = store.begin_write().await.unwrap();
+                let got_it = std::time::Instant::now();
+                tx.commit().await.unwrap();
+                got_it
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let released = std::time::Instant::now();
+        first.commit().await.unwrap();
+        let got_it = second.await.unwrap();
+        assert!(got_it >= released, "the second writer did not wait");
+        store.close().await;
     }
 
     #[test]
