@@ -325,3 +325,98 @@ fn the_standby_takes_over_within_15_s_of_the_leader_being_killed_and_no_alert_is
         b.log()
     );
 }
+
+/// Ends the leader lock's session from outside, as a network cut or a
+/// database administrator would; returns how many sessions were ended.
+fn terminate_lock_session(database_url: &str) -> i64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::postgres::PgConnection::connect(database_url)
+            .await
+            .expect("connect to the test database");
+        let key = slawatch::store::leader::LEADER_LOCK_KEY;
+        let ended: i64 = sqlx::query_scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks
+              WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .bind(key)
+        .fetch_one(&mut conn)
+        .await
+        .expect("end the lock's session");
+        ended
+    })
+}
+
+#[test]
+fn a_leader_that_loses_its_lock_stops_leading_at_once_and_one_daemon_leads_again() {
+    let test = "fencing";
+    if !postgres_configured(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = slawatch::testing::database_url(&dir.path().join("fencing"));
+    let (port_a, port_b) = (free_port(), free_port());
+    let a = Daemon::spawn(
+        &config(dir.path(), "a", &url, port_a, None),
+        dir.path().join("a.log"),
+        port_a,
+    );
+    a.ready();
+    wait_until("daemon a to lead", Duration::from_secs(15), || {
+        a.is_leader()
+    });
+    let b = Daemon::spawn(
+        &config(dir.path(), "b", &url, port_b, None),
+        dir.path().join("b.log"),
+        port_b,
+    );
+    assert_eq!(b.ready(), "ready (standby)\n");
+
+    assert_eq!(terminate_lock_session(&url), 1);
+    let cut = Instant::now();
+    wait_until(
+        "daemon a to stop its leader work",
+        Duration::from_secs(5),
+        || {
+            let log = a.log();
+            log.contains("leadership lost: leader work stopped")
+                && log.contains("leader work stopped for this term")
+        },
+    );
+    println!(
+        "the leader stopped leading {:.1} s after its lock's session was ended",
+        cut.elapsed().as_secs_f64()
+    );
+    // Someone leads again soon, and never both at once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut led_again = None;
+    while Instant::now() < deadline {
+        let (la, lb) = (a.is_leader(), b.is_leader());
+        assert!(!(la && lb), "both daemons lead at once");
+        if la || lb {
+            led_again.get_or_insert(cut.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if led_again.is_some_and(|t| cut.elapsed() > t + Duration::from_secs(3)) {
+            break;
+        }
+    }
+    let took = led_again.expect("nobody led again within 15 s");
+    println!(
+        "a daemon led again {:.1} s after the cut",
+        took.as_secs_f64()
+    );
+    assert_eq!(
+        u8::from(a.is_leader()) + u8::from(b.is_leader()),
+        1,
+        "exactly one leader:\n--- a\n{}\n--- b\n{}",
+        a.log(),
+        b.log()
+    );
+}

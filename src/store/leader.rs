@@ -19,10 +19,10 @@ use sqlx::{Connection, Executor};
 
 use super::{Backend, Store, StoreError, failed, redact};
 
-/// The advisory lock key: "slawatch" in ASCII. Advisory locks are scoped to
-/// the database, so installations in other databases of the cluster do not
-/// contend.
-pub const LEADER_LOCK_KEY: i64 = 0x736c_6177_6174_6368;
+/// The advisory lock key: "slawlead" in ASCII (write transactions take
+/// turns on another key). Advisory locks are scoped to the database, so
+/// installations in other databases of the cluster do not contend.
+pub const LEADER_LOCK_KEY: i64 = 0x736c_6177_6c65_6164;
 
 /// The `LISTEN`/`NOTIFY` channel on which daemons announce new evidence.
 pub const CHANGES_CHANNEL: &str = "slawatch_changes";
@@ -68,10 +68,14 @@ impl LeaderLock {
     /// True while this session holds the lock. An error means the session
     /// is unusable, so the lock must be taken as lost.
     pub async fn holds(&mut self) -> Result<bool, StoreError> {
+        // A bigint key shows in pg_locks as its high and low halves.
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM pg_locks
-                             WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid())",
+                             WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+                               AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)
+                               AND objsubid = 1)",
         )
+        .bind(LEADER_LOCK_KEY)
         .fetch_one(&mut self.conn)
         .await
         .map_err(failed("confirming the leader lock"))
@@ -158,6 +162,13 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_and_writing_take_different_locks() {
+        // The leader holds its lock for good: on the write turns' key it
+        // would stop every other daemon from writing.
+        assert_ne!(LEADER_LOCK_KEY, super::super::WRITE_LOCK);
+    }
 
     #[test]
     fn sqlite_files_are_found_in_urls() {
