@@ -170,17 +170,17 @@ fn on_sqlite_the_daemon_leads_and_a_second_on_the_same_file_refuses() {
     assert!(first.is_leader());
 }
 
-/// Whether the PostgreSQL tests run: outside CI they are skipped (loudly)
-/// when no server is configured; in CI one must be.
+/// Whether the PostgreSQL tests run: only when `SLAWATCH_TEST_POSTGRES`
+/// names a server. `scripts/test.sh` (and so CI) runs the suite a second
+/// time with it set, and fails when that server cannot be started; with it
+/// set and the server unreachable, making the database panics.
 fn postgres_configured(test: &str) -> bool {
     if slawatch::testing::postgres_admin_url().is_some() {
         return true;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test}: SLAWATCH_TEST_POSTGRES must be set in CI (scripts/test.sh starts PostgreSQL)"
+    eprintln!(
+        "SKIPPED {test} on SQLite: it needs SLAWATCH_TEST_POSTGRES (the PostgreSQL pass of scripts/test.sh)"
     );
-    eprintln!("SKIPPED {test}: SLAWATCH_TEST_POSTGRES is not set");
     false
 }
 
