@@ -176,6 +176,8 @@ async fn join(mut parts: JoinSet<Part>, shutdown: &CancellationToken) -> anyhow:
 /// and awaited before the daemon seeks leadership again; a sender in the
 /// middle of a message abandons it (the next leader sends it).
 pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    // A standby with an unusable [email] section fails now, not on taking over.
+    crate::alerts::sender::Sender::new(&deps, crate::alerts::sender::SenderSettings::default())?;
     loop {
         let term = tokio::select! {
             term = deps.leadership.acquired() => term,
