@@ -9,8 +9,9 @@
 use anyhow::anyhow;
 
 use super::Failure;
-use crate::store::copy::{TABLES, TableDigest};
+use crate::store::copy::TableDigest;
 use crate::store::leader::sqlite_file;
+use crate::store::tables::TABLES;
 use crate::store::{Backend, Store, redact};
 
 /// Copies `from` into `to` and checks every table; a mismatch exits 2.

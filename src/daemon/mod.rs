@@ -183,6 +183,9 @@ pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Res
             term = deps.leadership.acquired() => term,
             () = shutdown.cancelled() => return Ok(()),
         };
+        // Detection ran as a standby until now and queued nothing: look again
+        // at once, so whatever the last leader left unqueued is queued now.
+        deps.ingested.notify_one();
         let work = shutdown.child_token();
         let mut parts: JoinSet<Part> = JoinSet::new();
         let spawn = |parts: &mut JoinSet<Part>, name: String, vital: bool, f: PartFuture| {

@@ -13,7 +13,7 @@
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
-//! - [`copy`]: every table of the store, copied whole to another store and checked.
+//! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
@@ -38,6 +38,7 @@ pub mod rulings;
 pub mod server;
 pub mod servicenow;
 pub mod sources;
+pub mod tables;
 pub mod write;
 
 use std::borrow::Cow;
