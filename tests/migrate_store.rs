@@ -293,3 +293,56 @@ fn the_same_store_twice_or_a_missing_source_is_refused() {
         stderr(&missing)
     );
 }
+
+/// The check itself: after a copy every table's digest agrees, and one row
+/// more on either side is seen (which makes the command exit 2).
+#[tokio::test]
+async fn the_check_sees_a_row_added_after_the_copy() {
+    let env = source_store(false);
+    let source = slawatch::store::Store::open(&env.database_url)
+        .await
+        .expect("open the source");
+    let url = format!("sqlite://{}/check/target.db", env.dir.path().display());
+    let target = slawatch::store::Store::open(&url)
+        .await
+        .expect("open the target");
+    let mut copied = Vec::new();
+    source
+        .copy_into(&target, |table, rows| {
+            copied.push((table.to_string(), rows))
+        })
+        .await
+        .expect("copy");
+    assert_eq!(copied.len(), slawatch::store::tables::TABLES.len());
+    for table in slawatch::store::tables::TABLES {
+        let (a, b) = (
+            source.table_digest(table).await.expect("source digest"),
+            target.table_digest(table).await.expect("target digest"),
+        );
+        assert_eq!(a, b, "{}", table.name);
+    }
+    let costs = slawatch::store::tables::TABLES
+        .iter()
+        .find(|t| t.name == "recoverable_costs")
+        .expect("the costs table");
+    let before = target.table_digest(costs).await.expect("digest");
+    let cost = slawatch::domain::RecoverableCost {
+        date: "2026-10-10".parse().expect("a date"),
+        amount_minor: 1_000,
+        description: "Taxi".into(),
+        evidence: "receipt".into(),
+        breach: None,
+    };
+    target
+        .add_recoverable_cost(C, &cost, 0)
+        .await
+        .expect("add a cost");
+    let after = target.table_digest(costs).await.expect("digest");
+    assert_eq!((before.rows, after.rows), (1, 2));
+    assert_ne!(before.digest, after.digest);
+    assert_ne!(
+        source.table_digest(costs).await.expect("digest"),
+        after,
+        "the check would pass a target with a row the source lacks"
+    );
+}
