@@ -128,6 +128,22 @@ impl Daemon {
         assert!(res.status().is_success(), "push failed: {}", res.status());
     }
 
+    /// SIGTERM, then the exit status (within 15 s).
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{} did not stop within 15 s of SIGTERM", self.base);
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -354,7 +370,7 @@ fn terminate_lock_session(database_url: &str) -> i64 {
 }
 
 #[test]
-fn a_leader_that_loses_its_lock_stops_leading_at_once_and_one_daemon_leads_again() {
+fn a_leader_that_loses_its_lock_stops_at_once_one_leads_again_and_sigterm_hands_over() {
     let test = "fencing";
     if !postgres_configured(test) {
         return;
@@ -418,5 +434,22 @@ fn a_leader_that_loses_its_lock_stops_leading_at_once_and_one_daemon_leads_again
         "exactly one leader:\n--- a\n{}\n--- b\n{}",
         a.log(),
         b.log()
+    );
+
+    // A leader stopped with SIGTERM hands over on its way out.
+    let (mut leader, other) = if a.is_leader() { (a, b) } else { (b, a) };
+    assert!(leader.terminate().success(), "{}", leader.log());
+    let stopped = Instant::now();
+    wait_until("the other daemon to lead", Duration::from_secs(5), || {
+        other.is_leader()
+    });
+    println!(
+        "the other daemon led {:.1} s after the leader stopped",
+        stopped.elapsed().as_secs_f64()
+    );
+    assert!(
+        leader.log().contains("leadership released"),
+        "{}",
+        leader.log()
     );
 }

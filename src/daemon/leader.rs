@@ -59,6 +59,10 @@ impl LeaderSettings {
     }
 }
 
+/// How long a stopping leader keeps its lock for its work to wind down
+/// (longer than one SMTP command may take).
+pub const RELEASE_WAIT: Duration = Duration::from_secs(35);
+
 /// This daemon's part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -220,8 +224,14 @@ pub fn establish(
 }
 
 impl Elector {
-    /// Runs until shutdown; the leader releases its lock on the way out.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    /// Runs until shutdown; the leader releases its lock on the way out,
+    /// once `work_done` says its leader work has stopped (at most
+    /// [`RELEASE_WAIT`] later).
+    pub async fn run(
+        self,
+        shutdown: CancellationToken,
+        work_done: CancellationToken,
+    ) -> anyhow::Result<()> {
         match self {
             Elector::Sole(file) => {
                 tracing::info!("leader: the only daemon on this store");
@@ -235,7 +245,7 @@ impl Elector {
                 lock,
                 settings,
             } => {
-                seek(&url, &role, &lock, &settings, &shutdown).await;
+                seek(&url, &role, &lock, &settings, &shutdown, &work_done).await;
                 Ok(())
             }
         }
@@ -249,6 +259,7 @@ async fn seek(
     slot: &LockSlot,
     settings: &LeaderSettings,
     shutdown: &CancellationToken,
+    work_done: &CancellationToken,
 ) {
     let mut term = 0;
     let mut conn: Option<LeaderLock> = None;
@@ -278,7 +289,7 @@ async fn seek(
                     term,
                     "became the leader: running sources, issuing and alert delivery"
                 );
-                lead(term, role, slot, settings, shutdown).await;
+                lead(term, role, slot, settings, shutdown, work_done).await;
                 said_standby = false;
                 last_problem = None;
             }
@@ -314,9 +325,18 @@ async fn lead(
     slot: &LockSlot,
     settings: &LeaderSettings,
     shutdown: &CancellationToken,
+    work_done: &CancellationToken,
 ) {
     loop {
         if !sleep_or_stop(settings.heartbeat, shutdown).await {
+            // Still the leader while the work winds down (a message being
+            // sent is finished); then nobody may think this daemon leads.
+            if timeout(RELEASE_WAIT, work_done.cancelled()).await.is_err() {
+                tracing::warn!(
+                    term,
+                    "leader work still running {RELEASE_WAIT:?} after the stop; releasing anyway"
+                );
+            }
             role.send_replace(Role::Follower);
             if let Some(l) = slot.lock().await.take() {
                 l.release().await;

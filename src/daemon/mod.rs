@@ -117,17 +117,25 @@ pub async fn run(
         true,
         Box::pin(crate::alerts::detect::run(deps.clone(), shutdown.clone())),
     );
+    // Cancelled when the leader work has stopped: on shutdown the lock is
+    // kept until then, so a message being sent is finished, not abandoned.
+    let work_done = CancellationToken::new();
     spawn(
         &mut parts,
         "leadership",
         true,
-        Box::pin(elector.run(shutdown.clone())),
+        Box::pin(elector.run(shutdown.clone(), work_done.clone())),
     );
+    let finished = work_done.drop_guard();
+    let work = leader_work(deps.clone(), shutdown.clone());
     spawn(
         &mut parts,
         "leader work",
         true,
-        Box::pin(leader_work(deps.clone(), shutdown.clone())),
+        Box::pin(async move {
+            let _finished = finished;
+            work.await
+        }),
     );
     if deps.store.backend() == crate::store::Backend::Postgres {
         spawn(
