@@ -423,4 +423,41 @@ mod tests {
             assert_eq!(columns, expected, "columns of {}", table.name);
         }
     }
+
+    /// The same on PostgreSQL, when the tests run there: every integer a
+    /// `bigint`, every text `text`, as the copy reads and writes them.
+    #[tokio::test]
+    async fn the_table_list_matches_the_postgres_schema() {
+        if crate::testing::postgres_admin_url().is_none() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::testing::database_url(&dir.path().join("s.db"));
+        let store = Store::open(&url).await.unwrap();
+        let columns: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text, data_type::text
+               FROM information_schema.columns
+              WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'
+              ORDER BY table_name, ordinal_position",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let mut listed: Vec<(String, String, String)> = TABLES
+            .iter()
+            .flat_map(|t| {
+                t.columns.iter().map(move |(c, k)| {
+                    let ty = match k {
+                        Int => "bigint",
+                        Text => "text",
+                    };
+                    (t.name.to_string(), c.to_string(), ty.to_string())
+                })
+            })
+            .collect();
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut found = columns;
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(found, listed);
+    }
 }
