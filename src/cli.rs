@@ -113,11 +113,31 @@ pub enum Command {
         #[arg(long)]
         reissue: bool,
     },
+    /// Issue a closed month's report by hand, as the daemon does on its
+    /// schedule: every format written, recorded and emailed once.
+    Issue {
+        /// Only this contract (default: every contract).
+        #[arg(long)]
+        contract: Option<String>,
+        /// The month, YYYY-MM (default: the previous month in each contract's timezone).
+        #[arg(long)]
+        month: Option<String>,
+        /// Issue the next, amended version if figures changed since the last issue.
+        #[arg(long)]
+        reissue: bool,
+    },
     /// Record, list or remove recoverable costs (money the customer spent because of a breach).
     Cost {
         /// What to do.
         #[command(subcommand)]
         action: commands::cost::CostCommand,
+    },
+    /// The disaster-recovery register: record DR tests of the contract's systems, list the
+    /// register with its flags and the supplier's DR risk rating.
+    DrTest {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::dr::DrTestCommand,
     },
     /// Excuse an incident, an outage or a service level's month (a relief event).
     Excuse {

@@ -207,6 +207,7 @@ fn alert(key: &str, subject: &str, recipients: &[&str], digest: bool) -> NewAler
         body_text: format!("Text body of {key}."),
         body_html: format!("<p>HTML body of <b>{key}</b>.</p>"),
         digest,
+        attachments: Vec::new(),
     }
 }
 

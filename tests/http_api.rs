@@ -355,3 +355,56 @@ async fn open_incidents_show_their_stage() {
     // 3 h 30 m of a 4 h target: past the 75 % at-risk share.
     assert_eq!(entry["stage"], "at_risk");
 }
+
+#[tokio::test]
+async fn the_month_carries_its_amendment_since_issue_and_its_trends() {
+    let api = Api::start().await;
+    let push = |lines: Vec<Value>| {
+        lines
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // One P1 resolved in an hour: 100 %, met.
+    let body = push(vec![
+        json!({"type": "incident", "id": "I1", "contract": "acme", "priority": "P1", "service": "email", "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T10:00:00Z"}),
+    ]);
+    let (status, result) = api.post("/api/v1/records", Some(WEBHOOK), body).await;
+    assert_eq!(status, 200, "{result}");
+    let contract = api.deps.config.contract("acme").unwrap();
+    let issued = slawatch::report::issue::issue_month(
+        &api.deps.config,
+        &api.deps.store,
+        contract,
+        "2026-10".parse().unwrap(),
+        chrono::Utc::now(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(issued.map(|i| i.version), Some(1));
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    assert!(month.get("amendment").is_none(), "{month:#}");
+    assert_eq!(month["trends"]["months"].as_array().unwrap().len(), 12);
+
+    // Late: a second P1 resolved in six hours → 1 of 2 = 50 %, failed.
+    let body = push(vec![
+        json!({"type": "incident", "id": "I2", "contract": "acme", "priority": "P1", "service": "email", "opened_at": "2026-10-06T09:00:00Z", "resolved_at": "2026-10-06T15:00:00Z"}),
+    ]);
+    api.post("/api/v1/records", Some(WEBHOOK), body).await;
+    let (status, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(month["amendment"]["issued_version"], 1);
+    assert_eq!(
+        month["amendment"]["changes"],
+        json!([
+            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 50.0},
+            {"what": "p1-resolution status", "issued": "met", "now": "failed"}
+        ])
+    );
+}

@@ -2,7 +2,11 @@
 //! contract across restarts, emailed to the managers, and amended when late
 //! evidence changes the figures.
 
+mod smtp_sink;
+
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use slawatch::alerts::sender::{Sender, SenderSettings};
 use slawatch::cli::ReportFormat;
 use slawatch::daemon::Deps;
 use slawatch::report::issue::issue_due;
@@ -13,9 +17,15 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 async fn deps(dir: &tempfile::TempDir) -> Deps {
+    deps_with(dir, "").await
+}
+
+/// As [`deps`], with `extra` (an `[email]` section) added to the configuration.
+async fn deps_with(dir: &tempfile::TempDir, extra: &str) -> Deps {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let text = format!(
         r#"
+{extra}
 [daemon]
 database_url = "{}"
 data_dir = "{}"
@@ -266,4 +276,186 @@ async fn october_is_issued_once_then_amended_and_reissued() {
         .unwrap()
         .unwrap();
     assert_eq!(latest.version, 2);
+}
+
+/// The part of `mail` attaching `filename`: its headers and decoded bytes.
+fn attached(mail: &smtp_sink::Mail, filename: &str) -> (String, Vec<u8>) {
+    let at = mail
+        .text
+        .find(&format!("filename=\"{filename}\""))
+        .unwrap_or_else(|| panic!("no attachment {filename} in {}", mail.text));
+    let start = mail.text[..at].rfind("\n--").unwrap();
+    let part = &mail.text[start + 1..];
+    let part = &part[part.find('\n').unwrap() + 1..];
+    let (headers, rest) = part.split_once("\n\n").unwrap();
+    let body: String = rest[..rest.find("\n--").unwrap()]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        headers.contains("Content-Transfer-Encoding: base64"),
+        "{headers}"
+    );
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    (headers.to_string(), bytes)
+}
+
+/// Delivers what is due in one sender round, as the daemon's sender does.
+async fn deliver_once(deps: &Deps) -> slawatch::alerts::sender::Round {
+    let settings = SenderSettings {
+        smtp_timeout: std::time::Duration::from_secs(10),
+        ..SenderSettings::default()
+    };
+    Sender::new(deps, settings)
+        .unwrap()
+        .deliver_due(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap()
+}
+
+/// October for acme: three P1s met, one (INC4) resolved in six hours. 3 of 4
+/// = 75 %, below 95 % → 2 % of £125,000.00 = £2,500.00.
+const OCTOBER: &str = "id,contract,priority,opened_at,service,resolved_at,title\n\
+    INC1,acme,P1,2026-10-01T09:00:00Z,email,2026-10-01T10:00:00Z,Fault\n\
+    INC2,acme,P1,2026-10-02T09:00:00Z,email,2026-10-02T10:00:00Z,Fault\n\
+    INC3,acme,P1,2026-10-03T09:00:00Z,email,2026-10-03T10:00:00Z,Fault\n\
+    INC4,acme,P1,2026-10-15T09:00:00Z,email,2026-10-15T15:00:00Z,Late\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_issued_summary_arrives_with_the_issued_pdf_and_xlsx_attached() {
+    let Some(python) = smtp_sink::python_or_skip("the_issued_summary_arrives…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = smtp_sink::free_port();
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"SLA Watch <slawatch@council.example>\"\n"
+    );
+    let deps = deps_with(&dir, &email).await;
+    let sink = smtp_sink::SmtpSink::start(
+        &python,
+        port,
+        &dir.path().join("maildir"),
+        smtp_sink::Handler::Mailbox,
+    );
+    push(&deps, OCTOBER, "october.csv", &dir).await;
+    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+
+    let round = deliver_once(&deps).await;
+    assert_eq!((round.sent, round.failed), (2, 0));
+    let mails = sink.messages();
+    let acme = mails
+        .iter()
+        .find(|m| m.header("X-Slawatch-Alert").as_deref() == Some("report_issued/acme/2026-10/v1"))
+        .unwrap_or_else(|| panic!("no acme summary in {mails:#?}"));
+    assert!(
+        acme.header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/mixed"),
+        "{}",
+        acme.text
+    );
+    // The summary itself is still text with an HTML alternative.
+    assert!(acme.text.contains("multipart/alternative"));
+    let plain = acme.part("text/plain").unwrap();
+    assert!(
+        plain.contains("Total claim            GBP 2500.00"),
+        "{plain}"
+    );
+
+    let folder = dir.path().join("data/reports/acme/2026-10");
+    let (headers, pdf) = attached(acme, "acme-2026-10-v1.pdf");
+    assert!(
+        headers.contains("Content-Type: application/pdf"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("Content-Disposition: attachment"),
+        "{headers}"
+    );
+    assert_eq!(
+        pdf,
+        std::fs::read(folder.join("acme-2026-10-v1.pdf")).unwrap()
+    );
+    // And it is a PDF showing the month's total claim.
+    let sent = dir.path().join("sent.pdf");
+    std::fs::write(&sent, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&sent)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("2,500.00"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+
+    let (headers, xlsx) = attached(acme, "acme-2026-10-v1.xlsx");
+    assert!(
+        headers.contains(
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+        "{headers}"
+    );
+    assert_eq!(
+        xlsx,
+        std::fs::read(folder.join("acme-2026-10-v1.xlsx")).unwrap()
+    );
+    // Only the PDF and the XLSX travel; the other formats stay on disk.
+    assert!(!acme.text.contains("filename=\"acme-2026-10-v1.json\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go() {
+    let Some(python) = smtp_sink::python_or_skip("a_missing_attachment…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = smtp_sink::free_port();
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
+    );
+    let deps = deps_with(&dir, &email).await;
+    let sink = smtp_sink::SmtpSink::start(
+        &python,
+        port,
+        &dir.path().join("maildir"),
+        smtp_sink::Handler::Mailbox,
+    );
+    push(&deps, OCTOBER, "october.csv", &dir).await;
+    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let gone = dir
+        .path()
+        .join("data/reports/acme/2026-10/acme-2026-10-v1.xlsx");
+    std::fs::remove_file(&gone).unwrap();
+
+    let round = deliver_once(&deps).await;
+    assert_eq!((round.sent, round.failed), (1, 1));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(
+        mails[0].header("X-Slawatch-Alert").as_deref(),
+        Some("report_issued/bravo/2026-10/v1")
+    );
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("s.db").display()))
+            .await
+            .unwrap();
+    let (error, sent_at): (Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT last_error, sent_at FROM outbox WHERE dedup_key = 'report_issued/acme/2026-10/v1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(sent_at, None);
+    let error = error.unwrap();
+    assert!(
+        error.contains("cannot read the attachment") && error.contains(&gone.display().to_string()),
+        "{error}"
+    );
 }

@@ -53,8 +53,8 @@ fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The generated configuration, listening on `port`, with commitments for
-/// the first contract and a webhook source that pushes to it.
+/// The generated configuration, listening on `port`, with commitments and a
+/// DR system (never tested, no RPO agreed) for the first contract and a webhook source that pushes to it.
 fn configure(path: &Path, port: u16) {
     let text = std::fs::read_to_string(path).expect("generated configuration");
     let text = text.replacen(
@@ -79,6 +79,13 @@ fn configure(path: &Path, port: u16) {
   name = "ISO 27001 surveillance audit"
   due = "2099-01-31"
   every = "12 months"
+
+  [[contracts.dr_systems]]
+  id = "payroll"
+  name = "Payroll"
+  criticality = "critical"
+  rto = "4h"
+  hosted_by = "supplier"
 "#;
     let mut text = format!("{}{commitments}{}", &text[..second], &text[second..]);
     text.push_str(

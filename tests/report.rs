@@ -93,7 +93,11 @@ async fn the_spec_example_month_from_evidence() {
                 "period": "2026-10", "supplier_reported_percent": 97.0, "measured_percent": 85.714,
                 "difference_points": 11.286, "tolerance_points": 0.5, "discrepancy": true,
                 "status": "failed", "supplier_status": "met"
-            }]
+            }],
+            "supplier_verdicts": [],
+            "feed_completeness": {
+                "sources_without_data": [], "closed_without_resolution": [], "holds_without_end": []
+            }
         })
     );
     assert_eq!(

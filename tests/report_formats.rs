@@ -75,7 +75,10 @@ async fn xlsx_carries_the_json_figures_as_numbers_and_dates() {
             "Breaches",
             "Recoverable costs",
             "Commitments",
-            "Excused"
+            "Excused",
+            "Disaster recovery",
+            "Data quality",
+            "Trends"
         ]
     );
 

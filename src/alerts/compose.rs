@@ -62,6 +62,7 @@ pub fn alert(
         body_html: html(facts, severity),
         body_text,
         digest,
+        attachments: Vec::new(),
     }
 }
 

@@ -206,6 +206,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         level_alerts(contract, period, &evaluation.levels, &open, &mut alerts);
         outage_alerts(contract, &evidence, now, &mut alerts);
         super::commitments::detect(deps, contract, now, &mut alerts).await?;
+        super::dr::detect(deps, contract, now, &mut alerts).await?;
     }
     source_alerts(deps, now, &mut alerts).await?;
     // Per-severity routes add recipients on top of the contract's managers.

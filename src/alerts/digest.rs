@@ -86,6 +86,11 @@ pub fn digest(alerts: &[&QueuedAlert]) -> Outgoing {
         body_text: text,
         body_html: html,
         attempts: alerts.iter().map(|a| a.attempts).max().unwrap_or(0),
+        // Digest alerts are warnings, which carry no files; any that did go along.
+        attachments: alerts
+            .iter()
+            .flat_map(|a| a.alert.attachments.iter().cloned())
+            .collect(),
     }
 }
 
@@ -144,6 +149,7 @@ mod tests {
                     body_text: format!("INC{id} is at risk.\nAct."),
                     body_html: format!("<html><body><p>INC{id} is at risk.</p></body></html>"),
                     digest: true,
+                    attachments: Vec::new(),
                 },
                 created_at,
                 attempts: 0,

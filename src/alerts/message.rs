@@ -1,13 +1,27 @@
 //! One message to deliver — a single alert or a digest of several — and its
 //! RFC 5322 form: plain text with an HTML alternative, a `Message-ID` derived
 //! from the outbox, so a copy sent again after a crash is recognisable as the
-//! same message, and `X-Slawatch-Alert` naming the alerts it carries.
+//! same message, and `X-Slawatch-Alert` naming the alerts it carries. A
+//! message with attachments is `multipart/mixed`: the text/HTML alternative
+//! first, then each file.
 
+use std::path::{Component, Path};
+
+use anyhow::Context;
 use lettre::Message;
-use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart};
 
-use crate::store::outbox::QueuedAlert;
+use crate::store::outbox::{Attachment, QueuedAlert};
+
+/// An attachment with its bytes, read at send time.
+#[derive(Debug, Clone)]
+pub struct LoadedAttachment {
+    /// What the outbox row names.
+    pub attachment: Attachment,
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
 
 /// A message for one set of recipients, covering one or more outbox rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +42,8 @@ pub struct Outgoing {
     pub body_html: String,
     /// The most failed attempts among its alerts, for the next backoff.
     pub attempts: i64,
+    /// Files to send with it.
+    pub attachments: Vec<Attachment>,
 }
 
 impl Outgoing {
@@ -43,7 +59,36 @@ impl Outgoing {
             body_text: alert.body_text.clone(),
             body_html: alert.body_html.clone(),
             attempts: queued.attempts,
+            attachments: alert.attachments.clone(),
         }
+    }
+
+    /// Reads the attachments from under `data_dir`. A file that is gone or
+    /// unreadable is an error naming it, which the sender records on the
+    /// outbox row: only a person can put the file back.
+    pub async fn read_attachments(&self, data_dir: &Path) -> anyhow::Result<Vec<LoadedAttachment>> {
+        let mut loaded = Vec::with_capacity(self.attachments.len());
+        for attachment in &self.attachments {
+            let relative = Path::new(&attachment.path);
+            if !relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+            {
+                anyhow::bail!(
+                    "attachment '{}' is not a path inside the data directory",
+                    attachment.path
+                );
+            }
+            let path = data_dir.join(relative);
+            let bytes = tokio::fs::read(&path)
+                .await
+                .with_context(|| format!("cannot read the attachment {}", path.display()))?;
+            loaded.push(LoadedAttachment {
+                attachment: attachment.clone(),
+                bytes,
+            });
+        }
+        Ok(loaded)
     }
 
     /// Whether it batches several alerts.
@@ -75,9 +120,14 @@ impl Outgoing {
         }
     }
 
-    /// The full message. Fails when an address does not parse, which no
-    /// later attempt can fix.
-    pub fn to_message(&self, from: &Mailbox) -> anyhow::Result<Message> {
+    /// The full message with `files` (its attachments, as read). Fails when
+    /// an address or a content type does not parse, which no later attempt
+    /// can fix.
+    pub fn to_message(
+        &self,
+        from: &Mailbox,
+        files: &[LoadedAttachment],
+    ) -> anyhow::Result<Message> {
         let domain = from.email.domain().to_string();
         let mut builder = Message::builder()
             .from(from.clone())
@@ -94,11 +144,29 @@ impl Outgoing {
                 .map_err(|e| anyhow::anyhow!("recipient '{recipient}' is not an address: {e}"))?;
             builder = builder.to(mailbox);
         }
+        let body =
+            MultiPart::alternative_plain_html(self.body_text.clone(), self.body_html.clone());
+        let body = if files.is_empty() {
+            body
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for file in files {
+                let a = &file.attachment;
+                let content_type = ContentType::parse(&a.content_type).map_err(|e| {
+                    anyhow::anyhow!(
+                        "attachment {} has an unusable content type '{}': {e}",
+                        a.filename,
+                        a.content_type
+                    )
+                })?;
+                mixed = mixed.singlepart(
+                    MimeAttachment::new(a.filename.clone()).body(file.bytes.clone(), content_type),
+                );
+            }
+            mixed
+        };
         let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                self.body_text.clone(),
-                self.body_html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| anyhow::anyhow!("cannot build the message: {e}"))?;
         Ok(message)
     }
@@ -173,6 +241,7 @@ mod tests {
                 body_text: "Resolve it.".into(),
                 body_html: "<p>Resolve it.</p>".into(),
                 digest: false,
+                attachments: Vec::new(),
             },
             created_at: 1_700_000_000,
             attempts: 2,
@@ -194,7 +263,7 @@ mod tests {
     fn a_message_has_both_parts_and_the_alert_header() {
         let from: Mailbox = "SLA Watch <slawatch@council.example>".parse().unwrap();
         let out = Outgoing::single(&queued(7, "breached/acme/INC0001/p1"));
-        let text = String::from_utf8(out.to_message(&from).unwrap().formatted()).unwrap();
+        let text = String::from_utf8(out.to_message(&from, &[]).unwrap().formatted()).unwrap();
         assert!(text.contains("Message-ID: <7.breached-acme-INC0001-p1@council.example>"));
         assert!(text.contains("X-Slawatch-Alert: breached/acme/INC0001/p1"));
         assert!(text.contains("Auto-Submitted: auto-generated"));
@@ -209,7 +278,7 @@ mod tests {
         let from: Mailbox = "slawatch@council.example".parse().unwrap();
         let mut q = queued(1, "k");
         q.alert.recipients = vec!["not an address".into()];
-        let err = Outgoing::single(&q).to_message(&from).unwrap_err();
+        let err = Outgoing::single(&q).to_message(&from, &[]).unwrap_err();
         assert!(err.to_string().contains("not an address"));
     }
 }

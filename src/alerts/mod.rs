@@ -5,6 +5,7 @@
 //!   certain to fail, outages and failing sources.
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
+//! - [`dr`]: a disaster-recovery flag newly raised on a system.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
 //! - [`digest`]: batches at-risk warnings into one message per interval and recipients.
@@ -15,6 +16,7 @@ pub mod commitments;
 pub mod compose;
 pub mod detect;
 pub mod digest;
+pub mod dr;
 pub mod message;
 pub mod sender;
 pub mod transport;

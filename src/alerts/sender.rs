@@ -135,6 +135,8 @@ pub struct Sender {
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
+    /// Where attachment paths are relative to.
+    data_dir: std::path::PathBuf,
 }
 
 impl Sender {
@@ -154,6 +156,7 @@ impl Sender {
             transport,
             digest_interval: deps.config.alerts.digest_interval_seconds,
             settings,
+            data_dir: deps.config.daemon.data_dir.clone(),
         })
     }
 
@@ -191,8 +194,20 @@ impl Sender {
                 );
                 break;
             }
+            let files = match out.read_attachments(&self.data_dir).await {
+                Ok(files) => files,
+                Err(cause) => {
+                    // Only this message is affected; a person must restore the file.
+                    let e = DeliveryError {
+                        reach: Reach::Refused,
+                        cause,
+                    };
+                    round.failed += self.record_failure(out, &e, epoch_now()).await?;
+                    continue;
+                }
+            };
             let delivered = tokio::select! {
-                delivered = session.deliver(out) => delivered,
+                delivered = session.deliver(out, &files) => delivered,
                 () = self.leadership.lost(self.term) => {
                     warn!(ids = ?out.ids, "leadership lost while sending: abandoned, the next leader sends it");
                     break;

@@ -16,7 +16,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::io::AsyncWriteExt;
 
-use super::message::Outgoing;
+use super::message::{LoadedAttachment, Outgoing};
 use crate::config::Config;
 
 /// The From of `.eml` files when there is no `[email]` section.
@@ -199,13 +199,17 @@ pub enum Session {
 }
 
 impl Session {
-    /// Delivers one message.
-    pub async fn deliver(&self, out: &Outgoing) -> Result<(), DeliveryError> {
+    /// Delivers one message with its attachments, as read.
+    pub async fn deliver(
+        &self,
+        out: &Outgoing,
+        files: &[LoadedAttachment],
+    ) -> Result<(), DeliveryError> {
         let from = match self {
             Session::Smtp { from, .. } | Session::Files { from, .. } => from,
         };
         let message = out
-            .to_message(from)
+            .to_message(from, files)
             .map_err(|cause| DeliveryError::new(Reach::Refused, cause))?;
         match self {
             Session::Smtp { transport, .. } => {

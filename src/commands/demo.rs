@@ -82,7 +82,7 @@ async fn prepare(config: &Config, store: &Store) -> Result<(), Failure> {
         );
     }
     for contract in &config.contracts {
-        let report = month::build(store, config, contract, period, now).await?;
+        let report = month::build_report(store, config, contract, period, now).await?;
         println!("\n{}\n", evaluate::table(&report));
         let dir = config
             .daemon

@@ -21,10 +21,13 @@ pub async fn run(
     as_of: Option<&str>,
 ) -> Result<(), Failure> {
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
-    let report = month::build(store, config, contract, period, now).await?;
     let text = match format {
-        EvaluateFormat::Json => crate::report::json::render(&report).map_err(Failure::runtime)?,
-        EvaluateFormat::Table => table(&report),
+        // The report's JSON, trends included; the table shows the month alone.
+        EvaluateFormat::Json => {
+            let report = month::build_report(store, config, contract, period, now).await?;
+            crate::report::json::render(&report).map_err(Failure::runtime)?
+        }
+        EvaluateFormat::Table => table(&month::build(store, config, contract, period, now).await?),
     };
     println!("{text}");
     Ok(())

@@ -15,11 +15,13 @@ pub mod commitment;
 pub mod cost;
 pub mod demo;
 pub mod dispute;
+pub mod dr;
 pub mod evaluate;
 pub mod excuse;
 pub mod failure;
 pub mod generate;
 pub mod import;
+pub mod issue;
 pub mod migrate_store;
 pub mod month;
 pub mod records;
@@ -69,6 +71,21 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             )
             .await
         }
+        Command::Issue {
+            contract,
+            month,
+            reissue,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            issue::run(
+                &config,
+                &store,
+                contract.as_deref(),
+                month.as_deref(),
+                reissue,
+            )
+            .await
+        }
         Command::Cost { action } => {
             let (config, store) = open(&cli.config).await?;
             cost::run(&config, &store, action).await
@@ -95,6 +112,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Excusals { contract, format } => {
             let (config, store) = open(&cli.config).await?;
             excuse::list(&config, &store, &contract, format).await
+        }
+        Command::DrTest { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dr::run(&config, &store, action).await
         }
         Command::Dispute { action } => {
             let (config, store) = open(&cli.config).await?;

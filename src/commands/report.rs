@@ -43,8 +43,10 @@ pub async fn run(
             None => eprintln!("nothing changed since the last issue; not reissued"),
         }
     }
-    let mut report = month::build(store, config, contract, period, now).await?;
-    report.amendment = amendment_since_issue(store, &report).await?;
+    let mut report = month::build_report(store, config, contract, period, now).await?;
+    report.amendment = crate::report::amendment::since_issue(store, &report)
+        .await
+        .map_err(Failure::runtime)?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Json => crate::report::json::render(&report)
             .map_err(Failure::runtime)?
@@ -66,22 +68,4 @@ pub async fn run(
             Ok(())
         }
     }
-}
-
-/// The changes since the month's latest issued version, if it was issued
-/// and anything changed.
-async fn amendment_since_issue(
-    store: &Store,
-    report: &crate::report::MonthReport<'_>,
-) -> Result<Option<crate::report::amendment::Amendment>, Failure> {
-    let issued = store
-        .latest_issued(&report.contract.id, report.evaluation.period)
-        .await
-        .map_err(Failure::runtime)?;
-    let Some(issued) = issued else {
-        return Ok(None);
-    };
-    let now =
-        serde_json::to_value(crate::report::json::to_json(report)).map_err(Failure::runtime)?;
-    Ok(crate::report::amendment::amendment(&issued, &now))
 }

@@ -1,5 +1,5 @@
 //! `[calendars.NAME]` and `[[contracts]]` with their service levels and
-//! commitments (SPEC §4): the part of the file a contract manager writes.
+//! commitments (DR systems in `dr`) (SPEC §4): the part of the file a contract manager writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,7 +30,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 9] = [
+const CONTRACT_KEYS: [&str; 10] = [
     "id",
     "supplier",
     "timezone",
@@ -40,6 +40,7 @@ const CONTRACT_KEYS: [&str; 9] = [
     "managers",
     "service_levels",
     "commitments",
+    "dr_systems",
 ];
 
 const SERVICE_LEVEL_KEYS: [&str; 11] = [
@@ -191,6 +192,7 @@ fn contract(
     let commitments = all(items
         .into_iter()
         .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
+    let dr_systems = super::dr::dr_systems(&s, p);
 
     Some(Contract {
         id: id?,
@@ -202,6 +204,7 @@ fn contract(
         managers: managers?,
         service_levels: service_levels?,
         commitments: commitments?,
+        dr_systems: dr_systems?,
     })
 }
 

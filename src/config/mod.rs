@@ -7,11 +7,13 @@
 //!   once; the daemon-side sections and the value rules sections share.
 //! - `contracts`: `[calendars.*]` and `[[contracts]]` with service levels and commitments.
 //! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
+//! - `dr`: `[[contracts.dr_systems]]`, the systems of the disaster-recovery register.
 //! - `sources`: `[[sources]]`, each kind with its own keys.
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
 pub mod commitment;
 mod contracts;
+mod dr;
 pub mod load;
 pub mod model;
 mod reader;

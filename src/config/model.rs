@@ -91,6 +91,8 @@ pub struct Contract {
     pub service_levels: Vec<ServiceLevel>,
     /// Dated deliverables.
     pub commitments: Vec<Commitment>,
+    /// The systems of the disaster-recovery register.
+    pub dr_systems: Vec<crate::engine::dr::DrSystem>,
 }
 
 impl Contract {

@@ -65,6 +65,7 @@ pub(super) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         managers: vec![],
         service_levels: levels,
         commitments: vec![],
+        dr_systems: vec![],
     }
 }
 

@@ -14,17 +14,23 @@
 //! - [`rulings`]: excusals and disputes recorded by people, applied.
 //! - [`evaluate`]: one contract-month, every service level.
 //! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
+//! - [`verdicts`]: the supplier's per-incident SLA verdicts against slawatch's.
+//! - [`completeness`]: gaps in the feeds (months without data, open ends).
+//! - [`dr`]: the disaster-recovery register: flags per system, the supplier's DR risk rating.
 
 pub mod availability;
 pub mod calendar;
 pub mod clock;
 pub mod commitments;
+pub mod completeness;
 pub mod credits;
+pub mod dr;
 pub mod due_dates;
 pub mod evaluate;
 pub mod incidents;
 pub mod reconcile;
 pub mod rulings;
 pub mod spans;
+pub mod verdicts;
 
 pub use evaluate::{Evidence, Figures, LevelResult, MonthEvaluation, Status, evaluate_month};

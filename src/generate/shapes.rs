@@ -236,6 +236,7 @@ mod tests {
             managers: vec![],
             service_levels,
             commitments: vec![],
+            dr_systems: vec![],
         }
     }
 

@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`auth`]: bearer tokens and roles.
 //! - [`commitments`]: the commitments register (viewers read, managers record).
+//! - [`dr`]: the disaster-recovery register (viewers read, managers record tests).
 //! - [`error`]: what a failed call answers.
 //! - [`ingest`]: records pushed by webhook sources and Alertmanager.
 //! - [`read`]: figures for viewers.
@@ -13,6 +14,7 @@
 
 pub mod auth;
 pub mod commitments;
+pub mod dr;
 pub mod error;
 pub mod ingest;
 pub mod read;
@@ -72,6 +74,8 @@ pub fn router(deps: Deps) -> Router {
             "/api/v1/contracts/{contract}/commitments/{id}/{action}",
             post(commitments::record),
         )
+        .route("/api/v1/contracts/{contract}/dr", get(dr::register))
+        .route("/api/v1/contracts/{contract}/dr-tests", post(dr::add_test))
         .route(
             "/api/v1/contracts/{contract}/costs",
             get(records::list_costs).post(records::add_cost),

@@ -12,8 +12,6 @@ use crate::alerts::detect::open_incident_stages;
 use crate::config::Contract;
 use crate::domain::Period;
 use crate::domain::time::format_utc;
-use crate::engine::evaluate_month;
-use crate::report::MonthReport;
 
 fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
     app.deps
@@ -47,7 +45,8 @@ pub async fn contracts(
 }
 
 /// `GET /api/v1/contracts/{contract}/months/{YYYY-MM}`: the month's report
-/// JSON as it stands now (month to date for the current month).
+/// JSON as it stands now (month to date for the current month), with the
+/// amendment since issue when there is one.
 pub async fn month(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -57,21 +56,15 @@ pub async fn month(
     let c = contract(&app, &contract_id)?;
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
     let now = Utc::now();
-    let evidence = app
-        .deps
-        .store
-        .month_evidence(&c.id, period, c.timezone, now)
-        .await?;
-    let records = app.deps.store.month_records(&c.id, period).await?;
-    let config = &app.deps.config;
-    let register = app
-        .deps
-        .store
-        .commitment_register(c, &config.calendars)
-        .await?;
-    let report = MonthReport::new(c, evaluate_month(c, period, &evidence, now), records)
-        .with_register(&register)
-        .with_tolerance(config.reconciliation.tolerance_points);
+    let store = &app.deps.store;
+    // The same assembly as `slawatch report`: trends, and the amendment
+    // when the month was issued and figures changed since.
+    let mut report = crate::commands::month::build_report(store, &app.deps.config, c, period, now)
+        .await
+        .map_err(|f| ApiError::Internal(anyhow::anyhow!(f.message)))?;
+    report.amendment = crate::report::amendment::since_issue(store, &report)
+        .await
+        .map_err(ApiError::Internal)?;
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))

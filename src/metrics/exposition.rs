@@ -7,6 +7,7 @@ use prometheus::{Encoder as _, GaugeVec, IntCounterVec, Opts, Registry, TextEnco
 
 use super::feeds::{FeedFigures, LiveFeeds};
 use super::figures::{ClosedState, ContractFigures, LastMonthFigures, LevelState, major};
+use super::quality::{DrFigures, QualityFigures};
 
 /// A registry being filled.
 pub(super) struct Families(Registry);
@@ -53,12 +54,15 @@ const MONEY: &[&str] = &["contract", "currency"];
 pub(super) fn figures<'a>(
     contracts: impl Iterator<Item = &'a ContractFigures> + Clone,
     last_months: impl Iterator<Item = &'a LastMonthFigures> + Clone,
+    dr: impl Iterator<Item = &'a DrFigures>,
+    quality: impl Iterator<Item = &'a QualityFigures>,
     feeds: &FeedFigures,
     computed_at: i64,
 ) -> prometheus::Result<String> {
     let f = Families::new();
     month_to_date(&f, contracts)?;
     last_month(&f, last_months)?;
+    super::quality::write(&f, dr, quality)?;
     feeds.write(&f)?;
     f.gauge(
         "slawatch_figures_computed_timestamp_seconds",

@@ -278,6 +278,8 @@ fn the_exposition_names_only_configured_things() {
     let text = super::super::exposition::figures(
         [&f].into_iter(),
         [&last].into_iter(),
+        std::iter::empty(),
+        std::iter::empty(),
         &super::super::feeds::FeedFigures::default(),
         now.timestamp(),
     )

@@ -20,13 +20,15 @@
 //! # Layout
 //! - [`figures`]: one contract's month as metric values (pure).
 //! - [`feeds`]: ingest totals, source health and failures, the alert queue.
+//! - [`quality`]: the DR register and the last closed month's data quality.
 //! - `exposition`: registries and the text format.
 
 mod exposition;
 pub mod feeds;
 pub mod figures;
+pub mod quality;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::Duration as Span;
@@ -39,6 +41,14 @@ use crate::engine::{Evidence, MonthEvaluation, evaluate_month};
 use crate::store::StoreError;
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
+use quality::{DrFigures, QualityFigures};
+
+use crate::domain::time::local_date;
+use crate::engine::completeness::gaps;
+use crate::engine::dr::assess;
+use crate::engine::reconcile::discrepancies;
+use crate::engine::verdicts::compare;
+use crate::report::quality::Extras;
 
 /// The last closed month is evaluated again after this long, to take in
 /// late corrections to its evidence.
@@ -62,6 +72,8 @@ pub struct Metrics {
 struct Work {
     contracts: BTreeMap<String, ContractFigures>,
     last_months: HashMap<String, LastMonthFigures>,
+    dr: HashMap<String, DrFigures>,
+    quality: HashMap<String, QualityFigures>,
     ingest: IngestTally,
 }
 
@@ -117,8 +129,19 @@ async fn try_refresh_contract(
         .commitment_register(contract, &deps.config.calendars)
         .await?;
     let figures = ContractFigures::new(contract, evaluation, open, evidence, &register, costs, now);
+    let tests = deps.store.dr_tests(&contract.id).await?;
+    let dr = assess(
+        &contract.dr_systems,
+        &tests,
+        local_date(contract.timezone, now),
+    )
+    .map(|a| DrFigures::new(&contract.id, &a));
     let mut work = deps.metrics.work.lock().await;
     work.contracts.insert(contract.id.clone(), figures);
+    match dr {
+        Some(d) => work.dr.insert(contract.id.clone(), d),
+        None => work.dr.remove(&contract.id),
+    };
     let prev = period.prev();
     let due = work
         .last_months
@@ -131,12 +154,47 @@ async fn try_refresh_contract(
             .await?;
         let closed = evaluate_month(contract, prev, &evidence, now);
         let costs = costs_minor(deps, contract, prev).await?;
+        let quality = last_month_quality(deps, contract, &closed, &evidence, now).await?;
+        work.quality.insert(contract.id.clone(), quality);
         work.last_months.insert(
             contract.id.clone(),
             LastMonthFigures::new(contract, &closed, costs),
         );
     }
     Ok(())
+}
+
+/// The data-quality findings of a closed month, as the report shows them.
+async fn last_month_quality(
+    deps: &Deps,
+    contract: &Contract,
+    closed: &MonthEvaluation,
+    evidence: &Evidence,
+    now: Instant,
+) -> Result<QualityFigures, StoreError> {
+    let extras = Extras::load(&deps.store, &deps.config, contract, closed.period).await?;
+    let tolerance = deps.config.reconciliation.tolerance_points;
+    let excused: HashSet<&str> = closed.excused.iter().map(|x| x.incident.as_str()).collect();
+    let disagreements = compare(
+        contract,
+        closed.period,
+        &evidence.incidents,
+        &excused,
+        &extras.verdicts,
+        now,
+    );
+    let gaps = gaps(
+        &extras.sources,
+        &extras.delivered,
+        &evidence.incidents,
+        &extras.verdicts,
+    );
+    Ok(QualityFigures::new(
+        &contract.id,
+        discrepancies(closed, tolerance).len(),
+        &disagreements,
+        &gaps,
+    ))
 }
 
 /// Brings the ingest and alert totals up to date and renders every figure
@@ -172,7 +230,17 @@ async fn try_publish(deps: &Deps, now: Instant) -> anyhow::Result<()> {
         .contracts
         .iter()
         .filter_map(|c| work.last_months.get(&c.id));
-    let text = exposition::figures(contracts, last_months, &feeds, now.timestamp())?;
+    let dr = deps
+        .config
+        .contracts
+        .iter()
+        .filter_map(|c| work.dr.get(&c.id));
+    let quality = deps
+        .config
+        .contracts
+        .iter()
+        .filter_map(|c| work.quality.get(&c.id));
+    let text = exposition::figures(contracts, last_months, dr, quality, &feeds, now.timestamp())?;
     let last_import = feeds
         .ingest
         .iter()

@@ -5,7 +5,25 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::MonthReport;
+use crate::store::Store;
 use crate::store::issued::IssuedReport;
+
+/// The changes in `report` since its month's latest issued version, if the
+/// month was issued and any compared figure changed.
+pub async fn since_issue(
+    store: &Store,
+    report: &MonthReport<'_>,
+) -> anyhow::Result<Option<Amendment>> {
+    let issued = store
+        .latest_issued(&report.contract.id, report.evaluation.period)
+        .await?;
+    let Some(issued) = issued else {
+        return Ok(None);
+    };
+    let now = serde_json::to_value(super::json::to_json(report))?;
+    Ok(amendment(&issued, &now))
+}
 
 /// The changes since the latest issued version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +45,27 @@ pub struct Change {
     pub issued: Value,
     /// Its value now (`null` when it is gone).
     pub now: Value,
+}
+
+impl Amendment {
+    /// The issued value of `figure` (`attainment_percent`, `status`,
+    /// `credit_minor`) on the line `id` (and `service`), when it changed.
+    pub fn issued_figure(&self, id: &str, service: Option<&str>, figure: &str) -> Option<&Value> {
+        let what = format!("{} {figure}", line_key(id, service));
+        self.changes
+            .iter()
+            .find(|c| c.what == what)
+            .map(|c| &c.issued)
+    }
+}
+
+/// How a line is named in [`Change::what`]: its id, with the service when
+/// the level is measured per service.
+fn line_key(id: &str, service: Option<&str>) -> String {
+    match service {
+        Some(s) => format!("{id} ({s})"),
+        None => id.to_string(),
+    }
 }
 
 /// The figures compared on each service-level line.
@@ -108,10 +147,7 @@ fn lines(report: &Value) -> Vec<(String, Value)> {
             ls.iter()
                 .map(|l| {
                     let id = l.get("id").and_then(Value::as_str).unwrap_or_default();
-                    let key = match l.get("service").and_then(Value::as_str) {
-                        Some(s) => format!("{id} ({s})"),
-                        None => id.to_string(),
-                    };
+                    let key = line_key(id, l.get("service").and_then(Value::as_str));
                     (key, l.clone())
                 })
                 .collect()

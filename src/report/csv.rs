@@ -1,5 +1,8 @@
 //! The report as CSV: one row per service-level line with the JSON's figures
-//! (an excused month's reason and a dispute's status last).
+//! (an excused month's reason and a dispute's status, then the amendment:
+//! when figures changed since the month was issued, the version compared
+//! with on every row and each line's issued attainment, status and credit
+//! where they differ from now).
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
@@ -7,7 +10,7 @@ use crate::domain::money::format_minor;
 use crate::engine::Figures;
 
 /// The CSV header row.
-pub const HEADER: [&str; 24] = [
+pub const HEADER: [&str; 28] = [
     "contract",
     "period",
     "service_level",
@@ -32,6 +35,10 @@ pub const HEADER: [&str; 24] = [
     "credit_disputed_minor",
     "excused",
     "dispute",
+    "amended_since_version",
+    "issued_attainment_percent",
+    "issued_status",
+    "issued_credit_minor",
 ];
 
 /// Renders the report's service-level lines as CSV text: the figures a line
@@ -91,6 +98,20 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
                 .as_ref()
                 .map_or(String::new(), |d| d.status.to_string()),
         ]);
+        let amendment = r.amendment.as_ref();
+        row.push(amendment.map_or(String::new(), |a| a.issued_version.to_string()));
+        for figure in ["attainment_percent", "status", "credit_minor"] {
+            let issued =
+                amendment.and_then(|a| a.issued_figure(&l.id, l.service.as_deref(), figure));
+            row.push(match issued {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => safe_cell(s),
+                Some(serde_json::Value::Number(n)) if figure == "attainment_percent" => {
+                    n.as_f64().map_or(n.to_string(), |a| format!("{a:.3}"))
+                }
+                Some(v) => v.to_string(),
+            });
+        }
         w.write_record(&row)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;

@@ -1,5 +1,7 @@
 //! The report as a self-contained HTML page (inline CSS), rendered from a
 //! template with auto-escaping so supplier text can never become markup.
+//! The trend charts are inline SVG drawn by the template from
+//! [`super::chart`]'s geometry, so their labels are escaped too.
 
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment};
@@ -22,6 +24,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         let total = seconds.round() as i64;
         format!("{}h{:02}m", total / 3_600, (total % 3_600) / 60)
     });
+    // `2026-10-07T13:02:00Z` → `2026-10-07 13:02`, as in the PDF: a breach
+    // table of full RFC 3339 instants is too wide for A4.
+    env.add_filter("instant", |t: String| {
+        t.get(..16).map_or(t.clone(), |s| s.replace('T', " "))
+    });
     env.add_template("report.html", TEMPLATE)?;
     let template = env.get_template("report.html")?;
     template.render(minijinja::context! {
@@ -31,6 +38,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         overdue => r.overdue_commitments(),
         excused_levels => r.excused_count(),
         cap_percent => r.contract.service_credit_cap_percent.as_f64(),
+        charts => Value::from(Serde(r.trends.series.iter().map(super::chart::chart).collect::<Vec<_>>())),
     })
 }
 

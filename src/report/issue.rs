@@ -29,7 +29,7 @@ use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
 use crate::store::Store;
 use crate::store::issued::{self, IssuedReport};
-use crate::store::outbox::{Severity, enqueue};
+use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
 
 /// One version issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = crate::commands::month::build(store, config, contract, period, now)
+    let report = crate::commands::month::build_report(store, config, contract, period, now)
         .await
         .map_err(|f| anyhow::anyhow!(f.message))
         .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
@@ -88,7 +88,7 @@ pub async fn issue_month(
         // Another issuer recorded this version first; its files are the same month's.
         return Ok(None);
     }
-    let summary = summary_alert(&report, version, &files);
+    let summary = summary_alert(&report, version, &files, &config.daemon.data_dir)?;
     enqueue(&mut tx, &summary, now.timestamp()).await?;
     tx.commit()
         .await
@@ -195,12 +195,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
-/// The summary emailed to the contract's managers, naming the files.
+/// The summary emailed to the contract's managers, naming the files, with
+/// the PDF and XLSX attached.
 fn summary_alert(
     report: &MonthReport<'_>,
     version: i64,
     files: &[PathBuf],
-) -> crate::store::outbox::NewAlert {
+    data_dir: &Path,
+) -> anyhow::Result<NewAlert> {
     let c = report.contract;
     let period = report.evaluation.period;
     let exponent = c.currency.exponent();
@@ -230,15 +232,20 @@ fn summary_alert(
             ("Total claim", money(report.total_claim_minor())),
         ],
         evidence: format!(
-            "The issued report: {}",
+            "Attached: {}. Every format is kept in {}.",
             files
                 .iter()
-                .map(|f| f.display().to_string())
+                .filter(|f| f.extension().is_some_and(|e| e == "pdf" || e == "xlsx"))
+                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy()))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            files
+                .first()
+                .and_then(|f| f.parent())
+                .map_or_else(String::new, |d| d.display().to_string())
         ),
     };
-    alert(
+    let mut summary = alert(
         format!("report_issued/{}/{period}/v{version}", c.id),
         "report_issued",
         Severity::Info,
@@ -246,7 +253,36 @@ fn summary_alert(
         &c.managers,
         &facts,
         false,
-    )
+    );
+    summary.attachments = attachments(files, data_dir)?;
+    Ok(summary)
+}
+
+/// The PDF and XLSX among `files`, as paths relative to `data_dir` (which
+/// may move between issuing and sending).
+fn attachments(files: &[PathBuf], data_dir: &Path) -> anyhow::Result<Vec<Attachment>> {
+    let mut out = Vec::new();
+    for file in files {
+        let content_type = match file.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => "application/pdf",
+            Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _ => continue,
+        };
+        let relative = file
+            .strip_prefix(data_dir)
+            .with_context(|| format!("{} is not under the data directory", file.display()))?;
+        let (Some(filename), Some(path)) =
+            (file.file_name().and_then(|n| n.to_str()), relative.to_str())
+        else {
+            anyhow::bail!("{} is not a UTF-8 path", file.display());
+        };
+        out.push(Attachment {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            path: path.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,9 +7,12 @@ use super::MonthReport;
 use crate::domain::time::format_utc;
 use crate::domain::{AuditEntry, Dispute, Excusal, Instant};
 use crate::engine::commitments::MonthOccurrence;
+use crate::engine::completeness::FeedGaps;
+use crate::engine::dr::DrAssessment;
 use crate::engine::incidents::{Breach, Excused};
 use crate::engine::reconcile::Comparison;
 use crate::engine::rulings::ExcusedOutage;
+use crate::engine::verdicts::Disagreement;
 use crate::engine::{Figures, LevelResult, Status};
 
 /// The whole report document.
@@ -36,6 +39,9 @@ pub struct ReportJson<'a> {
     disputes: &'a [Dispute],
     audit: &'a [AuditEntry],
     data_quality: DataQualityJson<'a>,
+    /// The DR register; `null` when the contract lists no DR systems.
+    disaster_recovery: Option<&'a DrAssessment>,
+    trends: &'a super::trends::Trends,
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     amendment: Option<&'a super::amendment::Amendment>,
@@ -46,6 +52,9 @@ pub struct ReportJson<'a> {
 struct DataQualityJson<'a> {
     reconciliation_tolerance_points: f64,
     discrepancies: &'a [Comparison],
+    /// Incidents the supplier's own SLA records judge otherwise.
+    supplier_verdicts: &'a [Disagreement],
+    feed_completeness: &'a FeedGaps,
 }
 
 /// One service-level line. Kind-specific figures are present only for their kind.
@@ -187,7 +196,11 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         data_quality: DataQualityJson {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: &r.discrepancies,
+            supplier_verdicts: &r.verdict_disagreements,
+            feed_completeness: &r.feed_gaps,
         },
+        disaster_recovery: r.disaster_recovery.as_ref(),
+        trends: &r.trends,
         amendment: r.amendment.as_ref(),
     }
 }

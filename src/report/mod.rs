@@ -7,16 +7,22 @@
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
+//! - [`quality`]: the DR register, supplier verdicts and feed gaps read beside the evidence.
+//! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
+//! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
+pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod issue;
 pub mod json;
 pub mod pdf;
+pub mod quality;
+pub mod trends;
 pub mod xlsx;
 
 use std::collections::HashSet;
@@ -26,7 +32,10 @@ use crate::domain::{
     AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
+use crate::engine::completeness::FeedGaps;
+use crate::engine::dr::DrAssessment;
 use crate::engine::reconcile::{Comparison, discrepancies};
+use crate::engine::verdicts::Disagreement;
 use crate::engine::{MonthEvaluation, Status};
 
 /// Everything the monthly report shows for one contract-month.
@@ -52,6 +61,15 @@ pub struct MonthReport<'a> {
     pub audit: Vec<AuditEntry>,
     /// What changed since the month's report was issued, when anything did.
     pub amendment: Option<amendment::Amendment>,
+    /// The disaster-recovery register as of the month's end (or today while
+    /// it runs); `None` when the contract lists no systems.
+    pub disaster_recovery: Option<DrAssessment>,
+    /// Incidents whose verdict the supplier's own SLA records contradict.
+    pub verdict_disagreements: Vec<Disagreement>,
+    /// What the feeds are missing for the month.
+    pub feed_gaps: FeedGaps,
+    /// Each line's attainment over the last twelve months.
+    pub trends: trends::Trends,
 }
 
 impl<'a> MonthReport<'a> {
@@ -78,8 +96,12 @@ impl<'a> MonthReport<'a> {
             discrepancies: discrepancies(&evaluation, tolerance),
             disputes,
             audit,
+            trends: trends::Trends::from_evaluations(&[&evaluation]),
             evaluation,
             amendment: None,
+            disaster_recovery: None,
+            verdict_disagreements: Vec::new(),
+            feed_gaps: FeedGaps::default(),
         }
         .with_register(&Register::from_config(contract))
     }
@@ -89,6 +111,13 @@ impl<'a> MonthReport<'a> {
     pub fn with_register(mut self, register: &Register) -> Self {
         let as_of = AsOf::new(self.evaluation.evaluated_at, self.contract.timezone);
         self.commitments = register.for_period(self.evaluation.period, as_of);
+        self
+    }
+
+    /// Shows `trends` (see [`trends::load`]); without it the trends hold the
+    /// report's month alone.
+    pub fn with_trends(mut self, trends: trends::Trends) -> Self {
+        self.trends = trends;
         self
     }
 

@@ -9,7 +9,10 @@
 //! the CSV report.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartLine, ChartLineDashType, ChartType, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use super::MonthReport;
@@ -65,8 +68,33 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
             &f.money,
         ),
         ("Total claim", &json["total_claim_minor"], &f.money_total),
+        (
+            "Service credits in dispute",
+            &credits["disputed_minor"],
+            &f.money,
+        ),
+        (
+            "Recoverable costs in dispute",
+            &json["recoverable_costs_disputed_minor"],
+            &f.money,
+        ),
+        (
+            "Claim not in dispute",
+            &json["total_claim_undisputed_minor"],
+            &f.money_total,
+        ),
+        (
+            "Delay payments for late commitments",
+            &json["delay_payments_minor"],
+            &f.money,
+        ),
+        (
+            "Total claim with delay payments",
+            &json["total_claim_with_delay_payments_minor"],
+            &f.money_total,
+        ),
     ] {
-        let label_format = if label == "Total claim" {
+        let label_format = if std::ptr::eq(format, &f.money_total) {
             &f.header
         } else {
             &f.label
@@ -225,7 +253,243 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 60)?;
 
+    dr_sheet(&mut wb, &f, &json["disaster_recovery"])?;
+    quality_sheet(&mut wb, &f, &json["data_quality"])?;
+    trends_sheet(&mut wb, &f, &json["trends"])?;
+    if let Some(a) = json.get("amendment").filter(|a| a.is_object()) {
+        amendment_sheet(&mut wb, &f, a, scale)?;
+    }
     wb.save_to_buffer()
+}
+
+/// Amendment (only when figures changed since issue): the issued version
+/// and when, then each changed figure, issued against now; money in major
+/// units as numbers, statuses as text.
+fn amendment_sheet(wb: &mut Workbook, f: &Formats, a: &Value, scale: f64) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Amendment")?;
+    ws.write_string_with_format(0, 0, "Issued version", &f.label)?;
+    number(ws, 0, 1, &a["issued_version"], &f.integer)?;
+    ws.write_string_with_format(1, 0, "Issued at (UTC)", &f.label)?;
+    write_instant(ws, 1, 1, &a["issued_at"], &f.datetime)?;
+    for (col, title) in ["Figure", "Issued", "Now"].iter().enumerate() {
+        ws.write_string_with_format(3, col as u16, *title, &f.header)?;
+    }
+    for (i, c) in a["changes"].as_array().into_iter().flatten().enumerate() {
+        let row = 4 + i as u32;
+        let what = text(&c["what"]);
+        ws.write_string(row, 0, safe_cell(&what))?;
+        for (col, v) in [(1, &c["issued"]), (2, &c["now"])] {
+            match v {
+                Value::Number(n) if what.ends_with("_minor") => {
+                    let major = n.as_f64().unwrap_or(0.0) / scale;
+                    ws.write_number_with_format(row, col, major, &f.money)?;
+                }
+                Value::Number(_) => number(ws, row, col, v, &f.percent3)?,
+                Value::String(s) => {
+                    ws.write_string(row, col, safe_cell(s))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    ws.set_column_width(0, 40)?;
+    ws.set_column_range_width(1, 2, 20)?;
+    Ok(())
+}
+
+/// Trends: a row per month, for each line its attainment and target
+/// columns, and a native line chart per line under the table.
+fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), XlsxError> {
+    const SHEET: &str = "Trends";
+    let ws = wb.add_worksheet().set_name(SHEET)?;
+    let months = trends["months"].as_array().cloned().unwrap_or_default();
+    let series = trends["series"].as_array().cloned().unwrap_or_default();
+    ws.write_string_with_format(0, 0, "Month", &f.header)?;
+    for (i, m) in months.iter().enumerate() {
+        ws.write_string(i as u32 + 1, 0, text(m))?;
+    }
+    let last_row = months.len() as u32;
+    let chart_top = last_row + 3;
+    for (i, s) in series.iter().enumerate() {
+        let col = 1 + 2 * i as u16;
+        let mut title = text(&s["service_level"]);
+        if let Some(service) = s["service"].as_str() {
+            title.push_str(&format!(" ({service})"));
+        }
+        ws.write_string_with_format(0, col, safe_cell(&format!("{title} %")), &f.header)?;
+        ws.write_string_with_format(
+            0,
+            col + 1,
+            safe_cell(&format!("{title} target %")),
+            &f.header,
+        )?;
+        for (row, p) in s["points"].as_array().into_iter().flatten().enumerate() {
+            let row = row as u32 + 1;
+            number(ws, row, col, &p["attainment_percent"], &f.percent3)?;
+            number(ws, row, col + 1, &s["target_percent"], &f.percent3)?;
+        }
+        ws.set_column_range_width(col, col + 1, 16)?;
+        if last_row == 0 {
+            continue;
+        }
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name(&safe_cell(&text(&s["name"])));
+        chart
+            .add_series()
+            .set_name("Attainment %")
+            .set_categories((SHEET, 1, 0, last_row, 0))
+            .set_values((SHEET, 1, col, last_row, col));
+        chart
+            .add_series()
+            .set_name("Target %")
+            .set_categories((SHEET, 1, 0, last_row, 0))
+            .set_values((SHEET, 1, col + 1, last_row, col + 1))
+            .set_format(ChartLine::new().set_dash_type(ChartLineDashType::Dash));
+        chart.set_width(480).set_height(260);
+        let at_row = chart_top + 14 * (i as u32 / 2);
+        let at_col = if i % 2 == 0 { 0 } else { 8 };
+        ws.insert_chart(at_row, at_col, &chart)?;
+    }
+    ws.set_column_width(0, 10)?;
+    ws.set_freeze_panes(1, 1)?;
+    Ok(())
+}
+
+/// The DR register: one row per system, its flags in words.
+fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Disaster recovery")?;
+    header(
+        ws,
+        f,
+        &[
+            "System",
+            "Name",
+            "Criticality",
+            "Hosted by",
+            "Vendor",
+            "Agreed RTO (h)",
+            "Agreed RPO (h)",
+            "Last test",
+            "Achieved RTO (h)",
+            "Achieved RPO (h)",
+            "Evidence",
+            "Flags",
+            "Score",
+        ],
+    )?;
+    let hours = |ws: &mut Worksheet, row: u32, col: u16, v: &Value| match v.as_f64() {
+        Some(s) => ws
+            .write_number_with_format(row, col, s / 3600.0, &f.hours)
+            .map(|_| ()),
+        None => Ok(()),
+    };
+    let mut row = 1;
+    for s in dr["systems"].as_array().into_iter().flatten() {
+        let t = &s["last_test"];
+        ws.write_string(row, 0, safe_cell(&text(&s["id"])))?;
+        ws.write_string(row, 1, safe_cell(&text(&s["name"])))?;
+        ws.write_string(row, 2, text(&s["criticality"]))?;
+        ws.write_string(row, 3, text(&s["hosted_by"]))?;
+        ws.write_string(row, 4, safe_cell(&text(&s["vendor"])))?;
+        hours(ws, row, 5, &s["rto_seconds"])?;
+        hours(ws, row, 6, &s["rpo_seconds"])?;
+        write_date(ws, row, 7, &t["date"], &f.date)?;
+        hours(ws, row, 8, &t["achieved_rto_seconds"])?;
+        hours(ws, row, 9, &t["achieved_rpo_seconds"])?;
+        let evidence = [text(&t["evidence"]), text(&s["third_party_evidence"])]
+            .into_iter()
+            .filter(|e| !e.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ws.write_string(row, 10, safe_cell(&evidence))?;
+        let flags: Vec<String> = s["flags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| format!("{}: {}", text(&x["flag"]), text(&x["detail"])))
+            .collect();
+        ws.write_string(row, 11, safe_cell(&flags.join("; ")))?;
+        number(ws, row, 12, &s["score"], &f.integer)?;
+        row += 1;
+    }
+    if !dr.is_null() {
+        row += 1;
+        ws.write_string_with_format(row, 0, "DR risk rating", &f.header)?;
+        ws.write_string(row, 1, text(&dr["rating"]))?;
+        ws.write_string(row + 1, 0, "Score (worst system)")?;
+        number(ws, row + 1, 1, &dr["score"], &f.integer)?;
+        ws.write_string(row + 2, 0, "As of")?;
+        write_date(ws, row + 2, 1, &dr["as_of"], &f.date)?;
+    }
+    ws.set_column_range_width(0, 4, 16)?;
+    ws.set_column_width(11, 60)?;
+    Ok(())
+}
+
+/// Where the supplier's data disagrees with the evidence or is missing:
+/// one row per finding, the kind first.
+fn quality_sheet(wb: &mut Workbook, f: &Formats, dq: &Value) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Data quality")?;
+    header(ws, f, &["Finding", "Subject", "Service level", "Detail"])?;
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let list = |key: &str| dq[key].as_array().cloned().unwrap_or_default();
+    for d in list("discrepancies") {
+        rows.push([
+            "supplier figure differs".into(),
+            text(&d["period"]),
+            text(&d["service_level"]),
+            format!(
+                "supplier {} %, measured {} %",
+                d["supplier_reported_percent"], d["measured_percent"]
+            ),
+        ]);
+    }
+    for d in list("supplier_verdicts") {
+        rows.push([
+            text(&d["direction"]).replace('_', " "),
+            text(&d["incident"]),
+            text(&d["service_level"]),
+            format!("{}: {}", text(&d["reason"]), text(&d["detail"])),
+        ]);
+    }
+    let fc = &dq["feed_completeness"];
+    for s in fc["sources_without_data"].as_array().into_iter().flatten() {
+        rows.push([
+            "source without data this month".into(),
+            text(&s["source"]),
+            String::new(),
+            text(&s["kind"]),
+        ]);
+    }
+    for c in fc["closed_without_resolution"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        rows.push([
+            "closed without resolution time".into(),
+            text(&c["incident"]),
+            String::new(),
+            text(&c["supplier_sla"]),
+        ]);
+    }
+    for h in fc["holds_without_end"].as_array().into_iter().flatten() {
+        rows.push([
+            "hold without end".into(),
+            text(&h["incident"]),
+            String::new(),
+            format!("{} from {}", text(&h["reason"]), text(&h["start"])),
+        ]);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (col, cell) in r.iter().enumerate() {
+            ws.write_string(i as u32 + 1, col as u16, safe_cell(cell))?;
+        }
+    }
+    ws.set_column_width(0, 32)?;
+    ws.set_column_range_width(1, 2, 18)?;
+    ws.set_column_width(3, 80)?;
+    Ok(())
 }
 
 /// The cell formats used throughout the workbook.

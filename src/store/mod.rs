@@ -15,8 +15,10 @@
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
+//! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register.
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
+//! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`server`]: databases of their own on a PostgreSQL server (tests, benchmark).
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
@@ -24,6 +26,7 @@
 
 pub mod commitments;
 pub mod copy;
+pub mod dr;
 pub mod inbox;
 pub mod issued;
 pub mod leader;
@@ -31,6 +34,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod probe;
+pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
@@ -139,6 +143,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "issued_reports",
         include_str!("../../migrations/sqlite/0005_issued_reports.sql"),
     ),
+    (
+        6,
+        "outbox_attachments",
+        include_str!("../../migrations/sqlite/0006_outbox_attachments.sql"),
+    ),
+    (
+        7,
+        "dr_tests",
+        include_str!("../../migrations/sqlite/0007_dr_tests.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -168,6 +182,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "issued_reports",
         include_str!("../../migrations/postgres/0005_issued_reports.sql"),
+    ),
+    (
+        6,
+        "outbox_attachments",
+        include_str!("../../migrations/postgres/0006_outbox_attachments.sql"),
+    ),
+    (
+        7,
+        "dr_tests",
+        include_str!("../../migrations/postgres/0007_dr_tests.sql"),
     ),
 ];
 

@@ -49,6 +49,20 @@ pub struct NewAlert {
     pub body_html: String,
     /// May be batched into a digest.
     pub digest: bool,
+    /// Files sent with it (the issued report's PDF and XLSX).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file an alert carries, referenced rather than copied: only files that
+/// are never rewritten (issued reports) are attached.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    /// The name the recipient sees.
+    pub filename: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Where it is, relative to `data_dir`.
+    pub path: String,
 }
 
 /// A queued alert awaiting delivery.
@@ -84,8 +98,8 @@ pub async fn enqueue(
     now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "INSERT INTO outbox (dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        "INSERT INTO outbox (dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, attachments, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
          ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(alert.dedup_key.clone())
@@ -97,6 +111,10 @@ pub async fn enqueue(
     .bind(alert.body_text.clone())
     .bind(alert.body_html.clone())
     .bind(i64::from(alert.digest))
+    .bind(
+        serde_json::to_string(&alert.attachments)
+            .map_err(|e| StoreError::Corrupt(format!("alert attachments: {e}")))?,
+    )
     .bind(now)
     .execute(&mut **tx)
     .await
@@ -116,6 +134,7 @@ pub(super) fn stored_alert(
     body_text: String,
     body_html: String,
     digest: i64,
+    attachments: &str,
 ) -> Result<NewAlert, StoreError> {
     let severity = match severity {
         "info" => Severity::Info,
@@ -123,6 +142,8 @@ pub(super) fn stored_alert(
         "critical" => Severity::Critical,
         other => return Err(StoreError::Corrupt(format!("alert severity {other}"))),
     };
+    let attachments: Vec<Attachment> = serde_json::from_str(attachments)
+        .map_err(|e| StoreError::Corrupt(format!("alert {dedup_key} attachments: {e}")))?;
     Ok(NewAlert {
         dedup_key,
         kind,
@@ -137,6 +158,7 @@ pub(super) fn stored_alert(
         body_text,
         body_html,
         digest: digest != 0,
+        attachments,
     })
 }
 
@@ -151,6 +173,7 @@ type OutboxRow = (
     String,
     String,
     i64,
+    String,
     i64,
     i64,
 );
@@ -174,7 +197,7 @@ impl Store {
     /// Undelivered alerts whose next attempt is due, oldest first.
     pub async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<QueuedAlert>, StoreError> {
         let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, created_at, attempts
+            "SELECT id, dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, attachments, created_at, attempts
                FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
         )
         .bind(now)
@@ -195,6 +218,7 @@ impl Store {
                     body_text,
                     body_html,
                     digest,
+                    attachments,
                     created_at,
                     attempts,
                 )| {
@@ -210,6 +234,7 @@ impl Store {
                             body_text,
                             body_html,
                             digest,
+                            &attachments,
                         )?,
                         created_at,
                         attempts,

@@ -26,6 +26,7 @@ type PendingRow = (
     String,
     String,
     i64,
+    String,
     i64,
     i64,
     i64,
@@ -42,7 +43,7 @@ impl Store {
     ) -> Result<Vec<PendingAlert>, StoreError> {
         let rows: Vec<PendingRow> = sqlx::query_as(
             "SELECT id, dedup_key, kind, severity, contract, recipients, subject, body_text, body_html,
-                    digest, created_at, attempts, next_attempt_at
+                    digest, attachments, created_at, attempts, next_attempt_at
                FROM outbox
               WHERE sent_at IS NULL AND digest = $1 AND next_attempt_at <= $2
               ORDER BY id LIMIT $3",
@@ -69,6 +70,7 @@ fn pending(row: PendingRow) -> Result<PendingAlert, StoreError> {
         body_text,
         body_html,
         digest,
+        attachments,
         created_at,
         attempts,
         next_attempt_at,
@@ -86,6 +88,7 @@ fn pending(row: PendingRow) -> Result<PendingAlert, StoreError> {
                 body_text,
                 body_html,
                 digest,
+                &attachments,
             )?,
             created_at,
             attempts,

@@ -1,0 +1,194 @@
+//! Alerts from the disaster-recovery register: a flag newly raised on a
+//! system (no test in 12 months, a test worse than agreed, a critical system
+//! without an agreed RTO/RPO, no third-party evidence).
+//!
+//! Detection keeps no state, so "newly" is in the dedup key: it names the
+//! flag's episode — the last test it follows from (`no_recent_test` after
+//! test N, or `never`; `worse_than_agreed` of test N), or the configuration
+//! for the other two — so each episode is alerted once, and a new test that
+//! fails again, or a test going stale again, is a new alert. Critical
+//! systems' flags are critical alerts; the others are warnings, digested.
+
+use super::compose::{Facts, alert};
+use crate::config::Contract;
+use crate::daemon::Deps;
+use crate::domain::Instant;
+use crate::domain::time::local_date;
+use crate::engine::dr::{Criticality, DrAssessment, Flag, SystemAssessment, assess};
+use crate::store::StoreError;
+use crate::store::outbox::{NewAlert, Severity};
+
+/// Adds the alerts the contract's DR register calls for today.
+pub async fn detect(
+    deps: &Deps,
+    contract: &Contract,
+    now: Instant,
+    out: &mut Vec<NewAlert>,
+) -> Result<(), StoreError> {
+    if contract.dr_systems.is_empty() {
+        return Ok(());
+    }
+    let tests = deps.store.dr_tests(&contract.id).await?;
+    let today = local_date(contract.timezone, now);
+    if let Some(a) = assess(&contract.dr_systems, &tests, today) {
+        out.extend(dr_alerts(contract, &a));
+    }
+    Ok(())
+}
+
+/// One alert per flag raised, keyed by its episode.
+pub fn dr_alerts(contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
+    let mut out = Vec::new();
+    for s in &a.systems {
+        for raised in &s.flags {
+            let episode = episode(s, raised.flag);
+            let facts = Facts {
+                headline: format!("DR flag on {}: {}", s.name, raised.detail),
+                lines: vec![
+                    (
+                        "Contract",
+                        format!("{} ({})", contract.id, contract.supplier),
+                    ),
+                    (
+                        "System",
+                        format!("{} ({}, {})", s.name, s.id, s.criticality.as_str()),
+                    ),
+                    ("Flag", raised.flag.as_str().to_string()),
+                    ("Why", raised.detail.clone()),
+                    (
+                        "DR risk",
+                        format!(
+                            "{} (score {}; this system {})",
+                            a.rating.as_str(),
+                            a.score,
+                            s.score
+                        ),
+                    ),
+                ],
+                evidence: format!(
+                    "The register: `slawatch dr-test list --contract {}`; record a test with \
+                     `slawatch dr-test add --contract {} --system {} --date YYYY-MM-DD …`.",
+                    contract.id, contract.id, s.id
+                ),
+            };
+            let critical = s.criticality == Criticality::Critical;
+            out.push(alert(
+                format!(
+                    "dr/{}/{}/{}/{episode}",
+                    contract.id,
+                    s.id,
+                    raised.flag.as_str()
+                ),
+                "dr_flag",
+                if critical {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                },
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                !critical,
+            ));
+        }
+    }
+    out
+}
+
+fn episode(s: &SystemAssessment, flag: Flag) -> String {
+    let last = s.last_test.as_ref().map(|t| t.id);
+    match flag {
+        Flag::NoRecentTest | Flag::WorseThanAgreed => {
+            last.map_or("never".to_string(), |id| format!("test-{id}"))
+        }
+        Flag::NoRtoRpoAgreed => format!(
+            "rto-{}-rpo-{}",
+            s.rto_seconds.map_or("none".into(), |v| v.to_string()),
+            s.rpo_seconds.map_or("none".into(), |v| v.to_string())
+        ),
+        Flag::NoThirdPartyEvidence => "config".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+    use crate::engine::dr::{DrSystem, DrTest, Host};
+
+    fn contract() -> Contract {
+        let text = "[[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\
+                    currency = \"GBP\"\nmonthly_charge = \"1000.00\"\nmanagers = [\"m@council.example\"]\n";
+        crate::config::parse(text, "t.toml").unwrap().contracts[0].clone()
+    }
+
+    fn test(id: i64, date: &str, rto: i64) -> DrTest {
+        DrTest {
+            id,
+            system: "payroll".into(),
+            date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+            achieved_rto_seconds: Some(rto),
+            achieved_rpo_seconds: None,
+            evidence: None,
+            note: None,
+            recorded_by: "J. Smith".into(),
+            recorded_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn each_episode_of_a_flag_has_its_own_key() {
+        let systems = [DrSystem {
+            id: "payroll".into(),
+            name: "Payroll".into(),
+            criticality: Criticality::Critical,
+            rto_seconds: Some(14_400),
+            rpo_seconds: Some(900),
+            hosted_by: Host::Supplier,
+            vendor: None,
+            third_party_evidence: None,
+        }];
+        let c = contract();
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let keys = |tests: &[DrTest], on: &str| -> Vec<String> {
+            let a = assess(&systems, tests, day(on)).unwrap();
+            dr_alerts(&c, &a).into_iter().map(|x| x.dedup_key).collect()
+        };
+        assert_eq!(
+            keys(&[], "2026-01-10"),
+            ["dr/acme/payroll/no_recent_test/never"]
+        );
+        // Tested and missed the RTO; a year later the same test is stale too.
+        let t1 = [test(1, "2026-02-01", 18_000)];
+        assert_eq!(
+            keys(&t1, "2026-03-01"),
+            ["dr/acme/payroll/worse_than_agreed/test-1"]
+        );
+        assert_eq!(
+            keys(&t1, "2027-02-02"),
+            [
+                "dr/acme/payroll/no_recent_test/test-1",
+                "dr/acme/payroll/worse_than_agreed/test-1"
+            ]
+        );
+        // A new test that passes clears both; one that fails again is a new episode.
+        let t2 = [test(1, "2026-02-01", 18_000), test(2, "2027-03-01", 3_600)];
+        assert!(keys(&t2, "2027-03-02").is_empty());
+        let t3 = [test(1, "2026-02-01", 18_000), test(3, "2027-03-01", 20_000)];
+        assert_eq!(
+            keys(&t3, "2027-03-02"),
+            ["dr/acme/payroll/worse_than_agreed/test-3"]
+        );
+        let a = assess(&systems, &t3, day("2027-03-02")).unwrap();
+        let alert = &dr_alerts(&c, &a)[0];
+        assert_eq!(alert.severity, Severity::Critical);
+        assert!(
+            alert
+                .subject
+                .contains("DR flag on Payroll: test on 2027-03-01: RTO achieved 5h33m20s"),
+            "{}",
+            alert.subject
+        );
+    }
+}

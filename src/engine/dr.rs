@@ -1,0 +1,432 @@
+//! The disaster-recovery register: for each system the contract covers, how
+//! critical it is, the recovery time and point agreed (RTO, RPO), who hosts
+//! it, and the DR tests recorded against it; from these, four flags per
+//! system and one risk rating per supplier, as of a date (pure).
+//!
+//! # Flags
+//! - `no_recent_test`: no test dated within the 12 months up to the date
+//!   (a test exactly 12 months before still counts: tested 2025-11-23, the
+//!   flag rises on 2026-11-24).
+//! - `worse_than_agreed`: the last test achieved a longer RTO or RPO than
+//!   agreed (only what the test measured and the contract agreed is compared).
+//! - `no_rto_rpo_agreed`: a `critical` system without an agreed RTO or RPO.
+//! - `no_third_party_evidence`: a system hosted by a SaaS vendor or a cloud
+//!   provider, with no DR evidence obtained from them: neither
+//!   `third_party_evidence` in the configuration nor an evidence reference on
+//!   any recorded test.
+//!
+//! # Risk rating
+//! A system's score is its criticality weight (critical 5, high 3, medium 2,
+//! low 1) times the points of its flags (no recent test 3, worse than agreed
+//! 3, no RTO/RPO agreed 2, no third-party evidence 2). The supplier's score
+//! is its worst system's score, banded: 0 **low**, 1–6 **medium**, 7–14
+//! **high**, 15 and over **severe**. So a critical system untested for a
+//! year (5 × 3 = 15) is severe on its own, a medium one (2 × 3 = 6) medium.
+
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+
+/// How much the customer depends on a system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criticality {
+    /// The customer cannot operate without it.
+    Critical,
+    /// Serious disruption without it.
+    High,
+    /// Workarounds exist.
+    Medium,
+    /// Little effect.
+    Low,
+}
+
+impl Criticality {
+    /// Parses the configuration spelling.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "critical" => Ok(Criticality::Critical),
+            "high" => Ok(Criticality::High),
+            "medium" => Ok(Criticality::Medium),
+            "low" => Ok(Criticality::Low),
+            _ => Err(format!(
+                "'{text}' is not a criticality (expected critical, high, medium or low)"
+            )),
+        }
+    }
+
+    /// The configuration and report spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Criticality::Critical => "critical",
+            Criticality::High => "high",
+            Criticality::Medium => "medium",
+            Criticality::Low => "low",
+        }
+    }
+
+    /// The weight of its flags in the risk score.
+    pub fn weight(self) -> u32 {
+        match self {
+            Criticality::Critical => 5,
+            Criticality::High => 3,
+            Criticality::Medium => 2,
+            Criticality::Low => 1,
+        }
+    }
+}
+
+/// Who runs a system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Host {
+    /// The supplier itself.
+    Supplier,
+    /// A SaaS vendor (a third party).
+    Saas,
+    /// A cloud provider (a third party).
+    Cloud,
+}
+
+impl Host {
+    /// Parses the configuration spelling.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "supplier" => Ok(Host::Supplier),
+            "saas" => Ok(Host::Saas),
+            "cloud" => Ok(Host::Cloud),
+            _ => Err(format!(
+                "'{text}' is not a host (expected supplier, saas or cloud)"
+            )),
+        }
+    }
+
+    /// The configuration and report spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Host::Supplier => "supplier",
+            Host::Saas => "saas",
+            Host::Cloud => "cloud",
+        }
+    }
+
+    /// True for a SaaS vendor or a cloud provider: DR evidence has to be
+    /// obtained from them.
+    pub fn is_third_party(self) -> bool {
+        self != Host::Supplier
+    }
+}
+
+/// One system in `[[contracts.dr_systems]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrSystem {
+    /// Its id within the contract.
+    pub id: String,
+    /// A readable name.
+    pub name: String,
+    /// How much the customer depends on it.
+    pub criticality: Criticality,
+    /// The agreed recovery time objective, in seconds.
+    pub rto_seconds: Option<i64>,
+    /// The agreed recovery point objective, in seconds.
+    pub rpo_seconds: Option<i64>,
+    /// Who runs it.
+    pub hosted_by: Host,
+    /// The SaaS vendor's or cloud provider's name (or the supplier's team).
+    pub vendor: Option<String>,
+    /// DR evidence obtained from the third party: `Some` (with its reference,
+    /// possibly empty) when obtained.
+    pub third_party_evidence: Option<String>,
+}
+
+/// One DR test recorded against a system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrTest {
+    /// Its id in the store.
+    pub id: i64,
+    /// The system tested.
+    pub system: String,
+    /// When the test took place.
+    pub date: NaiveDate,
+    /// The recovery time the test achieved, in seconds.
+    pub achieved_rto_seconds: Option<i64>,
+    /// The recovery point the test achieved, in seconds.
+    pub achieved_rpo_seconds: Option<i64>,
+    /// A reference to the test report or other evidence.
+    pub evidence: Option<String>,
+    /// Anything else worth saying.
+    pub note: Option<String>,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When it was recorded.
+    #[serde(with = "crate::report::json_time")]
+    pub recorded_at: crate::domain::Instant,
+}
+
+/// What is wrong with a system's DR arrangements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// No test in the last 12 months.
+    NoRecentTest,
+    /// The last test recovered slower, or lost more data, than agreed.
+    WorseThanAgreed,
+    /// A critical system without an agreed RTO or RPO.
+    NoRtoRpoAgreed,
+    /// Hosted by a third party, no DR evidence obtained from it.
+    NoThirdPartyEvidence,
+}
+
+impl Flag {
+    /// Every flag, in the order they are reported.
+    pub const ALL: [Flag; 4] = [
+        Flag::NoRecentTest,
+        Flag::WorseThanAgreed,
+        Flag::NoRtoRpoAgreed,
+        Flag::NoThirdPartyEvidence,
+    ];
+
+    /// The report and metric spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::NoRecentTest => "no_recent_test",
+            Flag::WorseThanAgreed => "worse_than_agreed",
+            Flag::NoRtoRpoAgreed => "no_rto_rpo_agreed",
+            Flag::NoThirdPartyEvidence => "no_third_party_evidence",
+        }
+    }
+
+    /// Its points in the risk score.
+    pub fn points(self) -> u32 {
+        match self {
+            Flag::NoRecentTest | Flag::WorseThanAgreed => 3,
+            Flag::NoRtoRpoAgreed | Flag::NoThirdPartyEvidence => 2,
+        }
+    }
+}
+
+/// A supplier's DR risk, banded from its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// Score 0: nothing flagged.
+    Low,
+    /// Score 1–6.
+    Medium,
+    /// Score 7–14.
+    High,
+    /// Score 15 or more.
+    Severe,
+}
+
+impl Rating {
+    /// Every rating, lowest first.
+    pub const ALL: [Rating; 4] = [Rating::Low, Rating::Medium, Rating::High, Rating::Severe];
+
+    /// The band a score falls in.
+    pub fn of(score: u32) -> Rating {
+        match score {
+            0 => Rating::Low,
+            1..=6 => Rating::Medium,
+            7..=14 => Rating::High,
+            _ => Rating::Severe,
+        }
+    }
+
+    /// The report and metric spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Low => "low",
+            Rating::Medium => "medium",
+            Rating::High => "high",
+            Rating::Severe => "severe",
+        }
+    }
+}
+
+/// One flag raised, with what raised it in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Raised {
+    /// Which flag.
+    pub flag: Flag,
+    /// Why, in words a contract manager can check.
+    pub detail: String,
+}
+
+/// One system assessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SystemAssessment {
+    /// The system's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// How critical it is.
+    pub criticality: Criticality,
+    /// Who runs it.
+    pub hosted_by: Host,
+    /// The vendor's name, when given.
+    pub vendor: Option<String>,
+    /// The agreed RTO, in seconds.
+    pub rto_seconds: Option<i64>,
+    /// The agreed RPO, in seconds.
+    pub rpo_seconds: Option<i64>,
+    /// The third-party DR evidence obtained, when any.
+    pub third_party_evidence: Option<String>,
+    /// The last test dated on or before the date.
+    pub last_test: Option<DrTest>,
+    /// The flags raised.
+    pub flags: Vec<Raised>,
+    /// Criticality weight × the flags' points.
+    pub score: u32,
+}
+
+impl SystemAssessment {
+    /// True when `flag` is raised.
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags.iter().any(|r| r.flag == flag)
+    }
+}
+
+/// A contract's DR register as of a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrAssessment {
+    /// The date assessed (contract timezone).
+    pub as_of: NaiveDate,
+    /// The worst system's score.
+    pub score: u32,
+    /// Its band.
+    pub rating: Rating,
+    /// Each system in configuration order.
+    pub systems: Vec<SystemAssessment>,
+}
+
+/// Assesses `systems` with the `tests` recorded (any order) as of `as_of`:
+/// tests dated after it are not yet known. `None` when the contract lists
+/// no systems (nothing to rate).
+pub fn assess(systems: &[DrSystem], tests: &[DrTest], as_of: NaiveDate) -> Option<DrAssessment> {
+    if systems.is_empty() {
+        return None;
+    }
+    let assessed: Vec<SystemAssessment> = systems
+        .iter()
+        .map(|s| {
+            let mine: Vec<&DrTest> = tests
+                .iter()
+                .filter(|t| t.system == s.id && t.date <= as_of)
+                .collect();
+            assess_system(s, &mine, as_of)
+        })
+        .collect();
+    let score = assessed.iter().map(|s| s.score).max().unwrap_or(0);
+    Some(DrAssessment {
+        as_of,
+        score,
+        rating: Rating::of(score),
+        systems: assessed,
+    })
+}
+
+fn assess_system(s: &DrSystem, tests: &[&DrTest], as_of: NaiveDate) -> SystemAssessment {
+    // The latest by date; of two on one day, the later recorded.
+    let last = tests
+        .iter()
+        .max_by_key(|t| (t.date, t.recorded_at, t.id))
+        .map(|t| (*t).clone());
+    let mut flags = Vec::new();
+    let window_start = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
+    match &last {
+        None => flags.push(Raised {
+            flag: Flag::NoRecentTest,
+            detail: "no DR test recorded".into(),
+        }),
+        Some(t) if t.date < window_start => flags.push(Raised {
+            flag: Flag::NoRecentTest,
+            detail: format!(
+                "last DR test on {}, more than 12 months before {as_of}",
+                t.date
+            ),
+        }),
+        Some(_) => {}
+    }
+    if let Some(t) = &last {
+        let mut worse = Vec::new();
+        for (what, achieved, agreed) in [
+            ("RTO", t.achieved_rto_seconds, s.rto_seconds),
+            ("RPO", t.achieved_rpo_seconds, s.rpo_seconds),
+        ] {
+            if let (Some(a), Some(g)) = (achieved, agreed)
+                && a > g
+            {
+                worse.push(format!(
+                    "{what} achieved {} against {} agreed",
+                    words(a),
+                    words(g)
+                ));
+            }
+        }
+        if !worse.is_empty() {
+            flags.push(Raised {
+                flag: Flag::WorseThanAgreed,
+                detail: format!("test on {}: {}", t.date, worse.join("; ")),
+            });
+        }
+    }
+    if s.criticality == Criticality::Critical {
+        let missing: Vec<&str> = [("RTO", s.rto_seconds), ("RPO", s.rpo_seconds)]
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(w, _)| *w)
+            .collect();
+        if !missing.is_empty() {
+            flags.push(Raised {
+                flag: Flag::NoRtoRpoAgreed,
+                detail: format!("critical system with no {} agreed", missing.join(" or ")),
+            });
+        }
+    }
+    let evidenced = s.third_party_evidence.is_some()
+        || tests
+            .iter()
+            .any(|t| t.evidence.as_deref().is_some_and(|e| !e.trim().is_empty()));
+    if s.hosted_by.is_third_party() && !evidenced {
+        let who = s.vendor.as_deref().unwrap_or(s.hosted_by.as_str());
+        flags.push(Raised {
+            flag: Flag::NoThirdPartyEvidence,
+            detail: format!("hosted by {who}: no DR evidence obtained from them"),
+        });
+    }
+    let points: u32 = flags.iter().map(|r| r.flag.points()).sum();
+    SystemAssessment {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        criticality: s.criticality,
+        hosted_by: s.hosted_by,
+        vendor: s.vendor.clone(),
+        rto_seconds: s.rto_seconds,
+        rpo_seconds: s.rpo_seconds,
+        third_party_evidence: s.third_party_evidence.clone(),
+        last_test: last,
+        score: s.criticality.weight() * points,
+        flags,
+    }
+}
+
+/// Seconds in hours, minutes and seconds (`4h`, `1h30m`, `29h`, `45s`), for
+/// messages and the report. No days: a day of business time is not a day.
+pub fn words(seconds: i64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, size) in [("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "dr_tests.rs"]
+mod tests;

@@ -1,0 +1,111 @@
+//! The disaster-recovery register over HTTP: viewers read it; managers
+//! record DR tests, under the same rules as `slawatch dr-test`.
+//!
+//! - `GET  /api/v1/contracts/{contract}/dr` — the register as it stands today
+//!   (as `dr-test list --format json`)
+//! - `POST /api/v1/contracts/{contract}/dr-tests` — records a test
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::config::{Contract, Role};
+use crate::domain::parse_duration_seconds;
+use crate::domain::time::local_date;
+use crate::engine::dr::assess;
+use crate::store::dr::NewDrTest;
+
+/// What a DR test carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestBody {
+    /// The system tested.
+    system: String,
+    /// When, YYYY-MM-DD.
+    date: NaiveDate,
+    /// The recovery time achieved (`3h30m`).
+    achieved_rto: Option<String>,
+    /// The recovery point achieved (`10m`).
+    achieved_rpo: Option<String>,
+    /// Where the proof is.
+    evidence: Option<String>,
+    /// Anything else.
+    note: Option<String>,
+}
+
+fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
+    app.deps
+        .config
+        .contract(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+}
+
+/// `GET …/dr`: each system's last test, flags and score, the supplier's DR
+/// risk rating, and every test recorded.
+pub async fn register(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = contract(&app, &contract_id)?;
+    let tests = app.deps.store.dr_tests(&c.id).await?;
+    let today = local_date(c.timezone, Utc::now());
+    Ok(Json(json!({
+        "contract": c.id,
+        "register": assess(&c.dr_systems, &tests, today),
+        "tests": tests,
+    })))
+}
+
+/// `POST …/dr-tests`: records a DR test (201 with the test as stored).
+pub async fn add_test(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(contract_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let by = match app.tokens.caller(&headers)? {
+        Caller::Token {
+            name,
+            role: Role::Manager,
+        } => name,
+        _ => {
+            return Err(ApiError::Forbidden(
+                "record DR tests (a manager token is needed)",
+            ));
+        }
+    };
+    let c = contract(&app, &contract_id)?;
+    let b: TestBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))?;
+    let seconds = |key: &str, v: Option<&str>| {
+        v.map(|t| {
+            parse_duration_seconds(t).map_err(|e| ApiError::BadRequest(format!("{key}: {e}")))
+        })
+        .transpose()
+    };
+    let test = NewDrTest {
+        system: b.system,
+        date: b.date,
+        achieved_rto_seconds: seconds("achieved_rto", b.achieved_rto.as_deref())?,
+        achieved_rpo_seconds: seconds("achieved_rpo", b.achieved_rpo.as_deref())?,
+        evidence: b.evidence,
+        note: b.note,
+    };
+    let stored = app
+        .deps
+        .store
+        .record_dr_test(c, &test, &by, Utc::now())
+        .await?;
+    app.deps.notify_ingested();
+    let value = serde_json::to_value(stored).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((StatusCode::CREATED, Json(value)))
+}

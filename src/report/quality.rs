@@ -1,0 +1,112 @@
+//! The parts of the report read beside the month's evidence: the
+//! disaster-recovery register, the supplier's per-incident SLA verdicts set
+//! against slawatch's, and the gaps in the feeds.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+
+use super::MonthReport;
+use crate::config::{Config, Contract, SourceKind};
+use crate::domain::time::local_date;
+use crate::domain::{Incident, Period};
+use crate::engine::completeness::gaps;
+use crate::engine::dr::{DrTest, assess};
+use crate::engine::verdicts::compare;
+use crate::store::servicenow::SlaVerdict;
+use crate::store::{Store, StoreError};
+
+/// What the store holds for the data-quality and DR sections of a month.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Every DR test recorded for the contract.
+    pub dr_tests: Vec<DrTest>,
+    /// The supplier's SLA verdicts for the contract.
+    pub verdicts: Vec<SlaVerdict>,
+    /// Records dated in the month, by import source.
+    pub delivered: BTreeMap<String, u64>,
+    /// The contract's sources that should deliver data every month (id, kind).
+    pub sources: Vec<(String, String)>,
+}
+
+impl Extras {
+    /// Reads them for `contract`'s `period`.
+    pub async fn load(
+        store: &Store,
+        config: &Config,
+        contract: &Contract,
+        period: Period,
+    ) -> Result<Extras, StoreError> {
+        let tz = contract.timezone;
+        Ok(Extras {
+            dr_tests: store.dr_tests(&contract.id).await?,
+            verdicts: store.sla_verdicts(&contract.id).await?,
+            delivered: store
+                .records_by_source(
+                    &contract.id,
+                    period.start(tz).timestamp(),
+                    period.end(tz).timestamp(),
+                    &period.to_string(),
+                )
+                .await?,
+            sources: feeding_sources(config, &contract.id),
+        })
+    }
+}
+
+/// The contract's sources that deliver the supplier's records, so a month
+/// without any is a gap (probes and Alertmanager are silent when all is well).
+pub fn feeding_sources(config: &Config, contract: &str) -> Vec<(String, String)> {
+    config
+        .sources
+        .iter()
+        .filter(|s| s.contract == contract)
+        .filter_map(|s| {
+            let kind = match s.kind {
+                SourceKind::ServiceNow(_) => "servicenow",
+                SourceKind::Inbox { .. } => "inbox",
+                SourceKind::Webhook { .. } => "webhook",
+                SourceKind::Alertmanager(_) | SourceKind::Probe(_) => return None,
+            };
+            Some((s.id.clone(), kind.to_string()))
+        })
+        .collect()
+}
+
+/// The date the DR register is assessed on for `period`: its last day, or
+/// the evaluation's date while the month is still running.
+pub fn dr_as_of(period: Period, today: NaiveDate) -> NaiveDate {
+    let last = period
+        .next()
+        .first_day()
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(today);
+    last.min(today)
+}
+
+impl<'a> MonthReport<'a> {
+    /// Adds the DR register, the verdict comparison and the feed gaps, from
+    /// the month's `incidents` and what the store holds.
+    pub fn with_extras(mut self, incidents: &[Incident], extras: &Extras) -> Self {
+        let c = self.contract;
+        let e = &self.evaluation;
+        let today = local_date(c.timezone, e.evaluated_at);
+        self.disaster_recovery = assess(&c.dr_systems, &extras.dr_tests, dr_as_of(e.period, today));
+        let excused: HashSet<&str> = e.excused.iter().map(|x| x.incident.as_str()).collect();
+        self.verdict_disagreements = compare(
+            c,
+            e.period,
+            incidents,
+            &excused,
+            &extras.verdicts,
+            e.evaluated_at,
+        );
+        self.feed_gaps = gaps(
+            &extras.sources,
+            &extras.delivered,
+            incidents,
+            &extras.verdicts,
+        );
+        self
+    }
+}
