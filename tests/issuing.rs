@@ -441,10 +441,11 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
         mails[0].header("X-Slawatch-Alert").as_deref(),
         Some("report_issued/bravo/2026-10/v1")
     );
-    let pool =
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("s.db").display()))
-            .await
-            .unwrap();
+    // The test run's own store, SQLite or PostgreSQL.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
+        .await
+        .unwrap();
     let (error, sent_at): (Option<String>, Option<i64>) = sqlx::query_as(
         "SELECT last_error, sent_at FROM outbox WHERE dedup_key = 'report_issued/acme/2026-10/v1'",
     )
