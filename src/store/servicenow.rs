@@ -112,7 +112,7 @@ impl Store {
             "SELECT sys_id, incident_id, sla_name, stage, has_breached, start_at, end_at,
                     planned_end_at, business_duration_seconds, pause_duration_seconds, updated_at
                FROM supplier_sla_verdicts WHERE contract = $1
-              ORDER BY incident_id, sla_name, sys_id",
+              ORDER BY incident_id, sla_name NULLS FIRST, sys_id",
         )
         .bind(contract)
         .fetch_all(self.pool())
@@ -148,5 +148,51 @@ impl Store {
                 },
             )
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(sys_id: &str, sla_name: Option<&str>) -> SlaVerdict {
+        SlaVerdict {
+            sys_id: sys_id.into(),
+            incident_id: "INC1".into(),
+            sla_name: sla_name.map(str::to_string),
+            stage: None,
+            has_breached: Some(false),
+            start_at: None,
+            end_at: None,
+            planned_end_at: None,
+            business_duration_seconds: None,
+            pause_duration_seconds: None,
+            updated_at: 1,
+        }
+    }
+
+    /// A verdict without an SLA name sorts first on both backends
+    /// (PostgreSQL would put NULL last unless told).
+    #[tokio::test]
+    async fn verdicts_without_a_name_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
+            .await
+            .unwrap();
+        let stored = [
+            verdict("c", Some("P1 resolution")),
+            verdict("b", None),
+            verdict("a", Some("P1 response")),
+        ];
+        assert_eq!(
+            store
+                .upsert_sla_verdicts("acme", "snow", &stored)
+                .await
+                .unwrap(),
+            3
+        );
+        let read = store.sla_verdicts("acme").await.unwrap();
+        let order: Vec<&str> = read.iter().map(|v| v.sys_id.as_str()).collect();
+        assert_eq!(order, ["b", "c", "a"]);
     }
 }

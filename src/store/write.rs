@@ -187,9 +187,20 @@ impl ImportSession {
         if rows.is_empty() {
             return Ok(WriteCounts::default());
         }
-        let existing = self.count_existing(table, &rows).await?;
         let total = rows.len() as u64;
-        let sql = upsert_sql(self.backend, table, rows.len());
+        let existing = match self.backend {
+            Backend::Sqlite => Some(self.count_existing(table, &rows).await?),
+            // PostgreSQL says which rows it inserted (below); a lookup would
+            // be planned on the empty table's statistics and scan it.
+            Backend::Postgres => None,
+        };
+        let mut sql = upsert_sql(self.backend, table, rows.len());
+        if existing.is_none() {
+            // A row the statement inserted has no xmax yet; one it updated
+            // carries the lock of the update. Rows left as they were are not
+            // returned at all.
+            sql.push_str(" RETURNING (xmax = 0)");
+        }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in rows {
             let hash = row_hash(&row.values);
@@ -201,6 +212,27 @@ impl ImportSession {
             }
             q = q.bind(self.import_id).bind(row.line).bind(hash);
         }
+        let Some(existing) = existing else {
+            let written = q
+                .fetch_all(&mut **self.tx()?)
+                .await
+                .map_err(failed("storing records"))?;
+            let mut stored = 0;
+            for row in &written {
+                if row
+                    .try_get::<bool, _>(0)
+                    .map_err(failed("reading what was stored"))?
+                {
+                    stored += 1;
+                }
+            }
+            let changed = written.len() as u64;
+            return Ok(WriteCounts {
+                stored,
+                updated: changed - stored,
+                unchanged: total - changed,
+            });
+        };
         let changed = q
             .execute(&mut **self.tx()?)
             .await
@@ -511,8 +543,19 @@ mod checkpoint_tests {
             .write(&INCIDENTS, vec![incident("B", 3), incident("A", 4)])
             .await
             .unwrap();
+        let mut changed = incident("B", 5);
+        changed.values[0] = Param::Text(Some("P2".into()));
+        let third = session
+            .write(
+                &INCIDENTS,
+                vec![incident("C", 5), changed, incident("A", 6)],
+            )
+            .await
+            .unwrap();
         session.finish(WriteCounts::default(), 0, 4).await.unwrap();
-        assert_eq!(first.stored, 1);
-        assert_eq!((second.stored, second.unchanged), (1, 1));
+        let counts = |c: WriteCounts| (c.stored, c.updated, c.unchanged);
+        assert_eq!(counts(first), (1, 0, 0));
+        assert_eq!(counts(second), (1, 0, 1));
+        assert_eq!(counts(third), (1, 1, 1));
     }
 }

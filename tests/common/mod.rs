@@ -100,10 +100,20 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh folder and store with the contracts above.
     pub fn new() -> TestEnv {
+        TestEnv::with_store(slawatch::testing::database_url)
+    }
+
+    /// The same on SQLite whatever backend the run tests, to compare the
+    /// two backends' answers.
+    pub fn sqlite() -> TestEnv {
+        TestEnv::with_store(|file| format!("sqlite://{}", file.display()))
+    }
+
+    fn with_store(url: impl FnOnce(&Path) -> String) -> TestEnv {
         let dir = tempfile::tempdir().expect("temporary folder");
         let data = dir.path().join("data");
         let config = dir.path().join("slawatch.toml");
-        let database_url = slawatch::testing::database_url(&data.join("slawatch.db"));
+        let database_url = url(&data.join("slawatch.db"));
         let text = format!(
             "[daemon]\ndatabase_url = \"{database_url}\"\ndata_dir = \"{}\"\n{CONTRACT}",
             data.display()
