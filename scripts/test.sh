@@ -39,6 +39,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "== cargo doc (broken links and missing docs are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
+
 # The alert tests' SMTP server: aiosmtpd in a venv under target/ (created once;
 # the tests also find it there by themselves when run with plain `cargo test`).
 echo "== SMTP test server (aiosmtpd in target/test-venv)"

@@ -23,6 +23,8 @@
 //! - `testing` (hidden): which database a test's store lives in, SQLite or
 //!   PostgreSQL, shared by the unit and integration tests.
 
+#![warn(missing_docs)]
+
 pub mod alerts;
 pub mod cli;
 pub mod commands;

@@ -11,12 +11,11 @@ mod common;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
-use common::{TestEnv, stderr, stdout};
+use common::{TestEnv, daemon_deps, stderr, stdout};
 use serde_json::{Value, json};
 use slawatch::alerts::detect::detect_once;
 use slawatch::daemon::Deps;
 use slawatch::engine::commitments::Action;
-use slawatch::store::Store;
 use slawatch::store::commitments::EventRequest;
 
 const LATER: &str = "2030-01-01T00:00:00Z";
@@ -395,13 +394,8 @@ fn sha256_hex(s: &str) -> String {
 }
 
 async fn deps(dir: &tempfile::TempDir) -> Deps {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let text = format!(
+    let config = format!(
         r#"
-[daemon]
-database_url = "{db}"
-data_dir = "{data}"
-
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"
@@ -428,16 +422,10 @@ name = "grafana"
 role = "viewer"
 token_sha256 = "{viewer}"
 "#,
-        db = slawatch::testing::database_url(&dir.path().join("s.db")),
-        data = dir.path().join("data").display(),
         manager = sha256_hex(MANAGER),
         viewer = sha256_hex(VIEWER),
     );
-    let config = slawatch::config::parse(&text, "test.toml").expect("config");
-    let store = Store::open(&config.daemon.database_url)
-        .await
-        .expect("store");
-    Deps::new(config, store).expect("deps")
+    daemon_deps(dir, &config).await
 }
 
 #[tokio::test]

@@ -1,23 +1,18 @@
-//! Live detection against a real SQLite store: what is alerted, when, and
+//! Live detection against a real store (SQLite or PostgreSQL): what is alerted, when, and
 //! only once.
 
+mod common;
+
 use chrono::{DateTime, Utc};
+use common::{daemon_deps, push};
 use slawatch::alerts::detect::detect_once;
 use slawatch::daemon::Deps;
-use slawatch::store::Store;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-async fn deps(dir: &tempfile::TempDir) -> Deps {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let text = format!(
-        r#"
-[daemon]
-database_url = "{}"
-data_dir = "{}"
-
+const CONFIG: &str = r#"
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"
@@ -33,39 +28,14 @@ managers = ["contracts@council.example"]
   priorities = ["P1"]
   target = "4h"
   target_percent = 95.0
-  service_credits = [ {{ below = 95.0, percent = 2.0 }} ]
+  service_credits = [ { below = 95.0, percent = 2.0 } ]
 
   [[contracts.service_levels]]
   id = "email-availability"
   kind = "availability"
   services = ["email"]
   target_percent = 99.5
-"#,
-        slawatch::testing::database_url(&dir.path().join("s.db")),
-        dir.path().join("data").display()
-    );
-    let config = slawatch::config::parse(&text, "test.toml").expect("config");
-    let store = Store::open(&config.daemon.database_url)
-        .await
-        .expect("store");
-    Deps::new(config, store).expect("deps")
-}
-
-async fn push(deps: &Deps, csv: &str, name: &str, dir: &tempfile::TempDir) {
-    let path = dir.path().join(name);
-    std::fs::write(&path, csv).unwrap();
-    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
-    slawatch::import::import_file(
-        &deps.store,
-        &deps.config.contracts,
-        &path,
-        "test",
-        0,
-        &mut fail,
-    )
-    .await
-    .unwrap();
-}
+"#;
 
 async fn subjects(deps: &Deps) -> Vec<String> {
     let mut s: Vec<String> = deps
@@ -83,7 +53,7 @@ async fn subjects(deps: &Deps) -> Vec<String> {
 #[tokio::test]
 async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
     let dir = tempfile::tempdir().unwrap();
-    let deps = deps(&dir).await;
+    let deps = daemon_deps(&dir, CONFIG).await;
     push(
         &deps,
         "id,contract,priority,opened_at,title\nINC1,acme,P1,2026-10-12T09:00:00Z,Mail <down>\n",
@@ -165,7 +135,7 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
 #[tokio::test]
 async fn a_late_resolution_revealed_by_an_ingest_is_alerted_but_old_history_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let deps = deps(&dir).await;
+    let deps = daemon_deps(&dir, CONFIG).await;
     push(
         &deps,
         "id,contract,priority,opened_at,resolved_at\n\
@@ -185,7 +155,7 @@ async fn a_late_resolution_revealed_by_an_ingest_is_alerted_but_old_history_is_n
 #[tokio::test]
 async fn outages_are_alerted_when_they_start_and_end() {
     let dir = tempfile::tempdir().unwrap();
-    let deps = deps(&dir).await;
+    let deps = daemon_deps(&dir, CONFIG).await;
     push(
         &deps,
         "id,contract,service,start\nO1,acme,email,2026-10-12T10:00:00Z\n",
@@ -226,7 +196,7 @@ contract = "acme"
 kind = "inbox"
 path = "inbox"
 "#;
-    let base = deps(&dir).await;
+    let base = daemon_deps(&dir, CONFIG).await;
     let mut config = (*base.config).clone();
     config.sources = slawatch::config::parse(&format!("{}\n{text}", minimal_contract()), "t.toml")
         .unwrap()
@@ -279,7 +249,7 @@ managers = ["contracts@council.example"]
 #[tokio::test]
 async fn severity_routes_add_recipients() {
     let dir = tempfile::tempdir().unwrap();
-    let base = deps(&dir).await;
+    let base = daemon_deps(&dir, CONFIG).await;
     let mut config = (*base.config).clone();
     config
         .alerts

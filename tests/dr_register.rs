@@ -10,7 +10,7 @@ mod common;
 use std::net::SocketAddr;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{TestEnv, stderr, stdout};
+use common::{TestEnv, daemon_deps, stderr, stdout};
 use serde_json::{Value, json};
 
 /// Three systems for acme-managed-it: a critical one the supplier runs
@@ -341,24 +341,17 @@ fn sha256_hex(s: &str) -> String {
 
 #[tokio::test]
 async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "[daemon]\ndatabase_url = \"sqlite://{}\"\ndata_dir = \"{}\"\n{}\n{SYSTEMS}\n\
+    let config = format!(
+        "{}\n{SYSTEMS}\n\
          [[api_tokens]]\nname = \"grafana\"\nrole = \"viewer\"\ntoken_sha256 = \"{}\"\n\n\
          [[api_tokens]]\nname = \"jane.smith\"\nrole = \"manager\"\ntoken_sha256 = \"{}\"\n",
-        dir.path().join("s.db").display(),
-        dir.path().join("data").display(),
         "[[contracts]]\nid = \"acme-managed-it\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\
          currency = \"GBP\"\nmonthly_charge = \"1000.00\"\nmanagers = [\"m@council.example\"]\n",
         sha256_hex(VIEWER),
         sha256_hex(MANAGER),
     );
-    let config = slawatch::config::parse(&text, "t.toml").expect("config");
-    let store = slawatch::store::Store::open(&config.daemon.database_url)
-        .await
-        .unwrap();
-    let deps = slawatch::daemon::Deps::new(config, store).unwrap();
+    let deps = daemon_deps(&dir, &config).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let app = slawatch::http::router(deps.clone());

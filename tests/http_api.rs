@@ -1,11 +1,13 @@
 //! The daemon's HTTP API on a real port with a real SQLite store: tokens and
 //! roles, pushed records, Alertmanager notifications, body limits, figures.
 
+mod common;
+
 use std::net::SocketAddr;
 
+use common::daemon_deps;
 use serde_json::{Value, json};
 use slawatch::daemon::Deps;
-use slawatch::store::Store;
 
 const VIEWER: &str = "viewer-secret-123";
 const WEBHOOK: &str = "webhook-secret-456";
@@ -33,12 +35,8 @@ impl Api {
             std::env::set_var("HTTP_API_TEST_NOC_TOKEN", NOC);
         }
         let dir = tempfile::tempdir().unwrap();
-        let text = format!(
-            r#"
-[daemon]
-database_url = "{db}"
-data_dir = "{data}"
-max_request_bytes = 4096
+        let config = format!(
+            r#"max_request_bytes = 4096
 
 [[contracts]]
 id = "acme"
@@ -88,15 +86,9 @@ name = "grafana"
 role = "viewer"
 token_sha256 = "{viewer}"
 "#,
-            db = slawatch::testing::database_url(&dir.path().join("s.db")),
-            data = dir.path().join("data").display(),
             viewer = sha256_hex(VIEWER),
         );
-        let config = slawatch::config::parse(&text, "test.toml").expect("config");
-        let store = Store::open(&config.daemon.database_url)
-            .await
-            .expect("store");
-        let deps = Deps::new(config, store).expect("deps");
+        let deps = daemon_deps(&dir, &config).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let app = slawatch::http::router(deps.clone());

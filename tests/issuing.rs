@@ -2,15 +2,16 @@
 //! contract across restarts, emailed to the managers, and amended when late
 //! evidence changes the figures.
 
+mod common;
 mod smtp_sink;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use common::{daemon_deps, push};
 use slawatch::alerts::sender::{Sender, SenderSettings};
 use slawatch::cli::ReportFormat;
 use slawatch::daemon::Deps;
 use slawatch::report::issue::issue_due;
-use slawatch::store::Store;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -22,14 +23,10 @@ async fn deps(dir: &tempfile::TempDir) -> Deps {
 
 /// As [`deps`], with `extra` (an `[email]` section) added to the configuration.
 async fn deps_with(dir: &tempfile::TempDir, extra: &str) -> Deps {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let text = format!(
-        r#"
-{extra}
-[daemon]
-database_url = "{}"
-data_dir = "{}"
+    daemon_deps(dir, &format!("{CONTRACTS}\n{extra}")).await
+}
 
+const CONTRACTS: &str = r#"
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"
@@ -45,7 +42,7 @@ managers = ["contracts@council.example", "finance@council.example"]
   priorities = ["P1"]
   target = "4h"
   target_percent = 95.0
-  service_credits = [ {{ below = 95.0, percent = 2.0 }} ]
+  service_credits = [ { below = 95.0, percent = 2.0 } ]
 
 [[contracts]]
 id = "bravo"
@@ -61,32 +58,7 @@ managers = ["it@council.example"]
   priorities = ["P1"]
   target = "4h"
   target_percent = 95.0
-"#,
-        slawatch::testing::database_url(&dir.path().join("s.db")),
-        dir.path().join("data").display()
-    );
-    let config = slawatch::config::parse(&text, "test.toml").expect("config");
-    let store = Store::open(&config.daemon.database_url)
-        .await
-        .expect("store");
-    Deps::new(config, store).expect("deps")
-}
-
-async fn push(deps: &Deps, csv: &str, name: &str, dir: &tempfile::TempDir) {
-    let path = dir.path().join(name);
-    std::fs::write(&path, csv).unwrap();
-    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
-    slawatch::import::import_file(
-        &deps.store,
-        &deps.config.contracts,
-        &path,
-        "test",
-        0,
-        &mut fail,
-    )
-    .await
-    .unwrap();
-}
+"#;
 
 /// `slawatch report --format json` for acme's October, as parsed JSON.
 async fn report(deps: &Deps, dir: &tempfile::TempDir, reissue: bool) -> serde_json::Value {
@@ -441,7 +413,6 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
         mails[0].header("X-Slawatch-Alert").as_deref(),
         Some("report_issued/bravo/2026-10/v1")
     );
-    // The test run's own store, SQLite or PostgreSQL.
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
         .await

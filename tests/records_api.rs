@@ -2,10 +2,12 @@
 //! real port with a real SQLite store: managers write (their token's name is
 //! who), viewers read, and every refusal answers as a JSON error.
 
+mod common;
+
 use std::net::SocketAddr;
 
+use common::daemon_deps;
 use serde_json::{Value, json};
-use slawatch::store::Store;
 
 const VIEWER: &str = "records-viewer-secret";
 const MANAGER: &str = "records-manager-secret";
@@ -27,12 +29,8 @@ impl Api {
     async fn start() -> Api {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
-        let text = format!(
+        let config = format!(
             r#"
-[daemon]
-database_url = "{db}"
-data_dir = "{data}"
-
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"
@@ -59,16 +57,10 @@ name = "jane.smith"
 role = "manager"
 token_sha256 = "{manager}"
 "#,
-            db = slawatch::testing::database_url(&dir.path().join("s.db")),
-            data = dir.path().join("data").display(),
             viewer = sha256_hex(VIEWER),
             manager = sha256_hex(MANAGER),
         );
-        let config = slawatch::config::parse(&text, "test.toml").expect("config");
-        let store = Store::open(&config.daemon.database_url)
-            .await
-            .expect("store");
-        let deps = slawatch::daemon::Deps::new(config, store).expect("deps");
+        let deps = daemon_deps(&dir, &config).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let app = slawatch::http::router(deps);

@@ -37,6 +37,18 @@ impl Caller {
             _ => Err(ApiError::Forbidden("read figures")),
         }
     }
+
+    /// May change records (manager tokens only): the token's name, kept as
+    /// who made the change. `what` completes "may not …" in the refusal.
+    pub fn require_manager(self, what: &'static str) -> Result<String, ApiError> {
+        match self {
+            Caller::Token {
+                name,
+                role: Role::Manager,
+            } => Ok(name),
+            _ => Err(ApiError::Forbidden(what)),
+        }
+    }
 }
 
 /// The digests of every token that may call the API.

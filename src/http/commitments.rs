@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::config::{CommitmentSpec, Contract, Role};
+use crate::config::CommitmentSpec;
 use crate::domain::time::format_utc;
 use crate::engine::commitments::{Action, AsOf};
 use crate::store::commitments::{EventRequest, RegisterError};
@@ -38,22 +38,10 @@ struct EventBody {
     reason: Option<String>,
 }
 
-fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
-    app.deps
-        .config
-        .contract(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
-}
-
 /// Only manager tokens change the register; the name goes in the record.
 fn manager(caller: Caller) -> Result<String, ApiError> {
-    match caller {
-        Caller::Token {
-            name,
-            role: Role::Manager,
-        } => Ok(format!("api:{name}")),
-        _ => Err(ApiError::Forbidden("change the commitments register")),
-    }
+    let name = caller.require_manager("change the commitments register")?;
+    Ok(format!("api:{name}"))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -79,7 +67,7 @@ pub async fn list(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let now = Utc::now();
     let register = app
         .deps
@@ -103,7 +91,7 @@ pub async fn add(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let recorded_by = manager(app.tokens.caller(&headers)?)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let spec: CommitmentSpec = parse(&body)?;
     let config = &app.deps.config;
     app.deps
@@ -132,7 +120,7 @@ pub async fn record(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let recorded_by = manager(app.tokens.caller(&headers)?)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let action = match verb.as_str() {
         "deliver" => Action::Delivered,
         "accept" => Action::Accepted,

@@ -14,9 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::Caller;
 use super::error::ApiError;
-use crate::config::{Contract, Role};
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
 use crate::engine::dr::assess;
@@ -40,13 +38,6 @@ struct TestBody {
     note: Option<String>,
 }
 
-fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
-    app.deps
-        .config
-        .contract(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
-}
-
 /// `GET …/dr`: each system's last test, flags and score, the supplier's DR
 /// risk rating, and every test recorded.
 pub async fn register(
@@ -55,7 +46,7 @@ pub async fn register(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let tests = app.deps.store.dr_tests(&c.id).await?;
     let today = local_date(c.timezone, Utc::now());
     Ok(Json(json!({
@@ -72,18 +63,11 @@ pub async fn add_test(
     Path(contract_id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let by = match app.tokens.caller(&headers)? {
-        Caller::Token {
-            name,
-            role: Role::Manager,
-        } => name,
-        _ => {
-            return Err(ApiError::Forbidden(
-                "record DR tests (a manager token is needed)",
-            ));
-        }
-    };
-    let c = contract(&app, &contract_id)?;
+    let by = app
+        .tokens
+        .caller(&headers)?
+        .require_manager("record DR tests (a manager token is needed)")?;
+    let c = app.contract(&contract_id)?;
     let b: TestBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))?;
     let seconds = |key: &str, v: Option<&str>| {

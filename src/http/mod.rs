@@ -29,8 +29,10 @@ use axum::routing::{delete, get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Contract;
 use crate::daemon::Deps;
 use auth::Tokens;
+use error::ApiError;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -39,6 +41,16 @@ pub struct AppState {
     pub deps: Deps,
     /// The tokens that may call the API.
     pub tokens: Arc<Tokens>,
+}
+
+impl AppState {
+    /// The configured contract `id` names, or 404.
+    pub fn contract(&self, id: &str) -> Result<&Contract, ApiError> {
+        self.deps
+            .config
+            .contract(id)
+            .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+    }
 }
 
 /// The routes.

@@ -9,16 +9,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use crate::alerts::detect::open_incident_stages;
-use crate::config::Contract;
 use crate::domain::Period;
 use crate::domain::time::format_utc;
-
-fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
-    app.deps
-        .config
-        .contract(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
-}
 
 /// `GET /api/v1/contracts`: the configured contracts and their service levels.
 pub async fn contracts(
@@ -53,7 +45,7 @@ pub async fn month(
     Path((contract_id, month)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
     let now = Utc::now();
     let store = &app.deps.store;
@@ -78,7 +70,7 @@ pub async fn open_incidents(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let now = Utc::now();
     let period = Period::of(now, c.timezone);
     let evidence = app

@@ -15,9 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::Caller;
 use super::error::ApiError;
-use crate::config::{Contract, Role};
 use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
 use crate::records::{
     CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, new_cost, required,
@@ -79,22 +77,9 @@ impl From<RecordError> for ApiError {
 
 /// The token's name, when it is a manager's: who is making the change.
 fn manager(app: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    match app.tokens.caller(headers)? {
-        Caller::Token {
-            name,
-            role: Role::Manager,
-        } => Ok(name),
-        _ => Err(ApiError::Forbidden(
-            "record costs, excusals or disputes (a manager token is needed)",
-        )),
-    }
-}
-
-fn contract<'a>(app: &'a AppState, id: &str) -> Result<&'a Contract, ApiError> {
-    app.deps
-        .config
-        .contract(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
+    app.tokens
+        .caller(headers)?
+        .require_manager("record costs, excusals or disputes (a manager token is needed)")
 }
 
 /// Reads a JSON body; `what` says what was expected, for the error.
@@ -137,7 +122,7 @@ pub async fn list_costs(
     query: Result<Query<MonthQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let period = q
         .month
@@ -155,7 +140,7 @@ pub async fn add_cost(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let request: CostRequest = body(&bytes, COST)?;
     let cost = new_cost(c, &request)?;
     let stored = app.deps.store.record_cost(&c.id, &cost, &by, now()).await?;
@@ -171,7 +156,7 @@ pub async fn remove_cost(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let ReasonBody { reason } = body(&bytes, REASON)?;
     let reason = required("reason", &reason)?;
@@ -190,7 +175,7 @@ pub async fn list_excusals(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let excusals: Vec<Excusal> = app.deps.store.excusals(&c.id).await?;
     Ok(Json(json!({ "contract": c.id, "excusals": excusals })))
 }
@@ -204,7 +189,7 @@ pub async fn excuse(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let ExcuseBody { target, reason } = body(&bytes, EXCUSAL)?;
     let target = excusal_target(c, &target)?;
     let reason = required("reason", &reason)?;
@@ -227,7 +212,7 @@ pub async fn revoke_excusal(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let ReasonBody { reason } = body(&bytes, REASON)?;
     let reason = required("reason", &reason)?;
@@ -247,7 +232,7 @@ pub async fn list_disputes(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let disputes: Vec<Dispute> = app.deps.store.disputes(&c.id).await?;
     Ok(Json(json!({ "contract": c.id, "disputes": disputes })))
 }
@@ -261,7 +246,7 @@ pub async fn open_dispute(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let DisputeBody { subject, note } = body(&bytes, DISPUTE)?;
     let subject = dispute_subject(c, &subject)?;
     let note = required("note", &note)?;
@@ -302,7 +287,7 @@ async fn decide(
     outcome: DisputeStatus,
 ) -> Result<Json<Value>, ApiError> {
     let by = manager(&app, &headers)?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let NoteBody { note } = body(&bytes, NOTE)?;
     let note = required("note", &note)?;
@@ -321,7 +306,7 @@ pub async fn audit(
     Path(contract_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
-    let c = contract(&app, &contract_id)?;
+    let c = app.contract(&contract_id)?;
     let audit = app.deps.store.audit(&c.id).await?;
     Ok(Json(json!({ "contract": c.id, "audit": audit })))
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use sqlx::Row as _;
 
-use super::read::instant;
+use super::row::instant;
 use super::{Store, StoreError, failed};
 use crate::config::{CommitmentSpec, Contract};
 use crate::domain::Instant;

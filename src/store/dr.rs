@@ -8,8 +8,8 @@
 
 use chrono::NaiveDate;
 
-use super::read::instant;
 use super::records::RecordError;
+use super::row::instant;
 use super::{Store, StoreError, failed};
 use crate::config::Contract;
 use crate::domain::Instant;

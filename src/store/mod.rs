@@ -38,6 +38,7 @@ pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
+mod row;
 pub mod rulings;
 pub mod server;
 pub mod servicenow;

@@ -2,39 +2,15 @@
 //! whole store, only what a clock, an outage or a work item in that month
 //! could depend on.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row as _;
-use sqlx::any::AnyRow;
+use chrono::NaiveDate;
 
+use super::row::{col, instant, opt_instant, parsed};
 use super::{Backend, Store, StoreError, failed};
 use crate::domain::{
     Hold, Incident, Instant, Outage, Percent, Period, Priority, RecoverableCost, SupplierKpi,
     WorkTally,
 };
 use crate::engine::Evidence;
-
-/// Seconds since the epoch → instant.
-pub(crate) fn instant(secs: i64) -> Result<Instant, StoreError> {
-    DateTime::<Utc>::from_timestamp(secs, 0)
-        .ok_or_else(|| StoreError::Corrupt(format!("instant {secs}")))
-}
-
-fn opt_instant(secs: Option<i64>) -> Result<Option<Instant>, StoreError> {
-    secs.map(instant).transpose()
-}
-
-fn col<'r, T>(row: &'r AnyRow, i: usize) -> Result<T, StoreError>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(i)
-        .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
-}
-
-fn parsed<T: std::str::FromStr<Err = String>>(text: &str, what: &str) -> Result<T, StoreError> {
-    text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
 
 // Incidents whose clocks can be assessed in [start, end): opened before the
 // end, and not settled (every clock stopped) before the start. Two arms so

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _, Transaction};
+use sqlx::{Any, Transaction};
 
-use super::read::instant;
+use super::row::{col, instant, period};
 use super::rulings::{DISPUTE_COLUMNS, dispute_row};
 use super::{Store, StoreError, failed};
 use crate::domain::money::format_minor;
@@ -93,8 +93,9 @@ impl Store {
         .await
         .map_err(failed("recording a recoverable cost"))?;
         let breach_text = breach.map_or(String::new(), |b| format!("; arising from {b}"));
-        audit(
-            &mut tx,
+        let stored = cost_in(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -111,8 +112,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = cost_in(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("cost {id} vanished")))
     }
 
@@ -149,8 +148,9 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(failed("removing a recoverable cost"))?;
-        audit(
-            &mut tx,
+        let stored = cost_in(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -170,8 +170,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = cost_in(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("cost {id} vanished")))
     }
 
@@ -274,6 +272,18 @@ pub(super) async fn commit(tx: Tx) -> Result<(), StoreError> {
     tx.commit().await.map_err(failed("committing a change"))
 }
 
+/// How every recording ends: its audit entry, then the commit.
+pub(super) async fn audit_and_commit(
+    mut tx: Tx,
+    contract: &str,
+    by: &str,
+    now: i64,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    audit(&mut tx, contract, by, now, change).await?;
+    commit(tx).await
+}
+
 pub(super) async fn audit(
     tx: &mut Tx,
     contract: &str,
@@ -373,26 +383,6 @@ fn latest_by_subject(disputes: Vec<Dispute>) -> HashMap<String, Dispute> {
         }
     }
     latest
-}
-
-pub(super) fn col<'r, T>(row: &'r AnyRow, i: usize) -> Result<T, StoreError>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(i)
-        .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
-}
-
-pub(super) fn period(text: Option<String>) -> Result<Option<Period>, StoreError> {
-    text.map(|t| {
-        t.parse::<Period>()
-            .map_err(|e| StoreError::Corrupt(format!("period: {e}")))
-    })
-    .transpose()
-}
-
-pub(super) fn opt_instant(secs: Option<i64>) -> Result<Option<crate::domain::Instant>, StoreError> {
-    secs.map(instant).transpose()
 }
 
 fn cost_row(r: &AnyRow) -> Result<Cost, StoreError> {

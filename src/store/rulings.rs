@@ -4,11 +4,10 @@
 
 use sqlx::any::AnyRow;
 
-use super::read::instant;
 use super::records::{
-    Change, RecordError, Tx, audit, col, commit, cost_in, month_of, opt_instant, period,
-    require_incident, require_outage,
+    Change, RecordError, Tx, audit_and_commit, cost_in, month_of, require_incident, require_outage,
 };
+use super::row::{col, instant, opt_instant, period};
 use super::{Store, StoreError, failed};
 use crate::domain::{Dispute, DisputeStatus, DisputeSubject, Excusal, ExcusalTarget, Revocation};
 
@@ -55,8 +54,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(failed("recording an excusal"))?;
-        audit(
-            &mut tx,
+        let stored = excusal_by_id(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -70,8 +70,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = excusal_by_id(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("excusal {id} vanished")))
     }
 
@@ -121,8 +119,9 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(failed("revoking an excusal"))?;
-        audit(
-            &mut tx,
+        let stored = excusal_by_id(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -136,8 +135,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = excusal_by_id(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("excusal {id} vanished")))
     }
 
@@ -210,8 +207,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(failed("recording a dispute"))?;
-        audit(
-            &mut tx,
+        let stored = dispute_by_id(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -225,8 +223,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = dispute_by_id(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("dispute {id} vanished")))
     }
 
@@ -280,8 +276,9 @@ impl Store {
             DisputeStatus::Upheld => ("dispute.uphold", "the claim stands"),
             _ => ("dispute.withdraw", "the claim item is withdrawn"),
         };
-        audit(
-            &mut tx,
+        let stored = dispute_by_id(&mut tx, contract, id).await?;
+        audit_and_commit(
+            tx,
             contract,
             by,
             now,
@@ -295,8 +292,6 @@ impl Store {
             },
         )
         .await?;
-        let stored = dispute_by_id(&mut tx, contract, id).await?;
-        commit(tx).await?;
         stored.ok_or_else(|| RecordError::NotFound(format!("dispute {id} vanished")))
     }
 

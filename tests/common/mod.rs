@@ -186,3 +186,38 @@ pub fn level<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .and_then(|a| a.iter().find(|l| l["id"] == id))
         .unwrap_or_else(|| panic!("no service level {id} in {report}"))
 }
+
+/// A daemon's shared parts on a fresh store in `dir` (the backend under
+/// test), configured with `config` after the store's own `[daemon]` keys:
+/// more daemon keys first, then any tables (contracts, sources, `[email]` …).
+pub async fn daemon_deps(dir: &TempDir, config: &str) -> slawatch::daemon::Deps {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let text = format!(
+        "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n{config}",
+        slawatch::testing::database_url(&dir.path().join("s.db")),
+        dir.path().join("data").display()
+    );
+    let config = slawatch::config::parse(&text, "test.toml").expect("test configuration");
+    let store = slawatch::store::Store::open(&config.daemon.database_url)
+        .await
+        .expect("test store");
+    slawatch::daemon::Deps::new(config, store).expect("daemon parts")
+}
+
+/// Imports `csv` into the daemon's store as the file `name`, as a pushed
+/// file would be; a rejected row fails the test.
+pub async fn push(deps: &slawatch::daemon::Deps, csv: &str, name: &str, dir: &TempDir) {
+    let path = dir.path().join(name);
+    std::fs::write(&path, csv).expect("write the pushed file");
+    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
+    slawatch::import::import_file(
+        &deps.store,
+        &deps.config.contracts,
+        &path,
+        "test",
+        0,
+        &mut fail,
+    )
+    .await
+    .expect("import");
+}

@@ -4,7 +4,7 @@
 //!
 //! Built from the report's JSON ([`to_json`]) so it carries the same figures by
 //! construction. Drawn with `printpdf` in the PDF standard Helvetica (no font
-//! file needed, nothing read from the system at run time); [`layout`] wraps
+//! file needed, nothing read from the system at run time); `layout` wraps
 //! text in table cells, breaks pages and draws the trend charts.
 
 mod layout;
