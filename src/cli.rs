@@ -251,6 +251,18 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Copy a whole store to another database (e.g. SQLite to PostgreSQL) and check the copy.
+    MigrateStore {
+        /// The store to copy (`sqlite://…` or `postgres://…`); left unchanged.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The store to fill; it must be empty unless `--replace`.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Empty the target first (a SQLite target file is removed and created again).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 /// `slawatch commitment …`. An occurrence is named with `--due`: its due

@@ -224,6 +224,12 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             }
         }
     }
+    // Every daemon detects (its /metrics needs the figures); only the
+    // leader queues. A deposed leader queuing late is harmless: the outbox
+    // takes each dedup key once.
+    if !deps.leadership.is_leader() {
+        alerts.clear();
+    }
     let mut tx = deps.store.begin().await?;
     let mut queued = 0;
     for a in &alerts {

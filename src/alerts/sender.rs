@@ -19,6 +19,13 @@
 //!   `digest` (at-risk warnings) wait until that long after the oldest of them
 //!   for the same recipients, then go as one message. Breaches, critical
 //!   failures and failing sources are never held.
+//! - **Only the leader sends** (see [`crate::daemon::leader`]). Before each
+//!   message the sender confirms on the leader lock's own connection that
+//!   it still leads; a message being sent when leadership is lost is
+//!   abandoned (unrecorded, so the next leader sends it), and a new leader
+//!   holds back the alerts queued before its term for the takeover grace,
+//!   by when a deposed leader has either recorded or abandoned whatever it
+//!   was sending (alerts queued later were never in its hands).
 
 use std::time::Duration;
 
@@ -29,6 +36,7 @@ use tracing::{info, warn};
 use super::digest::due_digests;
 use super::message::Outgoing;
 use super::transport::{DeliveryError, Reach, Transport};
+use crate::daemon::leader::{Leadership, Role};
 use crate::daemon::{Deps, sleep_or_stop};
 use crate::store::Store;
 
@@ -72,7 +80,28 @@ pub async fn run_with(
     settings: SenderSettings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let sender = Sender::new(&deps, settings)?;
+    let mut sender = Sender::new(&deps, settings)?;
+    let grace = deps.leadership.takeover_grace();
+    if !grace.is_zero() {
+        // Only alerts already queued when this term began can be in a deposed
+        // leader's hands; they wait out the grace, anything newer goes at once.
+        match sender.store.outbox_last_id().await {
+            Ok(last) => {
+                sender.held = Some((last, std::time::Instant::now() + grace));
+                info!(
+                    grace_s = grace.as_secs(),
+                    up_to_id = last,
+                    "alerts queued before this term wait for a previous leader's deliveries to settle"
+                );
+            }
+            Err(e) => {
+                warn!(error = %e, grace_s = grace.as_secs(), "waiting for a previous leader's deliveries to settle");
+                if !sleep_or_stop(grace, &shutdown).await {
+                    return Ok(());
+                }
+            }
+        }
+    }
     info!(to = %sender.transport.describe(), digest_interval_s = ?sender.digest_interval, "alert sender started");
     while !shutdown.is_cancelled() {
         if let Err(e) = sender.deliver_due(&shutdown).await {
@@ -98,6 +127,11 @@ pub struct Round {
 /// The sender's state between rounds: where to deliver and how.
 pub struct Sender {
     store: Store,
+    leadership: Leadership,
+    /// The leadership term this sender works for (0: none).
+    term: u64,
+    /// Alerts with ids up to this wait until that instant (the takeover grace).
+    held: Option<(i64, std::time::Instant)>,
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
@@ -110,8 +144,15 @@ impl Sender {
     pub fn new(deps: &Deps, settings: SenderSettings) -> anyhow::Result<Sender> {
         let transport = Transport::from_config(&deps.config, settings.smtp_timeout)
             .context("Failed to set up alert delivery")?;
+        let term = match deps.leadership.role() {
+            Role::Leader(term) => term,
+            Role::Follower => 0,
+        };
         Ok(Sender {
             store: deps.store.clone(),
+            leadership: deps.leadership.clone(),
+            term,
+            held: None,
             transport,
             digest_interval: deps.config.alerts.digest_interval_seconds,
             settings,
@@ -123,7 +164,12 @@ impl Sender {
     /// messages) when `shutdown` is cancelled. Errors are the store's.
     pub async fn deliver_due(&self, shutdown: &CancellationToken) -> anyhow::Result<Round> {
         let now = epoch_now();
-        let due = self.due(now).await?;
+        let mut due = self.due(now).await?;
+        if let Some((last, until)) = self.held
+            && std::time::Instant::now() < until
+        {
+            due.retain(|out| out.ids.iter().all(|id| *id > last));
+        }
         let mut round = Round::default();
         if due.is_empty() {
             return Ok(round);
@@ -141,6 +187,13 @@ impl Sender {
             if shutdown.is_cancelled() {
                 break;
             }
+            if !self.leadership.confirm(self.term).await {
+                warn!(
+                    term = self.term,
+                    "no longer the leader: alert delivery stops"
+                );
+                break;
+            }
             let files = match out.read_attachments(&self.data_dir).await {
                 Ok(files) => files,
                 Err(cause) => {
@@ -153,7 +206,14 @@ impl Sender {
                     continue;
                 }
             };
-            match session.deliver(out, &files).await {
+            let delivered = tokio::select! {
+                delivered = session.deliver(out, &files) => delivered,
+                () = self.leadership.lost(self.term) => {
+                    warn!(ids = ?out.ids, "leadership lost while sending: abandoned, the next leader sends it");
+                    break;
+                }
+            };
+            match delivered {
                 Ok(()) => {
                     self.store
                         .mark_sent(&out.ids, epoch_now())

@@ -22,6 +22,7 @@ pub mod failure;
 pub mod generate;
 pub mod import;
 pub mod issue;
+pub mod migrate_store;
 pub mod month;
 pub mod records;
 pub mod report;
@@ -171,6 +172,9 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 database_url,
             })
             .await
+        }
+        Command::MigrateStore { from, to, replace } => {
+            migrate_store::run(&from, &to, replace).await
         }
     }
 }

@@ -4,6 +4,13 @@
 //!
 //! Every long-running part is an `async fn run(deps, …, shutdown)`; they are
 //! started and joined here, so a part that fails is seen and logged.
+//!
+//! Several daemons may share one PostgreSQL database ([`leader`]): each
+//! serves HTTP and runs detection; the leader alone runs the parts started
+//! by [`leader_work`] — sources, issuing and the alert sender — and they
+//! stop the moment it stops leading.
+
+pub mod leader;
 
 use std::sync::Arc;
 
@@ -14,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::store::leader::ChangeListener;
+use leader::{LeaderSettings, Leadership};
 
 /// What every part of the daemon shares.
 #[derive(Clone)]
@@ -29,6 +38,13 @@ pub struct Deps {
     pub http: reqwest::Client,
     /// The Prometheus metrics: filled by live detection, rendered by `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Whether this daemon leads: only the leader queues and sends alerts,
+    /// polls sources and issues reports. [`Leadership::sole`] until [`run`]
+    /// sets up the store's own.
+    pub leadership: Leadership,
+    /// Woken with `ingested`, so other daemons on the same database hear of
+    /// the new evidence too.
+    pub announce: Arc<Notify>,
 }
 
 impl Deps {
@@ -44,12 +60,15 @@ impl Deps {
             ingested: Arc::new(Notify::new()),
             http,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            leadership: Leadership::sole(),
+            announce: Arc::new(Notify::new()),
         })
     }
 
     /// Says that records were stored, so detection looks again now.
     pub fn notify_ingested(&self) {
         self.ingested.notify_one();
+        self.announce.notify_one();
     }
 }
 
@@ -70,49 +89,73 @@ type PartFuture = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Res
 
 /// Runs every part until `shutdown` is cancelled (or a vital part fails),
 /// then waits for all of them to finish. Sources that fail are logged and
-/// left stopped; the HTTP server, detection and the sender are vital.
+/// left stopped; the HTTP server, detection, leadership and the sender are
+/// vital. Fails at once when another daemon runs on the same SQLite file.
 pub async fn run(
-    deps: Deps,
+    mut deps: Deps,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let url = deps.config.daemon.database_url.clone();
+    let (leadership, elector) =
+        leader::establish(&url, deps.store.backend(), LeaderSettings::default())?;
+    deps.leadership = leadership;
     let mut parts: JoinSet<Part> = JoinSet::new();
-    let spawn = |parts: &mut JoinSet<Part>, name: String, vital: bool, f: PartFuture| {
+    let spawn = |parts: &mut JoinSet<Part>, name: &str, vital: bool, f: PartFuture| {
+        let name = name.to_string();
         parts.spawn(async move { (name, vital, f.await) });
     };
     spawn(
         &mut parts,
-        "http".into(),
+        "http",
         true,
         Box::pin(crate::http::serve(listener, deps.clone(), shutdown.clone())),
     );
     spawn(
         &mut parts,
-        "detection".into(),
+        "detection",
         true,
         Box::pin(crate::alerts::detect::run(deps.clone(), shutdown.clone())),
     );
+    // Cancelled when the leader work has stopped: on shutdown the lock is
+    // kept until then, so a message being sent is finished, not abandoned.
+    let work_done = CancellationToken::new();
     spawn(
         &mut parts,
-        "alert sender".into(),
+        "leadership",
         true,
-        Box::pin(crate::alerts::sender::run(deps.clone(), shutdown.clone())),
+        Box::pin(elector.run(shutdown.clone(), work_done.clone())),
     );
+    let finished = work_done.drop_guard();
+    let work = leader_work(deps.clone(), shutdown.clone());
     spawn(
         &mut parts,
-        "issuing".into(),
-        false,
-        Box::pin(crate::report::issue::run(deps.clone(), shutdown.clone())),
+        "leader work",
+        true,
+        Box::pin(async move {
+            let _finished = finished;
+            work.await
+        }),
     );
-    for source in deps.config.sources.clone() {
-        let name = format!("source {}", source.id);
+    if deps.store.backend() == crate::store::Backend::Postgres {
         spawn(
             &mut parts,
-            name,
+            "evidence announcements",
             false,
-            Box::pin(crate::sources::run(deps.clone(), source, shutdown.clone())),
+            Box::pin(announce_changes(deps.clone(), shutdown.clone())),
+        );
+        spawn(
+            &mut parts,
+            "evidence listener",
+            false,
+            Box::pin(hear_changes(deps.clone(), url, shutdown.clone())),
         );
     }
+    join(parts, &shutdown).await
+}
+
+/// Waits for every part; the first vital failure stops the rest.
+async fn join(mut parts: JoinSet<Part>, shutdown: &CancellationToken) -> anyhow::Result<()> {
     let mut failure = None;
     while let Some(joined) = parts.join_next().await {
         match joined {
@@ -134,4 +177,116 @@ pub async fn run(
         }
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// The singletons, run for each term this daemon leads: the alert sender
+/// (vital), issuing and every source. When the term ends they are cancelled
+/// and awaited before the daemon seeks leadership again; a sender in the
+/// middle of a message abandons it (the next leader sends it).
+pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    // A standby with an unusable [email] section fails now, not on taking over.
+    crate::alerts::sender::Sender::new(&deps, crate::alerts::sender::SenderSettings::default())?;
+    loop {
+        let term = tokio::select! {
+            term = deps.leadership.acquired() => term,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        // Detection ran as a standby until now and queued nothing: look again
+        // at once, so whatever the last leader left unqueued is queued now.
+        deps.ingested.notify_one();
+        let work = shutdown.child_token();
+        let mut parts: JoinSet<Part> = JoinSet::new();
+        let spawn = |parts: &mut JoinSet<Part>, name: String, vital: bool, f: PartFuture| {
+            parts.spawn(async move { (name, vital, f.await) });
+        };
+        spawn(
+            &mut parts,
+            "alert sender".into(),
+            true,
+            Box::pin(crate::alerts::sender::run(deps.clone(), work.clone())),
+        );
+        spawn(
+            &mut parts,
+            "issuing".into(),
+            false,
+            Box::pin(crate::report::issue::run(deps.clone(), work.clone())),
+        );
+        for source in deps.config.sources.clone() {
+            let name = format!("source {}", source.id);
+            spawn(
+                &mut parts,
+                name,
+                false,
+                Box::pin(crate::sources::run(deps.clone(), source, work.clone())),
+            );
+        }
+        // Stop the term's work when the term ends, the daemon stops, or a vital part fails.
+        let stopper = {
+            let (deps, work) = (deps.clone(), work.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = deps.leadership.lost(term) => {}
+                    () = work.cancelled() => {}
+                }
+                work.cancel();
+            })
+        };
+        let outcome = join(parts, &work).await;
+        work.cancel();
+        let _ = stopper.await;
+        outcome?;
+        if shutdown.is_cancelled() {
+            return Ok(());
+        }
+        tracing::info!(term, "leader work stopped for this term");
+    }
+}
+
+/// Tells the other daemons on the database about every ingest (coalesced).
+async fn announce_changes(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        tokio::select! {
+            () = deps.announce.notified() => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+        if let Err(e) = deps.store.announce_change().await {
+            tracing::warn!(error = %e, "could not tell the other daemons about new evidence");
+        }
+    }
+}
+
+/// Wakes detection when another daemon announces new evidence. After a lost
+/// connection detection runs anyway, in case an announcement was missed.
+async fn hear_changes(deps: Deps, url: String, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let mut listener = None;
+    while !shutdown.is_cancelled() {
+        let Some(l) = listener.as_mut() else {
+            match ChangeListener::connect(&url).await {
+                Ok(l) => listener = Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for other daemons' evidence; trying again");
+                    if !sleep_or_stop(std::time::Duration::from_secs(5), &shutdown).await {
+                        break;
+                    }
+                }
+            }
+            continue;
+        };
+        let heard = tokio::select! {
+            heard = l.next() => heard,
+            () = shutdown.cancelled() => break,
+        };
+        match heard {
+            Ok(_) => deps.ingested.notify_one(),
+            Err(e) => {
+                tracing::warn!(error = %e, "lost the evidence announcements; listening again");
+                listener = None;
+                deps.ingested.notify_one();
+                if !sleep_or_stop(std::time::Duration::from_secs(1), &shutdown).await {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -138,7 +138,14 @@ pub async fn serve(
 /// Ready when the store answers and its schema is up to date.
 async fn readyz(State(app): State<AppState>) -> (StatusCode, String) {
     match app.deps.store.ready().await {
-        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+        Ok(()) => {
+            let role = if app.deps.leadership.is_leader() {
+                "leader"
+            } else {
+                "standby"
+            };
+            (StatusCode::OK, format!("ready ({role})\n"))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             (

@@ -325,6 +325,13 @@ pub(super) fn live(feeds: &LiveFeeds) -> prometheus::Result<String> {
     )?
     .with_label_values(&[env!("CARGO_PKG_VERSION")])
     .set(1.0);
+    f.gauge(
+        "slawatch_leader",
+        "1 while this daemon is the leader (runs sources, issuing and alert delivery), 0 while it stands by.",
+        &[],
+    )?
+    .with_label_values::<&str>(&[])
+    .set(if feeds.leader { 1.0 } else { 0.0 });
     feeds.write(&f)?;
     f.encode()
 }

@@ -345,6 +345,8 @@ pub struct LiveFeeds {
     pub oldest_pending_at: Option<i64>,
     /// The scrape's instant (Unix time).
     pub now: i64,
+    /// Whether this daemon leads (runs sources, issuing and delivery).
+    pub leader: bool,
 }
 
 impl LiveFeeds {

@@ -282,6 +282,7 @@ pub async fn render(deps: &Deps, now: Instant) -> String {
         last_import: published.last_import,
         oldest_pending_at: published.oldest_pending_at,
         now: now.timestamp(),
+        leader: deps.leadership.is_leader(),
         ..LiveFeeds::default()
     };
     match deps.store.all_source_states().await {

@@ -13,9 +13,11 @@
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
+//! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register.
 //! - [`issued`]: issued monthly reports, insert-only, one row per version.
+//! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`server`]: databases of their own on a PostgreSQL server (tests, benchmark).
@@ -23,9 +25,11 @@
 //!   disputes — and the audit trail of every change.
 
 pub mod commitments;
+pub mod copy;
 pub mod dr;
 pub mod inbox;
 pub mod issued;
+pub mod leader;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
@@ -39,6 +43,7 @@ pub mod rulings;
 pub mod server;
 pub mod servicenow;
 pub mod sources;
+pub mod tables;
 pub mod write;
 
 use std::borrow::Cow;
