@@ -1,8 +1,9 @@
 //! Alerts: deciding what to tell contract managers, and delivering it.
 //!
 //! # Layout
-//! - [`detect`]: live detection of at-risk and breached incidents, months
-//!   certain to fail, outages and failing sources.
+//! - [`detect`]: live detection of at-risk and breached incidents and months
+//!   certain to fail; the loop that runs every part of detection.
+//! - [`feeds`]: outages starting and ending, sources failing or gone stale.
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
@@ -17,6 +18,7 @@ pub mod compose;
 pub mod detect;
 pub mod digest;
 pub mod dr;
+pub mod feeds;
 pub mod message;
 pub mod sender;
 pub mod transport;

@@ -1,0 +1,143 @@
+//! Alerts about the service and the feeds rather than the service levels:
+//! outages starting and ending, sources failing or gone stale. Part of live
+//! detection ([`super::detect`]), queued under the same dedup keys.
+
+use chrono::Duration as Span;
+
+use super::compose::{Facts, alert};
+use super::detect::{evidence_line, hm};
+use crate::config::{Contract, SourceKind};
+use crate::daemon::Deps;
+use crate::domain::time::format_utc;
+use crate::domain::{Instant, Period};
+use crate::engine::Evidence;
+use crate::store::outbox::{NewAlert, Severity};
+
+/// An alert when an unplanned outage of the last day started, and one when it ended.
+pub(super) fn outage_alerts(
+    contract: &Contract,
+    evidence: &Evidence,
+    now: Instant,
+    out: &mut Vec<NewAlert>,
+) {
+    let since = now - Span::days(1);
+    for o in evidence.outages.iter().filter(|o| !o.planned) {
+        let mut lines = vec![
+            (
+                "Contract",
+                format!("{} ({})", contract.id, contract.supplier),
+            ),
+            ("Service", o.service.clone()),
+            ("Impact", o.impact.as_str().to_string()),
+            ("Started", format_utc(o.start)),
+            ("Reported by", o.source.clone().unwrap_or_default()),
+        ];
+        let period = Period::of(o.start, contract.timezone);
+        if o.start >= since && o.start <= now {
+            let facts = Facts {
+                headline: format!("{} outage of {} started", o.impact.as_str(), o.service),
+                lines: lines.clone(),
+                evidence: evidence_line(contract, period),
+            };
+            out.push(alert(
+                format!("outage/{}/{}/started", contract.id, o.id),
+                "outage_started",
+                Severity::Warning,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+        if let Some(end) = o.end.filter(|e| *e >= since && *e <= now) {
+            lines.push(("Ended", format_utc(end)));
+            lines.push(("Lasted", hm((end - o.start).num_seconds())));
+            let facts = Facts {
+                headline: format!("outage of {} ended", o.service),
+                lines,
+                evidence: evidence_line(contract, period),
+            };
+            out.push(alert(
+                format!("outage/{}/{}/ended", contract.id, o.id),
+                "outage_ended",
+                Severity::Info,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+    }
+}
+
+/// An alert when a source has failed three times in a row (or once, refused
+/// its credentials), and when a ServiceNow source has had no successful poll
+/// for longer than its `stale_after`; once per episode (since its last success).
+pub(super) async fn source_alerts(
+    deps: &Deps,
+    now: Instant,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    for source in &deps.config.sources {
+        let Some(contract) = deps.config.contract(&source.contract) else {
+            continue;
+        };
+        let state = deps.store.source_state(&source.id, "").await?;
+        let episode = state
+            .last_success_at
+            .map_or("never".to_string(), |t| t.to_string());
+        let auth = state.last_error.as_deref().is_some_and(|e| {
+            e.starts_with("authentication failed") || e.starts_with("access denied")
+        });
+        if state.consecutive_failures >= 3 || (auth && state.consecutive_failures > 0) {
+            let facts = Facts {
+                headline: format!("source {} is failing", source.id),
+                lines: vec![
+                    ("Source", source.id.clone()),
+                    ("Contract", contract.id.clone()),
+                    ("Failures in a row", state.consecutive_failures.to_string()),
+                    ("Last error", state.last_error.clone().unwrap_or_default()),
+                    ("Last success", state.last_success_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map_or("never".into(), format_utc)),
+                ],
+                evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+            };
+            out.push(alert(
+                format!("source/{}/failing/{episode}", source.id),
+                "source_failing",
+                Severity::Critical,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+        let stale_after = match &source.kind {
+            SourceKind::ServiceNow(s) => s.stale_after_seconds,
+            _ => None,
+        };
+        if let (Some(limit), Some(last)) = (stale_after, state.last_success_at)
+            && now.timestamp() - last > limit
+        {
+            let facts = Facts {
+                headline: format!("source {} has had no successful poll for {}", source.id, hm(now.timestamp() - last)),
+                lines: vec![
+                    ("Source", source.id.clone()),
+                    ("Contract", contract.id.clone()),
+                    ("Last success", chrono::DateTime::from_timestamp(last, 0).map_or(String::new(), format_utc)),
+                    ("Stale after", hm(limit)),
+                ],
+                evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+            };
+            out.push(alert(
+                format!("source/{}/stale/{episode}", source.id),
+                "source_stale",
+                Severity::Critical,
+                Some(&contract.id),
+                &contract.managers,
+                &facts,
+                false,
+            ));
+        }
+    }
+    Ok(())
+}
