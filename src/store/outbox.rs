@@ -4,6 +4,9 @@
 
 use sqlx::{Any, Transaction};
 
+use sqlx::any::AnyRow;
+
+use super::row::col;
 use super::{Store, StoreError, failed};
 
 /// How urgent an alert is.
@@ -122,61 +125,47 @@ pub async fn enqueue(
     Ok(done.rows_affected() == 1)
 }
 
-/// An alert as its outbox columns hold it.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn stored_alert(
-    dedup_key: String,
-    kind: String,
-    severity: &str,
-    contract: Option<String>,
-    recipients: &str,
-    subject: String,
-    body_text: String,
-    body_html: String,
-    digest: i64,
-    attachments: &str,
-) -> Result<NewAlert, StoreError> {
-    let severity = match severity {
+/// The outbox columns [`queued_row`] reads, in its order.
+pub(super) const QUEUED_COLUMNS: &str = "id, dedup_key, kind, severity, contract, recipients, subject, \
+     body_text, body_html, digest, attachments, created_at, attempts, next_attempt_at";
+
+/// A queued alert and when its next attempt is due (epoch seconds), from a
+/// row of [`QUEUED_COLUMNS`].
+pub(super) fn queued_row(r: &AnyRow) -> Result<(QueuedAlert, i64), StoreError> {
+    let dedup_key: String = col(r, 1)?;
+    let severity = match col::<String>(r, 3)?.as_str() {
         "info" => Severity::Info,
         "warning" => Severity::Warning,
         "critical" => Severity::Critical,
         other => return Err(StoreError::Corrupt(format!("alert severity {other}"))),
     };
-    let attachments: Vec<Attachment> = serde_json::from_str(attachments)
+    let recipients: String = col(r, 5)?;
+    let attachments: Vec<Attachment> = serde_json::from_str(&col::<String>(r, 10)?)
         .map_err(|e| StoreError::Corrupt(format!("alert {dedup_key} attachments: {e}")))?;
-    Ok(NewAlert {
+    let alert = NewAlert {
         dedup_key,
-        kind,
+        kind: col(r, 2)?,
         severity,
-        contract,
+        contract: col(r, 4)?,
         recipients: recipients
             .split(',')
             .filter(|r| !r.is_empty())
             .map(str::to_string)
             .collect(),
-        subject,
-        body_text,
-        body_html,
-        digest: digest != 0,
+        subject: col(r, 6)?,
+        body_text: col(r, 7)?,
+        body_html: col(r, 8)?,
+        digest: col::<i64>(r, 9)? != 0,
         attachments,
-    })
+    };
+    let queued = QueuedAlert {
+        id: col(r, 0)?,
+        alert,
+        created_at: col(r, 11)?,
+        attempts: col(r, 12)?,
+    };
+    Ok((queued, col(r, 13)?))
 }
-
-type OutboxRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    i64,
-);
 
 impl Store {
     /// Opens a transaction for a state change and the alerts it causes.
@@ -196,51 +185,18 @@ impl Store {
 
     /// Undelivered alerts whose next attempt is due, oldest first.
     pub async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<QueuedAlert>, StoreError> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, attachments, created_at, attempts
-               FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(failed("reading due alerts"))?;
-        rows.into_iter()
-            .map(
-                |(
-                    id,
-                    dedup_key,
-                    kind,
-                    severity,
-                    contract,
-                    recipients,
-                    subject,
-                    body_text,
-                    body_html,
-                    digest,
-                    attachments,
-                    created_at,
-                    attempts,
-                )| {
-                    Ok(QueuedAlert {
-                        id,
-                        alert: stored_alert(
-                            dedup_key,
-                            kind,
-                            &severity,
-                            contract,
-                            &recipients,
-                            subject,
-                            body_text,
-                            body_html,
-                            digest,
-                            &attachments,
-                        )?,
-                        created_at,
-                        attempts,
-                    })
-                },
-            )
+        let sql = format!(
+            "SELECT {QUEUED_COLUMNS} FROM outbox
+              WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading due alerts"))?;
+        rows.iter()
+            .map(|r| queued_row(r).map(|(queued, _)| queued))
             .collect()
     }
 
