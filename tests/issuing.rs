@@ -465,6 +465,26 @@ async fn a_daemon_without_the_issuers_files_sends_the_issued_attachments_from_th
             "{name}"
         );
     }
+    // Kept as issued: the store refuses to change or remove them.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&issuer.config.daemon.database_url)
+        .await
+        .unwrap();
+    let refused = |r: Result<sqlx::any::AnyQueryResult, sqlx::Error>| {
+        let e = r.expect_err("an issued file was changed").to_string();
+        assert!(
+            e.contains("issued files are recorded once and never changed"),
+            "{e}"
+        );
+    };
+    refused(
+        sqlx::query("UPDATE issued_files SET bytes = $1")
+            .bind(b"forged".to_vec())
+            .execute(&pool)
+            .await,
+    );
+    refused(sqlx::query("DELETE FROM issued_files").execute(&pool).await);
+    pool.close().await;
 }
 
 /// Alerts queued before issued files were kept in the store name their
