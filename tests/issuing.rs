@@ -12,6 +12,8 @@ use slawatch::alerts::sender::{Sender, SenderSettings};
 use slawatch::cli::ReportFormat;
 use slawatch::daemon::Deps;
 use slawatch::report::issue::issue_due;
+use slawatch::store::issued::IssuedKey;
+use slawatch::store::outbox::Attachment;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -381,6 +383,113 @@ async fn the_issued_summary_arrives_with_the_issued_pdf_and_xlsx_attached() {
     assert!(!acme.text.contains("filename=\"acme-2026-10-v1.json\""));
 }
 
+/// Another daemon on `issuer`'s store (the same `database_url`) with its
+/// own, empty data directory in `dir`, configured with `extra`.
+async fn other_daemon(issuer: &Deps, dir: &tempfile::TempDir, extra: &str) -> Deps {
+    let text = format!(
+        "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n{CONTRACTS}\n{extra}",
+        issuer.config.daemon.database_url,
+        dir.path().join("data").display()
+    );
+    let config = slawatch::config::parse(&text, "other.toml").unwrap();
+    let store = slawatch::store::Store::open(&config.daemon.database_url)
+        .await
+        .unwrap();
+    Deps::new(config, store).unwrap()
+}
+
+/// A new leader on another machine sends what its predecessor queued: the
+/// issued files are read from the store, not from a data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_without_the_issuers_files_sends_the_issued_attachments_from_the_store() {
+    let Some(python) = smtp_sink::python_or_skip("a_daemon_without_the_issuers_files…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let port = smtp_sink::free_port();
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
+    );
+    let issuer = deps_with(&dir, &email).await;
+    let sink = smtp_sink::SmtpSink::start(
+        &python,
+        port,
+        &dir.path().join("maildir"),
+        smtp_sink::Handler::Mailbox,
+    );
+    push(&issuer, OCTOBER, "october.csv", &dir).await;
+    issue_due(&issuer, t("2026-11-01T07:00:00Z")).await.unwrap();
+
+    let sender = other_daemon(&issuer, &elsewhere, &email).await;
+    let round = deliver_once(&sender).await;
+    assert_eq!((round.sent, round.failed), (2, 0));
+    assert!(!elsewhere.path().join("data/reports").exists());
+    let mails = sink.messages();
+    for contract in ["acme", "bravo"] {
+        let key = format!("report_issued/{contract}/2026-10/v1");
+        let mail = mails
+            .iter()
+            .find(|m| m.header("X-Slawatch-Alert").as_deref() == Some(key.as_str()))
+            .unwrap_or_else(|| panic!("no {key} in {mails:#?}"));
+        let folder = dir
+            .path()
+            .join("data/reports")
+            .join(contract)
+            .join("2026-10");
+        for ext in ["pdf", "xlsx"] {
+            let name = format!("{contract}-2026-10-v1.{ext}");
+            let (_, bytes) = attached(mail, &name);
+            assert_eq!(bytes, std::fs::read(folder.join(&name)).unwrap(), "{name}");
+        }
+    }
+
+    // The store holds every format of the issued version, byte for byte as
+    // written, so the documents can be had from the database alone.
+    let key = slawatch::store::issued::IssuedKey {
+        contract: "acme".into(),
+        period: "2026-10".into(),
+        version: 1,
+    };
+    let names = sender.store.issued_filenames(&key).await.unwrap();
+    assert_eq!(
+        names,
+        ["csv", "html", "json", "pdf", "xlsx"].map(|e| format!("acme-2026-10-v1.{e}"))
+    );
+    let folder = dir.path().join("data/reports/acme/2026-10");
+    for name in &names {
+        let file = sender.store.issued_file(&key, name).await.unwrap().unwrap();
+        assert_eq!(
+            file.bytes,
+            std::fs::read(folder.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // Kept as issued: the store refuses to change or remove them.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&issuer.config.daemon.database_url)
+        .await
+        .unwrap();
+    let refused = |r: Result<sqlx::any::AnyQueryResult, sqlx::Error>| {
+        let e = r.expect_err("an issued file was changed").to_string();
+        assert!(
+            e.contains("issued files are recorded once and never changed"),
+            "{e}"
+        );
+    };
+    refused(
+        sqlx::query("UPDATE issued_files SET bytes = $1")
+            .bind(b"forged".to_vec())
+            .execute(&pool)
+            .await,
+    );
+    refused(sqlx::query("DELETE FROM issued_files").execute(&pool).await);
+    pool.close().await;
+}
+
+/// Alerts queued before issued files were kept in the store name their
+/// files by path only: those are read from the data directory, and one whose
+/// file is gone fails on its own row, as does a stored file that is missing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go() {
     let Some(python) = smtp_sink::python_or_skip("a_missing_attachment…") else {
@@ -400,34 +509,80 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
     );
     push(&deps, OCTOBER, "october.csv", &dir).await;
     issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
+        .await
+        .unwrap();
+    // Both summaries as an earlier version queued them: paths, no store key.
+    for queued in deps.store.due_alerts(i64::MAX, 100).await.unwrap() {
+        let old_style: Vec<Attachment> = queued
+            .alert
+            .attachments
+            .into_iter()
+            .map(|a| Attachment { issued: None, ..a })
+            .collect();
+        let json = serde_json::to_string(&old_style).unwrap();
+        assert!(!json.contains("issued"), "{json}");
+        sqlx::query("UPDATE outbox SET attachments = $1 WHERE id = $2")
+            .bind(json)
+            .bind(queued.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // And an alert naming a stored file the store does not have.
+    let mut unknown = deps.store.due_alerts(i64::MAX, 100).await.unwrap()[0]
+        .alert
+        .clone();
+    unknown.dedup_key = "report_issued/acme/2026-10/v9".into();
+    unknown.attachments = vec![Attachment {
+        filename: "acme-2026-10-v9.pdf".into(),
+        content_type: "application/pdf".into(),
+        path: "reports/acme/2026-10/acme-2026-10-v9.pdf".into(),
+        issued: Some(IssuedKey {
+            contract: "acme".into(),
+            period: "2026-10".into(),
+            version: 9,
+        }),
+    }];
+    assert!(deps.store.enqueue_alert(&unknown, 0).await.unwrap());
     let gone = dir
         .path()
         .join("data/reports/acme/2026-10/acme-2026-10-v1.xlsx");
     std::fs::remove_file(&gone).unwrap();
 
     let round = deliver_once(&deps).await;
-    assert_eq!((round.sent, round.failed), (1, 1));
+    assert_eq!((round.sent, round.failed), (1, 2));
     let mails = sink.messages();
     assert_eq!(mails.len(), 1, "{mails:#?}");
     assert_eq!(
         mails[0].header("X-Slawatch-Alert").as_deref(),
         Some("report_issued/bravo/2026-10/v1")
     );
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
-        .await
-        .unwrap();
     let (error, sent_at): (Option<String>, Option<i64>) = sqlx::query_as(
         "SELECT last_error, sent_at FROM outbox WHERE dedup_key = 'report_issued/acme/2026-10/v1'",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    pool.close().await;
     assert_eq!(sent_at, None);
     let error = error.unwrap();
     assert!(
         error.contains("cannot read the attachment") && error.contains(&gone.display().to_string()),
         "{error}"
+    );
+    let (error, sent_at): (Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT last_error, sent_at FROM outbox WHERE dedup_key = 'report_issued/acme/2026-10/v9'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(sent_at, None);
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains(
+            "the attachment acme-2026-10-v9.pdf of the issued report acme 2026-10 version 9 is not in the store"
+        )),
+        "{error:?}"
     );
 }

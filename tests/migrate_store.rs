@@ -169,7 +169,8 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("every table matches"), "{text}");
     // 15 incidents, 1 outage and 1 supplier figure from three files; the
-    // cost, its dispute, two audit entries; October issued once, its summary queued.
+    // cost, its dispute, two audit entries; October issued once (its five
+    // files kept in the store), its summary queued.
     for (table, rows) in [
         ("incidents", 15),
         ("outages", 1),
@@ -179,6 +180,7 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
         ("disputes", 1),
         ("audit", 2),
         ("issued_reports", 1),
+        ("issued_files", 5),
         ("outbox", 1),
         ("work_items", 0),
     ] {
@@ -321,6 +323,31 @@ async fn the_check_sees_a_row_added_after_the_copy() {
         );
         assert_eq!(a, b, "{}", table.name);
     }
+    // The issued PDF comes out of the copy byte for byte as it was written.
+    let key = slawatch::store::issued::IssuedKey {
+        contract: C.to_string(),
+        period: "2026-10".to_string(),
+        version: 1,
+    };
+    let name = format!("{C}-2026-10-v1.pdf");
+    let pdf = target
+        .issued_file(&key, &name)
+        .await
+        .expect("read the issued PDF")
+        .expect("the issued PDF was copied");
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert_eq!(
+        pdf.bytes,
+        std::fs::read(
+            env.dir
+                .path()
+                .join("data/reports")
+                .join(C)
+                .join("2026-10")
+                .join(&name)
+        )
+        .expect("the issued PDF on disk")
+    );
     let costs = slawatch::store::tables::TABLES
         .iter()
         .find(|t| t.name == "recoverable_costs")

@@ -12,6 +12,7 @@ use lettre::Message;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart};
 
+use crate::store::Store;
 use crate::store::outbox::{Attachment, QueuedAlert};
 
 /// An attachment with its bytes, read at send time.
@@ -63,12 +64,37 @@ impl Outgoing {
         }
     }
 
-    /// Reads the attachments from under `data_dir`. A file that is gone or
-    /// unreadable is an error naming it, which the sender records on the
-    /// outbox row: only a person can put the file back.
-    pub async fn read_attachments(&self, data_dir: &Path) -> anyhow::Result<Vec<LoadedAttachment>> {
+    /// Reads the attachments: an issued report's file from the store, so
+    /// the daemon sending needs no copy of the issuer's `data_dir`; an
+    /// attachment queued before files were kept in the store from its path
+    /// under `data_dir`. A file that is missing or unreadable is an error
+    /// naming it, which the sender records on the outbox row: only a person
+    /// can put the file back.
+    pub async fn read_attachments(
+        &self,
+        store: &Store,
+        data_dir: &Path,
+    ) -> anyhow::Result<Vec<LoadedAttachment>> {
         let mut loaded = Vec::with_capacity(self.attachments.len());
         for attachment in &self.attachments {
+            if let Some(key) = &attachment.issued {
+                let what = || {
+                    format!(
+                        "the attachment {} of the issued report {} {} version {}",
+                        attachment.filename, key.contract, key.period, key.version
+                    )
+                };
+                let file = store
+                    .issued_file(key, &attachment.filename)
+                    .await
+                    .with_context(|| format!("cannot read {}", what()))?
+                    .with_context(|| format!("{} is not in the store", what()))?;
+                loaded.push(LoadedAttachment {
+                    attachment: attachment.clone(),
+                    bytes: file.bytes,
+                });
+                continue;
+            }
             let relative = Path::new(&attachment.path);
             if !relative
                 .components()

@@ -135,7 +135,8 @@ pub struct Sender {
     transport: Transport,
     digest_interval: Option<i64>,
     settings: SenderSettings,
-    /// Where attachment paths are relative to.
+    /// Where attachment paths are relative to (alerts queued before issued
+    /// files were kept in the store).
     data_dir: std::path::PathBuf,
 }
 
@@ -194,7 +195,7 @@ impl Sender {
                 );
                 break;
             }
-            let files = match out.read_attachments(&self.data_dir).await {
+            let files = match out.read_attachments(&self.store, &self.data_dir).await {
                 Ok(files) => files,
                 Err(cause) => {
                     // Only this message is affected; a person must restore the file.

@@ -2,8 +2,10 @@
 //! read in each contract's timezone; default 07:00 on the 1st) the previous
 //! month's report is generated in every format, written under
 //! `data_dir/reports/CONTRACT/YYYY-MM/`, recorded as an issued version in the
-//! store (insert-only) and its summary queued for the contract's managers in
-//! the same transaction, so it is emailed once.
+//! store (insert-only) with every file's bytes, and its summary queued for the
+//! contract's managers in the same transaction, so it is emailed once. The
+//! email's PDF and XLSX are read back from the store when it is sent, so any
+//! daemon on the store can send it, whichever machine issued the report.
 //!
 //! **Once per month per contract, across restarts**: every check asks the
 //! store whether the previous month has an issued version; the schedule only
@@ -28,7 +30,7 @@ use crate::daemon::{Deps, sleep_or_stop};
 use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
 use crate::store::Store;
-use crate::store::issued::{self, IssuedReport};
+use crate::store::issued::{self, IssuedFile, IssuedKey, IssuedReport};
 use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
 
 /// One version issued.
@@ -74,7 +76,8 @@ pub async fn issue_month(
         }
     }
     let version = latest.as_ref().map_or(1, |l| l.version + 1);
-    let files = write_files(config, &report, &json, version)?;
+    let documents = documents(&report, &json, version)?;
+    let files = write_files(config, &report, &documents)?;
     let record = IssuedReport {
         contract: contract.id.clone(),
         period,
@@ -83,12 +86,18 @@ pub async fn issue_month(
         sha256: hex::encode(Sha256::digest(json.as_bytes())),
         json,
     };
+    let key = IssuedKey {
+        contract: contract.id.clone(),
+        period: period.to_string(),
+        version,
+    };
     let mut tx = store.begin().await?;
     if !issued::insert(&mut tx, &record).await? {
         // Another issuer recorded this version first; its files are the same month's.
         return Ok(None);
     }
-    let summary = summary_alert(&report, version, &files, &config.daemon.data_dir)?;
+    issued::insert_files(&mut tx, &key, &documents).await?;
+    let summary = summary_alert(&report, &key, &files, &config.daemon.data_dir)?;
     enqueue(&mut tx, &summary, now.timestamp()).await?;
     tx.commit()
         .await
@@ -157,34 +166,63 @@ pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Writes every format under `data_dir/reports/CONTRACT/YYYY-MM/`, each
+/// The PDF's MIME type.
+const PDF: &str = "application/pdf";
+/// The XLSX's MIME type.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The issued version's files, one per format, named `CONTRACT-YYYY-MM-vN.EXT`.
+fn documents(
+    report: &MonthReport<'_>,
+    json: &str,
+    version: i64,
+) -> anyhow::Result<Vec<IssuedFile>> {
+    let stem = format!(
+        "{}-{}-v{version}",
+        report.contract.id, report.evaluation.period
+    );
+    let formats: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("json", "application/json", json.as_bytes().to_vec()),
+        (
+            "csv",
+            "text/csv; charset=utf-8",
+            super::csv::render(report)?.into_bytes(),
+        ),
+        (
+            "html",
+            "text/html; charset=utf-8",
+            super::html::render(report)?.into_bytes(),
+        ),
+        ("pdf", PDF, super::pdf::render(report)?),
+        ("xlsx", XLSX, super::xlsx::render(report)?),
+    ];
+    Ok(formats
+        .into_iter()
+        .map(|(ext, content_type, bytes)| IssuedFile {
+            filename: format!("{stem}.{ext}"),
+            content_type: content_type.to_string(),
+            bytes,
+        })
+        .collect())
+}
+
+/// Writes every document under `data_dir/reports/CONTRACT/YYYY-MM/`, each
 /// through a temporary file renamed into place.
 fn write_files(
     config: &Config,
     report: &MonthReport<'_>,
-    json: &str,
-    version: i64,
+    documents: &[IssuedFile],
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let contract = &report.contract.id;
-    let period = report.evaluation.period;
     let dir = config
         .daemon
         .data_dir
         .join("reports")
-        .join(contract)
-        .join(period.to_string());
+        .join(&report.contract.id)
+        .join(report.evaluation.period.to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    let stem = format!("{contract}-{period}-v{version}");
-    let documents: Vec<(&str, Vec<u8>)> = vec![
-        ("json", json.as_bytes().to_vec()),
-        ("csv", super::csv::render(report)?.into_bytes()),
-        ("html", super::html::render(report)?.into_bytes()),
-        ("pdf", super::pdf::render(report)?),
-        ("xlsx", super::xlsx::render(report)?),
-    ];
     documents
-        .into_iter()
-        .map(|(ext, bytes)| write_file(&dir.join(format!("{stem}.{ext}")), &bytes))
+        .iter()
+        .map(|d| write_file(&dir.join(&d.filename), &d.bytes))
         .collect()
 }
 
@@ -199,12 +237,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
 /// the PDF and XLSX attached.
 fn summary_alert(
     report: &MonthReport<'_>,
-    version: i64,
+    key: &IssuedKey,
     files: &[PathBuf],
     data_dir: &Path,
 ) -> anyhow::Result<NewAlert> {
     let c = report.contract;
     let period = report.evaluation.period;
+    let version = key.version;
     let exponent = c.currency.exponent();
     let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
     let headline = if version == 1 {
@@ -254,18 +293,23 @@ fn summary_alert(
         &facts,
         false,
     );
-    summary.attachments = attachments(files, data_dir)?;
+    summary.attachments = attachments(files, key, data_dir)?;
     Ok(summary)
 }
 
-/// The PDF and XLSX among `files`, as paths relative to `data_dir` (which
-/// may move between issuing and sending).
-fn attachments(files: &[PathBuf], data_dir: &Path) -> anyhow::Result<Vec<Attachment>> {
+/// The PDF and XLSX among `files`, as the issued version's stored files
+/// (read from the store when sent, by whichever daemon sends), with where
+/// they were written relative to `data_dir`.
+fn attachments(
+    files: &[PathBuf],
+    key: &IssuedKey,
+    data_dir: &Path,
+) -> anyhow::Result<Vec<Attachment>> {
     let mut out = Vec::new();
     for file in files {
         let content_type = match file.extension().and_then(|e| e.to_str()) {
-            Some("pdf") => "application/pdf",
-            Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Some("pdf") => PDF,
+            Some("xlsx") => XLSX,
             _ => continue,
         };
         let relative = file
@@ -280,6 +324,7 @@ fn attachments(files: &[PathBuf], data_dir: &Path) -> anyhow::Result<Vec<Attachm
             filename: filename.to_string(),
             content_type: content_type.to_string(),
             path: path.to_string(),
+            issued: Some(key.clone()),
         });
     }
     Ok(out)

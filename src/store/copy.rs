@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use super::tables::Kind::{Int, Text};
+use super::tables::Kind::{Bytes, Int, Text};
 use super::tables::{TABLES, Table};
 use super::{Backend, Store, StoreError, failed};
 
@@ -42,6 +42,7 @@ enum Value {
     Null,
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl Table {
@@ -96,6 +97,10 @@ impl Table {
                         .try_get::<Option<String>, _>(i)
                         .map_err(unreadable)?
                         .map_or(Value::Null, Value::Text),
+                    Bytes => row
+                        .try_get::<Option<Vec<u8>>, _>(i)
+                        .map_err(unreadable)?
+                        .map_or(Value::Null, Value::Bytes),
                 })
             })
             .collect()
@@ -121,6 +126,11 @@ fn add_row(sum: &mut [u64; 4], values: &[Value]) {
                 hash.update([2u8]);
                 hash.update((s.len() as u64).to_le_bytes());
                 hash.update(s.as_bytes());
+            }
+            Value::Bytes(b) => {
+                hash.update([3u8]);
+                hash.update((b.len() as u64).to_le_bytes());
+                hash.update(b);
             }
         }
     }
@@ -153,8 +163,10 @@ async fn insert_batch(
             query = match (value, kind) {
                 (Value::Null, Int) => query.bind(None::<i64>),
                 (Value::Null, Text) => query.bind(None::<String>),
+                (Value::Null, Bytes) => query.bind(None::<Vec<u8>>),
                 (Value::Int(n), _) => query.bind(*n),
                 (Value::Text(s), _) => query.bind(s.clone()),
+                (Value::Bytes(b), _) => query.bind(b.clone()),
             };
         }
     }
@@ -299,6 +311,21 @@ mod tests {
         assert_ne!(
             one(vec![Value::Text("ab".into()), Value::Text("c".into())]),
             one(vec![Value::Text("a".into()), Value::Text("bc".into())])
+        );
+        // Bytes differ from the same text, and from each other split differently.
+        assert_ne!(
+            one(vec![Value::Bytes(b"ab".to_vec())]),
+            one(vec![Value::Text("ab".into())])
+        );
+        assert_ne!(
+            one(vec![
+                Value::Bytes(b"ab".to_vec()),
+                Value::Bytes(b"c".to_vec())
+            ]),
+            one(vec![
+                Value::Bytes(b"a".to_vec()),
+                Value::Bytes(b"bc".to_vec())
+            ])
         );
     }
 

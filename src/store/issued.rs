@@ -1,7 +1,13 @@
 //! Issued monthly reports: the JSON as it was sent to the contract's
-//! managers when the month was closed, one row per version. Insert-only —
-//! an issued version is never changed; a reissue adds the next version.
+//! managers when the month was closed, one row per version, and every file
+//! written for that version, byte for byte. Insert-only — an issued version
+//! is never changed; a reissue adds the next version.
+//!
+//! The files are kept in the store (not only under `data_dir`) so that any
+//! daemon on it can send the emailed attachments, whichever machine issued
+//! them, and an auditor can have the issued documents from the database alone.
 
+use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 
 use super::{Store, StoreError, failed};
@@ -22,6 +28,29 @@ pub struct IssuedReport {
     pub sha256: String,
     /// The report JSON as issued.
     pub json: String,
+}
+
+/// One file of an issued version, as written under `data_dir/reports/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedFile {
+    /// Its file name (`acme-2026-10-v1.pdf`), unique within the version.
+    pub filename: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+/// Which issued version a stored file belongs to: what an outbox attachment
+/// names to have its bytes read from the store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IssuedKey {
+    /// The contract.
+    pub contract: String,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// The issued version.
+    pub version: i64,
 }
 
 /// Records an issued version inside `tx`; false when that version exists
@@ -47,7 +76,81 @@ pub async fn insert(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records the files of an issued version inside `tx`, in the transaction
+/// that records the version itself ([`insert`]), so the two are kept together.
+pub async fn insert_files(
+    tx: &mut Transaction<'static, Any>,
+    key: &IssuedKey,
+    files: &[IssuedFile],
+) -> Result<(), StoreError> {
+    for file in files {
+        sqlx::query(
+            "INSERT INTO issued_files (contract, period, version, filename, content_type, sha256, bytes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(key.contract.clone())
+        .bind(key.period.clone())
+        .bind(key.version)
+        .bind(file.filename.clone())
+        .bind(file.content_type.clone())
+        .bind(hex::encode(Sha256::digest(&file.bytes)))
+        .bind(file.bytes.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(failed("recording an issued report's file"))?;
+    }
+    Ok(())
+}
+
 impl Store {
+    /// One stored file of an issued version, if the store has it. Its bytes
+    /// are checked against the SHA-256 recorded with them.
+    pub async fn issued_file(
+        &self,
+        key: &IssuedKey,
+        filename: &str,
+    ) -> Result<Option<IssuedFile>, StoreError> {
+        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT content_type, sha256, bytes FROM issued_files
+              WHERE contract = $1 AND period = $2 AND version = $3 AND filename = $4",
+        )
+        .bind(key.contract.clone())
+        .bind(key.period.clone())
+        .bind(key.version)
+        .bind(filename.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(failed("reading an issued report's file"))?;
+        let Some((content_type, sha256, bytes)) = row else {
+            return Ok(None);
+        };
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(StoreError::Corrupt(format!(
+                "issued file {filename} of {} {} v{}: its bytes do not match their SHA-256",
+                key.contract, key.period, key.version
+            )));
+        }
+        Ok(Some(IssuedFile {
+            filename: filename.to_string(),
+            content_type,
+            bytes,
+        }))
+    }
+
+    /// The names of the stored files of an issued version, in name order.
+    pub async fn issued_filenames(&self, key: &IssuedKey) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT filename FROM issued_files
+              WHERE contract = $1 AND period = $2 AND version = $3 ORDER BY filename",
+        )
+        .bind(key.contract.clone())
+        .bind(key.period.clone())
+        .bind(key.version)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("listing an issued report's files"))
+    }
+
     /// The latest issued version of a contract-month's report, if any.
     pub async fn latest_issued(
         &self,

@@ -16,7 +16,7 @@
 //! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register.
-//! - [`issued`]: issued monthly reports, insert-only, one row per version.
+//! - [`issued`]: issued monthly reports and their files, insert-only, one row per version (per file).
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
@@ -154,6 +154,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dr_tests",
         include_str!("../../migrations/sqlite/0007_dr_tests.sql"),
     ),
+    (
+        8,
+        "issued_files",
+        include_str!("../../migrations/sqlite/0008_issued_files.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -193,6 +198,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "dr_tests",
         include_str!("../../migrations/postgres/0007_dr_tests.sql"),
+    ),
+    (
+        8,
+        "issued_files",
+        include_str!("../../migrations/postgres/0008_issued_files.sql"),
     ),
 ];
 

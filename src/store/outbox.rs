@@ -57,15 +57,21 @@ pub struct NewAlert {
 }
 
 /// A file an alert carries, referenced rather than copied: only files that
-/// are never rewritten (issued reports) are attached.
+/// are never rewritten (issued reports, kept in the store) are attached.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     /// The name the recipient sees.
     pub filename: String,
     /// Its MIME type.
     pub content_type: String,
-    /// Where it is, relative to `data_dir`.
+    /// Where it was written, relative to the issuing daemon's `data_dir`.
+    /// Read from there only when `issued` is absent (alerts queued before
+    /// issued files were kept in the store).
     pub path: String,
+    /// The issued version whose stored file (named `filename`) this is: the
+    /// bytes are read from the store, so any daemon on it can send them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<super::issued::IssuedKey>,
 }
 
 /// A queued alert awaiting delivery.

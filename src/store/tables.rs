@@ -11,6 +11,8 @@ pub enum Kind {
     Int,
     /// Text.
     Text,
+    /// Bytes (SQLite `BLOB`, PostgreSQL `BYTEA`): an issued report's files.
+    Bytes,
 }
 
 /// One table of the store.
@@ -26,7 +28,7 @@ pub struct Table {
     pub serial: Option<&'static str>,
 }
 
-use Kind::{Int, Text};
+use Kind::{Bytes, Int, Text};
 
 /// Every table of the store, references first.
 pub const TABLES: &[Table] = &[
@@ -392,6 +394,20 @@ pub const TABLES: &[Table] = &[
         order_by: "contract, period, version",
         serial: None,
     },
+    Table {
+        name: "issued_files",
+        columns: &[
+            ("contract", Text),
+            ("period", Text),
+            ("version", Int),
+            ("filename", Text),
+            ("content_type", Text),
+            ("sha256", Text),
+            ("bytes", Bytes),
+        ],
+        order_by: "contract, period, version, filename",
+        serial: None,
+    },
 ];
 
 #[cfg(test)]
@@ -434,6 +450,7 @@ mod tests {
                     let ty = match k {
                         Int => "INTEGER",
                         Text => "TEXT",
+                        Bytes => "BLOB",
                     };
                     (c.to_string(), ty.to_string())
                 })
@@ -443,7 +460,8 @@ mod tests {
     }
 
     /// The same on PostgreSQL, when the tests run there: every integer a
-    /// `bigint`, every text `text`, as the copy reads and writes them.
+    /// `bigint`, every text `text`, every byte string `bytea`, as the copy
+    /// reads and writes them.
     #[tokio::test]
     async fn the_table_list_matches_the_postgres_schema() {
         if crate::testing::postgres_admin_url().is_none() {
@@ -468,6 +486,7 @@ mod tests {
                     let ty = match k {
                         Int => "bigint",
                         Text => "text",
+                        Bytes => "bytea",
                     };
                     (t.name.to_string(), c.to_string(), ty.to_string())
                 })
