@@ -126,6 +126,22 @@ pub enum Command {
         #[arg(long)]
         reissue: bool,
     },
+    /// The issued versions of a month's report as the store keeps them; with
+    /// `--out`, write one version's documents (PDF, XLSX, HTML, CSV, JSON) there.
+    Issued {
+        /// The contract.
+        #[arg(long)]
+        contract: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// With `--out`: this version (default: the latest).
+        #[arg(long, requires = "out")]
+        version: Option<i64>,
+        /// Write the version's stored documents into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Record, list or remove recoverable costs (money the customer spent because of a breach).
     Cost {
         /// What to do.

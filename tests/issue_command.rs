@@ -140,3 +140,76 @@ fn a_month_not_yet_ended_or_an_unknown_contract_is_refused() {
     );
     assert!(!env.dir.path().join("data/reports").exists());
 }
+
+#[test]
+fn issued_documents_come_back_from_the_store_byte_for_byte() {
+    let env = TestEnv::new();
+    october(&env);
+    let args = ["--contract", "acme-managed-it", "--month", "2026-10"];
+    let mut before = vec!["issued"];
+    before.extend_from_slice(&args);
+    let out = env.run(&before);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has not been issued"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut issue = vec!["issue"];
+    issue.extend_from_slice(&args);
+    let out = env.run(&issue);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = env.dir.path().join("data/reports/acme-managed-it/2026-10");
+
+    // The listing names the version and its five documents.
+    let out = env.run(&before);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = stdout(&out);
+    assert!(
+        listing.starts_with("acme-managed-it 2026-10 version 1: issued "),
+        "{listing}"
+    );
+    for ext in ["csv", "html", "json", "pdf", "xlsx"] {
+        assert!(
+            listing.contains(&format!("  acme-managed-it-2026-10-v1.{ext}\n")),
+            "{listing}"
+        );
+    }
+    let json_sha =
+        hex_sha256(&std::fs::read(folder.join("acme-managed-it-2026-10-v1.json")).unwrap());
+    assert!(
+        listing.contains(&format!("SHA-256 {json_sha}")),
+        "{listing}"
+    );
+
+    // Written out from the store alone (the issuer's folder removed first),
+    // every document is the one issued.
+    let saved = env.dir.path().join("saved");
+    std::fs::rename(&folder, &saved).unwrap();
+    let exported = env.dir.path().join("exported");
+    let mut get = before.clone();
+    let exported_arg = exported.display().to_string();
+    get.extend_from_slice(&["--out", &exported_arg]);
+    let out = env.run(&get);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for ext in ["csv", "html", "json", "pdf", "xlsx"] {
+        let name = format!("acme-managed-it-2026-10-v1.{ext}");
+        assert_eq!(
+            std::fs::read(exported.join(&name)).unwrap(),
+            std::fs::read(saved.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+
+    // A version that was never issued is refused.
+    get.extend_from_slice(&["--version", "2"]);
+    let out = env.run(&get);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--version 2"), "{}", stderr(&out));
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

@@ -22,6 +22,7 @@ pub mod failure;
 pub mod generate;
 pub mod import;
 pub mod issue;
+pub mod issued;
 pub mod migrate_store;
 pub mod month;
 pub mod records;
@@ -85,6 +86,15 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 reissue,
             )
             .await
+        }
+        Command::Issued {
+            contract,
+            month,
+            version,
+            out,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            issued::run(&config, &store, &contract, &month, version, out.as_deref()).await
         }
         Command::Cost { action } => {
             let (config, store) = open(&cli.config).await?;

@@ -151,6 +151,24 @@ impl Store {
         .map_err(failed("listing an issued report's files"))
     }
 
+    /// Every issued version of a contract-month's report, oldest first:
+    /// (version, issued at in epoch seconds, SHA-256 of its JSON).
+    pub async fn issued_versions(
+        &self,
+        contract: &str,
+        period: Period,
+    ) -> Result<Vec<(i64, i64, String)>, StoreError> {
+        sqlx::query_as(
+            "SELECT version, issued_at, sha256 FROM issued_reports
+              WHERE contract = $1 AND period = $2 ORDER BY version",
+        )
+        .bind(contract.to_string())
+        .bind(period.to_string())
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("listing issued reports"))
+    }
+
     /// The latest issued version of a contract-month's report, if any.
     pub async fn latest_issued(
         &self,
