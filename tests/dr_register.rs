@@ -279,24 +279,7 @@ fn tests_recorded_give_flags_and_a_rating_in_every_format() {
     let beta = env.report_json("beta-hosting", "2026-10", "2026-11-07T12:00:00Z");
     assert!(beta["disaster_recovery"].is_null());
 
-    let run = |format: &str| {
-        let path = env.dir.path().join(format!("r.{format}"));
-        let out = env.run(&[
-            "report",
-            "--contract",
-            "acme-managed-it",
-            "--month",
-            "2026-10",
-            "--format",
-            format,
-            "--as-of",
-            "2026-11-07T12:00:00Z",
-            "--out",
-            path.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        path
-    };
+    let run = |format: &str| env.october_report_file(format, "2026-11-07T12:00:00Z");
     let html = std::fs::read_to_string(run("html")).unwrap();
     assert!(html.contains("<h2>Disaster recovery</h2>"), "html");
     assert!(html.contains("DR risk rating <strong class=\"failed\">severe</strong> (score 15)"));

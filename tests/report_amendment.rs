@@ -5,8 +5,6 @@
 mod common;
 mod october;
 
-use std::path::PathBuf;
-
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{TestEnv, stderr, stdout};
 use october::{add_cost, october};
@@ -20,27 +18,6 @@ fn ok(env: &TestEnv, args: &[&str]) -> String {
     let out = env.run(args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     stdout(&out)
-}
-
-fn report_file(env: &TestEnv, format: &str) -> PathBuf {
-    let path = env.dir.path().join(format!("report.{format}"));
-    ok(
-        env,
-        &[
-            "report",
-            "--contract",
-            "acme-managed-it",
-            "--month",
-            "2026-10",
-            "--format",
-            format,
-            "--as-of",
-            LATER,
-            "--out",
-            path.to_str().unwrap(),
-        ],
-    );
-    path
 }
 
 fn number(d: &Data) -> f64 {
@@ -148,7 +125,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     assert_eq!(j["total_claim_with_delay_payments_minor"], 975_000);
 
     // PDF: the amendment table, and each total on its own line.
-    let pdf = report_file(&env, "pdf");
+    let pdf = env.october_report_file("pdf", LATER);
     let out = std::process::Command::new("pdftotext")
         .args(["-layout", pdf.to_str().unwrap(), "-"])
         .output()
@@ -184,7 +161,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     }
 
     // XLSX: the totals on the Summary sheet, the changes on an Amendment sheet.
-    let mut book: Xlsx<_> = open_workbook(report_file(&env, "xlsx")).unwrap();
+    let mut book: Xlsx<_> = open_workbook(env.october_report_file("xlsx", LATER)).unwrap();
     let rows = |book: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {
         book.worksheet_range(name)
             .unwrap()
@@ -242,7 +219,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
 
     // CSV: every row names the version compared with; a changed line its
     // issued figures.
-    let csv_text = std::fs::read_to_string(report_file(&env, "csv")).unwrap();
+    let csv_text = std::fs::read_to_string(env.october_report_file("csv", LATER)).unwrap();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -267,7 +244,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     assert_eq!(&email[col("issued_credit_minor")], "");
 
     // HTML: the amendment section and the totals.
-    let html = std::fs::read_to_string(report_file(&env, "html")).unwrap();
+    let html = std::fs::read_to_string(env.october_report_file("html", LATER)).unwrap();
     assert!(html.contains("Amended since issue"));
     assert!(html.contains(
         r#"<tr><td>p1-resolution attainment_percent</td><td class="num">85.714</td><td class="num">92.308</td></tr>"#

@@ -6,31 +6,9 @@
 mod common;
 mod october;
 
-use std::path::PathBuf;
-
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{TestEnv, level, stderr, stdout};
 use october::{AS_OF, add_cost, october};
-/// Runs `report --format FORMAT --out FILE` for October and returns the file.
-fn report_file(env: &TestEnv, format: &str) -> PathBuf {
-    let path = env.dir.path().join(format!("report.{format}"));
-    let out = env.run(&[
-        "report",
-        "--contract",
-        "acme-managed-it",
-        "--month",
-        "2026-10",
-        "--format",
-        format,
-        "--as-of",
-        AS_OF,
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).is_empty());
-    path
-}
 
 /// The sheet's rows as cells.
 fn sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, name: &str) -> Vec<Vec<Data>> {
@@ -65,7 +43,7 @@ async fn xlsx_carries_the_json_figures_as_numbers_and_dates() {
     october(&env);
     add_cost(&env).await;
     let json = env.report_json("acme-managed-it", "2026-10", AS_OF);
-    let path = report_file(&env, "xlsx");
+    let path = env.october_report_file("xlsx", AS_OF);
     let mut book: Xlsx<_> = open_workbook(&path).expect("open workbook");
     assert_eq!(
         book.sheet_names(),
@@ -179,7 +157,7 @@ async fn pdf_carries_the_totals_and_the_breaches() {
     let env = TestEnv::new();
     october(&env);
     add_cost(&env).await;
-    let path = report_file(&env, "pdf");
+    let path = env.october_report_file("pdf", AS_OF);
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     let out = std::process::Command::new("pdftotext")

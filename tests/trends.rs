@@ -105,26 +105,6 @@ fn twelve_months_of_each_line_against_its_target() {
     );
 }
 
-/// Runs `report --format FORMAT --out FILE` for October and returns the file.
-fn report_file(env: &TestEnv, format: &str) -> std::path::PathBuf {
-    let path = env.dir.path().join(format!("report.{format}"));
-    let out = env.run(&[
-        "report",
-        "--contract",
-        "acme-managed-it",
-        "--month",
-        "2026-10",
-        "--format",
-        format,
-        "--as-of",
-        AS_OF,
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    path
-}
-
 #[test]
 fn every_format_carries_the_trends() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -136,7 +116,7 @@ fn every_format_carries_the_trends() {
     let count = report["trends"]["series"].as_array().unwrap().len();
 
     // HTML: one inline SVG chart per line, the target dashed, months labelled.
-    let html = std::fs::read_to_string(report_file(&env, "html")).unwrap();
+    let html = std::fs::read_to_string(env.october_report_file("html", AS_OF)).unwrap();
     assert_eq!(html.matches("<svg").count(), count);
     assert!(html.contains(
         r#"<text class="title" x="4" y="14">P1 incidents resolved within 4 hours</text>"#
@@ -147,7 +127,7 @@ fn every_format_carries_the_trends() {
     assert!(html.contains(">Oct</text>") && html.contains(">2025</text>"));
 
     // XLSX: a Trends sheet with the JSON's numbers, month by month.
-    let path = report_file(&env, "xlsx");
+    let path = env.october_report_file("xlsx", AS_OF);
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
     assert!(book.sheet_names().contains(&"Trends".to_string()));
     let rows: Vec<Vec<Data>> = book
@@ -188,7 +168,7 @@ fn every_format_carries_the_trends() {
     assert_eq!(rows[11][email], Data::Float(99.861));
 
     // PDF: the section and a chart per line, drawn with their titles and targets.
-    let pdf = report_file(&env, "pdf");
+    let pdf = env.october_report_file("pdf", AS_OF);
     let out = std::process::Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")

@@ -167,6 +167,28 @@ impl TestEnv {
         assert!(out.status.success(), "report failed: {}", stderr(&out));
         serde_json::from_slice(&out.stdout).expect("report JSON")
     }
+
+    /// Runs `slawatch report --format FORMAT --out FILE` for acme-managed-it's
+    /// October as at `as_of` and returns the file (written, nothing printed).
+    pub fn october_report_file(&self, format: &str, as_of: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("report.{format}"));
+        let out = self.run(&[
+            "report",
+            "--contract",
+            "acme-managed-it",
+            "--month",
+            "2026-10",
+            "--format",
+            format,
+            "--as-of",
+            as_of,
+            "--out",
+            path.to_str().expect("a UTF-8 temporary path"),
+        ]);
+        assert!(out.status.success(), "report failed: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        path
+    }
 }
 
 /// Standard output as text.
