@@ -8,6 +8,7 @@
 //! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
 //! - [`time`]: instants in UTC and the rules for reading local times.
 //! - [`records`]: the normalised evidence records of SPEC §3.
+//! - [`sla_verdict`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
 //!   about a month — recoverable costs, excusals, disputes — and the trail
 //!   of every such change.
@@ -21,6 +22,7 @@ pub mod money;
 pub mod percent;
 pub mod period;
 pub mod records;
+pub mod sla_verdict;
 pub mod time;
 
 pub use audit::{AuditEntry, MonthRecords};
@@ -35,4 +37,5 @@ pub use records::{
     ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
     WorkTally,
 };
+pub use sla_verdict::SlaVerdict;
 pub use time::Instant;

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::SlaVerdict;
 use crate::domain::{Incident, Instant};
-use crate::store::servicenow::SlaVerdict;
 
 /// One gap kind, as the metric labels it.
 pub const KINDS: [&str; 3] = [

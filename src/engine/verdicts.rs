@@ -33,9 +33,9 @@ use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::dr::words;
 use super::incidents::{applies, assessment_month, clock_for};
 use crate::config::{Contract, ServiceLevel, ServiceLevelKind};
+use crate::domain::SlaVerdict;
 use crate::domain::time::format_utc;
 use crate::domain::{Hold, Incident, Instant, Period};
-use crate::store::servicenow::SlaVerdict;
 
 /// Which way the verdicts disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

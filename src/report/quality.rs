@@ -8,12 +8,12 @@ use chrono::{Days, NaiveDate};
 
 use super::MonthReport;
 use crate::config::{Config, Contract, SourceKind};
+use crate::domain::SlaVerdict;
 use crate::domain::time::local_date;
 use crate::domain::{Incident, Period};
 use crate::engine::completeness::gaps;
 use crate::engine::dr::{DrTest, assess};
 use crate::engine::verdicts::compare;
-use crate::store::servicenow::SlaVerdict;
 use crate::store::{Store, StoreError};
 
 /// What the store holds for the data-quality and DR sections of a month.
