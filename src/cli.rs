@@ -148,8 +148,8 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::cost::CostCommand,
     },
-    /// The disaster-recovery register: record DR tests of the contract's systems, list the
-    /// register with its flags and the supplier's DR risk rating.
+    /// The disaster-recovery register: record DR tests of the contract's systems (withdraw one
+    /// recorded by mistake), list the register with its flags and the supplier's DR risk rating.
     DrTest {
         /// What to do.
         #[command(subcommand)]

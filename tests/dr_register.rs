@@ -2,10 +2,14 @@
 //! from the configuration, DR tests recorded with `dr-test add` (refusals
 //! exit 1), the register with its flags and rating from `dr-test list`, and
 //! the same register in every report format; then over the HTTP API
-//! (managers record, viewers read). Flags and scores are worked out by hand
+//! (managers record, viewers read). A test recorded by mistake is withdrawn
+//! (`dr-test withdraw`, `DELETE …/dr-tests/{id}`): it stays listed and the
+//! rating is worked out without it. Flags and scores are worked out by hand
 //! from the formula in `src/engine/dr.rs`.
 
 mod common;
+#[path = "dr_register/withdraw.rs"]
+mod withdraw;
 
 use std::net::SocketAddr;
 
@@ -322,8 +326,9 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
-#[tokio::test]
-async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
+/// A daemon's API on a fresh store with [`SYSTEMS`], a viewer and a manager
+/// token: the folder, the daemon's parts and the contract's API address.
+async fn start_api() -> (tempfile::TempDir, slawatch::daemon::Deps, String) {
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "{}\n{SYSTEMS}\n\
@@ -340,6 +345,12 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
     let app = slawatch::http::router(deps.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let base = format!("http://{addr}/api/v1/contracts/acme-managed-it");
+    (dir, deps, base)
+}
+
+#[tokio::test]
+async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
+    let (_dir, deps, base) = start_api().await;
     let client = reqwest::Client::new();
     let post = |token: &'static str, body: Value| {
         client

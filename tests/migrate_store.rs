@@ -37,6 +37,18 @@ fn ok(env: &TestEnv, config: &PathBuf, args: &[&str]) -> String {
 /// run's own backend, or a SQLite file when `sqlite`.
 fn source_store(sqlite: bool) -> TestEnv {
     let mut env = TestEnv::new();
+    // One DR system, so a DR test and its withdrawal can be recorded.
+    let text = std::fs::read_to_string(&env.config).expect("read the configuration");
+    let at = text
+        .find("\n[[contracts]]\nid = \"beta-hosting\"")
+        .expect("the second contract");
+    let system = "\n  [[contracts.dr_systems]]\n  id = \"payroll\"\n  name = \"Payroll\"\n  \
+                  criticality = \"critical\"\n  rto = \"4h\"\n  rpo = \"15m\"\n  hosted_by = \"supplier\"\n";
+    std::fs::write(
+        &env.config,
+        format!("{}{system}{}", &text[..at], &text[at..]),
+    )
+    .expect("write the configuration");
     if sqlite {
         let url = format!("sqlite://{}/data/slawatch.db", env.dir.path().display());
         env.config = config_on(&env, "source-sqlite.toml", &url);
@@ -78,6 +90,41 @@ fn source_store(sqlite: bool) -> TestEnv {
             "1",
             "--note",
             "booked before the outage",
+            "--by",
+            "J. Smith",
+        ],
+    );
+    // A DR test recorded with the wrong RTO, then withdrawn.
+    ok(
+        &env,
+        &config,
+        &[
+            "dr-test",
+            "add",
+            "--contract",
+            C,
+            "--system",
+            "payroll",
+            "--date",
+            "2026-09-01",
+            "--rto",
+            "6h",
+            "--by",
+            "J. Smith",
+        ],
+    );
+    ok(
+        &env,
+        &config,
+        &[
+            "dr-test",
+            "withdraw",
+            "--contract",
+            C,
+            "--id",
+            "1",
+            "--reason",
+            "RTO mistyped",
             "--by",
             "J. Smith",
         ],
@@ -169,9 +216,12 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("every table matches"), "{text}");
     // 15 incidents, 1 outage and 1 supplier figure from three files; the
-    // cost, its dispute, two audit entries; October issued once (its five
-    // files kept in the store), its summary queued.
+    // cost, its dispute, two audit entries; a DR test and its withdrawal;
+    // October issued once (its five files kept in the store), its summary
+    // queued.
     for (table, rows) in [
+        ("dr_tests", 1),
+        ("dr_test_withdrawals", 1),
         ("incidents", 15),
         ("outages", 1),
         ("supplier_kpis", 1),
@@ -199,6 +249,32 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     // £2,400 cost, which is disputed and so also shown apart.
     assert_eq!(after["total_claim_minor"], 1_115_000);
     assert_eq!(after["recoverable_costs_minor"], 240_000);
+    // The withdrawn DR test is withdrawn on the target too: payroll counts
+    // as never tested (5 × 3 = 15), and a second withdrawal is refused.
+    assert_eq!(after["disaster_recovery"]["score"], 15);
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .arg("--config")
+        .arg(&target_config)
+        .args([
+            "dr-test",
+            "withdraw",
+            "--contract",
+            C,
+            "--id",
+            "1",
+            "--reason",
+            "again",
+            "--by",
+            "J. Smith",
+        ])
+        .output()
+        .expect("run slawatch");
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("DR test 1 was already withdrawn by J. Smith on "),
+        "{}",
+        stderr(&again)
+    );
 
     // A second run is refused: the target is no longer empty.
     let again = migrate(&[]);

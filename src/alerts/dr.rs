@@ -134,6 +134,7 @@ mod tests {
             note: None,
             recorded_by: "J. Smith".into(),
             recorded_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            withdrawn: None,
         }
     }
 

@@ -1,7 +1,7 @@
-//! `slawatch dr-test add|list`: DR tests recorded against the systems of the
-//! disaster-recovery register, and the register as it stands (flags per
-//! system, the supplier's DR risk rating). The same store functions serve
-//! the API.
+//! `slawatch dr-test add|withdraw|list`: DR tests recorded against the
+//! systems of the disaster-recovery register (and withdrawn when recorded by
+//! mistake), and the register as it stands (flags per system, the
+//! supplier's DR risk rating). The same store functions serve the API.
 
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -11,8 +11,9 @@ use super::Failure;
 use super::records::{ListFormat, contract, print_list, refused, who};
 use crate::config::{Config, Contract};
 use crate::domain::parse_duration_seconds;
-use crate::domain::time::local_date;
+use crate::domain::time::{format_utc, local_date};
 use crate::engine::dr::{DrAssessment, assess, words};
+use crate::records::required;
 use crate::store::Store;
 use crate::store::dr::NewDrTest;
 
@@ -43,6 +44,22 @@ pub enum DrTestCommand {
         #[arg(long)]
         note: Option<String>,
         /// Who is recording it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Withdraw a DR test recorded by mistake: it stays listed, with who
+    /// withdrew it, when and why, and no longer counts in the register.
+    Withdraw {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The test's id (from `dr-test list`).
+        #[arg(long)]
+        id: i64,
+        /// Why it is withdrawn.
+        #[arg(long)]
+        reason: String,
+        /// Who is withdrawing it.
         #[arg(long, value_name = "NAME")]
         by: String,
     },
@@ -92,6 +109,25 @@ pub async fn run(config: &Config, store: &Store, cmd: DrTestCommand) -> Result<(
             println!(
                 "recorded DR test {} of {} for {} on {}",
                 stored.id, stored.system, c.id, stored.date
+            );
+            Ok(())
+        }
+        DrTestCommand::Withdraw {
+            contract: id,
+            id: test_id,
+            reason,
+            by,
+        } => {
+            let c = contract(config, &id)?;
+            let by = who(&by)?;
+            let reason = required("--reason", &reason).map_err(refused)?;
+            let withdrawn = store
+                .withdraw_dr_test(&c.id, test_id, &reason, &by, now)
+                .await
+                .map_err(refused)?;
+            println!(
+                "withdrew DR test {} of {} on {} for {}: it no longer counts (kept on record)",
+                withdrawn.id, withdrawn.system, withdrawn.date, c.id
             );
             Ok(())
         }
@@ -195,7 +231,15 @@ fn print_table(
         tests,
         ListFormat::Table,
         &[
-            "ID", "SYSTEM", "DATE", "RTO", "RPO", "EVIDENCE", "BY", "NOTE",
+            "ID",
+            "SYSTEM",
+            "DATE",
+            "RTO",
+            "RPO",
+            "EVIDENCE",
+            "BY",
+            "NOTE",
+            "WITHDRAWN",
         ],
         |t| {
             vec![
@@ -207,6 +251,14 @@ fn print_table(
                 t.evidence.clone().unwrap_or_default(),
                 t.recorded_by.clone(),
                 t.note.clone().unwrap_or_default(),
+                t.withdrawn.as_ref().map_or(String::new(), |w| {
+                    format!(
+                        "withdrawn by {} at {}: {}",
+                        w.by,
+                        format_utc(w.at),
+                        w.reason
+                    )
+                }),
             ]
         },
     )

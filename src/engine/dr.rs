@@ -15,6 +15,9 @@
 //!   `third_party_evidence` in the configuration nor an evidence reference on
 //!   any recorded test.
 //!
+//! A withdrawn test (recorded by mistake; see [`Withdrawal`]) counts for
+//! none of these, on any date.
+//!
 //! # Risk rating
 //! A system's score is its criticality weight (critical 5, high 3, medium 2,
 //! low 1) times the points of its flags (no recent test 3, worse than agreed
@@ -160,6 +163,23 @@ pub struct DrTest {
     /// When it was recorded.
     #[serde(with = "crate::report::json_time")]
     pub recorded_at: crate::domain::Instant,
+    /// Set once withdrawn: the test no longer counts (absent from the JSON
+    /// until then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Who withdrew a DR test recorded by mistake, when and why. The test stays
+/// on record; it no longer counts for flags, the last test or the rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Withdrawal {
+    /// Who withdrew it.
+    pub by: String,
+    /// When.
+    #[serde(with = "crate::report::json_time")]
+    pub at: crate::domain::Instant,
+    /// Why, as given.
+    pub reason: String,
 }
 
 /// What is wrong with a system's DR arrangements.
@@ -300,8 +320,10 @@ pub struct DrAssessment {
 }
 
 /// Assesses `systems` with the `tests` recorded (any order) as of `as_of`:
-/// tests dated after it are not yet known. `None` when the contract lists
-/// no systems (nothing to rate).
+/// tests dated after it are not yet known, and withdrawn tests never count
+/// (whatever the date: a withdrawal corrects the record, it is not an event
+/// of the register). `None` when the contract lists no systems (nothing to
+/// rate).
 pub fn assess(systems: &[DrSystem], tests: &[DrTest], as_of: NaiveDate) -> Option<DrAssessment> {
     if systems.is_empty() {
         return None;
@@ -311,7 +333,7 @@ pub fn assess(systems: &[DrSystem], tests: &[DrTest], as_of: NaiveDate) -> Optio
         .map(|s| {
             let mine: Vec<&DrTest> = tests
                 .iter()
-                .filter(|t| t.system == s.id && t.date <= as_of)
+                .filter(|t| t.system == s.id && t.date <= as_of && t.withdrawn.is_none())
                 .collect();
             assess_system(s, &mine, as_of)
         })

@@ -30,6 +30,7 @@ fn test(system: &str, date: &str, rto: Option<i64>, rpo: Option<i64>) -> DrTest 
         note: None,
         recorded_by: "J. Smith".into(),
         recorded_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        withdrawn: None,
     }
 }
 
@@ -222,4 +223,54 @@ fn bands() {
     );
     assert_eq!(words(5400), "1h30m");
     assert_eq!(words(86_400 + 61), "24h1m1s");
+}
+
+#[test]
+fn a_withdrawn_test_counts_for_nothing() {
+    let withdrawn = |mut t: DrTest| {
+        t.withdrawn = Some(Withdrawal {
+            by: "A. Jones".into(),
+            at: Utc.with_ymd_and_hms(2026, 10, 2, 9, 0, 0).unwrap(),
+            reason: "RTO typed as 6h, the report says 3h".into(),
+        });
+        t
+    };
+    let s = [
+        system("payroll", Criticality::Critical, Host::Supplier),
+        system("crm", Criticality::Medium, Host::Saas),
+    ];
+    let passed = test("payroll", "2026-03-01", Some(3 * 3600), Some(10 * 60));
+    let mistyped = test("payroll", "2026-09-01", Some(6 * 3600), Some(10 * 60));
+    let mut crm = test("crm", "2026-09-15", Some(3600), Some(60));
+    crm.evidence = Some("vendor DR attestation".into());
+
+    // Before: payroll's last test (2026-09-01) took 6h against 4h agreed:
+    // critical (5) × worse than agreed (3) = 15; crm tested with evidence: 0.
+    // Severe.
+    let before = [passed.clone(), mistyped.clone(), crm.clone()];
+    let a = assess(&s, &before, d("2026-10-31")).unwrap();
+    assert_eq!(flags(&a.systems[0]), [Flag::WorseThanAgreed]);
+    assert_eq!((a.score, a.rating), (15, Rating::Severe));
+
+    // The mistyped test withdrawn: payroll's last test is 2026-03-01 again,
+    // within 12 months and as agreed: 0. Low.
+    let after = [passed.clone(), withdrawn(mistyped.clone()), crm.clone()];
+    let a = assess(&s, &after, d("2026-10-31")).unwrap();
+    assert_eq!(flags(&a.systems[0]), []);
+    assert_eq!(
+        a.systems[0].last_test.as_ref().map(|t| t.date),
+        Some(d("2026-03-01"))
+    );
+    assert_eq!((a.score, a.rating), (0, Rating::Low));
+
+    // crm's only test withdrawn too, and with it the vendor's evidence:
+    // medium (2) × (no recent test 3 + no third-party evidence 2) = 10. High.
+    let after = [passed, withdrawn(mistyped), withdrawn(crm)];
+    let a = assess(&s, &after, d("2026-10-31")).unwrap();
+    assert_eq!(
+        flags(&a.systems[1]),
+        [Flag::NoRecentTest, Flag::NoThirdPartyEvidence]
+    );
+    assert_eq!(a.systems[1].last_test, None);
+    assert_eq!((a.score, a.rating), (10, Rating::High));
 }

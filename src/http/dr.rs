@@ -4,6 +4,8 @@
 //! - `GET  /api/v1/contracts/{contract}/dr` — the register as it stands today
 //!   (as `dr-test list --format json`)
 //! - `POST /api/v1/contracts/{contract}/dr-tests` — records a test
+//! - `DELETE /api/v1/contracts/{contract}/dr-tests/{id}` with
+//!   `{"reason": …}` — withdraws a test recorded by mistake (it stays listed)
 
 use axum::Json;
 use axum::body::Bytes;
@@ -15,9 +17,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
+use super::records::ReasonBody;
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
 use crate::engine::dr::assess;
+use crate::records::required;
 use crate::store::dr::NewDrTest;
 
 /// What a DR test carries.
@@ -92,4 +96,37 @@ pub async fn add_test(
     app.deps.notify_ingested();
     let value = serde_json::to_value(stored).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// `DELETE …/dr-tests/{id}` with `{"reason": …}`: withdraws a DR test
+/// recorded by mistake (200 with the test and its withdrawal; 404 unknown,
+/// 409 already withdrawn).
+pub async fn withdraw_test(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let by = app
+        .tokens
+        .caller(&headers)?
+        .require_manager("withdraw DR tests (a manager token is needed)")?;
+    let c = app.contract(&contract_id)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no DR test '{id}' (ids are numbers)")))?;
+    let ReasonBody { reason } = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body must be JSON with the reason, e.g. {{\"reason\": \"…\"}}: {e}"
+        ))
+    })?;
+    let reason = required("reason", &reason)?;
+    let withdrawn = app
+        .deps
+        .store
+        .withdraw_dr_test(&c.id, id, &reason, &by, Utc::now())
+        .await?;
+    app.deps.notify_ingested();
+    let value = serde_json::to_value(withdrawn).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Json(value))
 }

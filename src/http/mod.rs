@@ -89,6 +89,10 @@ pub fn router(deps: Deps) -> Router {
         .route("/api/v1/contracts/{contract}/dr", get(dr::register))
         .route("/api/v1/contracts/{contract}/dr-tests", post(dr::add_test))
         .route(
+            "/api/v1/contracts/{contract}/dr-tests/{id}",
+            delete(dr::withdraw_test),
+        )
+        .route(
             "/api/v1/contracts/{contract}/costs",
             get(records::list_costs).post(records::add_cost),
         )

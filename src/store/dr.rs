@@ -4,7 +4,9 @@
 //!
 //! Recording goes through [`Store::record_dr_test`], which checks the test
 //! against the configuration (a known system, no date in the future, no
-//! negative figures) so the CLI and the API obey the same rules.
+//! negative figures) so the CLI and the API obey the same rules. A test
+//! recorded by mistake is withdrawn ([`Store::withdraw_dr_test`]): a row of
+//! its own says who withdrew it, when and why, and the test stays listed.
 
 use chrono::NaiveDate;
 
@@ -14,7 +16,8 @@ use super::{Store, StoreError, failed};
 use crate::config::Contract;
 use crate::domain::Instant;
 use crate::domain::time::local_date;
-use crate::engine::dr::DrTest;
+use crate::engine::dr::{DrTest, Withdrawal};
+use crate::records::required;
 
 /// A DR test about to be recorded.
 #[derive(Debug, Clone)]
@@ -33,7 +36,8 @@ pub struct NewDrTest {
     pub note: Option<String>,
 }
 
-/// id, system, date, RTO, RPO, evidence, note, recorded by, recorded at.
+/// id, system, date, RTO, RPO, evidence, note, recorded by, recorded at,
+/// then the withdrawal's by, at and reason (NULL when not withdrawn).
 type TestColumns = (
     i64,
     String,
@@ -44,7 +48,16 @@ type TestColumns = (
     Option<String>,
     String,
     i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
 );
+
+/// Every test with its withdrawal, if any; callers add the `WHERE`.
+const SELECT_TESTS: &str =
+    "SELECT t.id, t.system, t.tested_on, t.achieved_rto_seconds, t.achieved_rpo_seconds,
+        t.evidence, t.note, t.recorded_by, t.recorded_at, w.withdrawn_by, w.withdrawn_at, w.reason
+   FROM dr_tests t LEFT JOIN dr_test_withdrawals w ON w.test_id = t.id";
 
 impl Store {
     /// Records a DR test of one of `contract`'s systems; `by` is who records it.
@@ -121,35 +134,172 @@ impl Store {
             note: trimmed(&test.note),
             recorded_by: by.to_string(),
             recorded_at: instant(now.timestamp())?,
+            withdrawn: None,
         })
     }
 
-    /// Every DR test recorded for `contract`, by system then date.
-    pub async fn dr_tests(&self, contract: &str) -> Result<Vec<DrTest>, StoreError> {
-        let rows: Vec<TestColumns> = sqlx::query_as(
-            "SELECT id, system, tested_on, achieved_rto_seconds, achieved_rpo_seconds, evidence, note,
-                    recorded_by, recorded_at
-               FROM dr_tests WHERE contract = $1 ORDER BY system, tested_on, id",
+    /// Withdraws DR test `id` of `contract`, recorded by mistake: it stays
+    /// on record with who withdrew it (`by`), when and why, and no longer
+    /// counts in the register. An unknown id is not found; a test already
+    /// withdrawn is a conflict naming who withdrew it and when.
+    pub async fn withdraw_dr_test(
+        &self,
+        contract: &str,
+        id: i64,
+        reason: &str,
+        by: &str,
+        now: Instant,
+    ) -> Result<DrTest, RecordError> {
+        let reason = required("the reason", reason)?;
+        let by = required("who withdraws the test", by)?;
+        // The check and the insert in one write transaction, so two
+        // withdrawals of one test cannot both pass the check.
+        let mut tx = self
+            .begin_write()
+            .await
+            .map_err(failed("starting a transaction"))?;
+        let test = test_in(&mut tx, contract, id).await?.ok_or_else(|| {
+            RecordError::NotFound(format!("no DR test {id} for contract '{contract}'"))
+        })?;
+        if let Some(w) = &test.withdrawn {
+            return Err(RecordError::Conflict(format!(
+                "DR test {id} was already withdrawn by {} on {}",
+                w.by,
+                crate::domain::time::format_utc(w.at)
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO dr_test_withdrawals (test_id, contract, withdrawn_by, withdrawn_at, reason)
+             VALUES ($1, $2, $3, $4, $5)",
         )
+        .bind(id)
         .bind(contract)
-        .fetch_all(self.pool())
+        .bind(by.clone())
+        .bind(now.timestamp())
+        .bind(reason.clone())
+        .execute(&mut *tx)
         .await
-        .map_err(failed("reading DR tests"))?;
-        rows.into_iter()
-            .map(|(id, system, date, rto, rpo, evidence, note, by, at)| {
-                Ok(DrTest {
-                    id,
-                    system,
-                    date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                        .map_err(|_| StoreError::Corrupt(format!("DR test {id}: date '{date}'")))?,
-                    achieved_rto_seconds: rto,
-                    achieved_rpo_seconds: rpo,
-                    evidence,
-                    note,
-                    recorded_by: by,
-                    recorded_at: instant(at)?,
-                })
-            })
-            .collect()
+        .map_err(failed("withdrawing a DR test"))?;
+        tx.commit()
+            .await
+            .map_err(failed("committing a DR test's withdrawal"))?;
+        Ok(DrTest {
+            withdrawn: Some(Withdrawal {
+                by,
+                at: instant(now.timestamp())?,
+                reason,
+            }),
+            ..test
+        })
+    }
+
+    /// Every DR test recorded for `contract`, withdrawn ones included (each
+    /// with its withdrawal), by system then date.
+    pub async fn dr_tests(&self, contract: &str) -> Result<Vec<DrTest>, StoreError> {
+        let sql =
+            format!("{SELECT_TESTS} WHERE t.contract = $1 ORDER BY t.system, t.tested_on, t.id");
+        let rows: Vec<TestColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading DR tests"))?;
+        rows.into_iter().map(test_row).collect()
+    }
+}
+
+/// DR test `id` of `contract`, read inside a transaction.
+async fn test_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    contract: &str,
+    id: i64,
+) -> Result<Option<DrTest>, StoreError> {
+    let sql = format!("{SELECT_TESTS} WHERE t.contract = $1 AND t.id = $2");
+    let row: Option<TestColumns> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(contract)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(failed("reading a DR test"))?;
+    row.map(test_row).transpose()
+}
+
+fn test_row(
+    (id, system, date, rto, rpo, evidence, note, by, at, w_by, w_at, w_reason): TestColumns,
+) -> Result<DrTest, StoreError> {
+    let withdrawn = match (w_by, w_at, w_reason) {
+        (Some(by), Some(at), Some(reason)) => Some(Withdrawal {
+            by,
+            at: instant(at)?,
+            reason,
+        }),
+        (None, None, None) => None,
+        _ => {
+            return Err(StoreError::Corrupt(format!(
+                "DR test {id}: an incomplete withdrawal"
+            )));
+        }
+    };
+    Ok(DrTest {
+        id,
+        system,
+        date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+            .map_err(|_| StoreError::Corrupt(format!("DR test {id}: date '{date}'")))?,
+        achieved_rto_seconds: rto,
+        achieved_rpo_seconds: rpo,
+        evidence,
+        note,
+        recorded_by: by,
+        recorded_at: instant(at)?,
+        withdrawn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    /// A withdrawal is kept as recorded: the database refuses to change or
+    /// delete it, on either backend, and the test keeps its withdrawal.
+    #[tokio::test]
+    async fn withdrawals_are_never_changed_or_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
+            .await
+            .unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO dr_tests (contract, system, tested_on, recorded_by, recorded_at)
+             VALUES ('acme', 'payroll', '2026-09-01', 'J. Smith', 0) RETURNING id",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 10, 2, 9, 0, 0).unwrap();
+        let missing = store.withdraw_dr_test("beta", id, "typo", "A. Jones", now);
+        assert!(matches!(missing.await, Err(RecordError::NotFound(_))));
+        let t = store
+            .withdraw_dr_test("acme", id, " typo ", "A. Jones", now)
+            .await
+            .unwrap();
+        let expected = Withdrawal {
+            by: "A. Jones".into(),
+            at: now,
+            reason: "typo".into(),
+        };
+        assert_eq!(t.withdrawn.as_ref(), Some(&expected));
+        for sql in [
+            "UPDATE dr_test_withdrawals SET reason = 'changed'",
+            "DELETE FROM dr_test_withdrawals",
+        ] {
+            let refused = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
+            assert!(
+                refused.to_string().contains("never changed"),
+                "{sql}: {refused}"
+            );
+        }
+        let tests = store.dr_tests("acme").await.unwrap();
+        assert_eq!(tests[0].withdrawn, Some(expected));
+        store.close().await;
     }
 }

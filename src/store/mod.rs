@@ -15,7 +15,7 @@
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
-//! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register.
+//! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register, and their withdrawals.
 //! - [`issued`]: issued monthly reports and their files, insert-only, one row per version (per file).
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`quality`]: records per source in a month, for the report's feed completeness.
@@ -159,6 +159,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "issued_files",
         include_str!("../../migrations/sqlite/0008_issued_files.sql"),
     ),
+    (
+        9,
+        "dr_test_withdrawals",
+        include_str!("../../migrations/sqlite/0009_dr_test_withdrawals.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -203,6 +208,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "issued_files",
         include_str!("../../migrations/postgres/0008_issued_files.sql"),
+    ),
+    (
+        9,
+        "dr_test_withdrawals",
+        include_str!("../../migrations/postgres/0009_dr_test_withdrawals.sql"),
     ),
 ];
 

@@ -382,6 +382,18 @@ pub const TABLES: &[Table] = &[
         serial: Some("id"),
     },
     Table {
+        name: "dr_test_withdrawals",
+        columns: &[
+            ("test_id", Int),
+            ("contract", Text),
+            ("withdrawn_by", Text),
+            ("withdrawn_at", Int),
+            ("reason", Text),
+        ],
+        order_by: "test_id",
+        serial: None,
+    },
+    Table {
         name: "issued_reports",
         columns: &[
             ("contract", Text),
