@@ -164,6 +164,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dr_test_withdrawals",
         include_str!("../../migrations/sqlite/0009_dr_test_withdrawals.sql"),
     ),
+    (
+        10,
+        "probe_run_start",
+        include_str!("../../migrations/sqlite/0010_probe_run_start.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -213,6 +218,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "dr_test_withdrawals",
         include_str!("../../migrations/postgres/0009_dr_test_withdrawals.sql"),
+    ),
+    (
+        10,
+        "probe_run_start",
+        include_str!("../../migrations/postgres/0010_probe_run_start.sql"),
     ),
 ];
 

@@ -14,8 +14,6 @@ pub struct ProbeState {
     /// failures or of the `consecutive_successes` successes (only one is
     /// counting at a time). An outage starts at the first failure of the run
     /// that opens it and ends at the first success of the run that closes it.
-    /// Kept in the column `first_failure_at`, named before it also marked the
-    /// start of a recovery.
     pub run_started_at: Option<i64>,
     /// The id of the outage this probe has open.
     pub open_outage_id: Option<String>,
@@ -39,7 +37,7 @@ impl Store {
     /// The state of probe `source` (default when it has never run).
     pub async fn probe_state(&self, source: &str) -> Result<ProbeState, StoreError> {
         let row: Option<StateColumns> = sqlx::query_as(
-            "SELECT consecutive_failures, consecutive_successes, first_failure_at,
+            "SELECT consecutive_failures, consecutive_successes, run_started_at,
                     open_outage_id, last_checked_at, last_result
                FROM probe_state WHERE source = $1",
         )
@@ -77,12 +75,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO probe_state (source, consecutive_failures, consecutive_successes,
-                                      first_failure_at, open_outage_id, last_checked_at, last_result)
+                                      run_started_at, open_outage_id, last_checked_at, last_result)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (source) DO UPDATE SET
                  consecutive_failures = excluded.consecutive_failures,
                  consecutive_successes = excluded.consecutive_successes,
-                 first_failure_at = excluded.first_failure_at,
+                 run_started_at = excluded.run_started_at,
                  open_outage_id = excluded.open_outage_id,
                  last_checked_at = excluded.last_checked_at,
                  last_result = excluded.last_result",

@@ -245,7 +245,7 @@ pub const TABLES: &[Table] = &[
             ("source", Text),
             ("consecutive_failures", Int),
             ("consecutive_successes", Int),
-            ("first_failure_at", Int),
+            ("run_started_at", Int),
             ("open_outage_id", Text),
             ("last_checked_at", Int),
             ("last_result", Text),
