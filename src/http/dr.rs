@@ -17,11 +17,10 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::records::ReasonBody;
+use super::records::{json, reason_body};
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
 use crate::engine::dr::assess;
-use crate::records::required;
 use crate::store::dr::NewDrTest;
 
 /// What a DR test carries.
@@ -115,18 +114,12 @@ pub async fn withdraw_test(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no DR test '{id}' (ids are numbers)")))?;
-    let ReasonBody { reason } = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body must be JSON with the reason, e.g. {{\"reason\": \"…\"}}: {e}"
-        ))
-    })?;
-    let reason = required("reason", &reason)?;
+    let reason = reason_body(&body)?;
     let withdrawn = app
         .deps
         .store
         .withdraw_dr_test(&c.id, id, &reason, &by, Utc::now())
         .await?;
     app.deps.notify_ingested();
-    let value = serde_json::to_value(withdrawn).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(Json(value))
+    json(&withdrawn)
 }

@@ -97,7 +97,15 @@ const EXCUSAL: &str =
 const DISPUTE: &str =
     "JSON naming a service_level with its month, an incident or a cost, and the note";
 
-fn json<T: serde::Serialize>(value: &T) -> Result<Json<Value>, ApiError> {
+/// The `{"reason": …}` body of a removal, revocation or withdrawal: the
+/// reason, required and trimmed.
+pub(super) fn reason_body(bytes: &Bytes) -> Result<String, ApiError> {
+    let ReasonBody { reason } = body(bytes, REASON)?;
+    Ok(required("reason", &reason)?)
+}
+
+/// A value as the JSON answer.
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<Json<Value>, ApiError> {
     Ok(Json(
         serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?,
     ))
@@ -158,8 +166,7 @@ pub async fn remove_cost(
     let by = manager(&app, &headers)?;
     let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
-    let ReasonBody { reason } = body(&bytes, REASON)?;
-    let reason = required("reason", &reason)?;
+    let reason = reason_body(&bytes)?;
     let removed = app
         .deps
         .store
@@ -214,8 +221,7 @@ pub async fn revoke_excusal(
     let by = manager(&app, &headers)?;
     let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
-    let ReasonBody { reason } = body(&bytes, REASON)?;
-    let reason = required("reason", &reason)?;
+    let reason = reason_body(&bytes)?;
     let e = app
         .deps
         .store

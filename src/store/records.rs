@@ -344,20 +344,43 @@ pub(super) async fn require_outage(
         .ok_or_else(|| RecordError::NotFound(format!("no outage '{id}' for contract '{contract}'")))
 }
 
-pub(super) async fn cost_in(
+/// One record of the contract by its id: `select` is `SELECT columns FROM
+/// table`, the row decoded by `decode`; `what` says what the store was
+/// doing, for errors.
+pub(super) async fn record_by_id<T>(
     tx: &mut Tx,
+    select: &str,
     contract: &str,
     id: i64,
-) -> Result<Option<Cost>, StoreError> {
-    let sql =
-        format!("SELECT {COST_COLUMNS} FROM recoverable_costs WHERE contract = $1 AND id = $2");
+    decode: fn(&AnyRow) -> Result<T, StoreError>,
+    what: &'static str,
+) -> Result<Option<T>, StoreError> {
+    let sql = format!("{select} WHERE contract = $1 AND id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(contract)
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
-        .map_err(failed("reading a recoverable cost"))?;
-    let Some(mut cost) = row.as_ref().map(cost_row).transpose()? else {
+        .map_err(failed(what))?;
+    row.as_ref().map(decode).transpose()
+}
+
+pub(super) async fn cost_in(
+    tx: &mut Tx,
+    contract: &str,
+    id: i64,
+) -> Result<Option<Cost>, StoreError> {
+    let select = format!("SELECT {COST_COLUMNS} FROM recoverable_costs");
+    let Some(mut cost) = record_by_id(
+        tx,
+        &select,
+        contract,
+        id,
+        cost_row,
+        "reading a recoverable cost",
+    )
+    .await?
+    else {
         return Ok(None);
     };
     let sql = format!(

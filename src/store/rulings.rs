@@ -5,7 +5,8 @@
 use sqlx::any::AnyRow;
 
 use super::records::{
-    Change, RecordError, Tx, audit_and_commit, cost_in, month_of, require_incident, require_outage,
+    Change, RecordError, Tx, audit_and_commit, cost_in, month_of, record_by_id, require_incident,
+    require_outage,
 };
 use super::row::{col, instant, opt_instant, period};
 use super::{Store, StoreError, failed};
@@ -332,14 +333,8 @@ async fn excusal_by_id(
     contract: &str,
     id: i64,
 ) -> Result<Option<Excusal>, StoreError> {
-    let sql = format!("SELECT {EXCUSAL_COLUMNS} FROM excusals WHERE contract = $1 AND id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(contract)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(failed("reading an excusal"))?;
-    row.as_ref().map(excusal_row).transpose()
+    let select = format!("SELECT {EXCUSAL_COLUMNS} FROM excusals");
+    record_by_id(tx, &select, contract, id, excusal_row, "reading an excusal").await
 }
 
 async fn dispute_by_id(
@@ -347,14 +342,8 @@ async fn dispute_by_id(
     contract: &str,
     id: i64,
 ) -> Result<Option<Dispute>, StoreError> {
-    let sql = format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE contract = $1 AND id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(contract)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(failed("reading a dispute"))?;
-    row.as_ref().map(dispute_row).transpose()
+    let select = format!("SELECT {DISPUTE_COLUMNS} FROM disputes");
+    record_by_id(tx, &select, contract, id, dispute_row, "reading a dispute").await
 }
 
 fn excusal_row(r: &AnyRow) -> Result<Excusal, StoreError> {
