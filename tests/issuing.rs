@@ -297,25 +297,36 @@ const OCTOBER: &str = "id,contract,priority,opened_at,service,resolved_at,title\
     INC3,acme,P1,2026-10-03T09:00:00Z,email,2026-10-03T10:00:00Z,Fault\n\
     INC4,acme,P1,2026-10-15T09:00:00Z,email,2026-10-15T15:00:00Z,Late\n";
 
+/// A daemon in `dir` mailing through a real SMTP server (aiosmtpd run by
+/// `python`) that has issued October: the daemon, the server and the
+/// `[email]` section that points at it.
+async fn october_issued_with_a_mail_server(
+    dir: &tempfile::TempDir,
+    python: &std::path::Path,
+) -> (Deps, smtp_sink::SmtpSink, String) {
+    let port = smtp_sink::free_port();
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
+    );
+    let deps = deps_with(dir, &email).await;
+    let sink = smtp_sink::SmtpSink::start(
+        python,
+        port,
+        &dir.path().join("maildir"),
+        smtp_sink::Handler::Mailbox,
+    );
+    push(&deps, OCTOBER, "october.csv", dir).await;
+    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    (deps, sink, email)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_issued_summary_arrives_with_the_issued_pdf_and_xlsx_attached() {
     let Some(python) = smtp_sink::python_or_skip("the_issued_summary_arrives…") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = smtp_sink::free_port();
-    let email = format!(
-        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"SLA Watch <slawatch@council.example>\"\n"
-    );
-    let deps = deps_with(&dir, &email).await;
-    let sink = smtp_sink::SmtpSink::start(
-        &python,
-        port,
-        &dir.path().join("maildir"),
-        smtp_sink::Handler::Mailbox,
-    );
-    push(&deps, OCTOBER, "october.csv", &dir).await;
-    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let (deps, sink, _) = october_issued_with_a_mail_server(&dir, &python).await;
 
     let round = deliver_once(&deps).await;
     assert_eq!((round.sent, round.failed), (2, 0));
@@ -407,19 +418,7 @@ async fn a_daemon_without_the_issuers_files_sends_the_issued_attachments_from_th
     };
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let port = smtp_sink::free_port();
-    let email = format!(
-        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
-    );
-    let issuer = deps_with(&dir, &email).await;
-    let sink = smtp_sink::SmtpSink::start(
-        &python,
-        port,
-        &dir.path().join("maildir"),
-        smtp_sink::Handler::Mailbox,
-    );
-    push(&issuer, OCTOBER, "october.csv", &dir).await;
-    issue_due(&issuer, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let (issuer, sink, email) = october_issued_with_a_mail_server(&dir, &python).await;
 
     let sender = other_daemon(&issuer, &elsewhere, &email).await;
     let round = deliver_once(&sender).await;
@@ -496,19 +495,7 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = smtp_sink::free_port();
-    let email = format!(
-        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
-    );
-    let deps = deps_with(&dir, &email).await;
-    let sink = smtp_sink::SmtpSink::start(
-        &python,
-        port,
-        &dir.path().join("maildir"),
-        smtp_sink::Handler::Mailbox,
-    );
-    push(&deps, OCTOBER, "october.csv", &dir).await;
-    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let (deps, sink, _) = october_issued_with_a_mail_server(&dir, &python).await;
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
         .await
