@@ -136,18 +136,21 @@ async fn try_refresh_contract(
         local_date(contract.timezone, now),
     )
     .map(|a| DrFigures::new(&contract.id, &a));
-    let mut work = deps.metrics.work.lock().await;
-    work.contracts.insert(contract.id.clone(), figures);
-    match dr {
-        Some(d) => work.dr.insert(contract.id.clone(), d),
-        None => work.dr.remove(&contract.id),
-    };
     let prev = period.prev();
-    let due = work
-        .last_months
-        .get(&contract.id)
-        .is_none_or(|m| m.period != prev || now - m.computed_at >= LAST_MONTH_MAX_AGE);
+    let due = {
+        let mut work = deps.metrics.work.lock().await;
+        work.contracts.insert(contract.id.clone(), figures);
+        match dr {
+            Some(d) => work.dr.insert(contract.id.clone(), d),
+            None => work.dr.remove(&contract.id),
+        };
+        work.last_months
+            .get(&contract.id)
+            .is_none_or(|m| m.period != prev || now - m.computed_at >= LAST_MONTH_MAX_AGE)
+    };
     if due {
+        // Evaluated without holding the figures: other contracts' refreshes
+        // and the rendering go on meanwhile.
         let evidence = deps
             .store
             .month_evidence(&contract.id, prev, contract.timezone, now)
@@ -155,6 +158,7 @@ async fn try_refresh_contract(
         let closed = evaluate_month(contract, prev, &evidence, now);
         let costs = costs_minor(deps, contract, prev).await?;
         let quality = last_month_quality(deps, contract, &closed, &evidence, now).await?;
+        let mut work = deps.metrics.work.lock().await;
         work.quality.insert(contract.id.clone(), quality);
         work.last_months.insert(
             contract.id.clone(),
