@@ -54,8 +54,8 @@ pub async fn build_report<'c>(
 }
 
 /// Reads the month's evidence, commitments register, DR tests and supplier
-/// verdicts and builds its report, with the month alone as its trends (enough for `evaluate` and
-/// `audit`, which show no trends).
+/// verdicts and builds its report, with the month alone as its trends
+/// (enough for `evaluate` and `audit`, which show no trends).
 pub async fn build<'c>(
     store: &Store,
     config: &Config,
