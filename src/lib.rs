@@ -29,6 +29,7 @@ pub mod alerts;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod daemon;
 pub mod domain;
 pub mod engine;
@@ -41,5 +42,3 @@ pub mod records;
 pub mod report;
 pub mod sources;
 pub mod store;
-#[doc(hidden)]
-pub mod testing;

@@ -10,9 +10,9 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::domain::{CostBreach, DisputeSubject, ExcusalTarget, Money, NewCost, Period};
-pub use crate::store::records::RecordError;
+pub use crate::store::records::{RecordError, required};
 
 /// A recoverable cost as stated by a person (all text, checked by [`new_cost`]).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -181,15 +181,6 @@ pub fn dispute_subject(
             "name exactly one of a service level with its month, an incident, or a cost".into(),
         )),
     }
-}
-
-/// A text that must not be blank (who, why, descriptions), trimmed.
-pub fn required(field: &str, value: &str) -> Result<String, RecordError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(RecordError::Invalid(format!("{field} must not be empty")));
-    }
-    Ok(v.to_string())
 }
 
 fn month(field: &str, text: &str) -> Result<Period, RecordError> {

@@ -49,7 +49,7 @@ impl Env {
         let data = dir.path().join("data");
         let mut text = format!(
             "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n",
-            slawatch::testing::database_url(&data.join("slawatch.db")),
+            slawatch::store::testing::database_url(&data.join("slawatch.db")),
             data.display()
         );
         if let Some(port) = smtp_port {

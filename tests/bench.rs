@@ -17,7 +17,7 @@ fn bench(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
 fn every_generated_incident_is_imported_and_evaluated() {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
-    let admin = slawatch::testing::postgres_admin_url();
+    let admin = slawatch::store::testing::postgres_admin_url();
     let extra: Vec<&str> = match &admin {
         Some(url) => vec!["--database-url", url.as_str()],
         None => Vec::new(),

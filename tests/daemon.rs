@@ -49,7 +49,7 @@ contract = "acme"
 kind = "webhook"
 token_env = "DAEMON_TEST_PUSH_TOKEN"
 "#,
-            db = slawatch::testing::database_url(&dir.join("s.db")),
+            db = slawatch::store::testing::database_url(&dir.join("s.db")),
             data = dir.join("data").display(),
         );
         std::fs::write(&path, text).expect("config");

@@ -61,7 +61,7 @@ contract = "acme"
 kind = "webhook"
 token_env = "E2E_PUSH_TOKEN"
 "#,
-        db = slawatch::testing::database_url(&dir.join("s.db")),
+        db = slawatch::store::testing::database_url(&dir.join("s.db")),
         data = dir.join("data").display(),
     );
     let path = dir.join("slawatch.toml");
@@ -274,10 +274,11 @@ async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
         .expect("push");
     assert!(pushed.status().is_success());
     // Wait until the breach is queued and a delivery attempt has failed.
-    let store =
-        slawatch::store::Store::open(&slawatch::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+    let store = slawatch::store::Store::open(&slawatch::store::testing::database_url(
+        &dir.path().join("s.db"),
+    ))
+    .await
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while store.outbox_counts().await.unwrap().failing == 0 {
         assert!(Instant::now() < deadline, "no failed delivery recorded");

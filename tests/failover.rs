@@ -191,7 +191,7 @@ fn on_sqlite_the_daemon_leads_and_a_second_on_the_same_file_refuses() {
 /// time with it set, and fails when that server cannot be started; with it
 /// set and the server unreachable, making the database panics.
 fn postgres_configured(test: &str) -> bool {
-    if slawatch::testing::postgres_admin_url().is_some() {
+    if slawatch::store::testing::postgres_admin_url().is_some() {
         return true;
     }
     eprintln!(
@@ -237,7 +237,7 @@ fn the_standby_takes_over_within_15_s_of_the_leader_being_killed_and_no_alert_is
         return;
     };
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = slawatch::testing::database_url(&dir.path().join("failover"));
+    let url = slawatch::store::testing::database_url(&dir.path().join("failover"));
     let smtp_port = free_port();
     let maildir = dir.path().join("maildir");
     let mut sink = SmtpSink::start(&python, smtp_port, &maildir, Handler::Mailbox);
@@ -376,7 +376,7 @@ fn a_leader_that_loses_its_lock_stops_at_once_one_leads_again_and_sigterm_hands_
         return;
     }
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = slawatch::testing::database_url(&dir.path().join("fencing"));
+    let url = slawatch::store::testing::database_url(&dir.path().join("fencing"));
     let (port_a, port_b) = (free_port(), free_port());
     let a = Daemon::spawn(
         &config(dir.path(), "a", &url, port_a, None),

@@ -33,7 +33,7 @@ impl Env {
         let text = format!(
             "[daemon]\ndatabase_url = \"{}\"\n{}\n\
              [[sources]]\nid = \"acme-pack\"\ncontract = \"acme-managed-it\"\nkind = \"inbox\"\npath = \"{}/inbox/acme\"\n",
-            slawatch::testing::database_url(&dir.path().join("data/slawatch.db")),
+            slawatch::store::testing::database_url(&dir.path().join("data/slawatch.db")),
             common::CONTRACT,
             dir.path().display(),
         );

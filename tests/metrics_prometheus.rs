@@ -424,7 +424,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
 fn fifteen_level_config(dir: &Path, contracts: usize) -> String {
     let mut t = format!(
         "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n\n[calendars.office]\ntimezone = \"Europe/London\"\nmonday = [\"08:00-18:00\"]\ntuesday = [\"08:00-18:00\"]\nwednesday = [\"08:00-18:00\"]\nthursday = [\"08:00-18:00\"]\nfriday = [\"08:00-18:00\"]\n",
-        slawatch::testing::database_url(&dir.join("bench.db")),
+        slawatch::store::testing::database_url(&dir.join("bench.db")),
         dir.join("data").display()
     );
     let response = ["15m", "30m", "2h", "4h", "8h"];

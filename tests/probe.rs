@@ -86,7 +86,7 @@ impl Env {
              [[sources]]\nid = \"email-probe\"\ncontract = \"acme-managed-it\"\nkind = \"probe\"\n\
              service = \"email\"\nurl = \"http://127.0.0.1:{port}/healthz\"\ninterval = \"30s\"\n\
              timeout = \"1s\"\nexpect_status = 200\nfail_after = 3\nrecover_after = 2\n",
-            slawatch::testing::database_url(&dir.path().join("slawatch.db")),
+            slawatch::store::testing::database_url(&dir.path().join("slawatch.db")),
             common::CONTRACT,
         );
         let config = slawatch::config::parse(&text, "test.toml").expect("valid config");

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use fake_servicenow::{FakeServiceNow, Row, Scripted, row};
-use slawatch::config::{Contract, ServiceNowSource, SourceConfig, SourceKind};
+use slawatch::config::{ServiceNowSource, SourceConfig, SourceKind};
+use slawatch::contract::Contract;
 use slawatch::daemon::Deps;
 use slawatch::domain::{Period, Priority};
 use slawatch::engine::{Evidence, Figures, evaluate_month};
@@ -95,7 +96,7 @@ service_map = {{ "Email" = "email", "Corporate Network" = "network" }}
 stale_after = "2h"
 "#,
         dir = dir.path().display(),
-        db = slawatch::testing::database_url(&dir.path().join("x.db"))
+        db = slawatch::store::testing::database_url(&dir.path().join("x.db"))
     )
 }
 

@@ -18,7 +18,7 @@ use chrono::{Days, NaiveDate};
 
 use super::compose::{Facts, alert};
 use super::detect::RECENT_DAYS;
-use crate::config::{Commitment, Contract};
+use crate::contract::{Commitment, Contract};
 use crate::daemon::Deps;
 use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
@@ -289,7 +289,7 @@ pub async fn detect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::commitments::{Category, Origin};
+    use crate::contract::commitment::{Category, Origin};
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

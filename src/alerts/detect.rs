@@ -18,7 +18,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::compose::{Facts, alert};
-use crate::config::{Contract, ServiceLevel, ServiceLevelKind};
+use crate::contract::{Contract, ServiceLevel, ServiceLevelKind};
 use crate::daemon::Deps;
 use crate::domain::money::format_minor;
 use crate::domain::time::format_utc;

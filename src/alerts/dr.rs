@@ -10,11 +10,12 @@
 //! systems' flags are critical alerts; the others are warnings, digested.
 
 use super::compose::{Facts, alert};
-use crate::config::Contract;
+use crate::contract::Contract;
+use crate::contract::dr::Criticality;
 use crate::daemon::Deps;
 use crate::domain::Instant;
 use crate::domain::time::local_date;
-use crate::engine::dr::{Criticality, DrAssessment, Flag, SystemAssessment, assess};
+use crate::engine::dr::{DrAssessment, Flag, SystemAssessment, assess};
 use crate::store::StoreError;
 use crate::store::outbox::{NewAlert, Severity};
 
@@ -115,7 +116,8 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     use super::*;
-    use crate::engine::dr::{DrSystem, DrTest, Host};
+    use crate::contract::dr::{DrSystem, Host};
+    use crate::engine::dr::DrTest;
 
     fn contract() -> Contract {
         let text = "[[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\

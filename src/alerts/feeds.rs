@@ -6,7 +6,8 @@ use chrono::Duration as Span;
 
 use super::compose::{Facts, alert};
 use super::detect::{evidence_line, hm};
-use crate::config::{Contract, SourceKind};
+use crate::config::SourceKind;
+use crate::contract::Contract;
 use crate::daemon::Deps;
 use crate::domain::time::format_utc;
 use crate::domain::{Instant, Period};

@@ -13,12 +13,13 @@ use std::time::Instant as Clock;
 use chrono::Utc;
 
 use super::Failure;
+use crate::config::database_url::redact;
 use crate::domain::Period;
 use crate::engine::evaluate_month;
 use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
 use crate::import::import_file;
 use crate::store::server::{create_postgres_database, drop_postgres_database};
-use crate::store::{Backend, Store, redact};
+use crate::store::{Backend, Store};
 
 /// What to measure.
 #[derive(Debug, Clone)]

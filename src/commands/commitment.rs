@@ -7,7 +7,8 @@ use chrono::{NaiveDate, Utc};
 
 use super::Failure;
 use crate::cli::{CommitmentCommand, EvaluateFormat};
-use crate::config::{CommitmentSpec, Config, Contract};
+use crate::config::{CommitmentSpec, Config};
+use crate::contract::Contract;
 use crate::domain::Money;
 use crate::engine::commitments::{Action, AsOf, Occurrence};
 use crate::store::Store;

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::Failure;
 use super::records::{ListFormat, contract, print_list, refused, who};
-use crate::config::{Config, Contract};
+use crate::config::Config;
+use crate::contract::Contract;
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::{format_utc, local_date};
 use crate::engine::dr::{DrAssessment, assess, words};

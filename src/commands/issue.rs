@@ -6,7 +6,8 @@
 use chrono::Utc;
 
 use super::Failure;
-use crate::config::{Config, Contract};
+use crate::config::Config;
+use crate::contract::Contract;
 use crate::domain::Period;
 use crate::report::issue::issue_month;
 use crate::store::Store;

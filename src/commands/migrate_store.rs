@@ -9,10 +9,11 @@
 use anyhow::anyhow;
 
 use super::Failure;
+use crate::config::database_url::redact;
 use crate::store::copy::TableDigest;
 use crate::store::leader::sqlite_file;
 use crate::store::tables::TABLES;
-use crate::store::{Backend, Store, redact};
+use crate::store::{Backend, Store};
 
 /// Copies `from` into `to` and checks every table; a mismatch exits 2.
 pub async fn run(from: &str, to: &str, replace: bool) -> Result<(), Failure> {

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::Failure;
-use crate::config::{Config, Contract};
+use crate::config::Config;
+use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::evaluate_month;
 use crate::report::MonthReport;

@@ -6,7 +6,8 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use super::Failure;
-use crate::config::{Config, Contract};
+use crate::config::Config;
+use crate::contract::Contract;
 use crate::records::{RecordError, required};
 
 /// How a list is printed.

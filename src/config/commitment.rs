@@ -10,11 +10,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::load::check_id;
-use super::model::Commitment;
+use crate::contract::Commitment;
+use crate::contract::calendar::Calendar;
+use crate::contract::commitment::{Category, Origin};
+use crate::contract::due_dates::{MonthEndRule, Schedule};
 use crate::domain::{Currency, Money, Months, Period};
-use crate::engine::calendar::Calendar;
-use crate::engine::commitments::{Category, Origin};
-use crate::engine::due_dates::{MonthEndRule, Schedule};
 
 /// The keys of `[[contracts.commitments]]`, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,14 +9,14 @@ use toml::Value;
 
 use super::commitment::{CommitmentSpec, parse_date};
 use super::load::{check_email, check_id, parse_duration, parse_timezone};
-use super::model::{Commitment, Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use super::reader::{
     Problems, Section, all, as_str, index, items, join, report, report_duplicates, type_name,
 };
+use crate::contract::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
+use crate::contract::commitment::Origin;
+use crate::contract::{Commitment, Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Currency, Money, Percent, Priority, Weight};
-use crate::engine::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
-use crate::engine::commitments::Origin;
 
 const CALENDAR_KEYS: [&str; 9] = [
     "timezone",

@@ -5,8 +5,8 @@ use toml::Value;
 
 use super::load::check_id;
 use super::reader::{Problems, Section, all, report, report_duplicates, type_name};
+use crate::contract::dr::{Criticality, DrSystem, Host};
 use crate::domain::duration::parse_duration_seconds;
-use crate::engine::dr::{Criticality, DrSystem, Host};
 
 const DR_SYSTEM_KEYS: [&str; 8] = [
     "id",
@@ -91,7 +91,7 @@ fn objective(s: &Section<'_>, key: &str, p: &mut Problems) -> Option<Option<i64>
 mod tests {
     use super::super::parse;
     use super::super::tests::{CONTRACT, assert_problem, problems};
-    use crate::engine::dr::{Criticality, Host};
+    use crate::contract::dr::{Criticality, Host};
 
     #[test]
     fn reads_systems_with_their_objectives_and_hosts() {

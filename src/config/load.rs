@@ -179,7 +179,7 @@ fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
         None => Some("sqlite://data/slawatch.db"),
         // Secrets stay out of the file, a database password too: the
         // PostgreSQL driver reads PGPASSWORD or ~/.pgpass, as libpq does.
-        Some(url) if crate::store::has_password(url) => {
+        Some(url) if super::database_url::has_password(url) => {
             p.push(
                 s.key("database_url"),
                 "holds a password: leave it out of the file and set PGPASSWORD (or use \

@@ -6,6 +6,7 @@
 //! - [`load`](mod@load): reading the file and checking every key, reporting all problems at
 //!   once; the daemon-side sections and the value rules sections share.
 //! - `contracts`: `[calendars.*]` and `[[contracts]]` with service levels and commitments.
+//! - [`database_url`]: a database URL's password, detected and hidden.
 //! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
 //! - `dr`: `[[contracts.dr_systems]]`, the systems of the disaster-recovery register.
 //! - `sources`: `[[sources]]`, each kind with its own keys.
@@ -13,6 +14,7 @@
 
 pub mod commitment;
 mod contracts;
+pub mod database_url;
 mod dr;
 pub mod load;
 pub mod model;

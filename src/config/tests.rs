@@ -4,8 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::contract::calendar::ALWAYS_OPEN;
+use crate::contract::{CreditTier, ServiceLevelKind};
 use crate::domain::{Months, Percent, Priority, Weight};
-use crate::engine::calendar::ALWAYS_OPEN;
 
 const EXAMPLE: &str = include_str!("../../config/slawatch.toml");
 

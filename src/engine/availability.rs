@@ -1,7 +1,7 @@
 //! Availability service levels (SPEC §2.4): downtime in service hours.
 
-use super::calendar::Calendar;
 use super::spans::{Span, difference, union};
+use crate::contract::calendar::Calendar;
 use crate::domain::percent::WEIGHT_SCALE;
 use crate::domain::{Impact, Instant, Outage, Weight};
 
@@ -82,7 +82,7 @@ pub fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::calendar::Window;
+    use crate::contract::calendar::Window;
     use chrono::{DateTime, Utc};
     use chrono_tz::Europe::London;
     use std::collections::BTreeSet;

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 
 use chrono::Duration;
 
-use super::calendar::Calendar;
 use super::spans::Span;
+use crate::contract::calendar::Calendar;
 use crate::domain::Instant;
 
 /// Where an incident stands against one target.
@@ -125,7 +125,7 @@ pub fn run_clock(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::calendar::Window;
+    use crate::contract::calendar::Window;
     use chrono::{DateTime, Utc};
     use chrono_tz::Europe::London;
     use proptest::prelude::*;

@@ -19,62 +19,10 @@
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-use super::due_dates::Due;
-use crate::config::{Commitment, Contract};
+use crate::contract::commitment::{Category, Origin};
+use crate::contract::due_dates::Due;
+use crate::contract::{Commitment, Contract};
 use crate::domain::{Instant, Period};
-
-/// What kind of deliverable a commitment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Disaster recovery (tests, plans).
-    Dr,
-    /// Security (audits, certifications, penetration tests).
-    Security,
-    /// Governance (reports, roadmaps, reviews).
-    Governance,
-    /// Staffing (named appointments, key people).
-    Staffing,
-    /// Anything else (the default).
-    Other,
-}
-
-impl Category {
-    /// The configuration and report spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Dr => "dr",
-            Category::Security => "security",
-            Category::Governance => "governance",
-            Category::Staffing => "staffing",
-            Category::Other => "other",
-        }
-    }
-
-    /// Parses the configuration spelling.
-    pub fn parse(text: &str) -> Result<Category, String> {
-        match text.trim() {
-            "dr" => Ok(Category::Dr),
-            "security" => Ok(Category::Security),
-            "governance" => Ok(Category::Governance),
-            "staffing" => Ok(Category::Staffing),
-            "other" => Ok(Category::Other),
-            _ => Err(format!(
-                "unknown category '{text}' (expected dr, security, governance, staffing or other)"
-            )),
-        }
-    }
-}
-
-/// Where a commitment was written down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Origin {
-    /// `[[contracts.commitments]]` in the configuration file.
-    Config,
-    /// Added with `slawatch commitment add` or the API.
-    AdHoc,
-}
 
 /// Where one occurrence of a commitment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

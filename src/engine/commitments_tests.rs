@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::contract::due_dates::{MonthEndRule, Schedule};
 use crate::domain::{Currency, Money, Months};
-use crate::engine::due_dates::{MonthEndRule, Schedule};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -1,6 +1,6 @@
 //! Service credits (SPEC §2.6): tiers, critical failures, the monthly cap.
 
-use crate::config::CreditTier;
+use crate::contract::CreditTier;
 use crate::domain::money::percent_of_minor;
 use crate::domain::{Percent, Ratio};
 

@@ -8,7 +8,7 @@ use super::availability::{self, AvailabilityFigures};
 use super::credits::{CreditTotals, applicable_tier, totals};
 use super::incidents::{self, Excused, IncidentFigures};
 use super::rulings::{ExcusedOutage, Rulings, bearing_on_month};
-use crate::config::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::money::percent_of_minor;
 use crate::domain::{
     Dispute, DisputeStatus, Excusal, Incident, Instant, Outage, Percent, Period, Ratio,

@@ -2,7 +2,7 @@
 
 use super::tests::{LATER, contract, incident, level, oct, p, p1_resolution, t};
 use super::*;
-use crate::config::{CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::{CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{DisputeSubject, ExcusalTarget, Impact, Priority, Revocation};
 
 const AT: &str = "2026-11-03T10:00:00Z";

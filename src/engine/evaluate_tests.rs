@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 
 use super::*;
-use crate::config::{CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::calendar::Calendar;
+use crate::contract::{CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{Currency, Hold, Impact, Money, Priority, Weight, WorkKind};
-use crate::engine::calendar::Calendar;
 
 pub(super) fn t(s: &str) -> Instant {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::rulings::Rulings;
-use crate::config::{ServiceLevel, ServiceLevelKind};
+use crate::contract::{ServiceLevel, ServiceLevelKind};
 use crate::domain::{Dispute, DisputeStatus, Incident, Instant, Period, Priority};
 
 /// One incident that missed its target in the month.

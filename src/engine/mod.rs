@@ -3,13 +3,11 @@
 //! can never disagree.
 //!
 //! # Layout
-//! - [`calendar`]: business hours and business time (§2.1).
 //! - [`spans`]: union and difference of intervals.
 //! - [`clock`]: an incident clock, its deadline and verdict (§2.2).
 //! - [`incidents`]: threshold service levels and the assessment month (§2.2–2.3).
 //! - [`availability`]: downtime in service hours (§2.4).
 //! - [`credits`]: credit tiers and the cap (§2.6).
-//! - [`due_dates`]: when commitments fall due: dates, recurrences, working-day rules.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
 //! - [`rulings`]: excusals and disputes recorded by people, applied.
 //! - [`evaluate`]: one contract-month, every service level.
@@ -19,13 +17,11 @@
 //! - [`dr`]: the disaster-recovery register: flags per system, the supplier's DR risk rating.
 
 pub mod availability;
-pub mod calendar;
 pub mod clock;
 pub mod commitments;
 pub mod completeness;
 pub mod credits;
 pub mod dr;
-pub mod due_dates;
 pub mod evaluate;
 pub mod incidents;
 pub mod reconcile;

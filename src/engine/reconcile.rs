@@ -92,7 +92,7 @@ pub fn compare_line(line: &LevelResult, period: Period, tolerance: Percent) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ServiceLevelKind;
+    use crate::contract::ServiceLevelKind;
     use crate::domain::Ratio;
     use crate::engine::Figures;
     use crate::engine::credits::CreditTotals;

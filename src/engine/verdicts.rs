@@ -28,11 +28,11 @@ use std::collections::HashSet;
 use chrono::DateTime;
 use serde::Serialize;
 
-use super::calendar::Calendar;
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::dr::words;
 use super::incidents::{applies, assessment_month, clock_for};
-use crate::config::{Contract, ServiceLevel, ServiceLevelKind};
+use crate::contract::calendar::Calendar;
+use crate::contract::{Contract, ServiceLevel, ServiceLevelKind};
 use crate::domain::SlaVerdict;
 use crate::domain::time::format_utc;
 use crate::domain::{Hold, Incident, Instant, Period};

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
 
-use crate::config::model::{Contract, ServiceLevel, ServiceLevelKind};
+use crate::contract::{Contract, ServiceLevel, ServiceLevelKind};
 use crate::domain::Priority;
 
 /// The services used when a contract's service levels name none.
@@ -194,9 +194,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::config::model::CreditTier;
+    use crate::contract::CreditTier;
+    use crate::contract::calendar::{Calendar, Window};
     use crate::domain::{Currency, Money, Percent, Weight};
-    use crate::engine::calendar::{Calendar, Window};
 
     fn level(
         id: &str,

@@ -29,7 +29,7 @@ use axum::routing::{delete, get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::daemon::Deps;
 use auth::Tokens;
 use error::ApiError;

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::store::write::WriteCounts;
 use crate::store::{Store, StoreError};
 use fields::{CsvFields, Fields, JsonFields, RecordKind};

@@ -3,7 +3,7 @@
 //! priority, a time that cannot be read or does not exist, a stop before its
 //! start.
 
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::domain::records::parse_bool;
 use crate::domain::time::parse_instant;
 use crate::domain::{ChangeType, Impact, Percent, Period, Priority, WorkKind};

@@ -537,9 +537,11 @@ token_sha256 = "0000000000000000000000000000000000000000000000000000000000000000
     #[tokio::test]
     async fn ingest_totals_are_read_incrementally() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
         let labels = SourceLabels::from_config(&config());
         let mut tally = IngestTally::default();
         let counts = |stored| crate::store::write::WriteCounts {

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::alerts::detect::{OpenStage, Stage, best_possible};
-use crate::config::{Contract, ServiceLevel};
+use crate::contract::{Contract, ServiceLevel};
 use crate::domain::time::{local_date, start_of_local_day};
 use crate::domain::{Instant, Period, Ratio};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Register};

@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::Duration as Span;
 
 use crate::alerts::detect::OpenStage;
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::daemon::Deps;
 use crate::domain::{Instant, Period};
 use crate::engine::{Evidence, MonthEvaluation, evaluate_month};

@@ -160,7 +160,8 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::engine::dr::{Criticality, DrSystem, Host, assess};
+    use crate::contract::dr::{Criticality, DrSystem, Host};
+    use crate::engine::dr::assess;
 
     #[test]
     fn every_flag_and_rating_is_a_series() {

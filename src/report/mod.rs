@@ -27,7 +27,8 @@ pub mod xlsx;
 
 use std::collections::HashSet;
 
-use crate::config::{Contract, ReconciliationConfig};
+use crate::config::ReconciliationConfig;
+use crate::contract::Contract;
 use crate::domain::{
     AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{Days, NaiveDate};
 
 use super::MonthReport;
-use crate::config::{Config, Contract, SourceKind};
+use crate::config::{Config, SourceKind};
+use crate::contract::Contract;
 use crate::domain::SlaVerdict;
 use crate::domain::time::local_date;
 use crate::domain::{Incident, Period};

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::{MonthEvaluation, Status, evaluate_month};
 use crate::store::{Store, StoreError};

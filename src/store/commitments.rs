@@ -14,10 +14,12 @@ use sqlx::Row as _;
 
 use super::row::instant;
 use super::{Store, StoreError, failed};
-use crate::config::{CommitmentSpec, Contract};
+use crate::config::CommitmentSpec;
+use crate::contract::Contract;
+use crate::contract::calendar::Calendar;
+use crate::contract::commitment::Origin;
 use crate::domain::Instant;
-use crate::engine::calendar::Calendar;
-use crate::engine::commitments::{Action, AsOf, Event, Occurrence, Origin, Register};
+use crate::engine::commitments::{Action, AsOf, Event, Occurrence, Register};
 
 /// Why a register change was refused.
 #[derive(Debug, thiserror::Error)]

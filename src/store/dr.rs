@@ -11,13 +11,13 @@
 use chrono::NaiveDate;
 
 use super::records::RecordError;
+use super::records::required;
 use super::row::instant;
 use super::{Store, StoreError, failed};
-use crate::config::Contract;
+use crate::contract::Contract;
 use crate::domain::Instant;
 use crate::domain::time::local_date;
 use crate::engine::dr::{DrTest, Withdrawal};
-use crate::records::required;
 
 /// A DR test about to be recorded.
 #[derive(Debug, Clone)]
@@ -265,9 +265,11 @@ mod tests {
     #[tokio::test]
     async fn withdrawals_are_never_changed_or_deleted() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO dr_tests (contract, system, tested_on, recorded_by, recorded_at)
              VALUES ('acme', 'payroll', '2026-09-01', 'J. Smith', 0) RETURNING id",

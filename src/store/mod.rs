@@ -21,6 +21,7 @@
 //! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`server`]: databases of their own on a PostgreSQL server (tests, benchmark).
+//! - `testing` (hidden, for tests only): which database a test's store lives in.
 //! - [`records`] and [`rulings`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
 
@@ -44,6 +45,8 @@ pub mod server;
 pub mod servicenow;
 pub mod sources;
 pub mod tables;
+#[doc(hidden)]
+pub mod testing;
 pub mod write;
 
 use std::borrow::Cow;
@@ -52,6 +55,8 @@ use std::path::Path;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
+
+use crate::config::database_url::redact;
 
 /// Errors from the store. The message names what the store was doing.
 #[derive(Debug, thiserror::Error)]
@@ -388,41 +393,9 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     Ok(format!("sqlite://{path}?{}", joined.join("&")))
 }
 
-/// A database URL with any password removed, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if has_password(url) => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_string(),
-    }
-}
-
-/// Whether a database URL carries a password (`scheme://user:password@host`).
-pub fn has_password(url: &str) -> bool {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => url[scheme_end + 3..at].contains(':'),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact("postgres://sw:secret@127.0.0.1/db"),
-            "postgres://sw:***@127.0.0.1/db"
-        );
-        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
-        assert_eq!(redact("postgres://sw@db/x"), "postgres://sw@db/x");
-        assert!(has_password("postgresql://sw:p@db/x"));
-        assert!(!has_password("postgres://sw@db/x?sslmode=require"));
-    }
 
     /// Every schema change is made on both backends, under the same version
     /// and description.
@@ -439,9 +412,11 @@ mod tests {
     #[tokio::test]
     async fn write_transactions_take_turns() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
         let first = store.begin_write().await.unwrap();
         let second = {
             let store = store.clone();

@@ -40,6 +40,15 @@ pub enum RecordError {
     Store(#[from] StoreError),
 }
 
+/// A text that must not be blank (who, why, descriptions), trimmed.
+pub fn required(field: &str, value: &str) -> Result<String, RecordError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(RecordError::Invalid(format!("{field} must not be empty")));
+    }
+    Ok(v.to_string())
+}
+
 /// One audit entry about to be written.
 pub(super) struct Change<'a> {
     pub(super) action: &'static str,

@@ -149,9 +149,11 @@ mod tests {
     #[tokio::test]
     async fn verdicts_without_a_name_come_first() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
         let stored = [
             verdict("c", Some("P1 resolution")),
             verdict("b", None),

@@ -476,11 +476,11 @@ mod tests {
     /// reads and writes them.
     #[tokio::test]
     async fn the_table_list_matches_the_postgres_schema() {
-        if crate::testing::postgres_admin_url().is_none() {
+        if crate::store::testing::postgres_admin_url().is_none() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
-        let url = crate::testing::database_url(&dir.path().join("s.db"));
+        let url = crate::store::testing::database_url(&dir.path().join("s.db"));
         let store = Store::open(&url).await.unwrap();
         let columns: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT table_name::text, column_name::text, data_type::text

@@ -530,9 +530,11 @@ mod checkpoint_tests {
     #[tokio::test]
     async fn an_import_carries_on_after_a_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::testing::database_url(&dir.path().join("s.db")))
-            .await
-            .unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
         let mut session = store.start_import("test", "big.csv", 1).await.unwrap();
         let first = session
             .write(&INCIDENTS, vec![incident("A", 2)])

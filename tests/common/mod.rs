@@ -100,7 +100,7 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh folder and store with the contracts above.
     pub fn new() -> TestEnv {
-        TestEnv::with_store(slawatch::testing::database_url)
+        TestEnv::with_store(slawatch::store::testing::database_url)
     }
 
     /// The same on SQLite whatever backend the run tests, to compare the
@@ -216,7 +216,7 @@ pub async fn daemon_deps(dir: &TempDir, config: &str) -> slawatch::daemon::Deps 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let text = format!(
         "[daemon]\ndatabase_url = \"{}\"\ndata_dir = \"{}\"\n{config}",
-        slawatch::testing::database_url(&dir.path().join("s.db")),
+        slawatch::store::testing::database_url(&dir.path().join("s.db")),
         dir.path().join("data").display()
     );
     let config = slawatch::config::parse(&text, "test.toml").expect("test configuration");

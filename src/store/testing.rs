@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::store::server::create_postgres_database;
+use super::server::create_postgres_database;
 
 /// The variable naming the PostgreSQL server to test against, as an
 /// administrator's URL (`postgres://postgres@127.0.0.1:PORT/postgres`).
@@ -76,7 +76,7 @@ fn fresh_postgres_database(admin: &str) -> String {
         Ok(Ok(url)) => url,
         Ok(Err(e)) => panic!(
             "{POSTGRES_ENV} is set but no test database could be made on {}: {e}",
-            crate::store::redact(admin)
+            crate::config::database_url::redact(admin)
         ),
         Err(_) => panic!("creating a test database on PostgreSQL panicked"),
     }

@@ -192,7 +192,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::engine::calendar::Window;
+    use crate::contract::calendar::Window;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
