@@ -9,7 +9,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use common::{daemon_deps, push};
 use slawatch::alerts::sender::{Sender, SenderSettings};
-use slawatch::cli::ReportFormat;
+use slawatch::commands::report::ReportFormat;
 use slawatch::daemon::Deps;
 use slawatch::report::issue::issue_due;
 use slawatch::store::issued::IssuedKey;

@@ -5,14 +5,126 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, Utc};
 
+use clap::Subcommand;
+
 use super::Failure;
-use crate::cli::{CommitmentCommand, EvaluateFormat};
+use super::evaluate::EvaluateFormat;
 use crate::config::{CommitmentSpec, Config};
 use crate::contract::Contract;
 use crate::domain::Money;
 use crate::engine::commitments::{Action, AsOf, Occurrence};
 use crate::store::Store;
 use crate::store::commitments::{EventRequest, RegisterError};
+
+/// `slawatch commitment …`. An occurrence is named with `--due`: its due
+/// date, or a month (the month a rule covers, or the month it is due in);
+/// without it the open one is taken (the earliest not delivered, or the
+/// earliest delivery awaiting a decision).
+#[derive(Debug, Subcommand)]
+pub enum CommitmentCommand {
+    /// Add a commitment to the register, beside those in the configuration.
+    Add {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The commitment's id (letters, digits, '-', '_', '.').
+        #[arg(long)]
+        id: String,
+        /// What is owed.
+        #[arg(long)]
+        name: String,
+        /// dr, security, governance, staffing or other (default).
+        #[arg(long)]
+        category: Option<String>,
+        /// Who answers for it at the supplier.
+        #[arg(long)]
+        owner: Option<String>,
+        /// The first due date (YYYY-MM-DD) or a rule ("5 working days after month end").
+        #[arg(long, value_name = "DATE|RULE")]
+        due: String,
+        /// A recurrence ("1 month", "12 months", "1 year").
+        #[arg(long)]
+        every: Option<String>,
+        /// With a rule: the first month covered.
+        #[arg(long, value_name = "YYYY-MM")]
+        first_month: Option<String>,
+        /// With working days: the configured calendar whose working days count.
+        #[arg(long)]
+        calendar: Option<String>,
+        /// The contract's delay payment per day late, e.g. "250.00".
+        #[arg(long, value_name = "AMOUNT")]
+        delay_payment_per_day: Option<String>,
+    },
+    /// Record a delivery, with its evidence reference.
+    Deliver {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The commitment's id.
+        #[arg(long)]
+        id: String,
+        /// The occurrence: its due date or month (default: the earliest not delivered).
+        #[arg(long, value_name = "DATE|MONTH")]
+        due: Option<String>,
+        /// Where the deliverable is (document, ticket, link).
+        #[arg(long)]
+        evidence: String,
+        /// The delivery date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// Record that a named person accepted the delivery.
+    Accept {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The commitment's id.
+        #[arg(long)]
+        id: String,
+        /// The occurrence: its due date or month (default: the earliest awaiting a decision).
+        #[arg(long, value_name = "DATE|MONTH")]
+        due: Option<String>,
+        /// Who accepted it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// The acceptance date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// Record that a named person rejected the delivery: the occurrence is open again.
+    Reject {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The commitment's id.
+        #[arg(long)]
+        id: String,
+        /// The occurrence: its due date or month (default: the earliest awaiting a decision).
+        #[arg(long, value_name = "DATE|MONTH")]
+        due: Option<String>,
+        /// Who rejected it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// The rejection date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// List every occurrence due so far and the next of each commitment, with its status.
+    List {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
+        format: EvaluateFormat,
+        /// The register as it stood at this instant (RFC 3339) instead of now.
+        #[arg(long, value_name = "INSTANT")]
+        as_of: Option<String>,
+    },
+}
 
 /// Runs one `commitment` subcommand.
 pub async fn run(

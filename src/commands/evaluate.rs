@@ -3,13 +3,24 @@
 
 use std::fmt::Write as _;
 
+use clap::ValueEnum;
+
 use super::{Failure, month};
-use crate::cli::EvaluateFormat;
+
 use crate::config::Config;
 use crate::domain::Money;
 use crate::engine::Figures;
 use crate::report::MonthReport;
 use crate::store::Store;
+
+/// `evaluate` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// A table for people.
+    Table,
+    /// The report JSON.
+    Json,
+}
 
 /// Prints the month's figures.
 pub async fn run(

@@ -4,10 +4,27 @@
 
 use std::path::Path;
 
+use clap::ValueEnum;
+
 use super::{Failure, month};
-use crate::cli::ReportFormat;
+
 use crate::config::Config;
 use crate::store::Store;
+
+/// Report and evaluation output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// The stable JSON of the specification.
+    Json,
+    /// One row per service level.
+    Csv,
+    /// A self-contained page.
+    Html,
+    /// An A4 document (binary: needs `--out`).
+    Pdf,
+    /// A workbook with one sheet per section (binary: needs `--out`).
+    Xlsx,
+}
 
 /// Writes the report to `out` or standard output.
 #[allow(clippy::too_many_arguments)]

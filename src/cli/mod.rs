@@ -2,12 +2,17 @@
 //! command taking `--config FILE`. Exit codes: 0 success, 1 bad input or
 //! configuration, 2 runtime failure.
 
+mod dispatch;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
+use crate::commands::commitment::CommitmentCommand;
+use crate::commands::evaluate::EvaluateFormat;
+use crate::commands::report::ReportFormat;
 
 /// slawatch: the customer's independent monitor of an outsourced IT supplier.
 #[derive(Debug, Parser)]
@@ -26,36 +31,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Report and evaluation output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// The stable JSON of the specification.
-    Json,
-    /// One row per service level.
-    Csv,
-    /// A self-contained page.
-    Html,
-    /// An A4 document (binary: needs `--out`).
-    Pdf,
-    /// A workbook with one sheet per section (binary: needs `--out`).
-    Xlsx,
-}
-
 /// How the daemon writes its log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
     /// One JSON object a line.
-    Json,
-}
-
-/// `evaluate` output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EvaluateFormat {
-    /// A table for people.
-    Table,
-    /// The report JSON.
     Json,
 }
 
@@ -281,116 +262,6 @@ pub enum Command {
     },
 }
 
-/// `slawatch commitment …`. An occurrence is named with `--due`: its due
-/// date, or a month (the month a rule covers, or the month it is due in);
-/// without it the open one is taken (the earliest not delivered, or the
-/// earliest delivery awaiting a decision).
-#[derive(Debug, Subcommand)]
-pub enum CommitmentCommand {
-    /// Add a commitment to the register, beside those in the configuration.
-    Add {
-        /// The contract id.
-        #[arg(long)]
-        contract: String,
-        /// The commitment's id (letters, digits, '-', '_', '.').
-        #[arg(long)]
-        id: String,
-        /// What is owed.
-        #[arg(long)]
-        name: String,
-        /// dr, security, governance, staffing or other (default).
-        #[arg(long)]
-        category: Option<String>,
-        /// Who answers for it at the supplier.
-        #[arg(long)]
-        owner: Option<String>,
-        /// The first due date (YYYY-MM-DD) or a rule ("5 working days after month end").
-        #[arg(long, value_name = "DATE|RULE")]
-        due: String,
-        /// A recurrence ("1 month", "12 months", "1 year").
-        #[arg(long)]
-        every: Option<String>,
-        /// With a rule: the first month covered.
-        #[arg(long, value_name = "YYYY-MM")]
-        first_month: Option<String>,
-        /// With working days: the configured calendar whose working days count.
-        #[arg(long)]
-        calendar: Option<String>,
-        /// The contract's delay payment per day late, e.g. "250.00".
-        #[arg(long, value_name = "AMOUNT")]
-        delay_payment_per_day: Option<String>,
-    },
-    /// Record a delivery, with its evidence reference.
-    Deliver {
-        /// The contract id.
-        #[arg(long)]
-        contract: String,
-        /// The commitment's id.
-        #[arg(long)]
-        id: String,
-        /// The occurrence: its due date or month (default: the earliest not delivered).
-        #[arg(long, value_name = "DATE|MONTH")]
-        due: Option<String>,
-        /// Where the deliverable is (document, ticket, link).
-        #[arg(long)]
-        evidence: String,
-        /// The delivery date (default today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        on: Option<String>,
-    },
-    /// Record that a named person accepted the delivery.
-    Accept {
-        /// The contract id.
-        #[arg(long)]
-        contract: String,
-        /// The commitment's id.
-        #[arg(long)]
-        id: String,
-        /// The occurrence: its due date or month (default: the earliest awaiting a decision).
-        #[arg(long, value_name = "DATE|MONTH")]
-        due: Option<String>,
-        /// Who accepted it.
-        #[arg(long, value_name = "NAME")]
-        by: String,
-        /// The acceptance date (default today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        on: Option<String>,
-    },
-    /// Record that a named person rejected the delivery: the occurrence is open again.
-    Reject {
-        /// The contract id.
-        #[arg(long)]
-        contract: String,
-        /// The commitment's id.
-        #[arg(long)]
-        id: String,
-        /// The occurrence: its due date or month (default: the earliest awaiting a decision).
-        #[arg(long, value_name = "DATE|MONTH")]
-        due: Option<String>,
-        /// Who rejected it.
-        #[arg(long, value_name = "NAME")]
-        by: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        /// The rejection date (default today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        on: Option<String>,
-    },
-    /// List every occurrence due so far and the next of each commitment, with its status.
-    List {
-        /// The contract id.
-        #[arg(long)]
-        contract: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
-        format: EvaluateFormat,
-        /// The register as it stood at this instant (RFC 3339) instead of now.
-        #[arg(long, value_name = "INSTANT")]
-        as_of: Option<String>,
-    },
-}
-
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     // Bad arguments are bad input: exit 1 (SPEC §5), not clap's 2.
@@ -421,7 +292,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::dispatch(cli)) {
+    match runtime.block_on(dispatch::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }

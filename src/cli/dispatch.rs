@@ -1,0 +1,159 @@
+//! From a parsed command line to the command that does the work.
+
+use super::{Cli, Command};
+use crate::commands::*;
+
+/// Runs a parsed command line.
+pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Check => check::run(&cli.config),
+        Command::Import { files } => {
+            let (config, store) = open(&cli.config).await?;
+            import::run(&config, &store, &files).await
+        }
+        Command::Evaluate {
+            contract,
+            month,
+            format,
+            as_of,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            evaluate::run(&config, &store, &contract, &month, format, as_of.as_deref()).await
+        }
+        Command::Report {
+            contract,
+            month,
+            format,
+            out,
+            as_of,
+            reissue,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            report::run(
+                &config,
+                &store,
+                &contract,
+                &month,
+                format,
+                out.as_deref(),
+                as_of.as_deref(),
+                reissue,
+            )
+            .await
+        }
+        Command::Issue {
+            contract,
+            month,
+            reissue,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            issue::run(
+                &config,
+                &store,
+                contract.as_deref(),
+                month.as_deref(),
+                reissue,
+            )
+            .await
+        }
+        Command::Issued {
+            contract,
+            month,
+            version,
+            out,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            issued::run(&config, &store, &contract, &month, version, out.as_deref()).await
+        }
+        Command::Cost { action } => {
+            let (config, store) = open(&cli.config).await?;
+            cost::run(&config, &store, action).await
+        }
+        Command::Excuse {
+            contract,
+            target,
+            reason,
+            by,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::excuse(&config, &store, &contract, &target, &reason, &by).await
+        }
+        Command::Unexcuse {
+            contract,
+            target,
+            id,
+            reason,
+            by,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::unexcuse(&config, &store, &contract, &target, id, &reason, &by).await
+        }
+        Command::Excusals { contract, format } => {
+            let (config, store) = open(&cli.config).await?;
+            excuse::list(&config, &store, &contract, format).await
+        }
+        Command::DrTest { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dr::run(&config, &store, action).await
+        }
+        Command::Dispute { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dispute::run(&config, &store, action).await
+        }
+        Command::Audit {
+            contract,
+            month,
+            format,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            audit::run(&config, &store, &contract, month.as_deref(), format).await
+        }
+        Command::Generate {
+            out,
+            seed,
+            incidents,
+            from,
+            months,
+            contracts,
+        } => generate::run(
+            &cli.config,
+            &generate::GenerateArgs {
+                out,
+                seed,
+                incidents,
+                from,
+                months,
+                contracts,
+            },
+        ),
+        Command::Run { log_format: _ } => {
+            let (config, store) = open(&cli.config).await?;
+            run::run(config, store).await
+        }
+        Command::Demo { no_daemon } => {
+            let (config, store) = open(&cli.config).await?;
+            demo::run(config, store, !no_daemon).await
+        }
+        Command::Commitment { command } => {
+            let (config, store) = open(&cli.config).await?;
+            commitment::run(&config, &store, command).await
+        }
+        Command::Bench {
+            incidents,
+            contracts,
+            dir,
+            database_url,
+        } => {
+            bench::run(&bench::BenchArgs {
+                incidents,
+                contracts,
+                dir,
+                database_url,
+            })
+            .await
+        }
+        Command::MigrateStore { from, to, replace } => {
+            migrate_store::run(&from, &to, replace).await
+        }
+    }
+}
