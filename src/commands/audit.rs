@@ -22,7 +22,10 @@ pub async fn run(
         }
         Some(m) => {
             let (c, period, now) = month::arguments(config, contract_id, m, None)?;
-            month::build(store, config, c, period, now).await?.audit
+            crate::report::assemble::month_alone(store, config, c, period, now)
+                .await
+                .map_err(Failure::runtime)?
+                .audit
         }
     };
     print_list(

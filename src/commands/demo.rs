@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use chrono::Utc;
 
 use super::generate::last_month;
-use super::{Failure, evaluate, month};
+use super::{Failure, evaluate};
 use crate::config::Config;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, import_file};
+use crate::report::assemble;
 use crate::store::Store;
 
 /// The seed of the sample data, so every demo shows the same month.
@@ -82,7 +83,9 @@ async fn prepare(config: &Config, store: &Store) -> Result<(), Failure> {
         );
     }
     for contract in &config.contracts {
-        let report = month::build_report(store, config, contract, period, now).await?;
+        let report = assemble::with_trends(store, config, contract, period, now)
+            .await
+            .map_err(Failure::runtime)?;
         println!("\n{}\n", evaluate::table(&report));
         let dir = config
             .daemon

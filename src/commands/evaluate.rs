@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use clap::ValueEnum;
 
 use super::{Failure, month};
+use crate::report::assemble;
 
 use crate::config::Config;
 use crate::domain::Money;
@@ -35,10 +36,16 @@ pub async fn run(
     let text = match format {
         // The report's JSON, trends included; the table shows the month alone.
         EvaluateFormat::Json => {
-            let report = month::build_report(store, config, contract, period, now).await?;
+            let report = assemble::with_trends(store, config, contract, period, now)
+                .await
+                .map_err(Failure::runtime)?;
             crate::report::json::render(&report).map_err(Failure::runtime)?
         }
-        EvaluateFormat::Table => table(&month::build(store, config, contract, period, now).await?),
+        EvaluateFormat::Table => table(
+            &assemble::month_alone(store, config, contract, period, now)
+                .await
+                .map_err(Failure::runtime)?,
+        ),
     };
     println!("{text}");
     Ok(())

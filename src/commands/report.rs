@@ -60,8 +60,7 @@ pub async fn run(
             None => eprintln!("nothing changed since the last issue; not reissued"),
         }
     }
-    let mut report = month::build_report(store, config, contract, period, now).await?;
-    report.amendment = crate::report::amendment::since_issue(store, &report)
+    let report = crate::report::assemble::as_it_stands(store, config, contract, period, now)
         .await
         .map_err(Failure::runtime)?;
     let bytes: Vec<u8> = match format {

@@ -51,12 +51,9 @@ pub async fn month(
     let store = &app.deps.store;
     // The same assembly as `slawatch report`: trends, and the amendment
     // when the month was issued and figures changed since.
-    let mut report = crate::commands::month::build_report(store, &app.deps.config, c, period, now)
+    let report = crate::report::assemble::as_it_stands(store, &app.deps.config, c, period, now)
         .await
-        .map_err(|f| ApiError::Internal(anyhow::anyhow!(f.message)))?;
-    report.amendment = crate::report::amendment::since_issue(store, &report)
-        .await
-        .map_err(ApiError::Internal)?;
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))

@@ -14,7 +14,7 @@ use crate::store::issued::IssuedReport;
 pub async fn since_issue(
     store: &Store,
     report: &MonthReport<'_>,
-) -> anyhow::Result<Option<Amendment>> {
+) -> Result<Option<Amendment>, super::assemble::ReportError> {
     let issued = store
         .latest_issued(&report.contract.id, report.evaluation.period)
         .await?;

@@ -65,9 +65,8 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = crate::commands::month::build_report(store, config, contract, period, now)
+    let report = super::assemble::with_trends(store, config, contract, period, now)
         .await
-        .map_err(|f| anyhow::anyhow!(f.message))
         .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
     let json = super::json::render(&report).context("Failed to render the report JSON")?;
     if let Some(latest) = &latest {

@@ -2,6 +2,7 @@
 //! renderings, so every format carries the same figures.
 //!
 //! # Layout
+//! - [`assemble`]: one contract-month's report built from the store.
 //! - [`json`]: the stable JSON of SPEC §6.
 //! - [`csv`]: one row per service level.
 //! - [`html`]: a self-contained page.
@@ -15,6 +16,7 @@
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
+pub mod assemble;
 pub mod chart;
 pub mod csv;
 pub mod html;
