@@ -9,7 +9,7 @@ mod smtp_sink;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use slawatch::alerts::sender::{SenderSettings, run_with};
+use slawatch::alerts::sender::{SenderSettings, run};
 use slawatch::daemon::Deps;
 use slawatch::store::Store;
 use slawatch::store::outbox::{NewAlert, Severity};
@@ -100,7 +100,18 @@ impl Env {
             ..SenderSettings::default()
         };
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(run_with(self.deps.clone(), settings, shutdown.clone()));
+        let deps = self.deps.clone();
+        let stop = shutdown.clone();
+        let task = tokio::spawn(async move {
+            run(
+                &deps.config,
+                deps.store.clone(),
+                deps.leadership.clone(),
+                settings,
+                stop,
+            )
+            .await
+        });
         Running { shutdown, task }
     }
 

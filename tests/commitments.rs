@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Utc};
 use common::{TestEnv, daemon_deps, stderr, stdout};
 use serde_json::{Value, json};
-use slawatch::alerts::detect::detect_once;
 use slawatch::daemon::Deps;
+use slawatch::daemon::live::detect_once;
 use slawatch::engine::commitments::Action;
 use slawatch::store::commitments::EventRequest;
 

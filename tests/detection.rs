@@ -5,8 +5,8 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::{daemon_deps, push};
-use slawatch::alerts::detect::detect_once;
 use slawatch::daemon::Deps;
+use slawatch::daemon::live::detect_once;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -408,10 +408,10 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
     // Live detection alerts each flag once: CRM untested and without
     // evidence, files untested; payroll has nothing to say.
     let now = chrono::Utc::now();
-    slawatch::alerts::detect::detect_once(&deps, now)
+    slawatch::daemon::live::detect_once(&deps, now)
         .await
         .unwrap();
-    slawatch::alerts::detect::detect_once(&deps, now)
+    slawatch::daemon::live::detect_once(&deps, now)
         .await
         .unwrap();
     let mut keys: Vec<String> = deps

@@ -365,7 +365,7 @@ async fn the_month_carries_its_amendment_since_issue_and_its_trends() {
     let (status, result) = api.post("/api/v1/records", Some(WEBHOOK), body).await;
     assert_eq!(status, 200, "{result}");
     let contract = api.deps.config.contract("acme").unwrap();
-    let issued = slawatch::report::issue::issue_month(
+    let issued = slawatch::issuing::issue_month(
         &api.deps.config,
         &api.deps.store,
         contract,

@@ -63,7 +63,7 @@ impl Env {
     async fn scan(&mut self) -> ScanSummary {
         self.scans += 1;
         self.inbox
-            .scan_once(&self.deps, NOW + 5 * self.scans)
+            .scan_once(&self.deps.for_sources(), NOW + 5 * self.scans)
             .await
             .expect("scan")
     }
@@ -281,7 +281,10 @@ INC4,beta-hosting,P1,2026-10-06T09:00:00Z,
     let source = env.deps.config.sources[0].clone();
     let mut restarted = Inbox::new(source, env.folder.clone());
     for t in 1..=2 {
-        let scan = restarted.scan_once(&env.deps, NOW + 100 + t).await.unwrap();
+        let scan = restarted
+            .scan_once(&env.deps.for_sources(), NOW + 100 + t)
+            .await
+            .unwrap();
         assert!(
             scan.kept.is_empty() && scan.processed.is_empty(),
             "{scan:?}"

@@ -8,10 +8,10 @@ mod smtp_sink;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use common::{daemon_deps, push};
-use slawatch::alerts::sender::{Sender, SenderSettings};
+use slawatch::alerts::sender::SenderSettings;
 use slawatch::commands::report::ReportFormat;
 use slawatch::daemon::Deps;
-use slawatch::report::issue::issue_due;
+use slawatch::issuing::issue_due;
 use slawatch::store::issued::IssuedKey;
 use slawatch::store::outbox::Attachment;
 
@@ -98,13 +98,15 @@ async fn october_is_issued_once_then_amended_and_reissued() {
 
     // Before the scheduled time (07:00 GMT on 1 November) nothing is due.
     assert!(
-        issue_due(&deps, t("2026-11-01T06:59:59Z"))
+        issue_due(&deps.config, &deps.store, t("2026-11-01T06:59:59Z"))
             .await
             .unwrap()
             .is_empty()
     );
 
-    let issued = issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    let issued = issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:00Z"))
+        .await
+        .unwrap();
     let names: Vec<(String, String, i64)> = issued
         .iter()
         .map(|i| (i.contract.clone(), i.period.to_string(), i.version))
@@ -160,17 +162,21 @@ async fn october_is_issued_once_then_amended_and_reissued() {
 
     // Later checks, and a restart on the same store, issue nothing new.
     assert!(
-        issue_due(&deps, t("2026-11-01T07:00:01Z"))
+        issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:01Z"))
             .await
             .unwrap()
             .is_empty()
     );
     let restarted = self::deps(&dir).await;
     assert!(
-        issue_due(&restarted, t("2026-11-02T09:00:00Z"))
-            .await
-            .unwrap()
-            .is_empty()
+        issue_due(
+            &restarted.config,
+            &restarted.store,
+            t("2026-11-02T09:00:00Z")
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     assert_eq!(
         restarted
@@ -210,10 +216,14 @@ async fn october_is_issued_once_then_amended_and_reissued() {
     );
     // The issued files are untouched; the monthly check does not reissue.
     assert!(
-        issue_due(&restarted, t("2026-11-06T07:00:00Z"))
-            .await
-            .unwrap()
-            .is_empty()
+        issue_due(
+            &restarted.config,
+            &restarted.store,
+            t("2026-11-06T07:00:00Z")
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     // --reissue issues version 2 and the amendment disappears.
@@ -282,7 +292,7 @@ async fn deliver_once(deps: &Deps) -> slawatch::alerts::sender::Round {
         smtp_timeout: std::time::Duration::from_secs(10),
         ..SenderSettings::default()
     };
-    Sender::new(deps, settings)
+    deps.sender(settings)
         .unwrap()
         .deliver_due(&tokio_util::sync::CancellationToken::new())
         .await
@@ -316,7 +326,9 @@ async fn october_issued_with_a_mail_server(
         smtp_sink::Handler::Mailbox,
     );
     push(&deps, OCTOBER, "october.csv", dir).await;
-    issue_due(&deps, t("2026-11-01T07:00:00Z")).await.unwrap();
+    issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:00Z"))
+        .await
+        .unwrap();
     (deps, sink, email)
 }
 

@@ -520,18 +520,18 @@ async fn scrape_benchmark() {
     }
     let deps = slawatch::daemon::Deps::new(config, store).unwrap();
     let clock = std::time::Instant::now();
-    slawatch::alerts::detect::detect_once(&deps, now)
+    slawatch::daemon::live::detect_once(&deps, now)
         .await
         .unwrap();
     let detection = clock.elapsed();
     // The second run evaluates the current months only (last months are cached).
     let clock = std::time::Instant::now();
-    slawatch::alerts::detect::detect_once(&deps, now)
+    slawatch::daemon::live::detect_once(&deps, now)
         .await
         .unwrap();
     let detection_again = clock.elapsed();
     let clock = std::time::Instant::now();
-    slawatch::metrics::publish(&deps, now).await;
+    deps.metrics.publish(&deps.config, &deps.store, now).await;
     let publish = clock.elapsed();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -554,7 +554,15 @@ async fn scrape_benchmark() {
         deps.store.all_source_states().await.unwrap();
         store_reads.push(clock.elapsed());
         let clock = std::time::Instant::now();
-        let body = slawatch::metrics::render(&deps, Utc::now()).await;
+        let body = deps
+            .metrics
+            .render(
+                &deps.config,
+                &deps.store,
+                deps.leadership.is_leader(),
+                Utc::now(),
+            )
+            .await;
         in_process.push(clock.elapsed());
         assert!(!body.is_empty());
         let clock = std::time::Instant::now();

@@ -106,7 +106,7 @@ impl Env {
     }
 
     async fn check(&self, n: i64) -> ProbeOutcome {
-        check_once(&self.deps, &self.source, &self.probe, at(n))
+        check_once(&self.deps.for_sources(), &self.source, &self.probe, at(n))
             .await
             .expect("check")
     }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use common::{TestEnv, stderr};
 use serde_json::Value;
-use slawatch::alerts::detect::detect_once;
 use slawatch::daemon::Deps;
+use slawatch::daemon::live::detect_once;
 use slawatch::store::Store;
 
 const AS_OF: &str = "2026-11-05T09:00:00Z";

@@ -148,7 +148,14 @@ impl Harness {
     }
 
     async fn poll_with(&self, cfg: &ServiceNowSource) -> Result<PollSummary, PollError> {
-        servicenow::poll_once(&self.deps, &self.source, cfg, &self.options, now()).await
+        servicenow::poll_once(
+            &self.deps.for_sources(),
+            &self.source,
+            cfg,
+            &self.options,
+            now(),
+        )
+        .await
     }
 
     fn contract(&self) -> &Contract {
@@ -804,7 +811,7 @@ async fn runs_on_its_schedule_until_cancelled() {
     h.fake.put("incident", six_incidents());
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(servicenow::run_with(
-        h.deps.clone(),
+        h.deps.for_sources(),
         h.source.clone(),
         h.cfg.clone(),
         h.options.clone(),
@@ -830,7 +837,7 @@ async fn stops_polling_on_refused_credentials_until_shutdown() {
     let h = Harness::with(WRONG_PASSWORD_ENV, "* * * * * *").await;
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(servicenow::run_with(
-        h.deps.clone(),
+        h.deps.for_sources(),
         h.source.clone(),
         h.cfg.clone(),
         h.options.clone(),

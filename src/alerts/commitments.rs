@@ -18,13 +18,14 @@ use chrono::{Days, NaiveDate};
 
 use super::compose::{Facts, alert};
 use super::detect::RECENT_DAYS;
+use crate::config::Config;
 use crate::contract::{Commitment, Contract};
-use crate::daemon::Deps;
 use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Occurrence, Register};
 use crate::engine::evaluate_month;
 use crate::engine::reconcile::{Comparison, discrepancies};
+use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
 
 /// Which alert an occurrence calls for on a given day.
@@ -240,42 +241,31 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
     )
 }
 
-/// Looks at `contract`'s register and recently reported months as at `now`.
+/// Looks at `contract`'s commitments `register` (`None` when it cannot be
+/// read) and its recently reported months as at `now`.
 pub async fn detect(
-    deps: &Deps,
+    config: &Config,
+    store: &Store,
     contract: &Contract,
+    register: Option<&Register>,
     now: Instant,
     out: &mut Vec<NewAlert>,
 ) -> anyhow::Result<()> {
-    let config = &deps.config;
-    // A register that no longer fits the configuration must not stop the
-    // other contracts' alerts: it is logged, naming what to fix.
-    match deps
-        .store
-        .commitment_register(contract, &config.calendars)
-        .await
-    {
-        Ok(register) => out.extend(commitment_alerts(
+    if let Some(register) = register {
+        out.extend(commitment_alerts(
             contract,
-            &register,
+            register,
             AsOf::new(now, contract.timezone),
             config.alerts.commitment_lead_days,
-        )),
-        Err(e) => tracing::error!(
-            contract = %contract.id,
-            error = format!("{e:#}"),
-            "commitment alerts skipped: the register cannot be read"
-        ),
+        ));
     }
     let current = Period::of(now, contract.timezone);
     let since = now - chrono::Duration::days(RECENT_DAYS);
-    for period in deps
-        .store
+    for period in store
         .months_to_reconcile(&contract.id, current, since)
         .await?
     {
-        let evidence = deps
-            .store
+        let evidence = store
             .month_evidence(&contract.id, period, contract.timezone, now)
             .await?;
         let evaluation = evaluate_month(contract, period, &evidence, now);

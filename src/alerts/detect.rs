@@ -1,218 +1,63 @@
-//! Live detection: after every ingest and every minute, where each open
-//! incident stands against its targets, whether a month is already certain
-//! to fail, outages starting and ending, sources gone stale or failing, and
-//! (in [`super::commitments`]) commitments and supplier figures — each turned
-//! into an alert queued once.
+//! What live detection alerts on in a contract's month in progress: open
+//! incidents at risk or breached, months certain to fail, outages starting
+//! and ending, and (in [`super::commitments`] and [`super::dr`]) commitments,
+//! supplier figures and the DR register — each an alert under a dedup key
+//! (kind, subject, stage), which the outbox refuses to queue twice.
 //!
-//! Detection keeps no state of its own: it recomputes from the evidence and
-//! queues alerts under dedup keys (kind, subject, stage), which the outbox
-//! refuses to queue twice. So a restart re-detects whatever it missed and
-//! never alerts twice; and a daemon started on a store with years of history
-//! only alerts on what is recent (breaches whose deadline fell in the last
+//! Detection keeps no state of its own (the daemon's live loop recomputes
+//! from the evidence), so a restart re-detects whatever it missed and never
+//! alerts twice; and a daemon started on a store with years of history only
+//! alerts on what is recent (breaches whose deadline fell in the last
 //! [`RECENT_DAYS`] days, outages of the last day).
 
-use std::time::Duration;
-
 use chrono::Duration as Span;
-use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use super::compose::{Facts, alert};
-use crate::contract::{Contract, ServiceLevel, ServiceLevelKind};
-use crate::daemon::Deps;
+use crate::config::Config;
+use crate::contract::{Contract, ServiceLevel};
 use crate::domain::money::format_minor;
 use crate::domain::time::format_utc;
-use crate::domain::{Instant, Period, Priority, Ratio};
-use crate::engine::clock::ClockStatus;
-use crate::engine::incidents::{applies, clock_for};
-use crate::engine::rulings::Rulings;
-use crate::engine::{Evidence, Figures, LevelResult, evaluate_month};
-use crate::store::outbox::{NewAlert, Severity, enqueue};
+use crate::domain::{Instant, Period, Priority};
+use crate::engine::commitments::Register;
+use crate::engine::dr::DrTest;
+use crate::engine::live::{LiveMonth, OpenStage, Stage, best_possible};
+use crate::engine::{Evidence, Figures, LevelResult};
+use crate::store::Store;
+use crate::store::outbox::{NewAlert, Severity};
 
 /// How far back a breach's deadline may lie and still be alerted.
 pub const RECENT_DAYS: i64 = 7;
-/// How often detection runs without an ingest to prompt it.
-const TICK: Duration = Duration::from_secs(60);
 
-/// Where an open incident stands against one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Less than the at-risk share of the target has elapsed.
-    Within,
-    /// At least the at-risk share has elapsed.
-    AtRisk,
-    /// The deadline has passed.
-    Breached,
-}
-
-impl Stage {
-    /// `within`, `at_risk` or `breached`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Within => "within",
-            Stage::AtRisk => "at_risk",
-            Stage::Breached => "breached",
-        }
-    }
-}
-
-/// One open incident against one service level.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenStage {
-    /// The incident.
-    pub incident: String,
-    /// The service level's id.
-    pub level: String,
-    /// Its priority.
-    pub priority: Priority,
-    /// Its service.
-    pub service: Option<String>,
-    /// The supplier's title.
-    pub title: Option<String>,
-    /// Where it stands.
-    pub stage: Stage,
-    /// Business seconds elapsed.
-    pub elapsed_seconds: i64,
-    /// The target.
-    pub target_seconds: i64,
-    /// When the target is (or was) reached; `None` while paused indefinitely.
-    pub deadline: Option<Instant>,
-    /// When its stage will next move on (at risk, then breached), if it will.
-    pub next_change: Option<Instant>,
-}
-
-/// Every open (not yet stopped) incident's stage against each incident level
-/// that applies to it; excused incidents are left out.
-pub fn open_incident_stages(
+/// Every alert `contract`'s month in progress calls for as at `now`, from
+/// the live view, its evidence, its commitments `register` (`None` when it
+/// cannot be read: commitment alerts are then skipped) and its DR tests.
+#[allow(clippy::too_many_arguments)]
+pub async fn contract_alerts(
+    config: &Config,
+    store: &Store,
     contract: &Contract,
+    live: &LiveMonth,
     evidence: &Evidence,
-    at_risk_share: f64,
+    register: Option<&Register>,
+    dr_tests: &[DrTest],
     now: Instant,
-) -> Vec<OpenStage> {
-    let mut out = Vec::new();
-    let rulings = Rulings::new(&evidence.excusals, &evidence.disputes);
-    for level in contract
-        .service_levels
-        .iter()
-        .filter(|l| l.target_seconds.is_some())
-    {
-        let target = level.target_seconds.unwrap_or_default();
-        for incident in evidence
-            .incidents
-            .iter()
-            .filter(|i| rulings.incident_excused(i).is_none() && applies(level, i))
-        {
-            let Some(outcome) = clock_for(level, incident, now) else {
-                continue;
-            };
-            if outcome.stopped_at.is_some() {
-                continue;
-            }
-            let at_risk_target = (at_risk_share * target as f64).ceil() as i64;
-            let (stage, next_change) = if outcome.status == ClockStatus::Breached {
-                (Stage::Breached, None)
-            } else if outcome.elapsed_seconds >= at_risk_target {
-                (Stage::AtRisk, outcome.deadline)
-            } else {
-                // When the at-risk share will have elapsed: the same clock
-                // run to the smaller target.
-                let mut early = level.clone();
-                early.target_seconds = Some(at_risk_target);
-                (
-                    Stage::Within,
-                    clock_for(&early, incident, now).and_then(|o| o.deadline),
-                )
-            };
-            out.push(OpenStage {
-                incident: incident.id.clone(),
-                level: level.id.clone(),
-                priority: incident.priority,
-                service: incident.service.clone(),
-                title: incident.title.clone(),
-                stage,
-                elapsed_seconds: outcome.elapsed_seconds,
-                target_seconds: target,
-                deadline: outcome.deadline,
-                next_change,
-            });
-        }
-    }
-    out
-}
-
-/// What one round of detection did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Detected {
-    /// Alerts newly queued.
-    pub queued: usize,
-    /// The next instant an open incident's stage moves on, if any.
-    pub next_change: Option<Instant>,
-}
-
-/// Runs detection after every ingest, every minute, and at the moment an
-/// open incident is due to become at risk or breached, until shutdown.
-pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
-    loop {
-        let now = chrono::Utc::now();
-        let mut wait = TICK;
-        match detect_once(&deps, now).await {
-            Ok(d) => {
-                if d.queued > 0 {
-                    tracing::info!(queued = d.queued, "alerts queued");
-                }
-                if let Some(next) = d.next_change {
-                    // A second late, so the clock has certainly passed it.
-                    let until = (next - now).to_std().unwrap_or_default() + Duration::from_secs(1);
-                    wait = wait.min(until);
-                }
-            }
-            Err(e) => tracing::error!(error = format!("{e:#}"), "live detection failed"),
-        }
-        tokio::select! {
-            () = deps.ingested.notified() => {}
-            () = tokio::time::sleep(wait) => {}
-            () = shutdown.cancelled() => return Ok(()),
-        }
-    }
-}
-
-/// Looks at everything once as at `now`, queuing what is new.
-pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> {
+) -> anyhow::Result<Vec<NewAlert>> {
     let mut alerts = Vec::new();
-    let mut next_change: Option<Instant> = None;
-    for contract in &deps.config.contracts {
-        let period = Period::of(now, contract.timezone);
-        let evidence = deps
-            .store
-            .month_evidence(&contract.id, period, contract.timezone, now)
-            .await?;
-        let evaluation = evaluate_month(contract, period, &evidence, now);
-        let open = open_incident_stages(contract, &evidence, deps.config.alerts.at_risk_share, now);
-        next_change = open
-            .iter()
-            .filter_map(|s| s.next_change)
-            .chain(next_change)
-            .min();
-        crate::metrics::refresh_contract(deps, contract, &evaluation, &open, &evidence, now).await;
-        incident_alerts(
-            contract,
-            period,
-            &evaluation.levels,
-            &open,
-            now,
-            &mut alerts,
-        );
-        level_alerts(contract, period, &evaluation.levels, &open, &mut alerts);
-        super::feeds::outage_alerts(contract, &evidence, now, &mut alerts);
-        super::commitments::detect(deps, contract, now, &mut alerts).await?;
-        super::dr::detect(deps, contract, now, &mut alerts).await?;
-    }
-    super::feeds::source_alerts(deps, now, &mut alerts).await?;
-    // Per-severity routes add recipients on top of the contract's managers.
-    for a in &mut alerts {
-        for extra in deps
-            .config
+    let period = live.evaluation.period;
+    let lines = &live.evaluation.levels;
+    incident_alerts(contract, period, lines, &live.open, now, &mut alerts);
+    level_alerts(contract, period, lines, &live.open, &mut alerts);
+    super::feeds::outage_alerts(contract, evidence, now, &mut alerts);
+    super::commitments::detect(config, store, contract, register, now, &mut alerts).await?;
+    super::dr::detect(contract, dr_tests, now, &mut alerts);
+    Ok(alerts)
+}
+
+/// Adds the recipients of the per-severity routes on top of each alert's
+/// (the contract's managers).
+pub fn route(config: &Config, alerts: &mut [NewAlert]) {
+    for a in alerts {
+        for extra in config
             .alerts
             .routes
             .get(a.severity.as_str())
@@ -224,25 +69,6 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             }
         }
     }
-    // Every daemon detects (its /metrics needs the figures); only the
-    // leader queues. A deposed leader queuing late is harmless: the outbox
-    // takes each dedup key once.
-    if !deps.leadership.is_leader() {
-        alerts.clear();
-    }
-    let mut tx = deps.store.begin().await?;
-    let mut queued = 0;
-    for a in &alerts {
-        if enqueue(&mut tx, a, now.timestamp()).await? {
-            queued += 1;
-        }
-    }
-    tx.commit().await?;
-    crate::metrics::publish(deps, now).await;
-    Ok(Detected {
-        queued,
-        next_change,
-    })
 }
 
 /// A duration as a contract manager reads it: `4h00m`, or `45s` under a minute.
@@ -429,24 +255,6 @@ fn incident_alerts(
             }
             _ => {}
         }
-    }
-}
-
-/// The best attainment `line`'s month can still end on, when it can be
-/// known: for incident levels, every open incident not yet breached meeting
-/// its target; for availability, the attainment so far (it can only fall).
-pub fn best_possible(line: &LevelResult, open: &[OpenStage]) -> Option<Ratio> {
-    match (&line.figures, line.kind) {
-        (Figures::Incidents(f), _) => {
-            let pending = open
-                .iter()
-                .filter(|s| s.level == line.id && s.stage != Stage::Breached)
-                .count() as u64;
-            let whole = f.assessed + pending;
-            (whole > 0).then(|| Ratio::percent_of((f.met + pending) as i128, whole as i128))
-        }
-        (Figures::Availability(_), ServiceLevelKind::Availability) => line.attainment,
-        _ => None,
     }
 }
 

@@ -12,29 +12,17 @@
 use super::compose::{Facts, alert};
 use crate::contract::Contract;
 use crate::contract::dr::Criticality;
-use crate::daemon::Deps;
 use crate::domain::Instant;
 use crate::domain::time::local_date;
-use crate::engine::dr::{DrAssessment, Flag, SystemAssessment, assess};
-use crate::store::StoreError;
+use crate::engine::dr::{DrAssessment, DrTest, Flag, SystemAssessment, assess};
 use crate::store::outbox::{NewAlert, Severity};
 
 /// Adds the alerts the contract's DR register calls for today.
-pub async fn detect(
-    deps: &Deps,
-    contract: &Contract,
-    now: Instant,
-    out: &mut Vec<NewAlert>,
-) -> Result<(), StoreError> {
-    if contract.dr_systems.is_empty() {
-        return Ok(());
-    }
-    let tests = deps.store.dr_tests(&contract.id).await?;
+pub fn detect(contract: &Contract, tests: &[DrTest], now: Instant, out: &mut Vec<NewAlert>) {
     let today = local_date(contract.timezone, now);
-    if let Some(a) = assess(&contract.dr_systems, &tests, today) {
+    if let Some(a) = assess(&contract.dr_systems, tests, today) {
         out.extend(dr_alerts(contract, &a));
     }
-    Ok(())
 }
 
 /// One alert per flag raised, keyed by its episode.

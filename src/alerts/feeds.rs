@@ -6,12 +6,13 @@ use chrono::Duration as Span;
 
 use super::compose::{Facts, alert};
 use super::detect::{evidence_line, hm};
+use crate::config::Config;
 use crate::config::SourceKind;
 use crate::contract::Contract;
-use crate::daemon::Deps;
 use crate::domain::time::format_utc;
 use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
+use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
 
 /// An alert when an unplanned outage of the last day started, and one when it ended.
@@ -74,16 +75,17 @@ pub(super) fn outage_alerts(
 /// An alert when a source has failed three times in a row (or once, refused
 /// its credentials), and when a ServiceNow source has had no successful poll
 /// for longer than its `stale_after`; once per episode (since its last success).
-pub(super) async fn source_alerts(
-    deps: &Deps,
+pub async fn source_alerts(
+    config: &Config,
+    store: &Store,
     now: Instant,
     out: &mut Vec<NewAlert>,
 ) -> anyhow::Result<()> {
-    for source in &deps.config.sources {
-        let Some(contract) = deps.config.contract(&source.contract) else {
+    for source in &config.sources {
+        let Some(contract) = config.contract(&source.contract) else {
             continue;
         };
-        let state = deps.store.source_state(&source.id, "").await?;
+        let state = store.source_state(&source.id, "").await?;
         let episode = state
             .last_success_at
             .map_or("never".to_string(), |t| t.to_string());

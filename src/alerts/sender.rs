@@ -19,7 +19,7 @@
 //!   `digest` (at-risk warnings) wait until that long after the oldest of them
 //!   for the same recipients, then go as one message. Breaches, critical
 //!   failures and failing sources are never held.
-//! - **Only the leader sends** (see [`crate::daemon::leader`]). Before each
+//! - **Only the leader sends** (see [`crate::leader`]). Before each
 //!   message the sender confirms on the leader lock's own connection that
 //!   it still leads; a message being sent when leadership is lost is
 //!   abandoned (unrecorded, so the next leader sends it), and a new leader
@@ -36,8 +36,9 @@ use tracing::{info, warn};
 use super::digest::due_digests;
 use super::message::Outgoing;
 use super::transport::{DeliveryError, Reach, Transport};
-use crate::daemon::leader::{Leadership, Role};
-use crate::daemon::{Deps, sleep_or_stop};
+use crate::config::Config;
+use crate::leader::{Leadership, Role};
+use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 
 /// How the sender paces itself. The defaults suit production; tests shorten them.
@@ -67,21 +68,18 @@ impl Default for SenderSettings {
     }
 }
 
-/// Delivers the outbox until shutdown, with the default settings.
-pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
-    run_with(deps, SenderSettings::default(), shutdown).await
-}
-
 /// Delivers the outbox until shutdown. A message already being sent when
 /// shutdown is requested is finished; the rest wait for the next start.
 /// Fails only at start, on an unusable `[email]` section.
-pub async fn run_with(
-    deps: Deps,
+pub async fn run(
+    config: &Config,
+    store: Store,
+    leadership: Leadership,
     settings: SenderSettings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut sender = Sender::new(&deps, settings)?;
-    let grace = deps.leadership.takeover_grace();
+    let mut sender = Sender::new(config, store, leadership, settings)?;
+    let grace = sender.leadership.takeover_grace();
     if !grace.is_zero() {
         // Only alerts already queued when this term began can be in a deposed
         // leader's hands; they wait out the grace, anything newer goes at once.
@@ -141,23 +139,29 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// Checks the `[email]` section and prepares the transport.
-    pub fn new(deps: &Deps, settings: SenderSettings) -> anyhow::Result<Sender> {
-        let transport = Transport::from_config(&deps.config, settings.smtp_timeout)
+    /// Checks the `[email]` section and prepares the transport, for a sender
+    /// working for `leadership`'s current term.
+    pub fn new(
+        config: &Config,
+        store: Store,
+        leadership: Leadership,
+        settings: SenderSettings,
+    ) -> anyhow::Result<Sender> {
+        let transport = Transport::from_config(config, settings.smtp_timeout)
             .context("Failed to set up alert delivery")?;
-        let term = match deps.leadership.role() {
+        let term = match leadership.role() {
             Role::Leader(term) => term,
             Role::Follower => 0,
         };
         Ok(Sender {
-            store: deps.store.clone(),
-            leadership: deps.leadership.clone(),
+            store,
+            leadership,
             term,
             held: None,
             transport,
-            digest_interval: deps.config.alerts.digest_interval_seconds,
+            digest_interval: config.alerts.digest_interval_seconds,
             settings,
-            data_dir: deps.config.daemon.data_dir.clone(),
+            data_dir: config.daemon.data_dir.clone(),
         })
     }
 

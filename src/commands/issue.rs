@@ -1,5 +1,5 @@
 //! `slawatch issue`: closes a month by hand through the same code as the
-//! daemon's issuing part ([`crate::report::issue::issue_month`]), so the
+//! daemon's issuing part ([`crate::issuing::issue_month`]), so the
 //! once-only rule holds whichever issues first: a month already issued is
 //! left alone, and `--reissue` adds a version only when figures changed.
 
@@ -9,7 +9,7 @@ use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::Period;
-use crate::report::issue::issue_month;
+use crate::issuing::issue_month;
 use crate::store::Store;
 
 /// Issues `month` (default: each contract's previous month) for `contract`

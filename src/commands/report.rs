@@ -52,7 +52,7 @@ pub async fn run(
     }
     let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
     if reissue {
-        let issued = crate::report::issue::issue_month(config, store, contract, period, now, true)
+        let issued = crate::issuing::issue_month(config, store, contract, period, now, true)
             .await
             .map_err(Failure::runtime)?;
         match issued {

@@ -21,7 +21,9 @@ pub async fn run(config: Config, store: Store) -> Result<(), Failure> {
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tracing::info!(%address, contracts = deps.config.contracts.len(), sources = deps.config.sources.len(), "slawatch running");
-    let outcome = daemon::run(deps, listener, shutdown).await;
+    let serve: daemon::Serve =
+        Box::new(move |deps, stop| Box::pin(crate::http::serve(listener, deps, stop)));
+    let outcome = daemon::run(deps, serve, shutdown).await;
     store.close().await;
     tracing::info!("slawatch stopped");
     outcome.map_err(Failure::runtime)

@@ -2,27 +2,37 @@
 //! configured source, watches open incidents and the month's service levels,
 //! queues alerts and delivers them, and serves HTTP — until told to stop.
 //!
-//! Every long-running part is an `async fn run(deps, …, shutdown)`; they are
-//! started and joined here, so a part that fails is seen and logged.
+//! Every long-running part is an `async fn run(…, shutdown)` taking what it
+//! needs from [`Deps`]; they are started and joined here, so a part that
+//! fails is seen and logged. Only the daemon's entry points (the `run` and
+//! `demo` commands, and tests) build a `Deps`; the HTTP server, a layer
+//! above, is handed in as a [`Serve`].
 //!
-//! Several daemons may share one PostgreSQL database ([`leader`]): each
-//! serves HTTP and runs detection; the leader alone runs the parts started
-//! by [`leader_work`] — sources, issuing and the alert sender — and they
-//! stop the moment it stops leading.
+//! Several daemons may share one PostgreSQL database ([`crate::leader`]):
+//! each serves HTTP and runs detection; the leader alone runs the parts
+//! started by [`leader_work`] — sources, issuing and the alert sender — and
+//! they stop the moment it stops leading.
+//!
+//! # Layout
+//! - [`live`]: live detection, the loop that hands each contract's month in
+//!   progress to the alerts and the metrics.
 
-pub mod leader;
+pub mod live;
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::sender::{Sender, SenderSettings};
 use crate::config::Config;
+use crate::domain::WallClock;
+use crate::leader::{self, LeaderSettings, Leadership};
+use crate::shutdown::sleep_or_stop;
+use crate::sources::SourceDeps;
 use crate::store::Store;
 use crate::store::leader::ChangeListener;
-use leader::{LeaderSettings, Leadership};
 
 /// What every part of the daemon shares.
 #[derive(Clone)]
@@ -45,6 +55,8 @@ pub struct Deps {
     /// Woken with `ingested`, so other daemons on the same database hear of
     /// the new evidence too.
     pub announce: Arc<Notify>,
+    /// Where "now" comes from: the system's clock, or a test's.
+    pub clock: WallClock,
 }
 
 impl Deps {
@@ -62,7 +74,39 @@ impl Deps {
             metrics: Arc::new(crate::metrics::Metrics::new()),
             leadership: Leadership::sole(),
             announce: Arc::new(Notify::new()),
+            clock: WallClock::system(),
         })
+    }
+
+    /// The same parts, reading the time from `clock`.
+    pub fn with_clock(self, clock: WallClock) -> Deps {
+        Deps { clock, ..self }
+    }
+
+    /// What a source needs: the store, the HTTP client, the clock and a way
+    /// to say it stored records.
+    pub fn for_sources(&self) -> SourceDeps {
+        let (ingested, announce) = (self.ingested.clone(), self.announce.clone());
+        SourceDeps {
+            config: self.config.clone(),
+            store: self.store.clone(),
+            http: self.http.clone(),
+            clock: self.clock.clone(),
+            on_ingest: Arc::new(move || {
+                ingested.notify_one();
+                announce.notify_one();
+            }),
+        }
+    }
+
+    /// An alert sender working for this daemon's leadership.
+    pub fn sender(&self, settings: SenderSettings) -> anyhow::Result<Sender> {
+        Sender::new(
+            &self.config,
+            self.store.clone(),
+            self.leadership.clone(),
+            settings,
+        )
     }
 
     /// Says that records were stored, so detection looks again now.
@@ -72,30 +116,23 @@ impl Deps {
     }
 }
 
-/// Stops when `shutdown` is cancelled: for loops that wait between rounds.
-/// Returns false when the daemon is stopping.
-pub async fn sleep_or_stop(duration: std::time::Duration, shutdown: &CancellationToken) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(duration) => true,
-        () = shutdown.cancelled() => false,
-    }
-}
-
 /// A finished part of the daemon: its name, whether it is vital, how it ended.
 type Part = (String, bool, anyhow::Result<()>);
 
 /// A part of the daemon to run.
-type PartFuture = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+pub type PartFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+
+/// Starts the HTTP server, given the daemon's parts (once leadership is set
+/// up) and the shutdown token: the server lives in a layer above the daemon
+/// (it serves what the daemon computes), so its entry point hands it in.
+pub type Serve = Box<dyn FnOnce(Deps, CancellationToken) -> PartFuture + Send>;
 
 /// Runs every part until `shutdown` is cancelled (or a vital part fails),
 /// then waits for all of them to finish. Sources that fail are logged and
 /// left stopped; the HTTP server, detection, leadership and the sender are
 /// vital. Fails at once when another daemon runs on the same SQLite file.
-pub async fn run(
-    mut deps: Deps,
-    listener: TcpListener,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
+pub async fn run(mut deps: Deps, serve: Serve, shutdown: CancellationToken) -> anyhow::Result<()> {
     let url = deps.config.daemon.database_url.clone();
     let (leadership, elector) =
         leader::establish(&url, deps.store.backend(), LeaderSettings::default())?;
@@ -109,13 +146,13 @@ pub async fn run(
         &mut parts,
         "http",
         true,
-        Box::pin(crate::http::serve(listener, deps.clone(), shutdown.clone())),
+        serve(deps.clone(), shutdown.clone()),
     );
     spawn(
         &mut parts,
         "detection",
         true,
-        Box::pin(crate::alerts::detect::run(deps.clone(), shutdown.clone())),
+        Box::pin(live::run(deps.clone(), shutdown.clone())),
     );
     // Cancelled when the leader work has stopped: on shutdown the lock is
     // kept until then, so a message being sent is finished, not abandoned.
@@ -185,7 +222,7 @@ async fn join(mut parts: JoinSet<Part>, shutdown: &CancellationToken) -> anyhow:
 /// middle of a message abandons it (the next leader sends it).
 pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
     // A standby with an unusable [email] section fails now, not on taking over.
-    crate::alerts::sender::Sender::new(&deps, crate::alerts::sender::SenderSettings::default())?;
+    deps.sender(SenderSettings::default())?;
     loop {
         let term = tokio::select! {
             term = deps.leadership.acquired() => term,
@@ -203,13 +240,30 @@ pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Res
             &mut parts,
             "alert sender".into(),
             true,
-            Box::pin(crate::alerts::sender::run(deps.clone(), work.clone())),
+            Box::pin({
+                let (deps, work) = (deps.clone(), work.clone());
+                async move {
+                    crate::alerts::sender::run(
+                        &deps.config,
+                        deps.store.clone(),
+                        deps.leadership.clone(),
+                        SenderSettings::default(),
+                        work,
+                    )
+                    .await
+                }
+            }),
         );
         spawn(
             &mut parts,
             "issuing".into(),
             false,
-            Box::pin(crate::report::issue::run(deps.clone(), work.clone())),
+            Box::pin(crate::issuing::run(
+                deps.config.clone(),
+                deps.store.clone(),
+                deps.clock.clone(),
+                work.clone(),
+            )),
         );
         for source in deps.config.sources.clone() {
             let name = format!("source {}", source.id);
@@ -217,7 +271,11 @@ pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Res
                 &mut parts,
                 name,
                 false,
-                Box::pin(crate::sources::run(deps.clone(), source, work.clone())),
+                Box::pin(crate::sources::run(
+                    deps.for_sources(),
+                    source,
+                    work.clone(),
+                )),
             );
         }
         // Stop the term's work when the term ends, the daemon stops, or a vital part fails.

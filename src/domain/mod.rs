@@ -7,6 +7,7 @@
 //! - [`period`]: a calendar month in a timezone.
 //! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
 //! - [`time`]: instants in UTC and the rules for reading local times.
+//! - [`wall_clock`]: where "now" comes from (the system's clock, or a test's).
 //! - [`records`]: the normalised evidence records of SPEC §3.
 //! - [`sla_verdict`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
@@ -24,6 +25,7 @@ pub mod period;
 pub mod records;
 pub mod sla_verdict;
 pub mod time;
+pub mod wall_clock;
 
 pub use audit::{AuditEntry, MonthRecords};
 pub use cost::{Cost, CostBreach, NewCost, Removal};
@@ -39,3 +41,4 @@ pub use records::{
 };
 pub use sla_verdict::SlaVerdict;
 pub use time::Instant;
+pub use wall_clock::WallClock;

@@ -11,6 +11,7 @@
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
 //! - [`rulings`]: excusals and disputes recorded by people, applied.
 //! - [`evaluate`]: one contract-month, every service level.
+//! - [`live`]: the month in progress: its figures so far and each open incident's stage.
 //! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
 //! - [`verdicts`]: the supplier's per-incident SLA verdicts against slawatch's.
 //! - [`completeness`]: gaps in the feeds (months without data, open ends).
@@ -24,6 +25,7 @@ pub mod credits;
 pub mod dr;
 pub mod evaluate;
 pub mod incidents;
+pub mod live;
 pub mod reconcile;
 pub mod rulings;
 pub mod spans;

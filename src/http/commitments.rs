@@ -10,7 +10,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -68,7 +68,7 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
-    let now = Utc::now();
+    let now = app.now();
     let register = app
         .deps
         .store
@@ -96,7 +96,7 @@ pub async fn add(
     let config = &app.deps.config;
     app.deps
         .store
-        .add_commitment(c, &config.calendars, &spec, &recorded_by, Utc::now())
+        .add_commitment(c, &config.calendars, &spec, &recorded_by, app.now())
         .await?;
     app.deps.notify_ingested();
     let register = app
@@ -148,7 +148,7 @@ pub async fn record(
     let o = app
         .deps
         .store
-        .record_commitment_event(c, &app.deps.config.calendars, request, Utc::now())
+        .record_commitment_event(c, &app.deps.config.calendars, request, app.now())
         .await?;
     app.deps.notify_ingested();
     let value = serde_json::to_value(o).map_err(|e| ApiError::Internal(e.into()))?;

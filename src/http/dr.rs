@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -51,7 +51,7 @@ pub async fn register(
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let tests = app.deps.store.dr_tests(&c.id).await?;
-    let today = local_date(c.timezone, Utc::now());
+    let today = local_date(c.timezone, app.now());
     Ok(Json(json!({
         "contract": c.id,
         "register": assess(&c.dr_systems, &tests, today),
@@ -90,7 +90,7 @@ pub async fn add_test(
     let stored = app
         .deps
         .store
-        .record_dr_test(c, &test, &by, Utc::now())
+        .record_dr_test(c, &test, &by, app.now())
         .await?;
     app.deps.notify_ingested();
     let value = serde_json::to_value(stored).map_err(|e| ApiError::Internal(e.into()))?;
@@ -118,7 +118,7 @@ pub async fn withdraw_test(
     let withdrawn = app
         .deps
         .store
-        .withdraw_dr_test(&c.id, id, &reason, &by, Utc::now())
+        .withdraw_dr_test(&c.id, id, &reason, &by, app.now())
         .await?;
     app.deps.notify_ingested();
     json(&withdrawn)

@@ -136,7 +136,7 @@ async fn store_pushed(
     early: Vec<LineResult>,
     healthy_source: Option<&str>,
 ) -> Result<Json<PushResult>, ApiError> {
-    let now = Utc::now().timestamp();
+    let now = app.now().timestamp();
     let mut rejections = early;
     let mut collect = |r: &Rejection| {
         rejections.push(LineResult {

@@ -51,6 +51,11 @@ impl AppState {
             .contract(id)
             .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
     }
+
+    /// The current instant, from the daemon's clock.
+    pub fn now(&self) -> crate::domain::Instant {
+        self.deps.clock.now()
+    }
 }
 
 /// The routes.
@@ -170,6 +175,14 @@ async fn metrics(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        crate::metrics::render(&app.deps, chrono::Utc::now()).await,
+        app.deps
+            .metrics
+            .render(
+                &app.deps.config,
+                &app.deps.store,
+                app.deps.leadership.is_leader(),
+                app.deps.clock.now(),
+            )
+            .await,
     )
 }

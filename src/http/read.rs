@@ -3,14 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::alerts::detect::open_incident_stages;
 use crate::domain::Period;
 use crate::domain::time::format_utc;
+use crate::engine::live::open_incident_stages;
 
 /// `GET /api/v1/contracts`: the configured contracts and their service levels.
 pub async fn contracts(
@@ -47,7 +46,7 @@ pub async fn month(
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
-    let now = Utc::now();
+    let now = app.now();
     let store = &app.deps.store;
     // The same assembly as `slawatch report`: trends, and the amendment
     // when the month was issued and figures changed since.
@@ -68,7 +67,7 @@ pub async fn open_incidents(
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
-    let now = Utc::now();
+    let now = app.now();
     let period = Period::of(now, c.timezone);
     let evidence = app
         .deps

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use chrono::Utc;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -117,10 +116,6 @@ fn record_id(text: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("no record '{text}' (ids are numbers)")))
 }
 
-fn now() -> i64 {
-    Utc::now().timestamp()
-}
-
 /// `GET /api/v1/contracts/{contract}/costs[?month=YYYY-MM]`: the costs,
 /// removed ones included, each with its latest dispute.
 pub async fn list_costs(
@@ -151,7 +146,11 @@ pub async fn add_cost(
     let c = app.contract(&contract_id)?;
     let request: CostRequest = body(&bytes, COST)?;
     let cost = new_cost(c, &request)?;
-    let stored = app.deps.store.record_cost(&c.id, &cost, &by, now()).await?;
+    let stored = app
+        .deps
+        .store
+        .record_cost(&c.id, &cost, &by, app.now().timestamp())
+        .await?;
     json(&stored)
 }
 
@@ -170,7 +169,7 @@ pub async fn remove_cost(
     let removed = app
         .deps
         .store
-        .remove_cost(&c.id, id, &c.currency, &reason, &by, now())
+        .remove_cost(&c.id, id, &c.currency, &reason, &by, app.now().timestamp())
         .await?;
     json(&removed)
 }
@@ -203,7 +202,7 @@ pub async fn excuse(
     let e = app
         .deps
         .store
-        .excuse(&c.id, &target, &reason, &by, now())
+        .excuse(&c.id, &target, &reason, &by, app.now().timestamp())
         .await?;
     // The figures changed: live detection looks again.
     app.deps.notify_ingested();
@@ -225,7 +224,7 @@ pub async fn revoke_excusal(
     let e = app
         .deps
         .store
-        .revoke_excusal(&c.id, id, &reason, &by, now())
+        .revoke_excusal(&c.id, id, &reason, &by, app.now().timestamp())
         .await?;
     app.deps.notify_ingested();
     json(&e)
@@ -259,7 +258,7 @@ pub async fn open_dispute(
     let d = app
         .deps
         .store
-        .open_dispute(&c.id, &subject, &note, &by, now())
+        .open_dispute(&c.id, &subject, &note, &by, app.now().timestamp())
         .await?;
     json(&d)
 }
@@ -300,7 +299,7 @@ async fn decide(
     let d = app
         .deps
         .store
-        .resolve_dispute(&c.id, id, outcome, &note, &by, now())
+        .resolve_dispute(&c.id, id, outcome, &note, &by, app.now().timestamp())
         .await?;
     json(&d)
 }

@@ -8,12 +8,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::alerts::detect::{OpenStage, Stage, best_possible};
 use crate::contract::{Contract, ServiceLevel};
 use crate::domain::time::{local_date, start_of_local_day};
 use crate::domain::{Instant, Period, Ratio};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Register};
 use crate::engine::credits::CreditTotals;
+use crate::engine::live::{OpenStage, Stage, best_possible};
 use crate::engine::{Evidence, Figures, LevelResult, MonthEvaluation, Status};
 
 /// The service label for an outage of a service no service level names.

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::alerts::detect::open_incident_stages;
 use crate::config::Config;
 use crate::domain::{Impact, Incident, Outage, Priority, WorkKind, WorkTally};
 use crate::engine::evaluate_month;
+use crate::engine::live::open_incident_stages;
 
 fn t(s: &str) -> Instant {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -4,13 +4,14 @@
 //!
 //! The cost of a scrape stays flat whatever the size of the store: live
 //! detection already evaluates every contract's month after each ingest and
-//! every minute, and hands its figures to [`refresh_contract`]; at the end
-//! of each run [`publish`] renders them once into exposition text, with the
-//! ingest and alert totals. A scrape ([`render`]) copies that text and adds
-//! a few cheap live parts: the build, each source's health (one small
-//! table) and the age of the oldest undelivered alert. The last closed month
-//! is evaluated once per contract when the month changes, and again at most
-//! hourly to take in late corrections.
+//! every minute, and hands its live view to [`Metrics::set_current`]; at the
+//! end of each run [`Metrics::publish`] renders them once into exposition
+//! text, with the ingest and alert totals. A scrape ([`Metrics::render`])
+//! copies that text and adds a few cheap live parts: the build, each
+//! source's health (one small table) and the age of the oldest undelivered
+//! alert. Detection assembles the last closed month's report once per
+//! contract when the month changes, and again at most hourly to take in late
+//! corrections ([`Metrics::last_month_due`], [`Metrics::set_last_month`]).
 //!
 //! Label values only ever come from the configuration (contract, service
 //! level, service, source and token ids, priorities) or are fixed words
@@ -28,27 +29,25 @@ pub mod feeds;
 pub mod figures;
 pub mod quality;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::Duration as Span;
 
-use crate::alerts::detect::OpenStage;
+use crate::config::Config;
 use crate::contract::Contract;
-use crate::daemon::Deps;
 use crate::domain::{Instant, Period};
-use crate::engine::{Evidence, MonthEvaluation, evaluate_month};
-use crate::store::StoreError;
+use crate::engine::Evidence;
+use crate::engine::commitments::Register;
+use crate::engine::dr::{DrTest, assess};
+use crate::engine::live::LiveMonth;
+use crate::report::MonthReport;
+use crate::store::Store;
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
 
 use crate::domain::time::local_date;
-use crate::engine::completeness::gaps;
-use crate::engine::dr::assess;
-use crate::engine::reconcile::discrepancies;
-use crate::engine::verdicts::compare;
-use crate::report::quality::Extras;
 
 /// The last closed month is evaluated again after this long, to take in
 /// late corrections to its evidence.
@@ -92,238 +91,201 @@ impl Metrics {
     }
 }
 
-/// The current month's recoverable costs, in minor units.
-async fn costs_minor(deps: &Deps, contract: &Contract, period: Period) -> Result<i64, StoreError> {
-    let costs = deps.store.recoverable_costs(&contract.id, period).await?;
-    Ok(costs.iter().map(|c| c.amount_minor).sum())
-}
-
-/// Takes one contract's figures for the current month from live detection,
-/// and evaluates the last closed month when it has not been (or not for an
-/// hour). A failure is logged: metrics never stop detection.
-pub async fn refresh_contract(
-    deps: &Deps,
-    contract: &Contract,
-    evaluation: &MonthEvaluation,
-    open: &[OpenStage],
-    evidence: &Evidence,
-    now: Instant,
-) {
-    if let Err(e) = try_refresh_contract(deps, contract, evaluation, open, evidence, now).await {
-        tracing::warn!(contract = %contract.id, error = format!("{e:#}"), "metrics not refreshed");
-    }
-}
-
-async fn try_refresh_contract(
-    deps: &Deps,
-    contract: &Contract,
-    evaluation: &MonthEvaluation,
-    open: &[OpenStage],
-    evidence: &Evidence,
-    now: Instant,
-) -> Result<(), StoreError> {
-    let period = evaluation.period;
-    let costs = costs_minor(deps, contract, period).await?;
-    let register = deps
-        .store
-        .commitment_register(contract, &deps.config.calendars)
-        .await?;
-    let figures = ContractFigures::new(contract, evaluation, open, evidence, &register, costs, now);
-    let tests = deps.store.dr_tests(&contract.id).await?;
-    let dr = assess(
-        &contract.dr_systems,
-        &tests,
-        local_date(contract.timezone, now),
-    )
-    .map(|a| DrFigures::new(&contract.id, &a));
-    let prev = period.prev();
-    let due = {
-        let mut work = deps.metrics.work.lock().await;
+impl Metrics {
+    /// Takes one contract's current month from live detection: the live
+    /// view, its evidence, the commitments register, the month's recoverable
+    /// costs (minor units) and the DR tests recorded.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_current(
+        &self,
+        contract: &Contract,
+        live: &LiveMonth,
+        evidence: &Evidence,
+        register: &Register,
+        costs_minor: i64,
+        dr_tests: &[DrTest],
+        now: Instant,
+    ) {
+        let figures = ContractFigures::new(
+            contract,
+            &live.evaluation,
+            &live.open,
+            evidence,
+            register,
+            costs_minor,
+            now,
+        );
+        let dr = assess(
+            &contract.dr_systems,
+            dr_tests,
+            local_date(contract.timezone, now),
+        )
+        .map(|a| DrFigures::new(&contract.id, &a));
+        let mut work = self.work.lock().await;
         work.contracts.insert(contract.id.clone(), figures);
         match dr {
             Some(d) => work.dr.insert(contract.id.clone(), d),
             None => work.dr.remove(&contract.id),
         };
+    }
+
+    /// Whether the closed month `prev` should be (re-)evaluated for
+    /// `contract`: it has not been, or not for an hour (to take in late
+    /// corrections to its evidence).
+    pub async fn last_month_due(&self, contract: &str, prev: Period, now: Instant) -> bool {
+        let work = self.work.lock().await;
         work.last_months
-            .get(&contract.id)
+            .get(contract)
             .is_none_or(|m| m.period != prev || now - m.computed_at >= LAST_MONTH_MAX_AGE)
-    };
-    if due {
-        // Evaluated without holding the figures: other contracts' refreshes
-        // and the rendering go on meanwhile.
-        let evidence = deps
-            .store
-            .month_evidence(&contract.id, prev, contract.timezone, now)
-            .await?;
-        let closed = evaluate_month(contract, prev, &evidence, now);
-        let costs = costs_minor(deps, contract, prev).await?;
-        let quality = last_month_quality(deps, contract, &closed, &evidence, now).await?;
-        let mut work = deps.metrics.work.lock().await;
+    }
+
+    /// Takes the last closed month's report (assembled without trends) and
+    /// its recoverable costs (minor units).
+    pub async fn set_last_month(
+        &self,
+        contract: &Contract,
+        report: &MonthReport<'_>,
+        costs_minor: i64,
+    ) {
+        let quality = QualityFigures::new(
+            &contract.id,
+            report.discrepancies.len(),
+            &report.verdict_disagreements,
+            &report.feed_gaps,
+        );
+        let mut work = self.work.lock().await;
         work.quality.insert(contract.id.clone(), quality);
         work.last_months.insert(
             contract.id.clone(),
-            LastMonthFigures::new(contract, &closed, costs),
+            LastMonthFigures::new(contract, &report.evaluation, costs_minor),
         );
     }
-    Ok(())
-}
 
-/// The data-quality findings of a closed month, as the report shows them.
-async fn last_month_quality(
-    deps: &Deps,
-    contract: &Contract,
-    closed: &MonthEvaluation,
-    evidence: &Evidence,
-    now: Instant,
-) -> Result<QualityFigures, StoreError> {
-    let extras = Extras::load(&deps.store, &deps.config, contract, closed.period).await?;
-    let tolerance = deps.config.reconciliation.tolerance_points;
-    let excused: HashSet<&str> = closed.excused.iter().map(|x| x.incident.as_str()).collect();
-    let disagreements = compare(
-        contract,
-        closed.period,
-        &evidence.incidents,
-        &excused,
-        &extras.verdicts,
-        now,
-    );
-    let gaps = gaps(
-        &extras.sources,
-        &extras.delivered,
-        &evidence.incidents,
-        &extras.verdicts,
-    );
-    Ok(QualityFigures::new(
-        &contract.id,
-        discrepancies(closed, tolerance).len(),
-        &disagreements,
-        &gaps,
-    ))
-}
-
-/// Brings the ingest and alert totals up to date and renders every figure
-/// into the text scrapes copy. Called at the end of each detection run.
-pub async fn publish(deps: &Deps, now: Instant) {
-    if let Err(e) = try_publish(deps, now).await {
-        tracing::warn!(error = format!("{e:#}"), "metrics not published");
-    }
-}
-
-async fn try_publish(deps: &Deps, now: Instant) -> anyhow::Result<()> {
-    let labels = SourceLabels::from_config(&deps.config);
-    let states = deps.store.all_source_states().await?;
-    observe_failures(deps, &states);
-    let outbox = deps.store.outbox_totals_by_kind().await?;
-    let mut work = deps.metrics.work.lock().await;
-    work.ingest
-        .refresh(&deps.store, &labels, now.timestamp())
-        .await?;
-    let feeds = FeedFigures {
-        sources: deps.config.sources.iter().map(|s| s.id.clone()).collect(),
-        ingest: work.ingest.per_source.clone(),
-        outbox,
-    };
-    // Contracts in configuration order.
-    let contracts = deps
-        .config
-        .contracts
-        .iter()
-        .filter_map(|c| work.contracts.get(&c.id));
-    let last_months = deps
-        .config
-        .contracts
-        .iter()
-        .filter_map(|c| work.last_months.get(&c.id));
-    let dr = deps
-        .config
-        .contracts
-        .iter()
-        .filter_map(|c| work.dr.get(&c.id));
-    let quality = deps
-        .config
-        .contracts
-        .iter()
-        .filter_map(|c| work.quality.get(&c.id));
-    let text = exposition::figures(contracts, last_months, dr, quality, &feeds, now.timestamp())?;
-    let last_import = feeds
-        .ingest
-        .iter()
-        .filter_map(|(s, t)| t.last_finished_at.map(|at| (s.clone(), at)))
-        .collect();
-    let oldest_pending_at = feeds.oldest_pending_at();
-    drop(work);
-    let mut published = deps
-        .metrics
-        .published
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    *published = Published {
-        text: text.into(),
-        last_import,
-        oldest_pending_at,
-    };
-    Ok(())
-}
-
-fn observe_failures(deps: &Deps, states: &[(String, String, crate::store::sources::SourceState)]) {
-    deps.metrics
-        .failures
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .observe(&deps.config, states);
-}
-
-/// The exposition for `GET /metrics`: the figures of the last detection run
-/// and the live parts, as seen at `now`.
-pub async fn render(deps: &Deps, now: Instant) -> String {
-    let published = deps
-        .metrics
-        .published
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    let mut live = LiveFeeds {
-        last_import: published.last_import,
-        oldest_pending_at: published.oldest_pending_at,
-        now: now.timestamp(),
-        leader: deps.leadership.is_leader(),
-        ..LiveFeeds::default()
-    };
-    match deps.store.all_source_states().await {
-        Ok(states) => {
-            observe_failures(deps, &states);
-            live.sources = deps
-                .config
-                .sources
-                .iter()
-                .map(|source| {
-                    let mine: Vec<_> = states.iter().filter(|(s, _, _)| s == &source.id).collect();
-                    let whole: Vec<_> = mine
-                        .iter()
-                        .filter(|(_, scope, _)| scope.is_empty())
-                        .map(|(_, _, st)| st)
-                        .collect();
-                    let scoped: Vec<_> = mine.iter().map(|(_, _, st)| st).collect();
-                    let chosen = if whole.is_empty() { scoped } else { whole };
-                    SourceHealth::new(source, &chosen, now.timestamp())
-                })
-                .collect();
+    /// Brings the ingest and alert totals up to date and renders every figure
+    /// into the text scrapes copy. Called at the end of each detection run.
+    pub async fn publish(&self, config: &Config, store: &Store, now: Instant) {
+        if let Err(e) = self.try_publish(config, store, now).await {
+            tracing::warn!(error = format!("{e:#}"), "metrics not published");
         }
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot read source states"),
     }
-    live.failures = deps
-        .metrics
-        .failures
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .totals
-        .clone();
-    let live = exposition::live(&live).unwrap_or_else(|e| {
-        tracing::error!(error = %e, "metrics: cannot render the live part");
-        String::new()
-    });
-    let mut out = String::with_capacity(published.text.len() + live.len());
-    out.push_str(&live);
-    out.push_str(&published.text);
-    out
+
+    async fn try_publish(
+        &self,
+        config: &Config,
+        store: &Store,
+        now: Instant,
+    ) -> anyhow::Result<()> {
+        let labels = SourceLabels::from_config(config);
+        let states = store.all_source_states().await?;
+        self.observe_failures(config, &states);
+        let outbox = store.outbox_totals_by_kind().await?;
+        let mut work = self.work.lock().await;
+        work.ingest.refresh(store, &labels, now.timestamp()).await?;
+        let feeds = FeedFigures {
+            sources: config.sources.iter().map(|s| s.id.clone()).collect(),
+            ingest: work.ingest.per_source.clone(),
+            outbox,
+        };
+        // Contracts in configuration order.
+        let contracts = config
+            .contracts
+            .iter()
+            .filter_map(|c| work.contracts.get(&c.id));
+        let last_months = config
+            .contracts
+            .iter()
+            .filter_map(|c| work.last_months.get(&c.id));
+        let dr = config.contracts.iter().filter_map(|c| work.dr.get(&c.id));
+        let quality = config
+            .contracts
+            .iter()
+            .filter_map(|c| work.quality.get(&c.id));
+        let text =
+            exposition::figures(contracts, last_months, dr, quality, &feeds, now.timestamp())?;
+        let last_import = feeds
+            .ingest
+            .iter()
+            .filter_map(|(s, t)| t.last_finished_at.map(|at| (s.clone(), at)))
+            .collect();
+        let oldest_pending_at = feeds.oldest_pending_at();
+        drop(work);
+        let mut published = self.published.write().unwrap_or_else(|p| p.into_inner());
+        *published = Published {
+            text: text.into(),
+            last_import,
+            oldest_pending_at,
+        };
+        Ok(())
+    }
+
+    fn observe_failures(
+        &self,
+        config: &Config,
+        states: &[(String, String, crate::store::sources::SourceState)],
+    ) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(config, states);
+    }
+
+    /// The exposition for `GET /metrics`: the figures of the last detection
+    /// run and the live parts, as seen at `now` by a daemon that is (or is
+    /// not) the `leader`.
+    pub async fn render(
+        &self,
+        config: &Config,
+        store: &Store,
+        leader: bool,
+        now: Instant,
+    ) -> String {
+        let published = self
+            .published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut live = LiveFeeds {
+            last_import: published.last_import,
+            oldest_pending_at: published.oldest_pending_at,
+            now: now.timestamp(),
+            leader,
+            ..LiveFeeds::default()
+        };
+        match store.all_source_states().await {
+            Ok(states) => {
+                self.observe_failures(config, &states);
+                live.sources = config
+                    .sources
+                    .iter()
+                    .map(|source| {
+                        let mine: Vec<_> =
+                            states.iter().filter(|(s, _, _)| s == &source.id).collect();
+                        let whole: Vec<_> = mine
+                            .iter()
+                            .filter(|(_, scope, _)| scope.is_empty())
+                            .map(|(_, _, st)| st)
+                            .collect();
+                        let scoped: Vec<_> = mine.iter().map(|(_, _, st)| st).collect();
+                        let chosen = if whole.is_empty() { scoped } else { whole };
+                        SourceHealth::new(source, &chosen, now.timestamp())
+                    })
+                    .collect();
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read source states"),
+        }
+        live.failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .totals
+            .clone();
+        let live = exposition::live(&live).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "metrics: cannot render the live part");
+            String::new()
+        });
+        let mut out = String::with_capacity(published.text.len() + live.len());
+        out.push_str(&live);
+        out.push_str(&published.text);
+        out
+    }
 }

@@ -12,7 +12,6 @@
 //! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
 //! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`amendment`]: what changed since the month's report was issued.
-//! - [`issue`]: closing a month: issuing every format, once, and emailing it.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
@@ -20,7 +19,6 @@ pub mod assemble;
 pub mod chart;
 pub mod csv;
 pub mod html;
-pub mod issue;
 pub mod json;
 pub mod pdf;
 pub mod quality;

@@ -31,8 +31,9 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SourceConfig;
-use crate::daemon::{Deps, sleep_or_stop};
 use crate::import::{self, ImportError, ImportSummary};
+use crate::shutdown::sleep_or_stop;
+use crate::sources::SourceDeps;
 use crate::store::write::WriteCounts;
 pub use files::{ERRORS_SUFFIX, PROCESSED, is_candidate_name};
 use files::{errors_path, errors_text, extension, file_name, move_to_processed, sha256_of};
@@ -44,7 +45,7 @@ const SCAN_EVERY: Duration = Duration::from_secs(5);
 /// Watches the folder until shutdown. A failed scan is logged and recorded
 /// in the source's health; the next scan tries again.
 pub async fn run(
-    deps: Deps,
+    deps: SourceDeps,
     source: SourceConfig,
     path: PathBuf,
     shutdown: CancellationToken,
@@ -52,7 +53,7 @@ pub async fn run(
     tracing::info!(source = %source.id, folder = %path.display(), "watching inbox");
     let mut inbox = Inbox::new(source, path);
     loop {
-        let now = chrono::Utc::now().timestamp();
+        let now = deps.clock.now().timestamp();
         if let Err(e) = inbox.scan_once(&deps, now).await {
             tracing::error!(source = %inbox.source.id, "inbox scan failed: {e:#}");
         }
@@ -148,7 +149,7 @@ impl Inbox {
 
     /// Scans the folder once at `now` (epoch seconds): takes every complete
     /// file, and records the scan's success or failure in the source's health.
-    pub async fn scan_once(&mut self, deps: &Deps, now: i64) -> anyhow::Result<ScanSummary> {
+    pub async fn scan_once(&mut self, deps: &SourceDeps, now: i64) -> anyhow::Result<ScanSummary> {
         let id = self.source.id.clone();
         let result = self.scan(deps, now).await;
         let health = match &result {
@@ -174,7 +175,7 @@ impl Inbox {
         Ok(summary)
     }
 
-    async fn scan(&mut self, deps: &Deps, now: i64) -> anyhow::Result<ScanSummary> {
+    async fn scan(&mut self, deps: &SourceDeps, now: i64) -> anyhow::Result<ScanSummary> {
         let processed = self.folder.join(PROCESSED);
         tokio::fs::create_dir_all(&processed)
             .await
@@ -273,7 +274,7 @@ impl Inbox {
 
     /// Takes one complete file: imports it unless its content was taken
     /// before, then moves it to `processed/` or writes its `.errors.txt`.
-    async fn take(&self, deps: &Deps, path: &Path, now: i64) -> anyhow::Result<Taken> {
+    async fn take(&self, deps: &SourceDeps, path: &Path, now: i64) -> anyhow::Result<Taken> {
         let file = path.display().to_string();
         let sha256 = sha256_of(path).await?;
         if let Some(first) = deps.store.inbox_file(&self.source.id, &sha256).await? {
@@ -325,7 +326,7 @@ impl Inbox {
     /// Imports one file for the source's contract. A file that is not an
     /// interchange file slawatch knows is refused whole: its one problem says
     /// why. Unreadable files and store failures are errors, tried again later.
-    async fn import(&self, deps: &Deps, path: &Path, now: i64) -> anyhow::Result<FileImport> {
+    async fn import(&self, deps: &SourceDeps, path: &Path, now: i64) -> anyhow::Result<FileImport> {
         let contract = deps
             .config
             .contract(&self.source.contract)

@@ -11,15 +11,41 @@ pub mod inbox;
 pub mod probe;
 pub mod servicenow;
 
+use std::sync::Arc;
+
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{SourceConfig, SourceKind};
-use crate::daemon::Deps;
+use crate::config::{Config, SourceConfig, SourceKind};
+use crate::domain::WallClock;
+use crate::store::Store;
+
+/// What a running source needs from the daemon.
+#[derive(Clone)]
+pub struct SourceDeps {
+    /// The validated configuration (contracts, for their timezones and ids).
+    pub config: Arc<Config>,
+    /// The evidence store.
+    pub store: Store,
+    /// The daemon's one HTTP client (connection reuse, timeouts).
+    pub http: reqwest::Client,
+    /// Where "now" comes from.
+    pub clock: WallClock,
+    /// Called after an ingest that stored or changed records, so detection
+    /// looks again at once.
+    pub on_ingest: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl SourceDeps {
+    /// Says that records were stored.
+    pub fn notify_ingested(&self) {
+        (self.on_ingest)();
+    }
+}
 
 /// Runs one configured source until shutdown; `None` for sources that only
 /// receive over HTTP.
 pub async fn run(
-    deps: Deps,
+    deps: SourceDeps,
     source: SourceConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {

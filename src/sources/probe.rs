@@ -26,16 +26,16 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ProbeSource, SourceConfig};
-use crate::daemon::Deps;
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, ingest};
+use crate::sources::SourceDeps;
 use crate::store::probe::ProbeState;
 
 /// Checks on the source's interval until shutdown. A check that cannot be
 /// recorded is logged and recorded in the source's health; the next one
 /// tries again.
 pub async fn run(
-    deps: Deps,
+    deps: SourceDeps,
     source: SourceConfig,
     cfg: ProbeSource,
     shutdown: CancellationToken,
@@ -51,7 +51,7 @@ pub async fn run(
             _ = ticks.tick() => {}
             () = shutdown.cancelled() => return Ok(()),
         }
-        let now = Utc::now().timestamp();
+        let now = deps.clock.now().timestamp();
         if let Err(e) = check_once(&deps, &source, &cfg, now).await {
             tracing::error!(source = %source.id, "probe check failed: {e:#}");
         }
@@ -92,7 +92,7 @@ pub enum OutageChange {
 /// Checks the service once at `now` (epoch seconds), moves the probe's
 /// state on, and opens or closes its outage when a run is long enough.
 pub async fn check_once(
-    deps: &Deps,
+    deps: &SourceDeps,
     source: &SourceConfig,
     cfg: &ProbeSource,
     now: i64,
@@ -166,7 +166,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// Applies one result to the stored state, storing the outage first so a
 /// crash between the two only repeats an idempotent write.
 async fn record(
-    deps: &Deps,
+    deps: &SourceDeps,
     source: &SourceConfig,
     cfg: &ProbeSource,
     now: i64,
@@ -213,7 +213,7 @@ async fn record(
 /// Stores the probe's outage (open when `end` is `None`) through the same
 /// validation as an imported record.
 async fn store_outage(
-    deps: &Deps,
+    deps: &SourceDeps,
     source: &SourceConfig,
     cfg: &ProbeSource,
     id: &str,

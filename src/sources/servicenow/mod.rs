@@ -43,7 +43,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::{ServiceNowSource, SourceConfig};
-use crate::daemon::{Deps, sleep_or_stop};
+use crate::shutdown::sleep_or_stop;
+use crate::sources::SourceDeps;
 use crate::store::StoreError;
 use crate::store::write::WriteCounts;
 
@@ -178,7 +179,7 @@ impl PollError {
 
 /// Polls on the source's schedule until shutdown.
 pub async fn run(
-    deps: Deps,
+    deps: SourceDeps,
     source: SourceConfig,
     cfg: ServiceNowSource,
     shutdown: CancellationToken,
@@ -188,7 +189,7 @@ pub async fn run(
 
 /// [`run`] with chosen [`Options`].
 pub async fn run_with(
-    deps: Deps,
+    deps: SourceDeps,
     source: SourceConfig,
     cfg: ServiceNowSource,
     options: Options,
@@ -209,7 +210,7 @@ pub async fn run_with(
         // Stopping mid-poll is safe: what was stored is committed, and a
         // table's watermark only moves after it was stored.
         let outcome = tokio::select! {
-            outcome = poll_once(&deps, &source, &cfg, &options, Utc::now()) => outcome,
+            outcome = poll_once(&deps, &source, &cfg, &options, deps.clock.now()) => outcome,
             () = shutdown.cancelled() => return Ok(()),
         };
         match outcome {
@@ -241,12 +242,13 @@ pub async fn run_with(
                 "ServiceNow poll failed; trying again at the next scheduled poll"
             ),
         }
-        let Some(next) = schedule.upcoming(tz).next() else {
+        let now = deps.clock.now();
+        let Some(next) = schedule.after(&now.with_timezone(&tz)).next() else {
             info!(source = %source.id, "the schedule has no further polls");
             shutdown.cancelled().await;
             return Ok(());
         };
-        let wait = (next.with_timezone(&Utc) - Utc::now())
+        let wait = (next.with_timezone(&Utc) - now)
             .to_std()
             .unwrap_or_default();
         if !sleep_or_stop(wait, &shutdown).await {
@@ -259,7 +261,7 @@ pub async fn run_with(
 /// the settings' fingerprint, or the failure (for the table too, when the
 /// failure is about one).
 pub async fn poll_once(
-    deps: &Deps,
+    deps: &SourceDeps,
     source: &SourceConfig,
     cfg: &ServiceNowSource,
     options: &Options,

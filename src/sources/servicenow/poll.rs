@@ -8,15 +8,15 @@ use super::client::{Client, Record, field};
 use super::mapping::{self, WorkTable, incremental_query, raw_time};
 use super::{Options, PollError, PollSummary, RejectedRecord};
 use crate::config::{ServiceNowSource, SourceConfig};
-use crate::daemon::Deps;
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, Rejection, ingest};
+use crate::sources::SourceDeps;
 
 /// Reads every table once; `fingerprint` is the settings' (see
 /// `settings_fingerprint`): when the stored one differs, every table is
 /// read from the start.
 pub(super) async fn poll(
-    deps: &Deps,
+    deps: &SourceDeps,
     source: &SourceConfig,
     cfg: &ServiceNowSource,
     options: &Options,
@@ -47,7 +47,7 @@ pub(super) async fn poll(
 
 /// One poll in progress.
 struct Poll<'a> {
-    deps: &'a Deps,
+    deps: &'a SourceDeps,
     source: &'a SourceConfig,
     cfg: &'a ServiceNowSource,
     options: &'a Options,

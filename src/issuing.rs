@@ -16,20 +16,21 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use super::MonthReport;
-use super::amendment::amendment;
 use crate::alerts::compose::{Facts, alert};
 use crate::config::Config;
 use crate::contract::Contract;
-use crate::daemon::{Deps, sleep_or_stop};
 use crate::domain::money::format_minor;
-use crate::domain::{Instant, Period};
+use crate::domain::{Instant, Period, WallClock};
+use crate::report::MonthReport;
+use crate::report::amendment::amendment;
+use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 use crate::store::issued::{self, IssuedFile, IssuedKey, IssuedReport};
 use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
@@ -65,10 +66,10 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = super::assemble::with_trends(store, config, contract, period, now)
+    let report = crate::report::assemble::with_trends(store, config, contract, period, now)
         .await
         .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
-    let json = super::json::render(&report).context("Failed to render the report JSON")?;
+    let json = crate::report::json::render(&report).context("Failed to render the report JSON")?;
     if let Some(latest) = &latest {
         let value: serde_json::Value = serde_json::from_str(&json)?;
         if amendment(latest, &value).is_none() {
@@ -115,15 +116,19 @@ pub async fn issue_month(
 /// contract whose first scheduled attempt this month has come and which has
 /// no issued version yet. A contract that fails is logged and tried again
 /// at the next check; the others carry on.
-pub async fn issue_due(deps: &Deps, now: Instant) -> anyhow::Result<Vec<Issued>> {
-    let schedule = cron::Schedule::from_str(&deps.config.reports.schedule)
+pub async fn issue_due(
+    config: &Config,
+    store: &Store,
+    now: Instant,
+) -> anyhow::Result<Vec<Issued>> {
+    let schedule = cron::Schedule::from_str(&config.reports.schedule)
         .context("Failed to read [reports] schedule")?;
     let mut issued = Vec::new();
-    for contract in &deps.config.contracts {
+    for contract in &config.contracts {
         let Some(period) = due_period(&schedule, contract.timezone, now) else {
             continue;
         };
-        match issue_month(&deps.config, &deps.store, contract, period, now, false).await {
+        match issue_month(config, store, contract, period, now, false).await {
             Ok(Some(done)) => issued.push(done),
             Ok(None) => {}
             Err(e) => tracing::warn!(
@@ -146,12 +151,17 @@ pub fn due_period(schedule: &cron::Schedule, tz: chrono_tz::Tz, now: Instant) ->
 
 /// The daemon part: checks at start, at each scheduled time, and at least
 /// hourly (to catch a time missed while the machine slept).
-pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let schedule = cron::Schedule::from_str(&deps.config.reports.schedule)
+pub async fn run(
+    config: Arc<Config>,
+    store: Store,
+    clock: WallClock,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str(&config.reports.schedule)
         .context("Failed to read [reports] schedule")?;
     while !shutdown.is_cancelled() {
-        let now = chrono::Utc::now();
-        if let Err(e) = issue_due(&deps, now).await {
+        let now = clock.now();
+        if let Err(e) = issue_due(&config, &store, now).await {
             tracing::warn!(error = format!("{e:#}"), "issuing check failed");
         }
         let next = schedule
@@ -186,15 +196,15 @@ fn documents(
         (
             "csv",
             "text/csv; charset=utf-8",
-            super::csv::render(report)?.into_bytes(),
+            crate::report::csv::render(report)?.into_bytes(),
         ),
         (
             "html",
             "text/html; charset=utf-8",
-            super::html::render(report)?.into_bytes(),
+            crate::report::html::render(report)?.into_bytes(),
         ),
-        ("pdf", PDF, super::pdf::render(report)?),
-        ("xlsx", XLSX, super::xlsx::render(report)?),
+        ("pdf", PDF, crate::report::pdf::render(report)?),
+        ("xlsx", XLSX, crate::report::xlsx::render(report)?),
     ];
     Ok(formats
         .into_iter()

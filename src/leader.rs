@@ -24,7 +24,7 @@ use tokio::sync::{Mutex, watch};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-use super::sleep_or_stop;
+use crate::shutdown::sleep_or_stop;
 use crate::store::Backend;
 use crate::store::leader::{LeaderLock, sqlite_file};
 

@@ -1,0 +1,180 @@
+//! Live detection, the loop: after every ingest, every minute, and at the
+//! moment an open incident is due to become at risk or breached, each
+//! contract's month in progress is read and evaluated once — a
+//! [`LiveMonth`] — and the same view is handed to the alerts (queued by the
+//! leader alone, each dedup key once) and to the metrics. The last closed
+//! month's report is assembled here for the metrics when it is due.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Deps;
+use crate::alerts::detect::{contract_alerts, route};
+use crate::alerts::feeds::source_alerts;
+use crate::contract::Contract;
+use crate::domain::{Instant, Period};
+use crate::engine::Evidence;
+use crate::engine::commitments::Register;
+use crate::engine::dr::DrTest;
+use crate::engine::live::LiveMonth;
+use crate::store::outbox::enqueue;
+use crate::store::{Store, StoreError};
+
+/// How often detection runs without an ingest to prompt it.
+const TICK: Duration = Duration::from_secs(60);
+
+/// What one round of detection did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detected {
+    /// Alerts newly queued.
+    pub queued: usize,
+    /// The next instant an open incident's stage moves on, if any.
+    pub next_change: Option<Instant>,
+}
+
+/// Runs detection after every ingest, every minute, and at the moment an
+/// open incident is due to become at risk or breached, until shutdown.
+pub async fn run(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        let now = deps.clock.now();
+        let mut wait = TICK;
+        match detect_once(&deps, now).await {
+            Ok(d) => {
+                if d.queued > 0 {
+                    tracing::info!(queued = d.queued, "alerts queued");
+                }
+                if let Some(next) = d.next_change {
+                    // A second late, so the clock has certainly passed it.
+                    let until = (next - now).to_std().unwrap_or_default() + Duration::from_secs(1);
+                    wait = wait.min(until);
+                }
+            }
+            Err(e) => tracing::error!(error = format!("{e:#}"), "live detection failed"),
+        }
+        tokio::select! {
+            () = deps.ingested.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.cancelled() => return Ok(()),
+        }
+    }
+}
+
+/// Looks at everything once as at `now`: refreshes the metrics and queues
+/// the alerts that are new.
+pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> {
+    let (config, store) = (&deps.config, &deps.store);
+    let mut alerts = Vec::new();
+    let mut next_change: Option<Instant> = None;
+    for contract in &config.contracts {
+        let period = Period::of(now, contract.timezone);
+        let evidence = store
+            .month_evidence(&contract.id, period, contract.timezone, now)
+            .await?;
+        let live = LiveMonth::new(contract, &evidence, config.alerts.at_risk_share, now);
+        next_change = live.next_change().into_iter().chain(next_change).min();
+        // A register that no longer fits the configuration must not stop the
+        // other contracts' alerts: it is logged, naming what to fix.
+        let register = match store.commitment_register(contract, &config.calendars).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!(
+                    contract = %contract.id,
+                    error = format!("{e:#}"),
+                    "commitment alerts skipped: the register cannot be read"
+                );
+                None
+            }
+        };
+        let dr_tests = store.dr_tests(&contract.id).await?;
+        let shared = Shared {
+            contract,
+            live: &live,
+            evidence: &evidence,
+            register: register.as_ref(),
+            dr_tests: &dr_tests,
+        };
+        if let Err(e) = refresh_metrics(deps, &shared, now).await {
+            tracing::warn!(contract = %contract.id, error = format!("{e:#}"), "metrics not refreshed");
+        }
+        alerts.extend(
+            contract_alerts(
+                config,
+                store,
+                contract,
+                &live,
+                &evidence,
+                register.as_ref(),
+                &dr_tests,
+                now,
+            )
+            .await?,
+        );
+    }
+    source_alerts(config, store, now, &mut alerts).await?;
+    route(config, &mut alerts);
+    // Every daemon detects (its /metrics needs the figures); only the
+    // leader queues. A deposed leader queuing late is harmless: the outbox
+    // takes each dedup key once.
+    if !deps.leadership.is_leader() {
+        alerts.clear();
+    }
+    let mut tx = store.begin().await?;
+    let mut queued = 0;
+    for a in &alerts {
+        if enqueue(&mut tx, a, now.timestamp()).await? {
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    deps.metrics.publish(config, store, now).await;
+    Ok(Detected {
+        queued,
+        next_change,
+    })
+}
+
+/// What one contract's round reads once and hands to both alerts and metrics.
+struct Shared<'a> {
+    contract: &'a Contract,
+    live: &'a LiveMonth,
+    evidence: &'a Evidence,
+    register: Option<&'a Register>,
+    dr_tests: &'a [DrTest],
+}
+
+/// Hands the contract's live view to the metrics, and its last closed
+/// month's report when that is due.
+async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::Result<()> {
+    let (config, store, contract) = (&deps.config, &deps.store, s.contract);
+    let register = s
+        .register
+        .ok_or_else(|| anyhow::anyhow!("the commitments register cannot be read"))?;
+    let period = s.live.evaluation.period;
+    let costs = costs_minor(store, contract, period).await?;
+    deps.metrics
+        .set_current(
+            contract, s.live, s.evidence, register, costs, s.dr_tests, now,
+        )
+        .await;
+    let prev = period.prev();
+    if deps.metrics.last_month_due(&contract.id, prev, now).await {
+        // Assembled without holding the metrics: other contracts' refreshes
+        // and the rendering go on meanwhile.
+        let report =
+            crate::report::assemble::month_alone(store, config, contract, prev, now).await?;
+        let costs = costs_minor(store, contract, prev).await?;
+        deps.metrics.set_last_month(contract, &report, costs).await;
+    }
+    Ok(())
+}
+
+/// The month's recoverable costs not removed, in minor units.
+async fn costs_minor(
+    store: &Store,
+    contract: &Contract,
+    period: Period,
+) -> Result<i64, StoreError> {
+    let costs = store.recoverable_costs(&contract.id, period).await?;
+    Ok(costs.iter().map(|c| c.amount_minor).sum())
+}
