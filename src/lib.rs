@@ -5,23 +5,36 @@
 //! service credits and recoverable costs, and writes the monthly breach report.
 //!
 //! # Layout
-//! The modules follow the pipeline: configuration → import → store → engine →
-//! report, with the command line on top.
-//! - [`domain`]: money, percentages, months, instants and evidence records.
+//! A module only uses the modules before it in this line, so no two reach
+//! each other:
+//!
+//! `domain → contract → config, engine → store → import, records, report,
+//! alerts → issuing, metrics, sources, leader → daemon → http → commands → cli`
+//!
+//! - [`domain`]: money, percentages, months, instants, the wall clock,
+//!   evidence records and what people record.
+//! - [`contract`]: the contract as written: service levels, calendars,
+//!   commitments, the DR register's systems.
 //! - [`config`]: the TOML configuration, validated with key paths.
-//! - [`import`]: CSV and JSON Lines files into the store.
+//! - [`engine`]: the pure measures (no I/O; "now" is an argument), and the
+//!   month in progress as live detection sees it.
 //! - [`store`]: the evidence store (all SQL lives here).
-//! - [`engine`]: the pure measures of SPEC §2 (no I/O; "now" is an argument).
-//! - [`report`]: the monthly report in JSON, CSV and HTML.
-//! - [`records`]: costs, excusals and disputes recorded by people, checked
+//! - [`import`]: CSV and JSON Lines files into the store.
+//! - [`records`]: costs, excusals and disputes stated by people, checked
 //!   against the contract (the store keeps them with an audit trail).
-//! - [`daemon`], [`sources`] and [`alerts`]: `slawatch run`, its sources and alerts.
+//! - [`report`]: the monthly report, assembled once, in JSON, CSV, HTML, PDF and XLSX.
+//! - [`alerts`]: what to tell contract managers, and delivering it.
+//! - [`issuing`]: closing a month: the report issued once and emailed.
 //! - [`metrics`]: the Prometheus metrics the daemon serves.
-//! - [`commands`] and [`cli`]: the subcommands and their arguments.
+//! - [`sources`]: the daemon's polled and watched sources.
+//! - [`leader`]: which of several daemons on one database leads.
+//! - [`daemon`]: `slawatch run`: its shared parts, supervision and live detection.
+//! - [`http`]: the HTTP API, `/metrics` and `/healthz`.
+//! - [`commands`] and [`cli`]: the subcommands, their arguments and dispatch.
 //! - [`generate`]: seeded synthetic evidence in the interchange formats, for
 //!   tests, the demo and benchmarks.
-//! - `testing` (hidden): which database a test's store lives in, SQLite or
-//!   PostgreSQL, shared by the unit and integration tests.
+//! - [`logging`] and [`shutdown`]: log set-up, and waits that end when the
+//!   daemon stops.
 
 #![warn(missing_docs)]
 

@@ -191,13 +191,7 @@ fn on_sqlite_the_daemon_leads_and_a_second_on_the_same_file_refuses() {
 /// time with it set, and fails when that server cannot be started; with it
 /// set and the server unreachable, making the database panics.
 fn postgres_configured(test: &str) -> bool {
-    if slawatch::store::testing::postgres_admin_url().is_some() {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED {test} on SQLite: it needs SLAWATCH_TEST_POSTGRES (the PostgreSQL pass of scripts/test.sh)"
-    );
-    false
+    slawatch::store::testing::postgres_or_skip(test)
 }
 
 fn breached(id: &str) -> serde_json::Value {

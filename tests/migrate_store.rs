@@ -337,8 +337,7 @@ fn a_store_migrates_to_an_empty_sqlite_file_and_reports_the_same() {
 #[test]
 fn a_store_migrates_from_sqlite_to_postgres_and_reports_the_same() {
     // Runs in the PostgreSQL pass of scripts/test.sh (and so in CI).
-    if slawatch::store::testing::postgres_admin_url().is_none() {
-        eprintln!("SKIPPED sqlite to postgres: it needs SLAWATCH_TEST_POSTGRES");
+    if !slawatch::store::testing::postgres_or_skip("sqlite to postgres") {
         return;
     }
     let env = source_store(true);

@@ -476,7 +476,7 @@ mod tests {
     /// reads and writes them.
     #[tokio::test]
     async fn the_table_list_matches_the_postgres_schema() {
-        if crate::store::testing::postgres_admin_url().is_none() {
+        if !crate::store::testing::postgres_or_skip("the_table_list_matches_the_postgres_schema") {
             return;
         }
         let dir = tempfile::tempdir().unwrap();

@@ -39,6 +39,30 @@ pub fn database_url(sqlite_file: &Path) -> String {
         .clone()
 }
 
+/// Set to `sqlite` by `scripts/test.sh` for its first pass, which tests
+/// SQLite alone (the second pass has [`POSTGRES_ENV`] set).
+pub const PASS_ENV: &str = "SLAWATCH_TEST_PASS";
+
+/// Whether a test that needs PostgreSQL runs: yes when [`POSTGRES_ENV`]
+/// names a server; otherwise it is skipped with a line on standard error.
+///
+/// # Panics
+/// In CI (`CI` set) outside the SQLite pass of `scripts/test.sh`
+/// ([`PASS_ENV`] `=sqlite`): a CI run without a PostgreSQL server must fail,
+/// never quietly test less.
+pub fn postgres_or_skip(test: &str) -> bool {
+    if postgres_admin_url().is_some() {
+        return true;
+    }
+    let sqlite_pass = std::env::var(PASS_ENV).is_ok_and(|p| p == "sqlite");
+    assert!(
+        std::env::var_os("CI").is_none() || sqlite_pass,
+        "{test}: needs PostgreSQL, and {POSTGRES_ENV} is not set in CI (scripts/test.sh starts a server and sets it)"
+    );
+    eprintln!("SKIPPED {test}: it needs {POSTGRES_ENV} (the PostgreSQL pass of scripts/test.sh)");
+    false
+}
+
 /// The server's administrator URL when the tests run against PostgreSQL.
 pub fn postgres_admin_url() -> Option<String> {
     std::env::var(POSTGRES_ENV)
