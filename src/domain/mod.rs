@@ -8,7 +8,7 @@
 //! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
 //! - [`time`]: instants in UTC and the rules for reading local times.
 //! - [`wall_clock`]: where "now" comes from (the system's clock, or a test's).
-//! - [`records`]: the normalised evidence records of SPEC §3.
+//! - [`evidence`]: the normalised evidence records (incidents, holds, outages, work items, supplier figures).
 //! - [`sla_verdict`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
 //!   about a month — recoverable costs, excusals, disputes — and the trail
@@ -18,11 +18,11 @@ pub mod audit;
 pub mod cost;
 pub mod dispute;
 pub mod duration;
+pub mod evidence;
 pub mod excusal;
 pub mod money;
 pub mod percent;
 pub mod period;
-pub mod records;
 pub mod sla_verdict;
 pub mod time;
 pub mod wall_clock;
@@ -31,14 +31,14 @@ pub use audit::{AuditEntry, MonthRecords};
 pub use cost::{Cost, CostBreach, NewCost, Removal};
 pub use dispute::{Dispute, DisputeStatus, DisputeSubject};
 pub use duration::{Months, parse_duration_seconds};
+pub use evidence::{
+    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
+    WorkTally,
+};
 pub use excusal::{Excusal, ExcusalTarget, Revocation};
 pub use money::{Currency, Money};
 pub use percent::{Percent, Ratio, Weight};
 pub use period::Period;
-pub use records::{
-    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
-    WorkTally,
-};
 pub use sla_verdict::SlaVerdict;
 pub use time::Instant;
 pub use wall_clock::WallClock;

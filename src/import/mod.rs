@@ -5,11 +5,11 @@
 //!
 //! # Layout
 //! - [`fields`]: field access over CSV and JSON, and kind detection.
-//! - [`records`]: one record → one store row, or the reason it is refused.
+//! - [`evidence`]: one evidence record → one store row, or the reason it is refused.
 
+pub mod evidence;
 pub mod fields;
 mod pipeline;
-pub mod records;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -307,7 +307,7 @@ async fn store_one<F: Fields + ?Sized>(
     line: i64,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<(), StoreError> {
-    match records::parse(kind, fields, contracts, line) {
+    match evidence::parse(kind, fields, contracts, line) {
         Ok(parsed) => writer.add(kind, parsed.row).await,
         Err(reason) => {
             writer

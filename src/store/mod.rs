@@ -22,12 +22,14 @@
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
 //! - [`server`]: databases of their own on a PostgreSQL server (tests, benchmark).
 //! - `testing` (hidden, for tests only): which database a test's store lives in.
-//! - [`records`] and [`rulings`]: what people record — costs, excusals,
+//! - [`records`], [`excusals`] and [`disputes`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
 
 pub mod commitments;
 pub mod copy;
+pub mod disputes;
 pub mod dr;
+pub mod excusals;
 pub mod inbox;
 pub mod issued;
 pub mod leader;
@@ -40,7 +42,6 @@ pub mod read;
 pub mod reconcile;
 pub mod records;
 mod row;
-pub mod rulings;
 pub mod server;
 pub mod servicenow;
 pub mod sources;

@@ -1,5 +1,5 @@
 //! What people record about a contract — recoverable costs here, excusals
-//! and disputes in [`super::rulings`] — and the audit trail of every change.
+//! and disputes in [`super::excusals`] and [`super::disputes`] — and the audit trail of every change.
 //!
 //! Each change is one transaction: the check (does the incident exist, is the
 //! dispute still open …), the change itself and its audit entry, so the
@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
+use super::disputes::{DISPUTE_COLUMNS, dispute_row};
 use super::row::{col, instant, period};
-use super::rulings::{DISPUTE_COLUMNS, dispute_row};
 use super::{Store, StoreError, failed};
 use crate::domain::money::format_minor;
 use crate::domain::{

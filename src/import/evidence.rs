@@ -4,7 +4,7 @@
 //! start.
 
 use crate::contract::Contract;
-use crate::domain::records::parse_bool;
+use crate::domain::evidence::parse_bool;
 use crate::domain::time::parse_instant;
 use crate::domain::{ChangeType, Impact, Percent, Period, Priority, WorkKind};
 use crate::store::write::{Param, Row};
