@@ -10,6 +10,7 @@ use crate::cli::{CommitmentCommand, EvaluateFormat};
 use crate::config::{CommitmentSpec, Config, Contract};
 use crate::domain::Money;
 use crate::engine::commitments::{Action, AsOf, Occurrence};
+use crate::report::json::all;
 use crate::store::Store;
 use crate::store::commitments::{EventRequest, RegisterError};
 
@@ -149,7 +150,7 @@ pub async fn run(
                     "contract": c.id,
                     "as_of": crate::domain::time::format_utc(now),
                     "today": as_of.today,
-                    "commitments": listing,
+                    "commitments": all(&listing),
                 }))
                 .map_err(Failure::runtime)?,
                 EvaluateFormat::Table => table(c, &listing),

@@ -17,15 +17,13 @@
 //! overdue again until a new delivery is recorded.
 
 use chrono::{Days, NaiveDate};
-use serde::Serialize;
 
 use super::due_dates::Due;
 use crate::config::{Commitment, Contract};
 use crate::domain::{Instant, Period};
 
 /// What kind of deliverable a commitment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     /// Disaster recovery (tests, plans).
     Dr,
@@ -67,8 +65,7 @@ impl Category {
 }
 
 /// Where a commitment was written down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// `[[contracts.commitments]]` in the configuration file.
     Config,
@@ -77,8 +74,7 @@ pub enum Origin {
 }
 
 /// Where one occurrence of a commitment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitmentStatus {
     /// Not yet due and not delivered.
     Pending,
@@ -106,8 +102,7 @@ impl CommitmentStatus {
 }
 
 /// What an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// The supplier delivered, with an evidence reference.
     Delivered,
@@ -163,7 +158,7 @@ pub struct Event {
 }
 
 /// The delivery standing for an occurrence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// When it was delivered.
     pub on: NaiveDate,
@@ -172,7 +167,7 @@ pub struct Delivery {
 }
 
 /// A named person's acceptance of the standing delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
     /// When.
     pub on: NaiveDate,
@@ -181,7 +176,7 @@ pub struct Acceptance {
 }
 
 /// A delivery that was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     /// When it was rejected.
     pub on: NaiveDate,
@@ -341,7 +336,7 @@ impl AsOf {
 }
 
 /// One occurrence of a commitment and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence {
     /// The commitment's id.
     pub id: String,
@@ -381,10 +376,9 @@ pub struct Occurrence {
 
 /// An occurrence in a month's report, with the part of its delay payments
 /// that falls in the month (each day late is claimed in its own month).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthOccurrence {
     /// The occurrence.
-    #[serde(flatten)]
     pub occurrence: Occurrence,
     /// Days late that fall in the month.
     pub days_late_in_period: i64,

@@ -27,11 +27,9 @@
 //! year (5 × 3 = 15) is severe on its own, a medium one (2 × 3 = 6) medium.
 
 use chrono::{Months, NaiveDate};
-use serde::Serialize;
 
 /// How much the customer depends on a system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Criticality {
     /// The customer cannot operate without it.
     Critical,
@@ -79,8 +77,7 @@ impl Criticality {
 }
 
 /// Who runs a system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host {
     /// The supplier itself.
     Supplier,
@@ -142,7 +139,7 @@ pub struct DrSystem {
 }
 
 /// One DR test recorded against a system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrTest {
     /// Its id in the store.
     pub id: i64,
@@ -161,30 +158,26 @@ pub struct DrTest {
     /// Who recorded it.
     pub recorded_by: String,
     /// When it was recorded.
-    #[serde(with = "crate::report::json_time")]
     pub recorded_at: crate::domain::Instant,
     /// Set once withdrawn: the test no longer counts (absent from the JSON
     /// until then).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<Withdrawal>,
 }
 
 /// Who withdrew a DR test recorded by mistake, when and why. The test stays
 /// on record; it no longer counts for flags, the last test or the rating.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawal {
     /// Who withdrew it.
     pub by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: crate::domain::Instant,
     /// Why, as given.
     pub reason: String,
 }
 
 /// What is wrong with a system's DR arrangements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Flag {
     /// No test in the last 12 months.
     NoRecentTest,
@@ -225,8 +218,7 @@ impl Flag {
 }
 
 /// A supplier's DR risk, banded from its score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rating {
     /// Score 0: nothing flagged.
     Low,
@@ -264,7 +256,7 @@ impl Rating {
 }
 
 /// One flag raised, with what raised it in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Raised {
     /// Which flag.
     pub flag: Flag,
@@ -273,7 +265,7 @@ pub struct Raised {
 }
 
 /// One system assessed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SystemAssessment {
     /// The system's id.
     pub id: String,
@@ -307,7 +299,7 @@ impl SystemAssessment {
 }
 
 /// A contract's DR register as of a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrAssessment {
     /// The date assessed (contract timezone).
     pub as_of: NaiveDate,
