@@ -159,8 +159,7 @@ pub struct DrTest {
     pub recorded_by: String,
     /// When it was recorded.
     pub recorded_at: crate::domain::Instant,
-    /// Set once withdrawn: the test no longer counts (absent from the JSON
-    /// until then).
+    /// Set once withdrawn: the test no longer counts.
     pub withdrawn: Option<Withdrawal>,
 }
 
