@@ -13,6 +13,7 @@ use crate::config::{CommitmentSpec, Config};
 use crate::contract::Contract;
 use crate::domain::Money;
 use crate::engine::commitments::{Action, AsOf, Occurrence};
+use crate::report::json::all;
 use crate::store::Store;
 use crate::store::commitments::{EventRequest, RegisterError};
 
@@ -262,7 +263,7 @@ pub async fn run(
                     "contract": c.id,
                     "as_of": crate::domain::time::format_utc(now),
                     "today": as_of.today,
-                    "commitments": listing,
+                    "commitments": all(&listing),
                 }))
                 .map_err(Failure::runtime)?,
                 EvaluateFormat::Table => table(c, &listing),

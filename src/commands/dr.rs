@@ -15,6 +15,7 @@ use crate::domain::parse_duration_seconds;
 use crate::domain::time::{format_utc, local_date};
 use crate::engine::dr::{DrAssessment, assess, words};
 use crate::records::required;
+use crate::report::json::{Wire, all};
 use crate::store::Store;
 use crate::store::dr::NewDrTest;
 
@@ -148,8 +149,8 @@ pub async fn run(config: &Config, store: &Store, cmd: DrTestCommand) -> Result<(
                 ListFormat::Json => {
                     let value = json!({
                         "contract": c.id,
-                        "register": register,
-                        "tests": tests,
+                        "register": register.as_ref().map(Wire::json),
+                        "tests": all(&tests),
                     });
                     let text = serde_json::to_string_pretty(&value).map_err(Failure::runtime)?;
                     println!("{text}");

@@ -3,12 +3,12 @@
 //! acting, how refusals exit, and how lists are printed.
 
 use clap::ValueEnum;
-use serde::Serialize;
 
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::records::{RecordError, required};
+use crate::report::json::{Wire, all};
 
 /// How a list is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,7 +49,7 @@ pub fn now() -> i64 {
 }
 
 /// Prints `items` as JSON, or as a table of `columns` built by `row`.
-pub fn print_list<T: Serialize>(
+pub fn print_list<T: Wire>(
     items: &[T],
     format: ListFormat,
     columns: &[&str],
@@ -57,7 +57,7 @@ pub fn print_list<T: Serialize>(
 ) -> Result<(), Failure> {
     match format {
         ListFormat::Json => {
-            let text = serde_json::to_string_pretty(items).map_err(Failure::runtime)?;
+            let text = serde_json::to_string_pretty(&all(items)).map_err(Failure::runtime)?;
             println!("{text}");
         }
         ListFormat::Table => {

@@ -1,8 +1,6 @@
 //! A commitment as the contract (or a person, ad hoc) defines it: what is
 //! owed, of what kind, and when its occurrences fall due.
 
-use serde::Serialize;
-
 use super::due_dates::Schedule;
 use crate::domain::Money;
 
@@ -27,8 +25,7 @@ pub struct Commitment {
 }
 
 /// What kind of deliverable a commitment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     /// Disaster recovery (tests, plans).
     Dr,
@@ -70,8 +67,7 @@ impl Category {
 }
 
 /// Where a commitment was written down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// `[[contracts.commitments]]` in the configuration file.
     Config,

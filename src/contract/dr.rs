@@ -2,11 +2,8 @@
 //! critical each is, the recovery objectives agreed and who hosts it. The
 //! register's flags and rating are worked out by `engine::dr`.
 
-use serde::Serialize;
-
 /// How much the customer depends on a system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Criticality {
     /// The customer cannot operate without it.
     Critical,
@@ -54,8 +51,7 @@ impl Criticality {
 }
 
 /// Who runs a system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host {
     /// The supplier itself.
     Supplier,

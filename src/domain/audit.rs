@@ -1,18 +1,15 @@
 //! The audit trail: every cost, excusal and dispute change with who made it,
 //! when, what changed and why. Append-only; the report quotes it.
 
-use serde::Serialize;
-
 use super::period::Period;
 use super::time::Instant;
 
 /// One change, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     /// Its place in the trail.
     pub id: i64,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: Instant,
     /// Who: `--by NAME` on the command line, the token's name over HTTP.
     pub by: String,
@@ -24,12 +21,10 @@ pub struct AuditEntry {
     /// The cost, incident, outage or service level id.
     pub subject: String,
     /// The month it bears on, when fixed (costs, service level months).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
     /// What changed, in words (escape wherever shown).
     pub detail: String,
     /// Why, as given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 

@@ -3,13 +3,11 @@
 //! is recorded, never a delete) and the latest dispute of it.
 
 use chrono::NaiveDate;
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
 
 use super::dispute::{Dispute, DisputeStatus};
 use super::money::Money;
 use super::period::Period;
-use super::time::{Instant, format_utc};
+use super::time::Instant;
 
 /// The breach a cost arose from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,15 +97,13 @@ pub struct NewCost {
 }
 
 /// Who removed a cost, when and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
     /// Who removed it.
     pub by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: Instant,
     /// Why; absent for removals recorded before reasons were kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -149,38 +145,5 @@ impl Cost {
     /// Claimed but in open dispute.
     pub fn is_disputed(&self) -> bool {
         self.is_claimed() && self.dispute.as_ref().is_some_and(Dispute::is_open)
-    }
-}
-
-/// The cost as JSON: `breach` keeps the id it names (as in SPEC §6), with
-/// `breach_kind` and `breach_period` beside it when known.
-impl Serialize for Cost {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry("date", &self.date.to_string())?;
-        m.serialize_entry("amount_minor", &self.amount_minor)?;
-        m.serialize_entry("description", &self.description)?;
-        m.serialize_entry("evidence", &self.evidence)?;
-        if let Some(b) = &self.breach {
-            m.serialize_entry("breach", b.id())?;
-            if let Some(kind) = b.kind() {
-                m.serialize_entry("breach_kind", kind)?;
-            }
-            if let Some(period) = b.period() {
-                m.serialize_entry("breach_period", &period.to_string())?;
-            }
-        }
-        if let Some(by) = &self.recorded_by {
-            m.serialize_entry("recorded_by", by)?;
-        }
-        m.serialize_entry("recorded_at", &format_utc(self.recorded_at))?;
-        if let Some(r) = &self.removed {
-            m.serialize_entry("removed", r)?;
-        }
-        if let Some(d) = &self.dispute {
-            m.serialize_entry("dispute", d)?;
-        }
-        m.end()
     }
 }

@@ -7,14 +7,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use super::period::Period;
 use super::time::Instant;
 
 /// What the supplier disputes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DisputeSubject {
     /// A service level's failed month (its whole credit).
     ServiceLevel {
@@ -93,8 +90,7 @@ impl fmt::Display for DisputeSubject {
 }
 
 /// Where a dispute stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DisputeStatus {
     /// Open: the amount is claimed but in dispute.
     Disputed,
@@ -137,12 +133,11 @@ impl fmt::Display for DisputeStatus {
 }
 
 /// One dispute and, once decided, its outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dispute {
     /// Its id.
     pub id: i64,
     /// What is disputed.
-    #[serde(flatten)]
     pub subject: DisputeSubject,
     /// Where it stands.
     pub status: DisputeStatus,
@@ -151,19 +146,12 @@ pub struct Dispute {
     /// Who recorded the dispute.
     pub opened_by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub opened_at: Instant,
     /// Who decided it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_by: Option<String>,
     /// When.
-    #[serde(
-        with = "crate::report::json_time::option",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub resolved_at: Option<Instant>,
     /// Why it was decided that way.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution_note: Option<String>,
 }
 

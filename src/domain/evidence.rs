@@ -3,14 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use super::percent::Percent;
 use super::period::Period;
 use super::time::Instant;
 
 /// An incident priority, `P1` (most urgent) to `P5`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
     /// Priority 1.
     P1,
@@ -112,8 +110,7 @@ impl Hold {
 }
 
 /// Whether an outage took a service down or only degraded it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Impact {
     /// The service was unavailable.
     Full,
@@ -165,8 +162,7 @@ pub struct Outage {
 }
 
 /// The kind of a unit of supplier work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkKind {
     /// Something broken: reactive.
     Incident,
@@ -203,8 +199,7 @@ impl FromStr for WorkKind {
 }
 
 /// The type of a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeType {
     /// Pre-approved routine change.
     Standard,

@@ -2,14 +2,11 @@
 //! event, something the customer caused — always with a reason, who excused
 //! it and when. Recorded by a contract manager; the engine applies them.
 
-use serde::Serialize;
-
 use super::period::Period;
 use super::time::Instant;
 
 /// What an excusal covers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExcusalTarget {
     /// An incident: listed with its reason, not assessed against any level.
     Incident {
@@ -85,22 +82,19 @@ impl std::fmt::Display for ExcusalTarget {
 }
 
 /// One recorded excusal, in force or revoked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excusal {
     /// Its id.
     pub id: i64,
     /// What it covers.
-    #[serde(flatten)]
     pub target: ExcusalTarget,
     /// Why (escape wherever shown).
     pub reason: String,
     /// Who excused it.
     pub by: String,
     /// When it was recorded.
-    #[serde(with = "crate::report::json_time")]
     pub at: Instant,
     /// Set once revoked: the excusal no longer applies.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
 }
 
@@ -112,12 +106,11 @@ impl Excusal {
 }
 
 /// Who took an excusal back, when and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     /// Who revoked it.
     pub by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: Instant,
     /// Why.
     pub reason: String,

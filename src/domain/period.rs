@@ -113,13 +113,6 @@ impl fmt::Display for Period {
     }
 }
 
-/// Written as `YYYY-MM`.
-impl serde::Serialize for Period {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,6 @@
 //! overdue again until a new delivery is recorded.
 
 use chrono::{Days, NaiveDate};
-use serde::Serialize;
 
 use crate::contract::commitment::{Category, Origin};
 use crate::contract::due_dates::Due;
@@ -25,8 +24,7 @@ use crate::contract::{Commitment, Contract};
 use crate::domain::{Instant, Period};
 
 /// Where one occurrence of a commitment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitmentStatus {
     /// Not yet due and not delivered.
     Pending,
@@ -54,8 +52,7 @@ impl CommitmentStatus {
 }
 
 /// What an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// The supplier delivered, with an evidence reference.
     Delivered,
@@ -111,7 +108,7 @@ pub struct Event {
 }
 
 /// The delivery standing for an occurrence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// When it was delivered.
     pub on: NaiveDate,
@@ -120,7 +117,7 @@ pub struct Delivery {
 }
 
 /// A named person's acceptance of the standing delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
     /// When.
     pub on: NaiveDate,
@@ -129,7 +126,7 @@ pub struct Acceptance {
 }
 
 /// A delivery that was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     /// When it was rejected.
     pub on: NaiveDate,
@@ -289,7 +286,7 @@ impl AsOf {
 }
 
 /// One occurrence of a commitment and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence {
     /// The commitment's id.
     pub id: String,
@@ -329,10 +326,9 @@ pub struct Occurrence {
 
 /// An occurrence in a month's report, with the part of its delay payments
 /// that falls in the month (each day late is claimed in its own month).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthOccurrence {
     /// The occurrence.
-    #[serde(flatten)]
     pub occurrence: Occurrence,
     /// Days late that fall in the month.
     pub days_late_in_period: i64,

@@ -19,8 +19,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::domain::SlaVerdict;
 use crate::domain::{Incident, Instant};
 
@@ -32,7 +30,7 @@ pub const KINDS: [&str; 3] = [
 ];
 
 /// A source that delivered nothing dated in the month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SilentSource {
     /// The source's id (`any` when no source is configured).
     pub source: String,
@@ -41,34 +39,31 @@ pub struct SilentSource {
 }
 
 /// An incident the supplier's records show closed, with no resolution time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClosedUnresolved {
     /// The incident.
     pub incident: String,
     /// The supplier SLA record that stopped.
     pub supplier_sla: Option<String>,
     /// When it stopped, when known.
-    #[serde(with = "crate::report::json_time::option")]
     pub supplier_end: Option<Instant>,
 }
 
 /// A hold with no end on a resolved incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenHold {
     /// The incident.
     pub incident: String,
     /// When the hold began.
-    #[serde(with = "crate::report::json_time")]
     pub start: Instant,
     /// Its reason.
     pub reason: String,
     /// When the incident was resolved.
-    #[serde(with = "crate::report::json_time")]
     pub resolved_at: Instant,
 }
 
 /// The month's feed gaps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedGaps {
     /// Sources with no data dated in the month.
     pub sources_without_data: Vec<SilentSource>,

@@ -27,12 +27,11 @@
 //! year (5 × 3 = 15) is severe on its own, a medium one (2 × 3 = 6) medium.
 
 use chrono::{Months, NaiveDate};
-use serde::Serialize;
 
 use crate::contract::dr::{Criticality, DrSystem, Host};
 
 /// One DR test recorded against a system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrTest {
     /// Its id in the store.
     pub id: i64,
@@ -51,30 +50,25 @@ pub struct DrTest {
     /// Who recorded it.
     pub recorded_by: String,
     /// When it was recorded.
-    #[serde(with = "crate::report::json_time")]
     pub recorded_at: crate::domain::Instant,
-    /// Set once withdrawn: the test no longer counts (absent from the JSON
-    /// until then).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Set once withdrawn: the test no longer counts.
     pub withdrawn: Option<Withdrawal>,
 }
 
 /// Who withdrew a DR test recorded by mistake, when and why. The test stays
 /// on record; it no longer counts for flags, the last test or the rating.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawal {
     /// Who withdrew it.
     pub by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: crate::domain::Instant,
     /// Why, as given.
     pub reason: String,
 }
 
 /// What is wrong with a system's DR arrangements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Flag {
     /// No test in the last 12 months.
     NoRecentTest,
@@ -115,8 +109,7 @@ impl Flag {
 }
 
 /// A supplier's DR risk, banded from its score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rating {
     /// Score 0: nothing flagged.
     Low,
@@ -154,7 +147,7 @@ impl Rating {
 }
 
 /// One flag raised, with what raised it in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Raised {
     /// Which flag.
     pub flag: Flag,
@@ -163,7 +156,7 @@ pub struct Raised {
 }
 
 /// One system assessed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SystemAssessment {
     /// The system's id.
     pub id: String,
@@ -197,7 +190,7 @@ impl SystemAssessment {
 }
 
 /// A contract's DR register as of a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrAssessment {
     /// The date assessed (contract timezone).
     pub as_of: NaiveDate,

@@ -2,8 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use super::availability::{self, AvailabilityFigures};
 use super::credits::{CreditTotals, applicable_tier, totals};
 use super::incidents::{self, Excused, IncidentFigures};
@@ -33,8 +31,7 @@ pub struct Evidence {
 }
 
 /// A service level's verdict for a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Attainment reached the target.
     Met,

@@ -2,7 +2,6 @@
 //! a level applies to, which month each is assessed in, and the breaches.
 
 use chrono_tz::Tz;
-use serde::Serialize;
 
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::rulings::Rulings;
@@ -10,41 +9,32 @@ use crate::contract::{ServiceLevel, ServiceLevelKind};
 use crate::domain::{Dispute, DisputeStatus, Incident, Instant, Period, Priority};
 
 /// One incident that missed its target in the month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Breach {
     /// The supplier's ticket number.
     pub incident: String,
     /// Its priority.
     pub priority: Priority,
     /// The service it affected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// When it was opened.
-    #[serde(with = "crate::report::json_time")]
     pub opened_at: Instant,
     /// When its clock stopped; absent while still open.
-    #[serde(
-        with = "crate::report::json_time::option",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub stopped_at: Option<Instant>,
     /// Business seconds elapsed at the stop, or at evaluation if still open.
     pub elapsed_seconds: i64,
     /// The target in business seconds.
     pub target_seconds: i64,
     /// When the target was reached.
-    #[serde(with = "crate::report::json_time")]
     pub deadline: Instant,
     /// The supplier's title (escape wherever shown).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The supplier's dispute of this breach (open or upheld), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispute: Option<Dispute>,
 }
 
 /// An incident the contract does not count, with why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Excused {
     /// The supplier's ticket number.
     pub incident: String,
@@ -52,13 +42,8 @@ pub struct Excused {
     pub reason: String,
     /// Who excused it, when recorded through slawatch (an imported
     /// `excused_reason` has no who or when).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
     /// When it was excused.
-    #[serde(
-        with = "crate::report::json_time::option",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub at: Option<Instant>,
 }
 

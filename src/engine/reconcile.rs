@@ -9,20 +9,17 @@
 //! tolerance is not a discrepancy. A line with nothing measured (`no_data`)
 //! has nothing to compare the supplier's figure with and is left out.
 
-use serde::Serialize;
-
 use super::{LevelResult, MonthEvaluation, Status};
 use crate::domain::{Percent, Period};
 
 /// One supplier figure set against slawatch's measurement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// The service level's id.
     pub service_level: String,
     /// Its readable name.
     pub name: String,
     /// For availability: the service measured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// The month, `YYYY-MM`.
     pub period: String,

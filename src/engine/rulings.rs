@@ -13,15 +13,13 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde::Serialize;
-
 use super::incidents::Excused;
 use crate::domain::{
     Dispute, DisputeSubject, Excusal, ExcusalTarget, Incident, Instant, Outage, Period,
 };
 
 /// An outage the contract does not count, with why, who and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExcusedOutage {
     /// The outage's id.
     pub outage: String,
@@ -32,7 +30,6 @@ pub struct ExcusedOutage {
     /// Who excused it.
     pub by: String,
     /// When.
-    #[serde(with = "crate::report::json_time")]
     pub at: Instant,
 }
 

@@ -26,7 +26,6 @@
 use std::collections::HashSet;
 
 use chrono::DateTime;
-use serde::Serialize;
 
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
 use super::dr::words;
@@ -38,8 +37,7 @@ use crate::domain::time::format_utc;
 use crate::domain::{Hold, Incident, Instant, Period};
 
 /// Which way the verdicts disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Direction {
     /// The supplier says met; the evidence shows breached.
     SupplierMetEvidenceBreached,
@@ -64,8 +62,7 @@ impl Direction {
 }
 
 /// What in the evidence explains a disagreement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// The supplier paused on holds that are not `awaiting_customer`.
     NonCustomerHold,
@@ -80,7 +77,7 @@ pub enum Reason {
 }
 
 /// One incident on which the supplier's verdict and slawatch's differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disagreement {
     /// The incident.
     pub incident: String,
@@ -99,10 +96,8 @@ pub struct Disagreement {
     /// The level's target.
     pub target_seconds: i64,
     /// slawatch's deadline, when the clock reached its target.
-    #[serde(with = "crate::report::json_time::option")]
     pub deadline: Option<Instant>,
     /// The supplier's deadline.
-    #[serde(with = "crate::report::json_time::option")]
     pub supplier_deadline: Option<Instant>,
     /// The supplier's elapsed business seconds.
     pub supplier_business_seconds: Option<i64>,

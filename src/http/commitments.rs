@@ -20,6 +20,7 @@ use super::error::ApiError;
 use crate::config::CommitmentSpec;
 use crate::domain::time::format_utc;
 use crate::engine::commitments::{Action, AsOf};
+use crate::report::json::{Wire, all};
 use crate::store::commitments::{EventRequest, RegisterError};
 
 /// What a delivery, acceptance or rejection carries.
@@ -79,7 +80,7 @@ pub async fn list(
         "contract": c.id,
         "as_of": format_utc(now),
         "today": as_of.today,
-        "commitments": register.listing(as_of),
+        "commitments": all(&register.listing(as_of)),
     })))
 }
 
@@ -151,6 +152,6 @@ pub async fn record(
         .record_commitment_event(c, &app.deps.config.calendars, request, app.now())
         .await?;
     app.deps.notify_ingested();
-    let value = serde_json::to_value(o).map_err(|e| ApiError::Internal(e.into()))?;
+    let value = serde_json::to_value(o.json()).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))
 }

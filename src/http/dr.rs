@@ -21,6 +21,7 @@ use super::records::{json, reason_body};
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
 use crate::engine::dr::assess;
+use crate::report::json::{Wire, all};
 use crate::store::dr::NewDrTest;
 
 /// What a DR test carries.
@@ -54,8 +55,8 @@ pub async fn register(
     let today = local_date(c.timezone, app.now());
     Ok(Json(json!({
         "contract": c.id,
-        "register": assess(&c.dr_systems, &tests, today),
-        "tests": tests,
+        "register": assess(&c.dr_systems, &tests, today).as_ref().map(Wire::json),
+        "tests": all(&tests),
     })))
 }
 
@@ -93,7 +94,7 @@ pub async fn add_test(
         .record_dr_test(c, &test, &by, app.now())
         .await?;
     app.deps.notify_ingested();
-    let value = serde_json::to_value(stored).map_err(|e| ApiError::Internal(e.into()))?;
+    let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((StatusCode::CREATED, Json(value)))
 }
 

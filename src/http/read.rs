@@ -81,7 +81,7 @@ pub async fn open_incidents(
             json!({
                 "incident": s.incident,
                 "service_level": s.level,
-                "priority": s.priority,
+                "priority": s.priority.as_str(),
                 "stage": s.stage.as_str(),
                 "elapsed_seconds": s.elapsed_seconds,
                 "target_seconds": s.target_seconds,

@@ -19,6 +19,7 @@ use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
 use crate::records::{
     CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, new_cost, required,
 };
+use crate::report::json::{Wire, all};
 
 /// A removal, a revocation: why.
 #[derive(Debug, Deserialize)]
@@ -104,9 +105,9 @@ pub(super) fn reason_body(bytes: &Bytes) -> Result<String, ApiError> {
 }
 
 /// A value as the JSON answer.
-pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<Json<Value>, ApiError> {
+pub(super) fn json<T: Wire>(value: &T) -> Result<Json<Value>, ApiError> {
     Ok(Json(
-        serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?,
+        serde_json::to_value(value.json()).map_err(|e| ApiError::Internal(e.into()))?,
     ))
 }
 
@@ -132,7 +133,7 @@ pub async fn list_costs(
         .map(|m| m.parse::<Period>().map_err(ApiError::BadRequest))
         .transpose()?;
     let costs: Vec<Cost> = app.deps.store.costs(&c.id, period).await?;
-    Ok(Json(json!({ "contract": c.id, "costs": costs })))
+    Ok(Json(json!({ "contract": c.id, "costs": all(&costs) })))
 }
 
 /// `POST /api/v1/contracts/{contract}/costs`: records a cost.
@@ -183,7 +184,9 @@ pub async fn list_excusals(
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let excusals: Vec<Excusal> = app.deps.store.excusals(&c.id).await?;
-    Ok(Json(json!({ "contract": c.id, "excusals": excusals })))
+    Ok(Json(
+        json!({ "contract": c.id, "excusals": all(&excusals) }),
+    ))
 }
 
 /// `POST /api/v1/contracts/{contract}/excusals`: excuses an incident, an
@@ -239,7 +242,9 @@ pub async fn list_disputes(
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let disputes: Vec<Dispute> = app.deps.store.disputes(&c.id).await?;
-    Ok(Json(json!({ "contract": c.id, "disputes": disputes })))
+    Ok(Json(
+        json!({ "contract": c.id, "disputes": all(&disputes) }),
+    ))
 }
 
 /// `POST /api/v1/contracts/{contract}/disputes`: the supplier disputes a
@@ -313,5 +318,5 @@ pub async fn audit(
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let audit = app.deps.store.audit(&c.id).await?;
-    Ok(Json(json!({ "contract": c.id, "audit": audit })))
+    Ok(Json(json!({ "contract": c.id, "audit": all(&audit) })))
 }

@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`assemble`]: one contract-month's report built from the store.
-//! - [`json`]: the stable JSON of SPEC §6.
+//! - [`json`]: the stable report JSON, built from wire types owned here
+//!   (also used for the records and registers the API and CLI answer with).
 //! - [`csv`]: one row per service level.
 //! - [`html`]: a self-contained page.
 //! - [`pdf`]: an A4 document for the supplier.

@@ -9,8 +9,6 @@
 //! evidence at all for the contract (no incidents, outages, work or supplier
 //! figures: before monitoring began) is a gap, not a perfect month.
 
-use serde::Serialize;
-
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::{MonthEvaluation, Status, evaluate_month};
@@ -20,7 +18,7 @@ use crate::store::{Store, StoreError};
 pub const MONTHS: usize = 12;
 
 /// The series for one report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Trends {
     /// The months covered, oldest first (`YYYY-MM`).
     pub months: Vec<String>,
@@ -29,7 +27,7 @@ pub struct Trends {
 }
 
 /// One service-level line over the months.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// The service level's id.
     pub service_level: String,
@@ -38,7 +36,6 @@ pub struct Series {
     /// Its kind (`availability` lines are a service's availability).
     pub kind: &'static str,
     /// The service, for a per-service line.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// The target (percent).
     pub target_percent: f64,
@@ -47,7 +44,7 @@ pub struct Series {
 }
 
 /// One month of a line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The month (`YYYY-MM`).
     pub month: String,

@@ -2,8 +2,8 @@
 //! numbers in major units with a number format (so columns can be summed),
 //! instants and dates as real date cells.
 //!
-//! Built from the report's JSON ([`to_json`]) so it carries the same figures by
-//! construction. Supplier text goes through [`safe_cell`]: `write_string`
+//! Built from the report's JSON wire types ([`to_json`]) so it carries the
+//! same figures by construction, and a renamed field fails to compile. Supplier text goes through [`safe_cell`]: `write_string`
 //! already stores it as text, never a formula, but the apostrophe keeps a cell
 //! inert when the sheet is saved again as CSV or edited by hand, and matches
 //! the CSV report.
@@ -16,18 +16,22 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::MonthReport;
+use super::amendment::Amendment;
 use super::csv::safe_cell;
-use super::json::to_json;
+use super::json::findings::TrendsJson;
+use super::json::registers::DrAssessmentJson;
+use super::json::{DataQualityJson, number_text, to_json};
+use crate::domain::Instant;
+use crate::domain::time::format_utc;
 
 /// Renders the report as XLSX bytes.
 pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
-    let json =
-        serde_json::to_value(to_json(r)).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+    let json = to_json(r);
     let exponent = r.contract.currency.exponent();
     let f = Formats::new(exponent);
     let scale = 10f64.powi(exponent as i32);
-    let money = |v: &Value| v.as_i64().unwrap_or(0) as f64 / scale;
-    let currency = text(&json["currency"]);
+    let money = |minor: i64| minor as f64 / scale;
+    let currency = json.currency;
 
     let mut wb = Workbook::new();
 
@@ -36,61 +40,53 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(0, 0, "Service level report", &f.title)?;
     let mut row = 2;
     for (label, value) in [
-        ("Contract", &json["contract"]),
-        ("Supplier", &json["supplier"]),
-        ("Period", &json["period"]),
-        ("Currency", &json["currency"]),
+        ("Contract", json.contract),
+        ("Supplier", json.supplier),
+        ("Period", json.period.as_str()),
+        ("Currency", json.currency),
     ] {
         ws.write_string_with_format(row, 0, label, &f.label)?;
-        ws.write_string(row, 1, safe_cell(&text(value)))?;
+        ws.write_string(row, 1, safe_cell(value))?;
         row += 1;
     }
     ws.write_string_with_format(row, 0, "Evidence as at (UTC)", &f.label)?;
-    write_instant(ws, row, 1, &json["evaluated_at"], &f.datetime)?;
+    write_instant(ws, row, 1, &json.evaluated_at, &f.datetime)?;
     row += 1;
-    let credits = &json["service_credits"];
+    let credits = &json.service_credits;
     for (label, value, format) in [
-        ("Monthly charge", &json["monthly_charge_minor"], &f.money),
+        ("Monthly charge", json.monthly_charge_minor, &f.money),
         (
             "Service credits before cap",
-            &credits["before_cap_minor"],
+            credits.before_cap_minor,
             &f.money,
         ),
-        ("Cap", &credits["cap_minor"], &f.money),
-        (
-            "Service credits after cap",
-            &credits["total_minor"],
-            &f.money,
-        ),
-        (
-            "Recoverable costs",
-            &json["recoverable_costs_minor"],
-            &f.money,
-        ),
-        ("Total claim", &json["total_claim_minor"], &f.money_total),
+        ("Cap", credits.cap_minor, &f.money),
+        ("Service credits after cap", credits.total_minor, &f.money),
+        ("Recoverable costs", json.recoverable_costs_minor, &f.money),
+        ("Total claim", json.total_claim_minor, &f.money_total),
         (
             "Service credits in dispute",
-            &credits["disputed_minor"],
+            credits.disputed_minor,
             &f.money,
         ),
         (
             "Recoverable costs in dispute",
-            &json["recoverable_costs_disputed_minor"],
+            json.recoverable_costs_disputed_minor,
             &f.money,
         ),
         (
             "Claim not in dispute",
-            &json["total_claim_undisputed_minor"],
+            json.total_claim_undisputed_minor,
             &f.money_total,
         ),
         (
             "Delay payments for late commitments",
-            &json["delay_payments_minor"],
+            json.delay_payments_minor,
             &f.money,
         ),
         (
             "Total claim with delay payments",
-            &json["total_claim_with_delay_payments_minor"],
+            json.total_claim_with_delay_payments_minor,
             &f.money_total,
         ),
     ] {
@@ -106,10 +102,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     ws.set_column_width(0, 34)?;
     ws.set_column_width(1, 30)?;
 
-    let levels = json["service_levels"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let levels = &json.service_levels;
 
     // Service levels: one row per line.
     let ws = wb.add_worksheet().set_name("Service levels")?;
@@ -137,21 +130,24 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     )?;
     for (i, l) in levels.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, safe_cell(&text(&l["id"])))?;
-        ws.write_string(row, 1, safe_cell(&text(&l["name"])))?;
-        ws.write_string(row, 2, text(&l["kind"]))?;
-        ws.write_string(row, 3, safe_cell(&text(&l["service"])))?;
-        number(ws, row, 4, &l["assessed"], &f.integer)?;
-        number(ws, row, 5, &l["met"], &f.integer)?;
-        number(ws, row, 6, &l["service_seconds"], &f.integer)?;
-        number(ws, row, 7, &l["downtime_seconds"], &f.seconds)?;
-        number(ws, row, 8, &l["attainment_percent"], &f.percent3)?;
-        number(ws, row, 9, &l["target_percent"], &f.percent3)?;
-        number(ws, row, 10, &l["supplier_reported_percent"], &f.percent3)?;
-        ws.write_string(row, 11, text(&l["status"]))?;
-        ws.write_boolean(row, 12, l["critical"].as_bool().unwrap_or(false))?;
-        number(ws, row, 13, &l["credit_percent"], &f.percent3)?;
-        ws.write_number_with_format(row, 14, money(&l["credit_minor"]), &f.money)?;
+        let count = |n: Option<u64>| n.map(|n| n as f64);
+        ws.write_string(row, 0, safe_cell(l.id))?;
+        ws.write_string(row, 1, safe_cell(l.name))?;
+        ws.write_string(row, 2, l.kind)?;
+        ws.write_string(row, 3, safe_cell(l.service.unwrap_or_default()))?;
+        number(ws, row, 4, count(l.assessed), &f.integer)?;
+        number(ws, row, 5, count(l.met), &f.integer)?;
+        let service_seconds = l.service_seconds.map(|s| s as f64);
+        number(ws, row, 6, service_seconds, &f.integer)?;
+        let downtime = l.downtime_seconds.map(|s| s.as_f64());
+        number(ws, row, 7, downtime, &f.seconds)?;
+        number(ws, row, 8, l.attainment_percent, &f.percent3)?;
+        number(ws, row, 9, Some(l.target_percent), &f.percent3)?;
+        number(ws, row, 10, l.supplier_reported_percent, &f.percent3)?;
+        ws.write_string(row, 11, l.status)?;
+        ws.write_boolean(row, 12, l.critical)?;
+        number(ws, row, 13, Some(l.credit_percent), &f.percent3)?;
+        ws.write_number_with_format(row, 14, money(l.credit_minor), &f.money)?;
     }
     ws.set_column_width(1, 44)?;
     ws.set_column_range_width(2, 14, 14)?;
@@ -175,23 +171,24 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
         ],
     )?;
     let mut row = 1;
-    for l in &levels {
-        for b in l["breaches"].as_array().into_iter().flatten() {
-            ws.write_string(row, 0, safe_cell(&text(&json["contract"])))?;
-            ws.write_string(row, 1, safe_cell(&text(&l["id"])))?;
-            ws.write_string(row, 2, safe_cell(&text(&b["incident"])))?;
-            ws.write_string(row, 3, text(&b["priority"]))?;
-            write_instant(ws, row, 4, &b["opened_at"], &f.datetime)?;
-            write_instant(ws, row, 5, &b["deadline"], &f.datetime)?;
-            if b["stopped_at"].is_string() {
-                write_instant(ws, row, 6, &b["stopped_at"], &f.datetime)?;
-            } else {
-                ws.write_string(row, 6, "still open")?;
+    for l in levels {
+        for b in l.breaches.iter().flatten() {
+            ws.write_string(row, 0, safe_cell(json.contract))?;
+            ws.write_string(row, 1, safe_cell(l.id))?;
+            ws.write_string(row, 2, safe_cell(b.incident))?;
+            ws.write_string(row, 3, b.priority)?;
+            write_at(ws, row, 4, b.opened_at, &f.datetime)?;
+            write_at(ws, row, 5, b.deadline, &f.datetime)?;
+            match b.stopped_at {
+                Some(t) => write_at(ws, row, 6, t, &f.datetime)?,
+                None => {
+                    ws.write_string(row, 6, "still open")?;
+                }
             }
-            let hours = |v: &Value| v.as_f64().unwrap_or(0.0) / 3_600.0;
-            ws.write_number_with_format(row, 7, hours(&b["elapsed_seconds"]), &f.hours)?;
-            ws.write_number_with_format(row, 8, hours(&b["target_seconds"]), &f.hours)?;
-            ws.write_string(row, 9, safe_cell(&text(&b["title"])))?;
+            let hours = |seconds: i64| seconds as f64 / 3_600.0;
+            ws.write_number_with_format(row, 7, hours(b.elapsed_seconds), &f.hours)?;
+            ws.write_number_with_format(row, 8, hours(b.target_seconds), &f.hours)?;
+            ws.write_string(row, 9, safe_cell(b.title.unwrap_or_default()))?;
             row += 1;
         }
     }
@@ -208,17 +205,13 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
         &f,
         &["Date", &amount_header, "Description", "Evidence", "Breach"],
     )?;
-    let costs = json["recoverable_costs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for (i, c) in costs.iter().enumerate() {
+    for (i, c) in json.recoverable_costs.iter().enumerate() {
         let row = i as u32 + 1;
-        write_date(ws, row, 0, &c["date"], &f.date)?;
-        ws.write_number_with_format(row, 1, money(&c["amount_minor"]), &f.money)?;
-        ws.write_string(row, 2, safe_cell(&text(&c["description"])))?;
-        ws.write_string(row, 3, safe_cell(&text(&c["evidence"])))?;
-        ws.write_string(row, 4, safe_cell(&text(&c["breach"])))?;
+        write_date(ws, row, 0, &c.date, &f.date)?;
+        ws.write_number_with_format(row, 1, money(c.amount_minor), &f.money)?;
+        ws.write_string(row, 2, safe_cell(c.description))?;
+        ws.write_string(row, 3, safe_cell(c.evidence))?;
+        ws.write_string(row, 4, safe_cell(c.breach.unwrap_or_default()))?;
     }
     ws.set_column_range_width(0, 1, 14)?;
     ws.set_column_range_width(2, 4, 32)?;
@@ -226,17 +219,13 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     // Commitments.
     let ws = wb.add_worksheet().set_name("Commitments")?;
     header(ws, &f, &["Id", "Name", "Due", "Status"])?;
-    for (i, c) in json["commitments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, c) in json.commitments.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, safe_cell(&text(&c["id"])))?;
-        ws.write_string(row, 1, safe_cell(&text(&c["name"])))?;
-        write_date(ws, row, 2, &c["due"], &f.date)?;
-        ws.write_string(row, 3, text(&c["status"]))?;
+        let o = &c.occurrence;
+        ws.write_string(row, 0, safe_cell(o.id))?;
+        ws.write_string(row, 1, safe_cell(o.name))?;
+        write_date(ws, row, 2, &o.due.to_string(), &f.date)?;
+        ws.write_string(row, 3, o.status)?;
     }
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 50)?;
@@ -245,18 +234,18 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     // Excused incidents.
     let ws = wb.add_worksheet().set_name("Excused")?;
     header(ws, &f, &["Incident", "Reason"])?;
-    for (i, e) in json["excused"].as_array().into_iter().flatten().enumerate() {
+    for (i, e) in json.excused.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, safe_cell(&text(&e["incident"])))?;
-        ws.write_string(row, 1, safe_cell(&text(&e["reason"])))?;
+        ws.write_string(row, 0, safe_cell(e.incident))?;
+        ws.write_string(row, 1, safe_cell(e.reason))?;
     }
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 60)?;
 
-    dr_sheet(&mut wb, &f, &json["disaster_recovery"])?;
-    quality_sheet(&mut wb, &f, &json["data_quality"])?;
-    trends_sheet(&mut wb, &f, &json["trends"])?;
-    if let Some(a) = json.get("amendment").filter(|a| a.is_object()) {
+    dr_sheet(&mut wb, &f, json.disaster_recovery.as_ref())?;
+    quality_sheet(&mut wb, &f, &json.data_quality)?;
+    trends_sheet(&mut wb, &f, &json.trends)?;
+    if let Some(a) = json.amendment {
         amendment_sheet(&mut wb, &f, a, scale)?;
     }
     wb.save_to_buffer()
@@ -265,26 +254,33 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
 /// Amendment (only when figures changed since issue): the issued version
 /// and when, then each changed figure, issued against now; money in major
 /// units as numbers, statuses as text.
-fn amendment_sheet(wb: &mut Workbook, f: &Formats, a: &Value, scale: f64) -> Result<(), XlsxError> {
+fn amendment_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    a: &Amendment,
+    scale: f64,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Amendment")?;
     ws.write_string_with_format(0, 0, "Issued version", &f.label)?;
-    number(ws, 0, 1, &a["issued_version"], &f.integer)?;
+    number(ws, 0, 1, Some(a.issued_version as f64), &f.integer)?;
     ws.write_string_with_format(1, 0, "Issued at (UTC)", &f.label)?;
-    write_instant(ws, 1, 1, &a["issued_at"], &f.datetime)?;
+    write_instant(ws, 1, 1, &a.issued_at, &f.datetime)?;
     for (col, title) in ["Figure", "Issued", "Now"].iter().enumerate() {
         ws.write_string_with_format(3, col as u16, *title, &f.header)?;
     }
-    for (i, c) in a["changes"].as_array().into_iter().flatten().enumerate() {
+    // A changed figure is a JSON value by nature: a number, a status, or
+    // absent on either side.
+    for (i, c) in a.changes.iter().enumerate() {
         let row = 4 + i as u32;
-        let what = text(&c["what"]);
-        ws.write_string(row, 0, safe_cell(&what))?;
-        for (col, v) in [(1, &c["issued"]), (2, &c["now"])] {
+        let what = &c.what;
+        ws.write_string(row, 0, safe_cell(what))?;
+        for (col, v) in [(1, &c.issued), (2, &c.now)] {
             match v {
                 Value::Number(n) if what.ends_with("_minor") => {
                     let major = n.as_f64().unwrap_or(0.0) / scale;
                     ws.write_number_with_format(row, col, major, &f.money)?;
                 }
-                Value::Number(_) => number(ws, row, col, v, &f.percent3)?,
+                Value::Number(n) => number(ws, row, col, n.as_f64(), &f.percent3)?,
                 Value::String(s) => {
                     ws.write_string(row, col, safe_cell(s))?;
                 }
@@ -299,21 +295,21 @@ fn amendment_sheet(wb: &mut Workbook, f: &Formats, a: &Value, scale: f64) -> Res
 
 /// Trends: a row per month, for each line its attainment and target
 /// columns, and a native line chart per line under the table.
-fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), XlsxError> {
+fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &TrendsJson<'_>) -> Result<(), XlsxError> {
     const SHEET: &str = "Trends";
     let ws = wb.add_worksheet().set_name(SHEET)?;
-    let months = trends["months"].as_array().cloned().unwrap_or_default();
-    let series = trends["series"].as_array().cloned().unwrap_or_default();
+    let months = trends.months;
+    let series = &trends.series;
     ws.write_string_with_format(0, 0, "Month", &f.header)?;
     for (i, m) in months.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 0, text(m))?;
+        ws.write_string(i as u32 + 1, 0, m)?;
     }
     let last_row = months.len() as u32;
     let chart_top = last_row + 3;
     for (i, s) in series.iter().enumerate() {
         let col = 1 + 2 * i as u16;
-        let mut title = text(&s["service_level"]);
-        if let Some(service) = s["service"].as_str() {
+        let mut title = s.service_level.to_string();
+        if let Some(service) = s.service {
             title.push_str(&format!(" ({service})"));
         }
         ws.write_string_with_format(0, col, safe_cell(&format!("{title} %")), &f.header)?;
@@ -323,17 +319,17 @@ fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), Xl
             safe_cell(&format!("{title} target %")),
             &f.header,
         )?;
-        for (row, p) in s["points"].as_array().into_iter().flatten().enumerate() {
+        for (row, p) in s.points.iter().enumerate() {
             let row = row as u32 + 1;
-            number(ws, row, col, &p["attainment_percent"], &f.percent3)?;
-            number(ws, row, col + 1, &s["target_percent"], &f.percent3)?;
+            number(ws, row, col, p.attainment_percent, &f.percent3)?;
+            number(ws, row, col + 1, Some(s.target_percent), &f.percent3)?;
         }
         ws.set_column_range_width(col, col + 1, 16)?;
         if last_row == 0 {
             continue;
         }
         let mut chart = Chart::new(ChartType::Line);
-        chart.title().set_name(&safe_cell(&text(&s["name"])));
+        chart.title().set_name(&safe_cell(s.name));
         chart
             .add_series()
             .set_name("Attainment %")
@@ -356,7 +352,11 @@ fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &Value) -> Result<(), Xl
 }
 
 /// The DR register: one row per system, its flags in words.
-fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError> {
+fn dr_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    dr: Option<&DrAssessmentJson<'_>>,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Disaster recovery")?;
     header(
         ws,
@@ -377,49 +377,53 @@ fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError>
             "Score",
         ],
     )?;
-    let hours = |ws: &mut Worksheet, row: u32, col: u16, v: &Value| match v.as_f64() {
+    let hours = |ws: &mut Worksheet, row: u32, col: u16, v: Option<i64>| match v {
         Some(s) => ws
-            .write_number_with_format(row, col, s / 3600.0, &f.hours)
+            .write_number_with_format(row, col, s as f64 / 3600.0, &f.hours)
             .map(|_| ()),
         None => Ok(()),
     };
     let mut row = 1;
-    for s in dr["systems"].as_array().into_iter().flatten() {
-        let t = &s["last_test"];
-        ws.write_string(row, 0, safe_cell(&text(&s["id"])))?;
-        ws.write_string(row, 1, safe_cell(&text(&s["name"])))?;
-        ws.write_string(row, 2, text(&s["criticality"]))?;
-        ws.write_string(row, 3, text(&s["hosted_by"]))?;
-        ws.write_string(row, 4, safe_cell(&text(&s["vendor"])))?;
-        hours(ws, row, 5, &s["rto_seconds"])?;
-        hours(ws, row, 6, &s["rpo_seconds"])?;
-        write_date(ws, row, 7, &t["date"], &f.date)?;
-        hours(ws, row, 8, &t["achieved_rto_seconds"])?;
-        hours(ws, row, 9, &t["achieved_rpo_seconds"])?;
-        let evidence = [text(&t["evidence"]), text(&s["third_party_evidence"])]
-            .into_iter()
-            .filter(|e| !e.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
+    for s in dr.iter().flat_map(|dr| &dr.systems) {
+        let t = s.last_test.as_ref();
+        ws.write_string(row, 0, safe_cell(s.id))?;
+        ws.write_string(row, 1, safe_cell(s.name))?;
+        ws.write_string(row, 2, s.criticality)?;
+        ws.write_string(row, 3, s.hosted_by)?;
+        ws.write_string(row, 4, safe_cell(s.vendor.unwrap_or_default()))?;
+        hours(ws, row, 5, s.rto_seconds)?;
+        hours(ws, row, 6, s.rpo_seconds)?;
+        // Never tested: the cell is written empty, as before.
+        let date = t.map(|t| t.date.to_string()).unwrap_or_default();
+        write_date(ws, row, 7, &date, &f.date)?;
+        hours(ws, row, 8, t.and_then(|t| t.achieved_rto_seconds))?;
+        hours(ws, row, 9, t.and_then(|t| t.achieved_rpo_seconds))?;
+        let evidence = [
+            t.and_then(|t| t.evidence).unwrap_or_default(),
+            s.third_party_evidence.unwrap_or_default(),
+        ]
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
         ws.write_string(row, 10, safe_cell(&evidence))?;
-        let flags: Vec<String> = s["flags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|x| format!("{}: {}", text(&x["flag"]), text(&x["detail"])))
+        let flags: Vec<String> = s
+            .flags
+            .iter()
+            .map(|x| format!("{}: {}", x.flag, x.detail))
             .collect();
         ws.write_string(row, 11, safe_cell(&flags.join("; ")))?;
-        number(ws, row, 12, &s["score"], &f.integer)?;
+        number(ws, row, 12, Some(f64::from(s.score)), &f.integer)?;
         row += 1;
     }
-    if !dr.is_null() {
+    if let Some(dr) = dr {
         row += 1;
         ws.write_string_with_format(row, 0, "DR risk rating", &f.header)?;
-        ws.write_string(row, 1, text(&dr["rating"]))?;
+        ws.write_string(row, 1, dr.rating)?;
         ws.write_string(row + 1, 0, "Score (worst system)")?;
-        number(ws, row + 1, 1, &dr["score"], &f.integer)?;
+        number(ws, row + 1, 1, Some(f64::from(dr.score)), &f.integer)?;
         ws.write_string(row + 2, 0, "As of")?;
-        write_date(ws, row + 2, 1, &dr["as_of"], &f.date)?;
+        write_date(ws, row + 2, 1, &dr.as_of.to_string(), &f.date)?;
     }
     ws.set_column_range_width(0, 4, 16)?;
     ws.set_column_width(11, 60)?;
@@ -428,57 +432,57 @@ fn dr_sheet(wb: &mut Workbook, f: &Formats, dr: &Value) -> Result<(), XlsxError>
 
 /// Where the supplier's data disagrees with the evidence or is missing:
 /// one row per finding, the kind first.
-fn quality_sheet(wb: &mut Workbook, f: &Formats, dq: &Value) -> Result<(), XlsxError> {
+fn quality_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    dq: &DataQualityJson<'_>,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Data quality")?;
     header(ws, f, &["Finding", "Subject", "Service level", "Detail"])?;
     let mut rows: Vec<[String; 4]> = Vec::new();
-    let list = |key: &str| dq[key].as_array().cloned().unwrap_or_default();
-    for d in list("discrepancies") {
+    for d in &dq.discrepancies {
         rows.push([
             "supplier figure differs".into(),
-            text(&d["period"]),
-            text(&d["service_level"]),
+            d.period.to_string(),
+            d.service_level.to_string(),
             format!(
                 "supplier {} %, measured {} %",
-                d["supplier_reported_percent"], d["measured_percent"]
+                number_text(d.supplier_reported_percent),
+                number_text(d.measured_percent)
             ),
         ]);
     }
-    for d in list("supplier_verdicts") {
+    for d in &dq.supplier_verdicts {
         rows.push([
-            text(&d["direction"]).replace('_', " "),
-            text(&d["incident"]),
-            text(&d["service_level"]),
-            format!("{}: {}", text(&d["reason"]), text(&d["detail"])),
+            d.direction.replace('_', " "),
+            d.incident.to_string(),
+            d.service_level.to_string(),
+            format!("{}: {}", d.reason, d.detail),
         ]);
     }
-    let fc = &dq["feed_completeness"];
-    for s in fc["sources_without_data"].as_array().into_iter().flatten() {
+    let fc = &dq.feed_completeness;
+    for s in &fc.sources_without_data {
         rows.push([
             "source without data this month".into(),
-            text(&s["source"]),
+            s.source.to_string(),
             String::new(),
-            text(&s["kind"]),
+            s.kind.to_string(),
         ]);
     }
-    for c in fc["closed_without_resolution"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for c in &fc.closed_without_resolution {
         rows.push([
             "closed without resolution time".into(),
-            text(&c["incident"]),
+            c.incident.to_string(),
             String::new(),
-            text(&c["supplier_sla"]),
+            c.supplier_sla.unwrap_or_default().to_string(),
         ]);
     }
-    for h in fc["holds_without_end"].as_array().into_iter().flatten() {
+    for h in &fc.holds_without_end {
         rows.push([
             "hold without end".into(),
-            text(&h["incident"]),
+            h.incident.to_string(),
             String::new(),
-            format!("{} from {}", text(&h["reason"]), text(&h["start"])),
+            format!("{} from {}", h.reason, format_utc(h.start)),
         ]);
     }
     for (i, r) in rows.iter().enumerate() {
@@ -548,14 +552,15 @@ fn header(ws: &mut Worksheet, f: &Formats, titles: &[&str]) -> Result<(), XlsxEr
     Ok(())
 }
 
-/// A JSON string's text, or empty for anything else (absent, null).
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
-}
-
 /// A number cell, or nothing when the line has no such figure.
-fn number(ws: &mut Worksheet, row: u32, col: u16, v: &Value, f: &Format) -> Result<(), XlsxError> {
-    if let Some(n) = v.as_f64() {
+fn number(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<f64>,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    if let Some(n) = v {
         ws.write_number_with_format(row, col, n, f)?;
     }
     Ok(())
@@ -566,10 +571,9 @@ fn write_instant(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
-    v: &Value,
+    s: &str,
     f: &Format,
 ) -> Result<(), XlsxError> {
-    let s = v.as_str().unwrap_or_default();
     match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ") {
         Ok(t) => ws.write_datetime_with_format(row, col, t, f)?,
         Err(_) => ws.write_string(row, col, safe_cell(s))?,
@@ -582,13 +586,24 @@ fn write_date(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
-    v: &Value,
+    s: &str,
     f: &Format,
 ) -> Result<(), XlsxError> {
-    let s = v.as_str().unwrap_or_default();
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         Ok(d) => ws.write_datetime_with_format(row, col, d, f)?,
         Err(_) => ws.write_string(row, col, safe_cell(s))?,
     };
     Ok(())
+}
+
+/// An instant as a date-time cell, through its RFC 3339 form (whole seconds,
+/// as the JSON writes it).
+fn write_at(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    t: Instant,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    write_instant(ws, row, col, &format_utc(t), f)
 }

@@ -2,8 +2,8 @@
 //! its supplier: a title block, the summary with the total claim, the service
 //! levels, breaches, recoverable costs, commitments, excusals and the method.
 //!
-//! Built from the report's JSON ([`to_json`]) so it carries the same figures by
-//! construction. Drawn with `printpdf` in the PDF standard Helvetica (no font
+//! Built from the report's JSON wire types ([`to_json`]) so it carries the
+//! same figures by construction, and a renamed field fails to compile. Drawn with `printpdf` in the PDF standard Helvetica (no font
 //! file needed, nothing read from the system at run time); `layout` wraps
 //! text in table cells, breaks pages and draws the trend charts.
 
@@ -17,30 +17,32 @@ use layout::{Align, BOLD, INK, Layout, MUTED, REGULAR};
 
 use super::MonthReport;
 use super::html::format_thousands;
-use super::json::to_json;
+use super::json::{number_text as number, to_json};
+use crate::domain::Instant;
 use crate::domain::money::format_minor;
+use crate::domain::time::format_utc;
 
 /// Renders the report as PDF bytes.
 pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
-    let j = serde_json::to_value(to_json(r))?;
+    let j = to_json(r);
     let exponent = r.contract.currency.exponent();
-    let currency = text(&j["currency"]);
-    let money = |v: &Value| format_thousands(&format_minor(v.as_i64().unwrap_or(0), exponent));
-    let cur = |v: &Value| format!("{currency} {}", money(v));
-    let percent = |v: &Value| v.as_f64().map_or("-".to_string(), |p| format!("{p:.3} %"));
+    let currency = j.currency;
+    let money = |minor: i64| format_thousands(&format_minor(minor, exponent));
+    let cur = |minor: i64| format!("{currency} {}", money(minor));
+    let percent = |v: Option<f64>| v.map_or("-".to_string(), |p| format!("{p:.3} %"));
 
     let mut d = Layout::new();
 
     // Title block.
     d.line("Service level report", BOLD, 20.0, INK, 26.0);
-    d.line(&text(&j["supplier"]), REGULAR, 14.0, INK, 22.0);
+    d.line(j.supplier, REGULAR, 14.0, INK, 22.0);
     d.wrapped(
         &format!(
             "Contract {}  ·  Period {}  ·  Evidence as at {} (UTC)  ·  Monthly charge {}",
-            text(&j["contract"]),
-            text(&j["period"]),
-            instant(&j["evaluated_at"]),
-            cur(&j["monthly_charge_minor"]),
+            j.contract,
+            j.period,
+            instant(&j.evaluated_at),
+            cur(j.monthly_charge_minor),
         ),
         9.5,
         MUTED,
@@ -48,25 +50,26 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
     // What changed since issue, first: the reader must know these figures
     // differ from the report they were sent.
-    if let Some(a) = j.get("amendment").filter(|a| a.is_object()) {
+    if let Some(a) = j.amendment {
         d.heading("Amended since issue");
         d.wrapped(
             &format!(
                 "These figures changed since version {} was issued on {} (UTC).",
-                a["issued_version"],
-                instant(&a["issued_at"])
+                a.issued_version,
+                instant(&a.issued_at)
             ),
             9.5,
             MUTED,
         );
-        let rows: Vec<Vec<String>> = a["changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        // The amendment's figures are JSON values by nature: a figure may
+        // be a number, a status or absent on either side.
+        let money_value = |v: &Value| money(v.as_i64().unwrap_or(0));
+        let rows: Vec<Vec<String>> = a
+            .changes
+            .iter()
             .map(|c| {
-                let what = text(&c["what"]);
-                let show = |v: &Value| figure(&what, v, &money);
-                vec![what.clone(), show(&c["issued"]), show(&c["now"])]
+                let show = |v: &Value| figure(&c.what, v, &money_value);
+                vec![c.what.clone(), show(&c.issued), show(&c.now)]
             })
             .collect();
         d.table(
@@ -81,13 +84,13 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     }
 
     // Summary.
-    let levels = j["service_levels"].as_array().cloned().unwrap_or_default();
+    let levels = &j.service_levels;
     // Counted as the HTML and the issued email count them: an excused month
     // is measured and shown, but does not count as failed.
     let failed = r.failed_count();
     let critical = r.critical_count();
     let cap_percent = r.contract.service_credit_cap_percent.as_f64();
-    let credits = &j["service_credits"];
+    let credits = &j.service_credits;
     d.heading("Summary");
     d.table(
         &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
@@ -102,54 +105,45 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             ],
             vec![
                 "Service credits before cap".into(),
-                cur(&credits["before_cap_minor"]),
+                cur(credits.before_cap_minor),
             ],
             vec![
                 format!("Cap ({cap_percent} % of the monthly charge)"),
-                cur(&credits["cap_minor"]),
+                cur(credits.cap_minor),
             ],
-            vec![
-                "Service credits after cap".into(),
-                cur(&credits["total_minor"]),
-            ],
-            vec![
-                "Recoverable costs".into(),
-                cur(&j["recoverable_costs_minor"]),
-            ],
+            vec!["Service credits after cap".into(), cur(credits.total_minor)],
+            vec!["Recoverable costs".into(), cur(j.recoverable_costs_minor)],
         ],
         false,
     );
-    d.total_row("Total claim", &cur(&j["total_claim_minor"]));
+    d.total_row("Total claim", &cur(j.total_claim_minor));
     d.table(
         &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
         &[
             vec![
                 "Service credits in dispute".into(),
-                cur(&credits["disputed_minor"]),
+                cur(credits.disputed_minor),
             ],
             vec![
                 "Recoverable costs in dispute".into(),
-                cur(&j["recoverable_costs_disputed_minor"]),
+                cur(j.recoverable_costs_disputed_minor),
             ],
         ],
         false,
     );
-    d.total_row(
-        "Claim not in dispute",
-        &cur(&j["total_claim_undisputed_minor"]),
-    );
-    if j["delay_payments_minor"].as_i64().unwrap_or(0) > 0 {
+    d.total_row("Claim not in dispute", &cur(j.total_claim_undisputed_minor));
+    if j.delay_payments_minor > 0 {
         d.table(
             &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
             &[vec![
                 "Delay payments for late commitments".into(),
-                cur(&j["delay_payments_minor"]),
+                cur(j.delay_payments_minor),
             ]],
             false,
         );
         d.total_row(
             "Total claim with delay payments",
-            &cur(&j["total_claim_with_delay_payments_minor"]),
+            &cur(j.total_claim_with_delay_payments_minor),
         );
     }
 
@@ -158,36 +152,40 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let rows: Vec<Vec<String>> = levels
         .iter()
         .map(|l| {
-            let mut name = text(&l["name"]);
-            if let Some(s) = l["service"].as_str() {
+            let mut name = l.name.to_string();
+            if let Some(s) = l.service {
                 name.push_str(&format!(" ({s})"));
             }
-            let measured = if l["assessed"].is_number() {
-                format!("{} of {} met", l["met"], l["assessed"])
-            } else if l["service_seconds"].is_number() {
+            let measured = if let (Some(assessed), Some(met)) = (l.assessed, l.met) {
+                format!("{met} of {assessed} met")
+            } else if let Some(service) = l.service_seconds {
                 format!(
                     "{} down of {}",
-                    hours(&l["downtime_seconds"]),
-                    hours(&l["service_seconds"])
+                    hours(l.downtime_seconds.map_or(0.0, |s| s.as_f64())),
+                    hours(service as f64)
                 )
             } else {
-                format!("{} proactive, {} reactive", l["proactive"], l["reactive"])
+                format!(
+                    "{} proactive, {} reactive",
+                    count(l.proactive),
+                    count(l.reactive)
+                )
             };
-            let mut status = text(&l["status"]).replace('_', " ");
-            if l["critical"] == true {
+            let mut status = l.status.replace('_', " ");
+            if l.critical {
                 status.push_str(" (critical)");
             }
-            let credit = if l["credit_minor"].as_i64().unwrap_or(0) > 0 {
-                format!("{} % = {}", l["credit_percent"], money(&l["credit_minor"]))
+            let credit = if l.credit_minor > 0 {
+                format!("{} % = {}", number(l.credit_percent), money(l.credit_minor))
             } else {
                 "-".into()
             };
             vec![
-                format!("{name}\n{} · {}", text(&l["id"]), text(&l["kind"])),
+                format!("{name}\n{} · {}", l.id, l.kind),
                 measured,
-                format!("{} %", l["target_percent"]),
-                percent(&l["attainment_percent"]),
-                percent(&l["supplier_reported_percent"]),
+                format!("{} %", number(l.target_percent)),
+                percent(l.attainment_percent),
+                percent(l.supplier_reported_percent),
                 status,
                 credit,
             ]
@@ -210,26 +208,24 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     // Breaches, per line.
     d.heading("Breaches");
     let mut any = false;
-    for l in &levels {
-        let Some(breaches) = l["breaches"].as_array().filter(|b| !b.is_empty()) else {
+    for l in levels {
+        let Some(breaches) = l.breaches.as_ref().filter(|b| !b.is_empty()) else {
             continue;
         };
         any = true;
-        d.subheading(&text(&l["name"]));
+        d.subheading(l.name);
         let rows: Vec<Vec<String>> = breaches
             .iter()
             .map(|b| {
                 vec![
-                    text(&b["incident"]),
-                    text(&b["priority"]),
-                    instant(&b["opened_at"]),
-                    instant(&b["deadline"]),
-                    b["stopped_at"]
-                        .as_str()
-                        .map_or("still open".into(), |_| instant(&b["stopped_at"])),
-                    hours(&b["elapsed_seconds"]),
-                    hours(&b["target_seconds"]),
-                    text(&b["title"]),
+                    b.incident.to_string(),
+                    b.priority.to_string(),
+                    at(b.opened_at),
+                    at(b.deadline),
+                    b.stopped_at.map_or("still open".into(), at),
+                    hours(b.elapsed_seconds as f64),
+                    hours(b.target_seconds as f64),
+                    b.title.unwrap_or_default().to_string(),
                 ]
             })
             .collect();
@@ -279,10 +275,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
     // Recoverable costs.
     d.heading("Recoverable costs");
-    let costs = j["recoverable_costs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let costs = &j.recoverable_costs;
     if costs.is_empty() {
         d.wrapped("None recorded for this month.", 9.5, MUTED);
     } else {
@@ -290,11 +283,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             .iter()
             .map(|c| {
                 vec![
-                    text(&c["date"]),
-                    text(&c["description"]),
-                    text(&c["evidence"]),
-                    text(&c["breach"]),
-                    money(&c["amount_minor"]),
+                    c.date.clone(),
+                    c.description.to_string(),
+                    c.evidence.to_string(),
+                    c.breach.unwrap_or_default().to_string(),
+                    money(c.amount_minor),
                 ]
             })
             .collect();
@@ -313,18 +306,19 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
     // Commitments.
     d.heading("Commitments");
-    let commitments = j["commitments"].as_array().cloned().unwrap_or_default();
+    let commitments = &j.commitments;
     if commitments.is_empty() {
         d.wrapped("None due this month.", 9.5, MUTED);
     } else {
         let rows: Vec<Vec<String>> = commitments
             .iter()
             .map(|c| {
+                let o = &c.occurrence;
                 vec![
-                    text(&c["id"]),
-                    text(&c["name"]),
-                    text(&c["due"]),
-                    text(&c["status"]).replace('_', " "),
+                    o.id.to_string(),
+                    o.name.to_string(),
+                    o.due.to_string(),
+                    o.status.replace('_', " "),
                 ]
             })
             .collect();
@@ -342,13 +336,13 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
     // Excused incidents.
     d.heading("Excused incidents");
-    let excused = j["excused"].as_array().cloned().unwrap_or_default();
+    let excused = &j.excused;
     if excused.is_empty() {
         d.wrapped("No incident was excused this month.", 9.5, MUTED);
     } else {
         let rows: Vec<Vec<String>> = excused
             .iter()
-            .map(|e| vec![text(&e["incident"]), text(&e["reason"])])
+            .map(|e| vec![e.incident.to_string(), e.reason.to_string()])
             .collect();
         d.table(
             &[("Incident", 0.2, Align::Left), ("Reason", 0.8, Align::Left)],
@@ -369,24 +363,15 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
              value. Excused incidents are listed and not assessed. Service credits follow the \
              contract's credit tiers and are capped at {cap_percent} % of the monthly charge; \
              recoverable costs are added to give the total claim. Times are in UTC.",
-            instant(&j["evaluated_at"]),
+            instant(&j.evaluated_at),
         ),
         9.5,
         INK,
     );
 
-    let footer = format!(
-        "{} · {} · {}",
-        text(&j["supplier"]),
-        text(&j["contract"]),
-        text(&j["period"])
-    );
+    let footer = format!("{} · {} · {}", j.supplier, j.contract, j.period);
     let pages = d.finish(&footer);
-    let title = format!(
-        "Service level report {} {}",
-        text(&j["contract"]),
-        text(&j["period"])
-    );
+    let title = format!("Service level report {} {}", j.contract, j.period);
     let mut warnings = Vec::new();
     Ok(PdfDocument::new(&title)
         .with_pages(pages)
@@ -405,19 +390,23 @@ fn figure(what: &str, v: &Value, money: &dyn Fn(&Value) -> String) -> String {
     }
 }
 
-/// A JSON string's text, or empty for anything else (absent, null).
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
+/// A count, or `null` when the line has none (as the JSON would show it).
+fn count(n: Option<u64>) -> String {
+    n.map_or_else(|| "null".to_string(), |n| n.to_string())
+}
+
+/// An instant shown as `2026-10-07 13:02`.
+fn at(t: Instant) -> String {
+    instant(&format_utc(t))
 }
 
 /// An RFC 3339 UTC instant shown as `2026-10-07 13:02`.
-fn instant(v: &Value) -> String {
-    let s = v.as_str().unwrap_or_default();
+fn instant(s: &str) -> String {
     s.get(..16).map_or(s.to_string(), |t| t.replace('T', " "))
 }
 
 /// Seconds as `5h36m`, the same as the HTML report.
-fn hours(v: &Value) -> String {
-    let total = v.as_f64().unwrap_or(0.0).round() as i64;
+fn hours(seconds: f64) -> String {
+    let total = seconds.round() as i64;
     format!("{}h{:02}m", total / 3_600, (total % 3_600) / 60)
 }

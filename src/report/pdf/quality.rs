@@ -1,65 +1,37 @@
 //! The PDF's disaster-recovery and data-quality sections, beside the rest
 //! of the content in `pdf/mod.rs` and drawn with the same private layout.
 
-use serde_json::Value;
-
-use super::{Align, INK, Layout, MUTED, hours, instant, text};
+use super::{Align, INK, Layout, MUTED, at, hours, number};
+use crate::report::json::ReportJson;
 
 /// Draws the DR register and the data-quality findings from the report JSON.
-pub(super) fn sections(d: &mut Layout, j: &Value) {
+pub(super) fn sections(d: &mut Layout, j: &ReportJson<'_>) {
     d.heading("Disaster recovery");
-    let dr = &j["disaster_recovery"];
-    if dr.is_null() {
-        d.wrapped(
-            "No systems are listed for disaster-recovery assurance.",
-            9.5,
-            MUTED,
-        );
-    } else {
+    if let Some(dr) = &j.disaster_recovery {
         d.wrapped(
             &format!(
                 "DR risk rating: {} (score {}) as of {}.",
-                text(&dr["rating"]),
-                dr["score"],
-                text(&dr["as_of"])
+                dr.rating, dr.score, dr.as_of
             ),
             9.5,
             INK,
         );
-        let opt = |v: &Value| {
-            if v.is_null() {
-                "-".to_string()
-            } else {
-                hours(v)
-            }
-        };
-        let rows: Vec<Vec<String>> = dr["systems"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let opt = |v: Option<i64>| v.map_or("-".to_string(), |s| hours(s as f64));
+        let rows: Vec<Vec<String>> = dr
+            .systems
+            .iter()
             .map(|s| {
-                let t = &s["last_test"];
-                let flags: Vec<String> = s["flags"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| text(&f["detail"]))
-                    .collect();
+                let flags: Vec<&str> = s.flags.iter().map(|f| f.detail).collect();
                 vec![
-                    format!(
-                        "{}\n{} · {}",
-                        text(&s["name"]),
-                        text(&s["criticality"]),
-                        text(&s["hosted_by"])
-                    ),
-                    format!("{} / {}", opt(&s["rto_seconds"]), opt(&s["rpo_seconds"])),
-                    match t.is_null() {
-                        true => "never".to_string(),
-                        false => format!(
+                    format!("{}\n{} · {}", s.name, s.criticality, s.hosted_by),
+                    format!("{} / {}", opt(s.rto_seconds), opt(s.rpo_seconds)),
+                    match &s.last_test {
+                        None => "never".to_string(),
+                        Some(t) => format!(
                             "{}\n{} / {}",
-                            text(&t["date"]),
-                            opt(&t["achieved_rto_seconds"]),
-                            opt(&t["achieved_rpo_seconds"])
+                            t.date,
+                            opt(t.achieved_rto_seconds),
+                            opt(t.achieved_rpo_seconds)
                         ),
                     },
                     if flags.is_empty() {
@@ -67,7 +39,7 @@ pub(super) fn sections(d: &mut Layout, j: &Value) {
                     } else {
                         flags.join("\n")
                     },
-                    s["score"].to_string(),
+                    s.score.to_string(),
                 ]
             })
             .collect();
@@ -90,56 +62,60 @@ pub(super) fn sections(d: &mut Layout, j: &Value) {
             8.5,
             MUTED,
         );
+    } else {
+        d.wrapped(
+            "No systems are listed for disaster-recovery assurance.",
+            9.5,
+            MUTED,
+        );
     }
 
     d.heading("Data quality");
-    let dq = &j["data_quality"];
+    let dq = &j.data_quality;
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for x in dq["discrepancies"].as_array().into_iter().flatten() {
+    for x in &dq.discrepancies {
         rows.push(vec![
             "Supplier figure differs".into(),
-            text(&x["service_level"]),
+            x.service_level.to_string(),
             format!(
                 "supplier {} %, measured {} % ({} points)",
-                x["supplier_reported_percent"], x["measured_percent"], x["difference_points"]
+                number(x.supplier_reported_percent),
+                number(x.measured_percent),
+                number(x.difference_points)
             ),
         ]);
     }
-    for x in dq["supplier_verdicts"].as_array().into_iter().flatten() {
-        let which = match text(&x["direction"]).as_str() {
+    for x in &dq.supplier_verdicts {
+        let which = match x.direction {
             "supplier_met_evidence_breached" => "Supplier: met; evidence: breached",
             _ => "Supplier: breached; evidence: met",
         };
         rows.push(vec![
             which.into(),
-            format!("{}\n{}", text(&x["incident"]), text(&x["service_level"])),
-            text(&x["detail"]),
+            format!("{}\n{}", x.incident, x.service_level),
+            x.detail.to_string(),
         ]);
     }
-    let fc = &dq["feed_completeness"];
-    for x in fc["sources_without_data"].as_array().into_iter().flatten() {
+    let fc = &dq.feed_completeness;
+    for x in &fc.sources_without_data {
         rows.push(vec![
             "No data this month".into(),
-            text(&x["source"]),
-            text(&x["kind"]),
+            x.source.to_string(),
+            x.kind.to_string(),
         ]);
     }
-    for x in fc["closed_without_resolution"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for x in &fc.closed_without_resolution {
         rows.push(vec![
             "Closed, no resolution time".into(),
-            text(&x["incident"]),
-            instant(&x["supplier_end"]),
+            x.incident.to_string(),
+            x.supplier_end.map_or_else(String::new, at),
         ]);
     }
-    for x in fc["holds_without_end"].as_array().into_iter().flatten() {
+    for x in &fc.holds_without_end {
         rows.push(vec![
             "Hold without end".into(),
-            text(&x["incident"]),
-            format!("{} from {}", text(&x["reason"]), instant(&x["start"])),
+            x.incident.to_string(),
+            format!("{} from {}", x.reason, at(x.start)),
         ]);
     }
     if rows.is_empty() {

@@ -1,0 +1,369 @@
+//! The report's stable JSON (SPEC §6), and the JSON of every record and
+//! register the API and the CLI answer with.
+//!
+//! The JSON is owned here: each domain or engine value is copied into a wire
+//! type of this module before it is serialised, so renaming a field in the
+//! engine cannot change the published JSON (it fails to compile here
+//! instead). The PDF and XLSX renderers read the same wire types.
+//!
+//! - [`records`]: costs, excusals, disputes, the audit trail.
+//! - [`findings`]: breaches, excused incidents and outages, data quality, trends.
+//! - [`registers`]: commitment occurrences, the DR register and its tests.
+
+pub mod findings;
+pub mod records;
+pub mod registers;
+
+use serde::Serialize;
+
+use self::findings::{
+    BreachJson, ComparisonJson, DisagreementJson, ExcusedJson, ExcusedOutageJson, FeedGapsJson,
+    TrendsJson,
+};
+use self::records::{AuditJson, DisputeJson, LevelExcusalJson};
+use self::registers::{DrAssessmentJson, MonthOccurrenceJson};
+use super::MonthReport;
+use super::amendment::Amendment;
+use crate::domain::time::format_utc;
+use crate::engine::{Figures, LevelResult};
+
+/// A domain or engine value's JSON form, a wire type of this module.
+pub trait Wire {
+    /// The wire type, borrowing from the value.
+    type Json<'a>: Serialize
+    where
+        Self: 'a;
+
+    /// The value as its wire type.
+    fn json(&self) -> Self::Json<'_>;
+}
+
+/// Every item of `items` as its wire type, in order.
+pub fn all<T: Wire>(items: &[T]) -> Vec<T::Json<'_>> {
+    items.iter().map(Wire::json).collect()
+}
+
+/// The whole report document.
+#[derive(Debug, Serialize)]
+pub struct ReportJson<'a> {
+    /// The contract's id.
+    pub contract: &'a str,
+    /// The supplier's name.
+    pub supplier: &'a str,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// The evaluation instant (RFC 3339, UTC).
+    pub evaluated_at: String,
+    /// The currency's code.
+    pub currency: &'a str,
+    /// The monthly charge in minor units.
+    pub monthly_charge_minor: i64,
+    /// One line per service level (per service for availability).
+    pub service_levels: Vec<LevelJson<'a>>,
+    /// The service credits, capped.
+    pub service_credits: CreditsJson,
+    /// The month's claimed recoverable costs.
+    pub recoverable_costs: Vec<ReportCostJson<'a>>,
+    /// Their sum.
+    pub recoverable_costs_minor: i64,
+    /// The part of it in open dispute.
+    pub recoverable_costs_disputed_minor: i64,
+    /// Service credits after the cap plus recoverable costs.
+    pub total_claim_minor: i64,
+    /// What the supplier owes whatever the open disputes decide.
+    pub total_claim_undisputed_minor: i64,
+    /// Delay payments for late commitments claimed in the month.
+    pub delay_payments_minor: i64,
+    /// The total claim with the delay payments added.
+    pub total_claim_with_delay_payments_minor: i64,
+    /// Commitment occurrences due in the month or still outstanding.
+    pub commitments: Vec<MonthOccurrenceJson<'a>>,
+    /// Excused incidents.
+    pub excused: Vec<ExcusedJson<'a>>,
+    /// Excused outages.
+    pub excused_outages: Vec<ExcusedOutageJson<'a>>,
+    /// Every dispute bearing on the month.
+    pub disputes: Vec<DisputeJson<'a>>,
+    /// The audit entries bearing on the month.
+    pub audit: Vec<AuditJson<'a>>,
+    /// Where the evidence and the supplier's own figures disagree.
+    pub data_quality: DataQualityJson<'a>,
+    /// The DR register; `null` when the contract lists no DR systems.
+    pub disaster_recovery: Option<DrAssessmentJson<'a>>,
+    /// Each line's attainment over the last twelve months.
+    pub trends: TrendsJson<'a>,
+    /// Present only when figures changed since the month's report was issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amendment: Option<&'a Amendment>,
+}
+
+/// Where the evidence and the supplier's own figures disagree.
+#[derive(Debug, Serialize)]
+pub struct DataQualityJson<'a> {
+    /// How far the supplier's figures may be from slawatch's.
+    pub reconciliation_tolerance_points: f64,
+    /// The supplier's figures further than that.
+    pub discrepancies: Vec<ComparisonJson<'a>>,
+    /// Incidents the supplier's own SLA records judge otherwise.
+    pub supplier_verdicts: Vec<DisagreementJson<'a>>,
+    /// What the feeds are missing for the month.
+    pub feed_completeness: FeedGapsJson<'a>,
+}
+
+/// One service-level line. Kind-specific figures are present only for their kind.
+#[derive(Debug, Serialize)]
+pub struct LevelJson<'a> {
+    /// The service level's id.
+    pub id: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// The level's kind.
+    pub kind: &'static str,
+    /// The service calendar it is measured over.
+    pub calendar: &'a str,
+    /// The service, for a per-service line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<&'a str>,
+    /// Incidents assessed (incident levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessed: Option<u64>,
+    /// Of those, how many met the target (incident levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met: Option<u64>,
+    /// The target in business seconds (incident levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_seconds: Option<i64>,
+    /// The service seconds in the month (availability).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_seconds: Option<i64>,
+    /// The weighted downtime (availability).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_seconds: Option<Seconds>,
+    /// Proactive work items (proactive levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proactive: Option<u64>,
+    /// Reactive work items (proactive levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reactive: Option<u64>,
+    /// Attainment to three decimals; `null` with nothing to measure.
+    pub attainment_percent: Option<f64>,
+    /// The target (percent).
+    pub target_percent: f64,
+    /// `met`, `failed` or `no_data`.
+    pub status: &'static str,
+    /// A critical service level failure.
+    pub critical: bool,
+    /// The credit tier's percentage (0 with no credit).
+    pub credit_percent: f64,
+    /// The credit in minor units.
+    pub credit_minor: i64,
+    /// The part of the credit in open dispute.
+    pub credit_disputed_minor: i64,
+    /// The month's excusal, when excused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excused: Option<LevelExcusalJson<'a>>,
+    /// The month's dispute, when disputed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<DisputeJson<'a>>,
+    /// The supplier's own figure, when reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier_reported_percent: Option<f64>,
+    /// The incidents that missed the target (incident levels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaches: Option<Vec<BreachJson<'a>>>,
+    /// The outages counted (availability).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outages: Option<&'a [String]>,
+}
+
+/// Seconds written as a JSON integer when whole, otherwise as a decimal (a
+/// partial weight can split a second).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Seconds {
+    /// Whole seconds.
+    Whole(i64),
+    /// A fraction of a second included.
+    Part(f64),
+}
+
+impl Seconds {
+    /// From millionths of a second.
+    fn from_millionths(millionths: i128) -> Seconds {
+        let scale = crate::domain::percent::WEIGHT_SCALE as i128;
+        if millionths % scale == 0 {
+            Seconds::Whole((millionths / scale) as i64)
+        } else {
+            Seconds::Part(millionths as f64 / scale as f64)
+        }
+    }
+
+    /// The seconds as a float.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Seconds::Whole(s) => s as f64,
+            Seconds::Part(s) => s,
+        }
+    }
+}
+
+/// The month's service credits.
+#[derive(Debug, Serialize)]
+pub struct CreditsJson {
+    /// Before the cap.
+    pub before_cap_minor: i64,
+    /// The cap.
+    pub cap_minor: i64,
+    /// After the cap.
+    pub total_minor: i64,
+    /// The part after the cap in open dispute.
+    pub disputed_minor: i64,
+}
+
+/// A recoverable cost as the report claims it.
+#[derive(Debug, Serialize)]
+pub struct ReportCostJson<'a> {
+    /// Its id.
+    pub id: i64,
+    /// When it was incurred, `YYYY-MM-DD`.
+    pub date: String,
+    /// The amount in minor units.
+    pub amount_minor: i64,
+    /// What was bought.
+    pub description: &'a str,
+    /// Where the proof is.
+    pub evidence: &'a str,
+    /// The id of the breach it arose from, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach: Option<&'a str>,
+    /// That breach's kind, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach_kind: Option<&'static str>,
+    /// That breach's month, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach_period: Option<String>,
+    /// Its latest dispute, if it was ever disputed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<DisputeJson<'a>>,
+}
+
+/// Builds the JSON document for a report.
+pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
+    let c = r.contract;
+    let e = &r.evaluation;
+    ReportJson {
+        contract: &c.id,
+        supplier: &c.supplier,
+        period: e.period.to_string(),
+        evaluated_at: format_utc(e.evaluated_at),
+        currency: c.currency.code(),
+        monthly_charge_minor: c.monthly_charge.minor,
+        service_levels: e.levels.iter().map(level_json).collect(),
+        service_credits: CreditsJson {
+            before_cap_minor: e.credits.before_cap_minor,
+            cap_minor: e.credits.cap_minor,
+            total_minor: e.credits.total_minor,
+            disputed_minor: r.service_credits_disputed_minor(),
+        },
+        recoverable_costs: r
+            .recoverable_costs
+            .iter()
+            .map(|k| ReportCostJson {
+                id: k.id,
+                date: k.date.to_string(),
+                amount_minor: k.amount_minor,
+                description: &k.description,
+                evidence: &k.evidence,
+                breach: k.breach.as_ref().map(|b| b.id()),
+                breach_kind: k.breach.as_ref().and_then(|b| b.kind()),
+                breach_period: k
+                    .breach
+                    .as_ref()
+                    .and_then(|b| b.period())
+                    .map(|p| p.to_string()),
+                dispute: k.dispute.as_ref().map(Wire::json),
+            })
+            .collect(),
+        recoverable_costs_minor: r.recoverable_costs_minor(),
+        recoverable_costs_disputed_minor: r.recoverable_costs_disputed_minor(),
+        total_claim_minor: r.total_claim_minor(),
+        total_claim_undisputed_minor: r.total_claim_undisputed_minor(),
+        delay_payments_minor: r.delay_payments_minor(),
+        total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
+        commitments: all(&r.commitments),
+        excused: all(&e.excused),
+        excused_outages: all(&e.excused_outages),
+        disputes: all(&r.disputes),
+        audit: all(&r.audit),
+        data_quality: DataQualityJson {
+            reconciliation_tolerance_points: r.tolerance_points.as_f64(),
+            discrepancies: all(&r.discrepancies),
+            supplier_verdicts: all(&r.verdict_disagreements),
+            feed_completeness: r.feed_gaps.json(),
+        },
+        disaster_recovery: r.disaster_recovery.as_ref().map(Wire::json),
+        trends: r.trends.json(),
+        amendment: r.amendment.as_ref(),
+    }
+}
+
+/// A figure as the JSON writes it (`99.9`, `5.0`), for renderers that show
+/// targets, tiers and differences exactly as the report's JSON does.
+pub fn number_text(x: f64) -> String {
+    serde_json::Number::from_f64(x).map_or_else(|| "null".to_string(), |n| n.to_string())
+}
+
+/// Renders the report as pretty JSON text.
+pub fn render(r: &MonthReport<'_>) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&to_json(r))
+}
+
+fn level_json(l: &LevelResult) -> LevelJson<'_> {
+    let mut j = LevelJson {
+        id: &l.id,
+        name: &l.name,
+        kind: l.kind.as_str(),
+        calendar: &l.calendar,
+        service: l.service.as_deref(),
+        assessed: None,
+        met: None,
+        target_seconds: None,
+        service_seconds: None,
+        downtime_seconds: None,
+        proactive: None,
+        reactive: None,
+        attainment_percent: l.attainment.map(|a| a.rounded3()),
+        target_percent: l.target_percent.as_f64(),
+        status: l.status.as_str(),
+        critical: l.critical,
+        credit_percent: l.tier.map_or(0.0, |t| t.percent.as_f64()),
+        credit_minor: l.credit_minor,
+        credit_disputed_minor: l.credit_disputed_minor,
+        excused: l.excused.as_ref().map(LevelExcusalJson::from),
+        dispute: l.dispute.as_ref().map(Wire::json),
+        supplier_reported_percent: l.supplier_reported.map(|p| p.as_f64()),
+        breaches: None,
+        outages: None,
+    };
+    match &l.figures {
+        Figures::Incidents(f) => {
+            j.assessed = Some(f.assessed);
+            j.met = Some(f.met);
+            j.target_seconds = l.target_seconds;
+            j.breaches = Some(all(&f.breaches));
+        }
+        Figures::Availability(f) => {
+            j.service_seconds = Some(f.service_seconds);
+            j.downtime_seconds = Some(Seconds::from_millionths(f.downtime_millionths));
+            j.outages = Some(&f.outages);
+        }
+        Figures::Proactive {
+            proactive,
+            reactive,
+        } => {
+            j.proactive = Some(*proactive);
+            j.reactive = Some(*reactive);
+        }
+    }
+    j
+}
