@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::domain::WallClock;
 use crate::records::{RecordError, required};
 
 /// How a list is printed.
@@ -43,9 +44,9 @@ pub fn refused(e: RecordError) -> Failure {
     }
 }
 
-/// Now, in whole seconds (as the store keeps instants).
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// The clock's now, in whole seconds (as the store keeps instants).
+pub fn now(clock: &WallClock) -> i64 {
+    clock.now().timestamp()
 }
 
 /// Prints `items` as JSON, or as a table of `columns` built by `row`.
