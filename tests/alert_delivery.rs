@@ -108,6 +108,7 @@ impl Env {
                 deps.store.clone(),
                 deps.leadership.clone(),
                 settings,
+                deps.clock.clone(),
                 stop,
             )
             .await

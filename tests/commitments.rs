@@ -3,8 +3,9 @@
 //! payments, and live detection's due-soon, overdue and weekly reminder
 //! alerts against a real SQLite store.
 //!
-//! Events are recorded at the real "now", so reads use an `--as-of` far in
-//! the future: they see every event and a fixed "today".
+//! The command line runs with `--now` at [`RECORDED`], after every event's
+//! date, and reads the register and reports as of [`AS_OF`], a little later:
+//! nothing depends on the day the suite runs.
 
 mod common;
 
@@ -18,20 +19,30 @@ use slawatch::daemon::live::detect_once;
 use slawatch::engine::commitments::Action;
 use slawatch::store::commitments::EventRequest;
 
-const LATER: &str = "2030-01-01T00:00:00Z";
+/// When the command line records events (and "today" for any refusal).
+const RECORDED: &str = "2026-10-01T09:00:00Z";
+/// When the register and reports are read: after every recording.
+const AS_OF: &str = "2026-10-02T12:00:00Z";
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// Runs `slawatch --now RECORDED ARGS`.
+fn at_recorded(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--now", RECORDED];
+    all.extend_from_slice(args);
+    env.run(&all)
+}
+
 fn ok(env: &TestEnv, args: &[&str]) -> String {
-    let out = env.run(args);
+    let out = at_recorded(env, args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     stdout(&out)
 }
 
 fn refused(env: &TestEnv, args: &[&str]) -> String {
-    let out = env.run(args);
+    let out = at_recorded(env, args);
     assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
     stderr(&out)
 }
@@ -264,7 +275,7 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "2026-09-20T12:00:00Z",
         ],
     );
-    // Events are recorded now, after 20 September 2026: as of then, none is seen.
+    // Events are recorded on 1 October 2026: as of 20 September, none is seen.
     let listing: Value = serde_json::from_str(&out).unwrap();
     let packs: Vec<&Value> = listing["commitments"]
         .as_array()
@@ -283,7 +294,7 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "--format",
             "json",
             "--as-of",
-            LATER,
+            AS_OF,
         ],
     );
     let listing: Value = serde_json::from_str(&out).unwrap();
@@ -332,14 +343,14 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "--contract",
             "acme-managed-it",
             "--as-of",
-            LATER,
+            AS_OF,
         ],
     );
     assert!(table.contains("DELAY PAYMENT"), "{table}");
 
     // September's report claims the delay payments of the days late in
     // September: July's 2 days and August's 23 (8th to 30th), at £100 a day.
-    let r = env.report_json("acme-managed-it", "2026-09", LATER);
+    let r = env.report_json("acme-managed-it", "2026-09", AS_OF);
     let shown: Vec<(String, String, i64, i64)> = r["commitments"]
         .as_array()
         .unwrap()
@@ -365,7 +376,7 @@ fn the_register_from_the_command_line_and_in_the_report() {
     assert_eq!(r["total_claim_minor"], 0);
     assert_eq!(r["total_claim_with_delay_payments_minor"], 250_000);
     // August's report: July's first 24 days late.
-    let r = env.report_json("acme-managed-it", "2026-08", LATER);
+    let r = env.report_json("acme-managed-it", "2026-08", AS_OF);
     assert_eq!(r["delay_payments_minor"], 240_000);
     let html = ok(
         &env,
@@ -378,7 +389,7 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "--format",
             "html",
             "--as-of",
-            LATER,
+            AS_OF,
         ],
     );
     assert!(html.contains("Total claim with delay payments"), "{html}");
@@ -425,7 +436,12 @@ token_sha256 = "{viewer}"
         manager = sha256_hex(MANAGER),
         viewer = sha256_hex(VIEWER),
     );
-    daemon_deps(dir, &config).await
+    // The API's "today" (recording, listing), pinned after its events' dates.
+    daemon_deps(dir, &config)
+        .await
+        .with_clock(slawatch::domain::WallClock::manual(t(
+            "2026-02-01T09:00:00Z",
+        )))
 }
 
 #[tokio::test]

@@ -2,6 +2,13 @@
 //! speaking the Table API feeds an incident that crosses 75 % then 100 % of
 //! its target while a real SMTP server receives the alerts; and alerts that
 //! survive the mail server being down and the daemon being killed.
+//!
+//! Each daemon runs with `--now` at a fixed instant mid-month (its clock
+//! stands still there), so nothing depends on the date, the hour or how
+//! fast the daemon starts: an incident's stage moves on only when the test
+//! starts the daemon again later. "Nothing else arrived" is read from the
+//! store once the daemon has stopped cleanly: every alert it queued is in
+//! the outbox, so the mails received must be exactly the ones it sent.
 
 mod fake_servicenow;
 mod smtp_sink;
@@ -10,13 +17,19 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use fake_servicenow::{FakeServiceNow, row};
 use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip};
 
 const SNOW_USER: &str = "slawatch";
 const SNOW_PASSWORD: &str = "e2e-snow-password";
 const PUSH_TOKEN: &str = "e2e-push-token";
+
+/// "Now" for the daemons: mid-October 2026, far from any month's edge in
+/// Europe/London.
+fn t0() -> DateTime<Utc> {
+    "2026-10-14T10:00:00Z".parse().expect("an RFC 3339 instant")
+}
 
 fn config(dir: &Path, listen: u16, smtp: u16, snow_url: &str) -> std::path::PathBuf {
     let text = format!(
@@ -69,9 +82,11 @@ token_env = "E2E_PUSH_TOKEN"
     path
 }
 
-fn start_daemon(config: &Path, listen: u16) -> Child {
+/// Starts `slawatch run` with its clock stopped at `now`, once it listens.
+fn start_daemon(config: &Path, listen: u16, now: DateTime<Utc>) -> Child {
+    let now = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
-        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["run", "--config", config.to_str().unwrap(), "--now", &now])
         .env("E2E_SNOW_PASSWORD", SNOW_PASSWORD)
         .env("E2E_PUSH_TOKEN", PUSH_TOKEN)
         .stdout(Stdio::null())
@@ -88,6 +103,63 @@ fn start_daemon(config: &Path, listen: u16) -> Child {
     let _ = child.kill();
     let _ = child.wait();
     panic!("the daemon did not listen on {listen}");
+}
+
+/// Stops the daemon as SIGTERM does in production: a message being sent is
+/// finished and recorded, so what the store says afterwards is final.
+fn stop_daemon(mut daemon: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = daemon.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    panic!("the daemon did not stop within 30 s of SIGTERM");
+}
+
+/// The test's own handle on the daemon's store.
+async fn open_store(dir: &Path) -> slawatch::store::Store {
+    slawatch::store::Store::open(&slawatch::store::testing::database_url(&dir.join("s.db")))
+        .await
+        .expect("the daemon's store")
+}
+
+/// Waits until every alert queued so far has been delivered and recorded.
+async fn wait_for_empty_outbox(store: &slawatch::store::Store, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let counts = store.outbox_counts().await.expect("outbox counts");
+        if counts.pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alerts still waiting after {limit:?}: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Every alert the daemon queued was sent once: the outbox is empty and
+/// holds as many sent alerts as mails arrived (each alert is one mail here:
+/// no digests are configured).
+async fn assert_each_alert_sent_once(dir: &Path, mails: &[Mail]) {
+    let store = open_store(dir).await;
+    let counts = store.outbox_counts().await.expect("outbox counts");
+    store.close().await;
+    assert_eq!(counts.pending, 0, "{counts:?}");
+    assert_eq!(
+        usize::try_from(counts.sent).ok(),
+        Some(mails.len()),
+        "sent alerts against mails received: {:?}",
+        subjects(mails)
+    );
 }
 
 fn snow_time(t: chrono::DateTime<Utc>) -> String {
@@ -144,10 +216,11 @@ async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeServiceNow::start(SNOW_USER, SNOW_PASSWORD).await;
-    let now = Utc::now();
-    let opened = now - chrono::Duration::seconds(4);
+    let now = t0();
+    let opened = now - chrono::Duration::seconds(16);
     // One P1 fixed in 10 s (met), one still open: at risk 15 s after it was
-    // opened (75 % of 20 s), breached at 20 s.
+    // opened (75 % of 20 s), breached at 20 s. The first daemon runs 16 s
+    // after it opened (at risk), the second 5 s later (breached).
     let incident = |sys_id: &str, number: &str, opened: &str, resolved: &str| {
         row(&[
             ("sys_id", sys_id),
@@ -178,9 +251,26 @@ async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
     let maildir = dir.path().join("mail");
     let sink = SmtpSink::start(&python, smtp, &maildir, Handler::Mailbox);
     let config = config(dir.path(), listen, smtp, &fake.url);
-    let mut daemon = start_daemon(&config, listen);
-
+    let daemon = start_daemon(&config, listen, now);
     let mails = wait_for(
+        &sink,
+        |m| subjects(m).iter().any(|s| s.contains("INC0000002 at risk")),
+        Duration::from_secs(45),
+    );
+    assert!(
+        subjects(&mails).iter().any(|s| s.contains("at risk")),
+        "no at-risk alert: {:?}",
+        subjects(&mails)
+    );
+    // Whatever else the first daemon queued (last month's report) is sent
+    // before it stops, so the second daemon has nothing of it to send again.
+    let store = open_store(dir.path()).await;
+    wait_for_empty_outbox(&store, Duration::from_secs(45)).await;
+    store.close().await;
+    stop_daemon(daemon);
+
+    let daemon = start_daemon(&config, listen, now + chrono::Duration::seconds(5));
+    let breached = wait_for(
         &sink,
         |m| {
             subjects(m)
@@ -189,15 +279,19 @@ async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
         },
         Duration::from_secs(45),
     );
-    // A little longer: nothing more may come.
-    std::thread::sleep(Duration::from_secs(4));
-    let mails = if mails.is_empty() {
-        mails
-    } else {
-        sink.messages()
-    };
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    assert!(
+        subjects(&breached).iter().any(|s| s.contains("breached")),
+        "no breach alert: {:?}",
+        subjects(&breached)
+    );
+    let store = open_store(dir.path()).await;
+    wait_for_empty_outbox(&store, Duration::from_secs(45)).await;
+    store.close().await;
+    stop_daemon(daemon);
+    // The daemons have stopped: every mail they sent has arrived, and
+    // nothing more can come.
+    let mails = sink.messages();
+    assert_each_alert_sent_once(dir.path(), &mails).await;
 
     let s = subjects(&mails);
     let at_risk: Vec<&Mail> = mails
@@ -210,9 +304,9 @@ async fn a_servicenow_incident_is_emailed_once_at_risk_and_once_breached() {
         .collect();
     assert_eq!(at_risk.len(), 1, "{s:?}");
     assert_eq!(breached.len(), 1, "{s:?}");
-    // Besides these two, only last month's report being issued (the daemon
-    // closes the previous month when it starts after the 1st): no month
-    // alert, since 1 of 2 met is the 50 % target.
+    // Besides these two, only September's report being issued (the first
+    // daemon closes the previous month as it starts): no month alert, since
+    // 1 of 2 met is the 50 % target.
     let others: Vec<&String> = s
         .iter()
         .filter(|x| !x.contains("INC0000002") && !x.contains("report issued"))
@@ -261,9 +355,8 @@ async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
     let (listen, smtp) = (free_port(), free_port());
     let config = config(dir.path(), listen, smtp, &fake.url);
     // No mail server yet.
-    let mut daemon = start_daemon(&config, listen);
-    let opened =
-        (Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut daemon = start_daemon(&config, listen, t0());
+    let opened = (t0() - chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let body = serde_json::json!([{"type": "incident", "id": "KILL1", "contract": "acme", "priority": "P1", "opened_at": opened}]);
     let pushed = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{listen}/api/v1/records"))
@@ -274,11 +367,7 @@ async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
         .expect("push");
     assert!(pushed.status().is_success());
     // Wait until the breach is queued and a delivery attempt has failed.
-    let store = slawatch::store::Store::open(&slawatch::store::testing::database_url(
-        &dir.path().join("s.db"),
-    ))
-    .await
-    .unwrap();
+    let store = open_store(dir.path()).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while store.outbox_counts().await.unwrap().failing == 0 {
         assert!(Instant::now() < deadline, "no failed delivery recorded");
@@ -294,17 +383,22 @@ async fn alerts_survive_the_mail_server_down_and_the_daemon_killed() {
 
     let maildir = dir.path().join("mail");
     let sink = SmtpSink::start(&python, smtp, &maildir, Handler::Mailbox);
-    let mut daemon = start_daemon(&config, listen);
+    // Restarted later than any retry the failed attempts scheduled (the
+    // longest backoff is 5 minutes): the queued alerts are due at once.
+    let daemon = start_daemon(&config, listen, t0() + chrono::Duration::minutes(10));
     let mails = wait_for(
         &sink,
         |m| subjects(m).iter().any(|s| s.contains("KILL1 breached")),
         Duration::from_secs(60),
     );
-    std::thread::sleep(Duration::from_secs(3));
-    let all = sink.messages();
-    let _ = daemon.kill();
-    let _ = daemon.wait();
     assert!(!mails.is_empty(), "the queued breach never arrived");
+    let store = open_store(dir.path()).await;
+    wait_for_empty_outbox(&store, Duration::from_secs(60)).await;
+    store.close().await;
+    stop_daemon(daemon);
+    // Stopped: every mail sent has arrived, and nothing more can come.
+    let all = sink.messages();
+    assert_each_alert_sent_once(dir.path(), &all).await;
     let breaches = subjects(&all)
         .iter()
         .filter(|s| s.contains("KILL1 breached"))

@@ -54,8 +54,23 @@ fn env_with_systems() -> TestEnv {
     env
 }
 
+/// "Now" for recording tests: after every date the tests record, so the
+/// "after today" refusal and the register's age checks never depend on the
+/// day the suite runs.
+const NOW: &str = "2026-11-07T12:00:00Z";
+
+/// "Now" for the API's daemon: the register it rates is as of this day.
+const API_NOW: &str = "2026-10-12T09:00:00Z";
+
 fn add(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["dr-test", "add", "--contract", "acme-managed-it"];
+    let mut all = vec![
+        "--now",
+        NOW,
+        "dr-test",
+        "add",
+        "--contract",
+        "acme-managed-it",
+    ];
     all.extend_from_slice(args);
     env.run(&all)
 }
@@ -339,7 +354,10 @@ async fn start_api() -> (tempfile::TempDir, slawatch::daemon::Deps, String) {
         sha256_hex(VIEWER),
         sha256_hex(MANAGER),
     );
-    let deps = daemon_deps(&dir, &config).await;
+    let now = API_NOW.parse().unwrap();
+    let deps = daemon_deps(&dir, &config)
+        .await
+        .with_clock(slawatch::domain::WallClock::manual(now));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let app = slawatch::http::router(deps.clone());
@@ -394,7 +412,7 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    // Payroll passed within 12 months: no flag. CRM never tested and no
+    // As of 2026-10-12, payroll passed within 12 months: no flag. CRM never tested and no
     // evidence: 2 × (3 + 2) = 10. Files never tested: 1 × 3 = 3. High.
     let reg = &v["register"];
     assert_eq!(flags(system(reg, "payroll")), Vec::<String>::new());
@@ -407,7 +425,7 @@ async fn managers_record_tests_over_the_api_and_viewers_read_the_register() {
 
     // Live detection alerts each flag once: CRM untested and without
     // evidence, files untested; payroll has nothing to say.
-    let now = chrono::Utc::now();
+    let now = deps.clock.now();
     slawatch::daemon::live::detect_once(&deps, now)
         .await
         .unwrap();

@@ -25,6 +25,9 @@ struct Api {
     deps: Deps,
 }
 
+/// When the API's daemon runs (its clock stands still there).
+const NOW: &str = "2026-11-05T09:00:00Z";
+
 impl Api {
     async fn start() -> Api {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -88,7 +91,12 @@ token_sha256 = "{viewer}"
 "#,
             viewer = sha256_hex(VIEWER),
         );
-        let deps = daemon_deps(&dir, &config).await;
+        // The API's "now": after October (issued in a test below), whatever
+        // day the suite runs.
+        let now = NOW.parse().unwrap();
+        let deps = daemon_deps(&dir, &config)
+            .await
+            .with_clock(slawatch::domain::WallClock::manual(now));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let app = slawatch::http::router(deps.clone());
@@ -330,7 +338,7 @@ async fn alertmanager_notifications_open_and_close_one_outage() {
 #[tokio::test]
 async fn open_incidents_show_their_stage() {
     let api = Api::start().await;
-    let now = chrono::Utc::now();
+    let now = api.deps.clock.now();
     let opened = now - chrono::Duration::hours(3) - chrono::Duration::minutes(30);
     let record = json!([{"type": "incident", "id": "LIVE1", "contract": "acme", "priority": "P1",
         "opened_at": opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}]);
@@ -370,7 +378,7 @@ async fn the_month_carries_its_amendment_since_issue_and_its_trends() {
         &api.deps.store,
         contract,
         "2026-10".parse().unwrap(),
-        chrono::Utc::now(),
+        api.deps.clock.now(),
         false,
     )
     .await

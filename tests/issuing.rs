@@ -74,6 +74,7 @@ async fn report(deps: &Deps, dir: &tempfile::TempDir, reissue: bool) -> serde_js
         Some(&out),
         Some("2026-11-05T00:00:00Z"),
         reissue,
+        &deps.clock,
     )
     .await
     .map_err(|f| f.message)

@@ -24,6 +24,11 @@ use metrics_support::{Exposition, Process, free_port, get, promql, substitute, w
 
 const PUSH_TOKEN: &str = "metrics-test-push-token-1234";
 
+/// "Now" for the generator, the import and the daemon (`--now`): mid-October
+/// 2026, so the generated last month and the incidents happening now fall in
+/// the months they are meant to whatever day the test runs.
+const NOW: &str = "2026-10-14T10:00:00Z";
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_slawatch")
 }
@@ -100,11 +105,12 @@ token_env = "METRICS_TEST_PUSH_TOKEN"
     std::fs::write(path, text).expect("write the configuration");
 }
 
-/// Records happening now: P1 incidents breached and at risk, a P2 met, an
-/// email outage open, work items, and one bad record (rejected).
+/// Records happening at [`NOW`]: P1 incidents breached and at risk, a P2
+/// met, an email outage open, work items, and one bad record (rejected).
 fn records_now() -> String {
+    let now: chrono::DateTime<Utc> = NOW.parse().expect("an RFC 3339 instant");
     let ago = |minutes: i64| {
-        (Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339_opts(SecondsFormat::Secs, true)
+        (now - chrono::Duration::minutes(minutes)).to_rfc3339_opts(SecondsFormat::Secs, true)
     };
     let lines = [
         json!({"type": "incident", "id": "NOW-P1-A", "contract": "contract-01", "priority": "P1",
@@ -242,7 +248,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     let gen_dir = dir.path().join("gen");
     run_ok(
         Command::new(bin())
-            .args(["generate", "--out"])
+            .args(["--now", NOW, "generate", "--out"])
             .arg(&gen_dir)
             .args(["--contracts", "3", "--incidents", "1500"]),
     );
@@ -263,14 +269,14 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
         Command::new(bin())
             .arg("--config")
             .arg(&config)
-            .arg("import")
+            .args(["--now", NOW, "import"])
             .args(&csvs),
     );
     let daemon = Process::spawn(
         Command::new(bin())
             .arg("--config")
             .arg(&config)
-            .arg("run")
+            .args(["--now", NOW, "run"])
             .env("METRICS_TEST_PUSH_TOKEN", PUSH_TOKEN)
             .current_dir(dir.path()),
         &dir.path().join("daemon.log"),
@@ -281,7 +287,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     })
     .await;
 
-    // Incidents happening now, pushed through the webhook source.
+    // Incidents happening at NOW, pushed through the webhook source.
     let pushed = client
         .post(format!("{base}/api/v1/records"))
         .bearer_auth(PUSH_TOKEN)

@@ -7,15 +7,22 @@ mod october;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{TestEnv, stderr, stdout};
-use october::{add_cost, october};
+use october::{AS_OF, add_cost, october};
 use serde_json::json;
 
-/// Late enough to see commitments recorded today; the month's evidence is
-/// the same as at any time after October.
-const LATER: &str = "2030-01-01T00:00:00Z";
+/// When the commitment and the dispute are recorded (`--now`); the report is
+/// read as of [`AS_OF`], after every recording below.
+const RECORDED: &str = "2026-11-02T09:00:00Z";
+/// When October is issued: after it closed, before the excusal.
+const ISSUED: &str = "2026-11-03T09:00:00Z";
+/// When INC0012346 is excused, after the issue: the amendment.
+const EXCUSED: &str = "2026-11-04T09:00:00Z";
 
-fn ok(env: &TestEnv, args: &[&str]) -> String {
-    let out = env.run(args);
+/// Runs `slawatch --now NOW ARGS`, which must succeed, and returns its output.
+fn ok(env: &TestEnv, now: &str, args: &[&str]) -> String {
+    let mut all = vec!["--now", now];
+    all.extend_from_slice(args);
+    let out = env.run(&all);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     stdout(&out)
 }
@@ -47,6 +54,7 @@ async fn amended_october(env: &TestEnv) {
     add_cost(env).await;
     ok(
         env,
+        RECORDED,
         &[
             "commitment",
             "add",
@@ -64,6 +72,7 @@ async fn amended_october(env: &TestEnv) {
     );
     ok(
         env,
+        RECORDED,
         &[
             "dispute",
             "open",
@@ -79,6 +88,7 @@ async fn amended_october(env: &TestEnv) {
     );
     ok(
         env,
+        ISSUED,
         &[
             "issue",
             "--contract",
@@ -89,6 +99,7 @@ async fn amended_october(env: &TestEnv) {
     );
     ok(
         env,
+        EXCUSED,
         &[
             "excuse",
             "--contract",
@@ -107,7 +118,7 @@ async fn amended_october(env: &TestEnv) {
 async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     let env = TestEnv::new();
     amended_october(&env).await;
-    let j = env.report_json("acme-managed-it", "2026-10", LATER);
+    let j = env.report_json("acme-managed-it", "2026-10", AS_OF);
     assert_eq!(j["amendment"]["issued_version"], 1);
     assert_eq!(
         j["amendment"]["changes"],
@@ -125,7 +136,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     assert_eq!(j["total_claim_with_delay_payments_minor"], 975_000);
 
     // PDF: the amendment table, and each total on its own line.
-    let pdf = env.october_report_file("pdf", LATER);
+    let pdf = env.october_report_file("pdf", AS_OF);
     let out = std::process::Command::new("pdftotext")
         .args(["-layout", pdf.to_str().unwrap(), "-"])
         .output()
@@ -161,7 +172,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     }
 
     // XLSX: the totals on the Summary sheet, the changes on an Amendment sheet.
-    let mut book: Xlsx<_> = open_workbook(env.october_report_file("xlsx", LATER)).unwrap();
+    let mut book: Xlsx<_> = open_workbook(env.october_report_file("xlsx", AS_OF)).unwrap();
     let rows = |book: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {
         book.worksheet_range(name)
             .unwrap()
@@ -219,7 +230,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
 
     // CSV: every row names the version compared with; a changed line its
     // issued figures.
-    let csv_text = std::fs::read_to_string(env.october_report_file("csv", LATER)).unwrap();
+    let csv_text = std::fs::read_to_string(env.october_report_file("csv", AS_OF)).unwrap();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -244,7 +255,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     assert_eq!(&email[col("issued_credit_minor")], "");
 
     // HTML: the amendment section and the totals.
-    let html = std::fs::read_to_string(env.october_report_file("html", LATER)).unwrap();
+    let html = std::fs::read_to_string(env.october_report_file("html", AS_OF)).unwrap();
     assert!(html.contains("Amended since issue"));
     assert!(html.contains(
         r#"<tr><td>p1-resolution attainment_percent</td><td class="num">85.714</td><td class="num">92.308</td></tr>"#

@@ -37,6 +37,7 @@ use super::digest::due_digests;
 use super::message::Outgoing;
 use super::transport::{DeliveryError, Reach, Transport};
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::leader::{Leadership, Role};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
@@ -76,9 +77,10 @@ pub async fn run(
     store: Store,
     leadership: Leadership,
     settings: SenderSettings,
+    clock: WallClock,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut sender = Sender::new(config, store, leadership, settings)?;
+    let mut sender = Sender::new(config, store, leadership, settings, clock)?;
     let grace = sender.leadership.takeover_grace();
     if !grace.is_zero() {
         // Only alerts already queued when this term began can be in a deposed
@@ -136,16 +138,20 @@ pub struct Sender {
     /// Where attachment paths are relative to (alerts queued before issued
     /// files were kept in the store).
     data_dir: std::path::PathBuf,
+    /// When messages fall due and when attempts are recorded, on the same
+    /// clock as the detection that queued them.
+    clock: WallClock,
 }
 
 impl Sender {
     /// Checks the `[email]` section and prepares the transport, for a sender
-    /// working for `leadership`'s current term.
+    /// working for `leadership`'s current term and reading the time from `clock`.
     pub fn new(
         config: &Config,
         store: Store,
         leadership: Leadership,
         settings: SenderSettings,
+        clock: WallClock,
     ) -> anyhow::Result<Sender> {
         let transport = Transport::from_config(config, settings.smtp_timeout)
             .context("Failed to set up alert delivery")?;
@@ -162,13 +168,14 @@ impl Sender {
             digest_interval: config.alerts.digest_interval_seconds,
             settings,
             data_dir: config.daemon.data_dir.clone(),
+            clock,
         })
     }
 
     /// One round: delivers every due message, stopping early (between
     /// messages) when `shutdown` is cancelled. Errors are the store's.
     pub async fn deliver_due(&self, shutdown: &CancellationToken) -> anyhow::Result<Round> {
-        let now = epoch_now();
+        let now = self.epoch_now();
         let mut due = self.due(now).await?;
         if let Some((last, until)) = self.held
             && std::time::Instant::now() < until
@@ -207,7 +214,7 @@ impl Sender {
                         reach: Reach::Refused,
                         cause,
                     };
-                    round.failed += self.record_failure(out, &e, epoch_now()).await?;
+                    round.failed += self.record_failure(out, &e, self.epoch_now()).await?;
                     continue;
                 }
             };
@@ -221,7 +228,7 @@ impl Sender {
             match delivered {
                 Ok(()) => {
                     self.store
-                        .mark_sent(&out.ids, epoch_now())
+                        .mark_sent(&out.ids, self.epoch_now())
                         .await
                         .with_context(|| {
                             format!(
@@ -240,11 +247,11 @@ impl Sender {
                     round.sent += out.ids.len();
                 }
                 Err(e) => {
-                    round.failed += self.record_failure(out, &e, epoch_now()).await?;
+                    round.failed += self.record_failure(out, &e, self.epoch_now()).await?;
                     if e.reach == Reach::Relay {
                         // The relay is down: the rest of the round would fail the same way.
                         for rest in &due[n + 1..] {
-                            round.failed += self.record_failure(rest, &e, epoch_now()).await?;
+                            round.failed += self.record_failure(rest, &e, self.epoch_now()).await?;
                         }
                         break;
                     }
@@ -252,6 +259,11 @@ impl Sender {
             }
         }
         Ok(round)
+    }
+
+    /// The clock's now, in whole seconds (as the outbox keeps instants).
+    fn epoch_now(&self) -> i64 {
+        self.clock.now().timestamp()
     }
 
     /// The messages due now: every due alert on its own, except that with a
@@ -325,10 +337,6 @@ pub fn backoff(settings: &SenderSettings, attempts: i64, reach: Reach) -> Durati
         .backoff_base
         .saturating_mul(2u32.saturating_pow(doublings))
         .min(settings.backoff_cap)
-}
-
-fn epoch_now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@ use crate::commands::*;
 
 /// Runs a parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let clock = cli.clock();
     match cli.command {
         Command::Check => check::run(&cli.config),
         Command::Import { files } => {
             let (config, store) = open(&cli.config).await?;
-            import::run(&config, &store, &files).await
+            import::run(&config, &store, &files, &clock).await
         }
         Command::Evaluate {
             contract,
@@ -18,7 +19,16 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             as_of,
         } => {
             let (config, store) = open(&cli.config).await?;
-            evaluate::run(&config, &store, &contract, &month, format, as_of.as_deref()).await
+            evaluate::run(
+                &config,
+                &store,
+                &contract,
+                &month,
+                format,
+                as_of.as_deref(),
+                &clock,
+            )
+            .await
         }
         Command::Report {
             contract,
@@ -38,6 +48,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 out.as_deref(),
                 as_of.as_deref(),
                 reissue,
+                &clock,
             )
             .await
         }
@@ -53,6 +64,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 contract.as_deref(),
                 month.as_deref(),
                 reissue,
+                &clock,
             )
             .await
         }
@@ -67,7 +79,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Cost { action } => {
             let (config, store) = open(&cli.config).await?;
-            cost::run(&config, &store, action).await
+            cost::run(&config, &store, action, &clock).await
         }
         Command::Excuse {
             contract,
@@ -76,7 +88,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             by,
         } => {
             let (config, store) = open(&cli.config).await?;
-            excuse::excuse(&config, &store, &contract, &target, &reason, &by).await
+            excuse::excuse(&config, &store, &contract, &target, &reason, &by, &clock).await
         }
         Command::Unexcuse {
             contract,
@@ -86,7 +98,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             by,
         } => {
             let (config, store) = open(&cli.config).await?;
-            excuse::unexcuse(&config, &store, &contract, &target, id, &reason, &by).await
+            excuse::unexcuse(
+                &config, &store, &contract, &target, id, &reason, &by, &clock,
+            )
+            .await
         }
         Command::Excusals { contract, format } => {
             let (config, store) = open(&cli.config).await?;
@@ -94,11 +109,11 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::DrTest { action } => {
             let (config, store) = open(&cli.config).await?;
-            dr::run(&config, &store, action).await
+            dr::run(&config, &store, action, &clock).await
         }
         Command::Dispute { action } => {
             let (config, store) = open(&cli.config).await?;
-            dispute::run(&config, &store, action).await
+            dispute::run(&config, &store, action, &clock).await
         }
         Command::Audit {
             contract,
@@ -106,7 +121,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             format,
         } => {
             let (config, store) = open(&cli.config).await?;
-            audit::run(&config, &store, &contract, month.as_deref(), format).await
+            audit::run(&config, &store, &contract, month.as_deref(), format, &clock).await
         }
         Command::Generate {
             out,
@@ -125,18 +140,19 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 months,
                 contracts,
             },
+            &clock,
         ),
         Command::Run { log_format: _ } => {
             let (config, store) = open(&cli.config).await?;
-            run::run(config, store).await
+            run::run(config, store, clock).await
         }
         Command::Demo { no_daemon } => {
             let (config, store) = open(&cli.config).await?;
-            demo::run(config, store, !no_daemon).await
+            demo::run(config, store, !no_daemon, clock).await
         }
         Command::Commitment { command } => {
             let (config, store) = open(&cli.config).await?;
-            commitment::run(&config, &store, command).await
+            commitment::run(&config, &store, command, &clock).await
         }
         Command::Bench {
             incidents,
@@ -144,12 +160,15 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             dir,
             database_url,
         } => {
-            bench::run(&bench::BenchArgs {
-                incidents,
-                contracts,
-                dir,
-                database_url,
-            })
+            bench::run(
+                &bench::BenchArgs {
+                    incidents,
+                    contracts,
+                    dir,
+                    database_url,
+                },
+                &clock,
+            )
             .await
         }
         Command::MigrateStore { from, to, replace } => {

@@ -13,6 +13,7 @@ use crate::commands;
 use crate::commands::commitment::CommitmentCommand;
 use crate::commands::evaluate::EvaluateFormat;
 use crate::commands::report::ReportFormat;
+use crate::domain::{Instant, WallClock};
 
 /// slawatch: the customer's independent monitor of an outsourced IT supplier.
 #[derive(Debug, Parser)]
@@ -26,9 +27,27 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub config: PathBuf,
+    /// Run as if it were this instant (RFC 3339), for tests and for re-running
+    /// a past day: the clock stands still there for the whole run.
+    #[arg(long, global = true, value_name = "INSTANT", value_parser = parse_instant)]
+    pub now: Option<Instant>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The clock every command reads: stopped at `--now` when given, else the system's.
+    pub fn clock(&self) -> WallClock {
+        self.now.map_or_else(WallClock::system, WallClock::manual)
+    }
+}
+
+/// `--now`: an RFC 3339 instant (clap names the option in the error and exits 1).
+fn parse_instant(text: &str) -> Result<Instant, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 instant (e.g. 2026-10-12T09:00:00Z): {e}"))
 }
 
 /// How the daemon writes its log.

@@ -4,6 +4,7 @@
 use super::records::{ListFormat, contract, print_list};
 use super::{Failure, month};
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::domain::time::format_utc;
 use crate::store::Store;
 
@@ -14,6 +15,7 @@ pub async fn run(
     contract_id: &str,
     period: Option<&str>,
     format: ListFormat,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let entries = match period {
         None => {
@@ -21,7 +23,7 @@ pub async fn run(
             store.audit(&c.id).await.map_err(Failure::runtime)?
         }
         Some(m) => {
-            let (c, period, now) = month::arguments(config, contract_id, m, None)?;
+            let (c, period, now) = month::arguments(config, contract_id, m, None, clock)?;
             crate::report::assemble::month_alone(store, config, c, period, now)
                 .await
                 .map_err(Failure::runtime)?

@@ -10,11 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant as Clock;
 
-use chrono::Utc;
-
 use super::Failure;
 use crate::config::database_url::redact;
-use crate::domain::Period;
+use crate::domain::{Period, WallClock};
 use crate::engine::evaluate_month;
 use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
 use crate::import::import_file;
@@ -40,9 +38,10 @@ const EVALUATED_MONTH: &str = "2026-10";
 
 /// Runs the benchmark and prints its figures. On PostgreSQL it works in a
 /// fresh database of its own, dropped afterwards whatever happened.
-pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
+/// The import and evaluation instant is `wall_clock`'s now.
+pub async fn run(args: &BenchArgs, wall_clock: &WallClock) -> Result<(), Failure> {
     let Some(server) = &args.database_url else {
-        return measure(args, None).await;
+        return measure(args, None, wall_clock).await;
     };
     if Backend::of_url(server) != Some(Backend::Postgres) {
         return Err(Failure::input(format!(
@@ -58,7 +57,7 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
     let url = create_postgres_database(server, &name)
         .await
         .map_err(Failure::runtime)?;
-    let measured = measure(args, Some(&url)).await;
+    let measured = measure(args, Some(&url), wall_clock).await;
     let dropped = drop_postgres_database(server, &name).await;
     measured?;
     dropped.map_err(Failure::runtime)
@@ -66,7 +65,11 @@ pub async fn run(args: &BenchArgs) -> Result<(), Failure> {
 
 /// The benchmark itself, on `database_url` when given (else the SQLite file
 /// of the generated configuration).
-async fn measure(args: &BenchArgs, database_url: Option<&str>) -> Result<(), Failure> {
+async fn measure(
+    args: &BenchArgs,
+    database_url: Option<&str>,
+    wall_clock: &WallClock,
+) -> Result<(), Failure> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("slawatch-bench-{}", std::process::id()))
     });
@@ -98,7 +101,7 @@ async fn measure(args: &BenchArgs, database_url: Option<&str>) -> Result<(), Fai
     let store = Store::open(&config.daemon.database_url)
         .await
         .map_err(Failure::runtime)?;
-    let now = Utc::now();
+    let now = wall_clock.now();
     let mut ignore = |_: &crate::import::Rejection| {};
     let incidents_csv = csv_dir.join(FILES[0]);
     let clock = Clock::now();

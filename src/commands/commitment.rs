@@ -11,7 +11,7 @@ use super::Failure;
 use super::evaluate::EvaluateFormat;
 use crate::config::{CommitmentSpec, Config};
 use crate::contract::Contract;
-use crate::domain::Money;
+use crate::domain::{Money, WallClock};
 use crate::engine::commitments::{Action, AsOf, Occurrence};
 use crate::report::json::all;
 use crate::store::Store;
@@ -132,8 +132,9 @@ pub async fn run(
     config: &Config,
     store: &Store,
     command: CommitmentCommand,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
-    let now = Utc::now();
+    let now = clock.now();
     let recorded_by = format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())

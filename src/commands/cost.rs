@@ -7,7 +7,7 @@ use super::Failure;
 use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
 use crate::domain::money::format_minor;
-use crate::domain::{Cost, DisputeStatus, Period};
+use crate::domain::{Cost, DisputeStatus, Period, WallClock};
 use crate::records::{CostRequest, new_cost, required};
 use crate::store::Store;
 
@@ -74,7 +74,12 @@ pub enum CostCommand {
 }
 
 /// Runs a `cost` subcommand.
-pub async fn run(config: &Config, store: &Store, cmd: CostCommand) -> Result<(), Failure> {
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    cmd: CostCommand,
+    clock: &WallClock,
+) -> Result<(), Failure> {
     match cmd {
         CostCommand::Add {
             contract: id,
@@ -100,7 +105,7 @@ pub async fn run(config: &Config, store: &Store, cmd: CostCommand) -> Result<(),
             };
             let cost = new_cost(c, &request).map_err(refused)?;
             let stored = store
-                .record_cost(&c.id, &cost, &by, now())
+                .record_cost(&c.id, &cost, &by, now(clock))
                 .await
                 .map_err(refused)?;
             println!(
@@ -162,7 +167,7 @@ pub async fn run(config: &Config, store: &Store, cmd: CostCommand) -> Result<(),
             let by = who(&by)?;
             let reason = required("--reason", &reason).map_err(refused)?;
             let removed = store
-                .remove_cost(&c.id, cost_id, &c.currency, &reason, &by, now())
+                .remove_cost(&c.id, cost_id, &c.currency, &reason, &by, now(clock))
                 .await
                 .map_err(refused)?;
             println!(

@@ -16,6 +16,7 @@ use chrono::Utc;
 use super::generate::last_month;
 use super::{Failure, evaluate};
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, import_file};
@@ -28,8 +29,14 @@ const DEMO_SEED: u64 = 2026;
 const DEMO_INCIDENTS_PER_CONTRACT: u64 = 400;
 
 /// Runs the demo; with `daemon`, carries on as `slawatch run`.
-pub async fn run(config: Config, store: Store, daemon: bool) -> Result<(), Failure> {
-    prepare(&config, &store).await?;
+/// The sample month is the one before `clock`'s now, and the daemon reads it too.
+pub async fn run(
+    config: Config,
+    store: Store,
+    daemon: bool,
+    clock: WallClock,
+) -> Result<(), Failure> {
+    prepare(&config, &store, &clock).await?;
     if !daemon {
         return Ok(());
     }
@@ -38,12 +45,12 @@ pub async fn run(config: Config, store: Store, daemon: bool) -> Result<(), Failu
         config.daemon.listen,
         config.daemon.data_dir.join("outbox").display()
     );
-    super::run::run(config, store).await
+    super::run::run(config, store, clock).await
 }
 
 /// Everything before the daemon starts.
-async fn prepare(config: &Config, store: &Store) -> Result<(), Failure> {
-    let period = last_month();
+async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<(), Failure> {
+    let period = last_month(clock);
     let sample = config
         .daemon
         .data_dir
@@ -63,7 +70,7 @@ async fn prepare(config: &Config, store: &Store) -> Result<(), Failure> {
     };
     generate(&shapes, &options).map_err(Failure::runtime)?;
     println!("sample data for {period}: {}", sample.display());
-    let now = Utc::now();
+    let now = clock.now();
     for name in FILES {
         let path = sample.join(name);
         let mut report = |r: &crate::import::Rejection| eprintln!("rejected: {r}");

@@ -7,8 +7,8 @@ use clap::Subcommand;
 use super::Failure;
 use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
-use crate::domain::DisputeStatus;
 use crate::domain::time::format_utc;
+use crate::domain::{DisputeStatus, WallClock};
 use crate::records::{TargetRequest, dispute_subject, required};
 use crate::store::Store;
 
@@ -82,7 +82,12 @@ pub enum DisputeCommand {
 }
 
 /// Runs a `dispute` subcommand.
-pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<(), Failure> {
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    cmd: DisputeCommand,
+    clock: &WallClock,
+) -> Result<(), Failure> {
     match cmd {
         DisputeCommand::Open {
             contract: id,
@@ -105,7 +110,7 @@ pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<
             };
             let subject = dispute_subject(c, &request).map_err(refused)?;
             let d = store
-                .open_dispute(&c.id, &subject, &note, &by, now())
+                .open_dispute(&c.id, &subject, &note, &by, now(clock))
                 .await
                 .map_err(refused)?;
             println!("recorded dispute {} of {} for {}", d.id, d.subject, c.id);
@@ -125,6 +130,7 @@ pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<
                 DisputeStatus::Upheld,
                 &note,
                 &by,
+                clock,
             )
             .await
         }
@@ -142,6 +148,7 @@ pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<
                 DisputeStatus::Withdrawn,
                 &note,
                 &by,
+                clock,
             )
             .await
         }
@@ -178,6 +185,7 @@ pub async fn run(config: &Config, store: &Store, cmd: DisputeCommand) -> Result<
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn decide(
     config: &Config,
     store: &Store,
@@ -186,12 +194,13 @@ async fn decide(
     outcome: DisputeStatus,
     note: &str,
     by: &str,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let c = contract(config, contract_id)?;
     let by = who(by)?;
     let note = required("--note", note).map_err(refused)?;
     let d = store
-        .resolve_dispute(&c.id, id, outcome, &note, &by, now())
+        .resolve_dispute(&c.id, id, outcome, &note, &by, now(clock))
         .await
         .map_err(refused)?;
     println!(

@@ -11,8 +11,8 @@ use super::Failure;
 use super::records::{ListFormat, contract, print_list, refused, who};
 use crate::config::Config;
 use crate::contract::Contract;
-use crate::domain::parse_duration_seconds;
 use crate::domain::time::{format_utc, local_date};
+use crate::domain::{WallClock, parse_duration_seconds};
 use crate::engine::dr::{DrAssessment, assess, words};
 use crate::records::required;
 use crate::report::json::{Wire, all};
@@ -81,8 +81,13 @@ pub enum DrTestCommand {
 }
 
 /// Runs a `dr-test` subcommand.
-pub async fn run(config: &Config, store: &Store, cmd: DrTestCommand) -> Result<(), Failure> {
-    let now = chrono::Utc::now();
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    cmd: DrTestCommand,
+    clock: &WallClock,
+) -> Result<(), Failure> {
+    let now = clock.now();
     match cmd {
         DrTestCommand::Add {
             contract: id,

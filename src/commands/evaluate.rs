@@ -9,7 +9,7 @@ use super::{Failure, month};
 use crate::report::assemble;
 
 use crate::config::Config;
-use crate::domain::Money;
+use crate::domain::{Money, WallClock};
 use crate::engine::Figures;
 use crate::report::MonthReport;
 use crate::store::Store;
@@ -31,8 +31,9 @@ pub async fn run(
     period: &str,
     format: EvaluateFormat,
     as_of: Option<&str>,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
-    let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
+    let (contract, period, now) = month::arguments(config, contract, period, as_of, clock)?;
     let text = match format {
         // The report's JSON, trends included; the table shows the month alone.
         EvaluateFormat::Json => {

@@ -7,6 +7,7 @@ use clap::Args;
 use super::Failure;
 use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::domain::time::format_utc;
 use crate::records::{TargetRequest, excusal_target, required};
 use crate::store::Store;
@@ -48,13 +49,14 @@ pub async fn excuse(
     target: &ExcusalTargetArgs,
     reason: &str,
     by: &str,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let c = contract(config, contract_id)?;
     let by = who(by)?;
     let reason = required("--reason", reason).map_err(refused)?;
     let target = excusal_target(c, &target.request()).map_err(refused)?;
     let e = store
-        .excuse(&c.id, &target, &reason, &by, now())
+        .excuse(&c.id, &target, &reason, &by, now(clock))
         .await
         .map_err(refused)?;
     println!("excused {} for {} (excusal {})", e.target, c.id, e.id);
@@ -63,6 +65,7 @@ pub async fn excuse(
 
 /// `slawatch unexcuse`: revokes the excusal in force for a target, or the
 /// excusal with this id.
+#[allow(clippy::too_many_arguments)]
 pub async fn unexcuse(
     config: &Config,
     store: &Store,
@@ -71,6 +74,7 @@ pub async fn unexcuse(
     id: Option<i64>,
     reason: &str,
     by: &str,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let c = contract(config, contract_id)?;
     let by = who(by)?;
@@ -88,7 +92,7 @@ pub async fn unexcuse(
         }
     };
     let e = store
-        .revoke_excusal(&c.id, id, &reason, &by, now())
+        .revoke_excusal(&c.id, id, &reason, &by, now(clock))
         .await
         .map_err(refused)?;
     println!(

@@ -2,10 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
-
 use super::Failure;
-use crate::domain::Period;
+use crate::domain::{Period, WallClock};
 use crate::generate::{
     ContractShape, GenerateOptions, GenerateSummary, generate, synthetic_contracts, write_config,
 };
@@ -28,18 +26,18 @@ pub struct GenerateArgs {
     pub contracts: Option<usize>,
 }
 
-/// The month before the current one (UTC), the default first month.
-pub fn last_month() -> Period {
-    Period::of(Utc::now(), chrono_tz::UTC).prev()
+/// The month before the clock's (UTC), the default first month.
+pub fn last_month(clock: &WallClock) -> Period {
+    Period::of(clock.now(), chrono_tz::UTC).prev()
 }
 
 /// Runs the generator and prints what it wrote.
-pub fn run(config_path: &Path, args: &GenerateArgs) -> Result<(), Failure> {
+pub fn run(config_path: &Path, args: &GenerateArgs, clock: &WallClock) -> Result<(), Failure> {
     let first_month = match &args.from {
         Some(m) => m
             .parse()
             .map_err(|e: String| Failure::input(format!("--from: {e}")))?,
-        None => last_month(),
+        None => last_month(clock),
     };
     let shapes: Vec<ContractShape> = match args.contracts {
         Some(n) => {

@@ -2,16 +2,20 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
-
 use super::Failure;
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::import::{ImportError, ImportSummary, import_file};
 use crate::store::Store;
 
 /// Imports each file, printing each rejection and the counts. Fails with
 /// exit 1 when any row or file was refused (after storing every good row).
-pub async fn run(config: &Config, store: &Store, files: &[PathBuf]) -> Result<(), Failure> {
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    files: &[PathBuf],
+    clock: &WallClock,
+) -> Result<(), Failure> {
     let mut total = ImportSummary::default();
     let mut bad_files = Vec::new();
     for path in files {
@@ -21,7 +25,7 @@ pub async fn run(config: &Config, store: &Store, files: &[PathBuf]) -> Result<()
             &config.contracts,
             path,
             "cli",
-            Utc::now().timestamp(),
+            clock.now().timestamp(),
             &mut print,
         )
         .await

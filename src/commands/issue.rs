@@ -3,12 +3,10 @@
 //! once-only rule holds whichever issues first: a month already issued is
 //! left alone, and `--reissue` adds a version only when figures changed.
 
-use chrono::Utc;
-
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
-use crate::domain::Period;
+use crate::domain::{Period, WallClock};
 use crate::issuing::issue_month;
 use crate::store::Store;
 
@@ -21,6 +19,7 @@ pub async fn run(
     contract: Option<&str>,
     month: Option<&str>,
     reissue: bool,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let contracts: Vec<&Contract> = match contract {
         Some(id) => vec![config.contract(id).ok_or_else(|| {
@@ -38,7 +37,7 @@ pub async fn run(
                 .map_err(|e: String| Failure::input(format!("--month: {e}")))
         })
         .transpose()?;
-    let now = Utc::now();
+    let now = clock.now();
     let mut failed = Vec::new();
     for c in contracts {
         let period = month.unwrap_or_else(|| Period::of(now, c.timezone).prev());

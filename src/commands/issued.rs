@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::Failure;
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::domain::time::format_utc;
 use crate::store::Store;
 use crate::store::issued::IssuedKey;
@@ -20,7 +21,9 @@ pub async fn run(
     version: Option<i64>,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
-    let (c, period, _) = super::month::arguments(config, contract, month, None)?;
+    // Listing issued versions reads no time: the as-of instant is unused.
+    let (c, period, _) =
+        super::month::arguments(config, contract, month, None, &WallClock::system())?;
     let versions = store
         .issued_versions(&c.id, period)
         .await

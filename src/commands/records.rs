@@ -7,6 +7,7 @@ use clap::ValueEnum;
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::domain::WallClock;
 use crate::records::{RecordError, required};
 use crate::report::json::{Wire, all};
 
@@ -43,9 +44,9 @@ pub fn refused(e: RecordError) -> Failure {
     }
 }
 
-/// Now, in whole seconds (as the store keeps instants).
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// The clock's now, in whole seconds (as the store keeps instants).
+pub fn now(clock: &WallClock) -> i64 {
+    clock.now().timestamp()
 }
 
 /// Prints `items` as JSON, or as a table of `columns` built by `row`.

@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use super::{Failure, month};
 
 use crate::config::Config;
+use crate::domain::WallClock;
 use crate::store::Store;
 
 /// Report and evaluation output formats.
@@ -37,6 +38,7 @@ pub async fn run(
     out: Option<&Path>,
     as_of: Option<&str>,
     reissue: bool,
+    clock: &WallClock,
 ) -> Result<(), Failure> {
     let binary = matches!(format, ReportFormat::Pdf | ReportFormat::Xlsx);
     if binary && out.is_none() {
@@ -50,7 +52,7 @@ pub async fn run(
             }
         )));
     }
-    let (contract, period, now) = month::arguments(config, contract, period, as_of)?;
+    let (contract, period, now) = month::arguments(config, contract, period, as_of, clock)?;
     if reissue {
         let issued = crate::issuing::issue_month(config, store, contract, period, now, true)
             .await

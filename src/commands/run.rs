@@ -6,10 +6,12 @@ use tokio_util::sync::CancellationToken;
 use super::Failure;
 use crate::config::Config;
 use crate::daemon::{self, Deps};
+use crate::domain::WallClock;
 use crate::store::Store;
 
 /// Binds the listen address, starts every part and stops cleanly on a signal.
-pub async fn run(config: Config, store: Store) -> Result<(), Failure> {
+/// Every part reads the time from `clock`.
+pub async fn run(config: Config, store: Store, clock: WallClock) -> Result<(), Failure> {
     let listener = TcpListener::bind(config.daemon.listen).await.map_err(|e| {
         Failure::runtime(anyhow::anyhow!(
             "cannot listen on {}: {e}",
@@ -17,7 +19,9 @@ pub async fn run(config: Config, store: Store) -> Result<(), Failure> {
         ))
     })?;
     let address = listener.local_addr().map_err(Failure::runtime)?;
-    let deps = Deps::new(config, store.clone()).map_err(Failure::runtime)?;
+    let deps = Deps::new(config, store.clone())
+        .map_err(Failure::runtime)?
+        .with_clock(clock);
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tracing::info!(%address, contracts = deps.config.contracts.len(), sources = deps.config.sources.len(), "slawatch running");

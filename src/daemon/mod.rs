@@ -106,6 +106,7 @@ impl Deps {
             self.store.clone(),
             self.leadership.clone(),
             settings,
+            self.clock.clone(),
         )
     }
 
@@ -248,6 +249,7 @@ pub async fn leader_work(deps: Deps, shutdown: CancellationToken) -> anyhow::Res
                         deps.store.clone(),
                         deps.leadership.clone(),
                         SenderSettings::default(),
+                        deps.clock.clone(),
                         work,
                     )
                     .await

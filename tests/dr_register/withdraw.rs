@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{MANAGER, VIEWER, add, env_with_systems, flags, start_api, system};
+use super::{MANAGER, NOW, VIEWER, add, env_with_systems, flags, start_api, system};
 use crate::common::{TestEnv, stderr, stdout};
 
 fn list_json(env: &TestEnv) -> Value {
@@ -24,6 +24,8 @@ fn list_json(env: &TestEnv) -> Value {
 
 fn withdraw(env: &TestEnv, contract: &str, id: &str, reason: &str) -> std::process::Output {
     env.run(&[
+        "--now",
+        NOW,
         "dr-test",
         "withdraw",
         "--contract",
@@ -170,8 +172,9 @@ fn a_test_recorded_by_mistake_is_withdrawn_and_no_longer_counts() {
 async fn managers_withdraw_tests_over_the_api() {
     let (_dir, deps, base) = start_api().await;
     let client = reqwest::Client::new();
-    // Dates relative to today, as the API assesses the register today.
-    let today = chrono::Utc::now().date_naive();
+    // Dates relative to the API's today (its clock's), as it assesses the
+    // register on that day.
+    let today = deps.clock.now().date_naive();
     let ago = |days: u64| (today - chrono::Days::new(days)).to_string();
     for (date, rto) in [(ago(60), "3h"), (ago(30), "6h")] {
         let r = client
