@@ -1,8 +1,10 @@
 //! Alerts: deciding what to tell contract managers, and delivering it.
+//! Live detection (the daemon's loop) hands each contract's month in
+//! progress to [`detect::contract_alerts`]; what it returns is queued once.
 //!
 //! # Layout
-//! - [`detect`]: live detection of at-risk and breached incidents and months
-//!   certain to fail; the loop that runs every part of detection.
+//! - [`detect`]: at-risk and breached incidents and months certain to fail,
+//!   and every other part of a contract's alerts gathered in one call.
 //! - [`feeds`]: outages starting and ending, sources failing or gone stale.
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::availability::{self, AvailabilityFigures};
 use super::credits::{CreditTotals, applicable_tier, totals};
 use super::incidents::{self, Excused, IncidentFigures};
-use super::rulings::{ExcusedOutage, Rulings, bearing_on_month};
+use super::records::{ExcusedOutage, RecordsInForce, bearing_on_month};
 use crate::contract::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::money::percent_of_minor;
 use crate::domain::{
@@ -143,11 +143,11 @@ pub fn evaluate_month(
     let (start, end) = (period.start(tz), period.end(tz));
     let mut levels = Vec::new();
     let mut excused = Vec::new();
-    let rulings = Rulings::new(&evidence.excusals, &evidence.disputes);
+    let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
     let counted_outages: Vec<Outage> = evidence
         .outages
         .iter()
-        .filter(|o| rulings.outage_excusal(&o.id).is_none())
+        .filter(|o| in_force.outage_excusal(&o.id).is_none())
         .cloned()
         .collect();
     let mut recorded_incidents = BTreeSet::new();
@@ -155,8 +155,8 @@ pub fn evaluate_month(
         let settle = |attainment: Option<Ratio>, undisputed: Option<Ratio>| Settle {
             attainment,
             undisputed,
-            excusal: rulings.level_excusal(&level.id, period),
-            dispute: rulings.level_dispute(&level.id, period),
+            excusal: in_force.level_excusal(&level.id, period),
+            dispute: in_force.level_dispute(&level.id, period),
         };
         let reported = evidence
             .supplier_kpis
@@ -166,7 +166,7 @@ pub fn evaluate_month(
         match level.kind {
             ServiceLevelKind::ResponseTime | ServiceLevelKind::ResolutionTime => {
                 let mut figures =
-                    incidents::assess(level, tz, period, &evidence.incidents, &rulings, now);
+                    incidents::assess(level, tz, period, &evidence.incidents, &in_force, now);
                 excused.append(&mut figures.excused);
                 recorded_incidents.extend(figures.recorded.drain(..));
                 let attainment = (figures.assessed > 0)
@@ -267,7 +267,7 @@ pub fn evaluate_month(
         credits,
         credits_undisputed,
         excused,
-        excused_outages: rulings.excused_outages(&evidence.outages),
+        excused_outages: in_force.excused_outages(&evidence.outages),
         excusals,
         disputes,
     }
@@ -362,5 +362,5 @@ fn line(
 mod tests;
 
 #[cfg(test)]
-#[path = "evaluate_rulings_tests.rs"]
-mod rulings_tests;
+#[path = "evaluate_records_tests.rs"]
+mod records_tests;

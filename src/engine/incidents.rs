@@ -4,7 +4,7 @@
 use chrono_tz::Tz;
 
 use super::clock::{ClockOutcome, ClockStatus, run_clock};
-use super::rulings::Rulings;
+use super::records::RecordsInForce;
 use crate::contract::{ServiceLevel, ServiceLevelKind};
 use crate::domain::{Dispute, DisputeStatus, Incident, Instant, Period, Priority};
 
@@ -131,7 +131,7 @@ pub fn assess(
     tz: Tz,
     period: Period,
     incidents: &[Incident],
-    rulings: &Rulings<'_>,
+    in_force: &RecordsInForce<'_>,
     now: Instant,
 ) -> IncidentFigures {
     let mut figures = IncidentFigures::default();
@@ -143,15 +143,15 @@ pub fn assess(
         if assessment_month(&outcome, tz) != Some(period) {
             continue;
         }
-        if rulings.has_records(&incident.id) {
+        if in_force.has_records(&incident.id) {
             figures.recorded.push(incident.id.clone());
         }
-        if let Some(excused) = rulings.incident_excused(incident) {
+        if let Some(excused) = in_force.incident_excused(incident) {
             figures.excused.push(excused);
             continue;
         }
         figures.assessed += 1;
-        let dispute = rulings.incident_dispute(&incident.id);
+        let dispute = in_force.incident_dispute(&incident.id);
         match (outcome.status, outcome.deadline) {
             (ClockStatus::Breached, Some(_))
                 if dispute.is_some_and(|d| d.status == DisputeStatus::Withdrawn) =>

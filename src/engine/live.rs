@@ -8,7 +8,7 @@ use crate::domain::{Instant, Period, Priority, Ratio};
 
 use super::clock::ClockStatus;
 use super::incidents::{applies, clock_for};
-use super::rulings::Rulings;
+use super::records::RecordsInForce;
 use super::{Evidence, Figures, LevelResult, MonthEvaluation, evaluate_month};
 
 /// One contract's month in progress as at an instant.
@@ -93,7 +93,7 @@ pub fn open_incident_stages(
     now: Instant,
 ) -> Vec<OpenStage> {
     let mut out = Vec::new();
-    let rulings = Rulings::new(&evidence.excusals, &evidence.disputes);
+    let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
     for level in contract
         .service_levels
         .iter()
@@ -103,7 +103,7 @@ pub fn open_incident_stages(
         for incident in evidence
             .incidents
             .iter()
-            .filter(|i| rulings.incident_excused(i).is_none() && applies(level, i))
+            .filter(|i| in_force.incident_excused(i).is_none() && applies(level, i))
         {
             let Some(outcome) = clock_for(level, incident, now) else {
                 continue;

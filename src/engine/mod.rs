@@ -9,7 +9,7 @@
 //! - [`availability`]: downtime in service hours (§2.4).
 //! - [`credits`]: credit tiers and the cap (§2.6).
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
-//! - [`rulings`]: excusals and disputes recorded by people, applied.
+//! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
 //! - [`live`]: the month in progress: its figures so far and each open incident's stage.
 //! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
@@ -27,7 +27,7 @@ pub mod evaluate;
 pub mod incidents;
 pub mod live;
 pub mod reconcile;
-pub mod rulings;
+pub mod records;
 pub mod spans;
 pub mod verdicts;
 

@@ -1,5 +1,5 @@
 //! What changed in a month's figures since its report was issued: late
-//! evidence or a ruling after issue does not touch the issued report, but
+//! evidence or a record (cost, excusal, dispute) after issue does not touch the issued report, but
 //! the current report lists each changed figure, issued against now.
 
 use serde::Serialize;

@@ -10,7 +10,7 @@ use crate::domain::Instant;
 use crate::engine::completeness::{ClosedUnresolved, FeedGaps, OpenHold, SilentSource};
 use crate::engine::incidents::{Breach, Excused};
 use crate::engine::reconcile::Comparison;
-use crate::engine::rulings::ExcusedOutage;
+use crate::engine::records::ExcusedOutage;
 use crate::engine::verdicts::{Disagreement, Reason};
 use crate::report::trends::{Point, Series, Trends};
 

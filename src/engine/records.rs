@@ -35,7 +35,7 @@ pub struct ExcusedOutage {
 
 /// A contract's excusals and disputes, indexed for lookups.
 #[derive(Debug, Default)]
-pub struct Rulings<'a> {
+pub struct RecordsInForce<'a> {
     incident_excusals: HashMap<&'a str, &'a Excusal>,
     outage_excusals: HashMap<&'a str, &'a Excusal>,
     level_excusals: HashMap<(&'a str, Period), &'a Excusal>,
@@ -45,10 +45,10 @@ pub struct Rulings<'a> {
     recorded_incidents: HashSet<&'a str>,
 }
 
-impl<'a> Rulings<'a> {
+impl<'a> RecordsInForce<'a> {
     /// Indexes the excusals in force and each thing's latest dispute.
     pub fn new(excusals: &'a [Excusal], disputes: &'a [Dispute]) -> Self {
-        let mut r = Rulings::default();
+        let mut r = RecordsInForce::default();
         for e in excusals {
             if let ExcusalTarget::Incident { incident } = &e.target {
                 r.recorded_incidents.insert(incident);

@@ -8,6 +8,8 @@
 //! inert when the sheet is saved again as CSV or edited by hand, and matches
 //! the CSV report.
 
+mod sheets;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{
     Chart, ChartLine, ChartLineDashType, ChartType, Format, FormatAlign, FormatBorder, Workbook,
@@ -23,6 +25,7 @@ use super::json::registers::DrAssessmentJson;
 use super::json::{DataQualityJson, number_text, to_json};
 use crate::domain::Instant;
 use crate::domain::time::format_utc;
+use sheets::{amendment_sheet, dr_sheet, quality_sheet, trends_sheet};
 
 /// Renders the report as XLSX bytes.
 pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
@@ -251,253 +254,8 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-/// Amendment (only when figures changed since issue): the issued version
-/// and when, then each changed figure, issued against now; money in major
-/// units as numbers, statuses as text.
-fn amendment_sheet(
-    wb: &mut Workbook,
-    f: &Formats,
-    a: &Amendment,
-    scale: f64,
-) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("Amendment")?;
-    ws.write_string_with_format(0, 0, "Issued version", &f.label)?;
-    number(ws, 0, 1, Some(a.issued_version as f64), &f.integer)?;
-    ws.write_string_with_format(1, 0, "Issued at (UTC)", &f.label)?;
-    write_instant(ws, 1, 1, &a.issued_at, &f.datetime)?;
-    for (col, title) in ["Figure", "Issued", "Now"].iter().enumerate() {
-        ws.write_string_with_format(3, col as u16, *title, &f.header)?;
-    }
-    // A changed figure is a JSON value by nature: a number, a status, or
-    // absent on either side.
-    for (i, c) in a.changes.iter().enumerate() {
-        let row = 4 + i as u32;
-        let what = &c.what;
-        ws.write_string(row, 0, safe_cell(what))?;
-        for (col, v) in [(1, &c.issued), (2, &c.now)] {
-            match v {
-                Value::Number(n) if what.ends_with("_minor") => {
-                    let major = n.as_f64().unwrap_or(0.0) / scale;
-                    ws.write_number_with_format(row, col, major, &f.money)?;
-                }
-                Value::Number(n) => number(ws, row, col, n.as_f64(), &f.percent3)?,
-                Value::String(s) => {
-                    ws.write_string(row, col, safe_cell(s))?;
-                }
-                _ => {}
-            }
-        }
-    }
-    ws.set_column_width(0, 40)?;
-    ws.set_column_range_width(1, 2, 20)?;
-    Ok(())
-}
-
-/// Trends: a row per month, for each line its attainment and target
-/// columns, and a native line chart per line under the table.
-fn trends_sheet(wb: &mut Workbook, f: &Formats, trends: &TrendsJson<'_>) -> Result<(), XlsxError> {
-    const SHEET: &str = "Trends";
-    let ws = wb.add_worksheet().set_name(SHEET)?;
-    let months = trends.months;
-    let series = &trends.series;
-    ws.write_string_with_format(0, 0, "Month", &f.header)?;
-    for (i, m) in months.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 0, m)?;
-    }
-    let last_row = months.len() as u32;
-    let chart_top = last_row + 3;
-    for (i, s) in series.iter().enumerate() {
-        let col = 1 + 2 * i as u16;
-        let mut title = s.service_level.to_string();
-        if let Some(service) = s.service {
-            title.push_str(&format!(" ({service})"));
-        }
-        ws.write_string_with_format(0, col, safe_cell(&format!("{title} %")), &f.header)?;
-        ws.write_string_with_format(
-            0,
-            col + 1,
-            safe_cell(&format!("{title} target %")),
-            &f.header,
-        )?;
-        for (row, p) in s.points.iter().enumerate() {
-            let row = row as u32 + 1;
-            number(ws, row, col, p.attainment_percent, &f.percent3)?;
-            number(ws, row, col + 1, Some(s.target_percent), &f.percent3)?;
-        }
-        ws.set_column_range_width(col, col + 1, 16)?;
-        if last_row == 0 {
-            continue;
-        }
-        let mut chart = Chart::new(ChartType::Line);
-        chart.title().set_name(&safe_cell(s.name));
-        chart
-            .add_series()
-            .set_name("Attainment %")
-            .set_categories((SHEET, 1, 0, last_row, 0))
-            .set_values((SHEET, 1, col, last_row, col));
-        chart
-            .add_series()
-            .set_name("Target %")
-            .set_categories((SHEET, 1, 0, last_row, 0))
-            .set_values((SHEET, 1, col + 1, last_row, col + 1))
-            .set_format(ChartLine::new().set_dash_type(ChartLineDashType::Dash));
-        chart.set_width(480).set_height(260);
-        let at_row = chart_top + 14 * (i as u32 / 2);
-        let at_col = if i % 2 == 0 { 0 } else { 8 };
-        ws.insert_chart(at_row, at_col, &chart)?;
-    }
-    ws.set_column_width(0, 10)?;
-    ws.set_freeze_panes(1, 1)?;
-    Ok(())
-}
-
-/// The DR register: one row per system, its flags in words.
-fn dr_sheet(
-    wb: &mut Workbook,
-    f: &Formats,
-    dr: Option<&DrAssessmentJson<'_>>,
-) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("Disaster recovery")?;
-    header(
-        ws,
-        f,
-        &[
-            "System",
-            "Name",
-            "Criticality",
-            "Hosted by",
-            "Vendor",
-            "Agreed RTO (h)",
-            "Agreed RPO (h)",
-            "Last test",
-            "Achieved RTO (h)",
-            "Achieved RPO (h)",
-            "Evidence",
-            "Flags",
-            "Score",
-        ],
-    )?;
-    let hours = |ws: &mut Worksheet, row: u32, col: u16, v: Option<i64>| match v {
-        Some(s) => ws
-            .write_number_with_format(row, col, s as f64 / 3600.0, &f.hours)
-            .map(|_| ()),
-        None => Ok(()),
-    };
-    let mut row = 1;
-    for s in dr.iter().flat_map(|dr| &dr.systems) {
-        let t = s.last_test.as_ref();
-        ws.write_string(row, 0, safe_cell(s.id))?;
-        ws.write_string(row, 1, safe_cell(s.name))?;
-        ws.write_string(row, 2, s.criticality)?;
-        ws.write_string(row, 3, s.hosted_by)?;
-        ws.write_string(row, 4, safe_cell(s.vendor.unwrap_or_default()))?;
-        hours(ws, row, 5, s.rto_seconds)?;
-        hours(ws, row, 6, s.rpo_seconds)?;
-        // Never tested: the cell is written empty, as before.
-        let date = t.map(|t| t.date.to_string()).unwrap_or_default();
-        write_date(ws, row, 7, &date, &f.date)?;
-        hours(ws, row, 8, t.and_then(|t| t.achieved_rto_seconds))?;
-        hours(ws, row, 9, t.and_then(|t| t.achieved_rpo_seconds))?;
-        let evidence = [
-            t.and_then(|t| t.evidence).unwrap_or_default(),
-            s.third_party_evidence.unwrap_or_default(),
-        ]
-        .into_iter()
-        .filter(|e| !e.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ");
-        ws.write_string(row, 10, safe_cell(&evidence))?;
-        let flags: Vec<String> = s
-            .flags
-            .iter()
-            .map(|x| format!("{}: {}", x.flag, x.detail))
-            .collect();
-        ws.write_string(row, 11, safe_cell(&flags.join("; ")))?;
-        number(ws, row, 12, Some(f64::from(s.score)), &f.integer)?;
-        row += 1;
-    }
-    if let Some(dr) = dr {
-        row += 1;
-        ws.write_string_with_format(row, 0, "DR risk rating", &f.header)?;
-        ws.write_string(row, 1, dr.rating)?;
-        ws.write_string(row + 1, 0, "Score (worst system)")?;
-        number(ws, row + 1, 1, Some(f64::from(dr.score)), &f.integer)?;
-        ws.write_string(row + 2, 0, "As of")?;
-        write_date(ws, row + 2, 1, &dr.as_of.to_string(), &f.date)?;
-    }
-    ws.set_column_range_width(0, 4, 16)?;
-    ws.set_column_width(11, 60)?;
-    Ok(())
-}
-
-/// Where the supplier's data disagrees with the evidence or is missing:
-/// one row per finding, the kind first.
-fn quality_sheet(
-    wb: &mut Workbook,
-    f: &Formats,
-    dq: &DataQualityJson<'_>,
-) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet().set_name("Data quality")?;
-    header(ws, f, &["Finding", "Subject", "Service level", "Detail"])?;
-    let mut rows: Vec<[String; 4]> = Vec::new();
-    for d in &dq.discrepancies {
-        rows.push([
-            "supplier figure differs".into(),
-            d.period.to_string(),
-            d.service_level.to_string(),
-            format!(
-                "supplier {} %, measured {} %",
-                number_text(d.supplier_reported_percent),
-                number_text(d.measured_percent)
-            ),
-        ]);
-    }
-    for d in &dq.supplier_verdicts {
-        rows.push([
-            d.direction.replace('_', " "),
-            d.incident.to_string(),
-            d.service_level.to_string(),
-            format!("{}: {}", d.reason, d.detail),
-        ]);
-    }
-    let fc = &dq.feed_completeness;
-    for s in &fc.sources_without_data {
-        rows.push([
-            "source without data this month".into(),
-            s.source.to_string(),
-            String::new(),
-            s.kind.to_string(),
-        ]);
-    }
-    for c in &fc.closed_without_resolution {
-        rows.push([
-            "closed without resolution time".into(),
-            c.incident.to_string(),
-            String::new(),
-            c.supplier_sla.unwrap_or_default().to_string(),
-        ]);
-    }
-    for h in &fc.holds_without_end {
-        rows.push([
-            "hold without end".into(),
-            h.incident.to_string(),
-            String::new(),
-            format!("{} from {}", h.reason, format_utc(h.start)),
-        ]);
-    }
-    for (i, r) in rows.iter().enumerate() {
-        for (col, cell) in r.iter().enumerate() {
-            ws.write_string(i as u32 + 1, col as u16, safe_cell(cell))?;
-        }
-    }
-    ws.set_column_width(0, 32)?;
-    ws.set_column_range_width(1, 2, 18)?;
-    ws.set_column_width(3, 80)?;
-    Ok(())
-}
-
 /// The cell formats used throughout the workbook.
-struct Formats {
+pub(super) struct Formats {
     title: Format,
     label: Format,
     header: Format,
@@ -544,7 +302,7 @@ impl Formats {
 }
 
 /// A bold header row with the columns' titles, frozen above the data.
-fn header(ws: &mut Worksheet, f: &Formats, titles: &[&str]) -> Result<(), XlsxError> {
+pub(super) fn header(ws: &mut Worksheet, f: &Formats, titles: &[&str]) -> Result<(), XlsxError> {
     for (col, title) in titles.iter().enumerate() {
         ws.write_string_with_format(0, col as u16, *title, &f.header)?;
     }
@@ -553,7 +311,7 @@ fn header(ws: &mut Worksheet, f: &Formats, titles: &[&str]) -> Result<(), XlsxEr
 }
 
 /// A number cell, or nothing when the line has no such figure.
-fn number(
+pub(super) fn number(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -567,7 +325,7 @@ fn number(
 }
 
 /// An RFC 3339 UTC instant (`2026-10-07T13:02:00Z`) as a date-time cell.
-fn write_instant(
+pub(super) fn write_instant(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -582,7 +340,7 @@ fn write_instant(
 }
 
 /// A `YYYY-MM-DD` date as a date cell.
-fn write_date(
+pub(super) fn write_date(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -598,7 +356,7 @@ fn write_date(
 
 /// An instant as a date-time cell, through its RFC 3339 form (whole seconds,
 /// as the JSON writes it).
-fn write_at(
+pub(super) fn write_at(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
