@@ -233,9 +233,25 @@ fn by_key<'a>(mails: &'a [Mail], key: &str) -> &'a Mail {
     found[0]
 }
 
-/// Lets a running sender poll several times.
-async fn a_few_rounds() {
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+/// One more delivery round, as a restarted sender would run: it must find
+/// nothing due (proof, without waiting, that nothing else will be sent).
+async fn nothing_more_due(env: &Env) {
+    let settings = SenderSettings {
+        smtp_timeout: Duration::from_secs(10),
+        ..SenderSettings::default()
+    };
+    let round = env
+        .deps
+        .sender(settings)
+        .expect("a sender")
+        .deliver_due(&CancellationToken::new())
+        .await
+        .expect("a delivery round");
+    assert_eq!(
+        (round.sent, round.failed),
+        (0, 0),
+        "a round found more to send"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,9 +334,7 @@ async fn queued_alerts_arrive_once_with_text_and_html_and_a_restart_sends_nothin
     sender.stop().await;
 
     // A restart finds nothing to send.
-    let again = env.start_sender();
-    a_few_rounds().await;
-    again.stop().await;
+    nothing_more_due(&env).await;
     assert_eq!(sink.messages().len(), 2);
 }
 
@@ -366,8 +380,8 @@ async fn alerts_wait_while_the_relay_is_down_and_arrive_once_when_it_is_back() {
         rows.iter()
             .all(|r| r.attempts >= 2 && r.last_error.is_none())
     );
-    a_few_rounds().await;
     sender.stop().await;
+    nothing_more_due(&env).await;
     let mails = sink.messages();
     assert_eq!(mails.len(), 2, "{mails:#?}");
     for key in keys {
@@ -402,8 +416,8 @@ async fn at_risk_warnings_arrive_as_one_digest_and_breaches_are_not_held() {
 
     let sender = env.start_sender();
     env.wait_until_delivered().await;
-    a_few_rounds().await;
     sender.stop().await;
+    nothing_more_due(&env).await;
 
     let rows = env.rows().await;
     let mails = sink.messages();
@@ -549,9 +563,7 @@ async fn without_email_each_alert_is_written_once_as_an_eml_file() {
         .collect();
 
     // A second run writes nothing.
-    let again = env.start_sender();
-    a_few_rounds().await;
-    again.stop().await;
+    nothing_more_due(&env).await;
     assert_eq!(eml_files(&outbox), files);
     let after: Vec<_> = files
         .iter()

@@ -204,6 +204,28 @@ fn breached(id: &str) -> serde_json::Value {
     })
 }
 
+/// Waits (up to 45 s) until every alert queued in the store at `url` has
+/// been sent; returns how many were.
+fn outbox_drained(url: &str) -> i64 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = slawatch::store::Store::open(url).await.expect("the store");
+        let deadline = Instant::now() + Duration::from_secs(45);
+        loop {
+            let counts = store.outbox_counts().await.expect("outbox counts");
+            if counts.pending == 0 {
+                store.close().await;
+                return counts.sent;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alerts still waiting: {counts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+}
+
 /// The `X-Slawatch-Alert` keys of every message received, in order.
 fn alert_keys(sink: &SmtpSink) -> Vec<String> {
     sink.messages()
@@ -246,7 +268,7 @@ fn the_standby_takes_over_within_15_s_of_the_leader_being_killed_and_no_alert_is
     wait_until("daemon a to lead", Duration::from_secs(15), || {
         a.is_leader()
     });
-    let b = Daemon::spawn(
+    let mut b = Daemon::spawn(
         &config(dir.path(), "b", &url, port_b, Some(smtp_port)),
         dir.path().join("b.log"),
         port_b,
@@ -308,9 +330,17 @@ fn the_standby_takes_over_within_15_s_of_the_leader_being_killed_and_no_alert_is
             .count()
             >= 12
     });
-    // Anything sent twice would arrive within a few more rounds.
-    std::thread::sleep(Duration::from_secs(4));
+    // Once nothing waits in the outbox, b is stopped as in production (a
+    // message being sent is finished and recorded): what arrived then is
+    // final, and each alert the store says was sent arrived once.
+    let sent = outbox_drained(&url);
+    assert!(b.terminate().success(), "{}", b.log());
     let keys = alert_keys(&sink);
+    assert_eq!(
+        Some(keys.len()),
+        usize::try_from(sent).ok(),
+        "mails received against alerts sent: {keys:#?}"
+    );
     let mut unique = keys.clone();
     unique.sort();
     unique.dedup();

@@ -89,9 +89,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         Metrics::default()
     }
-}
 
-impl Metrics {
     /// Takes one contract's current month from live detection: the live
     /// view, its evidence, the commitments register, the month's recoverable
     /// costs (minor units) and the DR tests recorded.
