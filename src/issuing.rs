@@ -66,7 +66,7 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = crate::report::assemble::with_trends(store, config, contract, period, now)
+    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
         .await
         .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
     let json = crate::report::json::render(&report).context("Failed to render the report JSON")?;

@@ -91,6 +91,7 @@ impl Env {
                 "2026-10".parse().unwrap(),
                 chrono_tz::Europe::London,
                 DateTime::from_timestamp(NOW + 86_400 * 40, 0).unwrap(),
+                None,
             )
             .await
             .expect("evidence")

@@ -72,7 +72,10 @@ async fn report(deps: &Deps, dir: &tempfile::TempDir, reissue: bool) -> serde_js
         "2026-10",
         ReportFormat::Json,
         Some(&out),
-        Some("2026-11-05T00:00:00Z"),
+        &slawatch::commands::month::Seen {
+            as_of: Some("2026-11-05T00:00:00Z".into()),
+            known_at: None,
+        },
         reissue,
         &deps.clock,
     )

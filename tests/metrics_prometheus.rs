@@ -517,7 +517,7 @@ async fn scrape_benchmark() {
             &store,
             &config.contracts,
             &csv.join(f),
-            "cli",
+            &slawatch::import::Writer::source("cli"),
             now.timestamp(),
             &mut ignore,
         )

@@ -139,6 +139,7 @@ impl Env {
                 "2026-10".parse().unwrap(),
                 chrono_tz::Europe::London,
                 DateTime::from_timestamp(at(100), 0).unwrap(),
+                None,
             )
             .await
             .expect("evidence")

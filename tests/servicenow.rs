@@ -166,7 +166,7 @@ impl Harness {
         let period: Period = "2026-10".parse().unwrap();
         self.deps
             .store
-            .month_evidence(CONTRACT, period, self.contract().timezone, now())
+            .month_evidence(CONTRACT, period, self.contract().timezone, now(), None)
             .await
             .unwrap()
     }

@@ -116,9 +116,16 @@ async fn planted_verdict_differences_and_feed_gaps_are_reported_with_their_reaso
     let holds = env.file("planted-holds.csv", PLANTED_HOLDS);
     for f in [&incidents, &holds] {
         let mut refused = |r: &slawatch::import::Rejection| panic!("refused: {r:?}");
-        slawatch::import::import_file(&store, &config.contracts, f, "acme-inbox", 1, &mut refused)
-            .await
-            .unwrap();
+        slawatch::import::import_file(
+            &store,
+            &config.contracts,
+            f,
+            &slawatch::import::Writer::source("acme-inbox"),
+            1,
+            &mut refused,
+        )
+        .await
+        .unwrap();
     }
 
     // The supplier agrees on every generated incident: breached exactly

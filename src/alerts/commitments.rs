@@ -266,7 +266,7 @@ pub async fn detect(
         .await?
     {
         let evidence = store
-            .month_evidence(&contract.id, period, contract.timezone, now)
+            .month_evidence(&contract.id, period, contract.timezone, now, None)
             .await?;
         let evaluation = evaluate_month(contract, period, &evidence, now);
         for d in discrepancies(&evaluation, config.reconciliation.tolerance_points) {

@@ -8,34 +8,31 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let clock = cli.clock();
     match cli.command {
         Command::Check => check::run(&cli.config),
-        Command::Import { files } => {
+        Command::Import {
+            files,
+            correct: _,
+            by,
+            reason,
+        } => {
+            let writer = import::writer(by.as_deref(), reason.as_deref())?;
             let (config, store) = open(&cli.config).await?;
-            import::run(&config, &store, &files, &clock).await
+            import::run(&config, &store, &files, &writer, &clock).await
         }
         Command::Evaluate {
             contract,
             month,
             format,
-            as_of,
+            seen,
         } => {
             let (config, store) = open(&cli.config).await?;
-            evaluate::run(
-                &config,
-                &store,
-                &contract,
-                &month,
-                format,
-                as_of.as_deref(),
-                &clock,
-            )
-            .await
+            evaluate::run(&config, &store, &contract, &month, format, &seen, &clock).await
         }
         Command::Report {
             contract,
             month,
             format,
             out,
-            as_of,
+            seen,
             reissue,
         } => {
             let (config, store) = open(&cli.config).await?;
@@ -46,7 +43,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 &month,
                 format,
                 out.as_deref(),
-                as_of.as_deref(),
+                &seen,
                 reissue,
                 &clock,
             )

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::commands;
 use crate::commands::commitment::CommitmentCommand;
 use crate::commands::evaluate::EvaluateFormat;
+use crate::commands::month::Seen;
 use crate::commands::report::ReportFormat;
 use crate::domain::{Instant, WallClock};
 
@@ -75,6 +76,16 @@ pub enum Command {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Correct records whatever source owns them (a person's correction,
+        /// audited record by record); needs --by and --reason.
+        #[arg(long, requires_all = ["by", "reason"])]
+        correct: bool,
+        /// Who corrects (kept in the audit trail).
+        #[arg(long, value_name = "NAME", requires = "correct")]
+        by: Option<String>,
+        /// Why (kept in the audit trail).
+        #[arg(long, value_name = "TEXT", requires = "correct")]
+        reason: Option<String>,
     },
     /// Measure every service level of a contract for a month.
     Evaluate {
@@ -87,9 +98,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
         format: EvaluateFormat,
-        /// See the evidence as at this instant (RFC 3339) instead of now.
-        #[arg(long, value_name = "INSTANT")]
-        as_of: Option<String>,
+        /// The instants the month is seen at.
+        #[command(flatten)]
+        seen: Seen,
     },
     /// Write the monthly breach report.
     Report {
@@ -105,9 +116,9 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// See the evidence as at this instant (RFC 3339) instead of now.
-        #[arg(long, value_name = "INSTANT")]
-        as_of: Option<String>,
+        /// The instants the month is seen at.
+        #[command(flatten)]
+        seen: Seen,
         /// Issue the month (the next, amended version if figures changed
         /// since the last issue) before writing the report.
         #[arg(long)]

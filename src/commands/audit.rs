@@ -24,7 +24,7 @@ pub async fn run(
         }
         Some(m) => {
             let (c, period, now) = month::arguments(config, contract_id, m, None, clock)?;
-            crate::report::assemble::month_alone(store, config, c, period, now)
+            crate::report::assemble::month_alone(store, config, c, period, now, None)
                 .await
                 .map_err(Failure::runtime)?
                 .audit

@@ -15,7 +15,7 @@ use crate::config::database_url::redact;
 use crate::domain::{Period, WallClock};
 use crate::engine::evaluate_month;
 use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
-use crate::import::import_file;
+use crate::import::{Writer, import_file};
 use crate::store::server::{create_postgres_database, drop_postgres_database};
 use crate::store::{Backend, Store};
 
@@ -109,7 +109,7 @@ async fn measure(
         &store,
         &config.contracts,
         &incidents_csv,
-        "bench",
+        &Writer::source("bench"),
         now.timestamp(),
         &mut ignore,
     )
@@ -122,7 +122,7 @@ async fn measure(
             &store,
             &config.contracts,
             &csv_dir.join(name),
-            "bench",
+            &Writer::source("bench"),
             now.timestamp(),
             &mut ignore,
         )
@@ -145,7 +145,7 @@ async fn measure(
         let store = store.clone();
         tasks.spawn(async move {
             let evidence = store
-                .month_evidence(&contract.id, period, contract.timezone, now)
+                .month_evidence(&contract.id, period, contract.timezone, now, None)
                 .await?;
             let engine_clock = Clock::now();
             let evaluation = evaluate_month(&contract, period, &evidence, now);

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::domain::WallClock;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
-use crate::import::{Incoming, import_file};
+use crate::import::{Incoming, Writer, import_file};
 use crate::report::assemble;
 use crate::store::Store;
 
@@ -78,7 +78,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
             store,
             &config.contracts,
             &path,
-            "demo",
+            &Writer::source("demo"),
             now.timestamp(),
             &mut report,
         )
@@ -90,7 +90,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
         );
     }
     for contract in &config.contracts {
-        let report = assemble::with_trends(store, config, contract, period, now)
+        let report = assemble::with_trends(store, config, contract, period, now, None)
             .await
             .map_err(Failure::runtime)?;
         println!("\n{}\n", evaluate::table(&report));

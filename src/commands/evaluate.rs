@@ -30,20 +30,21 @@ pub async fn run(
     contract: &str,
     period: &str,
     format: EvaluateFormat,
-    as_of: Option<&str>,
+    seen: &month::Seen,
     clock: &WallClock,
 ) -> Result<(), Failure> {
-    let (contract, period, now) = month::arguments(config, contract, period, as_of, clock)?;
+    let (contract, period, _) = month::arguments(config, contract, period, None, clock)?;
+    let month::Instants { now, known_at } = month::instants(seen, clock)?;
     let text = match format {
         // The report's JSON, trends included; the table shows the month alone.
         EvaluateFormat::Json => {
-            let report = assemble::with_trends(store, config, contract, period, now)
+            let report = assemble::with_trends(store, config, contract, period, now, known_at)
                 .await
                 .map_err(Failure::runtime)?;
             crate::report::json::render(&report).map_err(Failure::runtime)?
         }
         EvaluateFormat::Table => table(
-            &assemble::month_alone(store, config, contract, period, now)
+            &assemble::month_alone(store, config, contract, period, now, known_at)
                 .await
                 .map_err(Failure::runtime)?,
         ),

@@ -5,8 +5,26 @@ use std::path::PathBuf;
 use super::Failure;
 use crate::config::Config;
 use crate::domain::WallClock;
-use crate::import::{ImportError, ImportSummary, import_file};
+use crate::import::{Correction, ImportError, ImportSummary, Writer, import_file};
 use crate::store::Store;
+use crate::store::records::required;
+
+/// Who `import` writes as: `cli`, or a person correcting with `--by` and
+/// `--reason` (both required, neither blank, by the argument parser and here).
+pub fn writer(by: Option<&str>, reason: Option<&str>) -> Result<Writer, Failure> {
+    let (Some(by), Some(reason)) = (by, reason) else {
+        return Ok(Writer::source(CLI_SOURCE));
+    };
+    let by = required("--by", by).map_err(|e| Failure::input(e.to_string()))?;
+    let reason = required("--reason", reason).map_err(|e| Failure::input(e.to_string()))?;
+    Ok(Writer {
+        source: CLI_SOURCE.to_string(),
+        correction: Some(Correction { by, reason }),
+    })
+}
+
+/// The owner of records first stored by `slawatch import`.
+pub const CLI_SOURCE: &str = "cli";
 
 /// Imports each file, printing each rejection and the counts. Fails with
 /// exit 1 when any row or file was refused (after storing every good row).
@@ -14,6 +32,7 @@ pub async fn run(
     config: &Config,
     store: &Store,
     files: &[PathBuf],
+    writer: &Writer,
     clock: &WallClock,
 ) -> Result<(), Failure> {
     let mut total = ImportSummary::default();
@@ -24,7 +43,7 @@ pub async fn run(
             store,
             &config.contracts,
             path,
-            "cli",
+            writer,
             clock.now().timestamp(),
             &mut print,
         )

@@ -36,7 +36,7 @@ pub async fn run(
     period: &str,
     format: ReportFormat,
     out: Option<&Path>,
-    as_of: Option<&str>,
+    seen: &month::Seen,
     reissue: bool,
     clock: &WallClock,
 ) -> Result<(), Failure> {
@@ -52,7 +52,13 @@ pub async fn run(
             }
         )));
     }
-    let (contract, period, now) = month::arguments(config, contract, period, as_of, clock)?;
+    let (contract, period, _) = month::arguments(config, contract, period, None, clock)?;
+    let month::Instants { now, known_at } = month::instants(seen, clock)?;
+    if reissue && known_at.is_some() {
+        return Err(Failure::input(
+            "--reissue issues the evidence as it stands now; it cannot be combined with --known-at",
+        ));
+    }
     if reissue {
         let issued = crate::issuing::issue_month(config, store, contract, period, now, true)
             .await
@@ -62,9 +68,10 @@ pub async fn run(
             None => eprintln!("nothing changed since the last issue; not reissued"),
         }
     }
-    let report = crate::report::assemble::as_it_stands(store, config, contract, period, now)
-        .await
-        .map_err(Failure::runtime)?;
+    let report =
+        crate::report::assemble::as_it_stands(store, config, contract, period, now, known_at)
+            .await
+            .map_err(Failure::runtime)?;
     let bytes: Vec<u8> = match format {
         ReportFormat::Json => crate::report::json::render(&report)
             .map_err(Failure::runtime)?

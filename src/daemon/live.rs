@@ -69,7 +69,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
     for contract in &config.contracts {
         let period = Period::of(now, contract.timezone);
         let evidence = store
-            .month_evidence(&contract.id, period, contract.timezone, now)
+            .month_evidence(&contract.id, period, contract.timezone, now, None)
             .await?;
         let live = LiveMonth::new(contract, &evidence, config.alerts.at_risk_share, now);
         next_change = live.next_change().into_iter().chain(next_change).min();
@@ -162,7 +162,7 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
         // Assembled without holding the metrics: other contracts' refreshes
         // and the rendering go on meanwhile.
         let report =
-            crate::report::assemble::month_alone(store, config, contract, prev, now).await?;
+            crate::report::assemble::month_alone(store, config, contract, prev, now, None).await?;
         let costs = costs_minor(store, contract, prev).await?;
         deps.metrics.set_last_month(contract, &report, costs).await;
     }

@@ -1,8 +1,10 @@
 //! Figures for viewers: contracts, a month's evaluation, open incidents.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -35,24 +37,45 @@ pub async fn contracts(
     Ok(Json(json!({ "contracts": list })))
 }
 
-/// `GET /api/v1/contracts/{contract}/months/{YYYY-MM}`: the month's report
-/// JSON as it stands now (month to date for the current month), with the
-/// amendment since issue when there is one.
+/// The month API's query: `known_at`, an RFC 3339 instant.
+#[derive(Debug, serde::Deserialize)]
+pub struct KnownAtQuery {
+    /// Read every record as the store held it at this instant.
+    pub known_at: Option<String>,
+}
+
+/// `GET /api/v1/contracts/{contract}/months/{YYYY-MM}[?known_at=INSTANT]`:
+/// the month's report JSON as it stands now (month to date for the current
+/// month), with the amendment since issue when there is one; with
+/// `known_at`, as the store knew it then (and seen as at that instant).
 pub async fn month(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path((contract_id, month)): Path<(String, String)>,
+    query: Result<Query<KnownAtQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     app.tokens.caller(&headers)?.require_viewer()?;
     let c = app.contract(&contract_id)?;
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
-    let now = app.now();
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let known_at = q
+        .known_at
+        .map(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::BadRequest(format!("known_at: '{t}' is not an RFC 3339 instant: {e}"))
+                })
+        })
+        .transpose()?;
+    let now = known_at.unwrap_or_else(|| app.now());
     let store = &app.deps.store;
     // The same assembly as `slawatch report`: trends, and the amendment
     // when the month was issued and figures changed since.
-    let report = crate::report::assemble::as_it_stands(store, &app.deps.config, c, period, now)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let report =
+        crate::report::assemble::as_it_stands(store, &app.deps.config, c, period, now, known_at)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
     let value = serde_json::to_value(crate::report::json::to_json(&report))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(value))
@@ -72,7 +95,7 @@ pub async fn open_incidents(
     let evidence = app
         .deps
         .store
-        .month_evidence(&c.id, period, c.timezone, now)
+        .month_evidence(&c.id, period, c.timezone, now, None)
         .await?;
     let stages = open_incident_stages(c, &evidence, app.deps.config.alerts.at_risk_share, now);
     let list: Vec<Value> = stages

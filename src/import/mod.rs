@@ -7,6 +7,8 @@
 //! - [`fields`]: field access over CSV and JSON, and kind detection.
 //! - [`evidence`]: one evidence record → one store row, or the reason it is refused.
 
+pub use crate::store::write::{Correction, Writer};
+
 pub mod evidence;
 pub mod fields;
 mod pipeline;
@@ -18,6 +20,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::contract::Contract;
+use crate::store::versions::RecordChange;
 use crate::store::write::WriteCounts;
 use crate::store::{Store, StoreError};
 use fields::{CsvFields, Fields, JsonFields, RecordKind};
@@ -41,12 +44,16 @@ impl fmt::Display for Rejection {
 }
 
 /// What importing one file did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct ImportSummary {
     /// New, changed and unchanged records.
     pub counts: WriteCounts,
     /// Rows refused.
     pub rejected: u64,
+    /// The import's id in the store.
+    pub import_id: i64,
+    /// The records it changed (and holds it added), before and after.
+    pub changes: Vec<RecordChange>,
 }
 
 /// Why a whole file could not be imported.
@@ -96,7 +103,9 @@ pub async fn ingest(
     records: Vec<Incoming>,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<ImportSummary, StoreError> {
-    let session = store.start_import(source, label, now).await?;
+    let session = store
+        .start_import(Writer::source(source), label, now)
+        .await?;
     let mut writer = Pipeline::start(store, session, label.to_string());
     for record in records {
         store_one(
@@ -109,17 +118,17 @@ pub async fn ingest(
         )
         .await?;
     }
-    writer.finish(now).await
+    writer.finish(now, on_reject).await
 }
 
-/// Imports one CSV or JSON Lines file into the store. `source` names where it
-/// came from (`cli`, an inbox source id …); `on_reject` is told of each
-/// refused row as it is found.
+/// Imports one CSV or JSON Lines file into the store. `writer` says who
+/// writes (`cli`, an inbox source id, a person correcting …); `on_reject` is
+/// told of each refused row.
 pub async fn import_file(
     store: &Store,
     contracts: &[Contract],
     path: &Path,
-    source: &str,
+    writer: &Writer,
     now: i64,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<ImportSummary, ImportError> {
@@ -136,17 +145,17 @@ pub async fn import_file(
     } else {
         Input::Csv(csv_header(&file, path, reader)?)
     };
-    let session = store.start_import(source, &file, now).await?;
-    let mut writer = Pipeline::start(store, session, file.clone());
+    let session = store.start_import(writer.clone(), &file, now).await?;
+    let mut pipeline = Pipeline::start(store, session, file.clone());
     let outcome = match input {
         Input::JsonLines(reader) => {
-            import_json_lines(&mut writer, &file, contracts, reader, on_reject).await
+            import_json_lines(&mut pipeline, &file, contracts, reader, on_reject).await
         }
-        Input::Csv(csv) => import_csv_rows(&mut writer, &file, contracts, csv, on_reject).await,
+        Input::Csv(csv) => import_csv_rows(&mut pipeline, &file, contracts, csv, on_reject).await,
     };
     // What was read before a failure is still stored; the failure itself is
     // what the caller hears about.
-    let summary = writer.finish(now).await;
+    let summary = pipeline.finish(now, on_reject).await;
     outcome?;
     Ok(summary?)
 }

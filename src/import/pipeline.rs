@@ -172,8 +172,14 @@ impl Pipeline {
             .map_err(|e| StoreError::Corrupt(format!("the import writer failed: {e}")))?
     }
 
-    /// Writes what is left, commits, and records the import's totals.
-    pub async fn finish(mut self, now: i64) -> Result<ImportSummary, StoreError> {
+    /// Writes what is left, commits, and records the import's totals;
+    /// `on_reject` hears of the rows refused because another source owns
+    /// their record.
+    pub async fn finish(
+        mut self,
+        now: i64,
+        on_reject: &mut (dyn FnMut(&Rejection) + Send),
+    ) -> Result<ImportSummary, StoreError> {
         let kinds: Vec<RecordKind> = self.batches.keys().copied().collect();
         for kind in kinds {
             self.flush(kind).await?;
@@ -182,10 +188,20 @@ impl Pipeline {
         let (closed, _) = mpsc::channel(1);
         drop(std::mem::replace(&mut self.sender, closed));
         let (counts, session) = self.join().await?;
-        session.finish(counts, self.rejected, now).await?;
+        let finished = session.finish(counts, self.rejected, now).await?;
+        // Rows refused for their owner are found by the writer, after parsing.
+        for refusal in &finished.refusals {
+            on_reject(&Rejection {
+                file: self.file.clone(),
+                line: refusal.line,
+                reason: refusal.reason.clone(),
+            });
+        }
         Ok(ImportSummary {
             counts,
-            rejected: self.rejected,
+            rejected: self.rejected + finished.refusals.len() as u64,
+            import_id: finished.import_id,
+            changes: finished.changes,
         })
     }
 }

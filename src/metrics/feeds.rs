@@ -549,13 +549,22 @@ token_sha256 = "0000000000000000000000000000000000000000000000000000000000000000
             updated: 1,
             unchanged: 0,
         };
-        let done = store.start_import("snow", "poll 1", 1_000).await.unwrap();
+        let done = store
+            .start_import(crate::store::write::Writer::source("snow"), "poll 1", 1_000)
+            .await
+            .unwrap();
         done.finish(counts(5), 2, 1_001).await.unwrap();
-        let later = store.start_import("bench", "x.csv", 1_003).await.unwrap();
+        let later = store
+            .start_import(crate::store::write::Writer::source("bench"), "x.csv", 1_003)
+            .await
+            .unwrap();
         later.finish(counts(1), 0, 1_004).await.unwrap();
         // Still running (it holds the store's write lock, so it is the last
         // to start): counted once it finishes.
-        let running = store.start_import("cli", "big.csv", 1_005).await.unwrap();
+        let running = store
+            .start_import(crate::store::write::Writer::source("cli"), "big.csv", 1_005)
+            .await
+            .unwrap();
         tally.refresh(&store, &labels, 1_010).await.unwrap();
         assert_eq!(tally.per_source["snow"].records, [5, 1, 0, 2]);
         assert_eq!(tally.per_source["snow"].last_finished_at, Some(1_001));

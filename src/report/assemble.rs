@@ -24,16 +24,19 @@ pub enum ReportError {
 
 /// The month's report alone: its evidence, commitments register, DR tests
 /// and supplier verdicts read and evaluated, with the month by itself as its
-/// trends (enough for `evaluate` and `audit`, which show no trends).
+/// trends (enough for `evaluate` and `audit`, which show no trends). `now`
+/// is the instant the month is seen at; `known_at`, when given, limits the
+/// evidence to the versions the store held then.
 pub async fn month_alone<'c>(
     store: &Store,
     config: &Config,
     contract: &'c Contract,
     period: Period,
     now: Instant,
+    known_at: Option<Instant>,
 ) -> Result<MonthReport<'c>, ReportError> {
     let evidence = store
-        .month_evidence(&contract.id, period, contract.timezone, now)
+        .month_evidence(&contract.id, period, contract.timezone, now, known_at)
         .await?;
     let records = store.month_records(&contract.id, period).await?;
     let register = store
@@ -55,9 +58,10 @@ pub async fn with_trends<'c>(
     contract: &'c Contract,
     period: Period,
     now: Instant,
+    known_at: Option<Instant>,
 ) -> Result<MonthReport<'c>, ReportError> {
-    let report = month_alone(store, config, contract, period, now).await?;
-    let trends = super::trends::load(store, contract, &report.evaluation, now).await?;
+    let report = month_alone(store, config, contract, period, now, known_at).await?;
+    let trends = super::trends::load(store, contract, &report.evaluation, now, known_at).await?;
     Ok(report.with_trends(trends))
 }
 
@@ -69,8 +73,9 @@ pub async fn as_it_stands<'c>(
     contract: &'c Contract,
     period: Period,
     now: Instant,
+    known_at: Option<Instant>,
 ) -> Result<MonthReport<'c>, ReportError> {
-    let mut report = with_trends(store, config, contract, period, now).await?;
+    let mut report = with_trends(store, config, contract, period, now, known_at).await?;
     report.amendment = super::amendment::since_issue(store, &report).await?;
     Ok(report)
 }

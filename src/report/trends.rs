@@ -110,19 +110,20 @@ impl Trends {
 }
 
 /// Evaluates the [`MONTHS`]` - 1` months before `current`'s from the store as
-/// at `now` and builds the trends with `current` last.
+/// at `now` (and as known at `known_at`) and builds the trends with `current` last.
 pub async fn load(
     store: &Store,
     contract: &Contract,
     current: &MonthEvaluation,
     now: Instant,
+    known_at: Option<Instant>,
 ) -> Result<Trends, StoreError> {
     let mut earlier: Vec<(Period, Option<MonthEvaluation>)> = Vec::with_capacity(MONTHS - 1);
     let mut period: Period = current.period;
     for _ in 1..MONTHS {
         period = period.prev();
         let evidence = store
-            .month_evidence(&contract.id, period, contract.timezone, now)
+            .month_evidence(&contract.id, period, contract.timezone, now, known_at)
             .await?;
         let monitored = !(evidence.incidents.is_empty()
             && evidence.outages.is_empty()

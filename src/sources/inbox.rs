@@ -31,7 +31,7 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SourceConfig;
-use crate::import::{self, ImportError, ImportSummary};
+use crate::import::{self, ImportError, ImportSummary, Writer};
 use crate::shutdown::sleep_or_stop;
 use crate::sources::SourceDeps;
 use crate::store::write::WriteCounts;
@@ -369,7 +369,7 @@ impl Inbox {
                 &deps.store,
                 contracts,
                 path,
-                &self.source.id,
+                &Writer::source(&self.source.id),
                 now,
                 &mut on_reject,
             )

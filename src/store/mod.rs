@@ -48,6 +48,7 @@ pub mod sources;
 pub mod tables;
 #[doc(hidden)]
 pub mod testing;
+pub mod versions;
 pub mod write;
 
 use std::borrow::Cow;
@@ -175,6 +176,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "probe_run_start",
         include_str!("../../migrations/sqlite/0010_probe_run_start.sql"),
     ),
+    (
+        11,
+        "evidence_history",
+        include_str!("../../migrations/sqlite/0011_evidence_history.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -229,6 +235,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "probe_run_start",
         include_str!("../../migrations/postgres/0010_probe_run_start.sql"),
+    ),
+    (
+        11,
+        "evidence_history",
+        include_str!("../../migrations/postgres/0011_evidence_history.sql"),
     ),
 ];
 

@@ -17,15 +17,16 @@ use crate::engine::Evidence;
 // each uses the (contract, settled_at) index. Each incident comes with its
 // holds, and the whole set as one JSON array: a month can hold tens of
 // thousands of incidents, and one document costs far less to hand over and
-// parse than as many rows.
+// parse than as many rows. `{incidents}` and `{holds}` are the tables, or
+// the versions known at an instant (see [`known`]).
 const INCIDENTS_SQLITE: &str = "\
     SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
-               (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM holds h
+               (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM {holds} h
                  WHERE h.contract = c.contract AND h.incident_id = c.id)))
-      FROM (SELECT * FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+      FROM (SELECT * FROM {incidents} WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
             UNION ALL
-            SELECT * FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+            SELECT * FROM {incidents} WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
 
 // The same document from PostgreSQL: json_agg of nothing is NULL (SQLite
 // gives `[]`), and the text cast is how the `Any` driver can read json.
@@ -33,10 +34,32 @@ const INCIDENTS_POSTGRES: &str = "\
     SELECT CAST(json_agg(json_build_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
                (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
-                  FROM holds h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
-      FROM (SELECT * FROM incidents WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+                  FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
+      FROM (SELECT * FROM {incidents} WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
             UNION ALL
-            SELECT * FROM incidents WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+            SELECT * FROM {incidents} WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+
+const INCIDENT_COLUMNS: &str = "contract, id, priority, service, opened_at, responded_at, resolved_at, settled_at, title, excused_reason";
+const HOLD_COLUMNS: &str = "contract, incident_id, start_at, end_at, reason";
+const OUTAGE_COLUMNS: &str = "contract, id, service, start_at, end_at, impact, planned, source";
+const WORK_ITEM_COLUMNS: &str = "contract, id, kind, opened_at, change_type, proactive";
+const SUPPLIER_KPI_COLUMNS: &str = "contract, service_level, period, attainment_units";
+
+/// The rows of `table` as the store held them at the instant bound as
+/// `$at` (with the contract as `$1`): the current version of each record
+/// received by then, else the earlier version in force then. Without an
+/// instant, the table itself. Only fixed identifiers go in.
+fn known(table: &str, columns: &str, at: Option<&str>) -> String {
+    match at {
+        None => table.to_string(),
+        Some(at) => format!(
+            "(SELECT {columns} FROM {table} WHERE contract = $1 AND received_at <= {at} \
+              UNION ALL \
+              SELECT {columns} FROM {table}_versions \
+               WHERE contract = $1 AND received_at <= {at} AND superseded_at > {at})"
+        ),
+    }
+}
 
 /// One incident as the query above writes it.
 type IncidentTuple = (
@@ -56,22 +79,27 @@ type HoldTuple = (i64, Option<i64>, String);
 
 impl Store {
     /// Everything that can affect `contract`'s figures for `period` (month
-    /// bounds in `tz`) as seen at `now`.
+    /// bounds in `tz`) as seen at `now`: with `known_at`, every record as
+    /// the store held it at that instant (later versions and records unseen).
     pub async fn month_evidence(
         &self,
         contract: &str,
         period: Period,
         tz: chrono_tz::Tz,
         now: Instant,
+        known_at: Option<Instant>,
     ) -> Result<Evidence, StoreError> {
         let (start, end) = (period.start(tz).timestamp(), period.end(tz).timestamp());
         // Work opened after `now` is not yet known.
         let work_end = end.min(now.timestamp() + 1);
+        let known_at = known_at.map(|t| t.timestamp());
         Ok(Evidence {
-            incidents: self.incidents(contract, start, end).await?,
-            outages: self.outages(contract, start, end).await?,
-            work: self.work_tallies(contract, start, work_end).await?,
-            supplier_kpis: self.supplier_kpis(contract, period).await?,
+            incidents: self.incidents(contract, start, end, known_at).await?,
+            outages: self.outages(contract, start, end, known_at).await?,
+            work: self
+                .work_tallies(contract, start, work_end, known_at)
+                .await?,
+            supplier_kpis: self.supplier_kpis(contract, period, known_at).await?,
             excusals: self.excusals(contract).await?,
             disputes: self.disputes(contract).await?,
         })
@@ -82,15 +110,24 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
+        known_at: Option<i64>,
     ) -> Result<Vec<Incident>, StoreError> {
-        let sql = match self.backend() {
+        let template = match self.backend() {
             Backend::Sqlite => INCIDENTS_SQLITE,
             Backend::Postgres => INCIDENTS_POSTGRES,
         };
-        let json: Option<String> = sqlx::query_scalar(sql)
+        let at = known_at.map(|_| "$4");
+        let sql = template
+            .replace("{incidents}", &known("incidents", INCIDENT_COLUMNS, at))
+            .replace("{holds}", &known("holds", HOLD_COLUMNS, at));
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(start)
-            .bind(end)
+            .bind(end);
+        if let Some(at) = known_at {
+            query = query.bind(at);
+        }
+        let json: Option<String> = query
             .fetch_one(self.pool())
             .await
             .map_err(failed("reading incidents"))?;
@@ -143,20 +180,27 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
+        known_at: Option<i64>,
     ) -> Result<Vec<Outage>, StoreError> {
         // Outages overlapping the month, planned ones included (the engine
         // excludes them; the report lists them).
-        let rows = sqlx::query(
-            "SELECT id, service, start_at, end_at, impact, planned, source FROM outages
+        let sql = format!(
+            "SELECT id, service, start_at, end_at, impact, planned, source FROM {} AS o
               WHERE contract = $1 AND start_at < $2 AND (end_at IS NULL OR end_at > $3)
               ORDER BY start_at, id",
-        )
-        .bind(contract)
-        .bind(end)
-        .bind(start)
-        .fetch_all(self.pool())
-        .await
-        .map_err(failed("reading outages"))?;
+            known("outages", OUTAGE_COLUMNS, known_at.map(|_| "$4"))
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(end)
+            .bind(start);
+        if let Some(at) = known_at {
+            query = query.bind(at);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading outages"))?;
         rows.iter()
             .map(|r| {
                 let impact: String = col(r, 4)?;
@@ -178,18 +222,25 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
+        known_at: Option<i64>,
     ) -> Result<Vec<WorkTally>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT kind, change_type, proactive, COUNT(*) FROM work_items
+        let sql = format!(
+            "SELECT kind, change_type, proactive, COUNT(*) FROM {} AS w
               WHERE contract = $1 AND opened_at >= $2 AND opened_at < $3
               GROUP BY kind, change_type, proactive",
-        )
-        .bind(contract)
-        .bind(start)
-        .bind(end)
-        .fetch_all(self.pool())
-        .await
-        .map_err(failed("counting work items"))?;
+            known("work_items", WORK_ITEM_COLUMNS, known_at.map(|_| "$4"))
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(start)
+            .bind(end);
+        if let Some(at) = known_at {
+            query = query.bind(at);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("counting work items"))?;
         rows.iter()
             .map(|r| {
                 let kind: String = col(r, 0)?;
@@ -208,15 +259,26 @@ impl Store {
         &self,
         contract: &str,
         period: Period,
+        known_at: Option<i64>,
     ) -> Result<Vec<SupplierKpi>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT service_level, attainment_units FROM supplier_kpis WHERE contract = $1 AND period = $2",
-        )
-        .bind(contract)
-        .bind(period.to_string())
-        .fetch_all(self.pool())
-        .await
-        .map_err(failed("reading supplier figures"))?;
+        let sql = format!(
+            "SELECT service_level, attainment_units FROM {} AS k WHERE contract = $1 AND period = $2",
+            known(
+                "supplier_kpis",
+                SUPPLIER_KPI_COLUMNS,
+                known_at.map(|_| "$3")
+            )
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(period.to_string());
+        if let Some(at) = known_at {
+            query = query.bind(at);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading supplier figures"))?;
         rows.iter()
             .map(|r| {
                 Ok(SupplierKpi {

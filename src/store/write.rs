@@ -5,13 +5,12 @@
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
-
-use sqlx::Row as _;
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
+use super::records;
+use super::versions::{self, RecordChange, describe_key};
 use super::{Backend, Store, StoreError, failed};
 
 /// One column value, bound as a parameter.
@@ -28,6 +27,11 @@ pub enum Param {
 pub struct Table {
     /// The table name (a fixed identifier, never from input).
     pub name: &'static str,
+    /// What one of its records is called in messages: `incident`, `hold` …
+    pub record: &'static str,
+    /// The audit trail's kind for a correction of one of its records (a
+    /// hold is audited as a change of its incident).
+    pub audit_kind: &'static str,
     /// The columns of its primary key.
     pub keys: &'static [&'static str],
     /// The other columns a record sets.
@@ -37,6 +41,8 @@ pub struct Table {
 /// Incidents, keyed by contract and id.
 pub const INCIDENTS: Table = Table {
     name: "incidents",
+    record: "incident",
+    audit_kind: "incident",
     keys: &["contract", "id"],
     values: &[
         "priority",
@@ -53,6 +59,8 @@ pub const INCIDENTS: Table = Table {
 /// Holds, keyed by contract, incident and start.
 pub const HOLDS: Table = Table {
     name: "holds",
+    record: "hold",
+    audit_kind: "incident",
     keys: &["contract", "incident_id", "start_at"],
     values: &["end_at", "reason"],
 };
@@ -60,6 +68,8 @@ pub const HOLDS: Table = Table {
 /// Outages, keyed by contract and id.
 pub const OUTAGES: Table = Table {
     name: "outages",
+    record: "outage",
+    audit_kind: "outage",
     keys: &["contract", "id"],
     values: &[
         "service", "start_at", "end_at", "impact", "planned", "source",
@@ -69,6 +79,8 @@ pub const OUTAGES: Table = Table {
 /// Work items, keyed by contract and id.
 pub const WORK_ITEMS: Table = Table {
     name: "work_items",
+    record: "work item",
+    audit_kind: "work_item",
     keys: &["contract", "id"],
     values: &["kind", "opened_at", "change_type", "proactive"],
 };
@@ -76,6 +88,8 @@ pub const WORK_ITEMS: Table = Table {
 /// Supplier-reported figures, keyed by contract, service level and month.
 pub const SUPPLIER_KPIS: Table = Table {
     name: "supplier_kpis",
+    record: "supplier figure",
+    audit_kind: "supplier_kpi",
     keys: &["contract", "service_level", "period"],
     values: &["attainment_units"],
 };
@@ -111,40 +125,109 @@ impl WriteCounts {
     }
 }
 
+/// Who an import writes as: the owner of the records it first stores, and
+/// whether a person is correcting records whatever their owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writer {
+    /// A configured source's id, or `cli`.
+    pub source: String,
+    /// The person correcting, with their reason, on `import --correct`.
+    pub correction: Option<Correction>,
+}
+
+impl Writer {
+    /// A source (or `cli`) writing its own records.
+    pub fn source(source: &str) -> Writer {
+        Writer {
+            source: source.to_string(),
+            correction: None,
+        }
+    }
+}
+
+/// A person's correction of records that may belong to any source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// Who corrects.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A row refused because its record belongs to another source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The line it came from.
+    pub line: i64,
+    /// Its contract.
+    pub contract: Option<String>,
+    /// Why, naming the owner.
+    pub reason: String,
+}
+
 /// One import in progress: its bookkeeping row and an open transaction.
 pub struct ImportSession {
     /// Always `Some` between calls; empty only inside [`Self::checkpoint`].
     tx: Option<Transaction<'static, Any>>,
     import_id: i64,
     backend: Backend,
+    writer: Writer,
+    received_at: i64,
+    changes: Vec<RecordChange>,
+    refusals: Vec<Refusal>,
 }
 
 impl Store {
-    /// Records the start of an import of `file` from `source` and opens a transaction.
+    /// Records the start of an import of `file` by `writer` and opens a transaction.
     pub async fn start_import(
         &self,
-        source: &str,
+        writer: Writer,
         file: &str,
         now: i64,
     ) -> Result<ImportSession, StoreError> {
+        let (by, reason) = match &writer.correction {
+            Some(c) => (Some(c.by.clone()), Some(c.reason.clone())),
+            None => (None, None),
+        };
         let import_id: i64 = sqlx::query_scalar(
-            "INSERT INTO imports (source, file, started_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO imports (source, file, started_at, corrected_by, reason) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(source)
+        .bind(writer.source.clone())
         .bind(file)
         .bind(now)
+        .bind(by)
+        .bind(reason)
         .fetch_one(self.pool())
         .await
         .map_err(failed("recording an import"))?;
-        let tx = self
-            .begin_write()
-            .await
-            .map_err(failed("starting an import transaction"))?;
+        let tx = self.begin_import().await?;
         Ok(ImportSession {
             tx: Some(tx),
             import_id,
             backend: self.backend(),
+            writer,
+            received_at: now,
+            changes: Vec::new(),
+            refusals: Vec::new(),
         })
+    }
+
+    /// A write transaction for an import. On PostgreSQL the lookups of
+    /// existing records must use the key's index: the planner, working from
+    /// the statistics of a table this import is still filling, would
+    /// otherwise scan it once per batch.
+    async fn begin_import(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self
+            .begin_write()
+            .await
+            .map_err(failed("starting an import transaction"))?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await
+                .map_err(failed("starting an import transaction"))?;
+        }
+        Ok(tx)
     }
 }
 
@@ -174,136 +257,181 @@ impl Store {
 }
 
 impl ImportSession {
-    fn placeholder(&self, n: usize) -> String {
-        placeholder(self.backend, n)
-    }
-
-    /// Upserts a batch of rows with distinct keys into `table`.
+    /// Stores a batch of rows with distinct keys into `table`: new records
+    /// are stored as the writer's own; a changed record keeps its previous
+    /// version in the table's history; a record of another source is refused
+    /// unless a person is correcting.
     pub async fn write(
         &mut self,
-        table: &Table,
+        table: &'static Table,
         rows: Vec<Row>,
     ) -> Result<WriteCounts, StoreError> {
         if rows.is_empty() {
             return Ok(WriteCounts::default());
         }
-        let total = rows.len() as u64;
-        let existing = match self.backend {
-            Backend::Sqlite => Some(self.count_existing(table, &rows).await?),
-            // PostgreSQL says which rows it inserted (below); a lookup would
-            // be planned on the empty table's statistics and scan it.
-            Backend::Postgres => None,
-        };
-        let mut sql = upsert_sql(self.backend, table, rows.len());
-        if existing.is_none() {
-            // A row the statement inserted has no xmax yet; one it updated
-            // carries the lock of the update. Rows left as they were are not
-            // returned at all.
-            sql.push_str(" RETURNING (xmax = 0)");
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let backend = self.backend;
+        let mut stored = versions::existing(self.tx()?, backend, table, &rows).await?;
+        let mut counts = WriteCounts::default();
+        let mut accepted = Vec::with_capacity(rows.len());
+        let mut superseded = Vec::new();
+        let mut refused = Vec::new();
+        // What a person's correction did, record by record, for the audit trail.
+        let mut corrected: Vec<(Vec<Param>, String)> = Vec::new();
         for row in rows {
             let hash = row_hash(&row.values);
+            let Some(old) = stored.remove(&row.key) else {
+                counts.stored += 1;
+                if self.writer.correction.is_some() {
+                    let detail = format!(
+                        "stored {} {} by correction (import {} line {})",
+                        table.record,
+                        describe_key(&row.key[1..]),
+                        self.import_id,
+                        row.line
+                    );
+                    corrected.push((row.key.clone(), detail));
+                }
+                if table.name == HOLDS.name {
+                    self.changes.push(RecordChange::new(table, &row, None));
+                }
+                accepted.push((row, hash));
+                continue;
+            };
+            if old.owner != self.writer.source && self.writer.correction.is_none() {
+                refused.push(Refusal {
+                    line: row.line,
+                    contract: match &row.key[0] {
+                        Param::Text(t) => t.clone(),
+                        Param::Int(_) => None,
+                    },
+                    reason: format!(
+                        "{} {} belongs to source {}: only it (or a person's correction) may change it",
+                        table.record,
+                        describe_key(&row.key[1..]),
+                        old.owner
+                    ),
+                });
+                continue;
+            }
+            if old.row_hash == hash {
+                counts.unchanged += 1;
+                continue;
+            }
+            counts.updated += 1;
+            if self.writer.correction.is_some() {
+                let detail = format!(
+                    "corrected {} {} (import {} line {}): {}",
+                    table.record,
+                    describe_key(&row.key[1..]),
+                    self.import_id,
+                    row.line,
+                    versions::describe_change(table, &old.values, &row.values)
+                );
+                corrected.push((row.key.clone(), detail));
+            }
+            self.changes
+                .push(RecordChange::new(table, &row, Some(old.clone())));
+            superseded.push(old);
+            accepted.push((row, hash));
+        }
+        for r in &refused {
+            self.reject(r.line, r.contract.as_deref(), &r.reason)
+                .await?;
+        }
+        self.refusals.extend(refused);
+        if let Some(correction) = self.writer.correction.clone() {
+            for (key, detail) in corrected {
+                self.audit_correction(table, &correction, &key, detail)
+                    .await?;
+            }
+        }
+        let (import_id, received_at) = (self.import_id, self.received_at);
+        versions::keep(
+            self.tx()?,
+            backend,
+            table,
+            &superseded,
+            received_at,
+            import_id,
+        )
+        .await?;
+        let owner = self.writer.source.clone();
+        self.upsert(table, accepted, &owner).await?;
+        Ok(counts)
+    }
+
+    async fn upsert(
+        &mut self,
+        table: &Table,
+        rows: Vec<(Row, i64)>,
+        owner: &str,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = upsert_sql(self.backend, table, rows.len());
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (row, hash) in rows {
             for p in row.key.into_iter().chain(row.values) {
                 q = match p {
                     Param::Int(v) => q.bind(v),
                     Param::Text(v) => q.bind(v),
                 };
             }
-            q = q.bind(self.import_id).bind(row.line).bind(hash);
+            q = q
+                .bind(self.import_id)
+                .bind(row.line)
+                .bind(hash)
+                .bind(owner.to_string())
+                .bind(self.received_at);
         }
-        let Some(existing) = existing else {
-            let written = q
-                .fetch_all(&mut **self.tx()?)
-                .await
-                .map_err(failed("storing records"))?;
-            let mut stored = 0;
-            for row in &written {
-                if row
-                    .try_get::<bool, _>(0)
-                    .map_err(failed("reading what was stored"))?
-                {
-                    stored += 1;
-                }
-            }
-            let changed = written.len() as u64;
-            return Ok(WriteCounts {
-                stored,
-                updated: changed - stored,
-                unchanged: total - changed,
-            });
-        };
-        let changed = q
-            .execute(&mut **self.tx()?)
+        q.execute(&mut **self.tx()?)
             .await
-            .map_err(failed("storing records"))?
-            .rows_affected();
-        let stored = total - existing;
-        let updated = changed.saturating_sub(stored);
-        Ok(WriteCounts {
-            stored,
-            updated,
-            unchanged: existing - updated,
-        })
+            .map_err(failed("storing records"))?;
+        Ok(())
     }
 
-    /// How many of `rows` already exist. Looked up per first key (the
-    /// contract) with `IN` on the second, which uses the primary-key index
-    /// (a row-value `IN (VALUES …)` would scan the table), and matched on the
-    /// whole key here.
-    async fn count_existing(&mut self, table: &Table, rows: &[Row]) -> Result<u64, StoreError> {
-        // A file rarely holds more than a few contracts: a list beats a map.
-        let mut groups: Vec<(&Param, Vec<&Row>)> = Vec::new();
-        for row in rows {
-            match groups.iter_mut().find(|(first, _)| *first == &row.key[0]) {
-                Some((_, group)) => group.push(row),
-                None => groups.push((&row.key[0], vec![row])),
-            }
-        }
-        let mut existing = 0;
-        for (first, group) in groups {
-            let mut sql = format!(
-                "SELECT {} FROM {} WHERE {} = {} AND {} IN (",
-                table.keys.join(", "),
-                table.name,
-                table.keys[0],
-                self.placeholder(1),
-                table.keys[1]
-            );
-            for i in 0..group.len() {
-                sql.push_str(if i == 0 { "" } else { ", " });
-                sql.push_str(&self.placeholder(i + 2));
-            }
-            sql.push(')');
-            let mut q = bind(sqlx::query(AssertSqlSafe(sql)), first);
-            for row in &group {
-                q = bind(q, &row.key[1]);
-            }
-            let found = q
-                .fetch_all(&mut **self.tx()?)
-                .await
-                .map_err(failed("looking up existing records"))?;
-            if found.is_empty() {
-                continue;
-            }
-            let wanted: HashSet<&[Param]> = group.iter().map(|r| r.key.as_slice()).collect();
-            let template = &group[0].key;
-            for r in &found {
-                let key = template
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| match kind {
-                        Param::Int(_) => r.try_get::<Option<i64>, _>(i).map(Param::Int),
-                        Param::Text(_) => r.try_get::<Option<String>, _>(i).map(Param::Text),
-                    })
-                    .collect::<Result<Vec<Param>, _>>()
-                    .map_err(failed("reading existing keys"))?;
-                if wanted.contains(key.as_slice()) {
-                    existing += 1;
-                }
-            }
-        }
-        Ok(existing)
+    /// One audit entry for a record a person corrected, in the import's
+    /// transaction, so the trail and the evidence never disagree.
+    async fn audit_correction(
+        &mut self,
+        table: &Table,
+        correction: &Correction,
+        key: &[Param],
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let text = |p: Option<&Param>| match p {
+            Some(Param::Text(Some(t))) => t.clone(),
+            _ => String::new(),
+        };
+        let contract = text(key.first());
+        let period = if table.name == SUPPLIER_KPIS.name {
+            text(key.get(2)).parse().ok()
+        } else {
+            None
+        };
+        let now = self.received_at;
+        records::audit(
+            self.tx()?,
+            &contract,
+            &correction.by,
+            now,
+            records::Change {
+                action: "evidence.correct",
+                kind: table.audit_kind,
+                subject: text(key.get(1)),
+                period,
+                detail,
+                reason: Some(&correction.reason),
+            },
+        )
+        .await
+    }
+
+    /// The records this import changed so far (and the holds it added),
+    /// with their values before and after, for the rewrite check.
+    pub fn changes(&self) -> &[RecordChange] {
+        &self.changes
     }
 
     /// Records a rejected row.
@@ -336,11 +464,7 @@ impl ImportSession {
                 .await
                 .map_err(failed("committing imported records"))?;
         }
-        let next = store
-            .begin_write()
-            .await
-            .map_err(failed("starting an import transaction"))?;
-        self.tx = Some(next);
+        self.tx = Some(store.begin_import().await?);
         Ok(())
     }
 
@@ -356,7 +480,8 @@ impl ImportSession {
         counts: WriteCounts,
         rejected: u64,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Finished, StoreError> {
+        let rejected = rejected + self.refusals.len() as u64;
         sqlx::query(
             "UPDATE imports SET finished_at = $1, stored = $2, updated = $3, unchanged = $4, rejected = $5 WHERE id = $6",
         )
@@ -369,31 +494,35 @@ impl ImportSession {
         .execute(&mut **self.tx()?)
         .await
         .map_err(failed("recording an import's totals"))?;
-        match self.tx.take() {
-            Some(tx) => tx
-                .commit()
-                .await
-                .map_err(failed("committing imported records")),
-            None => Err(StoreError::Corrupt(
-                "the import's transaction was lost at a checkpoint".into(),
-            )),
-        }
+        let tx = self.tx.take().ok_or_else(|| {
+            StoreError::Corrupt("the import's transaction was lost at a checkpoint".into())
+        })?;
+        tx.commit()
+            .await
+            .map_err(failed("committing imported records"))?;
+        Ok(Finished {
+            import_id: self.import_id,
+            refusals: self.refusals,
+            changes: self.changes,
+        })
     }
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
-
-fn bind<'q>(q: AnyQuery<'q>, p: &Param) -> AnyQuery<'q> {
-    match p {
-        Param::Int(v) => q.bind(*v),
-        Param::Text(v) => q.bind(v.clone()),
-    }
+/// What a committed import leaves for its caller to report.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// The import's id.
+    pub import_id: i64,
+    /// Rows refused because their record belongs to another source.
+    pub refusals: Vec<Refusal>,
+    /// Records changed (and holds added), before and after.
+    pub changes: Vec<RecordChange>,
 }
 
 /// The `n`-th bound parameter. SQLite gets plain `?` (bound in order): sqlx
 /// looks up every named or numbered parameter by a linear scan, which makes a
 /// statement with thousands of `$n` quadratic. PostgreSQL needs `$n`.
-fn placeholder(backend: Backend, n: usize) -> String {
+pub(super) fn placeholder(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => "?".to_string(),
         Backend::Postgres => format!("${n}"),
@@ -408,7 +537,7 @@ fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
         .iter()
         .chain(table.values)
         .copied()
-        .chain(["import_id", "line", "row_hash"])
+        .chain(["import_id", "line", "row_hash", "owner", "received_at"])
         .collect();
     let mut sql = format!(
         "INSERT INTO {} ({}) VALUES ",
@@ -434,7 +563,7 @@ fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
         .values
         .iter()
         .copied()
-        .chain(["import_id", "line", "row_hash"])
+        .chain(["import_id", "line", "row_hash", "received_at"])
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     sql.push_str(&updates.join(", "));
@@ -484,7 +613,7 @@ mod tests {
     fn upsert_sql_numbers_every_placeholder() {
         let sql = upsert_sql(Backend::Postgres, &SUPPLIER_KPIS, 2);
         assert!(sql.starts_with(
-            "INSERT INTO supplier_kpis (contract, service_level, period, attainment_units, import_id, line, row_hash) VALUES ($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO supplier_kpis (contract, service_level, period, attainment_units, import_id, line, row_hash, owner, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18)"
         ), "{sql}");
         assert!(sql.ends_with("WHERE supplier_kpis.row_hash <> excluded.row_hash"));
     }
@@ -535,7 +664,10 @@ mod checkpoint_tests {
         ))
         .await
         .unwrap();
-        let mut session = store.start_import("test", "big.csv", 1).await.unwrap();
+        let mut session = store
+            .start_import(crate::store::write::Writer::source("test"), "big.csv", 1)
+            .await
+            .unwrap();
         let first = session
             .write(&INCIDENTS, vec![incident("A", 2)])
             .await

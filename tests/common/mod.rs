@@ -236,7 +236,7 @@ pub async fn push(deps: &slawatch::daemon::Deps, csv: &str, name: &str, dir: &Te
         &deps.store,
         &deps.config.contracts,
         &path,
-        "test",
+        &slawatch::import::Writer::source("test"),
         0,
         &mut fail,
     )

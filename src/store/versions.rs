@@ -1,0 +1,281 @@
+//! Every version of an evidence record. The evidence tables hold each
+//! record's current version with its owner (the source that first stored it)
+//! and the instant it was received; when a record changes, the version it
+//! replaces is copied into the table's `_versions` twin, which the database
+//! keeps insert-only. A first import stores no history: a version is kept
+//! only when a record changes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
+
+use super::write::{Param, Row, Table, placeholder};
+use super::{Backend, StoreError, failed};
+
+/// A record's version as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Values of the table's key columns.
+    pub key: Vec<Param>,
+    /// Values of the table's value columns.
+    pub values: Vec<Param>,
+    /// The source that owns the record.
+    pub owner: String,
+    /// The import that stored this version.
+    pub import_id: i64,
+    /// Its line in that import.
+    pub line: i64,
+    /// When the store received it (epoch seconds).
+    pub received_at: i64,
+    /// The hash of its values.
+    pub row_hash: i64,
+}
+
+/// A record an import changed, or a hold it added: its values before (none
+/// for a new hold) and after.
+#[derive(Debug, Clone)]
+pub struct RecordChange {
+    /// The table it is in.
+    pub table: &'static Table,
+    /// Its key.
+    pub key: Vec<Param>,
+    /// The version it replaced.
+    pub before: Option<Stored>,
+    /// Its new values.
+    pub after: Vec<Param>,
+}
+
+impl RecordChange {
+    /// The change `row` makes to a record that was `before`.
+    pub fn new(table: &'static Table, row: &Row, before: Option<Stored>) -> RecordChange {
+        RecordChange {
+            table,
+            key: row.key.clone(),
+            before,
+            after: row.values.clone(),
+        }
+    }
+
+    /// The new value of a value column, by name.
+    pub fn after(&self, column: &str) -> Option<&Param> {
+        value(self.table, &self.after, column)
+    }
+
+    /// The old value of a value column, by name.
+    pub fn before(&self, column: &str) -> Option<&Param> {
+        let before = self.before.as_ref()?;
+        value(self.table, &before.values, column)
+    }
+}
+
+fn value<'a>(table: &Table, values: &'a [Param], column: &str) -> Option<&'a Param> {
+    let at = table.values.iter().position(|c| *c == column)?;
+    values.get(at)
+}
+
+/// A record's key for messages, without its contract: instants in RFC 3339.
+pub fn describe_key(key: &[Param]) -> String {
+    key.iter()
+        .map(|p| match p {
+            Param::Text(Some(t)) => t.clone(),
+            Param::Int(Some(secs)) => instant_text(*secs),
+            Param::Text(None) | Param::Int(None) => "(none)".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" from ")
+}
+
+/// One value for people: instants (columns named `…_at`) in RFC 3339.
+pub fn describe_value(column: &str, value: &Param) -> String {
+    match value {
+        Param::Int(Some(secs)) if column.ends_with("_at") => instant_text(*secs),
+        Param::Int(Some(n)) => n.to_string(),
+        Param::Text(Some(t)) => t.clone(),
+        Param::Int(None) | Param::Text(None) => "(none)".to_string(),
+    }
+}
+
+/// The columns whose values differ, as `column old → new; …`.
+pub fn describe_change(table: &Table, before: &[Param], after: &[Param]) -> String {
+    let changed: Vec<String> = table
+        .values
+        .iter()
+        .zip(before.iter().zip(after))
+        .filter(|(_, (b, a))| b != a)
+        .map(|(column, (b, a))| {
+            format!(
+                "{column} {} → {}",
+                describe_value(column, b),
+                describe_value(column, a)
+            )
+        })
+        .collect();
+    changed.join("; ")
+}
+
+fn instant_text(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| secs.to_string())
+}
+
+/// The stored versions of those of `rows` whose records exist, by key.
+/// Looked up per first key (the contract) with `IN` on the second, which
+/// uses the primary-key index, and matched on the whole key here.
+pub(super) async fn existing(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    table: &Table,
+    rows: &[Row],
+) -> Result<HashMap<Vec<Param>, Stored>, StoreError> {
+    // A file rarely holds more than a few contracts: a list beats a map.
+    let mut groups: Vec<(&Param, Vec<&Row>)> = Vec::new();
+    for row in rows {
+        match groups.iter_mut().find(|(first, _)| *first == &row.key[0]) {
+            Some((_, group)) => group.push(row),
+            None => groups.push((&row.key[0], vec![row])),
+        }
+    }
+    let columns: Vec<&str> = table
+        .keys
+        .iter()
+        .chain(table.values)
+        .copied()
+        .chain(["owner", "import_id", "line", "received_at", "row_hash"])
+        .collect();
+    let mut found = HashMap::new();
+    for (first, group) in groups {
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE {} = {} AND {} IN (",
+            columns.join(", "),
+            table.name,
+            table.keys[0],
+            placeholder(backend, 1),
+            table.keys[1]
+        );
+        for i in 0..group.len() {
+            sql.push_str(if i == 0 { "" } else { ", " });
+            sql.push_str(&placeholder(backend, i + 2));
+        }
+        sql.push(')');
+        let mut q = bind(sqlx::query(AssertSqlSafe(sql)), first);
+        for row in &group {
+            q = bind(q, &row.key[1]);
+        }
+        let rows = q
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(failed("looking up existing records"))?;
+        let template = group[0];
+        for r in &rows {
+            let stored = decode(r, template).map_err(failed("reading existing records"))?;
+            found.insert(stored.key.clone(), stored);
+        }
+    }
+    Ok(found)
+}
+
+/// Decodes a row of keys, values, owner, import, line, received and hash,
+/// typed like `template`'s keys and values.
+fn decode(r: &sqlx::any::AnyRow, template: &Row) -> Result<Stored, sqlx::Error> {
+    let mut i = 0;
+    let mut take = |kind: &Param| {
+        let p = match kind {
+            Param::Int(_) => r.try_get::<Option<i64>, _>(i).map(Param::Int),
+            Param::Text(_) => r.try_get::<Option<String>, _>(i).map(Param::Text),
+        };
+        i += 1;
+        p
+    };
+    let key = template
+        .key
+        .iter()
+        .map(&mut take)
+        .collect::<Result<_, _>>()?;
+    let values = template
+        .values
+        .iter()
+        .map(&mut take)
+        .collect::<Result<_, _>>()?;
+    Ok(Stored {
+        key,
+        values,
+        owner: r.try_get(i)?,
+        import_id: r.try_get(i + 1)?,
+        line: r.try_get(i + 2)?,
+        received_at: r.try_get(i + 3)?,
+        row_hash: r.try_get(i + 4)?,
+    })
+}
+
+/// Keeps `superseded` versions in `table`'s history: replaced at `at` by
+/// import `by_import`.
+pub(super) async fn keep(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    table: &Table,
+    superseded: &[Stored],
+    at: i64,
+    by_import: i64,
+) -> Result<(), StoreError> {
+    if superseded.is_empty() {
+        return Ok(());
+    }
+    let columns: Vec<&str> = table
+        .keys
+        .iter()
+        .chain(table.values)
+        .copied()
+        .chain([
+            "owner",
+            "import_id",
+            "line",
+            "received_at",
+            "superseded_at",
+            "superseded_by",
+        ])
+        .collect();
+    let mut sql = format!(
+        "INSERT INTO {}_versions ({}) VALUES ",
+        table.name,
+        columns.join(", ")
+    );
+    let mut n = 0;
+    for (r, _) in superseded.iter().enumerate() {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns.len() {
+            n += 1;
+            sql.push_str(if c == 0 { "" } else { ", " });
+            sql.push_str(&placeholder(backend, n));
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for old in superseded {
+        for p in old.key.iter().chain(&old.values) {
+            q = bind(q, p);
+        }
+        q = q
+            .bind(old.owner.clone())
+            .bind(old.import_id)
+            .bind(old.line)
+            .bind(old.received_at)
+            .bind(at)
+            .bind(by_import);
+    }
+    q.execute(&mut **tx)
+        .await
+        .map_err(failed("keeping the previous versions of changed records"))?;
+    Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds one value.
+pub(super) fn bind<'q>(q: AnyQuery<'q>, p: &Param) -> AnyQuery<'q> {
+    match p {
+        Param::Int(v) => q.bind(*v),
+        Param::Text(v) => q.bind(v.clone()),
+    }
+}
