@@ -18,6 +18,26 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             import::run(&config, &store, &files, &writer, &clock).await
         }
+        Command::History {
+            contract,
+            incident,
+            outage,
+            work_item,
+            format,
+        } => {
+            use crate::store::versions::Record;
+            let record = match (incident, outage, work_item) {
+                (Some(id), _, _) => Record::Incident(id),
+                (_, Some(id), _) => Record::Outage(id),
+                (_, _, Some(id)) => Record::WorkItem(id),
+                // The argument group requires one of them.
+                (None, None, None) => {
+                    return Err(Failure::input("give --incident, --outage or --work-item"));
+                }
+            };
+            let (config, store) = open(&cli.config).await?;
+            history::run(&config, &store, &contract, &record, format).await
+        }
         Command::Evaluate {
             contract,
             month,

@@ -153,6 +153,27 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Every version of an incident (with its holds), an outage or a work
+    /// item: what changed, when the store received it, from which source,
+    /// import and line.
+    #[command(group(clap::ArgGroup::new("record").required(true).args(["incident", "outage", "work_item"])))]
+    History {
+        /// The contract.
+        #[arg(long)]
+        contract: String,
+        /// An incident's id.
+        #[arg(long, value_name = "KEY")]
+        incident: Option<String>,
+        /// An outage's id.
+        #[arg(long, value_name = "KEY")]
+        outage: Option<String>,
+        /// A work item's id.
+        #[arg(long, value_name = "KEY")]
+        work_item: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = commands::records::ListFormat::Table)]
+        format: commands::records::ListFormat,
+    },
     /// Record, list or remove recoverable costs (money the customer spent because of a breach).
     Cost {
         /// What to do.

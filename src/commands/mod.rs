@@ -20,6 +20,7 @@ pub mod evaluate;
 pub mod excuse;
 pub mod failure;
 pub mod generate;
+pub mod history;
 pub mod import;
 pub mod issue;
 pub mod issued;

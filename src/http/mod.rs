@@ -80,6 +80,10 @@ pub fn router(deps: Deps) -> Router {
             get(read::month),
         )
         .route(
+            "/api/v1/contracts/{contract}/history/{kind}/{id}",
+            get(read::history),
+        )
+        .route(
             "/api/v1/contracts/{contract}/open-incidents",
             get(read::open_incidents),
         )

@@ -116,3 +116,40 @@ pub async fn open_incidents(
         json!({ "contract": c.id, "evaluated_at": format_utc(now), "open_incidents": list }),
     ))
 }
+
+/// `GET /api/v1/contracts/{contract}/history/{incidents|outages|work-items}/{id}`:
+/// every version of the record (an incident's holds too), as
+/// `slawatch history --format json` prints it.
+pub async fn history(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((contract_id, kind, id)): Path<(String, String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    use crate::store::versions::Record;
+    app.tokens.caller(&headers)?.require_viewer()?;
+    let c = app.contract(&contract_id)?;
+    let record = match kind.as_str() {
+        "incidents" => Record::Incident(id.clone()),
+        "outages" => Record::Outage(id.clone()),
+        "work-items" => Record::WorkItem(id.clone()),
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no record kind '{other}' (expected incidents, outages or work-items)"
+            )));
+        }
+    };
+    let (versions, holds) = app.deps.store.record_history(&c.id, &record).await?;
+    if versions.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no such record '{id}' in contract {}",
+            c.id
+        )));
+    }
+    Ok(Json(crate::report::json::history::history(
+        &c.id,
+        record.table().record,
+        &id,
+        &versions,
+        &holds,
+    )))
+}

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
 
-use super::write::{Param, Row, Table, placeholder};
+use super::write::{HOLDS, INCIDENTS, OUTAGES, Param, Row, Table, WORK_ITEMS, placeholder};
 use super::{Backend, StoreError, failed};
 
 /// A record's version as the store holds it.
@@ -278,4 +278,193 @@ pub(super) fn bind<'q>(q: AnyQuery<'q>, p: &Param) -> AnyQuery<'q> {
         Param::Int(v) => q.bind(*v),
         Param::Text(v) => q.bind(v.clone()),
     }
+}
+
+/// Which record's history to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// An incident and its holds.
+    Incident(String),
+    /// An outage.
+    Outage(String),
+    /// A work item.
+    WorkItem(String),
+}
+
+impl Record {
+    /// The table it is in.
+    pub fn table(&self) -> &'static Table {
+        match self {
+            Record::Incident(_) => &INCIDENTS,
+            Record::Outage(_) => &OUTAGES,
+            Record::WorkItem(_) => &WORK_ITEMS,
+        }
+    }
+
+    /// Its id.
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Incident(id) | Record::Outage(id) | Record::WorkItem(id) => id,
+        }
+    }
+}
+
+impl super::Store {
+    /// The versions of `record` and, for an incident, of its holds.
+    pub async fn record_history(
+        &self,
+        contract: &str,
+        record: &Record,
+    ) -> Result<(Vec<Version>, Vec<Version>), StoreError> {
+        let key = [Param::Text(Some(record.id().to_string()))];
+        let versions = self.history(contract, record.table(), &key).await?;
+        let holds = match record {
+            Record::Incident(_) => self.history(contract, &HOLDS, &key).await?,
+            _ => Vec::new(),
+        };
+        Ok((versions, holds))
+    }
+}
+
+/// One version of a record, as `slawatch history` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// The record's key columns after the contract, with their values.
+    pub key: Vec<(&'static str, Param)>,
+    /// Its value columns with their values.
+    pub values: Vec<(&'static str, Param)>,
+    /// The source that owns the record.
+    pub owner: String,
+    /// The import that stored this version: its id, source, file and line.
+    pub import_id: i64,
+    /// The source named by that import (the owner, or `cli` for a person's correction).
+    pub import_source: String,
+    /// The file, URL or request of that import.
+    pub import_file: String,
+    /// The person who corrected, when this version is a correction.
+    pub corrected_by: Option<String>,
+    /// Their reason.
+    pub correction_reason: Option<String>,
+    /// Its line in that import.
+    pub line: i64,
+    /// When the store received it (epoch seconds).
+    pub received_at: i64,
+    /// When a later version replaced it; none for the current version.
+    pub superseded_at: Option<i64>,
+}
+
+impl super::Store {
+    /// Every version of the records of `table` for `contract` whose key
+    /// (after the contract) starts with `prefix`, oldest first per record:
+    /// `["INC1"]` gives an incident's versions, or on holds every version of
+    /// each of its holds.
+    pub async fn history(
+        &self,
+        contract: &str,
+        table: &'static Table,
+        prefix: &[Param],
+    ) -> Result<Vec<Version>, StoreError> {
+        let kinds = column_kinds(table)?;
+        let names: Vec<&str> = table.keys[1..]
+            .iter()
+            .chain(table.values)
+            .copied()
+            .collect();
+        let mut filter = String::from("v.contract = $1");
+        for (i, column) in table.keys[1..=prefix.len()].iter().enumerate() {
+            filter.push_str(&format!(" AND v.{column} = ${}", i + 2));
+        }
+        // Each arm ends with whether it is the current version and the
+        // version's id, so the union sorts by key, then oldest first.
+        let select = |from: &str, tail: &str| {
+            format!(
+                "SELECT {}, v.owner, v.import_id, i.source, i.file, i.corrected_by, i.reason, v.line,
+                        v.received_at, {tail}
+                   FROM {from} v LEFT JOIN imports i ON i.id = v.import_id
+                  WHERE {filter}",
+                names
+                    .iter()
+                    .map(|c| format!("v.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let n = names.len();
+        let key_positions: Vec<String> = (1..table.keys.len()).map(|i| i.to_string()).collect();
+        let sql = format!(
+            "{} UNION ALL {} ORDER BY {}, {}, {}",
+            select(
+                &format!("{}_versions", table.name),
+                "v.superseded_at, 0, v.version_id"
+            ),
+            select(table.name, "NULL, 1, 0"),
+            key_positions.join(", "),
+            n + 10,
+            n + 11
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(contract.to_string());
+        for p in prefix {
+            q = bind(q, p);
+        }
+        let rows = q
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading a record's history"))?;
+        rows.iter()
+            .map(|r| decode_version(r, table, &names, &kinds))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(failed("reading a record's history"))
+    }
+}
+
+/// Whether each of `table`'s columns after the contract holds integers.
+fn column_kinds(table: &Table) -> Result<Vec<bool>, StoreError> {
+    let listed = super::tables::TABLES
+        .iter()
+        .find(|t| t.name == table.name)
+        .ok_or_else(|| StoreError::Corrupt(format!("no table {} in the list", table.name)))?;
+    table.keys[1..]
+        .iter()
+        .chain(table.values)
+        .map(|c| {
+            listed
+                .columns
+                .iter()
+                .find(|(name, _)| name == c)
+                .map(|(_, kind)| *kind == super::tables::Kind::Int)
+                .ok_or_else(|| StoreError::Corrupt(format!("no column {c} in {}", table.name)))
+        })
+        .collect()
+}
+
+fn decode_version(
+    r: &sqlx::any::AnyRow,
+    table: &Table,
+    names: &[&'static str],
+    ints: &[bool],
+) -> Result<Version, sqlx::Error> {
+    let mut columns = Vec::with_capacity(names.len());
+    for (i, (name, int)) in names.iter().zip(ints).enumerate() {
+        let value = if *int {
+            Param::Int(r.try_get(i)?)
+        } else {
+            Param::Text(r.try_get(i)?)
+        };
+        columns.push((*name, value));
+    }
+    let n = names.len();
+    let values = columns.split_off(table.keys.len() - 1);
+    Ok(Version {
+        key: columns,
+        values,
+        owner: r.try_get(n)?,
+        import_id: r.try_get(n + 1)?,
+        import_source: r.try_get::<Option<String>, _>(n + 2)?.unwrap_or_default(),
+        import_file: r.try_get::<Option<String>, _>(n + 3)?.unwrap_or_default(),
+        corrected_by: r.try_get(n + 4)?,
+        correction_reason: r.try_get(n + 5)?,
+        line: r.try_get(n + 6)?,
+        received_at: r.try_get(n + 7)?,
+        superseded_at: r.try_get(n + 8)?,
+    })
 }

@@ -11,6 +11,7 @@
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
 
 pub mod findings;
+pub mod history;
 pub mod records;
 pub mod registers;
 
