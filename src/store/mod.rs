@@ -87,7 +87,7 @@ pub enum StoreError {
     /// A stored value could not be read back (the database was edited by hand?).
     #[error("unreadable stored value: {0}")]
     Corrupt(String),
-    /// Rows were given to [`chain::seal`] that its registry entry does not
+    /// Rows were given to [`chain::seal()`] that its registry entry does not
     /// describe (a mistake in the calling code, not in the data).
     #[error("cannot seal rows of {table}: {problem}")]
     Seal {

@@ -7,7 +7,7 @@
 //! is sealed, in the transaction that inserts it, by one link in
 //! `chain_links` holding the SHA-256 of the row's key and content and of the
 //! previous link of the same chain; `chain_heads` keeps each chain's last
-//! link. `slawatch verify` recomputes every chain ([`Store::verify_chain`])
+//! link. `slawatch verify` recomputes every chain ([`Store::verify_chain`](super::Store::verify_chain))
 //! and names the first row that no longer fits. The links are insert-only
 //! too, so rewriting history means recomputing every later link and the
 //! head — which then no longer matches a head quoted earlier (`verify`
@@ -29,7 +29,7 @@
 //!    checks the entry against the schema ([`super::tables::TABLES`]), so a
 //!    column left out fails the tests.
 //! 3. Where the rows are inserted, in the same write transaction (from
-//!    [`Store::begin`]), after the inserts: one call to [`seal`] per contract
+//!    [`Store::begin`](super::Store::begin)), after the inserts: one call to [`seal`](fn@seal) per contract
 //!    with that contract's new rows, each as a [`NewRow`] of its key and
 //!    content values in the entry's column order (a [`Kind::Bytes`] column as
 //!    [`bytes_param`] of its bytes). A row the insert skipped (`ON CONFLICT DO
@@ -45,16 +45,18 @@
 //! };
 //! pub const CHAINED: &[&ChainedTable] = &[&AUDIT, &ISSUED_REPORTS, &ISSUED_FILES, &INCIDENT_VERSIONS];
 //!
-//! // where the versions are written, inside `tx`
-//! let keys: Vec<[Param; 3]> = …;     // contract, id, version of each new row
-//! let contents: Vec<[Param; 3]> = …; // recorded_at, priority, resolved_at
-//! let rows: Vec<NewRow> = keys.iter().zip(&contents)
+//! // where the versions are written, inside `tx`, after inserting them
+//! let keys: Vec<[Param; 3]> = todo!("contract, id, version of each new row");
+//! let contents: Vec<[Param; 3]> = todo!("recorded_at, priority, resolved_at of each");
+//! let rows: Vec<NewRow> = keys
+//!     .iter()
+//!     .zip(&contents)
 //!     .map(|(key, content)| NewRow { key, content })
 //!     .collect();
 //! chain::seal(&mut tx, &INCIDENT_VERSIONS, contract, &rows).await?;
 //! ```
 //!
-//! [`seal`] reads and locks the chain's head once, writes the batch's links
+//! [`seal`](fn@seal) reads and locks the chain's head once, writes the batch's links
 //! and moves the head once. Two writers on one PostgreSQL database take
 //! turns on that head row (and slawatch's write transactions already take
 //! the store's write lock); SQLite runs one write transaction at a time.
@@ -92,8 +94,6 @@ pub use registry::{AUDIT, CHAINED, ChainedTable, ISSUED_FILES, ISSUED_REPORTS};
 pub use seal::{NewRow, seal};
 pub use verify::{Break, ChainReport, Problem};
 
-#[cfg(doc)]
-use super::Store;
 pub use super::tables::Kind;
 pub use super::write::Param;
 

@@ -1,5 +1,6 @@
 //! Sealing new rows into their chain ([`seal`]), and the one-time backfill
-//! of rows stored before their table was chained ([`backfill`]).
+//! of rows stored before their table was chained (`backfill`, run when the
+//! store is opened).
 
 use std::collections::HashSet;
 
