@@ -233,6 +233,11 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
         ("issued_files", 5),
         ("outbox", 1),
         ("work_items", 0),
+        // Two audit entries, the issued report and its five files, sealed
+        // in three chains.
+        ("chain_links", 8),
+        ("chain_heads", 3),
+        ("chain_backfill", 0),
     ] {
         assert_eq!(
             summary_row(&text, table),
@@ -245,6 +250,16 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     let before = report(env, &env.config);
     let after = report(env, &target_config);
     assert_eq!(before, after, "the report differs after the migration");
+    // The chains came along: the copy verifies, with the source's heads.
+    let heads = |config: &PathBuf| {
+        let text = ok(env, config, &["verify", "--contract", C]);
+        assert!(
+            text.contains("audit of acme-managed-it: 2 rows, head 2 "),
+            "{text}"
+        );
+        text
+    };
+    assert_eq!(heads(&env.config), heads(&target_config));
     // The SPEC example's figures (see tests/october): credits 875,000 plus the
     // £2,400 cost, which is disputed and so also shown apart.
     assert_eq!(after["total_claim_minor"], 1_115_000);

@@ -140,6 +140,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             audit::run(&config, &store, &contract, month.as_deref(), format, &clock).await
         }
+        Command::Verify { contract, format } => {
+            let (config, store) = open(&cli.config).await?;
+            verify::run(&config, &store, contract.as_deref(), format).await
+        }
         Command::Generate {
             out,
             seed,

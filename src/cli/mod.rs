@@ -1,6 +1,6 @@
 //! The command line (SPEC §5): one binary, a subcommand per job, every
 //! command taking `--config FILE`. Exit codes: 0 success, 1 bad input or
-//! configuration, 2 runtime failure.
+//! configuration, 2 runtime failure, 3 (`verify` only) a hash chain broken.
 
 mod dispatch;
 
@@ -243,6 +243,17 @@ pub enum Command {
         /// Only what the month's report quotes, YYYY-MM.
         #[arg(long)]
         month: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = commands::records::ListFormat::Table)]
+        format: commands::records::ListFormat,
+    },
+    /// Recompute the hash chains sealing the audit trail and the issued
+    /// reports: per chain, the rows it vouches for and its head, or the first
+    /// row that breaks it (then exit 3).
+    Verify {
+        /// Only this contract's chains (default: every contract).
+        #[arg(long)]
+        contract: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = commands::records::ListFormat::Table)]
         format: commands::records::ListFormat,

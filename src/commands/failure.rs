@@ -7,7 +7,8 @@ use crate::config::ConfigError;
 /// A failed command.
 #[derive(Debug)]
 pub struct Failure {
-    /// 1 for bad input or configuration, 2 for a runtime failure.
+    /// 1 for bad input or configuration, 2 for a runtime failure, 3 for a
+    /// store that `verify` found altered.
     pub code: u8,
     /// What to print (already complete, one problem per line).
     pub message: String,
@@ -32,6 +33,16 @@ impl Failure {
         Failure {
             code: 2,
             message: format!("{:#}", e.into()),
+        }
+    }
+
+    /// A store whose hash chains do not hold (`slawatch verify`): exit 3,
+    /// apart from 1 and 2 so that a script can tell "altered" from "could
+    /// not check".
+    pub fn broken(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 3,
+            message: message.into(),
         }
     }
 

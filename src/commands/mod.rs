@@ -29,6 +29,7 @@ pub mod month;
 pub mod records;
 pub mod report;
 pub mod run;
+pub mod verify;
 
 use crate::config::Config;
 use crate::store::Store;

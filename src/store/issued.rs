@@ -1,7 +1,9 @@
 //! Issued monthly reports: the JSON as it was sent to the contract's
 //! managers when the month was closed, one row per version, and every file
 //! written for that version, byte for byte. Insert-only — an issued version
-//! is never changed; a reissue adds the next version.
+//! is never changed; a reissue adds the next version — and each row is
+//! sealed into the contract's chain of issued reports (or of issued files)
+//! as it is recorded ([`super::chain`]).
 //!
 //! The files are kept in the store (not only under `data_dir`) so that any
 //! daemon on it can send the emailed attachments, whichever machine issued
@@ -10,6 +12,8 @@
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 
+use super::chain::{self, NewRow};
+use super::write::Param;
 use super::{Store, StoreError, failed};
 use crate::domain::Period;
 
@@ -73,17 +77,60 @@ pub async fn insert(
     .execute(&mut **tx)
     .await
     .map_err(failed("recording an issued report"))?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let key = [
+        text(&issued.contract),
+        text(&issued.period.to_string()),
+        Param::Int(Some(issued.version)),
+    ];
+    let content = [
+        Param::Int(Some(issued.issued_at)),
+        text(&issued.sha256),
+        text(&issued.json),
+    ];
+    chain::seal(
+        tx,
+        &chain::ISSUED_REPORTS,
+        &issued.contract,
+        &[NewRow {
+            key: &key,
+            content: &content,
+        }],
+    )
+    .await?;
+    Ok(true)
+}
+
+fn text(s: &str) -> Param {
+    Param::Text(Some(s.to_string()))
 }
 
 /// Records the files of an issued version inside `tx`, in the transaction
-/// that records the version itself ([`insert`]), so the two are kept together.
+/// that records the version itself ([`insert`]), so the two are kept
+/// together, and seals them into the contract's chain of issued files.
 pub async fn insert_files(
     tx: &mut Transaction<'static, Any>,
     key: &IssuedKey,
     files: &[IssuedFile],
 ) -> Result<(), StoreError> {
+    let mut sealed: Vec<([Param; 4], [Param; 3])> = Vec::with_capacity(files.len());
     for file in files {
+        let sha256 = hex::encode(Sha256::digest(&file.bytes));
+        sealed.push((
+            [
+                text(&key.contract),
+                text(&key.period),
+                Param::Int(Some(key.version)),
+                text(&file.filename),
+            ],
+            [
+                text(&file.content_type),
+                text(&sha256),
+                chain::bytes_param(&file.bytes),
+            ],
+        ));
         sqlx::query(
             "INSERT INTO issued_files (contract, period, version, filename, content_type, sha256, bytes)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -93,12 +140,17 @@ pub async fn insert_files(
         .bind(key.version)
         .bind(file.filename.clone())
         .bind(file.content_type.clone())
-        .bind(hex::encode(Sha256::digest(&file.bytes)))
+        .bind(sha256)
         .bind(file.bytes.clone())
         .execute(&mut **tx)
         .await
         .map_err(failed("recording an issued report's file"))?;
     }
+    let rows: Vec<NewRow> = sealed
+        .iter()
+        .map(|(key, content)| NewRow { key, content })
+        .collect();
+    chain::seal(tx, &chain::ISSUED_FILES, &key.contract, &rows).await?;
     Ok(())
 }
 

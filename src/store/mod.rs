@@ -24,7 +24,10 @@
 //! - `testing` (hidden, for tests only): which database a test's store lives in.
 //! - [`records`], [`excusals`] and [`disputes`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
+//! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
+//!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
+pub mod chain;
 pub mod commitments;
 pub mod copy;
 pub mod disputes;
@@ -85,6 +88,15 @@ pub enum StoreError {
     /// A stored value could not be read back (the database was edited by hand?).
     #[error("unreadable stored value: {0}")]
     Corrupt(String),
+    /// Rows were given to [`chain::seal()`] that its registry entry does not
+    /// describe (a mistake in the calling code, not in the data).
+    #[error("cannot seal rows of {table}: {problem}")]
+    Seal {
+        /// The table named.
+        table: &'static str,
+        /// What does not fit.
+        problem: String,
+    },
 }
 
 /// Attaches what the store was doing to a sqlx error.
@@ -181,6 +193,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence_history",
         include_str!("../../migrations/sqlite/0011_evidence_history.sql"),
     ),
+    (
+        12,
+        "chains",
+        include_str!("../../migrations/sqlite/0012_chains.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -241,6 +258,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence_history",
         include_str!("../../migrations/postgres/0011_evidence_history.sql"),
     ),
+    (
+        12,
+        "chains",
+        include_str!("../../migrations/postgres/0012_chains.sql"),
+    ),
 ];
 
 impl Backend {
@@ -254,7 +276,8 @@ impl Backend {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `url` and applies migrations.
+    /// Opens (creating if needed) the store at `url`, applies migrations and
+    /// seals into their chains any rows stored before their table was chained.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url).ok_or_else(|| StoreError::Open {
@@ -290,6 +313,7 @@ impl Store {
             .map_err(open_err)?;
         let store = Store { pool, backend };
         store.migrate().await?;
+        chain::seal::backfill(&store).await?;
         Ok(store)
     }
 

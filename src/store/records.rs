@@ -3,7 +3,9 @@
 //!
 //! Each change is one transaction: the check (does the incident exist, is the
 //! dispute still open …), the change itself and its audit entry, so the
-//! trail never misses a change and never records one that did not happen.
+//! trail never misses a change and never records one that did not happen;
+//! each audit entry is sealed into the contract's audit chain ([`super::chain`])
+//! in that transaction too.
 //! Nothing is deleted: removing a cost, revoking an excusal and deciding a
 //! dispute fill in who, when and why on the existing row (the schema's
 //! triggers refuse deletes and any change to the audit table).
@@ -14,8 +16,10 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
+use super::chain::{self, NewRow};
 use super::disputes::{DISPUTE_COLUMNS, dispute_row};
 use super::row::{col, instant, period};
+use super::write::Param;
 use super::{Store, StoreError, failed};
 use crate::domain::money::format_minor;
 use crate::domain::{
@@ -300,22 +304,46 @@ pub(super) async fn audit(
     now: i64,
     c: Change<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let month = c.period.map(|p| p.to_string());
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO audit (contract, at, actor, action, kind, subject, period, detail, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(contract)
     .bind(now)
     .bind(by)
     .bind(c.action)
     .bind(c.kind)
-    .bind(c.subject)
-    .bind(c.period.map(|p| p.to_string()))
-    .bind(c.detail)
+    .bind(c.subject.clone())
+    .bind(month.clone())
+    .bind(c.detail.clone())
     .bind(c.reason)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(failed("writing the audit trail"))?;
+    // Sealed in the same transaction, in the registry's column order.
+    let text = |s: &str| Param::Text(Some(s.to_string()));
+    let key = [Param::Int(Some(id))];
+    let content = [
+        Param::Int(Some(now)),
+        text(by),
+        text(c.action),
+        text(c.kind),
+        Param::Text(Some(c.subject)),
+        Param::Text(month),
+        Param::Text(Some(c.detail)),
+        Param::Text(c.reason.map(str::to_string)),
+    ];
+    chain::seal(
+        tx,
+        &chain::AUDIT,
+        contract,
+        &[NewRow {
+            key: &key,
+            content: &content,
+        }],
+    )
+    .await?;
     Ok(())
 }
 

@@ -535,6 +535,37 @@ pub const TABLES: &[Table] = &[
         order_by: "contract, period, version, filename",
         serial: None,
     },
+    Table {
+        name: "chain_links",
+        columns: &[
+            ("table_name", Text),
+            ("contract", Text),
+            ("seq", Int),
+            ("row_key", Text),
+            ("row_hash", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+        order_by: "table_name, contract, seq",
+        serial: None,
+    },
+    Table {
+        name: "chain_heads",
+        columns: &[
+            ("table_name", Text),
+            ("contract", Text),
+            ("seq", Int),
+            ("hash", Text),
+        ],
+        order_by: "table_name, contract",
+        serial: None,
+    },
+    Table {
+        name: "chain_backfill",
+        columns: &[("table_name", Text)],
+        order_by: "table_name",
+        serial: None,
+    },
 ];
 
 #[cfg(test)]
