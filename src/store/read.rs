@@ -24,9 +24,9 @@ const INCIDENTS_SQLITE: &str = "\
                title, excused_reason,
                (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM {holds} h
                  WHERE h.contract = c.contract AND h.incident_id = c.id)))
-      FROM (SELECT * FROM {incidents} WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+      FROM (SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
             UNION ALL
-            SELECT * FROM {incidents} WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+            SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
 
 // The same document from PostgreSQL: json_agg of nothing is NULL (SQLite
 // gives `[]`), and the text cast is how the `Any` driver can read json.
@@ -35,9 +35,9 @@ const INCIDENTS_POSTGRES: &str = "\
                title, excused_reason,
                (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
                   FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
-      FROM (SELECT * FROM {incidents} WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+      FROM (SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
             UNION ALL
-            SELECT * FROM {incidents} WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+            SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
 
 const INCIDENT_COLUMNS: &str = "contract, id, priority, service, opened_at, responded_at, resolved_at, settled_at, title, excused_reason";
 const HOLD_COLUMNS: &str = "contract, incident_id, start_at, end_at, reason";

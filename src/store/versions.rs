@@ -6,12 +6,13 @@
 //! only when a record changes.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{Any, AssertSqlSafe, Row as _, Transaction};
 
 use super::write::{HOLDS, INCIDENTS, OUTAGES, Param, Row, Table, WORK_ITEMS, placeholder};
-use super::{Backend, StoreError, failed};
+use super::{Backend, StoreError, chain, failed};
 
 /// A record's version as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +252,9 @@ pub(super) async fn keep(
         }
         sql.push(')');
     }
+    // The order RETURNING hands rows back in is not promised: each id comes
+    // with its record's key (distinct within a batch).
+    let _ = write!(sql, " RETURNING version_id, {}", table.keys.join(", "));
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for old in superseded {
         for p in old.key.iter().chain(&old.values) {
@@ -264,9 +268,94 @@ pub(super) async fn keep(
             .bind(at)
             .bind(by_import);
     }
-    q.execute(&mut **tx)
+    let returned = q
+        .fetch_all(&mut **tx)
         .await
         .map_err(failed("keeping the previous versions of changed records"))?;
+    let mut ids: HashMap<Vec<Param>, i64> = HashMap::with_capacity(returned.len());
+    for r in &returned {
+        let key = superseded[0]
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| match kind {
+                Param::Int(_) => r.try_get::<Option<i64>, _>(i + 1).map(Param::Int),
+                Param::Text(_) => r.try_get::<Option<String>, _>(i + 1).map(Param::Text),
+            })
+            .collect::<Result<Vec<Param>, _>>()
+            .map_err(failed("reading kept versions' ids"))?;
+        let id: i64 = r.try_get(0).map_err(failed("reading kept versions' ids"))?;
+        ids.insert(key, id);
+    }
+    let ids = superseded
+        .iter()
+        .map(|old| {
+            ids.get(&old.key).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "no id came back for the kept version of {}",
+                    describe_key(&old.key)
+                ))
+            })
+        })
+        .collect::<Result<Vec<i64>, _>>()?;
+    seal(tx, table, superseded, &ids, at, by_import).await
+}
+
+/// Seals the versions just kept into their contracts' chains, so an
+/// alteration of the history made past slawatch is found by `verify`.
+async fn seal(
+    tx: &mut Transaction<'static, Any>,
+    table: &Table,
+    superseded: &[Stored],
+    ids: &[i64],
+    at: i64,
+    by_import: i64,
+) -> Result<(), StoreError> {
+    let chained = chain::CHAINED
+        .iter()
+        .copied()
+        .find(|c| c.name.strip_suffix("_versions") == Some(table.name))
+        .ok_or_else(|| StoreError::Corrupt(format!("{}_versions is not chained", table.name)))?;
+    let keys: Vec<[Param; 1]> = ids.iter().map(|id| [Param::Int(Some(*id))]).collect();
+    let contents: Vec<Vec<Param>> = superseded
+        .iter()
+        .map(|old| {
+            old.key[1..]
+                .iter()
+                .chain(&old.values)
+                .cloned()
+                .chain([
+                    Param::Text(Some(old.owner.clone())),
+                    Param::Int(Some(old.import_id)),
+                    Param::Int(Some(old.line)),
+                    Param::Int(Some(old.received_at)),
+                    Param::Int(Some(at)),
+                    Param::Int(Some(by_import)),
+                ])
+                .collect()
+        })
+        .collect();
+    let mut contracts: Vec<&Param> = Vec::new();
+    for old in superseded {
+        if !contracts.contains(&&old.key[0]) {
+            contracts.push(&old.key[0]);
+        }
+    }
+    for contract in contracts {
+        let Param::Text(Some(name)) = contract else {
+            return Err(StoreError::Corrupt("a record without a contract".into()));
+        };
+        let rows: Vec<chain::NewRow> = superseded
+            .iter()
+            .enumerate()
+            .filter(|(_, old)| &old.key[0] == contract)
+            .map(|(i, _)| chain::NewRow {
+                key: &keys[i],
+                content: &contents[i],
+            })
+            .collect();
+        chain::seal(tx, chained, name, &rows).await?;
+    }
     Ok(())
 }
 

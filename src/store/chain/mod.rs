@@ -90,7 +90,10 @@ mod tests;
 pub mod verify;
 
 pub use hash::{GENESIS, bytes_param};
-pub use registry::{AUDIT, CHAINED, ChainedTable, ISSUED_FILES, ISSUED_REPORTS};
+pub use registry::{
+    AUDIT, CHAINED, ChainedTable, HOLDS_VERSIONS, INCIDENTS_VERSIONS, ISSUED_FILES, ISSUED_REPORTS,
+    OUTAGES_VERSIONS, SUPPLIER_KPIS_VERSIONS, WORK_ITEMS_VERSIONS,
+};
 pub use seal::{NewRow, seal};
 pub use verify::{Break, ChainReport, Problem};
 

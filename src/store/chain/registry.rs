@@ -65,8 +65,120 @@ pub const ISSUED_FILES: ChainedTable = ChainedTable {
     content: &[("content_type", Text), ("sha256", Text), ("bytes", Bytes)],
 };
 
+/// Superseded versions of incidents (0011): the evidence history.
+pub const INCIDENTS_VERSIONS: ChainedTable = ChainedTable {
+    name: "incidents_versions",
+    contract: "contract",
+    key: &[("version_id", Int)],
+    content: &[
+        ("id", Text),
+        ("priority", Text),
+        ("service", Text),
+        ("opened_at", Int),
+        ("responded_at", Int),
+        ("resolved_at", Int),
+        ("settled_at", Int),
+        ("title", Text),
+        ("excused_reason", Text),
+        ("owner", Text),
+        ("import_id", Int),
+        ("line", Int),
+        ("received_at", Int),
+        ("superseded_at", Int),
+        ("superseded_by", Int),
+    ],
+};
+
+/// Superseded versions of holds (0011): the evidence history.
+pub const HOLDS_VERSIONS: ChainedTable = ChainedTable {
+    name: "holds_versions",
+    contract: "contract",
+    key: &[("version_id", Int)],
+    content: &[
+        ("incident_id", Text),
+        ("start_at", Int),
+        ("end_at", Int),
+        ("reason", Text),
+        ("owner", Text),
+        ("import_id", Int),
+        ("line", Int),
+        ("received_at", Int),
+        ("superseded_at", Int),
+        ("superseded_by", Int),
+    ],
+};
+
+/// Superseded versions of outages (0011): the evidence history.
+pub const OUTAGES_VERSIONS: ChainedTable = ChainedTable {
+    name: "outages_versions",
+    contract: "contract",
+    key: &[("version_id", Int)],
+    content: &[
+        ("id", Text),
+        ("service", Text),
+        ("start_at", Int),
+        ("end_at", Int),
+        ("impact", Text),
+        ("planned", Int),
+        ("source", Text),
+        ("owner", Text),
+        ("import_id", Int),
+        ("line", Int),
+        ("received_at", Int),
+        ("superseded_at", Int),
+        ("superseded_by", Int),
+    ],
+};
+
+/// Superseded versions of work items (0011): the evidence history.
+pub const WORK_ITEMS_VERSIONS: ChainedTable = ChainedTable {
+    name: "work_items_versions",
+    contract: "contract",
+    key: &[("version_id", Int)],
+    content: &[
+        ("id", Text),
+        ("kind", Text),
+        ("opened_at", Int),
+        ("change_type", Text),
+        ("proactive", Int),
+        ("owner", Text),
+        ("import_id", Int),
+        ("line", Int),
+        ("received_at", Int),
+        ("superseded_at", Int),
+        ("superseded_by", Int),
+    ],
+};
+
+/// Superseded versions of supplier kpis (0011): the evidence history.
+pub const SUPPLIER_KPIS_VERSIONS: ChainedTable = ChainedTable {
+    name: "supplier_kpis_versions",
+    contract: "contract",
+    key: &[("version_id", Int)],
+    content: &[
+        ("service_level", Text),
+        ("period", Text),
+        ("attainment_units", Int),
+        ("owner", Text),
+        ("import_id", Int),
+        ("line", Int),
+        ("received_at", Int),
+        ("superseded_at", Int),
+        ("superseded_by", Int),
+    ],
+};
+
 /// Every chained table, in the order `verify` reports them.
-pub const CHAINED: &[&ChainedTable] = &[&AUDIT, &ISSUED_REPORTS, &ISSUED_FILES];
+pub const CHAINED: &[&ChainedTable] = &[
+    &AUDIT,
+    &ISSUED_REPORTS,
+    &ISSUED_FILES,
+    &INCIDENTS_VERSIONS,
+    &HOLDS_VERSIONS,
+    &OUTAGES_VERSIONS,
+    &WORK_ITEMS_VERSIONS,
+    &SUPPLIER_KPIS_VERSIONS,
+];
 
 impl ChainedTable {
     /// The registered table of this name.

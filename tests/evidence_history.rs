@@ -1,0 +1,535 @@
+//! Evidence nobody can quietly rewrite, through the real binary on the
+//! backend under test: a record belongs to the source that first stored it;
+//! a correction keeps the previous version; `--known-at` gives the figures
+//! as the store knew them; the history refuses to be altered, and an
+//! alteration made past the database's triggers is found by `verify`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{TestEnv, level, stderr, stdout};
+use sqlx::AnyPool;
+
+const C: &str = "acme-managed-it";
+/// When the supplier's October pack is imported.
+const IMPORTED: &str = "2026-11-01T09:00:00Z";
+/// When October is issued.
+const ISSUED: &str = "2026-11-03T09:00:00Z";
+/// A week later, the supplier's correction arrives.
+const CORRECTED: &str = "2026-11-10T09:00:00Z";
+/// When the month is read afterwards.
+const LATER: &str = "2026-11-20T00:00:00Z";
+
+fn run(env: &TestEnv, now: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--now", now];
+    all.extend_from_slice(args);
+    env.run(&all)
+}
+
+fn ok(env: &TestEnv, now: &str, args: &[&str]) -> String {
+    let out = run(env, now, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn import(env: &TestEnv, now: &str, name: &str, csv: &str) -> String {
+    let path = env.file(name, csv);
+    ok(env, now, &["import", path.to_str().unwrap()])
+}
+
+const HEADER: &str = "id,contract,priority,opened_at,service,resolved_at\n";
+
+/// October's P1 incidents (24x7, 4 h, 95 %; 2 % below 95, 4 % below 90 of
+/// £125,000): INC1–INC3 resolved in 3 h, INC4 opened 09:02 and resolved
+/// 14:38 (5 h 36 m: breached). 3 of 4 = 75 % → 4 % = £5,000.00.
+fn october(env: &TestEnv) {
+    let mut csv = String::from(HEADER);
+    for day in 1..=3 {
+        csv.push_str(&format!(
+            "INC{day},{C},P1,2026-10-0{day}T09:00:00Z,email,2026-10-0{day}T12:00:00Z\n"
+        ));
+    }
+    csv.push_str(&format!(
+        "INC4,{C},P1,2026-10-07T09:02:00Z,email,2026-10-07T14:38:00Z\n"
+    ));
+    let said = import(env, IMPORTED, "pack.csv", &csv);
+    assert!(
+        said.contains("4 stored, 0 updated, 0 unchanged, 0 rejected"),
+        "{said}"
+    );
+}
+
+/// The supplier moves INC4's resolution to 12:40 (3 h 38 m: met): 4 of 4 =
+/// 100 %, no credit.
+fn correction(env: &TestEnv) -> String {
+    let csv = format!("{HEADER}INC4,{C},P1,2026-10-07T09:02:00Z,email,2026-10-07T12:40:00Z\n");
+    import(env, CORRECTED, "correction.csv", &csv)
+}
+
+fn report_json(env: &TestEnv, now: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "report",
+        "--contract",
+        C,
+        "--month",
+        "2026-10",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    ok(env, now, &args)
+}
+
+#[test]
+fn a_correction_is_a_second_version_and_known_at_gives_the_issued_figures() {
+    let env = TestEnv::new();
+    october(&env);
+    ok(
+        &env,
+        ISSUED,
+        &["issue", "--contract", C, "--month", "2026-10"],
+    );
+    let said = correction(&env);
+    assert!(
+        said.contains("0 stored, 1 updated, 0 unchanged, 0 rejected"),
+        "{said}"
+    );
+
+    // Now: met, no credit.
+    let now: serde_json::Value = serde_json::from_str(&report_json(&env, LATER, &[])).unwrap();
+    let p1 = level(&now, "p1-resolution");
+    assert_eq!(p1["met"], 4);
+    assert_eq!(p1["credit_minor"], 0);
+
+    // As known at the issue: the issued document, byte for byte.
+    let known = report_json(&env, LATER, &["--known-at", ISSUED]);
+    let out = env.dir.path().join("issued");
+    ok(
+        &env,
+        LATER,
+        &[
+            "issued",
+            "--contract",
+            C,
+            "--month",
+            "2026-10",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let issued = std::fs::read_to_string(out.join(format!("{C}-2026-10-v1.json"))).unwrap();
+    assert_eq!(known.trim_end(), issued.trim_end());
+    let then: serde_json::Value = serde_json::from_str(&known).unwrap();
+    let p1 = level(&then, "p1-resolution");
+    assert_eq!(
+        (p1["met"].as_u64(), p1["assessed"].as_u64()),
+        (Some(3), Some(4))
+    );
+    assert_eq!(p1["credit_minor"], 500_000);
+
+    // Before the pack arrived the store knew nothing of October.
+    let before: serde_json::Value = serde_json::from_str(&report_json(
+        &env,
+        LATER,
+        &["--known-at", "2026-11-01T08:00:00Z"],
+    ))
+    .unwrap();
+    assert_eq!(level(&before, "p1-resolution")["assessed"], 0);
+
+    // The history: both versions, where each came from and when.
+    let text = ok(
+        &env,
+        LATER,
+        &["history", "--contract", C, "--incident", "INC4"],
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "incident INC4 of acme-managed-it (owned by source cli)"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "version 1: received {IMPORTED} (until {CORRECTED}) from source cli, import 1 ("
+        )),
+        "{text}"
+    );
+    assert!(lines[1].ends_with("pack.csv) line 5"), "{text}");
+    assert!(
+        lines[2].contains("resolved_at 2026-10-07T14:38:00Z"),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with(&format!(
+            "version 2: received {CORRECTED} (current) from source cli, import 2 ("
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        lines[4],
+        "  resolved_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z; \
+         settled_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        &env,
+        LATER,
+        &[
+            "history",
+            "--contract",
+            C,
+            "--incident",
+            "INC4",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let versions = json["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["values"]["resolved_at"], "2026-10-07T14:38:00Z");
+    assert_eq!(versions[0]["superseded_at"], CORRECTED);
+    assert_eq!(versions[1]["values"]["resolved_at"], "2026-10-07T12:40:00Z");
+    assert_eq!(versions[1]["superseded_at"], serde_json::Value::Null);
+    assert_eq!(versions[1]["import"]["line"], 2);
+
+    // An unknown incident is an error naming it.
+    let out = run(
+        &env,
+        LATER,
+        &["history", "--contract", C, "--incident", "INC9"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no incident 'INC9' in contract acme-managed-it"));
+}
+
+/// A connection straight to the store, past slawatch.
+async fn database(env: &TestEnv) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = match env.database_url.strip_prefix("sqlite://") {
+        Some(file) => format!("sqlite://{file}?mode=rw"),
+        None => env.database_url.clone(),
+    };
+    AnyPool::connect(&url).await.expect("the test store")
+}
+
+#[tokio::test]
+async fn the_history_refuses_changes_and_an_alteration_past_it_is_found() {
+    let env = TestEnv::new();
+    october(&env);
+    correction(&env);
+    let pool = database(&env).await;
+    for sql in [
+        "UPDATE incidents_versions SET resolved_at = resolved_at + 1",
+        "DELETE FROM incidents_versions",
+    ] {
+        let err = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .expect_err("the history must refuse it");
+        assert!(
+            err.to_string().contains("evidence history is insert-only"),
+            "{sql}: {err}"
+        );
+    }
+    let out = run(&env, LATER, &["verify", "--contract", C]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("incidents_versions of acme-managed-it: 1 row, head 1 "),
+        "{}",
+        stdout(&out)
+    );
+
+    // An administrator drops the trigger and moves the old resolution.
+    let drop = if env.database_url.starts_with("sqlite:") {
+        "DROP TRIGGER incidents_versions_are_kept_update"
+    } else {
+        "DROP TRIGGER incidents_versions_are_kept_update ON incidents_versions"
+    };
+    sqlx::query(drop).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE incidents_versions SET resolved_at = resolved_at - 7200")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let out = run(&env, LATER, &["verify", "--contract", C]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "incidents_versions of acme-managed-it: BROKEN at incidents_versions version_id 1 (link 1): content changed"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+mod daemon {
+    //! Ownership with the daemon running: the customer's Alertmanager
+    //! records an outage; the supplier's inbox and webhook, and a plain CLI
+    //! import, cannot alter it; a person's correction can, audited.
+
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::*;
+
+    const PUSH: &str = "evidence-history-push-token";
+    const NOC: &str = "evidence-history-noc-token";
+    const NOW: &str = "2026-10-14T10:00:00Z";
+
+    struct Daemon {
+        child: Child,
+        base: String,
+        env: TestEnv,
+    }
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start() -> Daemon {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let env = TestEnv::new();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let inbox = env.dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let mut config = read(&env.config).replacen(
+            "[daemon]\n",
+            &format!("[daemon]\nlisten = \"127.0.0.1:{port}\"\n"),
+            1,
+        );
+        config.push_str(&format!(
+            r#"
+[[sources]]
+id = "noc"
+contract = "{C}"
+kind = "alertmanager"
+token_env = "EVIDENCE_HISTORY_NOC"
+service_label = "service"
+
+[[sources]]
+id = "acme-push"
+contract = "{C}"
+kind = "webhook"
+token_env = "EVIDENCE_HISTORY_PUSH"
+
+[[sources]]
+id = "acme-inbox"
+contract = "{C}"
+kind = "inbox"
+path = "{}"
+"#,
+            inbox.display()
+        ));
+        std::fs::write(&env.config, config).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+            .args([
+                "run",
+                "--config",
+                env.config.to_str().unwrap(),
+                "--now",
+                NOW,
+            ])
+            .env("EVIDENCE_HISTORY_PUSH", PUSH)
+            .env("EVIDENCE_HISTORY_NOC", NOC)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start slawatch run");
+        let daemon = Daemon {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            env,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !reqwest::blocking::get(format!("{}/readyz", daemon.base))
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(Instant::now() < deadline, "the daemon did not become ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        daemon
+    }
+
+    impl Daemon {
+        fn post(&self, path: &str, token: &str, body: String) -> serde_json::Value {
+            let res = reqwest::blocking::Client::new()
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .expect("post");
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            res.json().expect("a JSON answer")
+        }
+
+        fn downtime(&self) -> u64 {
+            let out = run(
+                &self.env,
+                LATER,
+                &[
+                    "evaluate",
+                    "--contract",
+                    C,
+                    "--month",
+                    "2026-10",
+                    "--format",
+                    "json",
+                ],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            level(&report, "email-availability")["downtime_seconds"]
+                .as_u64()
+                .unwrap()
+        }
+    }
+
+    /// Email down 12 October 10:00–23:00Z, as Alertmanager saw it: 13 h =
+    /// 46,800 s of downtime.
+    fn notification() -> String {
+        json!({
+            "version": "4", "groupKey": "{}:{}", "status": "resolved", "receiver": "slawatch",
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+            "externalURL": "http://127.0.0.1:9093",
+            "alerts": [{
+                "status": "resolved",
+                "labels": {"alertname": "MailDown", "service": "email"},
+                "annotations": {},
+                "startsAt": "2026-10-12T10:00:00Z",
+                "endsAt": "2026-10-12T23:00:00Z",
+                "generatorURL": "http://127.0.0.1:9090/graph",
+                "fingerprint": "a1b2c3d4e5f60718"
+            }]
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_customer_outage_cannot_be_altered_by_the_supplier_only_corrected_by_a_person() {
+        let daemon = start();
+        let stored = daemon.post("/api/v1/alertmanager/noc", NOC, notification());
+        assert_eq!(stored["stored"], 1, "{stored}");
+        assert_eq!(daemon.downtime(), 46_800);
+        // 2026-10-12T10:00:00Z is 1,791,799,200 s after the epoch.
+        let id = "am-a1b2c3d4e5f60718-1791799200";
+        let owned = format!("outage {id} belongs to source noc");
+
+        // The webhook: the same outage, planned.
+        let pushed = daemon.post(
+            "/api/v1/records",
+            PUSH,
+            json!([{
+                "type": "outage", "id": id, "contract": C, "service": "email",
+                "start": "2026-10-12T10:00:00Z", "end": "2026-10-12T23:00:00Z", "planned": "true"
+            }])
+            .to_string(),
+        );
+        assert_eq!(pushed["rejected"], 1, "{pushed}");
+        let reason = pushed["rejections"][0]["reason"].as_str().unwrap();
+        assert!(reason.starts_with(&owned), "{reason}");
+
+        // The CLI: the same outage ending at 10:30.
+        let early = format!(
+            "id,contract,service,start,end\n{id},{C},email,2026-10-12T10:00:00Z,2026-10-12T10:30:00Z\n"
+        );
+        let file = daemon.env.file("early.csv", &early);
+        let out = run(&daemon.env, LATER, &["import", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains(&format!("early.csv line 2: {owned}")),
+            "{}",
+            stderr(&out)
+        );
+
+        // The inbox: the same outage ending at 10:30, dropped by the supplier.
+        let inbox = daemon.env.dir.path().join("inbox");
+        std::fs::write(inbox.join("early.csv"), &early).unwrap();
+        let errors = inbox.join("early.csv.errors.txt");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while !read(&errors).contains(&owned) {
+            assert!(
+                Instant::now() < deadline,
+                "the inbox did not refuse the row: {}",
+                read(&errors)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(read(&errors).contains("line 2"), "{}", read(&errors));
+        assert_eq!(
+            daemon.downtime(),
+            46_800,
+            "the refused rows changed nothing"
+        );
+
+        // A person corrects the end (the service was back at 22:00), audited.
+        let fixed = daemon.env.file(
+            "fixed.csv",
+            &format!(
+                "id,contract,service,start,end,source\n{id},{C},email,2026-10-12T10:00:00Z,2026-10-12T22:00:00Z,noc\n"
+            ),
+        );
+        let said = ok(
+            &daemon.env,
+            LATER,
+            &[
+                "import",
+                "--correct",
+                "--by",
+                "Jane Smith",
+                "--reason",
+                "NOC log shows mail back at 22:00",
+                fixed.to_str().unwrap(),
+            ],
+        );
+        assert!(said.contains("0 stored, 1 updated"), "{said}");
+        // 10:00–22:00 = 12 h = 43,200 s.
+        assert_eq!(daemon.downtime(), 43_200);
+        let audit = ok(
+            &daemon.env,
+            LATER,
+            &["audit", "--contract", C, "--format", "json"],
+        );
+        let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+        let entry = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "evidence.correct")
+            .unwrap_or_else(|| panic!("no correction in {audit}"));
+        assert_eq!(entry["by"], "Jane Smith");
+        assert_eq!(entry["kind"], "outage");
+        assert_eq!(entry["subject"], id);
+        assert_eq!(entry["reason"], "NOC log shows mail back at 22:00");
+        assert!(
+            entry["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("end_at 2026-10-12T23:00:00Z → 2026-10-12T22:00:00Z"),
+            "{entry}"
+        );
+        // The outage still belongs to the customer's Alertmanager.
+        let history = ok(
+            &daemon.env,
+            LATER,
+            &["history", "--contract", C, "--outage", id],
+        );
+        assert!(history.starts_with(&format!("outage {id} of {C} (owned by source noc)")));
+        assert!(
+            history.contains("corrected by Jane Smith: NOC log shows mail back at 22:00"),
+            "{history}"
+        );
+    }
+}
