@@ -76,6 +76,31 @@ pub struct SourceConfig {
     pub contract: String,
     /// What kind of source, with its own settings.
     pub kind: SourceKind,
+    /// Whose evidence it carries: the customer's own monitoring or the supplier's.
+    pub party: Party,
+}
+
+/// Whose evidence a source carries (`party = "customer" | "supplier"`).
+/// Probes and Alertmanager are the customer's by default, every other kind
+/// the supplier's. A record belongs to the source that first stored it
+/// whatever its party; the party says whose word a figure rests on, and a
+/// rewrite by a supplier source is what the customer is warned of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The customer's own monitoring.
+    Customer,
+    /// The supplier's data.
+    Supplier,
+}
+
+impl Party {
+    /// `customer` or `supplier`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Customer => "customer",
+            Party::Supplier => "supplier",
+        }
+    }
 }
 
 /// The kind of a source and its settings.

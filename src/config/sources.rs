@@ -8,11 +8,13 @@ use std::path::PathBuf;
 use toml::Value;
 
 use super::load::{check_env_name, check_http_url, check_id, parse_cron, parse_duration};
-use super::model::{AlertmanagerSource, ProbeSource, ServiceNowSource, SourceConfig, SourceKind};
+use super::model::{
+    AlertmanagerSource, Party, ProbeSource, ServiceNowSource, SourceConfig, SourceKind,
+};
 use super::reader::{Problems, Section, all, items, report, report_duplicates};
 use crate::domain::Priority;
 
-const COMMON_KEYS: [&str; 3] = ["id", "contract", "kind"];
+const COMMON_KEYS: [&str; 4] = ["id", "contract", "kind", "party"];
 
 /// Each kind with the keys it takes besides the common ones.
 const KINDS: [(&str, &[&str]); 5] = [
@@ -136,10 +138,25 @@ fn source(
         "alertmanager" => alertmanager(&s, p).map(SourceKind::Alertmanager),
         _ => probe(&s, p).map(SourceKind::Probe),
     };
+    let kind = kind?;
+    let default_party = match kind {
+        SourceKind::Probe(_) | SourceKind::Alertmanager(_) => Party::Customer,
+        _ => Party::Supplier,
+    };
+    let party = s
+        .parsed("party", p, |t| match t {
+            "customer" => Ok(Party::Customer),
+            "supplier" => Ok(Party::Supplier),
+            other => Err(format!(
+                "unknown party '{other}' (expected customer or supplier)"
+            )),
+        })
+        .unwrap_or(default_party);
     Some(SourceConfig {
         id: id?,
         contract: contract?.to_string(),
-        kind: kind?,
+        kind,
+        party,
     })
 }
 
@@ -279,7 +296,7 @@ fn count(s: &Section, key: &str, default: u32, p: &mut Problems) -> Option<u32> 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{CONTRACT, assert_problem, problems};
-    use crate::config::{Role, SourceKind, TokenSecret, parse};
+    use crate::config::{Party, Role, SourceKind, TokenSecret, parse};
     use crate::domain::Priority;
 
     #[test]
@@ -364,6 +381,52 @@ mod tests {
         assert_eq!(
             config.api_tokens[1].secret,
             TokenSecret::Env("PUSH_TOKEN".into())
+        );
+    }
+
+    #[test]
+    fn a_source_is_the_suppliers_unless_it_is_the_customers_own_monitoring() {
+        let text = format!(
+            r#"{CONTRACT}
+    [[sources]]
+    id = "acme-push"
+    contract = "acme"
+    kind = "webhook"
+    token_env = "ACME_PUSH_TOKEN"
+
+    [[sources]]
+    id = "noc"
+    contract = "acme"
+    kind = "alertmanager"
+    token_env = "NOC_WEBHOOK_TOKEN"
+
+    [[sources]]
+    id = "council-pack"
+    contract = "acme"
+    kind = "inbox"
+    path = "/srv/council"
+    party = "customer"
+"#
+        );
+        let config = parse(&text, "test.toml").expect("valid");
+        let parties: Vec<(&str, Party)> = config
+            .sources
+            .iter()
+            .map(|s| (s.id.as_str(), s.party))
+            .collect();
+        assert_eq!(
+            parties,
+            [
+                ("acme-push", Party::Supplier),
+                ("noc", Party::Customer),
+                ("council-pack", Party::Customer)
+            ]
+        );
+        let all = problems(&text.replace("party = \"customer\"", "party = \"us\""));
+        assert_problem(
+            &all,
+            "sources[2].party",
+            "unknown party 'us' (expected customer or supplier)",
         );
     }
 
