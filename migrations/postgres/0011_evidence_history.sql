@@ -165,28 +165,3 @@ ALTER TABLE audit DROP CONSTRAINT audit_kind_check;
 ALTER TABLE audit ADD CONSTRAINT audit_kind_check
     CHECK (kind IN ('cost', 'incident', 'outage', 'service_level', 'work_item', 'supplier_kpi'));
 
--- Rewrites: changes to a value the store already held, received more than
--- the grace after the instants they touch (see the README, "Evidence
--- history"). One row per month a rewrite bears on, so a month's report
--- reads its own; `effects` is a JSON array of the verdicts before and after
--- per service level. Insert-only.
-CREATE TABLE evidence_rewrites (
-    id          BIGSERIAL PRIMARY KEY,
-    contract    TEXT COLLATE "C" NOT NULL,
-    period      TEXT COLLATE "C" NOT NULL, -- YYYY-MM it bears on
-    import_id   BIGINT NOT NULL,
-    source      TEXT COLLATE "C" NOT NULL, -- the source (or cli) whose import brought it
-    party       TEXT COLLATE "C" NOT NULL CHECK (party IN ('customer', 'supplier', 'person')),
-    kind        TEXT COLLATE "C" NOT NULL, -- incident, hold, outage, work_item
-    record      TEXT COLLATE "C" NOT NULL, -- the record's id (a hold's incident)
-    change      TEXT   NOT NULL, -- before → after, in words
-    direction   TEXT COLLATE "C" NOT NULL CHECK (direction IN ('favourable', 'unfavourable', 'neutral')),
-    effects     TEXT   NOT NULL,
-    received_at BIGINT NOT NULL
-);
-CREATE INDEX evidence_rewrites_by_period ON evidence_rewrites (contract, period);
-CREATE INDEX evidence_rewrites_by_import ON evidence_rewrites (import_id);
-CREATE TRIGGER evidence_rewrites_are_kept_update BEFORE UPDATE ON evidence_rewrites
-FOR EACH ROW EXECUTE FUNCTION slawatch_refuse('evidence history is insert-only');
-CREATE TRIGGER evidence_rewrites_are_kept_delete BEFORE DELETE ON evidence_rewrites
-FOR EACH ROW EXECUTE FUNCTION slawatch_refuse('evidence history is insert-only');

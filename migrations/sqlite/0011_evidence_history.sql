@@ -185,28 +185,3 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 
--- Rewrites: changes to a value the store already held, received more than
--- the grace after the instants they touch (see the README, "Evidence
--- history"). One row per month a rewrite bears on, so a month's report
--- reads its own; `effects` is a JSON array of the verdicts before and after
--- per service level. Insert-only.
-CREATE TABLE evidence_rewrites (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    contract    TEXT NOT NULL,
-    period      TEXT NOT NULL, -- YYYY-MM it bears on
-    import_id   INTEGER NOT NULL,
-    source      TEXT NOT NULL, -- the source (or cli) whose import brought it
-    party       TEXT NOT NULL CHECK (party IN ('customer', 'supplier', 'person')),
-    kind        TEXT NOT NULL, -- incident, hold, outage, work_item
-    record      TEXT NOT NULL, -- the record's id (a hold's incident)
-    change      TEXT   NOT NULL, -- before → after, in words
-    direction   TEXT NOT NULL CHECK (direction IN ('favourable', 'unfavourable', 'neutral')),
-    effects     TEXT   NOT NULL,
-    received_at INTEGER NOT NULL
-);
-CREATE INDEX evidence_rewrites_by_period ON evidence_rewrites (contract, period);
-CREATE INDEX evidence_rewrites_by_import ON evidence_rewrites (import_id);
-CREATE TRIGGER evidence_rewrites_are_kept_update BEFORE UPDATE ON evidence_rewrites
-BEGIN SELECT RAISE(ABORT, 'evidence history is insert-only'); END;
-CREATE TRIGGER evidence_rewrites_are_kept_delete BEFORE DELETE ON evidence_rewrites
-BEGIN SELECT RAISE(ABORT, 'evidence history is insert-only'); END;

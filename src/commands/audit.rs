@@ -23,7 +23,8 @@ pub async fn run(
             store.audit(&c.id).await.map_err(Failure::runtime)?
         }
         Some(m) => {
-            let (c, period, now) = month::arguments(config, contract_id, m, None, clock)?;
+            let (c, period) = month::arguments(config, contract_id, m)?;
+            let now = clock.now();
             crate::report::assemble::month_alone(store, config, c, period, now, None)
                 .await
                 .map_err(Failure::runtime)?

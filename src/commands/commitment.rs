@@ -247,11 +247,8 @@ pub async fn run(
             let c = find(config, &contract)?;
             let now = match as_of.as_deref() {
                 None => now,
-                Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-                    .map_err(|e| {
-                        Failure::input(format!("--as-of: '{t}' is not an RFC 3339 instant: {e}"))
-                    })?
-                    .with_timezone(&Utc),
+                Some(t) => crate::domain::time::parse_rfc3339(t)
+                    .map_err(|e| Failure::input(format!("--as-of: {e}")))?,
             };
             let register = store
                 .commitment_register(c, &config.calendars)

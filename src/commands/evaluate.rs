@@ -33,7 +33,7 @@ pub async fn run(
     seen: &month::Seen,
     clock: &WallClock,
 ) -> Result<(), Failure> {
-    let (contract, period, _) = month::arguments(config, contract, period, None, clock)?;
+    let (contract, period) = month::arguments(config, contract, period)?;
     let month::Instants { now, known_at } = month::instants(seen, clock)?;
     let text = match format {
         // The report's JSON, trends included; the table shows the month alone.

@@ -5,9 +5,8 @@
 use super::Failure;
 use super::records::{ListFormat, contract};
 use crate::config::Config;
-use crate::domain::time::format_utc;
 use crate::store::Store;
-use crate::store::versions::{Record, Version, describe_value};
+use crate::store::versions::{Record, Version, describe_value, instant_text as instant};
 use crate::store::write::Param;
 
 /// Prints the history (exit 1 when the contract or the record is unknown).
@@ -126,10 +125,4 @@ fn list(out: &mut String, versions: &[Version], indent: &str) {
         }
         previous = Some(v);
     }
-}
-
-fn instant(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(format_utc)
-        .unwrap_or_else(|| secs.to_string())
 }

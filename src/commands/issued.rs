@@ -6,7 +6,6 @@ use std::path::Path;
 
 use super::Failure;
 use crate::config::Config;
-use crate::domain::WallClock;
 use crate::domain::time::format_utc;
 use crate::store::Store;
 use crate::store::issued::IssuedKey;
@@ -21,9 +20,7 @@ pub async fn run(
     version: Option<i64>,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
-    // Listing issued versions reads no time: the as-of instant is unused.
-    let (c, period, _) =
-        super::month::arguments(config, contract, month, None, &WallClock::system())?;
+    let (c, period) = super::month::arguments(config, contract, month)?;
     let versions = store
         .issued_versions(&c.id, period)
         .await

@@ -1,11 +1,10 @@
 //! The contract, month and instants that `evaluate`, `report`, `audit` and
 //! `issued` take from the command line.
 
-use chrono::{DateTime, Utc};
-
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::domain::time::parse_rfc3339;
 use crate::domain::{Instant, Period, WallClock};
 
 /// The instants a month is seen at, as given on the command line.
@@ -47,24 +46,15 @@ pub fn instants(seen: &Seen, clock: &WallClock) -> Result<Instants, Failure> {
 }
 
 fn instant(option: &str, text: &str) -> Result<Instant, Failure> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            Failure::input(format!(
-                "{option}: '{text}' is not an RFC 3339 instant: {e}"
-            ))
-        })
+    parse_rfc3339(text).map_err(|e| Failure::input(format!("{option}: {e}")))
 }
 
-/// Resolves the contract, month and as-of instant given on the command line
-/// (no `--as-of`: the clock's now).
+/// Resolves the contract and month given on the command line.
 pub fn arguments<'c>(
     config: &'c Config,
     contract: &str,
     month: &str,
-    as_of: Option<&str>,
-    clock: &WallClock,
-) -> Result<(&'c Contract, Period, Instant), Failure> {
+) -> Result<(&'c Contract, Period), Failure> {
     let c = config.contract(contract).ok_or_else(|| {
         let known: Vec<&str> = config.contracts.iter().map(|c| c.id.as_str()).collect();
         Failure::input(format!(
@@ -75,9 +65,5 @@ pub fn arguments<'c>(
     let period: Period = month
         .parse()
         .map_err(|e: String| Failure::input(format!("--month: {e}")))?;
-    let now = match as_of {
-        None => clock.now(),
-        Some(t) => instant("--as-of", t)?,
-    };
-    Ok((c, period, now))
+    Ok((c, period))
 }

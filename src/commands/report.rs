@@ -52,7 +52,7 @@ pub async fn run(
             }
         )));
     }
-    let (contract, period, _) = month::arguments(config, contract, period, None, clock)?;
+    let (contract, period) = month::arguments(config, contract, period)?;
     let month::Instants { now, known_at } = month::instants(seen, clock)?;
     if reissue && known_at.is_some() {
         return Err(Failure::input(

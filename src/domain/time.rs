@@ -93,6 +93,17 @@ pub fn local_date(tz: Tz, instant: Instant) -> NaiveDate {
     instant.with_timezone(&tz).date_naive()
 }
 
+/// Reads an RFC 3339 instant given by a person (`--now`, `--as-of`,
+/// `--known-at`, `?known_at=`): `'TEXT' is not an RFC 3339 instant …` when
+/// it is not one.
+pub fn parse_rfc3339(text: &str) -> Result<Instant, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("'{text}' is not an RFC 3339 instant (e.g. 2026-10-12T09:00:00Z): {e}")
+        })
+}
+
 /// Formats an instant as RFC 3339 in UTC with a `Z`, seconds precision.
 pub fn format_utc(instant: Instant) -> String {
     instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -4,13 +4,12 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::Period;
-use crate::domain::time::format_utc;
+use crate::domain::time::{format_utc, parse_rfc3339};
 use crate::engine::live::open_incident_stages;
 
 /// `GET /api/v1/contracts`: the configured contracts and their service levels.
@@ -60,13 +59,7 @@ pub async fn month(
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let known_at = q
         .known_at
-        .map(|t| {
-            DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| {
-                    ApiError::BadRequest(format!("known_at: '{t}' is not an RFC 3339 instant: {e}"))
-                })
-        })
+        .map(|t| parse_rfc3339(&t).map_err(|e| ApiError::BadRequest(format!("known_at: {e}"))))
         .transpose()?;
     let now = known_at.unwrap_or_else(|| app.now());
     let store = &app.deps.store;

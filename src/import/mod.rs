@@ -20,7 +20,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::contract::Contract;
-use crate::store::versions::RecordChange;
 use crate::store::write::WriteCounts;
 use crate::store::{Store, StoreError};
 use fields::{CsvFields, Fields, JsonFields, RecordKind};
@@ -44,16 +43,12 @@ impl fmt::Display for Rejection {
 }
 
 /// What importing one file did.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     /// New, changed and unchanged records.
     pub counts: WriteCounts,
     /// Rows refused.
     pub rejected: u64,
-    /// The import's id in the store.
-    pub import_id: i64,
-    /// The records it changed (and holds it added), before and after.
-    pub changes: Vec<RecordChange>,
 }
 
 /// Why a whole file could not be imported.

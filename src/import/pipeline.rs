@@ -188,9 +188,9 @@ impl Pipeline {
         let (closed, _) = mpsc::channel(1);
         drop(std::mem::replace(&mut self.sender, closed));
         let (counts, session) = self.join().await?;
-        let finished = session.finish(counts, self.rejected, now).await?;
+        let refusals = session.finish(counts, self.rejected, now).await?;
         // Rows refused for their owner are found by the writer, after parsing.
-        for refusal in &finished.refusals {
+        for refusal in &refusals {
             on_reject(&Rejection {
                 file: self.file.clone(),
                 line: refusal.line,
@@ -199,9 +199,7 @@ impl Pipeline {
         }
         Ok(ImportSummary {
             counts,
-            rejected: self.rejected + finished.refusals.len() as u64,
-            import_id: finished.import_id,
-            changes: finished.changes,
+            rejected: self.rejected + refusals.len() as u64,
         })
     }
 }

@@ -44,7 +44,6 @@ pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
-pub mod rewrites;
 mod row;
 pub mod server;
 pub mod servicenow;

@@ -258,25 +258,6 @@ pub const TABLES: &[Table] = &[
         serial: Some("version_id"),
     },
     Table {
-        name: "evidence_rewrites",
-        columns: &[
-            ("id", Int),
-            ("contract", Text),
-            ("period", Text),
-            ("import_id", Int),
-            ("source", Text),
-            ("party", Text),
-            ("kind", Text),
-            ("record", Text),
-            ("change", Text),
-            ("direction", Text),
-            ("effects", Text),
-            ("received_at", Int),
-        ],
-        order_by: "id",
-        serial: Some("id"),
-    },
-    Table {
         name: "recoverable_costs",
         columns: &[
             ("id", Int),

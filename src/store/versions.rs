@@ -33,58 +33,18 @@ pub struct Stored {
     pub row_hash: i64,
 }
 
-/// A record an import changed, or a hold it added: its values before (none
-/// for a new hold) and after.
-#[derive(Debug, Clone)]
-pub struct RecordChange {
-    /// The table it is in.
-    pub table: &'static Table,
-    /// Its key.
-    pub key: Vec<Param>,
-    /// The version it replaced.
-    pub before: Option<Stored>,
-    /// Its new values.
-    pub after: Vec<Param>,
-}
-
-impl RecordChange {
-    /// The change `row` makes to a record that was `before`.
-    pub fn new(table: &'static Table, row: &Row, before: Option<Stored>) -> RecordChange {
-        RecordChange {
-            table,
-            key: row.key.clone(),
-            before,
-            after: row.values.clone(),
-        }
-    }
-
-    /// The new value of a value column, by name.
-    pub fn after(&self, column: &str) -> Option<&Param> {
-        value(self.table, &self.after, column)
-    }
-
-    /// The old value of a value column, by name.
-    pub fn before(&self, column: &str) -> Option<&Param> {
-        let before = self.before.as_ref()?;
-        value(self.table, &before.values, column)
-    }
-}
-
-fn value<'a>(table: &Table, values: &'a [Param], column: &str) -> Option<&'a Param> {
-    let at = table.values.iter().position(|c| *c == column)?;
-    values.get(at)
-}
-
-/// A record's key for messages, without its contract: instants in RFC 3339.
+/// A record's key for messages, without its contract: `INC1`, a hold's
+/// `INC1 from 2026-10-07T10:00:00Z`, a supplier figure's `p1-resolution 2026-10`.
 pub fn describe_key(key: &[Param]) -> String {
     key.iter()
         .map(|p| match p {
             Param::Text(Some(t)) => t.clone(),
-            Param::Int(Some(secs)) => instant_text(*secs),
+            // The only integer in a key is a hold's start.
+            Param::Int(Some(secs)) => format!("from {}", instant_text(*secs)),
             Param::Text(None) | Param::Int(None) => "(none)".to_string(),
         })
         .collect::<Vec<_>>()
-        .join(" from ")
+        .join(" ")
 }
 
 /// One value for people: instants (columns named `…_at`) in RFC 3339.
@@ -115,7 +75,8 @@ pub fn describe_change(table: &Table, before: &[Param], after: &[Param]) -> Stri
     changed.join("; ")
 }
 
-fn instant_text(secs: i64) -> String {
+/// An instant in epoch seconds as RFC 3339 UTC (the number itself if out of range).
+pub fn instant_text(secs: i64) -> String {
     DateTime::<Utc>::from_timestamp(secs, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_else(|| secs.to_string())

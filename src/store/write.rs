@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::records;
-use super::versions::{self, RecordChange, describe_key};
+use super::versions::{self, describe_key};
 use super::{Backend, Store, StoreError, failed};
 
 /// One column value, bound as a parameter.
@@ -173,7 +173,6 @@ pub struct ImportSession {
     backend: Backend,
     writer: Writer,
     received_at: i64,
-    changes: Vec<RecordChange>,
     refusals: Vec<Refusal>,
 }
 
@@ -207,7 +206,6 @@ impl Store {
             backend: self.backend(),
             writer,
             received_at: now,
-            changes: Vec::new(),
             refusals: Vec::new(),
         })
     }
@@ -263,7 +261,7 @@ impl ImportSession {
     /// unless a person is correcting.
     pub async fn write(
         &mut self,
-        table: &'static Table,
+        table: &Table,
         rows: Vec<Row>,
     ) -> Result<WriteCounts, StoreError> {
         if rows.is_empty() {
@@ -290,9 +288,6 @@ impl ImportSession {
                         row.line
                     );
                     corrected.push((row.key.clone(), detail));
-                }
-                if table.name == HOLDS.name {
-                    self.changes.push(RecordChange::new(table, &row, None));
                 }
                 accepted.push((row, hash));
                 continue;
@@ -329,8 +324,6 @@ impl ImportSession {
                 );
                 corrected.push((row.key.clone(), detail));
             }
-            self.changes
-                .push(RecordChange::new(table, &row, Some(old.clone())));
             superseded.push(old);
             accepted.push((row, hash));
         }
@@ -428,12 +421,6 @@ impl ImportSession {
         .await
     }
 
-    /// The records this import changed so far (and the holds it added),
-    /// with their values before and after, for the rewrite check.
-    pub fn changes(&self) -> &[RecordChange] {
-        &self.changes
-    }
-
     /// Records a rejected row.
     pub async fn reject(
         &mut self,
@@ -474,13 +461,14 @@ impl ImportSession {
         })
     }
 
-    /// Commits and records the import's totals.
+    /// Commits and records the import's totals; returns the rows refused
+    /// because another source owns their record.
     pub async fn finish(
         mut self,
         counts: WriteCounts,
         rejected: u64,
         now: i64,
-    ) -> Result<Finished, StoreError> {
+    ) -> Result<Vec<Refusal>, StoreError> {
         let rejected = rejected + self.refusals.len() as u64;
         sqlx::query(
             "UPDATE imports SET finished_at = $1, stored = $2, updated = $3, unchanged = $4, rejected = $5 WHERE id = $6",
@@ -500,23 +488,8 @@ impl ImportSession {
         tx.commit()
             .await
             .map_err(failed("committing imported records"))?;
-        Ok(Finished {
-            import_id: self.import_id,
-            refusals: self.refusals,
-            changes: self.changes,
-        })
+        Ok(self.refusals)
     }
-}
-
-/// What a committed import leaves for its caller to report.
-#[derive(Debug, Default)]
-pub struct Finished {
-    /// The import's id.
-    pub import_id: i64,
-    /// Rows refused because their record belongs to another source.
-    pub refusals: Vec<Refusal>,
-    /// Records changed (and holds added), before and after.
-    pub changes: Vec<RecordChange>,
 }
 
 /// The `n`-th bound parameter. SQLite gets plain `?` (bound in order): sqlx
