@@ -96,12 +96,81 @@ fn a_correction_is_a_second_version_and_known_at_gives_the_issued_figures() {
         said.contains("0 stored, 1 updated, 0 unchanged, 0 rejected"),
         "{said}"
     );
+    // A week after the resolution it touches, the move is a rewrite, and one
+    // that undoes a breach favours the supplier.
+    assert!(
+        said.contains(
+            "1 change(s) to evidence already held came after the fact, 1 favourable to the supplier"
+        ),
+        "{said}"
+    );
 
     // Now: met, no credit.
     let now: serde_json::Value = serde_json::from_str(&report_json(&env, LATER, &[])).unwrap();
     let p1 = level(&now, "p1-resolution");
     assert_eq!(p1["met"], 4);
     assert_eq!(p1["credit_minor"], 0);
+
+    // The report lists the rewrite: before → after, the P1 verdict it
+    // flipped, and the £5,000.00 credit it took away (4 % of £125,000 → 0).
+    let section = &now["records_changed_after_the_fact"];
+    assert_eq!(
+        section["records"],
+        serde_json::json!([{
+            "import_id": 2,
+            "received_at": CORRECTED,
+            "source": "cli",
+            "kind": "incident",
+            "record": "INC4",
+            "change": "resolved_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z",
+            "direction": "favourable",
+            "why": "turns the p1-resolution breach into met",
+            "effects": [{"service_level": "p1-resolution", "period": "2026-10", "before": "breached", "after": "met"}]
+        }])
+    );
+    assert_eq!(
+        section["credit_moved"],
+        serde_json::json!([{"import_id": 2, "credit_before_minor": 500_000, "credit_after_minor": 0, "moved_minor": -500_000}])
+    );
+    let csv = ok(
+        &env,
+        LATER,
+        &[
+            "report",
+            "--contract",
+            C,
+            "--month",
+            "2026-10",
+            "--format",
+            "csv",
+        ],
+    );
+    let (_, rewrites) = csv
+        .split_once("\n\n")
+        .expect("a second table after a blank line");
+    assert_eq!(
+        rewrites.lines().nth(1),
+        Some(
+            "2,2026-11-10T09:00:00Z,cli,,incident,INC4,resolved_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z,\
+             favourable,turns the p1-resolution breach into met,p1-resolution (2026-10): breached → met,-500000"
+        )
+    );
+    let html = ok(
+        &env,
+        LATER,
+        &[
+            "report",
+            "--contract",
+            C,
+            "--month",
+            "2026-10",
+            "--format",
+            "html",
+        ],
+    );
+    assert!(html.contains("<h2>Records changed after the fact</h2>"));
+    assert!(html.contains("resolved_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z"));
+    assert!(html.contains("p1-resolution (2026-10): breached → met"));
 
     // As known at the issue: the issued document, byte for byte.
     let known = report_json(&env, LATER, &["--known-at", ISSUED]);

@@ -56,7 +56,8 @@ async fn xlsx_carries_the_json_figures_as_numbers_and_dates() {
             "Excused",
             "Disaster recovery",
             "Data quality",
-            "Trends"
+            "Trends",
+            "Changed after the fact"
         ]
     );
 

@@ -6,6 +6,8 @@
 //! - [`detect`]: at-risk and breached incidents and months certain to fail,
 //!   and every other part of a contract's alerts gathered in one call.
 //! - [`feeds`]: outages starting and ending, sources failing or gone stale.
+//! - [`evidence`]: records changed after the fact in the supplier's favour;
+//!   rows refused because another source owns their record.
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
@@ -20,6 +22,7 @@ pub mod compose;
 pub mod detect;
 pub mod digest;
 pub mod dr;
+pub mod evidence;
 pub mod feeds;
 pub mod message;
 pub mod sender;

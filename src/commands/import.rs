@@ -58,6 +58,14 @@ pub async fn run(
                     s.counts.unchanged,
                     s.rejected
                 );
+                if s.rewrites.rewrites > 0 {
+                    println!(
+                        "{}: {} change(s) to evidence already held came after the fact, {} favourable to the supplier (listed in the month's report under \"Records changed after the fact\")",
+                        path.display(),
+                        s.rewrites.rewrites,
+                        s.rewrites.favourable
+                    );
+                }
                 total.counts.add(s.counts);
                 total.rejected += s.rejected;
             }

@@ -30,7 +30,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 10] = [
+const CONTRACT_KEYS: [&str; 11] = [
     "id",
     "supplier",
     "timezone",
@@ -41,6 +41,7 @@ const CONTRACT_KEYS: [&str; 10] = [
     "service_levels",
     "commitments",
     "dr_systems",
+    "rewrite_grace",
 ];
 
 const SERVICE_LEVEL_KEYS: [&str; 11] = [
@@ -180,6 +181,10 @@ fn contract(
         false => Some(DEFAULT_CAP),
     };
     let managers = managers(&s, p);
+    let rewrite_grace = match s.has("rewrite_grace") {
+        true => s.parsed("rewrite_grace", p, super::load::parse_duration),
+        false => Some(crate::contract::DEFAULT_REWRITE_GRACE_SECONDS),
+    };
 
     let items = s.items("service_levels", p);
     report_duplicates(&items, "id", "service level id", p);
@@ -205,6 +210,7 @@ fn contract(
         service_levels: service_levels?,
         commitments: commitments?,
         dr_systems: dr_systems?,
+        rewrite_grace_seconds: rewrite_grace?,
     })
 }
 

@@ -47,7 +47,14 @@ pub struct Contract {
     pub commitments: Vec<Commitment>,
     /// The systems of the disaster-recovery register.
     pub dr_systems: Vec<DrSystem>,
+    /// How long after the instants it touches a change of stored evidence
+    /// is still a correction in the ordinary course rather than a rewrite
+    /// (`rewrite_grace`, default 24 hours).
+    pub rewrite_grace_seconds: i64,
 }
+
+/// The `rewrite_grace` of a contract that does not set one: a day.
+pub const DEFAULT_REWRITE_GRACE_SECONDS: i64 = 86_400;
 
 impl Contract {
     /// The service level with this id.

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Deps;
 use crate::alerts::detect::{contract_alerts, route};
+use crate::alerts::evidence::evidence_alerts;
 use crate::alerts::feeds::source_alerts;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
@@ -112,6 +113,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         );
     }
     source_alerts(config, store, now, &mut alerts).await?;
+    evidence_alerts(config, store, now, &mut alerts).await?;
     route(config, &mut alerts);
     // Every daemon detects (its /metrics needs the figures); only the
     // leader queues. A deposed leader queuing late is harmless: the outbox

@@ -9,6 +9,7 @@
 //! - [`time`]: instants in UTC and the rules for reading local times.
 //! - [`wall_clock`]: where "now" comes from (the system's clock, or a test's).
 //! - [`evidence`]: the normalised evidence records (incidents, holds, outages, work items, supplier figures).
+//! - [`rewrite`]: evidence changed after the fact, its verdict effects and direction.
 //! - [`sla_verdict`]: the supplier's own SLA verdicts read from ServiceNow.
 //! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
 //!   about a month — recoverable costs, excusals, disputes — and the trail
@@ -23,6 +24,7 @@ pub mod excusal;
 pub mod money;
 pub mod percent;
 pub mod period;
+pub mod rewrite;
 pub mod sla_verdict;
 pub mod time;
 pub mod wall_clock;

@@ -66,6 +66,7 @@ pub(super) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         service_levels: levels,
         commitments: vec![],
         dr_systems: vec![],
+        rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
     }
 }
 

@@ -237,6 +237,7 @@ mod tests {
             service_levels,
             commitments: vec![],
             dr_systems: vec![],
+            rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
         }
     }
 

@@ -6,12 +6,14 @@
 //! # Layout
 //! - [`fields`]: field access over CSV and JSON, and kind detection.
 //! - [`evidence`]: one evidence record → one store row, or the reason it is refused.
+//! - [`rewrites`]: after an import, the changes it made to evidence already held after the fact.
 
 pub use crate::store::write::{Correction, Writer};
 
 pub mod evidence;
 pub mod fields;
 mod pipeline;
+pub mod rewrites;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -49,6 +51,8 @@ pub struct ImportSummary {
     pub counts: WriteCounts,
     /// Rows refused.
     pub rejected: u64,
+    /// Rewrites of evidence already held, found in it.
+    pub rewrites: rewrites::Found,
 }
 
 /// Why a whole file could not be imported.
@@ -113,7 +117,7 @@ pub async fn ingest(
         )
         .await?;
     }
-    writer.finish(now, on_reject).await
+    writer.finish(store, contracts, now, on_reject).await
 }
 
 /// Imports one CSV or JSON Lines file into the store. `writer` says who
@@ -150,7 +154,7 @@ pub async fn import_file(
     };
     // What was read before a failure is still stored; the failure itself is
     // what the caller hears about.
-    let summary = pipeline.finish(now, on_reject).await;
+    let summary = pipeline.finish(store, contracts, now, on_reject).await;
     outcome?;
     Ok(summary?)
 }

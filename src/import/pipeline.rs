@@ -10,7 +10,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::fields::RecordKind;
-use super::{ImportSummary, Rejection};
+use super::{ImportSummary, Rejection, rewrites};
+use crate::contract::Contract;
 use crate::store::write::{self, ImportSession, Row, Table, WriteCounts};
 use crate::store::{Store, StoreError};
 
@@ -174,9 +175,11 @@ impl Pipeline {
 
     /// Writes what is left, commits, and records the import's totals;
     /// `on_reject` hears of the rows refused because another source owns
-    /// their record.
+    /// their record. Then finds the rewrites the import made.
     pub async fn finish(
         mut self,
+        store: &Store,
+        contracts: &[Contract],
         now: i64,
         on_reject: &mut (dyn FnMut(&Rejection) + Send),
     ) -> Result<ImportSummary, StoreError> {
@@ -188,18 +191,24 @@ impl Pipeline {
         let (closed, _) = mpsc::channel(1);
         drop(std::mem::replace(&mut self.sender, closed));
         let (counts, session) = self.join().await?;
-        let refusals = session.finish(counts, self.rejected, now).await?;
+        let finished = session.finish(counts, self.rejected, now).await?;
         // Rows refused for their owner are found by the writer, after parsing.
-        for refusal in &refusals {
+        for refusal in &finished.refusals {
             on_reject(&Rejection {
                 file: self.file.clone(),
                 line: refusal.line,
                 reason: refusal.reason.clone(),
             });
         }
+        // Only a changed record or a new hold can be a rewrite.
+        let rewrites = match counts.updated > 0 || !finished.new_holds.is_empty() {
+            true => rewrites::detect(store, contracts, &finished).await?,
+            false => rewrites::Found::default(),
+        };
         Ok(ImportSummary {
             counts,
-            rejected: self.rejected + refusals.len() as u64,
+            rejected: self.rejected + finished.refusals.len() as u64,
+            rewrites,
         })
     }
 }

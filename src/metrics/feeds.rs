@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 use super::exposition::Families;
 
 /// The alert kinds live detection queues: always exported, at zero when none.
-pub const ALERT_KINDS: [&str; 8] = [
+pub const ALERT_KINDS: [&str; 10] = [
     "at_risk",
     "breached",
     "certain_to_fail",
@@ -31,6 +31,8 @@ pub const ALERT_KINDS: [&str; 8] = [
     "outage_ended",
     "source_failing",
     "source_stale",
+    "evidence_rewritten",
+    "evidence_refused",
 ];
 
 /// Import results, as the `result` label spells them.
@@ -160,6 +162,11 @@ pub struct FeedFigures {
     pub ingest: BTreeMap<String, SourceTally>,
     /// The outbox by alert kind.
     pub outbox: Vec<OutboxKindTotals>,
+    /// Rewrites of evidence by contract, source label, record kind and direction.
+    pub rewrites: BTreeMap<(String, String, String, String), u64>,
+    /// Rows refused because another source owns their record, by contract
+    /// and source label.
+    pub refused: BTreeMap<(String, String), u64>,
 }
 
 impl FeedFigures {
@@ -193,6 +200,24 @@ impl FeedFigures {
             for (r, n) in RESULTS.iter().zip(t.records) {
                 records.with_label_values(&[source.as_str(), r]).inc_by(n);
             }
+        }
+        let rewrites = f.counter(
+            "slawatch_evidence_rewrites_total",
+            "Evidence the store already held changed after the fact (later than the contract's rewrite_grace), by the source that changed it, record kind (incident, hold, outage, work_item) and direction (favourable, unfavourable or neutral to the supplier).",
+            &["contract", "source", "kind", "direction"],
+        )?;
+        for ((contract, source, kind, direction), n) in &self.rewrites {
+            rewrites
+                .with_label_values(&[contract, source, kind, direction])
+                .inc_by(*n);
+        }
+        let refused = f.counter(
+            "slawatch_evidence_refused_total",
+            "Rows refused because another source owns their record (only the owner, or a person's correction, may change it), by the refused source.",
+            &["contract", "source"],
+        )?;
+        for ((contract, source), n) in &self.refused {
+            refused.with_label_values(&[contract, source]).inc_by(*n);
         }
         let queued = f.counter(
             "slawatch_alerts_queued_total",

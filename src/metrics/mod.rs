@@ -179,10 +179,30 @@ impl Metrics {
         let outbox = store.outbox_totals_by_kind().await?;
         let mut work = self.work.lock().await;
         work.ingest.refresh(store, &labels, now.timestamp()).await?;
+        // Labels only from the configuration: a contract it does not name is
+        // left out, a source it does not name is `other`.
+        let mut rewrites = BTreeMap::new();
+        for ((contract, source, kind, direction), n) in store.rewrite_counts().await? {
+            if config.contract(&contract).is_some() {
+                *rewrites
+                    .entry((contract, labels.label(&source), kind, direction))
+                    .or_insert(0) += n;
+            }
+        }
+        let mut refused = BTreeMap::new();
+        for ((contract, source), n) in store.ownership_refusal_counts().await? {
+            if config.contract(&contract).is_some() {
+                *refused
+                    .entry((contract, labels.label(&source)))
+                    .or_insert(0) += n;
+            }
+        }
         let feeds = FeedFigures {
             sources: config.sources.iter().map(|s| s.id.clone()).collect(),
             ingest: work.ingest.per_source.clone(),
             outbox,
+            rewrites,
+            refused,
         };
         // Contracts in configuration order.
         let contracts = config

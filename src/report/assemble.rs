@@ -42,7 +42,7 @@ pub async fn month_alone<'c>(
     let register = store
         .commitment_register(contract, &config.calendars)
         .await?;
-    let extras = Extras::load(store, config, contract, period).await?;
+    let extras = Extras::load(store, config, contract, period, known_at).await?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
     Ok(MonthReport::new(contract, evaluation, records)
         .with_register(&register)

@@ -3,6 +3,8 @@
 //! when figures changed since the month was issued, the version compared
 //! with on every row and each line's issued attainment, status and credit
 //! where they differ from now).
+//! When evidence bearing on the month was changed after the fact, a blank
+//! line and a second table follow, one row per rewrite ([`REWRITES_HEADER`]).
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
@@ -39,6 +41,21 @@ pub const HEADER: [&str; 28] = [
     "issued_attainment_percent",
     "issued_status",
     "issued_credit_minor",
+];
+
+/// The header of the table of records changed after the fact.
+pub const REWRITES_HEADER: [&str; 11] = [
+    "rewrite_import_id",
+    "received_at",
+    "source",
+    "corrected_by",
+    "record_kind",
+    "record",
+    "change",
+    "direction",
+    "why",
+    "effects",
+    "import_credit_moved_minor",
 ];
 
 /// Renders the report's service-level lines as CSV text: the figures a line
@@ -113,6 +130,49 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
             });
         }
         w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if !r.rewrites.is_empty() {
+        text.push('\n');
+        text.push_str(&rewrites(r)?);
+    }
+    Ok(text)
+}
+
+/// The records changed after the fact: one row each, with its effects as
+/// `level (month): before → after` and the credit its import's rewrites
+/// moved in the month.
+fn rewrites(r: &MonthReport<'_>) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(REWRITES_HEADER)?;
+    for x in &r.rewrites {
+        let effects: Vec<String> = x
+            .effects
+            .iter()
+            .map(|e| {
+                let month = e.period.map_or(String::new(), |p| format!(" ({p})"));
+                format!("{}{month}: {} → {}", e.service_level, e.before, e.after)
+            })
+            .collect();
+        let moved = r
+            .rewrite_credits
+            .iter()
+            .find(|c| c.import_id == x.import_id)
+            .map_or(0, |c| c.after_minor - c.before_minor);
+        w.write_record([
+            x.import_id.to_string(),
+            crate::domain::time::format_utc(x.received_at),
+            safe_cell(&x.source),
+            safe_cell(x.corrected_by.as_deref().unwrap_or("")),
+            x.kind.clone(),
+            safe_cell(&x.record),
+            safe_cell(&x.change),
+            x.direction.as_str().to_string(),
+            safe_cell(&x.why),
+            safe_cell(&effects.join("; ")),
+            moved.to_string(),
+        ])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -30,6 +30,7 @@ use std::collections::HashSet;
 
 use crate::config::ReconciliationConfig;
 use crate::contract::Contract;
+use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::{
     AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
@@ -72,6 +73,10 @@ pub struct MonthReport<'a> {
     pub feed_gaps: FeedGaps,
     /// Each line's attainment over the last twelve months.
     pub trends: trends::Trends,
+    /// Evidence bearing on the month that was changed after the fact.
+    pub rewrites: Vec<Rewrite>,
+    /// The credit each import's rewrites moved in the month.
+    pub rewrite_credits: Vec<CreditMoved>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -104,6 +109,8 @@ impl<'a> MonthReport<'a> {
             disaster_recovery: None,
             verdict_disagreements: Vec::new(),
             feed_gaps: FeedGaps::default(),
+            rewrites: Vec::new(),
+            rewrite_credits: Vec::new(),
         }
         .with_register(&Register::from_config(contract))
     }

@@ -10,8 +10,9 @@ use super::MonthReport;
 use crate::config::{Config, SourceKind};
 use crate::contract::Contract;
 use crate::domain::SlaVerdict;
+use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::time::local_date;
-use crate::domain::{Incident, Period};
+use crate::domain::{Incident, Instant, Period};
 use crate::engine::completeness::gaps;
 use crate::engine::dr::{DrTest, assess};
 use crate::engine::verdicts::compare;
@@ -28,18 +29,29 @@ pub struct Extras {
     pub delivered: BTreeMap<String, u64>,
     /// The contract's sources that should deliver data every month (id, kind).
     pub sources: Vec<(String, String)>,
+    /// Rewrites of evidence bearing on the month.
+    pub rewrites: Vec<Rewrite>,
+    /// The credit each import's rewrites moved in the month.
+    pub rewrite_credits: Vec<CreditMoved>,
 }
 
 impl Extras {
-    /// Reads them for `contract`'s `period`.
+    /// Reads them for `contract`'s `period`; with `known_at`, the rewrites
+    /// the store had found by then.
     pub async fn load(
         store: &Store,
         config: &Config,
         contract: &Contract,
         period: Period,
+        known_at: Option<Instant>,
     ) -> Result<Extras, StoreError> {
         let tz = contract.timezone;
+        let (rewrites, rewrite_credits) = store
+            .rewrites_for_month(&contract.id, period, known_at)
+            .await?;
         Ok(Extras {
+            rewrites,
+            rewrite_credits,
             dr_tests: store.dr_tests(&contract.id).await?,
             verdicts: store.sla_verdicts(&contract.id).await?,
             delivered: store
@@ -108,6 +120,8 @@ impl<'a> MonthReport<'a> {
             incidents,
             &extras.verdicts,
         );
+        self.rewrites = extras.rewrites.clone();
+        self.rewrite_credits = extras.rewrite_credits.clone();
         self
     }
 }

@@ -334,7 +334,7 @@ mod tests {
         let table = &TABLES[1];
         assert_eq!(
             table.insert(2),
-            "INSERT INTO rejections (import_id, line, contract, reason) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
+            "INSERT INTO rejections (import_id, line, contract, reason, owner) VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10)"
         );
     }
 }

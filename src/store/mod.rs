@@ -44,6 +44,7 @@ pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
+pub mod rewrites;
 mod row;
 pub mod server;
 pub mod servicenow;
@@ -198,6 +199,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "chains",
         include_str!("../../migrations/sqlite/0012_chains.sql"),
     ),
+    (
+        13,
+        "rewrites",
+        include_str!("../../migrations/sqlite/0013_rewrites.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -262,6 +268,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "chains",
         include_str!("../../migrations/postgres/0012_chains.sql"),
+    ),
+    (
+        13,
+        "rewrites",
+        include_str!("../../migrations/postgres/0013_rewrites.sql"),
     ),
 ];
 

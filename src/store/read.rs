@@ -12,21 +12,16 @@ use crate::domain::{
 };
 use crate::engine::Evidence;
 
-// Incidents whose clocks can be assessed in [start, end): opened before the
-// end, and not settled (every clock stopped) before the start. Two arms so
-// each uses the (contract, settled_at) index. Each incident comes with its
-// holds, and the whole set as one JSON array: a month can hold tens of
-// thousands of incidents, and one document costs far less to hand over and
-// parse than as many rows. `{incidents}` and `{holds}` are the tables, or
-// the versions known at an instant (see [`known`]).
+// The incidents `{selection}` picks, each with its holds, as one JSON array:
+// a month can hold tens of thousands of incidents, and one document costs
+// far less to hand over and parse than as many rows. `{incidents}` and
+// `{holds}` are the tables, or the versions known at an instant (see [`known`]).
 const INCIDENTS_SQLITE: &str = "\
     SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
                (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM {holds} h
                  WHERE h.contract = c.contract AND h.incident_id = c.id)))
-      FROM (SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
-            UNION ALL
-            SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+      FROM ({selection}) AS c";
 
 // The same document from PostgreSQL: json_agg of nothing is NULL (SQLite
 // gives `[]`), and the text cast is how the `Any` driver can read json.
@@ -35,9 +30,15 @@ const INCIDENTS_POSTGRES: &str = "\
                title, excused_reason,
                (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
                   FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
-      FROM (SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
-            UNION ALL
-            SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3) AS c";
+      FROM ({selection}) AS c";
+
+// Incidents whose clocks can be assessed in [start, end): opened before the
+// end, and not settled (every clock stopped) before the start. Two arms so
+// each uses the (contract, settled_at) index.
+const IN_MONTH: &str = "\
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+    UNION ALL
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3";
 
 const INCIDENT_COLUMNS: &str = "contract, id, priority, service, opened_at, responded_at, resolved_at, settled_at, title, excused_reason";
 const HOLD_COLUMNS: &str = "contract, incident_id, start_at, end_at, reason";
@@ -45,20 +46,51 @@ const OUTAGE_COLUMNS: &str = "contract, id, service, start_at, end_at, impact, p
 const WORK_ITEM_COLUMNS: &str = "contract, id, kind, opened_at, change_type, proactive";
 const SUPPLIER_KPI_COLUMNS: &str = "contract, service_level, period, attainment_units";
 
-/// The rows of `table` as the store held them at the instant bound as
-/// `$at` (with the contract as `$1`): the current version of each record
-/// received by then, else the earlier version in force then. Without an
-/// instant, the table itself. Only fixed identifiers go in.
-fn known(table: &str, columns: &str, at: Option<&str>) -> String {
-    match at {
-        None => table.to_string(),
-        Some(at) => format!(
-            "(SELECT {columns} FROM {table} WHERE contract = $1 AND received_at <= {at} \
-              UNION ALL \
-              SELECT {columns} FROM {table}_versions \
-               WHERE contract = $1 AND received_at <= {at} AND superseded_at > {at})"
-        ),
+/// Which versions of the evidence a read sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// As the store held it at this instant (epoch seconds): `--known-at`.
+    At(i64),
+    /// As the store held it before this import: what a rewrite is set against.
+    BeforeImport(i64),
+    /// As this import left it (later imports unseen).
+    ThroughImport(i64),
+}
+
+impl Seen {
+    fn value(self) -> i64 {
+        match self {
+            Seen::At(v) | Seen::BeforeImport(v) | Seen::ThroughImport(v) => v,
+        }
     }
+}
+
+/// The rows of `table` as `seen` (its value bound as the placeholder given,
+/// with the contract as `$1`): the current version of each record, else the
+/// earlier version in force then. Without it, the table itself. Imports,
+/// not instants, tell two imports of the same second apart. Only fixed
+/// identifiers go in.
+fn known(table: &str, columns: &str, seen: Option<(Seen, &str)>) -> String {
+    let (current, earlier) = match seen {
+        None => return table.to_string(),
+        Some((Seen::At(_), p)) => (
+            format!("received_at <= {p}"),
+            format!("received_at <= {p} AND superseded_at > {p}"),
+        ),
+        Some((Seen::BeforeImport(_), p)) => (
+            format!("import_id < {p}"),
+            format!("import_id < {p} AND superseded_by >= {p}"),
+        ),
+        Some((Seen::ThroughImport(_), p)) => (
+            format!("import_id <= {p}"),
+            format!("import_id <= {p} AND superseded_by > {p}"),
+        ),
+    };
+    format!(
+        "(SELECT {columns} FROM {table} WHERE contract = $1 AND {current} \
+          UNION ALL \
+          SELECT {columns} FROM {table}_versions WHERE contract = $1 AND {earlier})"
+    )
 }
 
 /// One incident as the query above writes it.
@@ -89,10 +121,23 @@ impl Store {
         now: Instant,
         known_at: Option<Instant>,
     ) -> Result<Evidence, StoreError> {
+        let seen = known_at.map(|t| Seen::At(t.timestamp()));
+        self.month_evidence_seen(contract, period, tz, now, seen)
+            .await
+    }
+
+    /// [`Self::month_evidence`] with the versions `seen` picks.
+    pub async fn month_evidence_seen(
+        &self,
+        contract: &str,
+        period: Period,
+        tz: chrono_tz::Tz,
+        now: Instant,
+        known_at: Option<Seen>,
+    ) -> Result<Evidence, StoreError> {
         let (start, end) = (period.start(tz).timestamp(), period.end(tz).timestamp());
         // Work opened after `now` is not yet known.
         let work_end = end.min(now.timestamp() + 1);
-        let known_at = known_at.map(|t| t.timestamp());
         Ok(Evidence {
             incidents: self.incidents(contract, start, end, known_at).await?,
             outages: self.outages(contract, start, end, known_at).await?,
@@ -110,69 +155,67 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
-        known_at: Option<i64>,
+        known_at: Option<Seen>,
     ) -> Result<Vec<Incident>, StoreError> {
-        let template = match self.backend() {
-            Backend::Sqlite => INCIDENTS_SQLITE,
-            Backend::Postgres => INCIDENTS_POSTGRES,
-        };
-        let at = known_at.map(|_| "$4");
-        let sql = template
-            .replace("{incidents}", &known("incidents", INCIDENT_COLUMNS, at))
-            .replace("{holds}", &known("holds", HOLD_COLUMNS, at));
+        let sql = self.incidents_sql(IN_MONTH, known_at.map(|s| (s, "$4")));
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(start)
             .bind(end);
-        if let Some(at) = known_at {
-            query = query.bind(at);
+        if let Some(seen) = known_at {
+            query = query.bind(seen.value());
         }
         let json: Option<String> = query
             .fetch_one(self.pool())
             .await
             .map_err(failed("reading incidents"))?;
-        let tuples: Vec<IncidentTuple> = match json {
-            Some(text) => serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("incidents: {e}")))?,
-            None => Vec::new(),
+        decode_incidents(json)
+    }
+
+    /// The incidents of `contract` with these ids, with their holds, as
+    /// `seen`; those the store did not yet hold are left out.
+    pub async fn incidents_seen(
+        &self,
+        contract: &str,
+        ids: &[&str],
+        seen: Seen,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let mut found = Vec::new();
+        // Bounded lists keep every statement's parameters well under both
+        // databases' limits.
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let selection = format!(
+                "SELECT * FROM {{incidents}} AS i WHERE contract = $1 AND id IN ({})",
+                list.join(", ")
+            );
+            let sql = self.incidents_sql(&selection, Some((seen, "$2")));
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(contract)
+                .bind(seen.value());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let json: Option<String> = query
+                .fetch_one(self.pool())
+                .await
+                .map_err(failed("reading incidents"))?;
+            found.extend(decode_incidents(json)?);
+        }
+        Ok(found)
+    }
+
+    /// The incidents document's statement over `selection`, with the
+    /// versions known at the instant bound as `at` when there is one.
+    fn incidents_sql(&self, selection: &str, at: Option<(Seen, &str)>) -> String {
+        let template = match self.backend() {
+            Backend::Sqlite => INCIDENTS_SQLITE,
+            Backend::Postgres => INCIDENTS_POSTGRES,
         };
-        tuples
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    priority,
-                    service,
-                    opened,
-                    responded,
-                    resolved,
-                    title,
-                    excused_reason,
-                    holds,
-                )| {
-                    Ok(Incident {
-                        priority: parsed::<Priority>(&priority, "priority")?,
-                        service,
-                        opened_at: instant(opened)?,
-                        responded_at: opt_instant(responded)?,
-                        resolved_at: opt_instant(resolved)?,
-                        title,
-                        excused_reason,
-                        holds: holds
-                            .into_iter()
-                            .map(|(start, end, reason)| {
-                                Ok(Hold {
-                                    start: instant(start)?,
-                                    end: opt_instant(end)?,
-                                    reason,
-                                })
-                            })
-                            .collect::<Result<_, StoreError>>()?,
-                        id,
-                    })
-                },
-            )
-            .collect()
+        template
+            .replace("{selection}", selection)
+            .replace("{incidents}", &known("incidents", INCIDENT_COLUMNS, at))
+            .replace("{holds}", &known("holds", HOLD_COLUMNS, at))
     }
 
     async fn outages(
@@ -180,7 +223,7 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
-        known_at: Option<i64>,
+        known_at: Option<Seen>,
     ) -> Result<Vec<Outage>, StoreError> {
         // Outages overlapping the month, planned ones included (the engine
         // excludes them; the report lists them).
@@ -188,14 +231,14 @@ impl Store {
             "SELECT id, service, start_at, end_at, impact, planned, source FROM {} AS o
               WHERE contract = $1 AND start_at < $2 AND (end_at IS NULL OR end_at > $3)
               ORDER BY start_at, id",
-            known("outages", OUTAGE_COLUMNS, known_at.map(|_| "$4"))
+            known("outages", OUTAGE_COLUMNS, known_at.map(|s| (s, "$4")))
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(end)
             .bind(start);
-        if let Some(at) = known_at {
-            query = query.bind(at);
+        if let Some(seen) = known_at {
+            query = query.bind(seen.value());
         }
         let rows = query
             .fetch_all(self.pool())
@@ -222,20 +265,20 @@ impl Store {
         contract: &str,
         start: i64,
         end: i64,
-        known_at: Option<i64>,
+        known_at: Option<Seen>,
     ) -> Result<Vec<WorkTally>, StoreError> {
         let sql = format!(
             "SELECT kind, change_type, proactive, COUNT(*) FROM {} AS w
               WHERE contract = $1 AND opened_at >= $2 AND opened_at < $3
               GROUP BY kind, change_type, proactive",
-            known("work_items", WORK_ITEM_COLUMNS, known_at.map(|_| "$4"))
+            known("work_items", WORK_ITEM_COLUMNS, known_at.map(|s| (s, "$4")))
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(start)
             .bind(end);
-        if let Some(at) = known_at {
-            query = query.bind(at);
+        if let Some(seen) = known_at {
+            query = query.bind(seen.value());
         }
         let rows = query
             .fetch_all(self.pool())
@@ -259,21 +302,21 @@ impl Store {
         &self,
         contract: &str,
         period: Period,
-        known_at: Option<i64>,
+        known_at: Option<Seen>,
     ) -> Result<Vec<SupplierKpi>, StoreError> {
         let sql = format!(
             "SELECT service_level, attainment_units FROM {} AS k WHERE contract = $1 AND period = $2",
             known(
                 "supplier_kpis",
                 SUPPLIER_KPI_COLUMNS,
-                known_at.map(|_| "$3")
+                known_at.map(|s| (s, "$3"))
             )
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(period.to_string());
-        if let Some(at) = known_at {
-            query = query.bind(at);
+        if let Some(seen) = known_at {
+            query = query.bind(seen.value());
         }
         let rows = query
             .fetch_all(self.pool())
@@ -322,4 +365,40 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The incidents document (see [`INCIDENTS_SQLITE`]) as incidents.
+fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
+    let tuples: Vec<IncidentTuple> = match json {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("incidents: {e}")))?,
+        None => Vec::new(),
+    };
+    tuples
+        .into_iter()
+        .map(
+            |(id, priority, service, opened, responded, resolved, title, excused_reason, holds)| {
+                Ok(Incident {
+                    priority: parsed::<Priority>(&priority, "priority")?,
+                    service,
+                    opened_at: instant(opened)?,
+                    responded_at: opt_instant(responded)?,
+                    resolved_at: opt_instant(resolved)?,
+                    title,
+                    excused_reason,
+                    holds: holds
+                        .into_iter()
+                        .map(|(start, end, reason)| {
+                            Ok(Hold {
+                                start: instant(start)?,
+                                end: opt_instant(end)?,
+                                reason,
+                            })
+                        })
+                        .collect::<Result<_, StoreError>>()?,
+                    id,
+                })
+            },
+        )
+        .collect()
 }

@@ -468,7 +468,7 @@ impl super::Store {
 }
 
 /// Whether each of `table`'s columns after the contract holds integers.
-fn column_kinds(table: &Table) -> Result<Vec<bool>, StoreError> {
+pub(super) fn column_kinds(table: &Table) -> Result<Vec<bool>, StoreError> {
     let listed = super::tables::TABLES
         .iter()
         .find(|t| t.name == table.name)

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::records;
+use super::rewrites::ImportWriter;
 use super::versions::{self, describe_key};
 use super::{Backend, Store, StoreError, failed};
 
@@ -163,6 +164,33 @@ pub struct Refusal {
     pub contract: Option<String>,
     /// Why, naming the owner.
     pub reason: String,
+    /// The source that owns the record.
+    pub owner: String,
+}
+
+/// An ended hold an import stored for the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHold {
+    /// Its contract.
+    pub contract: String,
+    /// Its incident.
+    pub incident: String,
+    /// Its start (epoch seconds).
+    pub start: i64,
+    /// Its end (epoch seconds).
+    pub end: i64,
+}
+
+/// What a finished import hands on to the rewrite detection.
+#[derive(Debug)]
+pub struct Finished {
+    /// The rows refused because another source owns their record.
+    pub refusals: Vec<Refusal>,
+    /// The ended holds it stored for the first time: a hold added to an
+    /// incident already held may be a rewrite.
+    pub new_holds: Vec<NewHold>,
+    /// The import and who wrote it.
+    pub writer: ImportWriter,
 }
 
 /// One import in progress: its bookkeeping row and an open transaction.
@@ -174,6 +202,7 @@ pub struct ImportSession {
     writer: Writer,
     received_at: i64,
     refusals: Vec<Refusal>,
+    new_holds: Vec<NewHold>,
 }
 
 impl Store {
@@ -207,6 +236,7 @@ impl Store {
             writer,
             received_at: now,
             refusals: Vec::new(),
+            new_holds: Vec::new(),
         })
     }
 
@@ -289,6 +319,11 @@ impl ImportSession {
                     );
                     corrected.push((row.key.clone(), detail));
                 }
+                if table.name == HOLDS.name
+                    && let Some(hold) = new_hold(&row)
+                {
+                    self.new_holds.push(hold);
+                }
                 accepted.push((row, hash));
                 continue;
             };
@@ -305,6 +340,7 @@ impl ImportSession {
                         describe_key(&row.key[1..]),
                         old.owner
                     ),
+                    owner: old.owner.clone(),
                 });
                 continue;
             }
@@ -328,7 +364,7 @@ impl ImportSession {
             accepted.push((row, hash));
         }
         for r in &refused {
-            self.reject(r.line, r.contract.as_deref(), &r.reason)
+            self.rejection(r.line, r.contract.as_deref(), &r.reason, Some(&r.owner))
                 .await?;
         }
         self.refusals.extend(refused);
@@ -428,13 +464,26 @@ impl ImportSession {
         contract: Option<&str>,
         reason: &str,
     ) -> Result<(), StoreError> {
+        self.rejection(line, contract, reason, None).await
+    }
+
+    /// Records a rejected row; `owner` is the source that owns its record
+    /// when that is why.
+    async fn rejection(
+        &mut self,
+        line: i64,
+        contract: Option<&str>,
+        reason: &str,
+        owner: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO rejections (import_id, line, contract, reason) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO rejections (import_id, line, contract, reason, owner) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(self.import_id)
         .bind(line)
         .bind(contract.map(str::to_string))
         .bind(reason.to_string())
+        .bind(owner.map(str::to_string))
         .execute(&mut **self.tx()?)
         .await
         .map_err(failed("recording a rejected row"))?;
@@ -462,13 +511,14 @@ impl ImportSession {
     }
 
     /// Commits and records the import's totals; returns the rows refused
-    /// because another source owns their record.
+    /// because another source owns their record, and what the rewrite
+    /// detection needs.
     pub async fn finish(
         mut self,
         counts: WriteCounts,
         rejected: u64,
         now: i64,
-    ) -> Result<Vec<Refusal>, StoreError> {
+    ) -> Result<Finished, StoreError> {
         let rejected = rejected + self.refusals.len() as u64;
         sqlx::query(
             "UPDATE imports SET finished_at = $1, stored = $2, updated = $3, unchanged = $4, rejected = $5 WHERE id = $6",
@@ -488,7 +538,36 @@ impl ImportSession {
         tx.commit()
             .await
             .map_err(failed("committing imported records"))?;
-        Ok(self.refusals)
+        Ok(Finished {
+            refusals: self.refusals,
+            new_holds: self.new_holds,
+            writer: ImportWriter {
+                import_id: self.import_id,
+                source: self.writer.source,
+                corrected_by: self.writer.correction.map(|c| c.by),
+                received_at: self.received_at,
+            },
+        })
+    }
+}
+
+/// A hold row as a [`NewHold`], when it has ended.
+fn new_hold(row: &Row) -> Option<NewHold> {
+    match (&row.key[..], row.values.first()) {
+        (
+            [
+                Param::Text(Some(contract)),
+                Param::Text(Some(incident)),
+                Param::Int(Some(start)),
+            ],
+            Some(Param::Int(Some(end))),
+        ) => Some(NewHold {
+            contract: contract.clone(),
+            incident: incident.clone(),
+            start: *start,
+            end: *end,
+        }),
+        _ => None,
     }
 }
 

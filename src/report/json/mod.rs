@@ -9,11 +9,13 @@
 //! - [`records`]: costs, excusals, disputes, the audit trail.
 //! - [`findings`]: breaches, excused incidents and outages, data quality, trends.
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
+//! - [`rewrites`]: records changed after the fact.
 
 pub mod findings;
 pub mod history;
 pub mod records;
 pub mod registers;
+pub mod rewrites;
 
 use serde::Serialize;
 
@@ -23,6 +25,7 @@ use self::findings::{
 };
 use self::records::{AuditJson, DisputeJson, LevelExcusalJson};
 use self::registers::{DrAssessmentJson, MonthOccurrenceJson};
+use self::rewrites::RewritesJson;
 use super::MonthReport;
 use super::amendment::Amendment;
 use crate::domain::time::format_utc;
@@ -93,6 +96,8 @@ pub struct ReportJson<'a> {
     pub disaster_recovery: Option<DrAssessmentJson<'a>>,
     /// Each line's attainment over the last twelve months.
     pub trends: TrendsJson<'a>,
+    /// Evidence bearing on the month that was changed after the fact.
+    pub records_changed_after_the_fact: RewritesJson<'a>,
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amendment: Option<&'a Amendment>,
@@ -304,6 +309,10 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         },
         disaster_recovery: r.disaster_recovery.as_ref().map(Wire::json),
         trends: r.trends.json(),
+        records_changed_after_the_fact: RewritesJson {
+            records: all(&r.rewrites),
+            credit_moved: all(&r.rewrite_credits),
+        },
         amendment: r.amendment.as_ref(),
     }
 }

@@ -1,4 +1,4 @@
-//! The PDF's disaster-recovery and data-quality sections, beside the rest
+//! The PDF's disaster-recovery, data-quality and changed-after-the-fact sections, beside the rest
 //! of the content in `pdf/mod.rs` and drawn with the same private layout.
 
 use super::{Align, INK, Layout, MUTED, at, hours, number};
@@ -135,4 +135,72 @@ pub(super) fn sections(d: &mut Layout, j: &ReportJson<'_>) {
             true,
         );
     }
+}
+
+/// Draws the records changed after the fact, with the credit each import's
+/// rewrites moved; `money` formats minor units.
+pub(super) fn rewrites(d: &mut Layout, j: &ReportJson<'_>, money: &dyn Fn(i64) -> String) {
+    d.heading("Records changed after the fact");
+    let rw = &j.records_changed_after_the_fact;
+    if rw.records.is_empty() {
+        d.wrapped(
+            "No evidence bearing on this month was changed after the fact.",
+            9.5,
+            MUTED,
+        );
+        return;
+    }
+    let rows: Vec<Vec<String>> = rw
+        .records
+        .iter()
+        .map(|x| {
+            let effects: Vec<String> = x
+                .effects
+                .iter()
+                .map(|e| format!("{}: {} → {}", e.service_level, e.before, e.after))
+                .collect();
+            let from = match x.corrected_by {
+                Some(by) => format!("{} (corrected by {by})", x.source),
+                None => x.source.to_string(),
+            };
+            vec![
+                format!("{} {}\n{}", x.kind.replace('_', " "), x.record, from),
+                x.change.to_string(),
+                effects.join("\n"),
+                format!("{}: {}", x.direction, x.why),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            ("Record", 0.2, Align::Left),
+            ("Before → after", 0.3, Align::Left),
+            ("Verdicts", 0.22, Align::Left),
+            ("Direction", 0.28, Align::Left),
+        ],
+        &rows,
+        true,
+    );
+    let credits: Vec<Vec<String>> = rw
+        .credit_moved
+        .iter()
+        .map(|m| {
+            vec![
+                m.import_id.to_string(),
+                money(m.credit_before_minor),
+                money(m.credit_after_minor),
+                money(m.moved_minor),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            ("Import", 0.25, Align::Left),
+            ("Credit before", 0.25, Align::Right),
+            ("Credit after", 0.25, Align::Right),
+            ("Moved", 0.25, Align::Right),
+        ],
+        &credits,
+        true,
+    );
 }

@@ -22,10 +22,11 @@ use super::amendment::Amendment;
 use super::csv::safe_cell;
 use super::json::findings::TrendsJson;
 use super::json::registers::DrAssessmentJson;
+use super::json::rewrites::RewritesJson;
 use super::json::{DataQualityJson, number_text, to_json};
 use crate::domain::Instant;
 use crate::domain::time::format_utc;
-use sheets::{amendment_sheet, dr_sheet, quality_sheet, trends_sheet};
+use sheets::{amendment_sheet, dr_sheet, quality_sheet, rewrites_sheet, trends_sheet};
 
 /// Renders the report as XLSX bytes.
 pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
@@ -248,6 +249,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     dr_sheet(&mut wb, &f, json.disaster_recovery.as_ref())?;
     quality_sheet(&mut wb, &f, &json.data_quality)?;
     trends_sheet(&mut wb, &f, &json.trends)?;
+    rewrites_sheet(&mut wb, &f, &json.records_changed_after_the_fact, scale)?;
     if let Some(a) = json.amendment {
         amendment_sheet(&mut wb, &f, a, scale)?;
     }

@@ -251,3 +251,66 @@ pub(super) fn quality_sheet(
     ws.set_column_width(3, 80)?;
     Ok(())
 }
+
+/// Changed after the fact: one row per rewrite bearing on the month, with
+/// the credit its import's rewrites moved (money in major units).
+pub(super) fn rewrites_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    rw: &RewritesJson<'_>,
+    scale: f64,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Changed after the fact")?;
+    header(
+        ws,
+        f,
+        &[
+            "Record kind",
+            "Record",
+            "Received (UTC)",
+            "Import",
+            "From",
+            "Corrected by",
+            "Before → after",
+            "Effect on the verdicts",
+            "Direction",
+            "Why",
+            "Credit moved",
+        ],
+    )?;
+    for (i, x) in rw.records.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, x.kind)?;
+        ws.write_string(row, 1, safe_cell(x.record))?;
+        write_instant(ws, row, 2, &x.received_at, &f.datetime)?;
+        number(ws, row, 3, Some(x.import_id as f64), &f.integer)?;
+        ws.write_string(row, 4, safe_cell(x.source))?;
+        ws.write_string(row, 5, safe_cell(x.corrected_by.unwrap_or_default()))?;
+        ws.write_string(row, 6, safe_cell(x.change))?;
+        let effects: Vec<String> = x
+            .effects
+            .iter()
+            .map(|e| {
+                let month = e
+                    .period
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" ({p})"));
+                format!("{}{month}: {} → {}", e.service_level, e.before, e.after)
+            })
+            .collect();
+        ws.write_string(row, 7, safe_cell(&effects.join("; ")))?;
+        ws.write_string(row, 8, x.direction)?;
+        ws.write_string(row, 9, safe_cell(x.why))?;
+        let moved = rw
+            .credit_moved
+            .iter()
+            .find(|c| c.import_id == x.import_id)
+            .map_or(0, |c| c.moved_minor);
+        ws.write_number_with_format(row, 10, moved as f64 / scale, &f.money)?;
+    }
+    ws.set_column_range_width(0, 1, 16)?;
+    ws.set_column_range_width(2, 5, 14)?;
+    ws.set_column_range_width(6, 9, 40)?;
+    ws.set_column_width(10, 14)?;
+    Ok(())
+}
