@@ -272,6 +272,84 @@ fn a_correction_is_a_second_version_and_known_at_gives_the_issued_figures() {
     assert!(stderr(&out).contains("no incident 'INC9' in contract acme-managed-it"));
 }
 
+/// A hold added a week after the fact and a P1 re-sent as P3 are each a
+/// rewrite favourable to the supplier. October as in [`october`] plus INC5
+/// (P1, 09:00–14:00 on the 14th: 5 h against 4 h, breached) and INC6 (P1,
+/// 09:00–15:00Z on Wednesday the 21st: 6 h, breached): 3 of 6 P1s met.
+#[test]
+fn a_hold_added_after_the_fact_and_a_downgrade_favour_the_supplier() {
+    let env = TestEnv::new();
+    october(&env);
+    let more = format!(
+        "{HEADER}INC5,{C},P1,2026-10-14T09:00:00Z,email,2026-10-14T14:00:00Z\n\
+         INC6,{C},P1,2026-10-21T09:00:00Z,email,2026-10-21T15:00:00Z\n"
+    );
+    import(&env, IMPORTED, "more.csv", &more);
+
+    // A week later: a 1 h 30 m wait on the customer on INC5 (5 h − 1 h 30 m
+    // = 3 h 30 m: met), and INC6 re-sent as a P3 (6 office hours, 10:00–16:00
+    // BST, against 20: met; no longer a P1).
+    let hold = "incident_id,contract,start,end,reason\n\
+                INC5,acme-managed-it,2026-10-14T10:00:00Z,2026-10-14T11:30:00Z,awaiting_customer\n";
+    let said = import(&env, CORRECTED, "hold.csv", hold);
+    assert!(
+        said.contains("1 change(s) to evidence already held came after the fact, 1 favourable"),
+        "{said}"
+    );
+    let p3 = format!("{HEADER}INC6,{C},P3,2026-10-21T09:00:00Z,email,2026-10-21T15:00:00Z\n");
+    let said = import(&env, CORRECTED, "p3.csv", &p3);
+    assert!(
+        said.contains("1 change(s) to evidence already held came after the fact, 1 favourable"),
+        "{said}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&report_json(&env, LATER, &[])).unwrap();
+    let section = &report["records_changed_after_the_fact"];
+    assert_eq!(
+        section["records"],
+        serde_json::json!([
+            {
+                "import_id": 3, "received_at": CORRECTED, "source": "cli", "kind": "hold", "record": "INC5",
+                "change": "hold added from 2026-10-14T10:00:00Z to 2026-10-14T11:30:00Z",
+                "direction": "favourable",
+                "why": "turns the p1-resolution breach into met; adds a hold in the past",
+                "effects": [{"service_level": "p1-resolution", "period": "2026-10", "before": "breached", "after": "met"}]
+            },
+            {
+                "import_id": 4, "received_at": CORRECTED, "source": "cli", "kind": "incident", "record": "INC6",
+                "change": "priority P1 → P3",
+                "direction": "favourable",
+                "why": "turns the p1-resolution breach into not_applicable; lowers the priority P1 → P3",
+                "effects": [
+                    {"service_level": "p1-resolution", "period": "2026-10", "before": "breached", "after": "not_applicable"},
+                    {"service_level": "p3-resolution", "period": "2026-10", "before": "not_applicable", "after": "met"}
+                ]
+            }
+        ])
+    );
+    // P1 3 of 6 (50 %) → 4 of 6 (66.7 %) → 4 of 5 (80 %): all below 90 %,
+    // the 4 % tier (£5,000.00) throughout; P3 1 of 1 met earns nothing.
+    assert_eq!(
+        section["credit_moved"],
+        serde_json::json!([
+            {"import_id": 3, "credit_before_minor": 500_000, "credit_after_minor": 500_000, "moved_minor": 0},
+            {"import_id": 4, "credit_before_minor": 500_000, "credit_after_minor": 500_000, "moved_minor": 0}
+        ])
+    );
+    let p1 = level(&report, "p1-resolution");
+    assert_eq!(
+        (p1["met"].as_u64(), p1["assessed"].as_u64()),
+        (Some(4), Some(5))
+    );
+
+    // The same hold within the day is an ordinary update, not a rewrite.
+    let fresh = TestEnv::new();
+    october(&fresh);
+    import(&fresh, IMPORTED, "more.csv", &more);
+    let said = import(&fresh, "2026-10-14T20:00:00Z", "hold.csv", hold);
+    assert!(!said.contains("after the fact"), "{said}");
+}
+
 /// A connection straight to the store, past slawatch.
 async fn database(env: &TestEnv) -> AnyPool {
     sqlx::any::install_default_drivers();
@@ -330,6 +408,32 @@ async fn the_history_refuses_changes_and_an_alteration_past_it_is_found() {
         "{}",
         stdout(&out)
     );
+}
+
+/// An email's quoted-printable text decoded (soft line breaks joined,
+/// `=XX` bytes restored), so its words can be looked for.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn read(path: &Path) -> String {
@@ -442,6 +546,54 @@ path = "{}"
                 .expect("post");
             assert!(res.status().is_success(), "{path}: {}", res.status());
             res.json().expect("a JSON answer")
+        }
+
+        /// Pushes an unrelated incident, so detection runs now.
+        fn nudge(&self, id: &str) {
+            self.post(
+                "/api/v1/records",
+                PUSH,
+                json!([{
+                    "type": "incident", "id": id, "contract": C, "priority": "P3",
+                    "opened_at": "2026-10-14T09:00:00Z"
+                }])
+                .to_string(),
+            );
+        }
+
+        /// The alerts written as `.eml` files whose text contains `needle`.
+        fn alerts_about(&self, needle: &str) -> Vec<std::path::PathBuf> {
+            let dir = self.env.dir.path().join("data").join("outbox");
+            std::fs::read_dir(dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                        .filter(|p| read(p).contains(needle))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+
+        /// Waits until exactly `n` alerts mention `needle`.
+        fn wait_for_alerts(&self, needle: &str, n: usize) {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while self.alerts_about(needle).len() < n {
+                if Instant::now() > deadline {
+                    let subjects: Vec<String> = self
+                        .alerts_about("Subject:")
+                        .iter()
+                        .filter_map(|f| {
+                            read(f)
+                                .lines()
+                                .find(|l| l.starts_with("Subject:"))
+                                .map(str::to_string)
+                        })
+                        .collect();
+                    panic!("no alert about {needle:?}; the alerts: {subjects:#?}");
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            assert_eq!(self.alerts_about(needle).len(), n, "{needle}");
         }
 
         fn downtime(&self) -> u64 {
@@ -589,6 +741,33 @@ path = "{}"
                 .ends_with("end_at 2026-10-12T23:00:00Z → 2026-10-12T22:00:00Z"),
             "{entry}"
         );
+        // Each refused source is alerted once for the day; the CLI's refusal
+        // is dated by its own clock.
+        for source in ["acme-push", "acme-inbox", "cli"] {
+            daemon.wait_for_alerts(&format!("from source {source} refused"), 1);
+        }
+
+        // The correction came five weeks after the outage and shortened it:
+        // a rewrite in the supplier's favour, alerted once however often
+        // detection runs (each push below makes it run).
+        let rewritten = "1 record(s) changed after the fact in the supplier's favour";
+        daemon.nudge("INC-N1");
+        daemon.wait_for_alerts(rewritten, 1);
+        let alert = quoted_printable(&read(&daemon.alerts_about(rewritten)[0]));
+        assert!(alert.contains("a correction by Jane Smith"), "{alert}");
+        assert!(
+            alert.contains("end_at 2026-10-12T23:00:00Z → 2026-10-12T22:00:00Z"),
+            "{alert}"
+        );
+        assert!(alert.contains("shortens downtime"), "{alert}");
+        daemon.nudge("INC-N2");
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(daemon.alerts_about(rewritten).len(), 1);
+        assert_eq!(
+            daemon.alerts_about("from source acme-push refused").len(),
+            1
+        );
+
         // The outage still belongs to the customer's Alertmanager.
         let history = ok(
             &daemon.env,

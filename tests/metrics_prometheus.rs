@@ -128,6 +128,38 @@ fn records_now() -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// A correction of the first resolved contract-01 incident in the
+/// generated `incidents.csv`: resolved one minute after it opened. Returns
+/// its id and the correction's CSV text.
+fn resolved_earlier(incidents: &Path) -> (String, String) {
+    let mut reader = csv::Reader::from_path(incidents).expect("generated incidents");
+    let header = reader.headers().expect("a header").clone();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (id, contract, opened, resolved) = (
+        col("id"),
+        col("contract"),
+        col("opened_at"),
+        col("resolved_at"),
+    );
+    for row in reader.records() {
+        let row = row.expect("a generated row");
+        if row[contract] != *"contract-01" || row[resolved].is_empty() {
+            continue;
+        }
+        let opened_at: chrono::DateTime<Utc> = row[opened].parse().expect("an instant");
+        let earlier =
+            (opened_at + chrono::Duration::minutes(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut fields: Vec<String> = row.iter().map(str::to_string).collect();
+        fields[resolved] = earlier;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).unwrap();
+        w.write_record(&fields).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        return (row[id].to_string(), text);
+    }
+    panic!("no resolved contract-01 incident was generated");
+}
+
 fn prometheus_config(dir: &Path, target: &str) -> std::path::PathBuf {
     let path = dir.join("prometheus.yml");
     std::fs::write(
@@ -272,6 +304,17 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
             .args(["--now", NOW, "import"])
             .args(&csvs),
     );
+    // The supplier moves one of last month's resolutions a minute after
+    // opening: a change of evidence already held, after the fact.
+    let (rewritten, correction) = resolved_earlier(&gen_dir.join("incidents.csv"));
+    std::fs::write(dir.path().join("correction.csv"), correction).unwrap();
+    run_ok(
+        Command::new(bin())
+            .arg("--config")
+            .arg(&config)
+            .args(["--now", NOW, "import"])
+            .arg(dir.path().join("correction.csv")),
+    );
     let daemon = Process::spawn(
         Command::new(bin())
             .arg("--config")
@@ -300,6 +343,23 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     let body = pushed.text().await.unwrap();
     assert!(status.is_success(), "push: {status} {body}");
 
+    // The webhook source tries to change the same incident: refused, it
+    // belongs to the command line's import.
+    let refused = client
+        .post(format!("{base}/api/v1/records"))
+        .bearer_auth(PUSH_TOKEN)
+        .header("content-type", "application/x-ndjson")
+        .body(format!(
+            "{}\n",
+            json!({"type": "incident", "id": rewritten, "contract": "contract-01", "priority": "P5",
+                   "opened_at": "2020-01-01T00:00:00Z"})
+        ))
+        .send()
+        .await
+        .unwrap();
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("belongs to source cli"), "{body}");
+
     // A real Prometheus scraping it every second.
     let prom_port = free_port();
     let prom_cfg = prometheus_config(dir.path(), &format!("127.0.0.1:{port}"));
@@ -323,7 +383,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     .await;
     // Several scrapes taken after detection has seen the pushed records.
     wait_for("scrapes with the pushed records", Duration::from_secs(90), || async {
-        let q = r#"count_over_time(slawatch_build_info[1m]) >= 3 and on () (sum(slawatch_open_incidents{stage="at_risk"}) > 0) and on () (sum(slawatch_source_records_total{source="test-push",result="rejected"}) > 0)"#;
+        let q = r#"count_over_time(slawatch_build_info[1m]) >= 3 and on () (sum(slawatch_open_incidents{stage="at_risk"}) > 0) and on () (sum(slawatch_source_records_total{source="test-push",result="rejected"}) > 0) and on () (sum(slawatch_evidence_refused_total) > 0) and on () (sum(slawatch_evidence_rewrites_total) > 0)"#;
         promql(&client, &prom, q).await.is_ok_and(|r| !r.is_empty())
     })
     .await;

@@ -131,6 +131,43 @@ async fn measure(
     }
     let other_secs = clock.elapsed().as_secs_f64();
 
+    // The cost of keeping versions: the same file again (nothing changes,
+    // nothing kept), then with one row in ten retitled (a version kept for
+    // each), then with one in a thousand resolved a minute earlier weeks
+    // later (each a rewrite, assessed).
+    let mut reimports = Vec::new();
+    for (label, every, column, later) in [
+        ("same file again", 0, "", 0),
+        ("1 in 10 retitled", 10, "title", 86_400),
+        (
+            "1 in 1,000 resolved earlier",
+            1_000,
+            "resolved_at",
+            2 * 86_400,
+        ),
+    ] {
+        let path = dir.join(format!("reimport-{every}.csv"));
+        let changed = match every {
+            0 => {
+                std::fs::copy(&incidents_csv, &path).map_err(|e| io_failure(&path, e))?;
+                0
+            }
+            n => vary(&incidents_csv, &path, n, column).map_err(Failure::runtime)?,
+        };
+        let clock = Clock::now();
+        let again = import_file(
+            &store,
+            &config.contracts,
+            &path,
+            &Writer::source("bench"),
+            now.timestamp() + later,
+            &mut ignore,
+        )
+        .await
+        .map_err(Failure::runtime)?;
+        reimports.push((label, changed, again, clock.elapsed().as_secs_f64()));
+    }
+
     let backend = store.backend();
     let shell_secs = match database_url {
         None => sqlite_shell_import(&dir.join("shell.db"), &incidents_csv),
@@ -205,6 +242,14 @@ async fn measure(
         None => println!("{loader}  not measured ({missing})"),
     }
     println!("import the rest   {other_secs:>8.2} s");
+    for (label, changed, again, secs) in &reimports {
+        println!(
+            "re-import: {label:<28} {secs:>8.2} s  {:>10.0} rows/s  ({changed} changed: {} updated, each keeping its previous version; {} rewrites)",
+            rate(summary.incidents, *secs),
+            again.counts.updated,
+            again.rewrites.rewrites
+        );
+    }
     println!(
         "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments; engine {engine_secs:.3} s of CPU)",
         config.contracts.len()
@@ -215,6 +260,46 @@ async fn measure(
     }
     println!("work folder: {}", dir.display());
     Ok(())
+}
+
+/// Copies the incidents CSV `from` to `to` with `column` changed on every
+/// `every`-th row that has it: a title gains a mark, a resolution moves a
+/// minute earlier (never before the opening). Returns how many rows changed.
+fn vary(from: &Path, to: &Path, every: usize, column: &str) -> Result<u64, csv::Error> {
+    let mut reader = csv::Reader::from_path(from)?;
+    let header = reader.headers()?.clone();
+    let mut writer = csv::Writer::from_path(to)?;
+    writer.write_record(&header)?;
+    let at = header.iter().position(|h| h == column);
+    let opened = header.iter().position(|h| h == "opened_at");
+    let mut changed = 0;
+    for (i, row) in reader.records().enumerate() {
+        let mut fields: Vec<String> = row?.iter().map(str::to_string).collect();
+        if let (Some(c), Some(o)) = (at, opened)
+            && i % every == 0
+            && !fields[c].is_empty()
+        {
+            let moved = match column {
+                "resolved_at" => chrono::DateTime::parse_from_rfc3339(&fields[c])
+                    .ok()
+                    .map(|t| t - chrono::Duration::minutes(1))
+                    .filter(|t| {
+                        fields[o]
+                            .parse::<chrono::DateTime<chrono::Utc>>()
+                            .is_ok_and(|open| *t >= open)
+                    })
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                _ => Some(format!("{} (retitled)", fields[c])),
+            };
+            if let Some(value) = moved {
+                fields[c] = value;
+                changed += 1;
+            }
+        }
+        writer.write_record(&fields)?;
+    }
+    writer.flush()?;
+    Ok(changed)
 }
 
 /// Times the `sqlite3` shell importing the same CSV into a table with the

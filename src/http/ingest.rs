@@ -156,7 +156,7 @@ async fn store_pushed(
     .await?;
     rejections.sort_by_key(|r| r.line);
     let c = summary.counts;
-    if c.stored + c.updated > 0 {
+    if summary.worth_detecting() {
         app.deps.notify_ingested();
     }
     if let Some(id) = healthy_source {

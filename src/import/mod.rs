@@ -55,6 +55,14 @@ pub struct ImportSummary {
     pub rewrites: rewrites::Found,
 }
 
+impl ImportSummary {
+    /// Whether live detection should look at once: something was stored or
+    /// changed, or a row was refused (a data-quality alert may be due).
+    pub fn worth_detecting(&self) -> bool {
+        self.counts.stored + self.counts.updated + self.rejected > 0
+    }
+}
+
 /// Why a whole file could not be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

@@ -302,7 +302,7 @@ impl Inbox {
         deps.store
             .record_inbox_file(&self.source.id, &sha256, &file, listed, now)
             .await?;
-        if summary.counts.stored + summary.counts.updated > 0 {
+        if summary.worth_detecting() {
             deps.notify_ingested();
         }
         let c = summary.counts;

@@ -326,7 +326,7 @@ impl Poll<'_> {
             });
         }
         self.summary.counts.add(outcome.counts);
-        if outcome.counts.stored + outcome.counts.updated > 0 {
+        if outcome.worth_detecting() {
             self.deps.notify_ingested();
         }
         Ok(())
