@@ -342,6 +342,28 @@ fn a_hold_added_after_the_fact_and_a_downgrade_favour_the_supplier() {
         (Some(4), Some(5))
     );
 
+    // How the clocks were stopped: INC1–INC5 are P1s on the 24x7 calendar,
+    // resolved in 3 h ×3, 5 h 36 m and 5 h = 70,560 s, of which INC5's
+    // 1 h 30 m (5,400 s) on hold: 7.653 %. Met: INC1–3 at 75 % of the
+    // target, INC5 at 87.5 % (3 h 30 m): none in the last 5 %, one in the
+    // 85–95 % band, so 12.5 % expected there. One hold added after the
+    // fact, one priority lowered, nothing reopened.
+    let stops = &report["clock_stops"];
+    assert_eq!(
+        stops["levels"][0],
+        serde_json::json!({
+            "service_level": "p1-resolution", "assessed": 5,
+            "hold_seconds": 5_400, "resolution_seconds": 70_560, "hold_share_percent": 7.653,
+            "holds": [{"reason": "awaiting_customer", "priority": "P1", "seconds": 5_400, "holds": 1}],
+            "met": 4, "met_in_last_5_percent": 0,
+            "last_5_percent_share": 0.0, "expected_last_5_percent_share": 12.5
+        })
+    );
+    assert_eq!(stops["holds_added_after_the_fact"], 1);
+    assert_eq!(stops["priority_downgrades"], 1);
+    assert_eq!(stops["priority_upgrades"], 0);
+    assert_eq!(stops["reopened"], 0);
+
     // The same hold within the day is an ordinary update, not a rewrite.
     let fresh = TestEnv::new();
     october(&fresh);

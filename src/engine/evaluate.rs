@@ -359,7 +359,7 @@ fn line(
 
 #[cfg(test)]
 #[path = "evaluate_tests.rs"]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 #[path = "evaluate_records_tests.rs"]

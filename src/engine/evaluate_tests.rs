@@ -10,7 +10,7 @@ use crate::contract::calendar::Calendar;
 use crate::contract::{CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{Currency, Hold, Impact, Money, Priority, Weight, WorkKind};
 
-pub(super) fn t(s: &str) -> Instant {
+pub(crate) fn t(s: &str) -> Instant {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
@@ -18,7 +18,7 @@ pub(super) fn p(v: f64) -> Percent {
     Percent::from_f64(v).unwrap()
 }
 
-pub(super) fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
+pub(crate) fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
     ServiceLevel {
         id: id.into(),
         name: id.into(),
@@ -34,7 +34,7 @@ pub(super) fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
     }
 }
 
-pub(super) fn p1_resolution() -> ServiceLevel {
+pub(crate) fn p1_resolution() -> ServiceLevel {
     ServiceLevel {
         priorities: vec![Priority::P1],
         target_seconds: Some(4 * 3_600),
@@ -53,7 +53,7 @@ pub(super) fn p1_resolution() -> ServiceLevel {
     }
 }
 
-pub(super) fn contract(levels: Vec<ServiceLevel>) -> Contract {
+pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
     let gbp = Currency::parse("GBP").unwrap();
     Contract {
         id: "acme".into(),
@@ -70,7 +70,7 @@ pub(super) fn contract(levels: Vec<ServiceLevel>) -> Contract {
     }
 }
 
-pub(super) fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incident {
+pub(crate) fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incident {
     Incident {
         id: id.into(),
         priority: Priority::P1,
@@ -87,7 +87,7 @@ pub(super) fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incide
 const OCT: &str = "2026-10";
 pub(super) const LATER: &str = "2027-01-01T00:00:00Z";
 
-pub(super) fn oct() -> Period {
+pub(crate) fn oct() -> Period {
     OCT.parse().unwrap()
 }
 

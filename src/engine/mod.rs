@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`spans`]: union and difference of intervals.
 //! - [`clock`]: an incident clock, its deadline and verdict (§2.2).
+//! - [`clock_stops`]: how the supplier stops its clocks in a month: holds, priority changes, reopenings, deadline clustering.
 //! - [`incidents`]: threshold service levels and the assessment month (§2.2–2.3).
 //! - [`availability`]: downtime in service hours (§2.4).
 //! - [`credits`]: credit tiers and the cap (§2.6).
@@ -19,6 +20,7 @@
 
 pub mod availability;
 pub mod clock;
+pub mod clock_stops;
 pub mod commitments;
 pub mod completeness;
 pub mod credits;

@@ -34,6 +34,7 @@ use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::{
     AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
+use crate::engine::clock_stops::ClockStops;
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
 use crate::engine::completeness::FeedGaps;
 use crate::engine::dr::DrAssessment;
@@ -77,6 +78,9 @@ pub struct MonthReport<'a> {
     pub rewrites: Vec<Rewrite>,
     /// The credit each import's rewrites moved in the month.
     pub rewrite_credits: Vec<CreditMoved>,
+    /// How the supplier stopped its clocks, once read with the month's
+    /// incidents and their history.
+    pub clock_stops: Option<ClockStops>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -111,6 +115,7 @@ impl<'a> MonthReport<'a> {
             feed_gaps: FeedGaps::default(),
             rewrites: Vec::new(),
             rewrite_credits: Vec::new(),
+            clock_stops: None,
         }
         .with_register(&Register::from_config(contract))
     }

@@ -13,6 +13,7 @@ use crate::domain::SlaVerdict;
 use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::time::local_date;
 use crate::domain::{Incident, Instant, Period};
+use crate::engine::clock_stops::{self, PastVersion};
 use crate::engine::completeness::gaps;
 use crate::engine::dr::{DrTest, assess};
 use crate::engine::verdicts::compare;
@@ -33,6 +34,8 @@ pub struct Extras {
     pub rewrites: Vec<Rewrite>,
     /// The credit each import's rewrites moved in the month.
     pub rewrite_credits: Vec<CreditMoved>,
+    /// Earlier versions of the month's incidents.
+    pub past_versions: Vec<PastVersion>,
 }
 
 impl Extras {
@@ -49,7 +52,16 @@ impl Extras {
         let (rewrites, rewrite_credits) = store
             .rewrites_for_month(&contract.id, period, known_at)
             .await?;
+        let past_versions = store
+            .past_incident_versions(
+                &contract.id,
+                period.start(tz).timestamp(),
+                period.end(tz).timestamp(),
+                known_at,
+            )
+            .await?;
         Ok(Extras {
+            past_versions,
             rewrites,
             rewrite_credits,
             dr_tests: store.dr_tests(&contract.id).await?,
@@ -120,6 +132,20 @@ impl<'a> MonthReport<'a> {
             incidents,
             &extras.verdicts,
         );
+        let holds_added = extras
+            .rewrites
+            .iter()
+            .map(|r| r.change.matches("hold added").count() as u64)
+            .sum();
+        self.clock_stops = Some(clock_stops::measure(
+            c,
+            e.period,
+            incidents,
+            &excused,
+            &extras.past_versions,
+            holds_added,
+            e.evaluated_at,
+        ));
         self.rewrites = extras.rewrites.clone();
         self.rewrite_credits = extras.rewrite_credits.clone();
         self

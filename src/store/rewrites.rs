@@ -367,3 +367,43 @@ fn prefixed(alias: &str, columns: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+impl Store {
+    /// The earlier versions of the incidents whose clocks may be assessed in
+    /// `[start, end)` (epoch seconds); with `known_at`, those the store had
+    /// superseded by then.
+    pub async fn past_incident_versions(
+        &self,
+        contract: &str,
+        start: i64,
+        end: i64,
+        known_at: Option<Instant>,
+    ) -> Result<Vec<crate::engine::clock_stops::PastVersion>, StoreError> {
+        let at = known_at.map_or(i64::MAX, |t| t.timestamp());
+        let rows = sqlx::query(
+            "SELECT v.id, v.priority, v.resolved_at, v.received_at
+               FROM incidents_versions v JOIN incidents i ON i.contract = v.contract AND i.id = v.id
+              WHERE v.contract = $1 AND i.opened_at < $3 AND (i.settled_at >= $2 OR i.settled_at IS NULL)
+                AND v.superseded_at <= $4
+              ORDER BY v.id, v.version_id",
+        )
+        .bind(contract)
+        .bind(start)
+        .bind(end)
+        .bind(at)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("reading incidents' earlier versions"))?;
+        rows.iter()
+            .map(|r| {
+                let priority: String = col(r, 1)?;
+                Ok(crate::engine::clock_stops::PastVersion {
+                    id: col(r, 0)?,
+                    priority: parsed(&priority, "priority")?,
+                    resolved_at: col::<Option<i64>>(r, 2)?.map(instant).transpose()?,
+                    received_at: col(r, 3)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -10,7 +10,9 @@
 //! - [`findings`]: breaches, excused incidents and outages, data quality, trends.
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
 //! - [`rewrites`]: records changed after the fact.
+//! - [`clock_stops`]: how the supplier stopped its clocks.
 
+pub mod clock_stops;
 pub mod findings;
 pub mod history;
 pub mod records;
@@ -19,6 +21,7 @@ pub mod rewrites;
 
 use serde::Serialize;
 
+use self::clock_stops::ClockStopsJson;
 use self::findings::{
     BreachJson, ComparisonJson, DisagreementJson, ExcusedJson, ExcusedOutageJson, FeedGapsJson,
     TrendsJson,
@@ -98,6 +101,10 @@ pub struct ReportJson<'a> {
     pub trends: TrendsJson<'a>,
     /// Evidence bearing on the month that was changed after the fact.
     pub records_changed_after_the_fact: RewritesJson<'a>,
+    /// How the supplier stopped its clocks (absent from a report assembled
+    /// without the month's incidents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_stops: Option<ClockStopsJson<'a>>,
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amendment: Option<&'a Amendment>,
@@ -313,6 +320,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             records: all(&r.rewrites),
             credit_moved: all(&r.rewrite_credits),
         },
+        clock_stops: r.clock_stops.as_ref().map(Wire::json),
         amendment: r.amendment.as_ref(),
     }
 }

@@ -352,6 +352,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     }
 
     quality::sections(&mut d, &j);
+    quality::clock_stops(&mut d, &j);
     quality::rewrites(&mut d, &j, &money);
 
     d.heading("Method");

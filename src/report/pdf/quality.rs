@@ -204,3 +204,53 @@ pub(super) fn rewrites(d: &mut Layout, j: &ReportJson<'_>, money: &dyn Fn(i64) -
         true,
     );
 }
+
+/// Draws how the supplier stopped its clocks.
+pub(super) fn clock_stops(d: &mut Layout, j: &ReportJson<'_>) {
+    let Some(cs) = &j.clock_stops else {
+        return;
+    };
+    d.heading("How the clocks were stopped");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for l in &cs.levels {
+        let share = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{} %", number(v)));
+        rows.push(vec![
+            l.service_level.to_string(),
+            l.assessed.to_string(),
+            hours(l.hold_seconds as f64),
+            share(l.hold_share_percent),
+            format!("{} of {}", l.met_in_last_5_percent, l.met),
+            share(l.expected_last_5_percent_share),
+        ]);
+        for h in &l.holds {
+            rows.push(vec![
+                format!("  {} · {}", h.reason, h.priority),
+                String::new(),
+                hours(h.seconds as f64),
+                String::new(),
+                format!("{} hold(s)", h.holds),
+                String::new(),
+            ]);
+        }
+    }
+    d.table(
+        &[
+            ("Service level", 0.3, Align::Left),
+            ("Assessed", 0.1, Align::Right),
+            ("On hold", 0.14, Align::Right),
+            ("Share", 0.14, Align::Right),
+            ("Met, last 5 %", 0.16, Align::Right),
+            ("Expected", 0.16, Align::Right),
+        ],
+        &rows,
+        true,
+    );
+    d.wrapped(
+        &format!(
+            "Holds added after the fact: {} · priorities lowered: {} · raised: {} · incidents reopened: {}",
+            cs.holds_added_after_the_fact, cs.priority_downgrades, cs.priority_upgrades, cs.reopened
+        ),
+        9.5,
+        INK,
+    );
+}
