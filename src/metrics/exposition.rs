@@ -55,14 +55,15 @@ pub(super) fn figures<'a>(
     contracts: impl Iterator<Item = &'a ContractFigures> + Clone,
     last_months: impl Iterator<Item = &'a LastMonthFigures> + Clone,
     dr: impl Iterator<Item = &'a DrFigures>,
-    quality: impl Iterator<Item = &'a QualityFigures>,
+    quality: impl Iterator<Item = &'a QualityFigures> + Clone,
     feeds: &FeedFigures,
     computed_at: i64,
 ) -> prometheus::Result<String> {
     let f = Families::new();
     month_to_date(&f, contracts)?;
     last_month(&f, last_months)?;
-    super::quality::write(&f, dr, quality)?;
+    super::quality::write(&f, dr, quality.clone())?;
+    super::quality::write_clock_stops(&f, quality)?;
     feeds.write(&f)?;
     f.gauge(
         "slawatch_figures_computed_timestamp_seconds",

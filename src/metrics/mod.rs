@@ -150,6 +150,7 @@ impl Metrics {
             report.discrepancies.len(),
             &report.verdict_disagreements,
             &report.feed_gaps,
+            report.clock_stops.as_ref(),
         );
         let mut work = self.work.lock().await;
         work.quality.insert(contract.id.clone(), quality);

@@ -5,9 +5,12 @@
 //! Labels are configuration ids (contract, DR system) and fixed words
 //! (flags, ratings, directions, gap kinds): never supplier text.
 
+use std::collections::BTreeMap;
+
 use prometheus::GaugeVec;
 
 use super::exposition::Families;
+use crate::engine::clock_stops::ClockStops;
 use crate::engine::completeness::{FeedGaps, KINDS};
 use crate::engine::dr::{DrAssessment, Flag, Rating};
 use crate::engine::verdicts::{Direction, Disagreement};
@@ -52,6 +55,8 @@ pub struct QualityFigures {
     pub disagreements: [usize; 2],
     /// Feed gaps by kind, in [`KINDS`] order.
     pub gaps: [usize; 3],
+    /// How the clocks were stopped, when the report measured it.
+    pub clock_stops: Option<ClockStops>,
 }
 
 impl QualityFigures {
@@ -61,8 +66,10 @@ impl QualityFigures {
         discrepancies: usize,
         disagreements: &[Disagreement],
         gaps: &FeedGaps,
+        clock_stops: Option<&ClockStops>,
     ) -> QualityFigures {
         QualityFigures {
+            clock_stops: clock_stops.cloned(),
             contract: contract.to_string(),
             discrepancies,
             disagreements: Direction::ALL
@@ -155,6 +162,77 @@ pub(super) fn write<'a>(
     Ok(())
 }
 
+/// Writes the last closed month's clock-stop families. A hold's reason is
+/// supplier text, so the label says only whether it stops the clock.
+pub(super) fn write_clock_stops<'a>(
+    f: &Families,
+    quality: impl Iterator<Item = &'a QualityFigures>,
+) -> prometheus::Result<()> {
+    let hold = gauge(
+        f,
+        "slawatch_hold_seconds_last_month",
+        "Business seconds on hold in the last closed month, for the incidents each resolution level assessed, by priority and whether the hold stops the clock (awaiting_customer) or not (other).",
+        &["contract", "service_level", "priority", "reason"],
+    )?;
+    let share = gauge(
+        f,
+        "slawatch_hold_share_last_month_percent",
+        "Hold time as a share of resolution time in the last closed month (business time on the level's calendar).",
+        &["contract", "service_level"],
+    )?;
+    let last5 = gauge(
+        f,
+        "slawatch_met_in_last_5_percent_last_month_percent",
+        "Of the incidents met in the last closed month, the share stopped at 95 % of the target or later (observed), and the share the 85-95 % band predicts (expected).",
+        &["contract", "service_level", "share"],
+    )?;
+    let changes = gauge(
+        f,
+        "slawatch_clock_changes_last_month",
+        "In the last closed month: holds added after the fact, priorities lowered or raised since first stored, incidents reopened.",
+        &["contract", "change"],
+    )?;
+    for q in quality {
+        let (c, Some(cs)) = (q.contract.as_str(), &q.clock_stops) else {
+            continue;
+        };
+        for l in &cs.levels {
+            let sl = l.service_level.as_str();
+            let mut by: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+            for h in &l.holds {
+                let reason = if h.reason == crate::domain::Hold::AWAITING_CUSTOMER {
+                    "awaiting_customer"
+                } else {
+                    "other"
+                };
+                *by.entry((h.priority.as_str(), reason)).or_default() += h.seconds;
+            }
+            for ((priority, reason), seconds) in by {
+                hold.with_label_values(&[c, sl, priority, reason])
+                    .set(seconds as f64);
+            }
+            share
+                .with_label_values(&[c, sl])
+                .set(l.hold_share_percent().unwrap_or(0.0));
+            last5
+                .with_label_values(&[c, sl, "observed"])
+                .set(l.last_5_percent_share().unwrap_or(0.0));
+            last5
+                .with_label_values(&[c, sl, "expected"])
+                .set(l.expected_last_5_percent_share().unwrap_or(0.0));
+        }
+        for (change, n) in [
+            ("holds_added_after_the_fact", cs.holds_added_after_the_fact),
+            ("priority_downgrades", cs.priority_downgrades),
+            ("priority_upgrades", cs.priority_upgrades),
+            ("reopened", cs.reopened),
+        ] {
+            changes.with_label_values(&[c, change]).set(n as f64);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -179,7 +257,7 @@ mod tests {
         let a = assess(&[system], &[], day).unwrap();
         let dr = DrFigures::new("acme", &a);
         let gaps = FeedGaps::default();
-        let q = QualityFigures::new("acme", 2, &[], &gaps);
+        let q = QualityFigures::new("acme", 2, &[], &gaps, None);
         let f = Families::new();
         write(&f, [&dr].into_iter(), [&q].into_iter()).unwrap();
         let text = f.encode().unwrap();

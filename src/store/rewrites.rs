@@ -407,3 +407,37 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// When the store first received each of these incidents of `contract`
+    /// (epoch seconds); those it never held are left out.
+    pub async fn incidents_first_received(
+        &self,
+        contract: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let list = list.join(", ");
+            let sql = format!(
+                "SELECT id, MIN(received_at) FROM (
+                     SELECT id, received_at FROM incidents WHERE contract = $1 AND id IN ({list})
+                     UNION ALL
+                     SELECT id, received_at FROM incidents_versions WHERE contract = $1 AND id IN ({list})
+                 ) AS r GROUP BY id"
+            );
+            let mut query = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql)).bind(contract);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            found.extend(
+                query
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(failed("reading when incidents were first received"))?,
+            );
+        }
+        Ok(found)
+    }
+}

@@ -77,10 +77,26 @@ async fn for_contract(
     let (import_id, at) = (finished.writer.import_id, finished.writer.received_at);
     let grace = contract.rewrite_grace_seconds;
     let changed = |table| store.changed_by_import(&contract.id, table, import_id, at);
-    let new_holds: Vec<(String, i64, i64)> = finished
+    // A hold is added after the fact only to an incident the store had held
+    // for longer than the grace: holds sent with (or just after) their
+    // incident, as a monthly pack's holds file is, are its first telling.
+    let late_holds: Vec<&crate::store::write::NewHold> = finished
         .new_holds
         .iter()
-        .filter(|h| h.contract == contract.id)
+        .filter(|h| h.contract == contract.id && at - h.start > grace)
+        .collect();
+    let ids: Vec<&str> = late_holds.iter().map(|h| h.incident.as_str()).collect();
+    let first_received = match ids.is_empty() {
+        true => HashMap::new(),
+        false => store.incidents_first_received(&contract.id, &ids).await?,
+    };
+    let new_holds: Vec<(String, i64, i64)> = late_holds
+        .into_iter()
+        .filter(|h| {
+            first_received
+                .get(&h.incident)
+                .is_some_and(|first| at - first > grace)
+        })
         .map(|h| (h.incident.clone(), h.start, h.end))
         .collect();
     let incident_rewrites = candidates::incidents(
