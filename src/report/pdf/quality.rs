@@ -163,18 +163,21 @@ pub(super) fn rewrites(d: &mut Layout, j: &ReportJson<'_>, money: &dyn Fn(i64) -
                 Some(by) => format!("{} (corrected by {by})", x.source),
                 None => x.source.to_string(),
             };
-            vec![
+            // Helvetica's encoding has no arrow.
+            [
                 format!("{} {}\n{}", x.kind.replace('_', " "), x.record, from),
                 x.change.to_string(),
                 effects.join("\n"),
                 format!("{}: {}", x.direction, x.why),
             ]
+            .map(|cell| cell.replace('→', "->"))
+            .to_vec()
         })
         .collect();
     d.table(
         &[
             ("Record", 0.2, Align::Left),
-            ("Before → after", 0.3, Align::Left),
+            ("Before -> after", 0.3, Align::Left),
             ("Verdicts", 0.22, Align::Left),
             ("Direction", 0.28, Align::Left),
         ],
