@@ -111,6 +111,11 @@ fn a_correction_is_a_second_version_and_known_at_gives_the_issued_figures() {
     assert_eq!(p1["met"], 4);
     assert_eq!(p1["credit_minor"], 0);
 
+    // The amendment since issue names the record behind the moved figures.
+    let changes = now["amendment"]["changes"].as_array().unwrap();
+    assert_eq!(changes[0]["what"], "p1-resolution attainment_percent");
+    assert_eq!(changes[0]["records"], serde_json::json!(["incident INC4"]));
+
     // The report lists the rewrite: before → after, the P1 verdict it
     // flipped, and the £5,000.00 credit it took away (4 % of £125,000 → 0).
     let section = &now["records_changed_after_the_fact"];
@@ -769,22 +774,43 @@ path = "{}"
             daemon.wait_for_alerts(&format!("from source {source} refused"), 1);
         }
 
-        // The correction came five weeks after the outage and shortened it:
-        // a rewrite in the supplier's favour, alerted once however often
-        // detection runs (each push below makes it run).
+        // The correction came five weeks after the outage and shortened it;
+        // the supplier's pack and its resolution moved a week later (as in
+        // the first test) come through the command line. Each is a rewrite
+        // in the supplier's favour, alerted once however often detection
+        // runs (each push below makes it run).
+        october(&daemon.env);
+        correction(&daemon.env);
         let rewritten = "1 record(s) changed after the fact in the supplier's favour";
         daemon.nudge("INC-N1");
-        daemon.wait_for_alerts(rewritten, 1);
-        let alert = quoted_printable(&read(&daemon.alerts_about(rewritten)[0]));
-        assert!(alert.contains("a correction by Jane Smith"), "{alert}");
+        daemon.wait_for_alerts(rewritten, 2);
+        let alerts: Vec<String> = daemon
+            .alerts_about(rewritten)
+            .iter()
+            .map(|f| quoted_printable(&read(f)))
+            .collect();
+        let by_jane = alerts
+            .iter()
+            .find(|a| a.contains("a correction by Jane Smith"))
+            .expect("the correction's alert");
         assert!(
-            alert.contains("end_at 2026-10-12T23:00:00Z → 2026-10-12T22:00:00Z"),
-            "{alert}"
+            by_jane.contains("end_at 2026-10-12T23:00:00Z → 2026-10-12T22:00:00Z"),
+            "{by_jane}"
         );
-        assert!(alert.contains("shortens downtime"), "{alert}");
+        assert!(by_jane.contains("shortens downtime"), "{by_jane}");
+        let supplier = alerts
+            .iter()
+            .find(|a| a.contains("incident INC4"))
+            .expect("the supplier correction's alert");
+        assert!(
+            supplier.contains(
+                "resolved_at 2026-10-07T14:38:00Z → 2026-10-07T12:40:00Z — turns the p1-resolution breach into met"
+            ),
+            "{supplier}"
+        );
         daemon.nudge("INC-N2");
         std::thread::sleep(Duration::from_secs(2));
-        assert_eq!(daemon.alerts_about(rewritten).len(), 1);
+        assert_eq!(daemon.alerts_about(rewritten).len(), 2);
         assert_eq!(
             daemon.alerts_about("from source acme-push refused").len(),
             1

@@ -403,8 +403,10 @@ async fn the_month_carries_its_amendment_since_issue_and_its_trends() {
     assert_eq!(
         month["amendment"]["changes"],
         json!([
-            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 50.0},
-            {"what": "p1-resolution status", "issued": "met", "now": "failed"}
+            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 50.0,
+             "records": ["incident I2"]},
+            {"what": "p1-resolution status", "issued": "met", "now": "failed",
+             "records": ["incident I2"]}
         ])
     );
 }

@@ -211,9 +211,12 @@ async fn october_is_issued_once_then_amended_and_reissued() {
     assert_eq!(
         amendment["changes"],
         serde_json::json!([
-            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 75.0},
-            {"what": "p1-resolution status", "issued": "met", "now": "failed"},
-            {"what": "p1-resolution credit_minor", "issued": 0, "now": 250_000},
+            {"what": "p1-resolution attainment_percent", "issued": 100.0, "now": 75.0,
+             "records": ["incident INC4"]},
+            {"what": "p1-resolution status", "issued": "met", "now": "failed",
+             "records": ["incident INC4"]},
+            {"what": "p1-resolution credit_minor", "issued": 0, "now": 250_000,
+             "records": ["incident INC4"]},
             {"what": "service_credits.total_minor", "issued": 0, "now": 250_000},
             {"what": "total_claim_minor", "issued": 0, "now": 250_000}
         ])

@@ -123,8 +123,10 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     assert_eq!(
         j["amendment"]["changes"],
         json!([
-            {"what": "p1-resolution attainment_percent", "issued": 85.714, "now": 92.308},
-            {"what": "p1-resolution credit_minor", "issued": 500_000, "now": 250_000},
+            {"what": "p1-resolution attainment_percent", "issued": 85.714, "now": 92.308,
+             "records": ["incident INC0012346"]},
+            {"what": "p1-resolution credit_minor", "issued": 500_000, "now": 250_000,
+             "records": ["incident INC0012346"]},
             {"what": "service_credits.total_minor", "issued": 875_000, "now": 625_000},
             {"what": "total_claim_minor", "issued": 1_115_000, "now": 865_000}
         ])
@@ -258,7 +260,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     let html = std::fs::read_to_string(env.october_report_file("html", AS_OF)).unwrap();
     assert!(html.contains("Amended since issue"));
     assert!(html.contains(
-        r#"<tr><td>p1-resolution attainment_percent</td><td class="num">85.714</td><td class="num">92.308</td></tr>"#
+        r#"<tr><td>p1-resolution attainment_percent<br><span class="note">moved by incident INC0012346</span></td><td class="num">85.714</td><td class="num">92.308</td></tr>"#
     ));
     assert!(html.contains("GBP 6,150.00") && html.contains("GBP 9,750.00"));
 }

@@ -22,7 +22,28 @@ pub async fn since_issue(
         return Ok(None);
     };
     let now = serde_json::to_value(super::json::to_json(report))?;
-    Ok(amendment(&issued, &now))
+    let mut amendment = amendment(&issued, &now);
+    // Records changed after the fact since the issue name themselves on the
+    // figures of the levels they bear on.
+    if let Some(a) = &mut amendment {
+        for r in report
+            .rewrites
+            .iter()
+            .filter(|r| r.received_at.timestamp() > issued.issued_at)
+        {
+            let record = format!("{} {}", r.kind.replace('_', " "), r.record);
+            for c in &mut a.changes {
+                let bears = r.effects.iter().any(|e| {
+                    e.period == Some(report.evaluation.period)
+                        && c.what.split(' ').next() == Some(e.service_level.as_str())
+                });
+                if bears && !c.records.contains(&record) {
+                    c.records.push(record.clone());
+                }
+            }
+        }
+    }
+    Ok(amendment)
 }
 
 /// The changes since the latest issued version.
@@ -45,6 +66,12 @@ pub struct Change {
     pub issued: Value,
     /// Its value now (`null` when it is gone).
     pub now: Value,
+    /// The records behind the move, for a service level's figures: the
+    /// incidents that became or stopped being breaches, the outages that
+    /// came or went, and every record changed after the fact since the
+    /// issue that bears on the level.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
 }
 
 impl Amendment {
@@ -114,6 +141,7 @@ pub fn changes(issued: &Value, now: &Value) -> Vec<Change> {
         let find =
             |ls: &[(String, Value)]| ls.iter().find(|(k, _)| k == key).map(|(_, l)| l.clone());
         let (a, b) = (find(&then_levels), find(&now_levels));
+        let records = moved_records(a.as_ref(), b.as_ref());
         for figure in LEVEL_FIGURES {
             let get = |l: &Option<Value>| {
                 l.as_ref()
@@ -121,20 +149,59 @@ pub fn changes(issued: &Value, now: &Value) -> Vec<Change> {
                     .cloned()
                     .unwrap_or(Value::Null)
             };
-            push(&mut out, format!("{key} {figure}"), get(&a), get(&b));
+            push(
+                &mut out,
+                format!("{key} {figure}"),
+                (get(&a), get(&b)),
+                &records,
+            );
         }
     }
     for (what, pointer) in TOTALS {
         let get = |v: &Value| v.pointer(pointer).cloned().unwrap_or(Value::Null);
-        push(&mut out, (*what).to_string(), get(issued), get(now));
+        push(&mut out, (*what).to_string(), (get(issued), get(now)), &[]);
     }
     out
 }
 
-fn push(out: &mut Vec<Change>, what: String, issued: Value, now: Value) {
+fn push(out: &mut Vec<Change>, what: String, (issued, now): (Value, Value), records: &[String]) {
     if issued != now {
-        out.push(Change { what, issued, now });
+        out.push(Change {
+            what,
+            issued,
+            now,
+            records: records.to_vec(),
+        });
     }
+}
+
+/// The incidents in one line's breaches and the outages it counted, in one
+/// version of the line but not the other, in the order they are listed.
+fn moved_records(issued: Option<&Value>, now: Option<&Value>) -> Vec<String> {
+    let listed = |l: Option<&Value>| -> Vec<String> {
+        let Some(l) = l else { return Vec::new() };
+        let breaches = l
+            .get("breaches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("incident").and_then(Value::as_str))
+            .map(|i| format!("incident {i}"));
+        let outages = l
+            .get("outages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|o| format!("outage {o}"));
+        breaches.chain(outages).collect()
+    };
+    let (then, now) = (listed(issued), listed(now));
+    then.iter()
+        .filter(|r| !now.contains(r))
+        .chain(now.iter().filter(|r| !then.contains(r)))
+        .cloned()
+        .collect()
 }
 
 /// Each service-level line keyed by its id, with the service when a level
