@@ -182,7 +182,7 @@ async fn for_contract(
             &work_rewrites,
             period,
             tz,
-        )?;
+        );
         let was = evaluate_month(contract, period, &held, now);
         let is = evaluate_month(contract, period, &rewritten, now);
         credits.push(CreditMoved {
@@ -455,7 +455,7 @@ fn apply(
     work: &[WorkRewrite],
     period: Period,
     tz: chrono_tz::Tz,
-) -> Result<Evidence, StoreError> {
+) -> Evidence {
     for incident in incidents {
         match held.incidents.iter_mut().find(|i| i.id == incident.id) {
             Some(slot) => *slot = incident.clone(),
@@ -496,5 +496,5 @@ fn apply(
             }
         }
     }
-    Ok(held)
+    held
 }
