@@ -28,10 +28,15 @@ struct Env {
 
 impl Env {
     async fn new() -> Env {
+        Env::with("").await
+    }
+
+    /// An inbox under a configuration with `extra` (e.g. a `[limits]` table) added.
+    async fn with(extra: &str) -> Env {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temporary folder");
         let text = format!(
-            "[daemon]\ndatabase_url = \"{}\"\n{}\n\
+            "[daemon]\ndatabase_url = \"{}\"\n{}\n{extra}\n\
              [[sources]]\nid = \"acme-pack\"\ncontract = \"acme-managed-it\"\nkind = \"inbox\"\npath = \"{}/inbox/acme\"\n",
             slawatch::store::testing::database_url(&dir.path().join("data/slawatch.db")),
             common::CONTRACT,
@@ -613,4 +618,285 @@ async fn xlsx_columns_are_renamed_by_the_source_mapping() {
     let second = env.scan().await;
     assert_eq!(second.processed, names(&["supplier-pack.xlsx"]));
     assert_eq!(env.incident_ids().await, vec!["XL1".to_string()]);
+}
+
+/// Every byte of every regular file under `folder`, as text.
+fn everything_in(folder: &std::path::Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            text += &everything_in(&path);
+        } else if meta.is_file() {
+            text += &String::from_utf8_lossy(&std::fs::read(&path).unwrap());
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_link_in_the_inbox_is_never_followed_for_reading_or_writing() {
+    let mut env = Env::new().await;
+    env.scan().await;
+    let outside = env._dir.path();
+    // A supplier with write access to the inbox plants links: one to the
+    // daemon's secrets, one where slawatch writes a file's errors.
+    let secrets = outside.join("secrets.env");
+    std::fs::write(&secrets, "SLAWATCH_SMTP_PASSWORD=hunter2\n").unwrap();
+    std::os::unix::fs::symlink(&secrets, env.path("x.csv")).unwrap();
+    let database = outside.join("victim.db");
+    std::fs::write(&database, "precious").unwrap();
+    std::os::unix::fs::symlink(&database, env.path("bad.csv.errors.txt")).unwrap();
+    env.write(
+        "bad.csv",
+        "id,contract,priority,opened_at,resolved_at\n\
+         INC1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T08:00:00Z\n",
+    );
+    // And a folder under a name the inbox takes.
+    std::fs::create_dir(env.path("folder.csv")).unwrap();
+
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["bad.csv"]));
+    assert_eq!(
+        scan.refused,
+        names(&[
+            "folder.csv is not a regular file",
+            "x.csv is a symbolic link, which an inbox never follows: copy the file itself in",
+        ])
+    );
+    // Nothing the link pointed at reached the inbox the supplier reads.
+    assert!(
+        !everything_in(&env.folder).contains("hunter2"),
+        "the secret leaked into the inbox"
+    );
+    // The planted link was replaced by the errors list, not written through.
+    assert_eq!(std::fs::read_to_string(&database).unwrap(), "precious");
+    let errors_entry = std::fs::symlink_metadata(env.path("bad.csv.errors.txt")).unwrap();
+    assert!(errors_entry.file_type().is_file());
+    let errors = std::fs::read_to_string(env.path("bad.csv.errors.txt")).unwrap();
+    assert!(
+        errors.contains("line 2: resolved_at is before opened_at"),
+        "{errors}"
+    );
+    // The link is told of where the supplier looks, and in the source's health.
+    let told = std::fs::read_to_string(env.path("x.csv.errors.txt")).unwrap();
+    assert!(told.contains("x.csv is a symbolic link"), "{told}");
+    assert!(!told.contains("hunter2"));
+    let state = env.deps.store.source_state("acme-pack", "").await.unwrap();
+    let health = state.last_error.unwrap_or_default();
+    assert!(health.contains("x.csv is a symbolic link"), "{health}");
+    assert!(
+        std::fs::symlink_metadata(env.path("x.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[tokio::test]
+async fn a_processed_folder_planted_as_a_link_is_refused() {
+    let mut env = Env::new().await;
+    std::fs::create_dir_all(&env.folder).unwrap();
+    let elsewhere = env._dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, env.folder.join("processed")).unwrap();
+    env.write("incidents.csv", INCIDENTS);
+    for t in 1..=3 {
+        let scan = env.inbox.scan_once(&env.deps.for_sources(), NOW + t).await;
+        let e = scan.expect_err("the scan refuses a linked processed/");
+        assert!(format!("{e:#}").contains("is not a folder"), "{e:#}");
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert!(env.path("incidents.csv").is_file());
+    let state = env.deps.store.source_state("acme-pack", "").await.unwrap();
+    assert!(state.last_error.unwrap_or_default().contains("processed"));
+}
+
+#[tokio::test]
+async fn a_file_changed_while_being_taken_is_left_for_later_then_taken_whole() {
+    let mut env = Env::new().await;
+    env.scan().await;
+    let row = |id: &str| format!("{id},acme-managed-it,P3,2026-10-05T09:00:00Z,\n");
+    let mut pack = String::from("id,contract,priority,opened_at,resolved_at\n");
+    for n in 0..20_000 {
+        pack += &row(&format!("INC{n}"));
+    }
+    let path = env.write("pack.csv", &pack);
+    assert_eq!(env.scan().await.waiting, names(&["pack.csv"]));
+
+    // The writer resumes while slawatch is taking the file: it appends a
+    // whole row every few milliseconds.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let appender = {
+        let (stop, path) = (stop.clone(), path.clone());
+        std::thread::spawn(move || {
+            let mut appended = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(3));
+                let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&path) else {
+                    break;
+                };
+                std::io::Write::write_all(&mut f, row(&format!("LATE{appended}")).as_bytes())
+                    .unwrap();
+                appended += 1;
+            }
+            appended
+        })
+    };
+    let during = env.scan().await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let appended: usize = appender.join().unwrap();
+    assert!(appended > 0, "the writer appended while the file was taken");
+    assert_eq!(during.waiting, names(&["pack.csv"]), "{during:?}");
+    assert!(during.processed.is_empty());
+    assert!(path.is_file(), "a file that changed stays in the inbox");
+
+    // Once it stops changing it is taken whole: every row, late ones too.
+    env.scan().await;
+    let taken = env.scan().await;
+    assert_eq!(taken.processed, names(&["pack.csv"]));
+    let ids = env.incident_ids().await;
+    assert_eq!(ids.len(), 20_000 + appended);
+    assert!(ids.contains(&format!("LATE{}", appended - 1)));
+}
+
+#[tokio::test]
+async fn a_csv_ending_in_a_row_without_a_line_end_waits_for_its_writer() {
+    let mut env = Env::new().await;
+    env.scan().await;
+    // Cut short mid-row, what is there still reads as a valid row: INC3
+    // open, where the writer was about to give its resolution.
+    let cut = "id,contract,priority,opened_at,resolved_at\n\
+               INC1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z\n\
+               INC3,acme-managed-it,P1,2026-10-05T09:00:00Z,";
+    let path = env.write("pack.csv", cut);
+    for _ in 0..4 {
+        assert_eq!(env.scan().await.waiting, names(&["pack.csv"]));
+    }
+    assert_eq!(env.incident_ids().await, Vec::<String>::new());
+
+    // Left alone for longer than a writer pauses, it is taken as it is.
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(long_ago))
+        .unwrap();
+    env.scan().await;
+    assert_eq!(env.scan().await.processed, names(&["pack.csv"]));
+    assert_eq!(env.incident_ids().await, names(&["INC1", "INC3"]));
+}
+
+const LIMITS: &str =
+    "[limits]\nmax_file_bytes = 1000\nmax_record_bytes = 200\nmax_unpacked_bytes = 50000\n";
+
+#[tokio::test]
+async fn files_and_records_over_the_limits_are_refused_with_the_limit_named() {
+    let mut env = Env::with(LIMITS).await;
+    env.scan().await;
+    let good = "INC1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z\n";
+    // 1,000 bytes is the most an inbox takes here.
+    let mut big = String::from("id,contract,priority,opened_at,resolved_at\n");
+    while big.len() <= 1000 {
+        big += good;
+    }
+    env.write("big.csv", &big);
+    // An unclosed quote: the rest of the file would be one field.
+    let quote = format!(
+        "id,contract,priority,opened_at,resolved_at,title\n{}INC2,acme-managed-it,P1,2026-10-05T09:00:00Z,,\"never closed\n{}\n",
+        good.trim_end().to_string() + ",\n",
+        "x".repeat(400)
+    );
+    env.write("quote.csv", &quote);
+    // A line far longer than any record, between two good ones.
+    let long = format!(
+        "{{\"type\":\"work_item\",\"id\":\"W1\",\"contract\":\"acme-managed-it\",\"kind\":\"problem\",\"opened_at\":\"2026-10-02T10:00:00Z\"}}\n{{\"type\":\"work_item\",\"title\":\"{}\"}}\n{{\"type\":\"work_item\",\"id\":\"W3\",\"contract\":\"acme-managed-it\",\"kind\":\"problem\",\"opened_at\":\"2026-10-02T10:00:00Z\"}}\n",
+        "y".repeat(300)
+    );
+    env.write("long.jsonl", &long);
+
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["big.csv", "long.jsonl", "quote.csv"]));
+
+    let errors =
+        |name: &str| std::fs::read_to_string(env.path(&format!("{name}.errors.txt"))).unwrap();
+    let big_errors = errors("big.csv");
+    assert!(
+        big_errors.contains(&format!(
+            "it is {} bytes, more than the 1000 an inbox takes ([limits] max_file_bytes)",
+            big.len()
+        )),
+        "{big_errors}"
+    );
+    let quote_errors = errors("quote.csv");
+    assert!(
+        quote_errors.contains("line 3: the row is longer than 200 bytes, the most a record may hold ([limits] max_record_bytes): an unclosed quote?"),
+        "{quote_errors}"
+    );
+    let long_errors = errors("long.jsonl");
+    assert!(
+        long_errors.contains("long.jsonl line 2: the line is longer than 200 bytes"),
+        "{long_errors}"
+    );
+    // Every good record before and after is stored; none of the big file.
+    assert_eq!(env.incident_ids().await, names(&["INC1"]));
+    let work: i64 = env
+        .evidence()
+        .await
+        .work
+        .iter()
+        .map(|w| w.count as i64)
+        .sum();
+    assert_eq!(work, 2, "W1 and W3");
+    // Refused once, not on every scan.
+    assert_eq!(env.scan().await, ScanSummary::default());
+}
+
+#[tokio::test]
+async fn a_workbook_that_unpacks_past_the_limit_is_refused_unread() {
+    let mut env = Env::with("[limits]\nmax_unpacked_bytes = 50000\n").await;
+    // 2,000 rows of one incident repeated: a few kilobytes zipped, far
+    // more than 50,000 bytes unpacked.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, name) in ["id", "contract", "priority", "opened_at"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *name).unwrap();
+    }
+    for row in 1..=2000u32 {
+        sheet.write_string(row, 0, format!("INC{row}")).unwrap();
+        sheet.write_string(row, 1, "acme-managed-it").unwrap();
+        sheet.write_string(row, 2, "P3").unwrap();
+        sheet.write_string(row, 3, "2026-10-05T09:00:00Z").unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 50_000, "zipped: {} bytes", bytes.len());
+    env.write("pack.xlsx", bytes);
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["pack.xlsx"]));
+    let errors = std::fs::read_to_string(env.path("pack.xlsx.errors.txt")).unwrap();
+    assert!(
+        errors.contains("the workbook unpacks to more than 50000 bytes, the most slawatch reads ([limits] max_unpacked_bytes)"),
+        "{errors}"
+    );
+    assert_eq!(env.incident_ids().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_before_json_lines_is_skipped() {
+    let mut env = Env::new().await;
+    env.write(
+        "work.jsonl",
+        "\u{feff}{\"type\":\"work_item\",\"id\":\"W1\",\"contract\":\"acme-managed-it\",\"kind\":\"problem\",\"opened_at\":\"2026-10-02T10:00:00Z\"}\n",
+    );
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.processed, names(&["work.jsonl"]), "{scan:?}");
+    assert_eq!(env.evidence().await.work.len(), 1);
 }

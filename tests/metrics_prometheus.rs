@@ -578,6 +578,7 @@ async fn scrape_benchmark() {
             &config.contracts,
             &csv.join(f),
             &slawatch::import::Writer::source("cli"),
+            &config.limits,
             now.timestamp(),
             &mut ignore,
         )

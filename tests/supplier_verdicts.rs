@@ -121,6 +121,7 @@ async fn planted_verdict_differences_and_feed_gaps_are_reported_with_their_reaso
             &config.contracts,
             f,
             &slawatch::import::Writer::source("acme-inbox"),
+            &config.limits,
             1,
             &mut refused,
         )

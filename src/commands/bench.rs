@@ -110,6 +110,7 @@ async fn measure(
         &config.contracts,
         &incidents_csv,
         &Writer::source("bench"),
+        &config.limits,
         now.timestamp(),
         &mut ignore,
     )
@@ -123,6 +124,7 @@ async fn measure(
             &config.contracts,
             &csv_dir.join(name),
             &Writer::source("bench"),
+            &config.limits,
             now.timestamp(),
             &mut ignore,
         )
@@ -163,6 +165,7 @@ async fn measure(
             &config.contracts,
             &path,
             &Writer::source("bench"),
+            &config.limits,
             now.timestamp() + later,
             &mut ignore,
         )

@@ -79,6 +79,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
             &config.contracts,
             &path,
             &Writer::source("demo"),
+            &config.limits,
             now.timestamp(),
             &mut report,
         )

@@ -44,6 +44,7 @@ pub async fn run(
             &config.contracts,
             path,
             writer,
+            &config.limits,
             clock.now().timestamp(),
             &mut print,
         )

@@ -20,8 +20,8 @@ use toml::{Table, Value};
 
 use super::contracts;
 use super::model::{
-    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ReconciliationConfig, ReportsConfig,
-    Role, TokenSecret,
+    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ImportLimits, ReconciliationConfig,
+    ReportsConfig, Role, TokenSecret,
 };
 use super::reader::{Problems, Section, all, items, report_duplicates};
 use super::sources;
@@ -112,7 +112,7 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
-const ROOT_KEYS: [&str; 9] = [
+const ROOT_KEYS: [&str; 10] = [
     "daemon",
     "email",
     "calendars",
@@ -122,6 +122,7 @@ const ROOT_KEYS: [&str; 9] = [
     "reports",
     "api_tokens",
     "reconciliation",
+    "limits",
 ];
 
 fn config(root: &Table, p: &mut Problems) -> Option<Config> {
@@ -136,6 +137,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let reports = reports(s.value("reports"), p);
     let api_tokens = api_tokens(s.value("api_tokens"), p);
     let reconciliation = reconciliation(s.value("reconciliation"), p);
+    let limits = limits(s.value("limits"), p);
     Some(Config {
         daemon: daemon?,
         email: match email {
@@ -149,6 +151,31 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
         reports: reports?,
         api_tokens: api_tokens?,
         reconciliation: reconciliation?,
+        limits: limits?,
+    })
+}
+
+fn limits(value: Option<&Value>, p: &mut Problems) -> Option<ImportLimits> {
+    let empty = Value::Table(Table::new());
+    let keys = ["max_file_bytes", "max_record_bytes", "max_unpacked_bytes"];
+    let s = section(value, "limits", &keys, &empty, p)?;
+    let defaults = ImportLimits::default();
+    let mut size = |key: &str, default: u64| match s.integer(key, p) {
+        None if !s.has(key) => Some(default),
+        None => None,
+        Some(n) if n > 0 => Some(n as u64),
+        Some(n) => {
+            p.push(s.key(key), format!("{n} is not a size in bytes above zero"));
+            None
+        }
+    };
+    let max_file_bytes = size("max_file_bytes", defaults.max_file_bytes);
+    let max_record_bytes = size("max_record_bytes", defaults.max_record_bytes);
+    let max_unpacked_bytes = size("max_unpacked_bytes", defaults.max_unpacked_bytes);
+    Some(ImportLimits {
+        max_file_bytes: max_file_bytes?,
+        max_record_bytes: max_record_bytes?,
+        max_unpacked_bytes: max_unpacked_bytes?,
     })
 }
 

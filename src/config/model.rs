@@ -31,6 +31,8 @@ pub struct Config {
     pub api_tokens: Vec<ApiToken>,
     /// The `[reconciliation]` section (defaults when absent).
     pub reconciliation: ReconciliationConfig,
+    /// The `[limits]` section (defaults when absent).
+    pub limits: ImportLimits,
 }
 
 impl Config {
@@ -52,6 +54,34 @@ pub struct DaemonConfig {
     /// The largest request body the HTTP API accepts (default 10 MiB);
     /// larger ones are refused with 413.
     pub max_request_bytes: usize,
+}
+
+/// `[limits]`: how much of a supplier's file slawatch will hold or read, so
+/// no input, however shaped, can exhaust the daemon's memory. A file over a
+/// limit is refused with the limit named, and recorded, so it is not read
+/// again until it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    /// The largest file an inbox takes (default 1 GiB). CSV and JSON Lines
+    /// are streamed, so this bounds time, not memory.
+    pub max_file_bytes: u64,
+    /// The longest CSV row or JSON Lines line (default 1 MiB): an unclosed
+    /// quote or a file without line ends stops here instead of growing one
+    /// record without bound.
+    pub max_record_bytes: u64,
+    /// The most an XLSX workbook may unpack to (default 128 MiB): a
+    /// spreadsheet is read whole, and a small zip can unpack to gigabytes.
+    pub max_unpacked_bytes: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> ImportLimits {
+        ImportLimits {
+            max_file_bytes: 1 << 30,
+            max_record_bytes: 1 << 20,
+            max_unpacked_bytes: 128 << 20,
+        }
+    }
 }
 
 /// `[email]`: the SMTP relay. The password is named by `password_env`, never stored.

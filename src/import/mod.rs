@@ -10,6 +10,7 @@
 
 pub use crate::store::write::{Correction, Writer};
 
+mod bounded;
 pub mod evidence;
 pub mod fields;
 mod pipeline;
@@ -18,12 +19,17 @@ pub mod rewrites;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::config::ImportLimits;
 use crate::contract::Contract;
 use crate::store::write::WriteCounts;
 use crate::store::{Store, StoreError};
+pub use bounded::RecordTooLong;
+use bounded::{Line, RecordBound};
 use fields::{CsvFields, Fields, JsonFields, RecordKind};
 use pipeline::Pipeline;
 
@@ -136,29 +142,76 @@ pub async fn import_file(
     contracts: &[Contract],
     path: &Path,
     writer: &Writer,
+    limits: &ImportLimits,
     now: i64,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let file = path.display().to_string();
-    let io = |source| ImportError::Io {
+    let opened = File::open(path).map_err(|source| ImportError::Io {
         file: file.clone(),
         source,
+    })?;
+    let input = FileInput {
+        label: &file,
+        path,
+        reader: opened,
     };
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    import_read(store, contracts, input, writer, limits, now, on_reject).await
+}
+
+/// A file's content being imported, read from wherever the caller opened it
+/// (an inbox reads a file it opened without following links, up to the
+/// length it hashed).
+pub struct FileInput<'a, R> {
+    /// The file's name in rejections and the import's label.
+    pub label: &'a str,
+    /// The file's path: its extension (and, failing the header, its name)
+    /// tells the format and record kind.
+    pub path: &'a Path,
+    /// The content.
+    pub reader: R,
+}
+
+/// Imports one CSV or JSON Lines file's content, as [`import_file`] does.
+pub async fn import_read<R: Read + Send>(
+    store: &Store,
+    contracts: &[Contract],
+    input: FileInput<'_, R>,
+    writer: &Writer,
+    limits: &ImportLimits,
+    now: i64,
+    on_reject: &mut (dyn FnMut(&Rejection) + Send),
+) -> Result<ImportSummary, ImportError> {
+    let FileInput {
+        label: file,
+        path,
+        reader,
+    } = input;
+    let io = |source| ImportError::Io {
+        file: file.to_string(),
+        source,
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
     let json_lines = looks_like_json_lines(path, &mut reader).map_err(io)?;
     // A CSV file's kind and columns are checked before anything is recorded.
     let input = if json_lines {
         Input::JsonLines(reader)
     } else {
-        Input::Csv(csv_header(&file, path, reader)?)
+        Input::Csv(Box::new(csv_header(
+            file,
+            path,
+            reader,
+            limits.max_record_bytes,
+        )?))
     };
-    let session = store.start_import(writer.clone(), &file, now).await?;
-    let mut pipeline = Pipeline::start(store, session, file.clone());
+    let session = store.start_import(writer.clone(), file, now).await?;
+    let mut pipeline = Pipeline::start(store, session, file.to_string());
     let outcome = match input {
         Input::JsonLines(reader) => {
-            import_json_lines(&mut pipeline, &file, contracts, reader, on_reject).await
+            let limit = limits.max_record_bytes;
+            import_json_lines(&mut pipeline, file, contracts, reader, limit, on_reject).await
         }
-        Input::Csv(csv) => import_csv_rows(&mut pipeline, &file, contracts, csv, on_reject).await,
+        Input::Csv(csv) => import_csv_rows(&mut pipeline, file, contracts, *csv, on_reject).await,
     };
     // What was read before a failure is still stored; the failure itself is
     // what the caller hears about.
@@ -168,7 +221,7 @@ pub async fn import_file(
 }
 
 /// JSON Lines by extension, or when the first non-blank byte opens an object.
-fn looks_like_json_lines(path: &Path, reader: &mut BufReader<File>) -> std::io::Result<bool> {
+fn looks_like_json_lines(path: &Path, reader: &mut impl BufRead) -> std::io::Result<bool> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -181,28 +234,45 @@ fn looks_like_json_lines(path: &Path, reader: &mut BufReader<File>) -> std::io::
         return Ok(false);
     }
     let head = reader.fill_buf()?;
+    let head = head.strip_prefix(BYTE_ORDER_MARK).unwrap_or(head);
     Ok(head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
 }
 
+/// UTF-8's byte-order mark, which spreadsheet programs put at the start of
+/// the files they save.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// An opened input file.
-enum Input {
-    JsonLines(BufReader<File>),
-    Csv(CsvFile),
+enum Input<R> {
+    JsonLines(BufReader<R>),
+    Csv(Box<CsvFile<R>>),
 }
 
 /// A CSV file whose kind and columns are known.
-struct CsvFile {
-    reader: csv::Reader<BufReader<File>>,
+struct CsvFile<R> {
+    reader: csv::Reader<RecordBound<BufReader<R>>>,
+    /// Told where each row begins, so a row over the limit stops the reader.
+    row_start: Arc<AtomicU64>,
+    /// The longest row taken, in bytes.
+    max_record: u64,
     kind: RecordKind,
     columns: HashMap<String, usize>,
 }
 
-fn csv_header(file: &str, path: &Path, reader: BufReader<File>) -> Result<CsvFile, ImportError> {
+fn csv_header<R: Read>(
+    file: &str,
+    path: &Path,
+    reader: BufReader<R>,
+    max_record_bytes: u64,
+) -> Result<CsvFile<R>, ImportError> {
     let unrecognised = |reason: String| ImportError::Unrecognised {
         file: file.to_string(),
         reason,
     };
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let (bounded, row_start) = RecordBound::new(reader, max_record_bytes);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(bounded);
     let header: Vec<String> = csv
         .headers()
         .map_err(|e| unrecognised(format!("cannot read the header row: {e}")))?
@@ -218,28 +288,41 @@ fn csv_header(file: &str, path: &Path, reader: BufReader<File>) -> Result<CsvFil
         .collect();
     Ok(CsvFile {
         reader: csv,
+        row_start,
+        max_record: max_record_bytes,
         kind,
         columns,
     })
 }
 
-async fn import_csv_rows(
+async fn import_csv_rows<R: Read + Send>(
     writer: &mut Pipeline,
     file: &str,
     contracts: &[Contract],
-    csv: CsvFile,
+    csv: CsvFile<R>,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<(), ImportError> {
     let CsvFile {
         reader: mut csv,
+        row_start,
+        max_record,
         kind,
         columns,
     } = csv;
     let mut record = csv::StringRecord::new();
     loop {
         let line = csv.position().line() as i64;
+        row_start.store(csv.position().byte(), Ordering::Relaxed);
         match csv.read_record(&mut record) {
             Ok(false) => break,
+            Ok(true) if csv.position().byte() - row_start.load(Ordering::Relaxed) > max_record => {
+                let line = record.position().map_or(line, |p| p.line() as i64);
+                let reason = format!(
+                    "the row is {}: an unclosed quote?",
+                    RecordTooLong { limit: max_record }
+                );
+                writer.reject(line, None, reason, on_reject).await?;
+            }
             Ok(true) => {
                 let fields = CsvFields {
                     columns: &columns,
@@ -249,6 +332,17 @@ async fn import_csv_rows(
                 store_one(writer, contracts, kind, &fields, line, on_reject).await?;
             }
             Err(e) if e.is_io_error() => {
+                if let csv::ErrorKind::Io(io) = e.kind()
+                    && let Some(too_long) = bounded::too_long(io)
+                {
+                    // Where a row over the limit ends cannot be told (an
+                    // unclosed quote reads to the end), so the rest goes unread.
+                    let reason = format!(
+                        "the row is {too_long}: an unclosed quote? The rest of the file was not read"
+                    );
+                    writer.reject(line, None, reason, on_reject).await?;
+                    return Ok(());
+                }
                 return Err(ImportError::Io {
                     file: file.to_string(),
                     source: std::io::Error::other(e.to_string()),
@@ -269,19 +363,43 @@ async fn import_json_lines(
     writer: &mut Pipeline,
     file: &str,
     contracts: &[Contract],
-    reader: impl BufRead,
+    mut reader: impl BufRead + Send,
+    max_record_bytes: u64,
     on_reject: &mut (dyn FnMut(&Rejection) + Send),
 ) -> Result<(), ImportError> {
-    for (i, text) in reader.split(b'\n').enumerate() {
-        let line = i as i64 + 1;
-        let text = text.map_err(|source| ImportError::Io {
-            file: file.to_string(),
-            source,
-        })?;
+    let mut buffer = Vec::new();
+    let mut line = 0;
+    loop {
+        let read =
+            bounded::read_line(&mut reader, &mut buffer, max_record_bytes).map_err(|source| {
+                ImportError::Io {
+                    file: file.to_string(),
+                    source,
+                }
+            })?;
+        line += 1;
+        match read {
+            None => break,
+            Some(Line::Read) => {}
+            Some(Line::TooLong) => {
+                let reason = format!(
+                    "the line is {}",
+                    RecordTooLong {
+                        limit: max_record_bytes
+                    }
+                );
+                writer.reject(line, None, reason, on_reject).await?;
+                continue;
+            }
+        }
+        let text = match line {
+            1 => buffer.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&buffer),
+            _ => &buffer[..],
+        };
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let object = match serde_json::from_slice::<serde_json::Value>(&text) {
+        let object = match serde_json::from_slice::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(o)) => o,
             Ok(_) => {
                 writer

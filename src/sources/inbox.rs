@@ -19,28 +19,43 @@
 //! An inbox takes records for its own contract only: a row naming another
 //! contract is refused, so one supplier's folder cannot alter another's
 //! evidence.
+//!
+//! The supplier writes into the folder, so nothing in it is trusted: a link
+//! is never followed (see [`folder`]), a file is checked unchanged after it
+//! was imported and before it is recorded and moved, and the `[limits]`
+//! bound what one file can make the daemon hold.
 
 mod files;
+mod folder;
 mod xlsx;
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::SourceConfig;
-use crate::import::{self, ImportError, ImportSummary, Writer};
+use crate::config::{ImportLimits, SourceConfig};
+use crate::import::{self, FileInput, ImportError, ImportSummary, Writer};
 use crate::shutdown::sleep_or_stop;
 use crate::sources::SourceDeps;
 use crate::store::write::WriteCounts;
 pub use files::{ERRORS_SUFFIX, PROCESSED, is_candidate_name};
-use files::{errors_path, errors_text, extension, file_name, move_to_processed, sha256_of};
+use files::{errors_name, errors_text, extension};
+use folder::{Entry, Folder, Stamp};
 
 /// How often the folder is scanned. A file is taken on the second scan that
 /// sees it unchanged, so within two scans of its last write.
 const SCAN_EVERY: Duration = Duration::from_secs(5);
+
+/// How long a CSV file whose last row has no line end must have been left
+/// unwritten before it is taken. Such a row may be one cut short by a
+/// writer that paused, and a row cut short can still read as a valid one.
+pub const UNTERMINATED_QUIET: Duration = Duration::from_secs(60);
 
 /// Watches the folder until shutdown. A failed scan is logged and recorded
 /// in the source's health; the next scan tries again.
@@ -73,22 +88,19 @@ pub struct ScanSummary {
     pub kept: Vec<String>,
     /// Already imported (same content) and moved to `processed/` untouched.
     pub duplicates: Vec<String>,
-    /// Seen, but not yet the same on two scans: left for a later scan.
+    /// Seen, but not yet the same on two scans, or changed while being
+    /// taken: left for a later scan.
     pub waiting: Vec<String>,
     /// Could not be taken this time (unreadable, store failure), with why;
     /// tried again on the next scan.
     pub failed: Vec<String>,
+    /// Entries never read, with why: links, folders, pipes under a name an
+    /// inbox would otherwise take.
+    pub refused: Vec<String>,
     /// Records stored, updated and unchanged over the files imported.
     pub counts: WriteCounts,
     /// Rows refused over the files imported.
     pub rejected: u64,
-}
-
-/// A file's size and modification time, compared between scans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Sighting {
-    len: u64,
-    modified: Option<SystemTime>,
 }
 
 /// One inbox folder and what its scans remember between them.
@@ -97,10 +109,13 @@ pub struct Inbox {
     source: SourceConfig,
     folder: PathBuf,
     /// What each candidate looked like at the last scan.
-    seen: HashMap<PathBuf, Sighting>,
+    seen: HashMap<String, Stamp>,
     /// Files left in place (kept with errors) as they were when settled, so
     /// they are not hashed again on every scan.
-    settled: HashMap<PathBuf, Sighting>,
+    settled: HashMap<String, Stamp>,
+    /// Entries refused and already reported (logged, and told in their
+    /// `.errors.txt`), so that happens once, not on every scan.
+    reported: HashMap<String, Entry>,
 }
 
 /// One file imported, or refused whole.
@@ -123,7 +138,7 @@ impl FileImport {
     }
 }
 
-/// What became of one complete file.
+/// What became of one file that looked complete.
 enum Taken {
     /// Imported; `problems` lists its refused rows (or why it was refused whole).
     Imported {
@@ -134,6 +149,12 @@ enum Taken {
     Duplicate { first: String },
     /// This very file was taken before and kept with its errors.
     AlreadyKept,
+    /// Over the size an inbox takes: refused whole without being read.
+    TooLarge,
+    /// Not complete after all (changed since it was seen, changed while
+    /// being taken, or a last row without a line end written too lately):
+    /// left for a later scan, nothing recorded.
+    Unsettled(&'static str),
 }
 
 impl Inbox {
@@ -144,6 +165,7 @@ impl Inbox {
             folder,
             seen: HashMap::new(),
             settled: HashMap::new(),
+            reported: HashMap::new(),
         }
     }
 
@@ -153,16 +175,28 @@ impl Inbox {
         let id = self.source.id.clone();
         let result = self.scan(deps, now).await;
         let health = match &result {
-            Ok(summary) if summary.failed.is_empty() => {
+            Ok(summary) if summary.failed.is_empty() && summary.refused.is_empty() => {
                 deps.store.source_succeeded(&id, "", None, now).await
             }
             Ok(summary) => {
-                let error = format!(
-                    "{} file(s) could not be taken: {}",
-                    summary.failed.len(),
-                    summary.failed.join("; ")
-                );
-                deps.store.source_failed(&id, "", &error, now).await
+                let mut problems = Vec::new();
+                if !summary.failed.is_empty() {
+                    problems.push(format!(
+                        "{} file(s) could not be taken: {}",
+                        summary.failed.len(),
+                        summary.failed.join("; ")
+                    ));
+                }
+                if !summary.refused.is_empty() {
+                    problems.push(format!(
+                        "{} entr(ies) refused: {}",
+                        summary.refused.len(),
+                        summary.refused.join("; ")
+                    ));
+                }
+                deps.store
+                    .source_failed(&id, "", &problems.join(". "), now)
+                    .await
             }
             Err(e) => {
                 deps.store
@@ -176,35 +210,55 @@ impl Inbox {
     }
 
     async fn scan(&mut self, deps: &SourceDeps, now: i64) -> anyhow::Result<ScanSummary> {
-        let processed = self.folder.join(PROCESSED);
-        tokio::fs::create_dir_all(&processed)
-            .await
-            .with_context(|| format!("Failed to create {}", processed.display()))?;
-        let candidates = self.candidates().await?;
+        let folder = Folder::open(&self.folder)
+            .with_context(|| format!("Failed to open the folder {}", self.folder.display()))?;
+        folder
+            .processed()
+            .with_context(|| format!("Failed to open {PROCESSED}/"))?;
+        let entries = self.entries(&folder)?;
 
         let mut summary = ScanSummary::default();
-        let mut ready = Vec::new();
-        for (path, sighting) in &candidates {
-            if self.settled.get(path) == Some(sighting) {
-                continue;
-            }
-            self.settled.remove(path);
-            if self.seen.insert(path.clone(), *sighting) == Some(*sighting) {
-                ready.push(path.clone());
-            } else {
-                summary.waiting.push(file_name(path));
+        let mut candidates = HashMap::new();
+        for (name, entry) in &entries {
+            match entry {
+                Entry::File(stamp) => {
+                    candidates.insert(name.clone(), *stamp);
+                }
+                refused => {
+                    self.refuse(&folder, name, *refused);
+                    let why = refused.refusal().unwrap_or_default();
+                    summary.refused.push(format!("{name} {why}"));
+                }
             }
         }
-        // Files are reported and taken in name order, whatever the listing's.
-        summary.waiting.sort();
+        summary.refused.sort();
+        // An entry fixed (or gone) is reported afresh if refused again.
+        self.reported.retain(|name, e| entries.get(name) == Some(e));
+
+        let mut ready = Vec::new();
+        for (name, stamp) in &candidates {
+            if self.settled.get(name) == Some(stamp) {
+                continue;
+            }
+            self.settled.remove(name);
+            if self.seen.insert(name.clone(), *stamp) == Some(*stamp) {
+                ready.push(name.clone());
+            } else {
+                summary.waiting.push(name.clone());
+            }
+        }
         // Forget files that went away.
-        self.seen.retain(|p, _| candidates.contains_key(p));
-        self.settled.retain(|p, _| candidates.contains_key(p));
+        self.seen.retain(|n, _| candidates.contains_key(n));
+        self.settled.retain(|n, _| candidates.contains_key(n));
+        // Files are taken in name order, whatever the listing's.
         ready.sort();
 
-        for path in ready {
-            let name = file_name(&path);
-            match self.take(deps, &path, now).await {
+        let limits = deps.config.limits;
+        for name in ready {
+            let Some(&stamp) = candidates.get(&name) else {
+                continue;
+            };
+            match self.take(deps, &folder, &name, stamp, &limits, now).await {
                 Ok(Taken::Imported {
                     summary: s,
                     problems,
@@ -212,10 +266,10 @@ impl Inbox {
                     summary.counts.add(s.counts);
                     summary.rejected += s.rejected;
                     if problems.is_empty() {
-                        self.seen.remove(&path);
+                        self.seen.remove(&name);
                         summary.processed.push(name);
                     } else {
-                        self.settle(&path, &candidates);
+                        self.settle(&name, stamp);
                         summary.kept.push(name);
                     }
                 }
@@ -223,65 +277,122 @@ impl Inbox {
                     tracing::info!(
                         source = %self.source.id,
                         "{} has the same content as {first}, imported before: moved to {PROCESSED}/ without importing",
-                        path.display()
+                        folder.path_of(&name).display()
                     );
-                    self.seen.remove(&path);
+                    self.seen.remove(&name);
                     summary.duplicates.push(name);
                 }
-                Ok(Taken::AlreadyKept) => self.settle(&path, &candidates),
+                Ok(Taken::AlreadyKept) => self.settle(&name, stamp),
+                Ok(Taken::TooLarge) => {
+                    self.settle(&name, stamp);
+                    summary.kept.push(name);
+                }
+                Ok(Taken::Unsettled(why)) => {
+                    tracing::info!(
+                        source = %self.source.id,
+                        "{} {why}: left for a later scan",
+                        folder.path_of(&name).display()
+                    );
+                    self.seen.remove(&name);
+                    summary.waiting.push(name);
+                }
                 Err(e) => {
-                    tracing::warn!(source = %self.source.id, "{}: {e:#}", path.display());
+                    tracing::warn!(source = %self.source.id, "{}: {e:#}", folder.path_of(&name).display());
                     summary.failed.push(format!("{name}: {e:#}"));
                 }
             }
         }
+        summary.waiting.sort();
         Ok(summary)
     }
 
-    /// The files that may be taken, with how they look now.
-    async fn candidates(&self) -> anyhow::Result<HashMap<PathBuf, Sighting>> {
+    /// Every entry under a name the inbox takes, looked at without following it.
+    fn entries(&self, folder: &Folder) -> anyhow::Result<HashMap<String, Entry>> {
         let read_failed = || format!("Failed to read the folder {}", self.folder.display());
-        let mut entries = tokio::fs::read_dir(&self.folder)
-            .await
-            .with_context(read_failed)?;
         let mut found = HashMap::new();
-        while let Some(entry) = entries.next_entry().await.with_context(read_failed)? {
-            let path = entry.path();
-            if !is_candidate_name(&file_name(&path)) {
+        for name in folder.names().with_context(read_failed)? {
+            if !is_candidate_name(&name) {
                 continue;
             }
-            // Follows links; a file that vanished since the listing is skipped.
-            let Ok(meta) = tokio::fs::metadata(&path).await else {
-                continue;
-            };
-            if meta.is_file() {
-                let sighting = Sighting {
-                    len: meta.len(),
-                    modified: meta.modified().ok(),
-                };
-                found.insert(path, sighting);
+            // An entry that vanished since the listing is skipped.
+            if let Some(entry) = folder.entry(&name).with_context(read_failed)? {
+                found.insert(name, entry);
             }
         }
         Ok(found)
     }
 
-    fn settle(&mut self, path: &Path, candidates: &HashMap<PathBuf, Sighting>) {
-        self.seen.remove(path);
-        if let Some(sighting) = candidates.get(path) {
-            self.settled.insert(path.to_path_buf(), *sighting);
+    /// Reports a refused entry once: a warning in the log, and its reason in
+    /// its `.errors.txt`, where the supplier looks.
+    fn refuse(&mut self, folder: &Folder, name: &str, entry: Entry) {
+        if self.reported.insert(name.to_string(), entry) == Some(entry) {
+            return;
+        }
+        let path = folder.path_of(name).display().to_string();
+        let why = entry.refusal().unwrap_or_default();
+        tracing::warn!(source = %self.source.id, "{path} {why}: not read");
+        let text = errors_text(&path, &[format!("{path} {why}")], true);
+        if let Err(e) = folder.write_text(&errors_name(name), &text) {
+            tracing::warn!(source = %self.source.id, "cannot write the errors list of {path}: {e}");
         }
     }
 
-    /// Takes one complete file: imports it unless its content was taken
-    /// before, then moves it to `processed/` or writes its `.errors.txt`.
-    async fn take(&self, deps: &SourceDeps, path: &Path, now: i64) -> anyhow::Result<Taken> {
+    fn settle(&mut self, name: &str, stamp: Stamp) {
+        self.seen.remove(name);
+        self.settled.insert(name.to_string(), stamp);
+    }
+
+    /// Takes one file that looked complete: imports it unless its content
+    /// was taken before, then moves it to `processed/` or writes its
+    /// `.errors.txt`. The file is opened once, without following a link;
+    /// what is imported is what was hashed, and it is recorded and moved
+    /// only if it is still the same file, unchanged, afterwards.
+    async fn take(
+        &self,
+        deps: &SourceDeps,
+        folder: &Folder,
+        name: &str,
+        sighting: Stamp,
+        limits: &ImportLimits,
+        now: i64,
+    ) -> anyhow::Result<Taken> {
+        let path = folder.path_of(name);
         let file = path.display().to_string();
-        let sha256 = sha256_of(path).await?;
+        let (opened, stamp) = folder
+            .open_file(name)
+            .with_context(|| format!("Failed to open {file}"))?;
+        if stamp != sighting {
+            return Ok(Taken::Unsettled("changed since it was last seen"));
+        }
+        if stamp.len > limits.max_file_bytes {
+            let reason = format!(
+                "{file}: it is {} bytes, more than the {} an inbox takes ([limits] max_file_bytes)",
+                stamp.len, limits.max_file_bytes
+            );
+            folder
+                .write_text(&errors_name(name), &errors_text(&file, &[reason], true))
+                .with_context(|| format!("Failed to write the errors list of {file}"))?;
+            return Ok(Taken::TooLarge);
+        }
+        if extension(&path) == "csv"
+            && !ends_with_line_end(&opened, stamp.len)
+                .with_context(|| format!("Failed to read {file}"))?
+            && stamp.age() < UNTERMINATED_QUIET
+        {
+            return Ok(Taken::Unsettled(
+                "ends in a row without a line end, written moments ago",
+            ));
+        }
+        let sha256 = sha256_of(&opened, stamp.len)
+            .await
+            .with_context(|| format!("Failed to read {file}"))?;
         if let Some(first) = deps.store.inbox_file(&self.source.id, &sha256).await? {
             if first.file == file && first.rejected > 0 {
                 return Ok(Taken::AlreadyKept);
             }
-            move_to_processed(&self.folder, path).await?;
+            folder
+                .move_to_processed(name)
+                .with_context(|| format!("Failed to move {file} to {PROCESSED}/"))?;
             return Ok(Taken::Duplicate { first: first.file });
         }
 
@@ -289,14 +400,24 @@ impl Inbox {
             summary,
             problems,
             refused,
-        } = self.import(deps, path, now).await?;
-        let errors = errors_path(path);
+        } = self
+            .import(deps, &path, &opened, stamp.len, limits, now)
+            .await?;
+        // Rows already stored stay (storing them again changes nothing);
+        // the changed file is taken whole once it stops changing.
+        if !self
+            .unchanged(folder, name, &opened, stamp, &sha256)
+            .await?
+        {
+            return Ok(Taken::Unsettled("changed while it was being imported"));
+        }
+        let errors = errors_name(name);
         if !problems.is_empty() {
             // Written before the file is recorded: if recording fails, the
             // next scan imports again (idempotently) and rewrites the list.
-            tokio::fs::write(&errors, errors_text(&file, &problems, refused))
-                .await
-                .with_context(|| format!("Failed to write {}", errors.display()))?;
+            folder
+                .write_text(&errors, &errors_text(&file, &problems, refused))
+                .with_context(|| format!("Failed to write the errors list of {file}"))?;
         }
         let listed = i64::try_from(problems.len()).unwrap_or(i64::MAX);
         deps.store
@@ -313,20 +434,54 @@ impl Inbox {
         );
         if problems.is_empty() {
             // A list left from an earlier version of the file no longer applies.
-            match tokio::fs::remove_file(&errors).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!("cannot remove {}: {e}", errors.display()),
+            if let Err(e) = folder.remove(&errors) {
+                tracing::warn!("cannot remove the errors list of {file}: {e}");
             }
-            move_to_processed(&self.folder, path).await?;
+            folder
+                .move_to_processed(name)
+                .with_context(|| format!("Failed to move {file} to {PROCESSED}/"))?;
         }
         Ok(Taken::Imported { summary, problems })
     }
 
-    /// Imports one file for the source's contract. A file that is not an
-    /// interchange file slawatch knows is refused whole: its one problem says
-    /// why. Unreadable files and store failures are errors, tried again later.
-    async fn import(&self, deps: &SourceDeps, path: &Path, now: i64) -> anyhow::Result<FileImport> {
+    /// Whether the entry `name` is still the file `opened`, as it was
+    /// (`stamp`) and with the content hashed before (`sha256`).
+    async fn unchanged(
+        &self,
+        folder: &Folder,
+        name: &str,
+        opened: &File,
+        stamp: Stamp,
+        sha256: &str,
+    ) -> anyhow::Result<bool> {
+        let file = folder.path_of(name).display().to_string();
+        let now = folder::stamp_of(opened).with_context(|| format!("Failed to read {file}"))?;
+        let listed = folder
+            .entry(name)
+            .with_context(|| format!("Failed to read {file}"))?;
+        if now != stamp || listed != Some(Entry::File(stamp)) {
+            return Ok(false);
+        }
+        let again = sha256_of(opened, stamp.len)
+            .await
+            .with_context(|| format!("Failed to read {file}"))?;
+        Ok(again == sha256)
+    }
+
+    /// Imports the first `len` bytes of the file `opened` (named `path`) for
+    /// the source's contract. A file that is not an interchange file
+    /// slawatch knows, or over a limit, is refused whole: its one problem
+    /// says why. Unreadable files and store failures are errors, tried
+    /// again later.
+    async fn import(
+        &self,
+        deps: &SourceDeps,
+        path: &Path,
+        opened: &File,
+        len: u64,
+        limits: &ImportLimits,
+        now: i64,
+    ) -> anyhow::Result<FileImport> {
         let contract = deps
             .config
             .contract(&self.source.contract)
@@ -335,6 +490,12 @@ impl Inbox {
         let mut problems = Vec::new();
         let mut on_reject = |r: &import::Rejection| problems.push(r.to_string());
         let file = path.display().to_string();
+        let mut content = opened
+            .try_clone()
+            .with_context(|| format!("Failed to read {file}"))?;
+        content
+            .seek(SeekFrom::Start(0))
+            .with_context(|| format!("Failed to read {file}"))?;
 
         let outcome = if extension(path) == "xlsx" {
             let owned = path.to_path_buf();
@@ -342,9 +503,17 @@ impl Inbox {
                 crate::config::SourceKind::Inbox { columns, .. } => columns.clone(),
                 _ => Default::default(),
             };
-            let read = tokio::task::spawn_blocking(move || xlsx::read(&owned, &columns))
-                .await
-                .context("the spreadsheet reader panicked")?;
+            let most = limits.max_unpacked_bytes;
+            let read =
+                tokio::task::spawn_blocking(move || xlsx::read(content, &owned, &columns, most))
+                    .await
+                    // A reader that panics on this file would on every try:
+                    // refused for good, not retried.
+                    .unwrap_or_else(|_| {
+                        Err(xlsx::ReadError::Refused(
+                            "the spreadsheet reader failed on it".into(),
+                        ))
+                    });
             match read {
                 Ok(records) => import::ingest(
                     &deps.store,
@@ -365,11 +534,17 @@ impl Inbox {
                 }
             }
         } else {
-            match import::import_file(
+            let input = FileInput {
+                label: &file,
+                path,
+                reader: content.take(len),
+            };
+            match import::import_read(
                 &deps.store,
                 contracts,
-                path,
+                input,
                 &Writer::source(&self.source.id),
+                limits,
                 now,
                 &mut on_reject,
             )
@@ -387,4 +562,31 @@ impl Inbox {
             refused: false,
         })
     }
+}
+
+/// Whether the first `len` bytes of the file end with a line end (an empty
+/// file counts as ending with one).
+fn ends_with_line_end(file: &File, len: u64) -> std::io::Result<bool> {
+    if len == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    file.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] == b'\n')
+}
+
+/// The SHA-256 of the first `len` bytes of the file, in hex, read off the
+/// async threads.
+async fn sha256_of(file: &File, len: u64) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut content = file.try_clone()?;
+    tokio::task::spawn_blocking(move || {
+        content.seek(SeekFrom::Start(0))?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut content.take(len), &mut hasher)?;
+        Ok::<_, std::io::Error>(hex::encode(hasher.finalize()))
+    })
+    .await
+    .context("the hashing task panicked")?
+    .map_err(anyhow::Error::from)
 }

@@ -237,6 +237,7 @@ pub async fn push(deps: &slawatch::daemon::Deps, csv: &str, name: &str, dir: &Te
         &deps.config.contracts,
         &path,
         &slawatch::import::Writer::source("test"),
+        &deps.config.limits,
         0,
         &mut fail,
     )

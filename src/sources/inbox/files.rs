@@ -1,10 +1,7 @@
-//! The inbox folder's conventions: which names are taken, where a file's
-//! list of problems goes, how a taken file is moved aside, and how files are
-//! known by content.
+//! The inbox folder's conventions: which names are taken and where a
+//! file's list of problems goes.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::Context as _;
+use std::path::Path;
 
 /// The extensions taken (case-insensitive).
 const EXTENSIONS: [&str; 5] = ["csv", "jsonl", "ndjson", "json", "xlsx"];
@@ -12,28 +9,6 @@ const EXTENSIONS: [&str; 5] = ["csv", "jsonl", "ndjson", "json", "xlsx"];
 pub const PROCESSED: &str = "processed";
 /// What is added to a file's name to name its list of problems.
 pub const ERRORS_SUFFIX: &str = ".errors.txt";
-
-/// Moves a file into the inbox's `processed/`, under a new name
-/// (`name-2.csv` …) if its own is taken there.
-pub(super) async fn move_to_processed(folder: &Path, path: &Path) -> anyhow::Result<PathBuf> {
-    let processed = folder.join(PROCESSED);
-    let name = file_name(path);
-    let mut target = processed.join(&name);
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some((stem, ext)) => (stem.to_string(), format!(".{ext}")),
-        None => (name.clone(), String::new()),
-    };
-    let mut n = 2;
-    // An unanswerable check falls through to the rename, which then says why.
-    while matches!(tokio::fs::try_exists(&target).await, Ok(true)) {
-        target = processed.join(format!("{stem}-{n}{ext}"));
-        n += 1;
-    }
-    tokio::fs::rename(path, &target)
-        .await
-        .with_context(|| format!("Failed to move {} to {}", path.display(), target.display()))?;
-    Ok(target)
-}
 
 /// Whether a file name is one an inbox takes: a known extension, not hidden,
 /// not being written (`.part`, `.tmp`), not an errors list.
@@ -56,18 +31,9 @@ pub(super) fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-/// A path's last component, as text.
-pub(super) fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// `<file>.errors.txt`, beside the file.
-pub fn errors_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(ERRORS_SUFFIX);
-    path.with_file_name(name)
+/// `<file>.errors.txt`: the name of a file's list of problems, beside it.
+pub(super) fn errors_name(name: &str) -> String {
+    format!("{name}{ERRORS_SUFFIX}")
 }
 
 /// The text of a `.errors.txt`: what happened, what to do, then one
@@ -89,21 +55,6 @@ pub(super) fn errors_text(file: &str, problems: &[String], refused: bool) -> Str
         text.push('\n');
     }
     text
-}
-
-/// The SHA-256 of a file's content, in hex, read off the async threads.
-pub(super) async fn sha256_of(path: &Path) -> anyhow::Result<String> {
-    use sha2::{Digest, Sha256};
-    let owned = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&owned)?;
-        let mut hasher = Sha256::new();
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok::<_, std::io::Error>(hex::encode(hasher.finalize()))
-    })
-    .await
-    .context("the hashing task panicked")?
-    .with_context(|| format!("Failed to read {}", path.display()))
 }
 
 #[cfg(test)]
@@ -136,9 +87,6 @@ mod tests {
 
     #[test]
     fn errors_list_sits_beside_the_file() {
-        assert_eq!(
-            errors_path(Path::new("/in/bad.csv")),
-            PathBuf::from("/in/bad.csv.errors.txt")
-        );
+        assert_eq!(errors_name("bad.csv"), "bad.csv.errors.txt");
     }
 }

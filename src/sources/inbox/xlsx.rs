@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{self, BufReader, Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
@@ -26,15 +26,17 @@ pub(super) enum ReadError {
     Refused(String),
 }
 
-/// Reads the first sheet's rows as interchange records.
-/// `columns` renames the header's columns to interchange names first.
+/// Reads the first sheet's rows of the workbook in `file` (named `path`) as
+/// interchange records. `columns` renames the header's columns to
+/// interchange names first. A workbook that would unpack to more than
+/// `max_unpacked_bytes` is refused before any of it is held.
 pub(super) fn read(
+    mut file: File,
     path: &Path,
     columns: &BTreeMap<String, String>,
+    max_unpacked_bytes: u64,
 ) -> Result<Vec<Incoming>, ReadError> {
-    let file = File::open(path).map_err(ReadError::Io)?;
-    let refused =
-        |e: &dyn std::fmt::Display| ReadError::Refused(format!("not a readable XLSX file: {e}"));
+    check_unpacked_size(&mut file, max_unpacked_bytes)?;
     let mut book = Xlsx::new(BufReader::new(file)).map_err(|e| refused(&e))?;
     let range = book
         .worksheet_range_at(0)
@@ -77,6 +79,31 @@ pub(super) fn read(
         });
     }
     Ok(records)
+}
+
+fn refused(e: &dyn std::fmt::Display) -> ReadError {
+    ReadError::Refused(format!("not a readable XLSX file: {e}"))
+}
+
+/// Unpacks every part of the workbook without keeping any, refusing it once
+/// more than `limit` bytes come out. The sizes a zip declares are the
+/// sender's word, so what is counted is what actually unpacks.
+fn check_unpacked_size(file: &mut File, limit: u64) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(&mut *file).map_err(|e| refused(&e))?;
+    let mut unpacked = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|e| refused(&e))?;
+        let room = limit.saturating_sub(unpacked).saturating_add(1);
+        unpacked += io::copy(&mut entry.take(room), &mut io::sink()).map_err(|e| refused(&e))?;
+        if unpacked > limit {
+            return Err(ReadError::Refused(format!(
+                "the workbook unpacks to more than {limit} bytes, the most slawatch reads \
+                 ([limits] max_unpacked_bytes)"
+            )));
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(ReadError::Io)?;
+    Ok(())
 }
 
 /// A cell as interchange text.
