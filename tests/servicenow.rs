@@ -253,13 +253,28 @@ async fn pages_on_the_total_past_a_page_shortened_by_access_control() {
 
     let summary = h.poll().await.unwrap();
 
-    let offsets: Vec<u64> = h
+    // Each page asks for what follows the last record received: s1 s2,
+    // then s3 (s4's slot taken by s4 hidden), then s5 (s4 hidden again),
+    // then s6.
+    let pages: Vec<String> = h
         .fake
         .seen_for("incident")
         .iter()
-        .map(|s| s.offset())
+        .map(|s| s.query().to_string())
         .collect();
-    assert_eq!(offsets, [0, 2, 4]);
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    assert!(
+        pages[1].starts_with("sys_updated_on>2026-10-02 10:00:00^assignment_group.name="),
+        "{pages:?}"
+    );
+    assert!(
+        pages[2].starts_with("sys_updated_on>2026-10-03 10:00:00^"),
+        "{pages:?}"
+    );
+    assert!(
+        pages[3].starts_with("sys_updated_on>2026-10-05 10:00:00^"),
+        "{pages:?}"
+    );
     assert_eq!(summary.fetched["incident"], 5);
     let evidence = h.october().await;
     assert_eq!(
@@ -286,14 +301,107 @@ async fn pages_on_the_link_header_without_a_total() {
 
     let summary = h.poll().await.unwrap();
 
+    assert_eq!(h.fake.seen_for("incident").len(), 4);
+    assert_eq!(summary.fetched["incident"], 5);
+}
+
+#[tokio::test]
+async fn a_page_wholly_hidden_by_access_control_is_stepped_over() {
+    let mut h = Harness::new().await;
+    h.options.page_size = 2;
+    h.fake.put("incident", six_incidents());
+    // The second page's two records are both hidden: it comes back empty
+    // with more to follow, and there is no last record to page after.
+    h.fake.hide("s3");
+    h.fake.hide("s4");
+
+    let summary = h.poll().await.unwrap();
+
+    assert_eq!(summary.fetched["incident"], 4);
+    assert_eq!(
+        ids(&h.october().await),
+        ["INC0000001", "INC0000002", "INC0000005", "INC0000006"]
+    );
     let offsets: Vec<u64> = h
         .fake
         .seen_for("incident")
         .iter()
         .map(|s| s.offset())
         .collect();
-    assert_eq!(offsets, [0, 2, 4]);
-    assert_eq!(summary.fetched["incident"], 5);
+    assert_eq!(offsets, [0, 0, 2]);
+}
+
+#[tokio::test]
+async fn a_record_updated_mid_read_skips_no_other_record() {
+    let mut h = Harness::new().await;
+    h.options.page_size = 2;
+    h.fake.put("incident", six_incidents());
+    // After the first page (s1, s2), the supplier resolves INC0000001: it
+    // is now the most recently updated. Paging by offset, the second page
+    // (offset 2 of s2 s3 s4 s5 s6 s1) would be s4, s5 and INC0000003 would
+    // never be read: the watermark moves past it.
+    h.fake.change_after(
+        "incident",
+        1,
+        vec![inc(
+            "s1",
+            "INC0000001",
+            "2",
+            "2026-10-01 09:00:00",
+            "2026-10-07 09:00:00",
+            "2026-10-07 12:00:00",
+        )],
+    );
+
+    let summary = h.poll().await.unwrap();
+
+    assert_eq!(
+        ids(&h.october().await),
+        [
+            "INC0000001",
+            "INC0000002",
+            "INC0000003",
+            "INC0000004",
+            "INC0000005",
+            "INC0000006"
+        ]
+    );
+    // INC0000001 read twice: as it was, then resolved.
+    assert_eq!(summary.fetched["incident"], 7);
+    let first = h
+        .october()
+        .await
+        .incidents
+        .into_iter()
+        .find(|i| i.id == "INC0000001")
+        .unwrap();
+    assert_eq!(first.resolved_at, Some(utc("2026-10-07T09:00:00Z")));
+}
+
+#[tokio::test]
+async fn a_new_query_in_the_configured_filter_stays_within_the_watermark() {
+    let h = Harness::new().await;
+    h.fake.put("incident", six_incidents());
+    h.poll().await.unwrap();
+    // `^NQ` starts an OR'd query: unless each gets the watermark, every
+    // P2 of the instance is read again on every poll.
+    let mut cfg = h.cfg.clone();
+    cfg.query = Some(format!("assignment_group.name={GROUP}^NQpriority=2"));
+    h.poll_with(&cfg).await.unwrap();
+    h.fake.put(
+        "incident",
+        vec![inc(
+            "s7",
+            "INC0000007",
+            "2",
+            "2026-10-07 09:00:00",
+            "",
+            "2026-10-07 10:00:00",
+        )],
+    );
+    let again = h.poll_with(&cfg).await.unwrap();
+    // The newest (s6, overlapping the watermark) and the new one only.
+    assert_eq!(again.fetched["incident"], 2);
 }
 
 /// The month of the mapping test, as the fake instance serves it.
@@ -467,12 +575,12 @@ async fn maps_incidents_holds_work_and_supplier_verdicts() {
     assert_eq!(first.params["sysparm_exclude_reference_link"], "true");
     assert_eq!(
         first.query(),
-        format!("assignment_group.name={GROUP}^ORDERBYsys_updated_on")
+        format!("assignment_group.name={GROUP}^ORDERBYsys_updated_on^ORDERBYsys_id")
     );
     assert_eq!(
         h.fake.seen_for("task_sla")[0].query(),
         format!(
-            "task.sys_class_name=incident^task.assignment_group.name={GROUP}^ORDERBYsys_updated_on"
+            "task.sys_class_name=incident^task.assignment_group.name={GROUP}^ORDERBYsys_updated_on^ORDERBYsys_id"
         )
     );
 
@@ -547,7 +655,7 @@ async fn a_second_poll_reads_only_what_changed_and_updates_in_place() {
     assert_eq!(
         query,
         format!(
-            "sys_updated_on>=2026-10-05 09:59:00^assignment_group.name={GROUP}^ORDERBYsys_updated_on"
+            "sys_updated_on>=2026-10-05 09:59:00^assignment_group.name={GROUP}^ORDERBYsys_updated_on^ORDERBYsys_id"
         )
     );
     assert_eq!(second.fetched["incident"], 3);
@@ -596,7 +704,7 @@ async fn changed_settings_read_everything_again() {
     let second = h.poll_with(&fixed).await.unwrap();
     assert_eq!(
         h.fake.seen_for("incident")[0].query(),
-        format!("assignment_group.name={GROUP}^ORDERBYsys_updated_on")
+        format!("assignment_group.name={GROUP}^ORDERBYsys_updated_on^ORDERBYsys_id")
     );
     assert!(second.rejected.is_empty());
     assert_eq!(ids(&h.october().await), ["INC5"]);

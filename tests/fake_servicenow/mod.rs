@@ -2,8 +2,10 @@
 //! wire format (`{"result":[…]}` with string values, `X-Total-Count` and
 //! `Link` headers), paging by `sysparm_limit`/`sysparm_offset` with the limit
 //! applied before access control (so pages can come back short), the
-//! encoded-query conditions the connector sends, basic auth, and scripted
-//! failures: a status (429 with `Retry-After`, 500, 401, 403) or a delay.
+//! encoded-query conditions the connector sends (`^NQ` groups, `=`, `>`,
+//! `>=`, `IN`, several `ORDERBY`), basic auth, scripted failures (a status:
+//! 429 with `Retry-After`, 500, 401, 403; or a delay), and records changed
+//! between two requests, as an instance in use changes them mid-read.
 
 #![allow(dead_code)]
 
@@ -73,6 +75,8 @@ struct Inner {
     /// Leave out `X-Total-Count` (paging by `Link` alone).
     no_total: bool,
     base_url: String,
+    /// Records to put into a table once it has answered so many requests.
+    changes: Vec<(String, usize, Vec<Row>)>,
 }
 
 /// A running fake instance. Stops when dropped.
@@ -140,6 +144,12 @@ impl FakeServiceNow {
         self.put(table, rows);
     }
 
+    /// Puts `rows` into `table` once it has answered `requests` requests:
+    /// a record updated while the connector is paging through the table.
+    pub fn change_after(&self, table: &str, requests: usize, rows: Vec<Row>) {
+        self.with(|i| i.changes.push((table.to_string(), requests, rows)));
+    }
+
     /// Hides a record from the API user (access control).
     pub fn hide(&self, sys_id: &str) {
         self.with(|i| i.hidden.insert(sys_id.to_string()));
@@ -197,6 +207,26 @@ async fn table(
 ) -> Response {
     let scripted = {
         let mut i = inner.lock().unwrap();
+        let answered = i.seen.iter().filter(|s| s.table == table).count();
+        let due: Vec<Vec<Row>> = {
+            let (due, later) = std::mem::take(&mut i.changes)
+                .into_iter()
+                .partition(|(t, after, _)| *t == table && *after <= answered);
+            i.changes = later;
+            due.into_iter().map(|(_, _, rows)| rows).collect()
+        };
+        for rows in due {
+            let stored = i.tables.entry(table.clone()).or_default();
+            for r in rows {
+                match stored
+                    .iter_mut()
+                    .find(|s| s.get("sys_id") == r.get("sys_id"))
+                {
+                    Some(s) => *s = r,
+                    None => stored.push(r),
+                }
+            }
+        }
         i.seen.push(Seen {
             table: table.clone(),
             params: params.clone(),
@@ -240,9 +270,14 @@ async fn table(
         .get(&table)
         .map(|rows| rows.iter().filter(|r| conditions.matches(r)).collect())
         .unwrap_or_default();
-    if let Some(order) = &conditions.order_by {
-        matching.sort_by(|a, b| text(a, order).cmp(text(b, order)));
-    }
+    matching.sort_by(|a, b| {
+        conditions
+            .order_by
+            .iter()
+            .map(|field| text(a, field).cmp(text(b, field)))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let total = matching.len();
     let limit: usize = params
         .get("sysparm_limit")
@@ -311,51 +346,67 @@ fn text<'r>(r: &'r Row, field: &str) -> &'r str {
 
 enum Op {
     Eq(String),
+    After(String),
     AtLeast(String),
     In(Vec<String>),
 }
 
+/// An encoded query: `^NQ` groups, any of which a record may match (all of
+/// its terms), and the fields to order by, first first.
 #[derive(Default)]
 struct Conditions {
-    terms: Vec<(String, Op)>,
-    order_by: Option<String>,
+    groups: Vec<Vec<(String, Op)>>,
+    order_by: Vec<String>,
 }
 
 impl Conditions {
     fn matches(&self, r: &Row) -> bool {
-        self.terms.iter().all(|(field, op)| {
-            let v = text(r, field);
-            match op {
-                Op::Eq(x) => v == x,
-                Op::AtLeast(x) => v >= x.as_str(),
-                Op::In(xs) => xs.iter().any(|x| x == v),
-            }
-        })
+        self.groups.is_empty()
+            || self.groups.iter().any(|terms| {
+                terms.iter().all(|(field, op)| {
+                    let v = text(r, field);
+                    match op {
+                        Op::Eq(x) => v == x,
+                        Op::After(x) => v > x.as_str(),
+                        Op::AtLeast(x) => v >= x.as_str(),
+                        Op::In(xs) => xs.iter().any(|x| x == v),
+                    }
+                })
+            })
     }
 }
 
-/// The encoded-query terms the connector uses: `a=b`, `a>=b`, `aINx,y`,
-/// `ORDERBYa`, joined by `^`. Anything else is refused, so a test notices.
+/// The encoded-query terms the connector uses: `a=b`, `a>b`, `a>=b`,
+/// `aINx,y`, `ORDERBYa`, joined by `^`, in groups joined by `^NQ`. Anything
+/// else (an `^OR`, say) is refused, so a test notices.
 fn parse_query(query: &str) -> Result<Conditions, String> {
     let mut c = Conditions::default();
-    for term in query.split('^').filter(|t| !t.is_empty()) {
-        if let Some(field) = term.strip_prefix("ORDERBY") {
-            c.order_by = Some(field.to_string());
-        } else if term.starts_with("OR") || term.starts_with("NQ") {
-            return Err(term.to_string());
-        } else if let Some((f, v)) = term.split_once(">=") {
-            c.terms.push((f.to_string(), Op::AtLeast(v.to_string())));
-        } else if let Some(at) = term.find("IN").filter(|&at| {
-            term[..at]
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.')
-        }) {
-            let values = term[at + 2..].split(',').map(str::to_string).collect();
-            c.terms.push((term[..at].to_string(), Op::In(values)));
-        } else if let Some((f, v)) = term.split_once('=') {
-            c.terms.push((f.to_string(), Op::Eq(v.to_string())));
-        } else {
-            return Err(term.to_string());
+    for group in query.split("^NQ") {
+        let mut terms = Vec::new();
+        for term in group.split('^').filter(|t| !t.is_empty()) {
+            if let Some(field) = term.strip_prefix("ORDERBY") {
+                c.order_by.push(field.to_string());
+            } else if term.starts_with("OR") || term.starts_with("NQ") {
+                return Err(term.to_string());
+            } else if let Some((f, v)) = term.split_once(">=") {
+                terms.push((f.to_string(), Op::AtLeast(v.to_string())));
+            } else if let Some((f, v)) = term.split_once('>') {
+                terms.push((f.to_string(), Op::After(v.to_string())));
+            } else if let Some(at) = term.find("IN").filter(|&at| {
+                term[..at]
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.')
+            }) {
+                let values = term[at + 2..].split(',').map(str::to_string).collect();
+                terms.push((term[..at].to_string(), Op::In(values)));
+            } else if let Some((f, v)) = term.split_once('=') {
+                terms.push((f.to_string(), Op::Eq(v.to_string())));
+            } else {
+                return Err(term.to_string());
+            }
+        }
+        if !terms.is_empty() {
+            c.groups.push(terms);
         }
     }
     Ok(c)

@@ -14,8 +14,60 @@ use reqwest::header::{ACCEPT, HeaderMap, LINK, RETRY_AFTER};
 use serde_json::Value;
 use tracing::warn;
 
+use super::mapping::{incremental_query, page_key};
 use super::{Options, PollError};
 use crate::config::ServiceNowSource;
+
+/// The largest answer one page may be (64 MiB): a thousand incidents are
+/// about a megabyte.
+const MAX_PAGE_BYTES: u64 = 64 << 20;
+
+/// The order of an incremental read: by last update, then by sys_id.
+const ORDER_BY: &str = "sys_updated_on";
+
+/// An incremental read of one table in progress, page by page in the order
+/// of last update then sys_id, each page asking for the records after the
+/// last one received (keyset paging).
+#[derive(Debug)]
+pub(super) struct Pager {
+    table: &'static str,
+    /// The table's watermark: records updated since then (less the overlap).
+    since: Option<String>,
+    overlap: chrono::TimeDelta,
+    /// Encoded queries every record must match.
+    filters: Vec<String>,
+    fields: String,
+    /// The last record received: its `sys_updated_on` and sys_id.
+    after: Option<(String, String)>,
+    /// Records to step over after `after`: whole pages hidden by access control.
+    skip: u64,
+    pages: u32,
+    done: bool,
+}
+
+impl Pager {
+    /// A read of `table` from the watermark `since`, of the records
+    /// matching every one of `filters`, asking for `fields`.
+    pub(super) fn new(
+        table: &'static str,
+        since: Option<String>,
+        overlap: chrono::TimeDelta,
+        filters: Vec<String>,
+        fields: &[&str],
+    ) -> Pager {
+        Pager {
+            table,
+            since,
+            overlap,
+            filters,
+            fields: fields.join(","),
+            after: None,
+            skip: 0,
+            pages: 0,
+            done: false,
+        }
+    }
+}
 
 /// One record as the Table API returns it.
 pub(super) type Record = serde_json::Map<String, Value>;
@@ -164,6 +216,70 @@ impl<'a> Client<'a> {
         })
     }
 
+    /// The next page of an incremental read (see [`Pager`]); `None` once
+    /// the read is complete. A page may be empty while more follow (every
+    /// record of it hidden by access control).
+    pub(super) async fn next_page(
+        &self,
+        pager: &mut Pager,
+    ) -> Result<Option<Vec<Record>>, PollError> {
+        if pager.done {
+            return Ok(None);
+        }
+        if pager.pages >= self.options.max_pages {
+            return Err(PollError::BadResponse {
+                table: pager.table.to_string(),
+                reason: format!(
+                    "more than {} pages of {}: giving up rather than paging forever",
+                    self.options.max_pages, self.options.page_size
+                ),
+            });
+        }
+        pager.pages += 1;
+        let limit = u64::from(self.options.page_size.max(1));
+        let filters: Vec<&str> = pager.filters.iter().map(String::as_str).collect();
+        let after = pager
+            .after
+            .as_ref()
+            .map(|(v, id)| (v.as_str(), id.as_str()));
+        let query = incremental_query(
+            pager.since.as_deref(),
+            pager.overlap,
+            after,
+            &filters,
+            ORDER_BY,
+        );
+        let params = [
+            ("sysparm_query", query),
+            ("sysparm_fields", pager.fields.clone()),
+            ("sysparm_display_value", "false".to_string()),
+            ("sysparm_exclude_reference_link", "true".to_string()),
+            ("sysparm_limit", limit.to_string()),
+            ("sysparm_offset", pager.skip.to_string()),
+        ];
+        let page = self.page(pager.table, &params).await?;
+        let more = match (page.total, page.has_next) {
+            (Some(total), _) => pager.skip + limit < total,
+            (None, Some(next)) => next,
+            (None, None) => !page.records.is_empty(),
+        };
+        match page.records.last() {
+            Some(last) => {
+                let key = page_key(last, ORDER_BY).map_err(|reason| PollError::BadResponse {
+                    table: pager.table.to_string(),
+                    reason: format!("{reason}: cannot page past it"),
+                })?;
+                pager.after = Some(key);
+                pager.skip = 0;
+            }
+            // The limit counts records access control then hid: a page of
+            // hidden ones is stepped over by offset from the same key.
+            None => pager.skip += limit,
+        }
+        pager.done = !more;
+        Ok(Some(page.records))
+    }
+
     /// One page, retried: transient failures with exponential backoff, rate
     /// limits after the wait the instance asks for (capped).
     async fn page(&self, table: &str, params: &[(&str, String)]) -> Result<Page, PollError> {
@@ -235,10 +351,7 @@ impl<'a> Client<'a> {
             .map_err(|e| Attempt::Transient(self.describe(e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Attempt::Transient(self.describe(e)))?;
+        let body = self.read_body(table, response).await?;
         match status {
             s if s.is_success() => parse_page(&body, &headers).map_err(|reason| {
                 Attempt::Fatal(PollError::BadResponse {
@@ -283,6 +396,39 @@ impl<'a> Client<'a> {
                 ),
             })),
         }
+    }
+
+    /// The answer's body, refused past [`MAX_PAGE_BYTES`]: a page is read
+    /// whole, and whoever answers at the instance's address could send one
+    /// without end.
+    async fn read_body(
+        &self,
+        table: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, Attempt> {
+        let too_big = || {
+            Attempt::Fatal(PollError::BadResponse {
+                table: table.to_string(),
+                reason: format!(
+                    "a page larger than {MAX_PAGE_BYTES} bytes: refused (is page_size too large?)"
+                ),
+            })
+        };
+        if response.content_length().is_some_and(|n| n > MAX_PAGE_BYTES) {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Attempt::Transient(self.describe(e)))?
+        {
+            if (body.len() + chunk.len()) as u64 > MAX_PAGE_BYTES {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// A transport error in words, with its causes, and without the URL

@@ -55,32 +55,107 @@ pub(super) fn duration_seconds(text: &str) -> Option<i64> {
     raw_time(text).map(|t| t.timestamp())
 }
 
-/// The encoded query for an incremental read: records updated since
-/// `since` (less an overlap for updates committed late), the configured
-/// filter, in a stable order.
+/// The encoded query for one page of an incremental read, in a stable order
+/// (`order_by`, then `sys_id`):
+/// - records updated since `since` (less an overlap, for updates committed
+///   late), or every record when there is no watermark yet;
+/// - after the last record already received (`after`: its `order_by` value
+///   and sys_id). Paging by key, not offset, so a record updated while the
+///   pages are read moves past the end of what is being read rather than
+///   shifting the pages under it and making another record skipped;
+/// - every filter in `filters`. A filter's `^NQ` groups (an OR of whole
+///   queries) each get every condition above, so no group of a configured
+///   query can escape the watermark.
 pub(super) fn incremental_query(
     since: Option<&str>,
     overlap: TimeDelta,
+    after: Option<(&str, &str)>,
     filters: &[&str],
     order_by: &str,
 ) -> String {
-    let mut terms: Vec<String> = Vec::new();
-    if let Some(since) = since {
-        let from = raw_time(since).map_or_else(
-            || since.to_string(),
-            |t| (t - overlap).format(RAW_FORMAT).to_string(),
-        );
-        terms.push(format!("{order_by}>={from}"));
-    }
-    terms.extend(
-        filters
+    let keys: Vec<String> = match (after, since) {
+        (Some((value, sys_id)), _) => vec![
+            format!("{order_by}>{value}"),
+            format!("{order_by}={value}^sys_id>{sys_id}"),
+        ],
+        (None, Some(since)) => {
+            let from = raw_time(since).map_or_else(
+                || since.to_string(),
+                |t| (t - overlap).format(RAW_FORMAT).to_string(),
+            );
+            vec![format!("{order_by}>={from}")]
+        }
+        (None, None) => vec![String::new()],
+    };
+    // An AND of ORs multiplied out: every combination of one group of each filter.
+    let mut groups: Vec<Vec<String>> = keys.into_iter().map(|k| vec![k]).collect();
+    for filter in filters {
+        let alternatives = filter_groups(filter);
+        groups = groups
             .iter()
-            .map(|f| f.trim().trim_matches('^'))
-            .filter(|f| !f.is_empty())
-            .map(str::to_string),
-    );
-    terms.push(format!("ORDERBY{order_by}"));
-    terms.join("^")
+            .flat_map(|group| {
+                alternatives.iter().map(move |alternative| {
+                    let mut terms = group.clone();
+                    terms.push(alternative.clone());
+                    terms
+                })
+            })
+            .collect();
+    }
+    let mut query: Vec<String> = groups
+        .into_iter()
+        .map(|terms| {
+            terms
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join("^")
+        })
+        .collect();
+    query.dedup();
+    let order = format!("ORDERBY{order_by}^ORDERBYsys_id");
+    match query.join("^NQ") {
+        q if q.is_empty() => order,
+        q => format!("{q}^{order}"),
+    }
+}
+
+/// A configured filter's `^NQ` groups, each as its conditions joined by
+/// `^`, without ordering terms (the read sets its own order). An empty
+/// filter is one empty group.
+fn filter_groups(filter: &str) -> Vec<String> {
+    let groups: Vec<String> = filter
+        .split("^NQ")
+        .map(|group| {
+            group
+                .split('^')
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && !t.starts_with("ORDERBY") && *t != "EQ")
+                .collect::<Vec<_>>()
+                .join("^")
+        })
+        .filter(|g| !g.is_empty())
+        .collect();
+    if groups.is_empty() {
+        vec![String::new()]
+    } else {
+        groups
+    }
+}
+
+/// Where a page ends, for the next page's query: the last record's
+/// `sys_updated_on` (as the instance wrote it) and sys_id. Both come from
+/// the instance and go back into a query, so both are checked to be what
+/// they claim (a date-time; letters and digits) and nothing that could
+/// add a condition.
+pub(super) fn page_key(record: &Record, order_by: &str) -> Result<(String, String), String> {
+    let value = field(record, order_by)
+        .filter(|v| raw_time(v).is_some())
+        .ok_or_else(|| format!("a record's {order_by} is missing or not a date-time"))?;
+    let sys_id = field(record, "sys_id")
+        .filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .ok_or_else(|| "a record's sys_id is missing or not letters and digits".to_string())?;
+    Ok((value.to_string(), sys_id.to_string()))
 }
 
 /// The configured filter seen from a table that references the filtered

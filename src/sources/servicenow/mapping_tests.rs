@@ -67,15 +67,87 @@ fn incremental_queries_overlap_the_watermark() {
         incremental_query(
             Some("2026-10-05 09:00:30"),
             overlap,
+            None,
             &["assignment_group.name=Acme Service Desk"],
             "sys_updated_on"
         ),
-        "sys_updated_on>=2026-10-05 08:59:30^assignment_group.name=Acme Service Desk^ORDERBYsys_updated_on"
+        "sys_updated_on>=2026-10-05 08:59:30^assignment_group.name=Acme Service Desk\
+         ^ORDERBYsys_updated_on^ORDERBYsys_id"
     );
     assert_eq!(
-        incremental_query(None, overlap, &["", "^active=true^"], "sys_updated_on"),
-        "active=true^ORDERBYsys_updated_on"
+        incremental_query(
+            None,
+            overlap,
+            None,
+            &["", "^active=true^"],
+            "sys_updated_on"
+        ),
+        "active=true^ORDERBYsys_updated_on^ORDERBYsys_id"
     );
+    assert_eq!(
+        incremental_query(None, overlap, None, &[""], "sys_updated_on"),
+        "ORDERBYsys_updated_on^ORDERBYsys_id"
+    );
+}
+
+#[test]
+fn later_pages_start_after_the_last_record_received() {
+    // Everything updated after it, or at the same second with a later sys_id.
+    assert_eq!(
+        incremental_query(
+            Some("2026-10-05 09:00:30"),
+            TimeDelta::seconds(60),
+            Some(("2026-10-06 10:00:00", "abc123")),
+            &["active=true"],
+            "sys_updated_on"
+        ),
+        "sys_updated_on>2026-10-06 10:00:00^active=true\
+         ^NQsys_updated_on=2026-10-06 10:00:00^sys_id>abc123^active=true\
+         ^ORDERBYsys_updated_on^ORDERBYsys_id"
+    );
+}
+
+#[test]
+fn a_new_query_in_the_filter_cannot_escape_the_watermark() {
+    // `a^NQb` is (a) OR (b): each group gets the watermark, or b would
+    // read every record of the instance on every poll.
+    assert_eq!(
+        incremental_query(
+            Some("2026-10-05 09:01:00"),
+            TimeDelta::seconds(60),
+            None,
+            &[
+                "task.sys_class_name=incident",
+                "assignment_group.name=Acme^NQpriority=1^ORDERBYnumber"
+            ],
+            "sys_updated_on"
+        ),
+        "sys_updated_on>=2026-10-05 09:00:00^task.sys_class_name=incident^assignment_group.name=Acme\
+         ^NQsys_updated_on>=2026-10-05 09:00:00^task.sys_class_name=incident^priority=1\
+         ^ORDERBYsys_updated_on^ORDERBYsys_id"
+    );
+}
+
+#[test]
+fn a_page_key_must_be_a_time_and_a_plain_sys_id() {
+    let good = record(
+        r#"{"sys_updated_on":"2026-10-06 10:00:00","sys_id":"9d385017c611228701d22104cc95c371"}"#,
+    );
+    assert_eq!(
+        page_key(&good, "sys_updated_on"),
+        Ok((
+            "2026-10-06 10:00:00".into(),
+            "9d385017c611228701d22104cc95c371".into()
+        ))
+    );
+    // A hostile instance cannot add conditions to the next page's query.
+    for bad in [
+        r#"{"sys_updated_on":"2026-10-06 10:00:00^NQactive=true","sys_id":"a1"}"#,
+        r#"{"sys_updated_on":"2026-10-06 10:00:00","sys_id":"a1^NQactive=true"}"#,
+        r#"{"sys_id":"a1"}"#,
+    ] {
+        assert!(page_key(&record(bad), "sys_updated_on").is_err(), "{bad}");
+    }
 }
 
 #[test]

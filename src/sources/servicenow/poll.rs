@@ -1,11 +1,13 @@
-//! One poll: each table read, mapped and stored in turn, its watermark
-//! moved once it is stored.
+//! One poll: each table read page by page, each page mapped and stored as
+//! it comes and the table's watermark moved past it, so a first sync of a
+//! large instance holds one page at a time, and a poll that fails part way
+//! keeps what it stored.
 
 use chrono::TimeDelta;
 use tracing::{info, warn};
 
-use super::client::{Client, Record, field};
-use super::mapping::{self, WorkTable, incremental_query, raw_time};
+use super::client::{Client, Pager, Record, field};
+use super::mapping::{self, WorkTable, raw_time};
 use super::{Options, PollError, PollSummary, RejectedRecord};
 use crate::config::{ServiceNowSource, SourceConfig};
 use crate::import::fields::RecordKind;
@@ -36,6 +38,7 @@ pub(super) async fn poll(
         client: Client::new(&deps.http, cfg, options)?,
         now,
         reset,
+        labels: None,
         summary: PollSummary::default(),
     };
     poll.incidents().await?;
@@ -55,6 +58,8 @@ struct Poll<'a> {
     now: i64,
     /// Read every table from the start (the settings changed).
     reset: bool,
+    /// The instance's hold reason labels, once asked for.
+    labels: Option<mapping::HoldReasonLabels>,
     summary: PollSummary,
 }
 
@@ -71,9 +76,21 @@ impl Poll<'_> {
             .watermark)
     }
 
-    fn query(&self, since: Option<&str>, filters: &[&str]) -> String {
+    /// A page-by-page read of `table` from its watermark.
+    async fn pager(
+        &self,
+        table: &'static str,
+        filters: Vec<String>,
+        fields: &[&str],
+    ) -> Result<Pager, PollError> {
+        let since = self.since(table).await?;
         let overlap = TimeDelta::from_std(self.options.overlap).unwrap_or_default();
-        incremental_query(since, overlap, filters, "sys_updated_on")
+        Ok(Pager::new(table, since, overlap, filters, fields))
+    }
+
+    /// Counts records read from `table`.
+    fn fetched(&mut self, table: &str, n: usize) {
+        *self.summary.fetched.entry(table.to_string()).or_default() += n;
     }
 
     fn configured_query(&self) -> &str {
@@ -91,25 +108,36 @@ impl Poll<'_> {
 
     async fn incidents(&mut self) -> Result<(), PollError> {
         const TABLE: &str = "incident";
-        let since = self.since(TABLE).await?;
         let fields = mapping::incident_fields(self.cfg);
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let query = self.query(since.as_deref(), &[self.configured_query()]);
-        let records = self.client.fetch_all(TABLE, &query, &fields).await?;
-        self.summary.fetched.insert(TABLE.into(), records.len());
+        let filters = vec![self.configured_query().to_string()];
+        let mut pager = self.pager(TABLE, filters, &fields).await?;
+        self.fetched(TABLE, 0);
+        self.fetched("sys_audit", 0);
+        while let Some(records) = self.client.next_page(&mut pager).await? {
+            self.incident_page(&records).await?;
+        }
+        Ok(())
+    }
 
+    /// Stores one page of incidents, with their holds from the audit history.
+    async fn incident_page(&mut self, records: &[Record]) -> Result<(), PollError> {
+        const TABLE: &str = "incident";
+        self.fetched(TABLE, records.len());
         let sys_ids: Vec<&str> = records.iter().filter_map(|r| field(r, "sys_id")).collect();
         let audit = self.audit(&sys_ids).await?;
-        self.summary.fetched.insert("sys_audit".into(), audit.len());
+        self.fetched("sys_audit", audit.len());
         let history = mapping::group_changes(&audit);
         // Labels are needed only for reasons other than Awaiting Caller.
-        let labels = if history.values().flatten().any(|c| {
-            c.field == "hold_reason" && [&c.old, &c.new].iter().any(|v| !v.is_empty() && *v != "1")
-        }) {
-            self.hold_reason_labels().await?
-        } else {
-            mapping::HoldReasonLabels::new()
-        };
+        if self.labels.is_none()
+            && history.values().flatten().any(|c| {
+                c.field == "hold_reason"
+                    && [&c.old, &c.new].iter().any(|v| !v.is_empty() && *v != "1")
+            })
+        {
+            self.labels = Some(self.hold_reason_labels().await?);
+        }
+        let labels = self.labels.clone().unwrap_or_default();
 
         let contract = self.source.contract.as_str();
         let mut incoming = Vec::new();
@@ -145,8 +173,9 @@ impl Poll<'_> {
         self.ingest(TABLE, &numbers, incoming).await?;
         self.stored("sys_audit", mapping::newest(&audit, "sys_created_on"))
             .await?;
-        self.stored(TABLE, mapping::newest(&records, "sys_updated_on"))
-            .await
+        self.stored(TABLE, mapping::newest(records, "sys_updated_on"))
+            .await?;
+        Ok(())
     }
 
     /// The `state` and `hold_reason` history of these incidents, whole:
@@ -211,82 +240,84 @@ impl Poll<'_> {
     }
 
     async fn work(&mut self, table: &'static str, kind: WorkTable) -> Result<(), PollError> {
-        let since = self.since(table).await?;
         let mut fields = vec!["sys_id", "number", "opened_at", "sys_updated_on"];
         if kind == WorkTable::Change {
             fields.push("type");
         }
-        let query = self.query(since.as_deref(), &[self.configured_query()]);
-        let records = self.client.fetch_all(table, &query, &fields).await?;
-        self.summary.fetched.insert(table.into(), records.len());
-        let contract = self.source.contract.as_str();
-        let numbers: Vec<String> = records
-            .iter()
-            .map(|r| field(r, "number").unwrap_or("(no number)").to_string())
-            .collect();
-        let incoming = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Incoming {
-                kind: RecordKind::WorkItem,
-                fields: mapping::work_item(r, contract, kind),
-                line: i as i64 + 1,
-            })
-            .collect();
-        self.ingest(table, &numbers, incoming).await?;
-        self.stored(table, mapping::newest(&records, "sys_updated_on"))
-            .await
+        let filters = vec![self.configured_query().to_string()];
+        let mut pager = self.pager(table, filters, &fields).await?;
+        self.fetched(table, 0);
+        while let Some(records) = self.client.next_page(&mut pager).await? {
+            self.fetched(table, records.len());
+            let contract = self.source.contract.as_str();
+            let numbers: Vec<String> = records
+                .iter()
+                .map(|r| field(r, "number").unwrap_or("(no number)").to_string())
+                .collect();
+            let incoming = records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Incoming {
+                    kind: RecordKind::WorkItem,
+                    fields: mapping::work_item(r, contract, kind),
+                    line: i as i64 + 1,
+                })
+                .collect();
+            self.ingest(table, &numbers, incoming).await?;
+            self.stored(table, mapping::newest(&records, "sys_updated_on"))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn task_slas(&mut self) -> Result<(), PollError> {
         const TABLE: &str = "task_sla";
-        let since = self.since(TABLE).await?;
-        let scoped = mapping::dot_walk(self.configured_query(), "task");
-        let query = self.query(since.as_deref(), &["task.sys_class_name=incident", &scoped]);
-        let records = self
-            .client
-            .fetch_all(
-                TABLE,
-                &query,
-                &[
-                    "sys_id",
-                    "task",
-                    "task.number",
-                    "sla",
-                    "sla.name",
-                    "stage",
-                    "has_breached",
-                    "start_time",
-                    "end_time",
-                    "planned_end_time",
-                    "business_duration",
-                    "pause_duration",
-                    "sys_updated_on",
-                ],
-            )
-            .await?;
-        self.summary.fetched.insert(TABLE.into(), records.len());
-        let verdicts: Vec<_> = records
-            .iter()
-            .filter_map(|r| mapping::sla_verdict(r, self.now))
-            .collect();
-        if verdicts.len() < records.len() {
-            warn!(
-                source = %self.source.id,
-                skipped = records.len() - verdicts.len(),
-                "task_sla rows without a sys_id or a readable task.number were skipped"
-            );
-        }
-        if !verdicts.is_empty() {
-            self.summary.verdicts += self
-                .deps
-                .store
-                .upsert_sla_verdicts(&self.source.contract, &self.source.id, &verdicts)
+        let filters = vec![
+            "task.sys_class_name=incident".to_string(),
+            mapping::dot_walk(self.configured_query(), "task"),
+        ];
+        let fields = [
+            "sys_id",
+            "task",
+            "task.number",
+            "sla",
+            "sla.name",
+            "stage",
+            "has_breached",
+            "start_time",
+            "end_time",
+            "planned_end_time",
+            "business_duration",
+            "pause_duration",
+            "sys_updated_on",
+        ];
+        let mut pager = self.pager(TABLE, filters, &fields).await?;
+        self.fetched(TABLE, 0);
+        while let Some(records) = self.client.next_page(&mut pager).await? {
+            self.fetched(TABLE, records.len());
+            let verdicts: Vec<_> = records
+                .iter()
+                .filter_map(|r| mapping::sla_verdict(r, self.now))
+                .collect();
+            if verdicts.len() < records.len() {
+                warn!(
+                    source = %self.source.id,
+                    skipped = records.len() - verdicts.len(),
+                    "task_sla rows without a sys_id or a readable task.number were skipped"
+                );
+            }
+            if !verdicts.is_empty() {
+                self.summary.verdicts += self
+                    .deps
+                    .store
+                    .upsert_sla_verdicts(&self.source.contract, &self.source.id, &verdicts)
+                    .await?;
+                self.deps.notify_ingested();
+            }
+            self.stored(TABLE, mapping::newest(&records, "sys_updated_on"))
                 .await?;
-            self.deps.notify_ingested();
         }
-        self.stored(TABLE, mapping::newest(&records, "sys_updated_on"))
-            .await
+        Ok(())
     }
 
     /// Stores records through the import path; `numbers[line - 1]` names
