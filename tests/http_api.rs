@@ -277,6 +277,41 @@ fn notification(status: &str, ends_at: &str, severity: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_firing_notification_arriving_after_the_resolution_never_reopens_the_outage() {
+    let api = Api::start().await;
+    let firing = notification("firing", "0001-01-01T00:00:00Z", "critical");
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    api.post(
+        "/api/v1/alertmanager/noc",
+        Some(NOC),
+        notification("resolved", "2026-10-12T11:30:00Z", "critical"),
+    )
+    .await;
+    // The other Alertmanager of an HA pair delivers its firing late.
+    let (status, stale) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    assert_eq!(status, 200, "{stale}");
+    assert_eq!(
+        (stale["updated"].as_u64(), stale["unchanged"].as_u64()),
+        (Some(0), Some(1)),
+        "{stale}"
+    );
+    // Still 10:00 to 11:30: 5,400 s, not open to the end of the month.
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    let email = month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap();
+    assert_eq!(email["downtime_seconds"], 5_400);
+}
+
+#[tokio::test]
 async fn alertmanager_notifications_open_and_close_one_outage() {
     let api = Api::start().await;
     let firing = notification("firing", "0001-01-01T00:00:00Z", "critical");

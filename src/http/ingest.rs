@@ -282,15 +282,26 @@ pub async fn alertmanager(
                 .partial_when
                 .iter()
                 .all(|(k, v)| alert.labels.get(k) == Some(v));
+        let id = format!("am-{}-{}", alert.fingerprint, alert.starts_at.timestamp());
         // Alertmanager sends year 1 for "not ended" while firing.
-        let end = alert
+        let end = match alert
             .ends_at
-            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= alert.starts_at);
+            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= alert.starts_at)
+        {
+            Some(end) => Some(end),
+            // HA peers and retries deliver out of order. The alert (its
+            // fingerprint and start) once resolved stays resolved: a firing
+            // notification of it arriving later is stale and keeps the end.
+            // Firing again starts a new alert, with a new start.
+            None => app
+                .deps
+                .store
+                .outage_end(&source.contract, &id)
+                .await?
+                .and_then(|end| DateTime::from_timestamp(end, 0)),
+        };
         let mut fields = HashMap::from([
-            (
-                "id".to_string(),
-                format!("am-{}-{}", alert.fingerprint, alert.starts_at.timestamp()),
-            ),
+            ("id".to_string(), id),
             ("contract".to_string(), source.contract.clone()),
             ("service".to_string(), service.clone()),
             (

@@ -107,4 +107,17 @@ impl Store {
             .await
             .map_err(failed("reading an outage's start"))
     }
+
+    /// When outage `id` of `contract` ended: `None` if it is not stored or
+    /// still open.
+    pub async fn outage_end(&self, contract: &str, id: &str) -> Result<Option<i64>, StoreError> {
+        let end: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT end_at FROM outages WHERE contract = $1 AND id = $2")
+                .bind(contract)
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(failed("reading an outage's end"))?;
+        Ok(end.flatten())
+    }
 }

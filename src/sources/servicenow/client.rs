@@ -414,7 +414,10 @@ impl<'a> Client<'a> {
                 ),
             })
         };
-        if response.content_length().is_some_and(|n| n > MAX_PAGE_BYTES) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_PAGE_BYTES)
+        {
             return Err(too_big());
         }
         let mut body = Vec::new();
