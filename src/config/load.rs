@@ -557,7 +557,17 @@ pub(super) fn check_http_url(text: &str) -> Result<String, String> {
         .find_map(|scheme| text.strip_prefix(scheme))
     {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !text.contains(' ') => {
-            Ok(text.to_string())
+            match reqwest::Url::parse(text) {
+                // The URL is logged and names what was read: a credential
+                // in it would be written wherever it goes.
+                Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(
+                    "holds credentials (user:password@): leave them out of the URL; a \
+                     ServiceNow source takes `username` and `password_env` or `token_env`"
+                        .to_string(),
+                ),
+                Ok(_) => Ok(text.to_string()),
+                Err(e) => Err(format!("'{text}' is not a valid URL ({e})")),
+            }
         }
         _ => Err(format!("'{text}' is not an http:// or https:// URL")),
     }

@@ -431,6 +431,39 @@ mod tests {
     }
 
     #[test]
+    fn credentials_in_a_url_are_refused() {
+        let text = format!(
+            r#"{CONTRACT}
+    [[sources]]
+    id = "snow"
+    contract = "acme"
+    kind = "servicenow"
+    base_url = "https://integration:hunter2@acme.service-now.com"
+    username = "integration"
+    password_env = "SNOW_PASSWORD"
+
+    [[sources]]
+    id = "probe"
+    contract = "acme"
+    kind = "probe"
+    service = "email"
+    url = "https://monitor:hunter2@mail.council.example/"
+    "#
+        );
+        let all = problems(&text);
+        assert_problem(
+            &all,
+            "sources[0].base_url",
+            "holds credentials (user:password@)",
+        );
+        assert_problem(&all, "sources[1].url", "holds credentials (user:password@)");
+        assert!(
+            all.iter().all(|p| !p.contains("hunter2")),
+            "the secret is never repeated: {all:?}"
+        );
+    }
+
+    #[test]
     fn source_problems_name_the_key() {
         let text = format!(
             r#"{CONTRACT}

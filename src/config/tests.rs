@@ -467,6 +467,12 @@ fn a_database_password_stays_out_of_the_file() {
     ));
     assert_problem(&all, "daemon.database_url", "set PGPASSWORD");
     assert!(all.iter().all(|p| !p.contains("hunter2")), "{all:?}");
+    // The driver also reads a password from the query.
+    let all = problems(&format!(
+        "[daemon]\ndatabase_url = \"postgres://sw@db.internal/slawatch?password=hunter2\"\n{base}"
+    ));
+    assert_problem(&all, "daemon.database_url", "set PGPASSWORD");
+    assert!(all.iter().all(|p| !p.contains("hunter2")), "{all:?}");
     let config = parse(
         &format!("[daemon]\ndatabase_url = \"postgres://sw@db.internal:5433/slawatch?sslmode=require\"\n{base}"),
         "test.toml",
