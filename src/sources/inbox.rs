@@ -27,7 +27,7 @@
 
 mod files;
 mod folder;
-mod xlsx;
+pub mod xlsx;
 
 use std::collections::HashMap;
 use std::fs::File;

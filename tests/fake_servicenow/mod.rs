@@ -39,6 +39,8 @@ pub enum Scripted {
     Status { code: u16, retry_after: Option<u64> },
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Answer 200 with exactly these bytes as the body.
+    Body(Vec<u8>),
 }
 
 /// A request the fake received.
@@ -165,6 +167,11 @@ impl FakeServiceNow {
         });
     }
 
+    /// Drops every scripted answer not given yet.
+    pub fn clear_script(&self) {
+        self.with(|i| i.script.clear());
+    }
+
     pub fn empty_as_404(&self) {
         self.with(|i| i.empty_as_404 = true);
     }
@@ -245,6 +252,14 @@ async fn table(
             return response;
         }
         Some(Scripted::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Scripted::Body(bytes)) => {
+            return (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                bytes,
+            )
+                .into_response();
+        }
         None => {}
     }
     let i = inner.lock().unwrap();

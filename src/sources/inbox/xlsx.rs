@@ -8,8 +8,7 @@
 //! the spreadsheet's own row numbers.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{self, BufReader, Read as _, Seek as _, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
@@ -19,7 +18,7 @@ use crate::import::fields::RecordKind;
 
 /// Why a spreadsheet could not be read.
 #[derive(Debug)]
-pub(super) enum ReadError {
+pub enum ReadError {
     /// The file could not be opened: worth another try.
     Io(std::io::Error),
     /// The file is not a spreadsheet slawatch can read, for good.
@@ -30,8 +29,8 @@ pub(super) enum ReadError {
 /// interchange records. `columns` renames the header's columns to
 /// interchange names first. A workbook that would unpack to more than
 /// `max_unpacked_bytes` is refused before any of it is held.
-pub(super) fn read(
-    mut file: File,
+pub fn read<R: Read + Seek>(
+    mut file: R,
     path: &Path,
     columns: &BTreeMap<String, String>,
     max_unpacked_bytes: u64,
@@ -88,7 +87,7 @@ fn refused(e: &dyn std::fmt::Display) -> ReadError {
 /// Unpacks every part of the workbook without keeping any, refusing it once
 /// more than `limit` bytes come out. The sizes a zip declares are the
 /// sender's word, so what is counted is what actually unpacks.
-fn check_unpacked_size(file: &mut File, limit: u64) -> Result<(), ReadError> {
+fn check_unpacked_size<R: Read + Seek>(file: &mut R, limit: u64) -> Result<(), ReadError> {
     let mut archive = zip::ZipArchive::new(&mut *file).map_err(|e| refused(&e))?;
     let mut unpacked = 0u64;
     for i in 0..archive.len() {
