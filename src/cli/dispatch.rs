@@ -192,6 +192,20 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             )
             .await
         }
+        Command::BenchWebhook {
+            seconds,
+            clients,
+            batch,
+            dir,
+        } => {
+            bench_webhook::run(&bench_webhook::BenchWebhookArgs {
+                seconds,
+                clients,
+                batch,
+                dir,
+            })
+            .await
+        }
         Command::MigrateStore { from, to, replace } => {
             migrate_store::run(&from, &to, replace).await
         }

@@ -310,6 +310,23 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Load-test the push API: a real daemon on loopback, authenticated
+    /// batches of incidents from several clients for a set time; prints
+    /// records per second, latency and the daemon's memory.
+    BenchWebhook {
+        /// How long to push, in seconds.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Clients pushing at once.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Records per request.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Working folder (emptied first).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Copy a whole store to another database (e.g. SQLite to PostgreSQL) and check the copy.
     MigrateStore {
         /// The store to copy (`sqlite://…` or `postgres://…`); left unchanged.

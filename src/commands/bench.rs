@@ -260,7 +260,7 @@ async fn measure(
         "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments; engine {engine_secs:.3} s of CPU)",
         config.contracts.len()
     );
-    match peak_memory_mb() {
+    match memory_mb(std::process::id(), "VmHWM") {
         Some(mb) => println!("peak memory       {mb:>8.1} MB (VmHWM)"),
         None => println!("peak memory       unknown (no /proc/self/status)"),
     }
@@ -363,14 +363,14 @@ fn psql_copy_import(url: &str, csv: &Path) -> Option<f64> {
     status.success().then(|| clock.elapsed().as_secs_f64())
 }
 
-/// The process's peak resident memory in MB, from Linux's `VmHWM`.
-fn peak_memory_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+/// A Linux process's memory figure (`VmRSS`, `VmHWM` for its peak) in MB.
+pub(super) fn memory_mb(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
 
-fn io_failure(path: &Path, e: std::io::Error) -> Failure {
+pub(super) fn io_failure(path: &Path, e: std::io::Error) -> Failure {
     Failure::runtime(anyhow::anyhow!("{}: {e}", path.display()))
 }

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_webhook;
 pub mod check;
 pub mod commitment;
 pub mod cost;
