@@ -92,6 +92,7 @@ fn start_daemon(config: &Path, listen: u16) -> Child {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the daemon did not listen on {listen}");
 }
 
