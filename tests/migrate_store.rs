@@ -386,6 +386,71 @@ fn the_same_store_twice_or_a_missing_source_is_refused() {
     );
 }
 
+/// A target someone alters while the copy runs (here a trigger rewrites
+/// every cost as it is copied in): the check sees it, the command exits 2
+/// and names the table.
+#[tokio::test]
+async fn a_target_altered_during_the_copy_exits_2_naming_the_table() {
+    let env = source_store(false);
+    let target = slawatch::store::testing::database_url(&env.dir.path().join("altered/target.db"));
+    if let Some(file) = target.strip_prefix("sqlite://") {
+        std::fs::create_dir_all(std::path::Path::new(file).parent().unwrap()).unwrap();
+    }
+    // The target's tables, as the copy finds them, with a tamperer in place.
+    slawatch::store::Store::open(&target)
+        .await
+        .expect("make the target")
+        .close()
+        .await;
+    if target.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&target).await.unwrap();
+        sqlx::query(
+            "CREATE TRIGGER tamper AFTER INSERT ON recoverable_costs BEGIN \
+             UPDATE recoverable_costs SET amount_minor = amount_minor + 1 WHERE id = NEW.id; END",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&target).await.unwrap();
+        sqlx::query(
+            "CREATE FUNCTION tamper() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN NEW.amount_minor := NEW.amount_minor + 1; RETURN NEW; END $$",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "CREATE TRIGGER tamper BEFORE INSERT ON recoverable_costs \
+             FOR EACH ROW EXECUTE FUNCTION tamper()",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let out = env.run(&[
+        "migrate-store",
+        "--from",
+        &env.database_url,
+        "--to",
+        &target,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the copy differs from the source in recoverable_costs"),
+        "{}",
+        stderr(&out)
+    );
+    let row = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("recoverable_costs "))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(row.ends_with("MISMATCH"), "{}", stdout(&out));
+}
+
 /// The check itself: after a copy every table's digest agrees, and one row
 /// more on either side is seen (which makes the command exit 2).
 #[tokio::test]
