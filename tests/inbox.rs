@@ -900,3 +900,51 @@ async fn a_byte_order_mark_before_json_lines_is_skipped() {
     assert_eq!(scan.processed, names(&["work.jsonl"]), "{scan:?}");
     assert_eq!(env.evidence().await.work.len(), 1);
 }
+
+#[tokio::test]
+async fn a_file_the_daemon_stopped_on_three_times_is_refused() {
+    let mut env = Env::new().await;
+    env.scan().await;
+    // Three daemons began importing this content and never finished (each
+    // killed mid-import, as the system kills a process out of memory).
+    let hash = hex::encode(Sha256::digest(INCIDENTS.as_bytes()));
+    for t in 1..=3 {
+        let begun = env
+            .deps
+            .store
+            .begin_inbox_attempt("acme-pack", &hash, NOW + t)
+            .await
+            .unwrap();
+        assert_eq!(begun, t);
+    }
+    env.write("incidents.csv", INCIDENTS);
+    env.scan().await;
+    let scan = env.scan().await;
+    assert_eq!(scan.kept, names(&["incidents.csv"]));
+    assert_eq!(env.incident_ids().await, Vec::<String>::new());
+    let errors = std::fs::read_to_string(env.path("incidents.csv.errors.txt")).unwrap();
+    assert!(
+        errors.contains("slawatch stopped 3 times while importing it"),
+        "{errors}"
+    );
+    // Recorded: not read again, by this daemon or the next.
+    assert_eq!(env.scan().await, ScanSummary::default());
+    let record = env.deps.store.inbox_file("acme-pack", &hash).await.unwrap();
+    assert_eq!(record.map(|r| r.rejected), Some(1));
+
+    // An import that ended, however, clears its count.
+    let other = hex::encode(Sha256::digest(b"other"));
+    let store = &env.deps.store;
+    store
+        .begin_inbox_attempt("acme-pack", &other, NOW)
+        .await
+        .unwrap();
+    store.end_inbox_attempt("acme-pack", &other).await.unwrap();
+    assert_eq!(
+        store
+            .begin_inbox_attempt("acme-pack", &other, NOW)
+            .await
+            .unwrap(),
+        1
+    );
+}

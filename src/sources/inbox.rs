@@ -52,6 +52,12 @@ use folder::{Entry, Folder, Stamp};
 /// sees it unchanged, so within two scans of its last write.
 const SCAN_EVERY: Duration = Duration::from_secs(5);
 
+/// Imports of one file's content begun and never finished (the daemon
+/// stopped mid-import) before the file is refused: a file that kills the
+/// daemon whenever it is read would otherwise kill every daemon that takes
+/// over after it.
+const MOST_ATTEMPTS: i64 = 3;
+
 /// How long a CSV file whose last row has no line end must have been left
 /// unwritten before it is taken. Such a row may be one cut short by a
 /// writer that paused, and a row cut short can still read as a valid one.
@@ -396,13 +402,29 @@ impl Inbox {
             return Ok(Taken::Duplicate { first: first.file });
         }
 
+        let begun = deps
+            .store
+            .begin_inbox_attempt(&self.source.id, &sha256, now)
+            .await?;
+        let imported = if begun > MOST_ATTEMPTS {
+            Ok(FileImport::refused(format!(
+                "{file}: slawatch stopped {} times while importing it (out of memory?): \
+                 refused, so it cannot stop the daemon again",
+                begun - 1
+            )))
+        } else {
+            self.import(deps, &path, &opened, stamp.len, limits, now)
+                .await
+        };
+        // However the import ended, it ended: only a stop mid-import counts.
+        deps.store
+            .end_inbox_attempt(&self.source.id, &sha256)
+            .await?;
         let FileImport {
             summary,
             problems,
             refused,
-        } = self
-            .import(deps, &path, &opened, stamp.len, limits, now)
-            .await?;
+        } = imported?;
         // Rows already stored stay (storing them again changes nothing);
         // the changed file is taken whole once it stops changing.
         if !self

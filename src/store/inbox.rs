@@ -71,4 +71,38 @@ impl Store {
         .map_err(failed("recording an inbox file"))?;
         Ok(())
     }
+
+    /// Counts one more import begun of the content `sha256` by `source` at
+    /// `now`; returns how many have begun without finishing, this one
+    /// included.
+    pub async fn begin_inbox_attempt(
+        &self,
+        source: &str,
+        sha256: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO inbox_attempts (source, sha256, attempts, last_at) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (source, sha256) DO UPDATE
+                 SET attempts = inbox_attempts.attempts + 1, last_at = excluded.last_at
+             RETURNING attempts",
+        )
+        .bind(source)
+        .bind(sha256)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await
+        .map_err(failed("counting an inbox file's import"))
+    }
+
+    /// Says the import of `sha256` by `source` ended (however it ended).
+    pub async fn end_inbox_attempt(&self, source: &str, sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM inbox_attempts WHERE source = $1 AND sha256 = $2")
+            .bind(source)
+            .bind(sha256)
+            .execute(self.pool())
+            .await
+            .map_err(failed("clearing an inbox file's import"))?;
+        Ok(())
+    }
 }

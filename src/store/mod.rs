@@ -204,6 +204,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "rewrites",
         include_str!("../../migrations/sqlite/0013_rewrites.sql"),
     ),
+    (
+        14,
+        "inbox_attempts",
+        include_str!("../../migrations/sqlite/0014_inbox_attempts.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -273,6 +278,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "rewrites",
         include_str!("../../migrations/postgres/0013_rewrites.sql"),
+    ),
+    (
+        14,
+        "inbox_attempts",
+        include_str!("../../migrations/postgres/0014_inbox_attempts.sql"),
     ),
 ];
 

@@ -356,6 +356,17 @@ pub const TABLES: &[Table] = &[
         serial: None,
     },
     Table {
+        name: "inbox_attempts",
+        columns: &[
+            ("source", Text),
+            ("sha256", Text),
+            ("attempts", Int),
+            ("last_at", Int),
+        ],
+        order_by: "source, sha256",
+        serial: None,
+    },
+    Table {
         name: "probe_state",
         columns: &[
             ("source", Text),
