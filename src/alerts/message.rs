@@ -300,6 +300,34 @@ mod tests {
     }
 
     #[test]
+    fn supplier_text_cannot_add_a_header() {
+        // An incident id or title is the supplier's text, and reaches the
+        // subject and the alert header.
+        let from: Mailbox = "slawatch@council.example".parse().unwrap();
+        let injected = "INC1\r\nBcc: spy@supplier.example\r\n\r\nforged body";
+        let mut q = queued(3, &format!("breached/acme/{injected}"));
+        q.alert.subject = format!("P1 breached — {injected}");
+        let text = String::from_utf8(
+            Outgoing::single(&q)
+                .to_message(&from, &[])
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+        assert!(
+            !text.contains("spy@supplier.example\r\n\r\nforged"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_bad_recipient_is_an_error() {
         let from: Mailbox = "slawatch@council.example".parse().unwrap();
         let mut q = queued(1, "k");
