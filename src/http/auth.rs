@@ -1,4 +1,4 @@
-//! API tokens (SPEC §4.1): configured tokens with a role, and the per-source
+//! API tokens: configured tokens with a role, and the per-source
 //! tokens of webhook and Alertmanager sources. Only SHA-256 digests are kept
 //! in memory and compared, in constant time.
 
@@ -106,13 +106,7 @@ impl Tokens {
 
     /// The caller a request's `Authorization: Bearer …` header names.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
-        let presented = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
+        let presented = bearer(headers).ok_or(ApiError::Unauthorized)?;
         let d = digest(presented);
         // Compare against every entry so the time taken does not depend on
         // which one (if any) matches.
@@ -124,6 +118,18 @@ impl Tokens {
         }
         found.ok_or(ApiError::Unauthorized)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. HTTP auth
+/// schemes are case-insensitive (RFC 9110), and clients do send `bearer`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The SHA-256 of a token.

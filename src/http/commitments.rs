@@ -46,8 +46,7 @@ fn manager(caller: Caller) -> Result<String, ApiError> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))
+    super::body::json(body, "the JSON expected")
 }
 
 impl From<RegisterError> for ApiError {

@@ -72,8 +72,7 @@ pub async fn add_test(
         .caller(&headers)?
         .require_manager("record DR tests (a manager token is needed)")?;
     let c = app.contract(&contract_id)?;
-    let b: TestBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))?;
+    let b: TestBody = super::body::json(&body, "the JSON expected")?;
     let seconds = |key: &str, v: Option<&str>| {
         v.map(|t| {
             parse_duration_seconds(t).map_err(|e| ApiError::BadRequest(format!("{key}: {e}")))

@@ -176,7 +176,7 @@ type Parsed = Vec<(i64, Result<Value, String>)>;
 
 /// A JSON array (positions from 1) or JSON Lines (line numbers).
 fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
-    let text = std::str::from_utf8(body)
+    let text = std::str::from_utf8(super::body::without_bom(body))
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     if text.trim_start().starts_with('[') {
         let values: Vec<Value> = serde_json::from_str(text)
@@ -255,8 +255,7 @@ pub async fn alertmanager(
             "source '{source_id}' is not an Alertmanager source"
         )));
     };
-    let payload: AlertmanagerPayload = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("not an Alertmanager webhook payload: {e}")))?;
+    let payload: AlertmanagerPayload = super::body::json(&body, "an Alertmanager webhook payload")?;
     if payload.version != "4" {
         return Err(ApiError::BadRequest(format!(
             "unsupported Alertmanager payload version '{}' (expected 4)",

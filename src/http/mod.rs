@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`auth`]: bearer tokens and roles.
+//! - [`body`]: request bodies (a byte-order mark skipped, JSON read).
 //! - [`commitments`]: the commitments register (viewers read, managers record).
 //! - [`dr`]: the disaster-recovery register (viewers read, managers record tests).
 //! - [`error`]: what a failed call answers.
@@ -13,6 +14,7 @@
 //! - [`records`]: costs, excusals, disputes and the audit trail (managers write).
 
 pub mod auth;
+pub mod body;
 pub mod commitments;
 pub mod dr;
 pub mod error;

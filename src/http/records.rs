@@ -84,8 +84,7 @@ fn manager(app: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
 
 /// Reads a JSON body; `what` says what was expected, for the error.
 fn body<T: DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body must be {what}: {e}")))
+    super::body::json(bytes, what)
 }
 
 const COST: &str = "a JSON cost: date (YYYY-MM-DD), amount (a decimal string such as \"2400.00\"), \
