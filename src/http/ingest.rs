@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::config::{Role, SourceKind};
+use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
 
@@ -44,29 +44,58 @@ pub struct LineResult {
     pub reason: String,
 }
 
+/// Who is pushing to `POST /api/v1/records`, decided before the body is
+/// read: a webhook source (only its own contract), or an `ingest` or
+/// `manager` token.
+#[derive(Debug)]
+pub struct Pusher {
+    caller: Caller,
+    /// The source the records are stored under (`api:NAME` for a token).
+    source: String,
+    /// The one contract a webhook source may send records for.
+    only_contract: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let (source, only_contract) = match &caller {
+            Caller::Source { id } => {
+                let s = app.deps.config.sources.iter().find(|s| &s.id == id);
+                match s {
+                    Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => {
+                        (s.id.clone(), Some(s.contract.clone()))
+                    }
+                    _ => return Err(ApiError::Forbidden("push records")),
+                }
+            }
+            Caller::Token {
+                name,
+                role: Role::Ingest | Role::Manager,
+            } => (format!("api:{name}"), None),
+            Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
+        };
+        Ok(Pusher {
+            caller,
+            source,
+            only_contract,
+        })
+    }
+}
+
 /// `POST /api/v1/records`: interchange records as a JSON array or JSON Lines.
 pub async fn records(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    pusher: Pusher,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let caller = app.tokens.caller(&headers)?;
-    let (source, only_contract) = match &caller {
-        Caller::Source { id } => {
-            let s = app.deps.config.sources.iter().find(|s| &s.id == id);
-            match s {
-                Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => {
-                    (s.id.clone(), Some(s.contract.clone()))
-                }
-                _ => return Err(ApiError::Forbidden("push records")),
-            }
-        }
-        Caller::Token {
-            name,
-            role: Role::Ingest | Role::Manager,
-        } => (format!("api:{name}"), None),
-        Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
-    };
+    let Pusher {
+        caller,
+        source,
+        only_contract,
+    } = pusher;
     let objects = parse_body(&body)?;
     let mut records = Vec::new();
     let mut early: Vec<LineResult> = Vec::new();
@@ -226,35 +255,61 @@ pub struct AlertmanagerAlert {
     pub fingerprint: String,
 }
 
+/// The Alertmanager source `{source_id}` names, pushing with its own token;
+/// decided before the body is read.
+#[derive(Debug)]
+pub struct AlertSource {
+    /// The source: its id and contract.
+    source: SourceConfig,
+    /// Its Alertmanager settings.
+    settings: AlertmanagerSource,
+}
+
+impl FromRequestParts<AppState> for AlertSource {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let Path(source_id) = Path::<String>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        if caller
+            != (Caller::Source {
+                id: source_id.clone(),
+            })
+        {
+            return Err(ApiError::Forbidden("push to this source"));
+        }
+        let source = app
+            .deps
+            .config
+            .sources
+            .iter()
+            .find(|s| s.id == source_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no source '{source_id}'")))?;
+        match &source.kind {
+            SourceKind::Alertmanager(settings) => Ok(AlertSource {
+                source: source.clone(),
+                settings: settings.clone(),
+            }),
+            _ => Err(ApiError::NotFound(format!(
+                "source '{source_id}' is not an Alertmanager source"
+            ))),
+        }
+    }
+}
+
 /// `POST /api/v1/alertmanager/{source_id}`: firing alerts open outages,
 /// resolved ones close them. An outage's id is the alert's fingerprint and
 /// start, so repeated and duplicated notifications change nothing.
 pub async fn alertmanager(
     State(app): State<AppState>,
-    Path(source_id): Path<String>,
-    headers: HeaderMap,
+    AlertSource {
+        source,
+        settings: cfg,
+    }: AlertSource,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let caller = app.tokens.caller(&headers)?;
-    if caller
-        != (Caller::Source {
-            id: source_id.clone(),
-        })
-    {
-        return Err(ApiError::Forbidden("push to this source"));
-    }
-    let source = app
-        .deps
-        .config
-        .sources
-        .iter()
-        .find(|s| s.id == source_id)
-        .ok_or_else(|| ApiError::NotFound(format!("no source '{source_id}'")))?;
-    let SourceKind::Alertmanager(cfg) = &source.kind else {
-        return Err(ApiError::NotFound(format!(
-            "source '{source_id}' is not an Alertmanager source"
-        )));
-    };
     let payload: AlertmanagerPayload = super::body::json(&body, "an Alertmanager webhook payload")?;
     if payload.version != "4" {
         return Err(ApiError::BadRequest(format!(
@@ -312,7 +367,7 @@ pub async fn alertmanager(
             line,
         });
     }
-    let label = format!("Alertmanager notification to {source_id}");
+    let label = format!("Alertmanager notification to {}", source.id);
     store_pushed(
         &app,
         &source.id,
