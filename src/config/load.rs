@@ -133,7 +133,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let sources = sources::sources(s.value("sources"), &contract_ids, p);
     let alerts = alerts(s.value("alerts"), p);
     let reports = reports(s.value("reports"), p);
-    let api_tokens = api_tokens(s.value("api_tokens"), p);
+    let api_tokens = api_tokens(s.value("api_tokens"), &contract_ids, p);
     let reconciliation = reconciliation(s.value("reconciliation"), p);
     Some(Config {
         daemon: daemon?,
@@ -313,14 +313,25 @@ fn reports(value: Option<&Value>, p: &mut Problems) -> Option<ReportsConfig> {
     Some(ReportsConfig { schedule })
 }
 
-fn api_tokens(value: Option<&Value>, p: &mut Problems) -> Option<Vec<ApiToken>> {
+fn api_tokens(
+    value: Option<&Value>,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<Vec<ApiToken>> {
     let entries = items(value, "api_tokens", p);
     report_duplicates(&entries, "name", "API token name", p);
-    all(entries.into_iter().map(|(path, v)| api_token(v, path, p)))
+    all(entries
+        .into_iter()
+        .map(|(path, v)| api_token(v, path, contract_ids, p)))
 }
 
-fn api_token(value: &Value, path: String, p: &mut Problems) -> Option<ApiToken> {
-    let known = ["name", "role", "token_sha256", "token_env"];
+fn api_token(
+    value: &Value,
+    path: String,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<ApiToken> {
+    let known = ["name", "role", "token_sha256", "token_env", "contracts"];
     let s = Section::open(value, path, &known, p)?;
     let name = s.req_string("name", p);
     let role = s.req_parsed("role", p, |t| match t {
@@ -363,11 +374,51 @@ fn api_token(value: &Value, path: String, p: &mut Problems) -> Option<ApiToken> 
         }
         _ => sha256.or(env),
     };
+    let contracts = token_contracts(&s, contract_ids, p);
     Some(ApiToken {
         name: name?.to_string(),
         role: role?,
         secret: secret?,
+        contracts: contracts?,
     })
+}
+
+/// A token's `contracts`: absent, every contract; otherwise a non-empty
+/// list of configured contract ids (`Some(None)` is "every contract").
+fn token_contracts(
+    s: &Section,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<Option<Vec<String>>> {
+    if !s.has("contracts") {
+        return Some(None);
+    }
+    let listed = s.strings("contracts", p)?;
+    if listed.is_empty() {
+        p.push(
+            s.key("contracts"),
+            "an empty list lets the token do nothing: name its contracts, or leave the key out \
+             for every contract",
+        );
+        return None;
+    }
+    let mut ok = true;
+    let mut contracts = Vec::new();
+    for (key, id) in listed {
+        if contract_ids.iter().any(|c| c == id) {
+            contracts.push(id.to_string());
+        } else {
+            ok = false;
+            p.push(
+                key,
+                format!(
+                    "unknown contract '{id}' (known: {})",
+                    contract_ids.join(", ")
+                ),
+            );
+        }
+    }
+    ok.then_some(Some(contracts))
 }
 
 /// An id used as a key in URLs, metric labels and file names: letters,

@@ -281,4 +281,7 @@ pub struct ApiToken {
     pub role: Role,
     /// How to check it.
     pub secret: TokenSecret,
+    /// The contracts it may act on (`contracts = [...]`); `None`, the key
+    /// left out, is every contract.
+    pub contracts: Option<Vec<String>>,
 }

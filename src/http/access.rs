@@ -1,5 +1,9 @@
 //! Who may call what, decided from the request's head alone.
 //!
+//! A token scoped to contracts (`contracts = [...]`) is held to them here
+//! too: every route naming a contract goes through [`Reading`] or
+//! [`Writing`], and handlers have no other way to look a contract up.
+//!
 //! Each extractor here reads only the headers and the path, so a handler
 //! that takes one of them (before its body) refuses a caller without the
 //! right with 401 or 403 before a byte of the body is read: a client with
@@ -77,15 +81,20 @@ struct ContractParam {
     contract: String,
 }
 
-/// The contract the path names, for `caller`.
+/// The contract the path names, when `caller` may act on it. A contract
+/// outside the caller's scope is refused before it is looked up, so the
+/// answer (403, naming nothing) is the same whether it exists or not.
 async fn path_contract(
     parts: &mut Parts,
     app: &AppState,
-    _caller: &Caller,
+    caller: &Caller,
 ) -> Result<ContractRef, ApiError> {
     let Path(ContractParam { contract }) = Path::from_request_parts(parts, app)
         .await
         .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if !caller.scope().allows(&contract) {
+        return Err(ApiError::Forbidden("act on this contract"));
+    }
     ContractRef::find(&app.deps.config, &contract)
 }
 

@@ -2,6 +2,7 @@
 //! Prometheus Alertmanager notifications turned into outages.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
@@ -45,15 +46,18 @@ pub struct LineResult {
 }
 
 /// Who is pushing to `POST /api/v1/records`, decided before the body is
-/// read: a webhook source (only its own contract), or an `ingest` or
-/// `manager` token.
+/// read: a webhook source (its own contract only), or an `ingest` or
+/// `manager` token (the contracts it is scoped to).
 #[derive(Debug)]
 pub struct Pusher {
     caller: Caller,
     /// The source the records are stored under (`api:NAME` for a token).
     source: String,
-    /// The one contract a webhook source may send records for.
-    only_contract: Option<String>,
+    /// The contracts it may send records for.
+    scope: Scope,
+    /// Why a record for another contract is refused; it names no contract
+    /// but the pusher's own.
+    refusal: String,
 }
 
 impl FromRequestParts<AppState> for Pusher {
@@ -61,26 +65,37 @@ impl FromRequestParts<AppState> for Pusher {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, app).await?;
-        let (source, only_contract) = match &caller {
+        let (source, scope, refusal) = match &caller {
             Caller::Source { id } => {
                 let s = app.deps.config.sources.iter().find(|s| &s.id == id);
                 match s {
-                    Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => {
-                        (s.id.clone(), Some(s.contract.clone()))
-                    }
+                    Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => (
+                        s.id.clone(),
+                        Scope::Only(Arc::from([s.contract.clone()])),
+                        format!(
+                            "this source may only send records for contract '{}'",
+                            s.contract
+                        ),
+                    ),
                     _ => return Err(ApiError::Forbidden("push records")),
                 }
             }
             Caller::Token {
                 name,
                 role: Role::Ingest | Role::Manager,
-            } => (format!("api:{name}"), None),
+                scope,
+            } => (
+                format!("api:{name}"),
+                scope.clone(),
+                "this token may not send records for that contract".to_string(),
+            ),
             Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
         };
         Ok(Pusher {
             caller,
             source,
-            only_contract,
+            scope,
+            refusal,
         })
     }
 }
@@ -94,7 +109,8 @@ pub async fn records(
     let Pusher {
         caller,
         source,
-        only_contract,
+        scope,
+        refusal,
     } = pusher;
     let objects = parse_body(&body)?;
     let mut records = Vec::new();
@@ -134,12 +150,14 @@ pub async fn records(
                 continue;
             }
         };
-        if let (Some(allowed), Some(contract)) = (&only_contract, fields.get("contract"))
-            && &contract != allowed
+        // Refused before the store is asked, so the answer is the same
+        // whether or not the other contract exists.
+        if let Some(contract) = fields.get("contract")
+            && !scope.allows(&contract)
         {
             early.push(LineResult {
                 line,
-                reason: format!("this source may only send records for contract '{allowed}'"),
+                reason: refusal.clone(),
             });
             continue;
         }

@@ -1,4 +1,5 @@
-//! The daemon's one HTTP server: health, metrics and the API.
+//! The daemon's one HTTP server: health, metrics (for a viewer or manager
+//! token) and the API.
 //!
 //! [`router`] is kept apart from [`serve`] so tests call the router on a
 //! port of their own.
@@ -47,7 +48,8 @@ use tower::{BoxError, ServiceBuilder};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::daemon::Deps;
-use auth::Tokens;
+use access::Viewer;
+use auth::{Scope, Tokens};
 use error::ApiError;
 
 /// What every handler shares.
@@ -180,11 +182,19 @@ async fn readyz(State(app): State<AppState>) -> (StatusCode, String) {
 }
 
 /// The Prometheus exposition: the figures cached by live detection plus a
-/// few live parts (see [`crate::metrics`]).
+/// few live parts (see [`crate::metrics`]). It holds every contract's
+/// charge, credits and costs, so it needs a viewer or manager token for
+/// every contract: the supplier reaches this port too.
 async fn metrics(
     State(app): State<AppState>,
-) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    (
+    Viewer(caller): Viewer,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String), ApiError> {
+    if caller.scope() != Scope::All {
+        return Err(ApiError::Forbidden(
+            "read the metrics, which cover every contract (a token scoped to contracts cannot)",
+        ));
+    }
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
@@ -198,5 +208,5 @@ async fn metrics(
                 app.deps.clock.now(),
             )
             .await,
-    )
+    ))
 }

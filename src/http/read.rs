@@ -12,16 +12,19 @@ use crate::domain::Period;
 use crate::domain::time::{format_utc, parse_rfc3339};
 use crate::engine::live::open_incident_stages;
 
-/// `GET /api/v1/contracts`: the configured contracts and their service levels.
+/// `GET /api/v1/contracts`: the configured contracts the token may see,
+/// and their service levels.
 pub async fn contracts(
     State(app): State<AppState>,
-    Viewer(_): Viewer,
+    Viewer(caller): Viewer,
 ) -> Result<Json<Value>, ApiError> {
+    let scope = caller.scope();
     let list: Vec<Value> = app
         .deps
         .config
         .contracts
         .iter()
+        .filter(|c| scope.allows(&c.id))
         .map(|c| {
             json!({
                 "id": c.id,
