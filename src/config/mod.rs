@@ -1,4 +1,4 @@
-//! Configuration (SPEC §4): one TOML file, validated at start with errors that
+//! Configuration: one TOML file, validated at start with errors that
 //! name the file, the key and what is wrong.
 //!
 //! # Layout

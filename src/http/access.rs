@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::config::{Config, Role};
+use crate::config::Config;
 use crate::contract::Contract;
 
 impl FromRequestParts<AppState> for Caller {
@@ -125,17 +125,9 @@ impl FromRequestParts<AppState> for Writing {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, app).await?;
-        let Caller::Token {
-            name,
-            role: Role::Manager,
-            ..
-        } = &caller
-        else {
-            return Err(ApiError::Forbidden(
-                "change this contract's records (a manager token is needed)",
-            ));
-        };
-        let by = name.clone();
+        let by = caller
+            .clone()
+            .require_manager("change this contract's records (a manager token is needed)")?;
         let contract = path_contract(parts, app, &caller).await?;
         Ok(Writing { contract, by })
     }
