@@ -91,3 +91,30 @@ managers = ["contracts@council.example"]
     assert!(err.contains("did you mean 'target_percent'"), "{err}");
     assert!(err.contains("duplicate"), "{err}");
 }
+
+#[test]
+fn a_token_scoped_to_an_unknown_contract_is_refused() {
+    let env = TestEnv::new();
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let scoped = env.file(
+        "scoped.toml",
+        &format!(
+            "{text}\n[[api_tokens]]\nname = \"beta-viewer\"\nrole = \"viewer\"\ntoken_env = \"BETA_VIEWER_TOKEN\"\ncontracts = [\"beta-hosting\"]\n\n[[api_tokens]]\nname = \"typo\"\nrole = \"manager\"\ntoken_env = \"TYPO_TOKEN\"\ncontracts = [\"beta-hosting\", \"acme-manged-it\"]\n\n[[api_tokens]]\nname = \"nothing\"\nrole = \"viewer\"\ntoken_env = \"NOTHING_TOKEN\"\ncontracts = []\n"
+        ),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .args(["check", "--config", scoped.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("api_tokens[1].contracts[1]: unknown contract 'acme-manged-it'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("api_tokens[2].contracts: an empty list"),
+        "{err}"
+    );
+    assert!(!err.contains("api_tokens[0]"), "{err}");
+}

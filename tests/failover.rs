@@ -15,6 +15,8 @@ use serde_json::json;
 use smtp_sink::{Handler, SmtpSink, free_port, python_or_skip};
 
 const PUSH_TOKEN: &str = "failover-test-push-token";
+/// The viewer token `/metrics` is read with (its SHA-256 is in the configuration).
+const SCRAPE_TOKEN: &str = "failover-test-scrape-token";
 
 fn config(dir: &Path, name: &str, database_url: &str, listen: u16, smtp: Option<u16>) -> PathBuf {
     let email = smtp.map_or(String::new(), |port| {
@@ -51,8 +53,17 @@ id = "acme-push"
 contract = "acme"
 kind = "webhook"
 token_env = "FAILOVER_TEST_PUSH_TOKEN"
+
+[[api_tokens]]
+name = "prometheus"
+role = "viewer"
+token_sha256 = "{scrape}"
 "#,
         data = dir.join(format!("data-{name}")).display(),
+        scrape = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(SCRAPE_TOKEN.as_bytes()))
+        },
     );
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).expect("write the configuration");
@@ -110,7 +121,10 @@ impl Daemon {
     }
 
     fn leader_metric(&self) -> Option<String> {
-        let text = reqwest::blocking::get(format!("{}/metrics", self.base))
+        let text = reqwest::blocking::Client::new()
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(SCRAPE_TOKEN)
+            .send()
             .and_then(|r| r.text())
             .ok()?;
         text.lines()

@@ -445,3 +445,68 @@ async fn the_month_carries_its_amendment_since_issue_and_its_trends() {
         ])
     );
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let api = Api::start().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let res = api
+            .client
+            .get(format!("{}/api/v1/contracts", api.base))
+            .header("authorization", format!("{scheme} {VIEWER}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "scheme {scheme}");
+    }
+    // Another scheme, or the token alone, is no bearer token.
+    for header in [format!("Basic {VIEWER}"), VIEWER.to_string()] {
+        let res = api
+            .client
+            .get(format!("{}/api/v1/contracts", api.base))
+            .header("authorization", header.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{header}");
+    }
+}
+
+#[tokio::test]
+async fn json_bodies_may_start_with_a_byte_order_mark() {
+    let api = Api::start().await;
+    let array = json!([{"type": "incident", "id": "BOM1", "contract": "acme", "priority": "P1",
+        "opened_at": "2026-10-05T09:00:00Z"}]);
+    let (status, result) = api
+        .post("/api/v1/records", Some(WEBHOOK), format!("\u{feff}{array}"))
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let line = json!({"type": "incident", "id": "BOM2", "contract": "acme", "priority": "P1",
+        "opened_at": "2026-10-05T09:00:00Z"});
+    let (status, result) = api
+        .post(
+            "/api/v1/records",
+            Some(WEBHOOK),
+            format!("\u{feff}{line}\n"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let firing = notification("firing", "0001-01-01T00:00:00Z", "critical");
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            format!("\u{feff}{firing}"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["stored"], 1);
+}

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use metrics_support::{Exposition, Process, free_port, get, promql, substitute, wait_for};
 
 const PUSH_TOKEN: &str = "metrics-test-push-token-1234";
+/// The viewer token Prometheus scrapes with.
+const SCRAPE_TOKEN: &str = "metrics-test-scrape-token-5678";
 
 /// "Now" for the generator, the import and the daemon (`--now`): mid-October
 /// 2026, so the generated last month and the incidents happening now fall in
@@ -100,6 +102,11 @@ id = "test-push"
 contract = "contract-01"
 kind = "webhook"
 token_env = "METRICS_TEST_PUSH_TOKEN"
+
+[[api_tokens]]
+name = "prometheus"
+role = "viewer"
+token_env = "METRICS_TEST_SCRAPE_TOKEN"
 "#,
     );
     std::fs::write(path, text).expect("write the configuration");
@@ -160,12 +167,16 @@ fn resolved_earlier(incidents: &Path) -> (String, String) {
     panic!("no resolved contract-01 incident was generated");
 }
 
+/// A scrape job as the README shows it: the viewer token read from a file.
 fn prometheus_config(dir: &Path, target: &str) -> std::path::PathBuf {
+    let token_file = dir.join("slawatch-token");
+    std::fs::write(&token_file, SCRAPE_TOKEN).unwrap();
     let path = dir.join("prometheus.yml");
     std::fs::write(
         &path,
         format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: slawatch\n    static_configs:\n      - targets: [\"{target}\"]\n"
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: slawatch\n    authorization:\n      credentials_file: {}\n    static_configs:\n      - targets: [\"{target}\"]\n",
+            token_file.display()
         ),
     )
     .unwrap();
@@ -321,6 +332,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
             .arg(&config)
             .args(["--now", NOW, "run"])
             .env("METRICS_TEST_PUSH_TOKEN", PUSH_TOKEN)
+            .env("METRICS_TEST_SCRAPE_TOKEN", SCRAPE_TOKEN)
             .current_dir(dir.path()),
         &dir.path().join("daemon.log"),
     );
@@ -329,6 +341,21 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
         get(&client, &format!("{base}/healthz")).await.is_ok()
     })
     .await;
+
+    // The metrics carry every contract's money: no token, no metrics; nor
+    // for the supplier's push token.
+    for token in [None, Some("wrong-token"), Some(PUSH_TOKEN)] {
+        let mut req = client.get(format!("{base}/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        let expected = if token == Some(PUSH_TOKEN) { 403 } else { 401 };
+        assert_eq!(status, expected, "GET /metrics with {token:?}: {body}");
+        assert!(!body.contains("slawatch_monthly_charge"), "{body}");
+    }
 
     // Incidents happening at NOW, pushed through the webhook source.
     let pushed = client
@@ -388,8 +415,23 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     })
     .await;
 
+    // Prometheus scrapes with its token: the target is up.
+    let targets = get(&client, &format!("{prom}/api/v1/targets"))
+        .await
+        .unwrap();
+    let targets: Value = serde_json::from_str(&targets).unwrap();
+    let target = &targets["data"]["activeTargets"][0];
+    assert_eq!(target["health"], "up", "{target}");
+
     // promtool lints the exposition.
-    let text = get(&client, &format!("{base}/metrics"))
+    let text = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth(SCRAPE_TOKEN)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("/metrics")
+        .text()
         .await
         .expect("/metrics");
     let mut lint = Command::new("promtool")
@@ -528,6 +570,13 @@ fn fifteen_level_config(dir: &Path, contracts: usize) -> String {
             "\n[[sources]]\nid = \"push-{i:02}\"\ncontract = \"contract-{i:02}\"\nkind = \"webhook\"\ntoken_env = \"METRICS_BENCH_TOKEN\"\n"
         ));
     }
+    let scrape = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(SCRAPE_TOKEN.as_bytes()))
+    };
+    t.push_str(&format!(
+        "\n[[api_tokens]]\nname = \"prometheus\"\nrole = \"viewer\"\ntoken_sha256 = \"{scrape}\"\n"
+    ));
     t
 }
 
@@ -609,7 +658,15 @@ async fn scrape_benchmark() {
         deps.clone(),
         shutdown.clone(),
     ));
-    let client = reqwest::Client::new();
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {SCRAPE_TOKEN}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(auth)
+        .build()
+        .unwrap();
     let url = format!("http://{addr}/metrics");
     let text = get(&client, &url).await.unwrap();
     let series = text.lines().filter(|l| !l.starts_with('#')).count();

@@ -416,3 +416,21 @@ async fn excusals_and_disputes_over_the_api() {
     assert_eq!(audit["audit"][1]["reason"], "the supplier's own delay");
     assert_eq!(api.month().await["audit"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn a_byte_order_mark_before_a_json_body_is_skipped() {
+    let api = Api::start().await;
+    let res = api
+        .client
+        .post(format!("{}/api/v1/contracts/acme/costs", api.base))
+        .bearer_auth(MANAGER)
+        .header("content-type", "application/json")
+        .body(format!("\u{feff}{}", cost()))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["amount_minor"], 12_050);
+}

@@ -1,4 +1,4 @@
-//! Reading and validating the configuration file (SPEC §4).
+//! Reading and validating the configuration file.
 //!
 //! The TOML is parsed into a [`toml::Table`] and walked by hand (see
 //! `reader`) so that one run reports every problem with its key path,
@@ -6,25 +6,24 @@
 //! [`Config`] is returned only when nothing is wrong.
 //!
 //! This file holds the entry points, the small daemon-side sections
-//! (`[daemon]`, `[email]`, `[alerts]`, `[reports]`, `[[api_tokens]]`) and the
-//! value rules several sections share; calendars and contracts are in
-//! `contracts`, sources in `sources`.
+//! (`[email]`, `[alerts]`, `[reports]`, `[[api_tokens]]`) and the value rules
+//! several sections share; `[daemon]` is in `daemon`, calendars and
+//! contracts in `contracts`, sources in `sources`.
 
 use std::fmt;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use chrono_tz::Tz;
 use toml::{Table, Value};
 
-use super::contracts;
 use super::model::{
-    AlertsConfig, ApiToken, Config, DaemonConfig, EmailConfig, ImportLimits, ReconciliationConfig,
-    ReportsConfig, Role, TokenSecret,
+    AlertsConfig, ApiToken, Config, EmailConfig, ImportLimits, ReconciliationConfig, ReportsConfig,
+    Role, TokenSecret,
 };
 use super::reader::{Problems, Section, all, items, report_duplicates};
 use super::sources;
+use super::{contracts, daemon};
 use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Percent, parse_duration_seconds};
 
@@ -128,14 +127,14 @@ const ROOT_KEYS: [&str; 10] = [
 fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let s = Section::root(root);
     s.check_keys(&ROOT_KEYS, p, |_| None);
-    let daemon = daemon(s.value("daemon"), p);
+    let daemon = daemon::daemon(s.value("daemon"), p);
     let email = s.value("email").map(|v| email(v, p));
     let calendars = contracts::calendars(s.value("calendars"), p);
     let (contracts, contract_ids) = contracts::contracts(s.value("contracts"), &calendars, p);
     let sources = sources::sources(s.value("sources"), &contract_ids, p);
     let alerts = alerts(s.value("alerts"), p);
     let reports = reports(s.value("reports"), p);
-    let api_tokens = api_tokens(s.value("api_tokens"), p);
+    let api_tokens = api_tokens(s.value("api_tokens"), &contract_ids, p);
     let reconciliation = reconciliation(s.value("reconciliation"), p);
     let limits = limits(s.value("limits"), p);
     Some(Config {
@@ -180,7 +179,7 @@ fn limits(value: Option<&Value>, p: &mut Problems) -> Option<ImportLimits> {
 }
 
 /// An absent section reads as an empty table, so every default applies.
-fn section<'a>(
+pub(super) fn section<'a>(
     value: Option<&'a Value>,
     path: &str,
     known: &[&str],
@@ -188,79 +187,6 @@ fn section<'a>(
     p: &mut Problems,
 ) -> Option<Section<'a>> {
     Section::open(value.unwrap_or(empty), path.to_string(), known, p)
-}
-
-/// The largest request body the HTTP API accepts by default (10 MiB).
-const DEFAULT_MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
-
-fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonConfig> {
-    let empty = Value::Table(Table::new());
-    let s = section(
-        value,
-        "daemon",
-        &["database_url", "listen", "data_dir", "max_request_bytes"],
-        &empty,
-        p,
-    )?;
-    let database_url = match s.string("database_url", p) {
-        None => Some("sqlite://data/slawatch.db"),
-        // Secrets stay out of the file, a database password too: the
-        // PostgreSQL driver reads PGPASSWORD or ~/.pgpass, as libpq does.
-        Some(url) if super::database_url::has_password(url) => {
-            p.push(
-                s.key("database_url"),
-                "holds a password: leave it out of the file and set PGPASSWORD (or use \
-                 ~/.pgpass) for the PostgreSQL server"
-                    .to_string(),
-            );
-            None
-        }
-        Some(url)
-            if ["sqlite:", "postgres://", "postgresql://"]
-                .iter()
-                .any(|scheme| url.starts_with(scheme)) =>
-        {
-            Some(url)
-        }
-        Some(url) => {
-            p.push(
-                s.key("database_url"),
-                format!(
-                    "'{url}' is not a database URL slawatch can use (expected sqlite://… or \
-                     postgres://…)"
-                ),
-            );
-            None
-        }
-    };
-    let listen = match s.has("listen") {
-        false => Some(SocketAddr::from(([127, 0, 0, 1], 9187))),
-        true => s.parsed("listen", p, |t| {
-            t.parse::<SocketAddr>().map_err(|_| {
-                format!(
-                    "'{t}' is not an address to listen on (expected IP:PORT, e.g. 127.0.0.1:9187)"
-                )
-            })
-        }),
-    };
-    let data_dir = s.string("data_dir", p).unwrap_or("data");
-    let max_request_bytes = match s.integer("max_request_bytes", p) {
-        None => Some(DEFAULT_MAX_REQUEST_BYTES),
-        Some(n) if n > 0 => Some(n as usize),
-        Some(n) => {
-            p.push(
-                s.key("max_request_bytes"),
-                format!("{n} is not a size in bytes above zero"),
-            );
-            None
-        }
-    };
-    Some(DaemonConfig {
-        database_url: database_url?.to_string(),
-        listen: listen?,
-        data_dir: PathBuf::from(data_dir),
-        max_request_bytes: max_request_bytes?,
-    })
 }
 
 fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
@@ -414,14 +340,25 @@ fn reports(value: Option<&Value>, p: &mut Problems) -> Option<ReportsConfig> {
     Some(ReportsConfig { schedule })
 }
 
-fn api_tokens(value: Option<&Value>, p: &mut Problems) -> Option<Vec<ApiToken>> {
+fn api_tokens(
+    value: Option<&Value>,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<Vec<ApiToken>> {
     let entries = items(value, "api_tokens", p);
     report_duplicates(&entries, "name", "API token name", p);
-    all(entries.into_iter().map(|(path, v)| api_token(v, path, p)))
+    all(entries
+        .into_iter()
+        .map(|(path, v)| api_token(v, path, contract_ids, p)))
 }
 
-fn api_token(value: &Value, path: String, p: &mut Problems) -> Option<ApiToken> {
-    let known = ["name", "role", "token_sha256", "token_env"];
+fn api_token(
+    value: &Value,
+    path: String,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<ApiToken> {
+    let known = ["name", "role", "token_sha256", "token_env", "contracts"];
     let s = Section::open(value, path, &known, p)?;
     let name = s.req_string("name", p);
     let role = s.req_parsed("role", p, |t| match t {
@@ -464,11 +401,51 @@ fn api_token(value: &Value, path: String, p: &mut Problems) -> Option<ApiToken> 
         }
         _ => sha256.or(env),
     };
+    let contracts = token_contracts(&s, contract_ids, p);
     Some(ApiToken {
         name: name?.to_string(),
         role: role?,
         secret: secret?,
+        contracts: contracts?,
     })
+}
+
+/// A token's `contracts`: absent, every contract; otherwise a non-empty
+/// list of configured contract ids (`Some(None)` is "every contract").
+fn token_contracts(
+    s: &Section,
+    contract_ids: &[String],
+    p: &mut Problems,
+) -> Option<Option<Vec<String>>> {
+    if !s.has("contracts") {
+        return Some(None);
+    }
+    let listed = s.strings("contracts", p)?;
+    if listed.is_empty() {
+        p.push(
+            s.key("contracts"),
+            "an empty list lets the token do nothing: name its contracts, or leave the key out \
+             for every contract",
+        );
+        return None;
+    }
+    let mut ok = true;
+    let mut contracts = Vec::new();
+    for (key, id) in listed {
+        if contract_ids.iter().any(|c| c == id) {
+            contracts.push(id.to_string());
+        } else {
+            ok = false;
+            p.push(
+                key,
+                format!(
+                    "unknown contract '{id}' (known: {})",
+                    contract_ids.join(", ")
+                ),
+            );
+        }
+    }
+    ok.then_some(Some(contracts))
 }
 
 /// An id used as a key in URLs, metric labels and file names: letters,

@@ -1,10 +1,11 @@
-//! Configuration (SPEC §4): one TOML file, validated at start with errors that
+//! Configuration: one TOML file, validated at start with errors that
 //! name the file, the key and what is wrong.
 //!
 //! # Layout
 //! - [`model`]: the validated types the rest of the program uses.
 //! - [`load`](mod@load): reading the file and checking every key, reporting all problems at
 //!   once; the daemon-side sections and the value rules sections share.
+//! - `daemon`: `[daemon]`, the store, the listener and the HTTP server's limits.
 //! - `contracts`: `[calendars.*]` and `[[contracts]]` with service levels and commitments.
 //! - [`database_url`]: a database URL's password, detected and hidden.
 //! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
@@ -14,6 +15,7 @@
 
 pub mod commitment;
 mod contracts;
+mod daemon;
 pub mod database_url;
 mod dr;
 pub mod load;

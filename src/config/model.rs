@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::contract::Contract;
 use crate::contract::calendar::Calendar;
@@ -54,6 +55,17 @@ pub struct DaemonConfig {
     /// The largest request body the HTTP API accepts (default 10 MiB);
     /// larger ones are refused with 413.
     pub max_request_bytes: usize,
+    /// How long a client has to send a request's headers, and how long an
+    /// idle keep-alive connection stays open (default 10 s): a client that
+    /// trickles its headers cannot hold a connection longer.
+    pub header_timeout: Duration,
+    /// How long a request may take once its headers are in, reading its
+    /// body included (default 30 s): then it is answered 408 and its
+    /// connection closed.
+    pub request_timeout: Duration,
+    /// How many requests are served at once (default 64); more are refused
+    /// with 503 at once rather than queued, so memory stays bounded.
+    pub max_concurrent_requests: usize,
 }
 
 /// `[limits]`: how much of a supplier's file slawatch will hold or read, so
@@ -299,4 +311,7 @@ pub struct ApiToken {
     pub role: Role,
     /// How to check it.
     pub secret: TokenSecret,
+    /// The contracts it may act on (`contracts = [...]`); `None`, the key
+    /// left out, is every contract.
+    pub contracts: Option<Vec<String>>,
 }

@@ -600,3 +600,32 @@ expect_body = \"ok\"
     assert_problem(&all, "alerts.routes.urgent", "unknown severity 'urgent'");
     assert_problem(&all, "alerts.routes.critical[0]", "");
 }
+
+#[test]
+fn the_http_servers_limits_have_defaults_and_are_checked() {
+    let config = parse(CONTRACT, "test.toml").unwrap();
+    let d = &config.daemon;
+    assert_eq!(d.max_request_bytes, 10 * 1024 * 1024);
+    assert_eq!(d.header_timeout, std::time::Duration::from_secs(10));
+    assert_eq!(d.request_timeout, std::time::Duration::from_secs(30));
+    assert_eq!(d.max_concurrent_requests, 64);
+    let text = format!(
+        "[daemon]\nheader_timeout = \"2s\"\nrequest_timeout = \"1m\"\nmax_concurrent_requests = 8\n{CONTRACT}"
+    );
+    let d = parse(&text, "test.toml").unwrap().daemon;
+    assert_eq!(
+        (
+            d.header_timeout.as_secs(),
+            d.request_timeout.as_secs(),
+            d.max_concurrent_requests
+        ),
+        (2, 60, 8)
+    );
+    let text = format!(
+        "[daemon]\nheader_timeout = \"0s\"\nrequest_timeout = 30\nmax_concurrent_requests = 0\n{CONTRACT}"
+    );
+    let all = problems(&text);
+    assert_problem(&all, "daemon.header_timeout", "more than zero");
+    assert_problem(&all, "daemon.request_timeout", "expected a string");
+    assert_problem(&all, "daemon.max_concurrent_requests", "above zero");
+}

@@ -1,6 +1,8 @@
-//! API tokens (SPEC §4.1): configured tokens with a role, and the per-source
-//! tokens of webhook and Alertmanager sources. Only SHA-256 digests are kept
+//! API tokens: configured tokens with a role and the contracts they cover,
+//! and the per-source tokens of webhook and Alertmanager sources. Only SHA-256 digests are kept
 //! in memory and compared, in constant time.
+
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
@@ -18,6 +20,8 @@ pub enum Caller {
         name: String,
         /// What it may do.
         role: Role,
+        /// Which contracts it may do it on.
+        scope: Scope,
     },
     /// The token of a webhook or Alertmanager source.
     Source {
@@ -26,7 +30,35 @@ pub enum Caller {
     },
 }
 
+/// The contracts a token may act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every contract (no `contracts` key).
+    All,
+    /// These contracts only.
+    Only(Arc<[String]>),
+}
+
+impl Scope {
+    /// Whether the token may act on `contract`.
+    pub fn allows(&self, contract: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Only(ids) => ids.iter().any(|id| id == contract),
+        }
+    }
+}
+
 impl Caller {
+    /// The contracts the caller may act on: a token's scope; a source's
+    /// own contract is checked where it pushes.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Caller::Token { scope, .. } => scope.clone(),
+            Caller::Source { .. } => Scope::Only(Arc::from([])),
+        }
+    }
+
     /// May read figures (viewer or manager tokens).
     pub fn require_viewer(&self) -> Result<(), ApiError> {
         match self {
@@ -45,6 +77,7 @@ impl Caller {
             Caller::Token {
                 name,
                 role: Role::Manager,
+                ..
             } => Ok(name),
             _ => Err(ApiError::Forbidden(what)),
         }
@@ -67,6 +100,10 @@ impl Tokens {
             let caller = Caller::Token {
                 name: t.name.clone(),
                 role: t.role,
+                scope: match &t.contracts {
+                    None => Scope::All,
+                    Some(ids) => Scope::Only(ids.iter().cloned().collect()),
+                },
             };
             match &t.secret {
                 TokenSecret::Sha256(hex_digest) => match hex::decode(hex_digest)
@@ -106,13 +143,7 @@ impl Tokens {
 
     /// The caller a request's `Authorization: Bearer …` header names.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
-        let presented = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
+        let presented = bearer(headers).ok_or(ApiError::Unauthorized)?;
         let d = digest(presented);
         // Compare against every entry so the time taken does not depend on
         // which one (if any) matches.
@@ -124,6 +155,18 @@ impl Tokens {
         }
         found.ok_or(ApiError::Unauthorized)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. HTTP auth
+/// schemes are case-insensitive (RFC 9110), and clients do send `bearer`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The SHA-256 of a token.

@@ -9,13 +9,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::Caller;
+use super::access::{Reading, Writing};
 use super::error::ApiError;
 use crate::config::CommitmentSpec;
 use crate::domain::time::format_utc;
@@ -39,15 +39,13 @@ struct EventBody {
     reason: Option<String>,
 }
 
-/// Only manager tokens change the register; the name goes in the record.
-fn manager(caller: Caller) -> Result<String, ApiError> {
-    let name = caller.require_manager("change the commitments register")?;
-    Ok(format!("api:{name}"))
+/// Who changed the register, as the register names an API token.
+fn recorded_by(token: &str) -> String {
+    format!("api:{token}")
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))
+    super::body::json(body, "the JSON expected")
 }
 
 impl From<RegisterError> for ApiError {
@@ -64,16 +62,13 @@ impl From<RegisterError> for ApiError {
 /// commitment, with its status.
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let now = app.now();
     let register = app
         .deps
         .store
-        .commitment_register(c, &app.deps.config.calendars)
+        .commitment_register(&c, &app.deps.config.calendars)
         .await?;
     let as_of = AsOf::new(now, c.timezone);
     Ok(Json(json!({
@@ -87,23 +82,21 @@ pub async fn list(
 /// `POST …/commitments`: adds an ad hoc commitment.
 pub async fn add(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Writing { contract: c, by }: Writing,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let recorded_by = manager(app.tokens.caller(&headers)?)?;
-    let c = app.contract(&contract_id)?;
+    let recorded_by = recorded_by(&by);
     let spec: CommitmentSpec = parse(&body)?;
     let config = &app.deps.config;
     app.deps
         .store
-        .add_commitment(c, &config.calendars, &spec, &recorded_by, app.now())
+        .add_commitment(&c, &config.calendars, &spec, &recorded_by, app.now())
         .await?;
     app.deps.notify_ingested();
     let register = app
         .deps
         .store
-        .commitment_register(c, &config.calendars)
+        .commitment_register(&c, &config.calendars)
         .await?;
     let schedule = register.get(&spec.id).map(|x| x.schedule.describe());
     Ok((
@@ -116,12 +109,11 @@ pub async fn add(
 /// to an occurrence and answers the occurrence as it now stands.
 pub async fn record(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, id, verb)): Path<(String, String, String)>,
+    Writing { contract: c, by }: Writing,
+    Path((_, id, verb)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let recorded_by = manager(app.tokens.caller(&headers)?)?;
-    let c = app.contract(&contract_id)?;
+    let recorded_by = recorded_by(&by);
     let action = match verb.as_str() {
         "deliver" => Action::Delivered,
         "accept" => Action::Accepted,
@@ -149,7 +141,7 @@ pub async fn record(
     let o = app
         .deps
         .store
-        .record_commitment_event(c, &app.deps.config.calendars, request, app.now())
+        .record_commitment_event(&c, &app.deps.config.calendars, request, app.now())
         .await?;
     app.deps.notify_ingested();
     let value = serde_json::to_value(o.json()).map_err(|e| ApiError::Internal(e.into()))?;

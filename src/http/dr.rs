@@ -10,12 +10,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::access::{Reading, Writing};
 use super::error::ApiError;
 use super::records::{json, reason_body};
 use crate::domain::parse_duration_seconds;
@@ -46,11 +47,8 @@ struct TestBody {
 /// risk rating, and every test recorded.
 pub async fn register(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let tests = app.deps.store.dr_tests(&c.id).await?;
     let today = local_date(c.timezone, app.now());
     Ok(Json(json!({
@@ -63,17 +61,10 @@ pub async fn register(
 /// `POST …/dr-tests`: records a DR test (201 with the test as stored).
 pub async fn add_test(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Writing { contract: c, by }: Writing,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let by = app
-        .tokens
-        .caller(&headers)?
-        .require_manager("record DR tests (a manager token is needed)")?;
-    let c = app.contract(&contract_id)?;
-    let b: TestBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))?;
+    let b: TestBody = super::body::json(&body, "the JSON expected")?;
     let seconds = |key: &str, v: Option<&str>| {
         v.map(|t| {
             parse_duration_seconds(t).map_err(|e| ApiError::BadRequest(format!("{key}: {e}")))
@@ -91,7 +82,7 @@ pub async fn add_test(
     let stored = app
         .deps
         .store
-        .record_dr_test(c, &test, &by, app.now())
+        .record_dr_test(&c, &test, &by, app.now())
         .await?;
     app.deps.notify_ingested();
     let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;
@@ -103,15 +94,10 @@ pub async fn add_test(
 /// 409 already withdrawn).
 pub async fn withdraw_test(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, id)): Path<(String, String)>,
+    Writing { contract: c, by }: Writing,
+    Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = app
-        .tokens
-        .caller(&headers)?
-        .require_manager("withdraw DR tests (a manager token is needed)")?;
-    let c = app.contract(&contract_id)?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no DR test '{id}' (ids are numbers)")))?;

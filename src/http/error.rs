@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The request contradicts what is recorded (already excused, already decided).
     #[error("{0}")]
     Conflict(String),
+    /// Every place for a request is taken (`daemon.max_concurrent_requests`).
+    #[error("the server is busy: try again shortly")]
+    Overloaded,
     /// Something failed on our side.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -43,6 +46,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -2,19 +2,20 @@
 //! Prometheus Alertmanager notifications turned into outages.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Scope};
 use super::error::ApiError;
-use crate::config::{Role, SourceKind};
+use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
 
@@ -44,29 +45,73 @@ pub struct LineResult {
     pub reason: String,
 }
 
+/// Who is pushing to `POST /api/v1/records`, decided before the body is
+/// read: a webhook source (its own contract only), or an `ingest` or
+/// `manager` token (the contracts it is scoped to).
+#[derive(Debug)]
+pub struct Pusher {
+    caller: Caller,
+    /// The source the records are stored under (`api:NAME` for a token).
+    source: String,
+    /// The contracts it may send records for.
+    scope: Scope,
+    /// Why a record for another contract is refused; it names no contract
+    /// but the pusher's own.
+    refusal: String,
+}
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let (source, scope, refusal) = match &caller {
+            Caller::Source { id } => {
+                let s = app.deps.config.sources.iter().find(|s| &s.id == id);
+                match s {
+                    Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => (
+                        s.id.clone(),
+                        Scope::Only(Arc::from([s.contract.clone()])),
+                        format!(
+                            "this source may only send records for contract '{}'",
+                            s.contract
+                        ),
+                    ),
+                    _ => return Err(ApiError::Forbidden("push records")),
+                }
+            }
+            Caller::Token {
+                name,
+                role: Role::Ingest | Role::Manager,
+                scope,
+            } => (
+                format!("api:{name}"),
+                scope.clone(),
+                "this token may not send records for that contract".to_string(),
+            ),
+            Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
+        };
+        Ok(Pusher {
+            caller,
+            source,
+            scope,
+            refusal,
+        })
+    }
+}
+
 /// `POST /api/v1/records`: interchange records as a JSON array or JSON Lines.
 pub async fn records(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    pusher: Pusher,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let caller = app.tokens.caller(&headers)?;
-    let (source, only_contract) = match &caller {
-        Caller::Source { id } => {
-            let s = app.deps.config.sources.iter().find(|s| &s.id == id);
-            match s {
-                Some(s) if matches!(s.kind, SourceKind::Webhook { .. }) => {
-                    (s.id.clone(), Some(s.contract.clone()))
-                }
-                _ => return Err(ApiError::Forbidden("push records")),
-            }
-        }
-        Caller::Token {
-            name,
-            role: Role::Ingest | Role::Manager,
-        } => (format!("api:{name}"), None),
-        Caller::Token { .. } => return Err(ApiError::Forbidden("push records")),
-    };
+    let Pusher {
+        caller,
+        source,
+        scope,
+        refusal,
+    } = pusher;
     let objects = parse_body(&body)?;
     let mut records = Vec::new();
     let mut early: Vec<LineResult> = Vec::new();
@@ -105,12 +150,14 @@ pub async fn records(
                 continue;
             }
         };
-        if let (Some(allowed), Some(contract)) = (&only_contract, fields.get("contract"))
-            && &contract != allowed
+        // Refused before the store is asked, so the answer is the same
+        // whether or not the other contract exists.
+        if let Some(contract) = fields.get("contract")
+            && !scope.allows(&contract)
         {
             early.push(LineResult {
                 line,
-                reason: format!("this source may only send records for contract '{allowed}'"),
+                reason: refusal.clone(),
             });
             continue;
         }
@@ -176,7 +223,7 @@ type Parsed = Vec<(i64, Result<Value, String>)>;
 
 /// A JSON array (positions from 1) or JSON Lines (line numbers).
 fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
-    let text = std::str::from_utf8(body)
+    let text = std::str::from_utf8(super::body::without_bom(body))
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     if text.trim_start().starts_with('[') {
         let values: Vec<Value> = serde_json::from_str(text)
@@ -226,37 +273,62 @@ pub struct AlertmanagerAlert {
     pub fingerprint: String,
 }
 
+/// The Alertmanager source `{source_id}` names, pushing with its own token;
+/// decided before the body is read.
+#[derive(Debug)]
+pub struct AlertSource {
+    /// The source: its id and contract.
+    source: SourceConfig,
+    /// Its Alertmanager settings.
+    settings: AlertmanagerSource,
+}
+
+impl FromRequestParts<AppState> for AlertSource {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let Path(source_id) = Path::<String>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        if caller
+            != (Caller::Source {
+                id: source_id.clone(),
+            })
+        {
+            return Err(ApiError::Forbidden("push to this source"));
+        }
+        let source = app
+            .deps
+            .config
+            .sources
+            .iter()
+            .find(|s| s.id == source_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no source '{source_id}'")))?;
+        match &source.kind {
+            SourceKind::Alertmanager(settings) => Ok(AlertSource {
+                source: source.clone(),
+                settings: settings.clone(),
+            }),
+            _ => Err(ApiError::NotFound(format!(
+                "source '{source_id}' is not an Alertmanager source"
+            ))),
+        }
+    }
+}
+
 /// `POST /api/v1/alertmanager/{source_id}`: firing alerts open outages,
 /// resolved ones close them. An outage's id is the alert's fingerprint and
 /// start, so repeated and duplicated notifications change nothing.
 pub async fn alertmanager(
     State(app): State<AppState>,
-    Path(source_id): Path<String>,
-    headers: HeaderMap,
+    AlertSource {
+        source,
+        settings: cfg,
+    }: AlertSource,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let caller = app.tokens.caller(&headers)?;
-    if caller
-        != (Caller::Source {
-            id: source_id.clone(),
-        })
-    {
-        return Err(ApiError::Forbidden("push to this source"));
-    }
-    let source = app
-        .deps
-        .config
-        .sources
-        .iter()
-        .find(|s| s.id == source_id)
-        .ok_or_else(|| ApiError::NotFound(format!("no source '{source_id}'")))?;
-    let SourceKind::Alertmanager(cfg) = &source.kind else {
-        return Err(ApiError::NotFound(format!(
-            "source '{source_id}' is not an Alertmanager source"
-        )));
-    };
-    let payload: AlertmanagerPayload = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("not an Alertmanager webhook payload: {e}")))?;
+    let payload: AlertmanagerPayload = super::body::json(&body, "an Alertmanager webhook payload")?;
     if payload.version != "4" {
         return Err(ApiError::BadRequest(format!(
             "unsupported Alertmanager payload version '{}' (expected 4)",
@@ -324,7 +396,7 @@ pub async fn alertmanager(
             line,
         });
     }
-    let label = format!("Alertmanager notification to {source_id}");
+    let label = format!("Alertmanager notification to {}", source.id);
     store_pushed(
         &app,
         &source.id,

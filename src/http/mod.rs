@@ -1,37 +1,55 @@
-//! The daemon's one HTTP server: health, metrics and the API.
+//! The daemon's one HTTP server: health, metrics (for a viewer or manager
+//! token) and the API.
 //!
 //! [`router`] is kept apart from [`serve`] so tests call the router on a
 //! port of their own.
 //!
+//! Everyone who can reach the port is treated as hostile, the supplier
+//! included: a call's token is checked from its head before its body is
+//! read ([`access`]), at most `daemon.max_concurrent_requests` are served
+//! at once (more are refused with 503, not queued), each has
+//! `daemon.request_timeout` once its headers are in (then 408), and the
+//! headers themselves `daemon.header_timeout` ([`server`]).
+//!
 //! # Layout
+//! - [`access`]: who may call what, from the request's head.
 //! - [`auth`]: bearer tokens and roles.
+//! - [`body`]: request bodies (a byte-order mark skipped, JSON read).
 //! - [`commitments`]: the commitments register (viewers read, managers record).
 //! - [`dr`]: the disaster-recovery register (viewers read, managers record tests).
 //! - [`error`]: what a failed call answers.
 //! - [`ingest`]: records pushed by webhook sources and Alertmanager.
 //! - [`read`]: figures for viewers.
 //! - [`records`]: costs, excusals, disputes and the audit trail (managers write).
+//! - [`server`]: the listener, with hyper's header timeout.
 
+pub mod access;
 pub mod auth;
+pub mod body;
 pub mod commitments;
 pub mod dr;
 pub mod error;
 pub mod ingest;
 pub mod read;
 pub mod records;
+pub mod server;
+
+pub use server::serve;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{BoxError, ServiceBuilder};
+use tower_http::timeout::TimeoutLayer;
 
-use crate::contract::Contract;
 use crate::daemon::Deps;
-use auth::Tokens;
+use access::Viewer;
+use auth::{Scope, Tokens};
 use error::ApiError;
 
 /// What every handler shares.
@@ -44,23 +62,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The configured contract `id` names, or 404.
-    pub fn contract(&self, id: &str) -> Result<&Contract, ApiError> {
-        self.deps
-            .config
-            .contract(id)
-            .ok_or_else(|| ApiError::NotFound(format!("no contract '{id}'")))
-    }
-
     /// The current instant, from the daemon's clock.
     pub fn now(&self) -> crate::domain::Instant {
         self.deps.clock.now()
     }
 }
 
-/// The routes.
+/// The routes, with the limits every request is held to.
 pub fn router(deps: Deps) -> Router {
-    let limit = deps.config.daemon.max_request_bytes;
+    let daemon = &deps.config.daemon;
+    let limit = daemon.max_request_bytes;
+    // The timeout sits inside the concurrency limit, so a request cut off
+    // gives its place back; load shedding refuses at once when none is free.
+    let limits = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: BoxError| async {
+            ApiError::Overloaded
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::new(
+            daemon.max_concurrent_requests,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            daemon.request_timeout,
+        ));
     let state = AppState {
         tokens: Arc::new(Tokens::from_config(&deps.config)),
         deps,
@@ -131,21 +156,8 @@ pub fn router(deps: Deps) -> Router {
         )
         .route("/api/v1/contracts/{contract}/audit", get(records::audit))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(limits)
         .with_state(state)
-}
-
-/// Serves `router` on `listener` until `shutdown`, then finishes the
-/// requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    deps: Deps,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let app = router(deps);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
-    Ok(())
 }
 
 /// Ready when the store answers and its schema is up to date.
@@ -170,11 +182,19 @@ async fn readyz(State(app): State<AppState>) -> (StatusCode, String) {
 }
 
 /// The Prometheus exposition: the figures cached by live detection plus a
-/// few live parts (see [`crate::metrics`]).
+/// few live parts (see [`crate::metrics`]). It holds every contract's
+/// charge, credits and costs, so it needs a viewer or manager token for
+/// every contract: the supplier reaches this port too.
 async fn metrics(
     State(app): State<AppState>,
-) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    (
+    Viewer(caller): Viewer,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String), ApiError> {
+    if caller.scope() != Scope::All {
+        return Err(ApiError::Forbidden(
+            "read the metrics, which cover every contract (a token scoped to contracts cannot)",
+        ));
+    }
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
@@ -188,5 +208,5 @@ async fn metrics(
                 app.deps.clock.now(),
             )
             .await,
-    )
+    ))
 }

@@ -3,26 +3,28 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::access::{Reading, Viewer};
 use super::error::ApiError;
 use crate::domain::Period;
 use crate::domain::time::{format_utc, parse_rfc3339};
 use crate::engine::live::open_incident_stages;
 
-/// `GET /api/v1/contracts`: the configured contracts and their service levels.
+/// `GET /api/v1/contracts`: the configured contracts the token may see,
+/// and their service levels.
 pub async fn contracts(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Viewer(caller): Viewer,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
+    let scope = caller.scope();
     let list: Vec<Value> = app
         .deps
         .config
         .contracts
         .iter()
+        .filter(|c| scope.allows(&c.id))
         .map(|c| {
             json!({
                 "id": c.id,
@@ -49,12 +51,10 @@ pub struct KnownAtQuery {
 /// `known_at`, as the store knew it then (and seen as at that instant).
 pub async fn month(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, month)): Path<(String, String)>,
+    Reading(c): Reading,
+    Path((_, month)): Path<(String, String)>,
     query: Result<Query<KnownAtQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let known_at = q
@@ -66,7 +66,7 @@ pub async fn month(
     // The same assembly as `slawatch report`: trends, and the amendment
     // when the month was issued and figures changed since.
     let report =
-        crate::report::assemble::as_it_stands(store, &app.deps.config, c, period, now, known_at)
+        crate::report::assemble::as_it_stands(store, &app.deps.config, &c, period, now, known_at)
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
     let value = serde_json::to_value(crate::report::json::to_json(&report))
@@ -78,11 +78,8 @@ pub async fn month(
 /// stage against each level that applies (within, at risk, breached).
 pub async fn open_incidents(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let now = app.now();
     let period = Period::of(now, c.timezone);
     let evidence = app
@@ -90,7 +87,7 @@ pub async fn open_incidents(
         .store
         .month_evidence(&c.id, period, c.timezone, now, None)
         .await?;
-    let stages = open_incident_stages(c, &evidence, app.deps.config.alerts.at_risk_share, now);
+    let stages = open_incident_stages(&c, &evidence, app.deps.config.alerts.at_risk_share, now);
     let list: Vec<Value> = stages
         .iter()
         .map(|s| {
@@ -115,12 +112,10 @@ pub async fn open_incidents(
 /// `slawatch history --format json` prints it.
 pub async fn history(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, kind, id)): Path<(String, String, String)>,
+    Reading(c): Reading,
+    Path((_, kind, id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     use crate::store::versions::Record;
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let record = match kind.as_str() {
         "incidents" => Record::Incident(id.clone()),
         "outages" => Record::Outage(id.clone()),

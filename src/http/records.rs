@@ -8,12 +8,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::access::{Reading, Writing};
 use super::error::ApiError;
 use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
 use crate::records::{
@@ -75,17 +75,9 @@ impl From<RecordError> for ApiError {
     }
 }
 
-/// The token's name, when it is a manager's: who is making the change.
-fn manager(app: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    app.tokens
-        .caller(headers)?
-        .require_manager("record costs, excusals or disputes (a manager token is needed)")
-}
-
 /// Reads a JSON body; `what` says what was expected, for the error.
 fn body<T: DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body must be {what}: {e}")))
+    super::body::json(bytes, what)
 }
 
 const COST: &str = "a JSON cost: date (YYYY-MM-DD), amount (a decimal string such as \"2400.00\"), \
@@ -121,12 +113,9 @@ fn record_id(text: &str) -> Result<i64, ApiError> {
 /// removed ones included, each with its latest dispute.
 pub async fn list_costs(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
     query: Result<Query<MonthQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let period = q
         .month
@@ -139,14 +128,11 @@ pub async fn list_costs(
 /// `POST /api/v1/contracts/{contract}/costs`: records a cost.
 pub async fn add_cost(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Writing { contract: c, by }: Writing,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let request: CostRequest = body(&bytes, COST)?;
-    let cost = new_cost(c, &request)?;
+    let cost = new_cost(&c, &request)?;
     let stored = app
         .deps
         .store
@@ -159,12 +145,10 @@ pub async fn add_cost(
 /// records that the cost is no longer claimed (it stays on record).
 pub async fn remove_cost(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, id)): Path<(String, String)>,
+    Writing { contract: c, by }: Writing,
+    Path((_, id)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let reason = reason_body(&bytes)?;
     let removed = app
@@ -178,11 +162,8 @@ pub async fn remove_cost(
 /// `GET /api/v1/contracts/{contract}/excusals`: every excusal, revoked ones included.
 pub async fn list_excusals(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let excusals: Vec<Excusal> = app.deps.store.excusals(&c.id).await?;
     Ok(Json(
         json!({ "contract": c.id, "excusals": all(&excusals) }),
@@ -193,14 +174,11 @@ pub async fn list_excusals(
 /// outage or a service level's month.
 pub async fn excuse(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Writing { contract: c, by }: Writing,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let ExcuseBody { target, reason } = body(&bytes, EXCUSAL)?;
-    let target = excusal_target(c, &target)?;
+    let target = excusal_target(&c, &target)?;
     let reason = required("reason", &reason)?;
     let e = app
         .deps
@@ -216,12 +194,10 @@ pub async fn excuse(
 /// revokes the excusal (it stays on record).
 pub async fn revoke_excusal(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, id)): Path<(String, String)>,
+    Writing { contract: c, by }: Writing,
+    Path((_, id)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let reason = reason_body(&bytes)?;
     let e = app
@@ -236,11 +212,8 @@ pub async fn revoke_excusal(
 /// `GET /api/v1/contracts/{contract}/disputes`: every dispute, decided ones included.
 pub async fn list_disputes(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let disputes: Vec<Dispute> = app.deps.store.disputes(&c.id).await?;
     Ok(Json(
         json!({ "contract": c.id, "disputes": all(&disputes) }),
@@ -251,14 +224,11 @@ pub async fn list_disputes(
 /// service level's month, an incident or a cost.
 pub async fn open_dispute(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Writing { contract: c, by }: Writing,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let DisputeBody { subject, note } = body(&bytes, DISPUTE)?;
-    let subject = dispute_subject(c, &subject)?;
+    let subject = dispute_subject(&c, &subject)?;
     let note = required("note", &note)?;
     let d = app
         .deps
@@ -271,33 +241,31 @@ pub async fn open_dispute(
 /// `POST /api/v1/contracts/{contract}/disputes/{id}/uphold`: the claim stands.
 pub async fn uphold_dispute(
     state: State<AppState>,
-    headers: HeaderMap,
+    writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, headers, path, bytes, DisputeStatus::Upheld).await
+    decide(state, writing, path, bytes, DisputeStatus::Upheld).await
 }
 
 /// `POST /api/v1/contracts/{contract}/disputes/{id}/withdraw`: the customer
 /// withdraws the claim item.
 pub async fn withdraw_dispute(
     state: State<AppState>,
-    headers: HeaderMap,
+    writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, headers, path, bytes, DisputeStatus::Withdrawn).await
+    decide(state, writing, path, bytes, DisputeStatus::Withdrawn).await
 }
 
 async fn decide(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path((contract_id, id)): Path<(String, String)>,
+    Writing { contract: c, by }: Writing,
+    Path((_, id)): Path<(String, String)>,
     bytes: Bytes,
     outcome: DisputeStatus,
 ) -> Result<Json<Value>, ApiError> {
-    let by = manager(&app, &headers)?;
-    let c = app.contract(&contract_id)?;
     let id = record_id(&id)?;
     let NoteBody { note } = body(&bytes, NOTE)?;
     let note = required("note", &note)?;
@@ -312,11 +280,8 @@ async fn decide(
 /// `GET /api/v1/contracts/{contract}/audit`: the whole trail, oldest first.
 pub async fn audit(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(contract_id): Path<String>,
+    Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    app.tokens.caller(&headers)?.require_viewer()?;
-    let c = app.contract(&contract_id)?;
     let audit = app.deps.store.audit(&c.id).await?;
     Ok(Json(json!({ "contract": c.id, "audit": all(&audit) })))
 }
