@@ -1,8 +1,9 @@
 //! Every parser of outside input takes arbitrary bytes without panicking and
 //! answers bad input with a clear error: interchange files (CSV and JSON
 //! Lines, through the real importer into a real store), XLSX workbooks, the
-//! configuration, and ServiceNow's answers (through a real poll of a fake
-//! instance that answers with the bytes given). Inputs are random bytes, and real files with random
+//! configuration, ServiceNow's answers (through a real poll of a fake
+//! instance that answers with the bytes given), and the bodies pushed to the
+//! webhook and the Alertmanager receiver (through the daemon's real router). Inputs are random bytes, and real files with random
 //! edits (bytes replaced, inserted, deleted), which reach far deeper than
 //! random bytes do.
 //!
@@ -355,6 +356,95 @@ fn servicenow_answers_of_any_bytes_are_stored_or_refused_clearly() {
                 let text = e.to_string();
                 prop_assert!(!text.trim().is_empty());
                 prop_assert!(!text.contains(SECRET), "the secret in an error: {text}");
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Both ways were taken: the edits reach past the JSON parser.
+    assert!(stored.into_inner() > 0 && refused.into_inner() > 0);
+}
+
+const WEBHOOK_SEED: &str = r#"[{"type":"incident","id":"W1","contract":"acme-managed-it","priority":"P1","opened_at":"2026-10-05T09:00:00Z","resolved_at":"2026-10-05T10:00:00Z"},{"type":"outage","id":"O1","contract":"acme-managed-it","service":"email","start":"2026-10-05T09:00:00Z","impact":"full"}]"#;
+
+const ALERTMANAGER_SEED: &str = r#"{"version":"4","status":"resolved","receiver":"slawatch","alerts":[{"status":"resolved","labels":{"alertname":"EmailDown","service":"email","severity":"critical"},"annotations":{},"startsAt":"2026-10-12T10:00:00.123456789Z","endsAt":"2026-10-12T11:30:00Z","generatorURL":"http://127.0.0.1:9090/graph","fingerprint":"a1b2c3d4e5f60718"}]}"#;
+
+#[test]
+fn pushed_bodies_of_any_bytes_are_stored_or_refused_clearly() {
+    use tower::ServiceExt as _;
+
+    const PUSH: &str = "fuzz-push-token-1234";
+    const NOC: &str = "fuzz-noc-token-5678";
+    // SAFETY: set before any thread of this test reads them; the other
+    // tests of this binary read no variable of these names.
+    unsafe {
+        std::env::set_var("SLAWATCH_FUZZ_PUSH_TOKEN", PUSH);
+        std::env::set_var("SLAWATCH_FUZZ_NOC_TOKEN", NOC);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}\n[[sources]]\nid = \"push\"\ncontract = \"acme-managed-it\"\nkind = \"webhook\"\n\
+         token_env = \"SLAWATCH_FUZZ_PUSH_TOKEN\"\n\n[[sources]]\nid = \"noc\"\n\
+         contract = \"acme-managed-it\"\nkind = \"alertmanager\"\ntoken_env = \"SLAWATCH_FUZZ_NOC_TOKEN\"\n\
+         service_label = \"service\"\n",
+        common::CONTRACT
+    );
+    let deps = runtime.block_on(common::daemon_deps(&dir, &config));
+    let router = slawatch::http::router(deps);
+    let endpoints = [
+        ("/api/v1/records", PUSH, WEBHOOK_SEED),
+        ("/api/v1/alertmanager/noc", NOC, ALERTMANAGER_SEED),
+    ];
+    let strategy = (0..endpoints.len()).prop_flat_map(move |e| {
+        let seed = endpoints[e].2.as_bytes().to_vec();
+        (Just(e), input(vec![seed]))
+    });
+    let (stored, refused) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    runner()
+        .run(&strategy, |(e, body)| {
+            let (path, token, _) = endpoints[e];
+            let request = axum::http::Request::post(path)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let (status, answer) = runtime.block_on(async {
+                let response = router.clone().oneshot(request).await.unwrap();
+                let status = response.status().as_u16();
+                let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (status, serde_json::from_slice::<serde_json::Value>(&bytes))
+            });
+            // Stored (with its refused lines listed), or refused with a reason.
+            let answer =
+                answer.map_err(|e| TestCaseError::fail(format!("{status}: not JSON: {e}")))?;
+            match status {
+                200 => {
+                    stored.fetch_add(1, Ordering::Relaxed);
+                    for line in answer["rejections"].as_array().into_iter().flatten() {
+                        prop_assert!(line["line"].as_i64().is_some_and(|l| l >= 1), "{line}");
+                        prop_assert!(
+                            line["reason"]
+                                .as_str()
+                                .is_some_and(|r| !r.trim().is_empty()),
+                            "{line}"
+                        );
+                    }
+                }
+                400 | 413 | 422 => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    prop_assert!(
+                        answer["error"]
+                            .as_str()
+                            .is_some_and(|r| !r.trim().is_empty()),
+                        "{answer}"
+                    );
+                }
+                other => prop_assert!(false, "{path} answered {other}: {answer}"),
             }
             Ok(())
         })
