@@ -584,3 +584,45 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_digest_alert_is_sent_past_a_long_queue_of_alerts_not_yet_due() {
+    // With a one-hour window, 150 warnings queued just now for one manager
+    // are not due; one warning for another manager queued two hours ago is.
+    // A round reads at most 100 alerts of each sort (the default batch).
+    let env = Env::new(None, Some("1h")).await;
+    let t = now();
+    for n in 1..=150 {
+        let waiting = alert(
+            &format!("at_risk/acme/INC{n:04}/p1"),
+            &format!("At risk: INC{n:04}"),
+            &["contracts@council.example"],
+            true,
+        );
+        assert!(env.store().enqueue_alert(&waiting, t).await.unwrap());
+    }
+    let due = alert(
+        "at_risk/beta/INC9999/p1",
+        "At risk: INC9999",
+        &["it@council.example"],
+        true,
+    );
+    assert!(env.store().enqueue_alert(&due, t - 7_200).await.unwrap());
+
+    let round = env
+        .deps
+        .sender(SenderSettings::default())
+        .expect("a sender")
+        .deliver_due(&CancellationToken::new())
+        .await
+        .expect("a delivery round");
+    assert_eq!((round.sent, round.failed), (1, 0));
+    let files = eml_files(&env.data_dir().join("outbox"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("151-at_risk.eml"), "{files:?}");
+    let mail = Mail::new(std::fs::read_to_string(&files[0]).unwrap());
+    assert_eq!(mail.header("Subject").unwrap(), "At risk: INC9999");
+    assert_eq!(mail.header("To").unwrap(), "it@council.example");
+    let counts = env.store().outbox_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (150, 1));
+}

@@ -267,7 +267,8 @@ impl Sender {
     }
 
     /// The messages due now: every due alert on its own, except that with a
-    /// digest interval, digest alerts wait for their group's window.
+    /// digest interval, digest alerts wait for their group's window (only
+    /// groups already due are read, so waiting ones never fill the batch).
     async fn due(&self, now: i64) -> anyhow::Result<Vec<Outgoing>> {
         let limit = self.settings.batch_limit;
         let Some(interval) = self.digest_interval else {
@@ -285,7 +286,7 @@ impl Sender {
             .context("Failed to read due alerts")?;
         let waiting = self
             .store
-            .pending_alerts(true, i64::MAX, limit)
+            .due_digest_alerts(interval, now, limit)
             .await
             .context("Failed to read alerts waiting for a digest")?;
         let mut due: Vec<Outgoing> = singles
