@@ -20,6 +20,20 @@ use tokio_util::sync::CancellationToken;
 
 const FROM: &str = "SLA Watch <slawatch@council.example>";
 
+/// The SMTP password the tests configure, and the variable holding it.
+const SMTP_PASSWORD: &str = "smtp-Pa55word-never-in-clear";
+const SMTP_PASSWORD_ENV: &str = "SLAWATCH_TEST_SMTP_PASSWORD";
+
+/// Sets the test password once, before any sender reads the environment.
+fn environment() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: done once, under `Once`, first thing in every test's set-up;
+        // nothing else in this binary writes the environment.
+        unsafe { std::env::set_var(SMTP_PASSWORD_ENV, SMTP_PASSWORD) };
+    });
+}
+
 /// A temporary installation: folder, configuration, store.
 struct Env {
     dir: TempDir,
@@ -38,6 +52,7 @@ impl Env {
         email_keys: &str,
         digest_interval: Option<&str>,
     ) -> Env {
+        environment();
         // The binary installs the rustls provider at start; tests do it here.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let _ = tracing_subscriber::fmt()
@@ -515,6 +530,74 @@ async fn a_missing_password_variable_keeps_alerts_queued_and_says_which() {
     assert_eq!(rows[0].sent_at, None);
     let error = rows[0].last_error.as_deref().unwrap();
     assert!(error.contains("SLAWATCH_TEST_UNSET_PASSWORD"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_credentials_a_relay_without_starttls_gets_no_password_and_the_alert_waits() {
+    let Some(python) = python_or_skip("with_credentials_a_relay_without_starttls…") else {
+        return;
+    };
+    let port = free_port();
+    let keys = format!("username = \"slawatch\"\npassword_env = \"{SMTP_PASSWORD_ENV}\"");
+    let env = Env::with_email(Some(port), &keys, None).await;
+    // No STARTTLS, yet AUTH offered in clear: what a relay looks like when
+    // someone on the way strips the STARTTLS offer.
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::PlainAuth);
+    env.enqueue(&alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    ))
+    .await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("two attempts", |rows| {
+            rows[0].attempts >= 2 || rows[0].sent_at.is_some()
+        })
+        .await;
+    sender.stop().await;
+    assert_eq!(sink.auth_received(), Vec::<String>::new());
+    assert_eq!(rows[0].sent_at, None, "the alert stays queued");
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(
+        error.contains("TLS is required") && error.contains("does not offer STARTTLS"),
+        "{error}"
+    );
+    assert!(!error.contains(SMTP_PASSWORD), "{error}");
+    assert_eq!(sink.messages().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_a_relay_without_starttls_still_gets_the_alert() {
+    let Some(python) = python_or_skip("without_credentials_a_relay_without_starttls…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), None).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::PlainAuth);
+    let one = alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    );
+    env.enqueue(&one).await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("the alert sent", |rows| rows[0].sent_at.is_some())
+        .await;
+    sender.stop().await;
+    assert_eq!((rows[0].attempts, rows[0].last_error.as_deref()), (1, None));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(
+        by_key(&mails, &one.dedup_key).header("Subject").unwrap(),
+        one.subject
+    );
+    assert_eq!(sink.auth_received(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
