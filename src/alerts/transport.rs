@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -148,16 +149,18 @@ impl Transport {
         match self {
             Transport::Smtp(relay) => relay
                 .transport()
-                .map(|transport| Session::Smtp {
-                    transport,
-                    from: relay.from.clone(),
-                    tls: relay.tls_rule(),
+                .map(|transport| {
+                    Session::Smtp(SmtpSession {
+                        transport,
+                        from: relay.from.clone(),
+                        tls: relay.tls_rule(),
+                    })
                 })
                 .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
-            Transport::Files { dir, from } => Ok(Session::Files {
+            Transport::Files { dir, from } => Ok(Session::Files(FileSession {
                 dir: dir.clone(),
                 from: from.clone(),
-            }),
+            })),
         }
     }
 }
@@ -225,49 +228,88 @@ impl SmtpRelay {
 
 /// A transport ready for one round of deliveries.
 pub enum Session {
-    /// Connections to the relay, reused within the round.
-    Smtp {
-        /// lettre's pooled transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        /// The From header.
-        from: Mailbox,
-        /// How the connection is encrypted, to explain a refusal to connect.
-        tls: TlsRule,
-    },
-    /// A folder of `.eml` files.
-    Files {
-        /// The folder.
-        dir: PathBuf,
-        /// The From header.
-        from: Mailbox,
-    },
+    /// An SMTP relay: each recipient in an envelope of its own.
+    Smtp(SmtpSession),
+    /// A folder of `.eml` files: each message written once, whole.
+    Files(FileSession),
+}
+
+/// Connections to the relay, reused within the round.
+pub struct SmtpSession {
+    /// lettre's pooled transport.
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// The From header and envelope sender.
+    from: Mailbox,
+    /// How the connection is encrypted, to explain a refusal to connect.
+    tls: TlsRule,
+}
+
+/// A folder of `.eml` files.
+pub struct FileSession {
+    /// The folder.
+    dir: PathBuf,
+    /// The From header.
+    from: Mailbox,
+}
+
+/// A message built once for all its recipients, so each gets the same
+/// bytes and the same `Message-ID`.
+pub struct Prepared {
+    bytes: Vec<u8>,
 }
 
 impl Session {
-    /// Delivers one message with its attachments, as read.
-    pub async fn deliver(
+    /// Builds `out`'s message with its attachments (as read). Fails when an
+    /// address or a content type does not parse, which no later attempt can fix.
+    pub fn prepare(
         &self,
         out: &Outgoing,
         files: &[LoadedAttachment],
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Prepared, DeliveryError> {
         let from = match self {
-            Session::Smtp { from, .. } | Session::Files { from, .. } => from,
+            Session::Smtp(s) => &s.from,
+            Session::Files(f) => &f.from,
         };
         let message = out
             .to_message(from, files)
             .map_err(|cause| DeliveryError::new(Reach::Refused, cause))?;
-        match self {
-            Session::Smtp { transport, tls, .. } => {
-                transport
-                    .send(message)
-                    .await
-                    .map_err(|e| smtp_failure(e, *tls))?;
-                Ok(())
-            }
-            Session::Files { dir, .. } => write_eml(dir, &out.file_stem(), &message.formatted())
-                .await
-                .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
-        }
+        Ok(Prepared {
+            bytes: message.formatted(),
+        })
+    }
+}
+
+impl SmtpSession {
+    /// Delivers `prepared` to `recipient` alone: a refusal of that address
+    /// (even a 5xx, which lettre turns into a failure of the whole
+    /// transaction) then touches no other recipient.
+    pub async fn deliver_to(
+        &self,
+        prepared: &Prepared,
+        recipient: &str,
+    ) -> Result<(), DeliveryError> {
+        let to: Address = recipient.parse().map_err(|e| {
+            DeliveryError::new(
+                Reach::Refused,
+                anyhow!("recipient '{recipient}' is not an address: {e}"),
+            )
+        })?;
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![to])
+            .map_err(|e| DeliveryError::new(Reach::Refused, anyhow!("no envelope: {e}")))?;
+        self.transport
+            .send_raw(&envelope, &prepared.bytes)
+            .await
+            .map_err(|e| smtp_failure(e, self.tls))?;
+        Ok(())
+    }
+}
+
+impl FileSession {
+    /// Writes `prepared` as `out`'s `.eml` file.
+    pub async fn write(&self, out: &Outgoing, prepared: &Prepared) -> Result<(), DeliveryError> {
+        write_eml(&self.dir, &out.file_stem(), &prepared.bytes)
+            .await
+            .map_err(|cause| DeliveryError::new(Reach::Relay, cause))
     }
 }
 
