@@ -20,6 +20,20 @@ use tokio_util::sync::CancellationToken;
 
 const FROM: &str = "SLA Watch <slawatch@council.example>";
 
+/// The SMTP password the tests configure, and the variable holding it.
+const SMTP_PASSWORD: &str = "smtp-Pa55word-never-in-clear";
+const SMTP_PASSWORD_ENV: &str = "SLAWATCH_TEST_SMTP_PASSWORD";
+
+/// Sets the test password once, before any sender reads the environment.
+fn environment() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: done once, under `Once`, first thing in every test's set-up;
+        // nothing else in this binary writes the environment.
+        unsafe { std::env::set_var(SMTP_PASSWORD_ENV, SMTP_PASSWORD) };
+    });
+}
+
 /// A temporary installation: folder, configuration, store.
 struct Env {
     dir: TempDir,
@@ -38,6 +52,17 @@ impl Env {
         email_keys: &str,
         digest_interval: Option<&str>,
     ) -> Env {
+        Env::with_contracts(smtp_port, email_keys, digest_interval, common::CONTRACT).await
+    }
+
+    /// As [`Env::with_email`], with these contracts instead of the usual ones.
+    async fn with_contracts(
+        smtp_port: Option<u16>,
+        email_keys: &str,
+        digest_interval: Option<&str>,
+        contracts: &str,
+    ) -> Env {
+        environment();
         // The binary installs the rustls provider at start; tests do it here.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let _ = tracing_subscriber::fmt()
@@ -60,7 +85,7 @@ impl Env {
         if let Some(interval) = digest_interval {
             text += &format!("[alerts]\ndigest_interval = \"{interval}\"\n");
         }
-        text += common::CONTRACT;
+        text += contracts;
         let config = slawatch::config::parse(&text, "test.toml").expect("valid configuration");
         let store = Store::open(&config.daemon.database_url)
             .await
@@ -225,12 +250,17 @@ fn alert(key: &str, subject: &str, recipients: &[&str], digest: bool) -> NewAler
 
 /// The message carrying exactly this dedup key.
 fn by_key<'a>(mails: &'a [Mail], key: &str) -> &'a Mail {
-    let found: Vec<&Mail> = mails
-        .iter()
-        .filter(|m| m.header("X-Slawatch-Alert").as_deref() == Some(key))
-        .collect();
+    let found = copies(mails, key);
     assert_eq!(found.len(), 1, "one message for {key} in {mails:#?}");
     found[0]
+}
+
+/// Every message carrying exactly this dedup key, as received.
+fn copies<'a>(mails: &'a [Mail], key: &str) -> Vec<&'a Mail> {
+    mails
+        .iter()
+        .filter(|m| m.header("X-Slawatch-Alert").as_deref() == Some(key))
+        .collect()
 }
 
 /// One more delivery round, as a restarted sender would run: it must find
@@ -287,8 +317,9 @@ async fn queued_alerts_arrive_once_with_text_and_html_and_a_restart_sends_nothin
         rows.iter()
             .all(|r| r.attempts == 1 && r.last_error.is_none())
     );
+    // One message per recipient: the second alert went to two.
     let mails = sink.messages();
-    assert_eq!(mails.len(), 2, "{mails:#?}");
+    assert_eq!(mails.len(), 3, "{mails:#?}");
 
     let first = by_key(&mails, &one.dedup_key);
     assert_eq!(first.header("Subject").unwrap(), one.subject);
@@ -321,21 +352,39 @@ async fn queued_alerts_arrive_once_with_text_and_html_and_a_restart_sends_nothin
     assert!(first.part("text/plain").unwrap().contains(&one.body_text));
     assert!(first.part("text/html").unwrap().contains(&one.body_html));
 
-    let second = by_key(&mails, &two.dedup_key);
-    assert_eq!(second.header("Subject").unwrap(), two.subject);
+    let second = copies(&mails, &two.dedup_key);
+    let mut envelopes: Vec<String> = second
+        .iter()
+        .map(|m| m.header("X-RcptTo").unwrap())
+        .collect();
+    envelopes.sort();
     assert_eq!(
-        second.header("X-RcptTo").unwrap(),
-        "contracts@council.example, cio@council.example"
+        envelopes,
+        ["cio@council.example", "contracts@council.example"]
     );
-    assert!(second.part("text/plain").unwrap().contains(&two.body_text));
-    assert!(second.part("text/html").unwrap().contains(&two.body_html));
+    for copy in &second {
+        assert_eq!(copy.header("Subject").unwrap(), two.subject);
+        assert_eq!(
+            copy.header("To").unwrap(),
+            "contracts@council.example, cio@council.example"
+        );
+        assert_eq!(
+            copy.header("Message-ID").unwrap(),
+            format!(
+                "<{}.critical-acme-managed-it-p1-resolution-2026-03@council.example>",
+                rows[1].id
+            )
+        );
+        assert!(copy.part("text/plain").unwrap().contains(&two.body_text));
+        assert!(copy.part("text/html").unwrap().contains(&two.body_html));
+    }
     let counts = env.store().outbox_counts().await.unwrap();
     assert_eq!((counts.pending, counts.sent), (0, 2));
     sender.stop().await;
 
     // A restart finds nothing to send.
     nothing_more_due(&env).await;
-    assert_eq!(sink.messages().len(), 2);
+    assert_eq!(sink.messages().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -495,6 +544,172 @@ async fn a_refused_recipient_does_not_hold_up_other_alerts() {
     by_key(&mails, &fine.dedup_key);
 }
 
+const DEAD: &str = "reject.deputy@council.example";
+const ALIVE: &str = "contracts@council.example";
+
+/// One outbox row's deliveries, recipient by recipient, as the tests look at
+/// them: (recipient, delivered, permanent refusals, given up).
+async fn recipient_rows(env: &Env, outbox_id: i64) -> Vec<(String, bool, i64, bool)> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&env.deps.config.daemon.database_url)
+        .await
+        .expect("open the store");
+    let rows: Vec<(String, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT recipient, delivered_at, refusals, given_up_at FROM outbox_recipients
+          WHERE outbox_id = $1 ORDER BY recipient",
+    )
+    .bind(outbox_id)
+    .fetch_all(&pool)
+    .await
+    .expect("read the outbox's recipients");
+    pool.close().await;
+    rows.into_iter()
+        .map(|(r, delivered, refusals, given_up)| {
+            (r, delivered.is_some(), refusals, given_up.is_some())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_mailbox_never_holds_up_the_other_managers_and_is_reported_once() {
+    let Some(python) = python_or_skip("a_dead_mailbox_never_holds_up…") else {
+        return;
+    };
+    let port = free_port();
+    // acme-managed-it has two managers; the relay refuses the deputy for good.
+    let contracts = common::CONTRACT.replacen(
+        &format!("managers = [\"{ALIVE}\"]"),
+        &format!("managers = [\"{ALIVE}\", \"{DEAD}\"]"),
+        1,
+    );
+    let env = Env::with_contracts(Some(port), "", None, &contracts).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::Rejecting);
+    let first = alert(
+        "breached/acme-managed-it/INC0001/p1-resolution",
+        "Breached: INC0001",
+        &[ALIVE, DEAD],
+        false,
+    );
+    env.enqueue(&first).await;
+
+    // The other manager has it from the first attempt.
+    let sender = env.start_sender();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while copies(&sink.messages(), &first.dedup_key).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{ALIVE} never received the alert: {:#?}",
+            env.rows().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(env.rows().await[0].attempts <= 1, "{:#?}", env.rows().await);
+
+    // The dead mailbox is tried three times (the backoff cap apart), then
+    // given up on, and the other manager is told once.
+    let rows = env
+        .wait_for("the alert settled and the notice sent", |rows| {
+            rows.len() == 2 && rows.iter().all(|r| r.sent_at.is_some())
+        })
+        .await;
+    let (alert_row, notice_row) = (&rows[0], &rows[1]);
+    assert_eq!(alert_row.attempts, 3, "{rows:#?}");
+    let note = alert_row.last_error.as_deref().unwrap_or_default();
+    assert!(note.contains(DEAD) && note.contains("550"), "{note}");
+    assert_eq!(
+        recipient_rows(&env, alert_row.id).await,
+        [
+            (ALIVE.to_string(), true, 0, false),
+            (DEAD.to_string(), false, 3, true)
+        ]
+    );
+    assert_eq!(
+        notice_row.dedup_key,
+        format!("recipient_refused/acme-managed-it/{DEAD}/{}", alert_row.id)
+    );
+
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    let delivered = by_key(&mails, &first.dedup_key);
+    assert_eq!(delivered.header("X-RcptTo").unwrap(), ALIVE);
+    assert_eq!(delivered.header("To").unwrap(), format!("{ALIVE}, {DEAD}"));
+    let notice = by_key(&mails, &notice_row.dedup_key);
+    assert_eq!(notice.header("X-RcptTo").unwrap(), ALIVE);
+    assert_eq!(
+        notice.header("Subject").unwrap(),
+        format!(
+            "[slawatch] ACTION acme-managed-it: Alerts to {DEAD} are refused by the mail server"
+        )
+    );
+    // Quoted-printable: soft line breaks undone.
+    let text = notice.part("text/plain").unwrap().replace("=\n", "");
+    assert!(
+        text.contains(&format!(
+            "Refused with         the SMTP relay did not take the message: permanent error \
+             (550): 5.1.1 <{DEAD}>: mailbox unavailable\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Alert not delivered  Breached: INC0001\n"),
+        "{text}"
+    );
+
+    // A later alert still reaches the other manager at once; the dead
+    // mailbox is tried once and given up on without a second notice.
+    let second = alert(
+        "breached/acme-managed-it/INC0002/p1-resolution",
+        "Breached: INC0002",
+        &[ALIVE, DEAD],
+        false,
+    );
+    env.enqueue(&second).await;
+    let rows = env
+        .wait_for("the second alert settled", |rows| {
+            rows.len() == 3 && rows[2].sent_at.is_some()
+        })
+        .await;
+    sender.stop().await;
+    assert_eq!(rows.len(), 3, "no second notice: {rows:#?}");
+    assert_eq!(rows[2].attempts, 1, "{rows:#?}");
+    assert_eq!(
+        recipient_rows(&env, rows[2].id).await,
+        [
+            (ALIVE.to_string(), true, 0, false),
+            (DEAD.to_string(), false, 1, true)
+        ]
+    );
+    nothing_more_due(&env).await;
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 3, "{mails:#?}");
+    assert_eq!(
+        by_key(&mails, &second.dedup_key)
+            .header("X-RcptTo")
+            .unwrap(),
+        ALIVE
+    );
+
+    // Counted once, for its contract.
+    let now = chrono::Utc::now();
+    env.deps
+        .metrics
+        .publish(&env.deps.config, env.store(), now)
+        .await;
+    let text = env
+        .deps
+        .metrics
+        .render(&env.deps.config, env.store(), true, now)
+        .await;
+    assert!(
+        text.contains("slawatch_alert_recipients_refused_total{contract=\"acme-managed-it\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slawatch_alert_recipients_refused_total{contract=\"beta-hosting\"} 0\n"),
+        "{text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_password_variable_keeps_alerts_queued_and_says_which() {
     // No server is needed: the password is read before connecting.
@@ -515,6 +730,74 @@ async fn a_missing_password_variable_keeps_alerts_queued_and_says_which() {
     assert_eq!(rows[0].sent_at, None);
     let error = rows[0].last_error.as_deref().unwrap();
     assert!(error.contains("SLAWATCH_TEST_UNSET_PASSWORD"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_credentials_a_relay_without_starttls_gets_no_password_and_the_alert_waits() {
+    let Some(python) = python_or_skip("with_credentials_a_relay_without_starttls…") else {
+        return;
+    };
+    let port = free_port();
+    let keys = format!("username = \"slawatch\"\npassword_env = \"{SMTP_PASSWORD_ENV}\"");
+    let env = Env::with_email(Some(port), &keys, None).await;
+    // No STARTTLS, yet AUTH offered in clear: what a relay looks like when
+    // someone on the way strips the STARTTLS offer.
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::PlainAuth);
+    env.enqueue(&alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    ))
+    .await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("two attempts", |rows| {
+            rows[0].attempts >= 2 || rows[0].sent_at.is_some()
+        })
+        .await;
+    sender.stop().await;
+    assert_eq!(sink.auth_received(), Vec::<String>::new());
+    assert_eq!(rows[0].sent_at, None, "the alert stays queued");
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(
+        error.contains("TLS is required") && error.contains("does not offer STARTTLS"),
+        "{error}"
+    );
+    assert!(!error.contains(SMTP_PASSWORD), "{error}");
+    assert_eq!(sink.messages().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_a_relay_without_starttls_still_gets_the_alert() {
+    let Some(python) = python_or_skip("without_credentials_a_relay_without_starttls…") else {
+        return;
+    };
+    let port = free_port();
+    let env = Env::new(Some(port), None).await;
+    let sink = SmtpSink::start(&python, port, &env.maildir(), Handler::PlainAuth);
+    let one = alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    );
+    env.enqueue(&one).await;
+
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("the alert sent", |rows| rows[0].sent_at.is_some())
+        .await;
+    sender.stop().await;
+    assert_eq!((rows[0].attempts, rows[0].last_error.as_deref()), (1, None));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(
+        by_key(&mails, &one.dedup_key).header("Subject").unwrap(),
+        one.subject
+    );
+    assert_eq!(sink.auth_received(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -583,4 +866,46 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_digest_alert_is_sent_past_a_long_queue_of_alerts_not_yet_due() {
+    // With a one-hour window, 150 warnings queued just now for one manager
+    // are not due; one warning for another manager queued two hours ago is.
+    // A round reads at most 100 alerts of each sort (the default batch).
+    let env = Env::new(None, Some("1h")).await;
+    let t = now();
+    for n in 1..=150 {
+        let waiting = alert(
+            &format!("at_risk/acme/INC{n:04}/p1"),
+            &format!("At risk: INC{n:04}"),
+            &["contracts@council.example"],
+            true,
+        );
+        assert!(env.store().enqueue_alert(&waiting, t).await.unwrap());
+    }
+    let due = alert(
+        "at_risk/beta/INC9999/p1",
+        "At risk: INC9999",
+        &["it@council.example"],
+        true,
+    );
+    assert!(env.store().enqueue_alert(&due, t - 7_200).await.unwrap());
+
+    let round = env
+        .deps
+        .sender(SenderSettings::default())
+        .expect("a sender")
+        .deliver_due(&CancellationToken::new())
+        .await
+        .expect("a delivery round");
+    assert_eq!((round.sent, round.failed), (1, 0));
+    let files = eml_files(&env.data_dir().join("outbox"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("151-at_risk.eml"), "{files:?}");
+    let mail = Mail::new(std::fs::read_to_string(&files[0]).unwrap());
+    assert_eq!(mail.header("Subject").unwrap(), "At risk: INC9999");
+    assert_eq!(mail.header("To").unwrap(), "it@council.example");
+    let counts = env.store().outbox_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (150, 1));
 }

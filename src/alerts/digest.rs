@@ -81,6 +81,7 @@ pub fn digest(alerts: &[&QueuedAlert]) -> Outgoing {
         ids: alerts.iter().map(|a| a.id).collect(),
         dedup_keys: alerts.iter().map(|a| a.alert.dedup_key.clone()).collect(),
         kind: "digest".to_string(),
+        contract: common_contract(alerts),
         recipients,
         subject,
         body_text: text,
@@ -92,6 +93,15 @@ pub fn digest(alerts: &[&QueuedAlert]) -> Outgoing {
             .flat_map(|a| a.alert.attachments.iter().cloned())
             .collect(),
     }
+}
+
+/// The contract every one of `alerts` concerns, if they agree.
+fn common_contract(alerts: &[&QueuedAlert]) -> Option<String> {
+    let first = alerts.first()?.alert.contract.as_ref()?;
+    alerts
+        .iter()
+        .all(|a| a.alert.contract.as_ref() == Some(first))
+        .then(|| first.clone())
 }
 
 fn utc(epoch: i64) -> String {

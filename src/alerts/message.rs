@@ -33,6 +33,8 @@ pub struct Outgoing {
     pub dedup_keys: Vec<String>,
     /// The alert kind, or `digest`.
     pub kind: String,
+    /// The contract its alerts concern, when they all concern the same one.
+    pub contract: Option<String>,
     /// Who gets it.
     pub recipients: Vec<String>,
     /// The subject line.
@@ -55,6 +57,7 @@ impl Outgoing {
             ids: vec![queued.id],
             dedup_keys: vec![alert.dedup_key.clone()],
             kind: alert.kind.clone(),
+            contract: alert.contract.clone(),
             recipients: alert.recipients.clone(),
             subject: alert.subject.clone(),
             body_text: alert.body_text.clone(),

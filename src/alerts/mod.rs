@@ -13,6 +13,8 @@
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
+//! - `per_recipient`: one message by SMTP, each recipient in an envelope of its own.
+//! - [`refusal`]: a recipient refused for good: when to give up on it, and who to tell.
 //! - [`digest`]: batches at-risk warnings into one message per interval and recipients.
 //! - [`message`]: one message (an alert or a digest) and its RFC 5322 form.
 //! - [`transport`]: an SMTP relay (`[email]`), or `.eml` files under `data_dir/outbox/`.
@@ -25,5 +27,7 @@ pub mod dr;
 pub mod evidence;
 pub mod feeds;
 pub mod message;
+mod per_recipient;
+pub mod refusal;
 pub mod sender;
 pub mod transport;

@@ -5,7 +5,8 @@
 //!
 //! What it promises:
 //! - **Nothing queued is lost.** An alert leaves the queue only when marked
-//!   sent after the relay accepted it (or its file was renamed into place).
+//!   sent after the relay accepted it for every recipient, or gave up on a
+//!   recipient it refused for good (or its file was renamed into place).
 //!   A failure is recorded with exponential backoff and tried again for as
 //!   long as it takes; a permanently refused message waits the longest
 //!   backoff between attempts rather than being dropped.
@@ -13,8 +14,11 @@
 //!   accepting a message and the store recording it: that copy carries the
 //!   same `Message-ID` (derived from the outbox id and dedup key), so it can
 //!   be recognised, and a `.eml` file is simply overwritten.
-//! - **One refusal blocks nobody else.** A 4xx/5xx for one message only backs
-//!   that message off; an unreachable relay backs off the whole round.
+//! - **One refusal blocks nobody else.** Each recipient has an envelope of
+//!   its own (see `per_recipient`): a 4xx/5xx for one recipient backs off only
+//!   that recipient of that message, and a recipient refused for good is given
+//!   up on after [`super::refusal::REFUSALS_BEFORE_GIVING_UP`] refusals and
+//!   reported once; an unreachable relay backs off the whole round.
 //! - **Digests**: with `[alerts] digest_interval`, alerts queued as
 //!   `digest` (at-risk warnings) wait until that long after the oldest of them
 //!   for the same recipients, then go as one message. Breaches, critical
@@ -27,6 +31,7 @@
 //!   by when a deposed leader has either recorded or abandoned whatever it
 //!   was sending (alerts queued later were never in its hands).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -35,7 +40,8 @@ use tracing::{info, warn};
 
 use super::digest::due_digests;
 use super::message::Outgoing;
-use super::transport::{DeliveryError, Reach, Transport};
+use super::per_recipient::{Deliverer, Outcome};
+use super::transport::{DeliveryError, Reach, Session, Transport};
 use crate::config::Config;
 use crate::domain::WallClock;
 use crate::leader::{Leadership, Role};
@@ -141,6 +147,8 @@ pub struct Sender {
     /// When messages fall due and when attempts are recorded, on the same
     /// clock as the detection that queued them.
     clock: WallClock,
+    /// Each contract's managers, who hear of a recipient given up on.
+    managers: BTreeMap<String, Vec<String>>,
 }
 
 impl Sender {
@@ -169,6 +177,11 @@ impl Sender {
             settings,
             data_dir: config.daemon.data_dir.clone(),
             clock,
+            managers: config
+                .contracts
+                .iter()
+                .map(|c| (c.id.clone(), c.managers.clone()))
+                .collect(),
         })
     }
 
@@ -218,17 +231,32 @@ impl Sender {
                     continue;
                 }
             };
-            let delivered = tokio::select! {
-                delivered = session.deliver(out, &files) => delivered,
-                () = self.leadership.lost(self.term) => {
+            let prepared = match session.prepare(out, &files) {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    round.failed += self.record_failure(out, &e, self.epoch_now()).await?;
+                    continue;
+                }
+            };
+            let outcome = match &session {
+                Session::Smtp(smtp) => self.deliverer(out).deliver(smtp, out, &prepared).await?,
+                Session::Files(folder) => tokio::select! {
+                    written = folder.write(out, &prepared) => match written {
+                        Ok(()) => Outcome::Settled { given_up: Vec::new() },
+                        Err(e) => Outcome::Retry(e),
+                    },
+                    () = self.leadership.lost(self.term) => Outcome::Abandoned,
+                },
+            };
+            match outcome {
+                Outcome::Abandoned => {
                     warn!(ids = ?out.ids, "leadership lost while sending: abandoned, the next leader sends it");
                     break;
                 }
-            };
-            match delivered {
-                Ok(()) => {
+                Outcome::Settled { given_up } => {
+                    let note = (!given_up.is_empty()).then(|| given_up.join("; "));
                     self.store
-                        .mark_sent(&out.ids, self.epoch_now())
+                        .mark_sent(&out.ids, self.epoch_now(), note.as_deref())
                         .await
                         .with_context(|| {
                             format!(
@@ -242,11 +270,12 @@ impl Sender {
                         kind = %out.kind,
                         alert = %out.dedup_keys.join(", "),
                         recipients = out.recipients.len(),
+                        given_up = given_up.len(),
                         "alert delivered"
                     );
                     round.sent += out.ids.len();
                 }
-                Err(e) => {
+                Outcome::Retry(e) => {
                     round.failed += self.record_failure(out, &e, self.epoch_now()).await?;
                     if e.reach == Reach::Relay {
                         // The relay is down: the rest of the round would fail the same way.
@@ -261,13 +290,29 @@ impl Sender {
         Ok(round)
     }
 
+    /// Per-recipient delivery of `out`, with its contract's managers.
+    fn deliverer<'a>(&'a self, out: &Outgoing) -> Deliverer<'a> {
+        Deliverer {
+            store: &self.store,
+            leadership: &self.leadership,
+            term: self.term,
+            clock: &self.clock,
+            managers: out
+                .contract
+                .as_deref()
+                .and_then(|c| self.managers.get(c))
+                .map(Vec::as_slice),
+        }
+    }
+
     /// The clock's now, in whole seconds (as the outbox keeps instants).
     fn epoch_now(&self) -> i64 {
         self.clock.now().timestamp()
     }
 
     /// The messages due now: every due alert on its own, except that with a
-    /// digest interval, digest alerts wait for their group's window.
+    /// digest interval, digest alerts wait for their group's window (only
+    /// groups already due are read, so waiting ones never fill the batch).
     async fn due(&self, now: i64) -> anyhow::Result<Vec<Outgoing>> {
         let limit = self.settings.batch_limit;
         let Some(interval) = self.digest_interval else {
@@ -285,7 +330,7 @@ impl Sender {
             .context("Failed to read due alerts")?;
         let waiting = self
             .store
-            .pending_alerts(true, i64::MAX, limit)
+            .due_digest_alerts(interval, now, limit)
             .await
             .context("Failed to read alerts waiting for a digest")?;
         let mut due: Vec<Outgoing> = singles

@@ -5,11 +5,17 @@
 //! `from` stops the sender at start; each delivery round opens a [`Session`],
 //! which reads the SMTP password from its environment variable then, so a
 //! rotated secret is picked up without a restart.
+//!
+//! With credentials, `smtp://` requires STARTTLS: a relay that does not offer
+//! it (or someone on the way who strips the offer) gets no password, and the
+//! alerts wait. Only without credentials is TLS opportunistic, since then
+//! nothing secret crosses the connection.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -41,7 +47,8 @@ pub enum Transport {
 pub struct SmtpRelay {
     host: String,
     port: u16,
-    /// `smtps://`: TLS from the first byte; otherwise STARTTLS when offered.
+    /// `smtps://`: TLS from the first byte; otherwise STARTTLS (required
+    /// with a `username`, else when offered).
     implicit_tls: bool,
     username: Option<String>,
     /// The name of the variable holding the password, never its value.
@@ -127,10 +134,11 @@ impl Transport {
     pub fn describe(&self) -> String {
         match self {
             Transport::Smtp(relay) => format!(
-                "{}://{}:{}",
+                "{}://{}:{} ({})",
                 if relay.implicit_tls { "smtps" } else { "smtp" },
                 relay.host,
-                relay.port
+                relay.port,
+                relay.tls_rule().describe()
             ),
             Transport::Files { dir, .. } => format!(".eml files in {}", dir.display()),
         }
@@ -141,27 +149,65 @@ impl Transport {
         match self {
             Transport::Smtp(relay) => relay
                 .transport()
-                .map(|transport| Session::Smtp {
-                    transport,
-                    from: relay.from.clone(),
+                .map(|transport| {
+                    Session::Smtp(SmtpSession {
+                        transport,
+                        from: relay.from.clone(),
+                        tls: relay.tls_rule(),
+                    })
                 })
                 .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
-            Transport::Files { dir, from } => Ok(Session::Files {
+            Transport::Files { dir, from } => Ok(Session::Files(FileSession {
                 dir: dir.clone(),
                 from: from.clone(),
-            }),
+            })),
+        }
+    }
+}
+
+/// How a connection to the relay is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsRule {
+    /// `smtps://`: TLS from the first byte.
+    Implicit,
+    /// `smtp://` with credentials: STARTTLS or nothing is sent.
+    StartTlsRequired,
+    /// `smtp://` without credentials: STARTTLS when the relay offers it.
+    StartTlsWhenOffered,
+}
+
+impl TlsRule {
+    /// The rule for a relay: TLS can be left to chance only when there is
+    /// no password to protect.
+    pub fn for_relay(implicit_tls: bool, has_credentials: bool) -> TlsRule {
+        match (implicit_tls, has_credentials) {
+            (true, _) => TlsRule::Implicit,
+            (false, true) => TlsRule::StartTlsRequired,
+            (false, false) => TlsRule::StartTlsWhenOffered,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            TlsRule::Implicit => "TLS",
+            TlsRule::StartTlsRequired => "STARTTLS required",
+            TlsRule::StartTlsWhenOffered => "STARTTLS when offered",
         }
     }
 }
 
 impl SmtpRelay {
+    fn tls_rule(&self) -> TlsRule {
+        TlsRule::for_relay(self.implicit_tls, self.username.is_some())
+    }
+
     fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
         let tls_parameters = TlsParameters::new(self.host.clone())
             .with_context(|| format!("TLS settings for {}", self.host))?;
-        let tls = if self.implicit_tls {
-            Tls::Wrapper(tls_parameters)
-        } else {
-            Tls::Opportunistic(tls_parameters)
+        let tls = match self.tls_rule() {
+            TlsRule::Implicit => Tls::Wrapper(tls_parameters),
+            TlsRule::StartTlsRequired => Tls::Required(tls_parameters),
+            TlsRule::StartTlsWhenOffered => Tls::Opportunistic(tls_parameters),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
             .port(self.port)
@@ -182,49 +228,108 @@ impl SmtpRelay {
 
 /// A transport ready for one round of deliveries.
 pub enum Session {
-    /// Connections to the relay, reused within the round.
-    Smtp {
-        /// lettre's pooled transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        /// The From header.
-        from: Mailbox,
-    },
-    /// A folder of `.eml` files.
-    Files {
-        /// The folder.
-        dir: PathBuf,
-        /// The From header.
-        from: Mailbox,
-    },
+    /// An SMTP relay: each recipient in an envelope of its own.
+    Smtp(SmtpSession),
+    /// A folder of `.eml` files: each message written once, whole.
+    Files(FileSession),
+}
+
+/// Connections to the relay, reused within the round.
+pub struct SmtpSession {
+    /// lettre's pooled transport.
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// The From header and envelope sender.
+    from: Mailbox,
+    /// How the connection is encrypted, to explain a refusal to connect.
+    tls: TlsRule,
+}
+
+/// A folder of `.eml` files.
+pub struct FileSession {
+    /// The folder.
+    dir: PathBuf,
+    /// The From header.
+    from: Mailbox,
+}
+
+/// A message built once for all its recipients, so each gets the same
+/// bytes and the same `Message-ID`.
+pub struct Prepared {
+    bytes: Vec<u8>,
 }
 
 impl Session {
-    /// Delivers one message with its attachments, as read.
-    pub async fn deliver(
+    /// Builds `out`'s message with its attachments (as read). Fails when an
+    /// address or a content type does not parse, which no later attempt can fix.
+    pub fn prepare(
         &self,
         out: &Outgoing,
         files: &[LoadedAttachment],
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Prepared, DeliveryError> {
         let from = match self {
-            Session::Smtp { from, .. } | Session::Files { from, .. } => from,
+            Session::Smtp(s) => &s.from,
+            Session::Files(f) => &f.from,
         };
         let message = out
             .to_message(from, files)
             .map_err(|cause| DeliveryError::new(Reach::Refused, cause))?;
-        match self {
-            Session::Smtp { transport, .. } => {
-                transport.send(message).await.map_err(smtp_failure)?;
-                Ok(())
-            }
-            Session::Files { dir, .. } => write_eml(dir, &out.file_stem(), &message.formatted())
-                .await
-                .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
-        }
+        Ok(Prepared {
+            bytes: message.formatted(),
+        })
+    }
+}
+
+impl SmtpSession {
+    /// Delivers `prepared` to `recipient` alone: a refusal of that address
+    /// (even a 5xx, which lettre turns into a failure of the whole
+    /// transaction) then touches no other recipient.
+    pub async fn deliver_to(
+        &self,
+        prepared: &Prepared,
+        recipient: &str,
+    ) -> Result<(), DeliveryError> {
+        let to: Address = recipient.parse().map_err(|e| {
+            DeliveryError::new(
+                Reach::Refused,
+                anyhow!("recipient '{recipient}' is not an address: {e}"),
+            )
+        })?;
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![to])
+            .map_err(|e| DeliveryError::new(Reach::Refused, anyhow!("no envelope: {e}")))?;
+        self.transport
+            .send_raw(&envelope, &prepared.bytes)
+            .await
+            .map_err(|e| smtp_failure(e, self.tls))?;
+        Ok(())
+    }
+}
+
+impl FileSession {
+    /// Writes `prepared` as `out`'s `.eml` file.
+    pub async fn write(&self, out: &Outgoing, prepared: &Prepared) -> Result<(), DeliveryError> {
+        write_eml(&self.dir, &out.file_stem(), &prepared.bytes)
+            .await
+            .map_err(|cause| DeliveryError::new(Reach::Relay, cause))
     }
 }
 
 /// Sorts an SMTP error by how far it reaches.
-fn smtp_failure(error: lettre::transport::smtp::Error) -> DeliveryError {
+fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> DeliveryError {
+    // lettre says so only in words: a client error about STARTTLS means the
+    // relay did not offer it, which no message can get round.
+    if tls == TlsRule::StartTlsRequired
+        && error.is_client()
+        && error.to_string().contains("STARTTLS")
+    {
+        return DeliveryError::new(
+            Reach::Relay,
+            anyhow::Error::new(error).context(
+                "TLS is required because SMTP credentials are configured, and the relay does \
+                 not offer STARTTLS: neither the password nor the alert was sent (use smtps:// \
+                 or a relay that offers STARTTLS)",
+            ),
+        );
+    }
     let code = error.status().map(|c| c.to_string());
     let reach = match code.as_deref() {
         // Service closing, authentication required/failed: the relay, not the message.
@@ -342,6 +447,17 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&self.0)
         }
+    }
+
+    #[test]
+    fn tls_is_left_to_the_relay_only_without_credentials() {
+        assert_eq!(TlsRule::for_relay(true, true), TlsRule::Implicit);
+        assert_eq!(TlsRule::for_relay(true, false), TlsRule::Implicit);
+        assert_eq!(TlsRule::for_relay(false, true), TlsRule::StartTlsRequired);
+        assert_eq!(
+            TlsRule::for_relay(false, false),
+            TlsRule::StartTlsWhenOffered
+        );
     }
 
     #[test]

@@ -199,7 +199,7 @@ fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
         {
             Some(host) if !host.is_empty() => Ok(t.to_string()),
             _ => Err(format!(
-                "'{t}' is not an SMTP URL (expected smtp://host:port, STARTTLS when offered, \
+                "'{t}' is not an SMTP URL (expected smtp://host:port, with STARTTLS, \
                  or smtps://host:port)"
             )),
         }

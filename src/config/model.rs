@@ -99,7 +99,8 @@ impl Default for ImportLimits {
 /// `[email]`: the SMTP relay. The password is named by `password_env`, never stored.
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
-    /// `smtp://host:port` (STARTTLS when offered) or `smtps://host:port`.
+    /// `smtp://host:port` (STARTTLS: required with a `username`, otherwise
+    /// when offered) or `smtps://host:port` (TLS from the start).
     pub smtp_url: String,
     /// The SMTP user, if the relay needs one.
     pub username: Option<String>,

@@ -167,6 +167,9 @@ pub struct FeedFigures {
     /// Rows refused because another source owns their record, by contract
     /// and source label.
     pub refused: BTreeMap<(String, String), u64>,
+    /// Times an alert recipient was given up on after permanent refusals,
+    /// by contract (every configured contract, at zero when none).
+    pub refused_recipients: BTreeMap<String, u64>,
 }
 
 impl FeedFigures {
@@ -234,6 +237,14 @@ impl FeedFigures {
             "Failed attempts to deliver an alert, by kind.",
             &["kind"],
         )?;
+        let given_up = f.counter(
+            "slawatch_alert_recipients_refused_total",
+            "Times an alert recipient (a mailbox) was given up on after the mail server refused it for good, by contract; each is reported once.",
+            &["contract"],
+        )?;
+        for (contract, n) in &self.refused_recipients {
+            given_up.with_label_values(&[contract]).inc_by(*n);
+        }
         let pending = f.gauge(
             "slawatch_alerts_pending",
             "Alerts queued and not yet delivered, by kind.",

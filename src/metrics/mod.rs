@@ -198,12 +198,20 @@ impl Metrics {
                     .or_insert(0) += n;
             }
         }
+        let mut refused_recipients: BTreeMap<String, u64> =
+            config.contracts.iter().map(|c| (c.id.clone(), 0)).collect();
+        for (contract, n) in store.refused_recipient_counts().await? {
+            if let Some(total) = refused_recipients.get_mut(&contract) {
+                *total += n.max(0) as u64;
+            }
+        }
         let feeds = FeedFigures {
             sources: config.sources.iter().map(|s| s.id.clone()).collect(),
             ingest: work.ingest.per_source.clone(),
             outbox,
             rewrites,
             refused,
+            refused_recipients,
         };
         // Contracts in configuration order.
         let contracts = config

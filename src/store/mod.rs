@@ -9,6 +9,7 @@
 //! - [`mod@write`]: idempotent batch upserts of imported records and import bookkeeping.
 //! - [`read`]: the evidence that can affect one contract-month.
 //! - [`outbox`] and [`outbox_pending`]: queued and delivered alerts.
+//! - [`outbox_recipients`]: each recipient's deliveries, and recipients given up on.
 //! - [`sources`]: each source's watermark and poll health.
 //! - [`inbox`] and [`probe`]: files an inbox has taken; a probe's run of results.
 //! - [`servicenow`]: the supplier's own SLA verdicts read from ServiceNow.
@@ -39,6 +40,7 @@ pub mod leader;
 pub mod metrics;
 pub mod outbox;
 pub mod outbox_pending;
+pub mod outbox_recipients;
 pub mod probe;
 pub mod quality;
 pub mod read;
@@ -209,6 +211,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbox_attempts",
         include_str!("../../migrations/sqlite/0014_inbox_attempts.sql"),
     ),
+    (
+        15,
+        "outbox_recipients",
+        include_str!("../../migrations/sqlite/0015_outbox_recipients.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -283,6 +290,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "inbox_attempts",
         include_str!("../../migrations/postgres/0014_inbox_attempts.sql"),
+    ),
+    (
+        15,
+        "outbox_recipients",
+        include_str!("../../migrations/postgres/0015_outbox_recipients.sql"),
     ),
 ];
 

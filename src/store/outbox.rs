@@ -206,11 +206,18 @@ impl Store {
             .collect()
     }
 
-    /// Marks alerts delivered.
-    pub async fn mark_sent(&self, ids: &[i64], now: i64) -> Result<(), StoreError> {
+    /// Marks alerts delivered: every recipient took them, or was given up on
+    /// (said in `note`, kept as the last error).
+    pub async fn mark_sent(
+        &self,
+        ids: &[i64],
+        now: i64,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
         for id in ids {
-            sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+            sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
                 .bind(now)
+                .bind(note.map(str::to_string))
                 .bind(*id)
                 .execute(self.pool())
                 .await

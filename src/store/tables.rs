@@ -303,6 +303,33 @@ pub const TABLES: &[Table] = &[
         serial: Some("id"),
     },
     Table {
+        name: "outbox_recipients",
+        columns: &[
+            ("outbox_id", Int),
+            ("recipient", Text),
+            ("delivered_at", Int),
+            ("refusals", Int),
+            ("given_up_at", Int),
+            ("last_error", Text),
+        ],
+        order_by: "outbox_id, recipient",
+        serial: None,
+    },
+    Table {
+        name: "refused_recipients",
+        columns: &[
+            ("id", Int),
+            ("contract", Text),
+            ("recipient", Text),
+            ("since", Int),
+            ("outbox_id", Int),
+            ("last_error", Text),
+            ("recovered_at", Int),
+        ],
+        order_by: "id",
+        serial: Some("id"),
+    },
+    Table {
         name: "incident_stages",
         columns: &[
             ("contract", Text),

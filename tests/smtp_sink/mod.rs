@@ -67,6 +67,10 @@ pub enum Handler {
     Mailbox,
     /// Refuses recipients starting with `reject` with a 550.
     Rejecting,
+    /// Offers no STARTTLS yet offers AUTH on the plain connection (a relay
+    /// whose STARTTLS was stripped), accepts any credentials and notes each
+    /// AUTH it receives ([`SmtpSink::auth_received`]).
+    PlainAuth,
 }
 
 /// A running aiosmtpd; killed when dropped.
@@ -81,21 +85,31 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts aiosmtpd on `port` and waits until it accepts connections.
     pub fn start(python: &Path, port: u16, maildir: &Path, handler: Handler) -> SmtpSink {
-        let class = match handler {
-            Handler::Mailbox => "aiosmtpd.handlers.Mailbox",
-            Handler::Rejecting => "rejecting.Rejecting",
-        };
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink");
+        let listen = format!("127.0.0.1:{port}");
+        let mut command = Command::new(python);
+        match handler {
+            Handler::Mailbox | Handler::Rejecting => {
+                let class = match handler {
+                    Handler::Rejecting => "rejecting.Rejecting",
+                    _ => "aiosmtpd.handlers.Mailbox",
+                };
+                command
+                    .args(["-m", "aiosmtpd", "-n", "-l", &listen, "-c", class])
+                    .arg(maildir);
+            }
+            Handler::PlainAuth => {
+                command
+                    .arg(here.join("plain_auth.py"))
+                    .arg(&listen)
+                    .arg(maildir)
+                    .arg(maildir.with_extension("auth"));
+            }
+        }
         let log_path = maildir.with_extension("log");
         let log = std::fs::File::create(&log_path).expect("create the SMTP server log");
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", class])
-            .arg(maildir)
-            .env(
-                "PYTHONPATH",
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink"),
-            )
+        let child = command
+            .env("PYTHONPATH", &here)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -122,6 +136,14 @@ impl SmtpSink {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Each AUTH command received so far, as `AUTH <mechanism> login=… password=…`
+    /// (only [`Handler::PlainAuth`] notes them).
+    pub fn auth_received(&self) -> Vec<String> {
+        std::fs::read_to_string(self.maildir.with_extension("auth"))
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default()
     }
 
     /// Every message received so far, oldest first.

@@ -1,0 +1,32 @@
+-- Delivery to each recipient of an alert (PostgreSQL form, the twin of
+-- migrations/sqlite/0014). The sender gives every recipient an envelope of
+-- its own, so one mailbox the relay refuses cannot hold up the others: what
+-- each recipient's attempts came to is kept here, and an alert leaves the
+-- queue once every recipient has taken it or been given up on. A recipient
+-- refused for good (5xx) is tried a few times, then given up on (see the
+-- README's "Delivery").
+CREATE TABLE outbox_recipients (
+    outbox_id    BIGINT NOT NULL REFERENCES outbox (id),
+    recipient    TEXT COLLATE "C" NOT NULL,
+    delivered_at BIGINT,                   -- the relay took it for this recipient
+    refusals     BIGINT NOT NULL DEFAULT 0, -- permanent (5xx) refusals so far
+    given_up_at  BIGINT,                   -- refused too often: not tried again
+    last_error   TEXT,
+    PRIMARY KEY (outbox_id, recipient)
+);
+
+-- Each time a contract's recipient came to be given up on: reported once
+-- (a log line, the metric, an alert to the contract's other managers) and
+-- open until a later alert reaches that address again. Kept once closed, so
+-- the metric only ever grows.
+CREATE TABLE refused_recipients (
+    id           BIGSERIAL PRIMARY KEY,
+    contract     TEXT COLLATE "C" NOT NULL, -- '' for an alert of no contract
+    recipient    TEXT COLLATE "C" NOT NULL,
+    since        BIGINT NOT NULL,
+    outbox_id    BIGINT NOT NULL, -- the alert it was first given up on
+    last_error   TEXT   NOT NULL,
+    recovered_at BIGINT           -- a later alert reached it again
+);
+CREATE UNIQUE INDEX refused_recipients_open ON refused_recipients (contract, recipient)
+    WHERE recovered_at IS NULL;
