@@ -277,3 +277,63 @@ fn sigkilled_at_random_moments_nothing_is_lost_and_nothing_stored_twice() {
         by_alert.len()
     );
 }
+
+/// The one window a duplicate can come from, made to happen: the relay has
+/// the message (it stored it) but has not answered yet when the daemon is
+/// killed. The daemon started again sends it again, and it is the same
+/// message: the same `Message-ID`, so the recipient's mail program shows
+/// it once.
+#[test]
+fn killed_after_the_relay_took_a_message_the_same_message_id_is_sent_again() {
+    let Some(python) = python_or_skip("killed_after_the_relay_took_a_message") else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let (listen, smtp) = (free_port(), free_port());
+    let config = config(dir.path(), listen, smtp);
+    let sink = SmtpSink::start(
+        &python,
+        smtp,
+        &dir.path().join("mail"),
+        Handler::SlowAcknowledge,
+    );
+    let mut daemon = start_daemon(&config, listen);
+    assert!(push(listen, &[incident("ONCE1")]));
+    // The relay stores the breach alert and keeps the daemon waiting.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sink.messages().is_empty() {
+        assert!(Instant::now() < deadline, "no message reached the relay");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&daemon, "-KILL");
+    let _ = daemon.wait();
+
+    // The one the relay took before the kill (other alerts may follow it).
+    let first = sink.messages().remove(0);
+    let key = first.header("X-Slawatch-Alert").expect("an alert header");
+    let copies = |sink: &SmtpSink| -> Vec<smtp_sink::Mail> {
+        sink.messages()
+            .into_iter()
+            .filter(|m| m.header("X-Slawatch-Alert").as_ref() == Some(&key))
+            .collect()
+    };
+
+    let daemon = start_daemon(&config, listen);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while copies(&sink).len() < 2 {
+        assert!(Instant::now() < deadline, "the alert was not sent again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&daemon, "-TERM");
+    let mut daemon = daemon;
+    let _ = daemon.wait();
+    let mails = copies(&sink);
+    assert_eq!(mails.len(), 2, "sent once before the kill, once after");
+    let header = |m: &smtp_sink::Mail, name: &str| m.header(name).expect(name);
+    assert_eq!(
+        header(&mails[0], "Message-ID"),
+        header(&mails[1], "Message-ID")
+    );
+    assert!(header(&mails[0], "Subject").contains("ONCE1 breached"));
+}

@@ -67,6 +67,9 @@ pub enum Handler {
     Mailbox,
     /// Refuses recipients starting with `reject` with a 550.
     Rejecting,
+    /// Stores every message at once, but answers the first one's data only
+    /// 30 s later: a message the relay has while its sender does not know.
+    SlowAcknowledge,
     /// Offers no STARTTLS yet offers AUTH on the plain connection (a relay
     /// whose STARTTLS was stripped), accepts any credentials and notes each
     /// AUTH it receives ([`SmtpSink::auth_received`]).
@@ -89,9 +92,10 @@ impl SmtpSink {
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(python);
         match handler {
-            Handler::Mailbox | Handler::Rejecting => {
+            Handler::Mailbox | Handler::Rejecting | Handler::SlowAcknowledge => {
                 let class = match handler {
                     Handler::Rejecting => "rejecting.Rejecting",
+                    Handler::SlowAcknowledge => "slow_ack.SlowAcknowledge",
                     _ => "aiosmtpd.handlers.Mailbox",
                 };
                 command
