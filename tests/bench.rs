@@ -78,3 +78,44 @@ fn only_a_postgres_url_is_taken() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `slawatch bench-webhook` for two seconds: a real daemon answers every
+/// push, and what the clients were told was stored is what the store holds.
+#[test]
+fn the_webhook_load_benchmark_stores_every_pushed_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("load");
+    let out = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .args([
+            "bench-webhook",
+            "--seconds",
+            "2",
+            "--clients",
+            "2",
+            "--batch",
+            "10",
+            "--dir",
+        ])
+        .arg(&work)
+        .output()
+        .expect("run slawatch bench-webhook");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figure = |label: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .and_then(|l| l[label.len()..].split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {label} in:\n{text}"))
+    };
+    let (stored, requests) = (figure("records stored"), figure("requests"));
+    assert_eq!(figure("errors"), 0, "{text}");
+    assert!(requests > 0, "{text}");
+    // Every request carried 10 new incidents, and each was stored.
+    assert_eq!(stored, requests * 10, "{text}");
+    assert!(text.contains("daemon memory    resident"), "{text}");
+}
