@@ -21,7 +21,7 @@
 //! evidence.
 //!
 //! The supplier writes into the folder, so nothing in it is trusted: a link
-//! is never followed (see [`folder`]), a file is checked unchanged after it
+//! is never followed (see `folder.rs`), a file is checked unchanged after it
 //! was imported and before it is recorded and moved, and the `[limits]`
 //! bound what one file can make the daemon hold.
 
