@@ -206,6 +206,15 @@ fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
     });
     let username = s.string("username", p);
     let password_env = s.parsed("password_env", p, check_env_name);
+    // A password without a user would be silently unused, and the relay
+    // then taken as one needing no credentials (and no TLS).
+    if username.is_none() && password_env.is_some() {
+        p.push(
+            s.key("username"),
+            "is missing: password_env names a password, which is sent only with a username"
+                .to_string(),
+        );
+    }
     let from = s.req_parsed("from", p, |t| {
         // Either a bare address or `Name <address>`.
         let address = match t.trim().strip_suffix('>') {

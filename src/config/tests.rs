@@ -485,6 +485,15 @@ fn a_database_password_stays_out_of_the_file() {
 }
 
 #[test]
+fn an_smtp_password_needs_a_username() {
+    let all = problems(&format!(
+        "{CONTRACT}\n[email]\nsmtp_url = \"smtp://relay.council.example:587\"\n\
+         password_env = \"SMTP_PASSWORD\"\nfrom = \"slawatch@council.example\"\n"
+    ));
+    assert_problem(&all, "email.username", "sent only with a username");
+}
+
+#[test]
 fn secrets_and_email_settings_are_checked() {
     let text = format!(
         r#"{CONTRACT}
