@@ -77,6 +77,15 @@ impl Env {
         let port = listener.local_addr().unwrap().port();
         let app = Router::new()
             .route("/healthz", get(healthz))
+            // 8 MiB of filler, then the expected text.
+            .route(
+                "/endless",
+                get(|| async {
+                    let mut body = vec![b'x'; 8 << 20];
+                    body.extend_from_slice(b"mail ok");
+                    body
+                }),
+            )
             .with_state(service.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -277,4 +286,24 @@ async fn an_expected_body_must_be_there_to_count_as_up() {
         "{}",
         down.detail
     );
+}
+
+#[tokio::test]
+async fn a_probe_reads_at_most_a_mebibyte_of_an_answer() {
+    let mut env = Env::new().await;
+    // The service may be the supplier's: an answer of any length must not
+    // fill the daemon's memory. The text comes after 8 MiB: not read.
+    env.probe.url = env.probe.url.replace("/healthz", "/endless");
+    env.probe.expect_body = Some("mail ok".into());
+    let down = env.check(0).await;
+    assert!(!down.up);
+    assert!(
+        down.detail
+            .contains("the body lacks 'mail ok' (in its first 1048576 bytes, the most read)"),
+        "{}",
+        down.detail
+    );
+    // Found at once, it counts without the rest being read.
+    env.probe.expect_body = Some("xxxx".into());
+    assert!(env.check(1).await.up);
 }

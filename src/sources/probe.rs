@@ -112,6 +112,36 @@ pub async fn check_once(
     Ok(ProbeOutcome { up, detail, change })
 }
 
+/// The most of a probed service's answer that is read: the service may be
+/// the supplier's, and an answer without end must not fill the daemon's
+/// memory.
+const MOST_BODY_READ: usize = 1 << 20;
+
+/// Whether `wanted` is in the answer's body, reading at most
+/// [`MOST_BODY_READ`] bytes of it and stopping as soon as it is found.
+async fn body_contains(
+    mut response: reqwest::Response,
+    wanted: &[u8],
+) -> Result<bool, reqwest::Error> {
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        // Only the tail that could start a match is searched again.
+        let from = body.len().saturating_sub(wanted.len().saturating_sub(1));
+        let room = MOST_BODY_READ - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body[from..]
+            .windows(wanted.len().max(1))
+            .any(|w| w == wanted)
+        {
+            return Ok(true);
+        }
+        if body.len() >= MOST_BODY_READ {
+            break;
+        }
+    }
+    Ok(false)
+}
+
 /// One GET of the URL: up or down, and what was seen.
 async fn fetch(http: &reqwest::Client, cfg: &ProbeSource) -> (bool, String) {
     let timeout = Duration::from_secs(cfg.timeout_seconds.max(1).unsigned_abs());
@@ -120,13 +150,14 @@ async fn fetch(http: &reqwest::Client, cfg: &ProbeSource) -> (bool, String) {
             let status = response.status();
             match &cfg.expect_body {
                 None => (true, format!("status {status}")),
-                Some(wanted) => match response.text().await {
-                    Ok(body) if body.contains(wanted.as_str()) => {
-                        (true, format!("status {status}, body as expected"))
-                    }
-                    Ok(_) => (
+                Some(wanted) => match body_contains(response, wanted.as_bytes()).await {
+                    Ok(true) => (true, format!("status {status}, body as expected")),
+                    Ok(false) => (
                         false,
-                        format!("status {status} but the body lacks '{wanted}'"),
+                        format!(
+                            "status {status} but the body lacks '{wanted}' (in its first \
+                             {MOST_BODY_READ} bytes, the most read)"
+                        ),
                     ),
                     Err(e) => (
                         false,
