@@ -972,3 +972,32 @@ async fn stops_polling_on_refused_credentials_until_shutdown() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_instance_sending_more_history_than_any_incident_has_is_refused() {
+    let mut h = Harness::new().await;
+    h.options.max_held_records = 3;
+    h.fake.put("incident", six_incidents());
+    // Four audit rows for one incident: more than this poll will hold.
+    let audit: Vec<Row> = (0..4)
+        .map(|n| {
+            row(&[
+                ("sys_id", &format!("a{n}")),
+                ("tablename", "incident"),
+                ("documentkey", "s1"),
+                ("fieldname", "state"),
+                ("oldvalue", "1"),
+                ("newvalue", "2"),
+                ("sys_created_on", &format!("2026-10-01 09:0{n}:00")),
+                ("record_checkpoint", &n.to_string()),
+            ])
+        })
+        .collect();
+    h.fake.put("sys_audit", audit);
+    let e = h.poll().await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("more than 3 records for one query (a short list was expected)"),
+        "{e}"
+    );
+}

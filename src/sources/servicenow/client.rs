@@ -195,6 +195,16 @@ impl<'a> Client<'a> {
             let page = self.page(table, &params).await?;
             let received = page.records.len();
             records.extend(page.records);
+            if records.len() > self.options.max_held_records {
+                return Err(PollError::BadResponse {
+                    table: table.to_string(),
+                    reason: format!(
+                        "more than {} records for one query (a short list was expected): \
+                         refused rather than held in memory",
+                        self.options.max_held_records
+                    ),
+                });
+            }
             // The limit counts records access control then hid: the next
             // page starts a whole limit on, however many arrived.
             offset += limit;

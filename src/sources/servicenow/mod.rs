@@ -69,6 +69,9 @@ pub struct Options {
     pub max_pages: u32,
     /// Incidents whose audit history is asked for in one query.
     pub audit_batch: usize,
+    /// The most records one query read whole (an audit batch's history, the
+    /// hold reason labels) may hold: the instance decides how many it sends.
+    pub max_held_records: usize,
     /// How far before its watermark a table is read again, for updates
     /// committed after a later one was already visible.
     pub overlap: Duration,
@@ -85,6 +88,7 @@ impl Default for Options {
             rate_limit_waits: 5,
             max_pages: 10_000,
             audit_batch: 50,
+            max_held_records: 200_000,
             overlap: Duration::from_secs(60),
         }
     }
