@@ -70,6 +70,10 @@ pub enum Handler {
     /// Stores every message at once, but answers the first one's data only
     /// 30 s later: a message the relay has while its sender does not know.
     SlowAcknowledge,
+    /// Takes 2 s over every message, noting its arrival at once
+    /// ([`SmtpSink::arrivals`]), and stores it only if the sender is still
+    /// connected then.
+    Stalling,
     /// Offers no STARTTLS yet offers AUTH on the plain connection (a relay
     /// whose STARTTLS was stripped), accepts any credentials and notes each
     /// AUTH it receives ([`SmtpSink::auth_received`]).
@@ -92,10 +96,14 @@ impl SmtpSink {
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(python);
         match handler {
-            Handler::Mailbox | Handler::Rejecting | Handler::SlowAcknowledge => {
+            Handler::Mailbox
+            | Handler::Rejecting
+            | Handler::SlowAcknowledge
+            | Handler::Stalling => {
                 let class = match handler {
                     Handler::Rejecting => "rejecting.Rejecting",
                     Handler::SlowAcknowledge => "slow_ack.SlowAcknowledge",
+                    Handler::Stalling => "stalling.Stalling",
                     _ => "aiosmtpd.handlers.Mailbox",
                 };
                 command
@@ -148,6 +156,13 @@ impl SmtpSink {
         std::fs::read_to_string(self.maildir.with_extension("auth"))
             .map(|text| text.lines().map(str::to_string).collect())
             .unwrap_or_default()
+    }
+
+    /// How many messages have arrived at a [`Handler::Stalling`] server,
+    /// stored or not.
+    pub fn arrivals(&self) -> usize {
+        std::fs::read_to_string(self.maildir.with_extension("arrivals"))
+            .map_or(0, |text| text.lines().count())
     }
 
     /// Every message received so far, oldest first.
