@@ -1001,3 +1001,38 @@ async fn an_instance_sending_more_history_than_any_incident_has_is_refused() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn pages_are_stored_as_they_come_and_a_failure_keeps_them() {
+    let mut h = Harness::new().await;
+    h.options.page_size = 2;
+    h.options.attempts = 1;
+    h.fake.put("incident", six_incidents());
+    // Two pages answered, then the instance fails for good.
+    h.fake.script(
+        "incident",
+        &[
+            Scripted::Delay(Duration::ZERO),
+            Scripted::Delay(Duration::ZERO),
+            Scripted::Status {
+                code: 500,
+                retry_after: None,
+            },
+        ],
+    );
+    assert!(h.poll().await.is_err());
+    // The four incidents read are stored, and the watermark is past them:
+    // a first sync of a large instance holds one page at a time, and what
+    // it read before a failure is kept.
+    assert_eq!(
+        ids(&h.october().await),
+        ["INC0000001", "INC0000002", "INC0000003", "INC0000004"]
+    );
+    assert_eq!(
+        h.state("incident").await.watermark.as_deref(),
+        Some("2026-10-04 10:00:00")
+    );
+    // The next poll reads on from there.
+    h.poll().await.unwrap();
+    assert_eq!(ids(&h.october().await).len(), 6);
+}
