@@ -32,7 +32,6 @@ pub mod xlsx;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom};
-use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,7 +44,7 @@ use crate::shutdown::sleep_or_stop;
 use crate::sources::SourceDeps;
 use crate::store::write::WriteCounts;
 pub use files::{ERRORS_SUFFIX, PROCESSED, is_candidate_name};
-use files::{errors_name, errors_text, extension};
+use files::{ends_with_line_end, errors_name, errors_text, extension, sha256_of};
 use folder::{Entry, Folder, Stamp};
 
 /// How often the folder is scanned. A file is taken on the second scan that
@@ -61,7 +60,7 @@ const MOST_ATTEMPTS: i64 = 3;
 /// How long a CSV file whose last row has no line end must have been left
 /// unwritten before it is taken. Such a row may be one cut short by a
 /// writer that paused, and a row cut short can still read as a valid one.
-pub const UNTERMINATED_QUIET: Duration = Duration::from_secs(60);
+const UNTERMINATED_QUIET: Duration = Duration::from_secs(60);
 
 /// Watches the folder until shutdown. A failed scan is logged and recorded
 /// in the source's health; the next scan tries again.
@@ -584,31 +583,4 @@ impl Inbox {
             refused: false,
         })
     }
-}
-
-/// Whether the first `len` bytes of the file end with a line end (an empty
-/// file counts as ending with one).
-fn ends_with_line_end(file: &File, len: u64) -> std::io::Result<bool> {
-    if len == 0 {
-        return Ok(true);
-    }
-    let mut last = [0u8; 1];
-    file.read_exact_at(&mut last, len - 1)?;
-    Ok(last[0] == b'\n')
-}
-
-/// The SHA-256 of the first `len` bytes of the file, in hex, read off the
-/// async threads.
-async fn sha256_of(file: &File, len: u64) -> anyhow::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut content = file.try_clone()?;
-    tokio::task::spawn_blocking(move || {
-        content.seek(SeekFrom::Start(0))?;
-        let mut hasher = Sha256::new();
-        std::io::copy(&mut content.take(len), &mut hasher)?;
-        Ok::<_, std::io::Error>(hex::encode(hasher.finalize()))
-    })
-    .await
-    .context("the hashing task panicked")?
-    .map_err(anyhow::Error::from)
 }

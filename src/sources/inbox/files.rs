@@ -1,7 +1,13 @@
-//! The inbox folder's conventions: which names are taken and where a
-//! file's list of problems goes.
+//! The inbox folder's conventions: which names are taken, where a file's
+//! list of problems goes, and how a file's content is known (its hash, and
+//! whether it ends with a line end).
 
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::os::unix::fs::FileExt as _;
 use std::path::Path;
+
+use anyhow::Context as _;
 
 /// The extensions taken (case-insensitive).
 const EXTENSIONS: [&str; 5] = ["csv", "jsonl", "ndjson", "json", "xlsx"];
@@ -55,6 +61,33 @@ pub(super) fn errors_text(file: &str, problems: &[String], refused: bool) -> Str
         text.push('\n');
     }
     text
+}
+
+/// Whether the first `len` bytes of the file end with a line end (an empty
+/// file counts as ending with one).
+pub(super) fn ends_with_line_end(file: &File, len: u64) -> std::io::Result<bool> {
+    if len == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    file.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] == b'\n')
+}
+
+/// The SHA-256 of the first `len` bytes of the file, in hex, read off the
+/// async threads.
+pub(super) async fn sha256_of(file: &File, len: u64) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut content = file.try_clone()?;
+    tokio::task::spawn_blocking(move || {
+        content.seek(SeekFrom::Start(0))?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut content.take(len), &mut hasher)?;
+        Ok::<_, std::io::Error>(hex::encode(hasher.finalize()))
+    })
+    .await
+    .context("the hashing task panicked")?
+    .map_err(anyhow::Error::from)
 }
 
 #[cfg(test)]
