@@ -335,5 +335,7 @@ fn killed_after_the_relay_took_a_message_the_same_message_id_is_sent_again() {
         header(&mails[0], "Message-ID"),
         header(&mails[1], "Message-ID")
     );
-    assert!(header(&mails[0], "Subject").contains("ONCE1 breached"));
+    // Which alert the relay held (the breach, or a warning queued just
+    // before it) does not matter: whichever it was came again unchanged.
+    assert_eq!(header(&mails[0], "Subject"), header(&mails[1], "Subject"));
 }
