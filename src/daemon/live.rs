@@ -171,12 +171,18 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
     Ok(())
 }
 
-/// The month's recoverable costs not removed, in minor units.
+/// The month's recoverable costs claimed, in minor units: as the report
+/// counts them (not removed, not withdrawn after a dispute; disputed ones
+/// still count until decided).
 async fn costs_minor(
     store: &Store,
     contract: &Contract,
     period: Period,
 ) -> Result<i64, StoreError> {
-    let costs = store.recoverable_costs(&contract.id, period).await?;
-    Ok(costs.iter().map(|c| c.amount_minor).sum())
+    let costs = store.costs(&contract.id, Some(period)).await?;
+    Ok(costs
+        .iter()
+        .filter(|c| c.is_claimed())
+        .map(|c| c.amount_minor)
+        .sum())
 }

@@ -2,13 +2,10 @@
 //! whole store, only what a clock, an outage or a work item in that month
 //! could depend on.
 
-use chrono::NaiveDate;
-
 use super::row::{col, instant, opt_instant, parsed};
 use super::{Backend, Store, StoreError, failed};
 use crate::domain::{
-    Hold, Incident, Instant, Outage, Percent, Period, Priority, RecoverableCost, SupplierKpi,
-    WorkTally,
+    Hold, Incident, Instant, Outage, Percent, Period, Priority, SupplierKpi, WorkTally,
 };
 use crate::engine::Evidence;
 
@@ -328,39 +325,6 @@ impl Store {
                     service_level: col(r, 0)?,
                     period,
                     attainment: Percent::from_units(col(r, 1)?),
-                })
-            })
-            .collect()
-    }
-
-    /// The recoverable costs dated in `period` and not removed.
-    pub async fn recoverable_costs(
-        &self,
-        contract: &str,
-        period: Period,
-    ) -> Result<Vec<RecoverableCost>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT date, amount_minor, description, evidence, breach FROM recoverable_costs
-              WHERE contract = $1 AND date >= $2 AND date < $3 AND removed_at IS NULL
-              ORDER BY date, id",
-        )
-        .bind(contract)
-        .bind(period.first_day().to_string())
-        .bind(period.next().first_day().to_string())
-        .fetch_all(self.pool())
-        .await
-        .map_err(failed("reading recoverable costs"))?;
-        rows.iter()
-            .map(|r| {
-                let date: String = col(r, 0)?;
-                Ok(RecoverableCost {
-                    date: date
-                        .parse::<NaiveDate>()
-                        .map_err(|e| StoreError::Corrupt(format!("cost date {date}: {e}")))?,
-                    amount_minor: col(r, 1)?,
-                    description: col(r, 2)?,
-                    evidence: col(r, 3)?,
-                    breach: col(r, 4)?,
                 })
             })
             .collect()
