@@ -171,7 +171,7 @@ fn month_to_date<'a>(
     )?;
     let costs = f.gauge(
         "slawatch_recoverable_costs_month_to_date",
-        "Recoverable costs recorded with a date in this month (major units of the currency).",
+        "Recoverable costs claimed with a date in this month: not removed, not withdrawn after a dispute (major units of the currency).",
         MONEY,
     )?;
     let commitments = f.gauge(
@@ -287,7 +287,7 @@ fn last_month<'a>(
     )?;
     let costs = f.gauge(
         "slawatch_recoverable_costs_last_month",
-        "Recoverable costs recorded with a date in the last closed month (major units of the currency).",
+        "Recoverable costs claimed with a date in the last closed month: not removed, not withdrawn after a dispute (major units of the currency).",
         MONEY,
     )?;
     for m in months {
