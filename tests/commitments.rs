@@ -12,7 +12,7 @@ mod common;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
-use common::{TestEnv, daemon_deps, stderr, stdout};
+use common::{TestEnv, daemon_deps, sha256_hex, stderr, stdout};
 use serde_json::{Value, json};
 use slawatch::daemon::Deps;
 use slawatch::daemon::live::detect_once;
@@ -398,11 +398,6 @@ fn the_register_from_the_command_line_and_in_the_report() {
 
 const MANAGER: &str = "manager-secret-123";
 const VIEWER: &str = "viewer-secret-456";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 async fn deps(dir: &tempfile::TempDir) -> Deps {
     let config = format!(

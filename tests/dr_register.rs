@@ -14,7 +14,7 @@ mod withdraw;
 use std::net::SocketAddr;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{TestEnv, daemon_deps, stderr, stdout};
+use common::{TestEnv, daemon_deps, sha256_hex, stderr, stdout};
 use serde_json::{Value, json};
 
 /// Three systems for acme-managed-it: a critical one the supplier runs
@@ -335,11 +335,6 @@ fn tests_recorded_give_flags_and_a_rating_in_every_format() {
 
 const VIEWER: &str = "dr-viewer-secret";
 const MANAGER: &str = "dr-manager-secret";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 /// A daemon's API on a fresh store with [`SYSTEMS`], a viewer and a manager
 /// token: the folder, the daemon's parts and the contract's API address.

@@ -5,18 +5,13 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::daemon_deps;
+use common::{daemon_deps, sha256_hex};
 use serde_json::{Value, json};
 use slawatch::daemon::Deps;
 
 const VIEWER: &str = "viewer-secret-123";
 const WEBHOOK: &str = "webhook-secret-456";
 const NOC: &str = "noc-secret-789";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 struct Api {
     base: String,

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::daemon_deps;
+use common::{daemon_deps, sha256_hex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
@@ -16,11 +16,6 @@ use tokio_util::sync::CancellationToken;
 
 const VIEWER: &str = "limits-viewer-secret";
 const PUSH: &str = "limits-push-secret";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 /// A daemon's HTTP server on port 0 with `daemon_keys` under `[daemon]`:
 /// one contract, a viewer token and a webhook source. Stops with the test.

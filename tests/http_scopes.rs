@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use common::daemon_deps;
+use common::{daemon_deps, sha256_hex};
 use serde_json::{Value, json};
 
 const ROOT: &str = "scopes-root-manager";
@@ -19,11 +19,6 @@ const MANAGER_A: &str = "scopes-manager-acme";
 const INGEST_A: &str = "scopes-ingest-acme";
 const NOC_A: &str = "scopes-noc-acme";
 const NOC_B: &str = "scopes-noc-beta";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 fn contract(id: &str) -> String {
     format!(

@@ -6,16 +6,11 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::daemon_deps;
+use common::{daemon_deps, sha256_hex};
 use serde_json::{Value, json};
 
 const VIEWER: &str = "records-viewer-secret";
 const MANAGER: &str = "records-manager-secret";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
 
 struct Api {
     base: String,

@@ -244,3 +244,9 @@ pub async fn push(deps: &slawatch::daemon::Deps, csv: &str, name: &str, dir: &Te
     .await
     .expect("import");
 }
+
+/// A token's SHA-256 in hex, as `[[api_tokens]] token_sha256` holds it.
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
