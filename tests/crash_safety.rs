@@ -11,7 +11,7 @@ mod smtp_sink;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -76,24 +76,7 @@ path = "{inbox}"
 }
 
 fn start_daemon(config: &Path, listen: u16) -> Child {
-    let now = t0().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
-        .args(["run", "--config", config.to_str().unwrap(), "--now", &now])
-        .env("CRASH_PUSH_TOKEN", PUSH_TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start slawatch run");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", listen)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the daemon did not listen on {listen}");
+    common::start_daemon(config, listen, t0(), &[("CRASH_PUSH_TOKEN", PUSH_TOKEN)])
 }
 
 fn signal(daemon: &Child, signal: &str) {

@@ -10,11 +10,12 @@
 //! store once the daemon has stopped cleanly: every alert it queued is in
 //! the outbox, so the mails received must be exactly the ones it sent.
 
+mod common;
 mod fake_servicenow;
 mod smtp_sink;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -84,25 +85,11 @@ token_env = "E2E_PUSH_TOKEN"
 
 /// Starts `slawatch run` with its clock stopped at `now`, once it listens.
 fn start_daemon(config: &Path, listen: u16, now: DateTime<Utc>) -> Child {
-    let now = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
-        .args(["run", "--config", config.to_str().unwrap(), "--now", &now])
-        .env("E2E_SNOW_PASSWORD", SNOW_PASSWORD)
-        .env("E2E_PUSH_TOKEN", PUSH_TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start slawatch run");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", listen)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the daemon did not listen on {listen}");
+    let env = [
+        ("E2E_SNOW_PASSWORD", SNOW_PASSWORD),
+        ("E2E_PUSH_TOKEN", PUSH_TOKEN),
+    ];
+    common::start_daemon(config, listen, now, &env)
 }
 
 /// Stops the daemon as SIGTERM does in production: a message being sent is

@@ -250,3 +250,32 @@ pub fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
+
+/// Starts `slawatch run --config CONFIG` with its clock stopped at `now` and
+/// the variables `env` set, and returns once it listens on `listen`.
+pub fn start_daemon(
+    config: &Path,
+    listen: u16,
+    now: chrono::DateTime<chrono::Utc>,
+    env: &[(&str, &str)],
+) -> std::process::Child {
+    use std::time::{Duration, Instant};
+    let now = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .args(["run", "--config", config.to_str().unwrap(), "--now", &now])
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start slawatch run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", listen)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the daemon did not listen on {listen}");
+}
