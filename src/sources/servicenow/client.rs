@@ -134,6 +134,19 @@ struct Page {
     has_next: Option<bool>,
 }
 
+impl Page {
+    /// Whether more records follow once the first `read` slots of the
+    /// query's result are read: by the total when the instance gives one,
+    /// else by the `Link` header, else until a page comes back empty.
+    fn more_after(&self, read: u64) -> bool {
+        match (self.total, self.has_next) {
+            (Some(total), _) => read < total,
+            (None, Some(next)) => next,
+            (None, None) => !self.records.is_empty(),
+        }
+    }
+}
+
 /// Why one request did not give a page.
 enum Attempt {
     /// Worth another try soon (5xx, timeout, connection error).
@@ -193,7 +206,10 @@ impl<'a> Client<'a> {
                 ("sysparm_offset", offset.to_string()),
             ];
             let page = self.page(table, &params).await?;
-            let received = page.records.len();
+            // The limit counts records access control then hid: the next
+            // page starts a whole limit on, however many arrived.
+            offset += limit;
+            let more = page.more_after(offset);
             records.extend(page.records);
             if records.len() > self.options.max_held_records {
                 return Err(PollError::BadResponse {
@@ -205,25 +221,11 @@ impl<'a> Client<'a> {
                     ),
                 });
             }
-            // The limit counts records access control then hid: the next
-            // page starts a whole limit on, however many arrived.
-            offset += limit;
-            let more = match (page.total, page.has_next) {
-                (Some(total), _) => offset < total,
-                (None, Some(next)) => next,
-                (None, None) => received > 0,
-            };
             if !more {
                 return Ok(records);
             }
         }
-        Err(PollError::BadResponse {
-            table: table.to_string(),
-            reason: format!(
-                "more than {} pages of {limit}: giving up rather than paging forever",
-                self.options.max_pages
-            ),
-        })
+        Err(self.too_many_pages(table))
     }
 
     /// The next page of an incremental read (see [`Pager`]); `None` once
@@ -237,13 +239,7 @@ impl<'a> Client<'a> {
             return Ok(None);
         }
         if pager.pages >= self.options.max_pages {
-            return Err(PollError::BadResponse {
-                table: pager.table.to_string(),
-                reason: format!(
-                    "more than {} pages of {}: giving up rather than paging forever",
-                    self.options.max_pages, self.options.page_size
-                ),
-            });
+            return Err(self.too_many_pages(pager.table));
         }
         pager.pages += 1;
         let limit = u64::from(self.options.page_size.max(1));
@@ -268,11 +264,7 @@ impl<'a> Client<'a> {
             ("sysparm_offset", pager.skip.to_string()),
         ];
         let page = self.page(pager.table, &params).await?;
-        let more = match (page.total, page.has_next) {
-            (Some(total), _) => pager.skip + limit < total,
-            (None, Some(next)) => next,
-            (None, None) => !page.records.is_empty(),
-        };
+        let more = page.more_after(pager.skip + limit);
         match page.records.last() {
             Some(last) => {
                 let key = page_key(last, ORDER_BY).map_err(|reason| PollError::BadResponse {
@@ -288,6 +280,17 @@ impl<'a> Client<'a> {
         }
         pager.done = !more;
         Ok(Some(page.records))
+    }
+
+    /// A read past [`Options::max_pages`]: a guard against paging forever.
+    fn too_many_pages(&self, table: &str) -> PollError {
+        PollError::BadResponse {
+            table: table.to_string(),
+            reason: format!(
+                "more than {} pages of {}: giving up rather than paging forever",
+                self.options.max_pages, self.options.page_size
+            ),
+        }
     }
 
     /// One page, retried: transient failures with exponential backoff, rate
