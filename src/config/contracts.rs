@@ -10,13 +10,14 @@ use toml::Value;
 use super::commitment::{CommitmentSpec, parse_date};
 use super::load::{check_email, check_id, parse_duration, parse_timezone};
 use super::reader::{
-    Problems, Section, all, as_str, index, items, join, report, report_duplicates, type_name,
+    Problems, Section, all, index, items, join, report, report_duplicates, type_name,
 };
+use super::terms::percent;
 use crate::contract::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
 use crate::contract::commitment::Origin;
-use crate::contract::{Commitment, Contract, CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::{Commitment, Contract, ServiceLevel, ServiceLevelKind};
 use crate::domain::percent::PERCENT_SCALE;
-use crate::domain::{Currency, Money, Percent, Priority, Weight};
+use crate::domain::{Currency, Percent, Priority, Weight};
 
 const CALENDAR_KEYS: [&str; 9] = [
     "timezone",
@@ -30,7 +31,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 11] = [
+const CONTRACT_KEYS: [&str; 16] = [
     "id",
     "supplier",
     "timezone",
@@ -42,9 +43,14 @@ const CONTRACT_KEYS: [&str; 11] = [
     "commitments",
     "dr_systems",
     "rewrite_grace",
+    "annual_cap_percent",
+    "contract_year_starts",
+    "start",
+    "point_value_percent",
+    "repeat_multiplier",
 ];
 
-const SERVICE_LEVEL_KEYS: [&str; 11] = [
+const SERVICE_LEVEL_KEYS: [&str; 20] = [
     "id",
     "name",
     "kind",
@@ -56,6 +62,15 @@ const SERVICE_LEVEL_KEYS: [&str; 11] = [
     "critical_below",
     "partial_weight",
     "service_credits",
+    "from",
+    "until",
+    "credit_scheme",
+    "shortfall_factor",
+    "shortfall_max_percent",
+    "points",
+    "amount_per_breach",
+    "minimum_volume",
+    "max_breaches",
 ];
 
 const COMMITMENT_KEYS: [&str; 9] = [
@@ -175,7 +190,8 @@ fn contract(
     let supplier = s.req_string("supplier", p);
     let timezone = s.req_parsed("timezone", p, parse_timezone);
     let currency = s.req_parsed("currency", p, Currency::parse);
-    let monthly_charge = money(&s, "monthly_charge", currency.as_ref(), p);
+    let monthly_charge = super::terms::monthly_charge(&s, currency.as_ref(), p);
+    let terms = super::terms::contract_terms(&s, p);
     let cap = match s.has("service_credit_cap_percent") {
         true => percent(&s, "service_credit_cap_percent", p),
         false => Some(DEFAULT_CAP),
@@ -187,10 +203,44 @@ fn contract(
     };
 
     let items = s.items("service_levels", p);
-    report_duplicates(&items, "id", "service level id", p);
-    let service_levels = all(items
+    // Versions dated with from/until may share an id (checked below, once parsed).
+    let undated: Vec<(String, &Value)> = items
+        .iter()
+        .filter(|(_, v)| v.get("from").is_none() && v.get("until").is_none())
+        .cloned()
+        .collect();
+    report_duplicates(&undated, "id", "service level id", p);
+    let levels: Vec<(String, Option<ServiceLevel>)> = items
         .into_iter()
-        .map(|(path, v)| service_level(v, path, calendars, p)));
+        .map(|(path, v)| {
+            let level = service_level(v, path.clone(), currency.as_ref(), calendars, p);
+            (path, level)
+        })
+        .collect();
+    let parsed: Vec<(String, &ServiceLevel)> = levels
+        .iter()
+        .filter_map(|(path, l)| l.as_ref().map(|l| (path.clone(), l)))
+        .collect();
+    super::terms::check_variations(&parsed, p);
+    if let (Some(terms), Some((path, _))) = (
+        &terms,
+        parsed.iter().find(|(_, l)| {
+            matches!(
+                l.credit_scheme,
+                crate::contract::CreditScheme::ServicePoints(_)
+            )
+        }),
+    ) && terms.point_value_percent.is_none()
+    {
+        p.push(
+            s.key("point_value_percent"),
+            format!(
+                "required key is missing ({path} uses credit_scheme = \"service_points\", \
+                 and a point is worth this percentage of the monthly charge)"
+            ),
+        );
+    }
+    let service_levels = all(levels.into_iter().map(|(_, l)| l));
 
     let items = s.items("commitments", p);
     report_duplicates(&items, "id", "commitment id", p);
@@ -199,6 +249,7 @@ fn contract(
         .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
     let dr_systems = super::dr::dr_systems(&s, p);
 
+    let terms = terms?;
     Some(Contract {
         id: id?,
         supplier: supplier?.to_string(),
@@ -211,36 +262,12 @@ fn contract(
         commitments: commitments?,
         dr_systems: dr_systems?,
         rewrite_grace_seconds: rewrite_grace?,
+        annual_cap_percent: terms.annual_cap_percent,
+        contract_year_starts: terms.contract_year_starts,
+        start: terms.start,
+        point_value_percent: terms.point_value_percent,
+        repeat_multiplier: terms.repeat_multiplier,
     })
-}
-
-/// An amount of money: a decimal string, or a whole number of major units.
-/// Floats are refused because binary fractions cannot hold every amount of
-/// pence exactly.
-fn money(s: &Section, key: &str, currency: Option<&Currency>, p: &mut Problems) -> Option<Money> {
-    let path = s.key(key);
-    let text = match s.required(key, p)? {
-        Value::Integer(n) => n.to_string(),
-        Value::Float(f) => {
-            p.push(
-                path,
-                format!(
-                    "write the amount as a string, e.g. \"{f:.2}\": a TOML decimal number is \
-                     binary floating point and can lose pence"
-                ),
-            );
-            return None;
-        }
-        other => as_str(other, &path, p)?.to_string(),
-    };
-    // Without a valid currency the decimals allowed are unknown; the currency
-    // itself has been reported.
-    let money = report(Money::parse(&text, currency?), &path, p)?;
-    if money.minor <= 0 {
-        p.push(path, format!("'{text}' must be more than zero"));
-        return None;
-    }
-    Some(money)
 }
 
 fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {
@@ -265,20 +292,10 @@ fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// A percentage in `0..=100`, read from a TOML number.
-fn percent(s: &Section, key: &str, p: &mut Problems) -> Option<Percent> {
-    let value = s.number(key, p)?;
-    let percent = report(Percent::from_f64(value), &s.key(key), p)?;
-    if !(0..=100 * PERCENT_SCALE).contains(&percent.units()) {
-        p.push(s.key(key), format!("{value} is not between 0 and 100"));
-        return None;
-    }
-    Some(percent)
-}
-
 fn service_level(
     value: &Value,
     path: String,
+    currency: Option<&Currency>,
     calendars: &Calendars,
     p: &mut Problems,
 ) -> Option<ServiceLevel> {
@@ -358,7 +375,9 @@ fn service_level(
         Some(w) => report(Weight::from_f64(w), &s.key("partial_weight"), p),
         None => Some(Weight::HALF),
     };
-    let service_credits = credit_tiers(&s, target_percent, p);
+    let credit_scheme = super::terms::credit_scheme(&s, kind, target_percent, currency, p);
+    let low_volume = super::terms::low_volume(&s, kind, p);
+    let (from, until) = super::terms::dating(&s, p);
 
     if !allowed {
         return None;
@@ -375,7 +394,10 @@ fn service_level(
         target_percent: target_percent?,
         critical_below,
         partial_weight: partial_weight?,
-        service_credits: service_credits?,
+        credit_scheme: credit_scheme?,
+        low_volume: low_volume?,
+        from,
+        until,
     })
 }
 
@@ -419,74 +441,6 @@ fn services(s: &Section, required: bool, p: &mut Problems) -> Option<Vec<String>
         }
     }
     Some(out)
-}
-
-/// `service_credits = [{ below, percent }, …]`, listed from the highest
-/// `below` down, each lower tier crediting more (SPEC §2.6 picks the tier with
-/// the smallest `below` above the attainment, so the order must be strict).
-fn credit_tiers(s: &Section, target: Option<Percent>, p: &mut Problems) -> Option<Vec<CreditTier>> {
-    let mut out: Vec<CreditTier> = Vec::new();
-    let mut complete = true;
-    for (path, value) in s.items("service_credits", p) {
-        let Some(t) = Section::open(value, path, &["below", "percent"], p) else {
-            complete = false;
-            continue;
-        };
-        let below = t.required("below", p).and_then(|_| percent(&t, "below", p));
-        let credit = t
-            .required("percent", p)
-            .and_then(|_| percent(&t, "percent", p));
-        let (Some(below), Some(credit)) = (below, credit) else {
-            complete = false;
-            continue;
-        };
-        if below.units() == 0 {
-            p.push(
-                t.key("below"),
-                "must be more than 0 (no attainment is below 0%)",
-            );
-        } else if let Some(target) = target
-            && below > target
-        {
-            p.push(
-                t.key("below"),
-                format!(
-                    "{below} is above target_percent ({target}); credits apply only to a \
-                     failed month"
-                ),
-            );
-        }
-        if credit.units() == 0 {
-            p.push(t.key("percent"), "must be more than 0");
-        }
-        if let Some(prev) = out.last() {
-            if below >= prev.below {
-                p.push(
-                    t.key("below"),
-                    format!(
-                        "tiers must be listed from the highest below down: {below} is not below \
-                         the previous tier's {}",
-                        prev.below
-                    ),
-                );
-            }
-            if credit <= prev.percent {
-                p.push(
-                    t.key("percent"),
-                    format!(
-                        "a lower tier must credit more: {credit} is not more than the previous \
-                         tier's {}",
-                        prev.percent
-                    ),
-                );
-            }
-        }
-        out.push(CreditTier {
-            below,
-            percent: credit,
-        });
-    }
-    complete.then_some(out)
 }
 
 fn commitment(

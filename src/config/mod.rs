@@ -22,6 +22,7 @@ pub mod load;
 pub mod model;
 mod reader;
 mod sources;
+mod terms;
 #[cfg(test)]
 mod tests;
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::contract::calendar::ALWAYS_OPEN;
-use crate::contract::{CreditTier, ServiceLevelKind};
+use crate::contract::{CreditScheme, CreditTier, ServiceLevelKind};
 use crate::domain::{Months, Percent, Priority, Weight};
 
 const EXAMPLE: &str = include_str!("../../config/slawatch.toml");
@@ -66,7 +66,13 @@ fn the_example_file_parses() {
     assert_eq!(c.supplier, "Acme Managed Services Ltd");
     assert_eq!(c.timezone, chrono_tz::Europe::London);
     assert_eq!(c.currency.code(), "GBP");
-    assert_eq!(c.monthly_charge.minor, 12_500_000);
+    assert_eq!(
+        c.monthly_charge
+            .for_month("2026-10".parse().unwrap())
+            .unwrap()
+            .minor,
+        12_500_000
+    );
     assert_eq!(c.service_credit_cap_percent, pct(12.0));
     let ids: Vec<&str> = c.service_levels.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
@@ -90,8 +96,8 @@ fn the_example_file_parses() {
     assert_eq!(p1.target_percent, pct(95.0));
     assert_eq!(p1.critical_below, Some(pct(80.0)));
     assert_eq!(
-        p1.service_credits,
-        [
+        p1.credit_scheme,
+        CreditScheme::Tiers(vec![
             CreditTier {
                 below: pct(95.0),
                 percent: pct(2.0)
@@ -100,7 +106,7 @@ fn the_example_file_parses() {
                 below: pct(90.0),
                 percent: pct(4.0)
             },
-        ]
+        ])
     );
     let p1_response = c.service_level("p1-response").unwrap();
     assert_eq!(p1_response.target_seconds, Some(900));
@@ -118,7 +124,7 @@ fn the_example_file_parses() {
     assert_eq!(network.target_percent, pct(99.0));
     let share = c.service_level("proactive-share").unwrap();
     assert_eq!(share.kind, ServiceLevelKind::ProactiveShare);
-    assert_eq!(share.service_credits.len(), 1);
+    assert!(matches!(&share.credit_scheme, CreditScheme::Tiers(t) if t.len() == 1));
 
     let due: Vec<(&str, NaiveDate, Option<Months>)> = c
         .commitments
@@ -202,7 +208,7 @@ fn absent_keys_take_their_defaults() {
     assert_eq!(s.name, "email");
     assert_eq!(s.calendar.name(), ALWAYS_OPEN);
     assert_eq!(s.partial_weight, Weight::HALF);
-    assert!(s.service_credits.is_empty());
+    assert_eq!(s.credit_scheme, CreditScheme::Tiers(vec![]));
 }
 
 #[test]
@@ -551,7 +557,14 @@ holidays = ["2026-12-25", "25/12/2026", 2026-12-28, 2026-12-28T10:00:00]
 fn money_may_be_a_whole_number_and_unknown_root_keys_are_caught() {
     let ok = CONTRACT.replace("\"1000.00\"", "1000");
     let config = parse(&ok, "test.toml").unwrap();
-    assert_eq!(config.contracts[0].monthly_charge.minor, 100_000);
+    assert_eq!(
+        config.contracts[0]
+            .monthly_charge
+            .for_month("2026-10".parse().unwrap())
+            .unwrap()
+            .minor,
+        100_000
+    );
 
     let all = problems(&format!(
         "{CONTRACT}\n[report]\nschedule = \"0 0 7 1 * *\"\n"

@@ -9,20 +9,23 @@
 //! - [`due_dates`]: when a commitment's occurrences fall due.
 //! - [`commitment`]: a commitment's definition.
 //! - [`dr`]: the systems of the disaster-recovery register.
+//! - [`terms`]: the dated charge, credit schemes, the low-volume rule, the contract year.
 
 pub mod calendar;
 pub mod commitment;
 pub mod dr;
 pub mod due_dates;
+pub mod terms;
 
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 
-use crate::domain::{Currency, Money, Percent, Priority, Weight};
+use crate::domain::{Currency, Money, Percent, Period, Priority, Weight};
 pub use calendar::Calendar;
 pub use commitment::Commitment;
 pub use dr::DrSystem;
+pub use terms::{ChargeSchedule, CreditScheme, CreditTier, DatedCharge, LowVolume, PointBand};
 
 /// One agreement with one supplier.
 #[derive(Debug, Clone)]
@@ -35,10 +38,22 @@ pub struct Contract {
     pub timezone: Tz,
     /// The currency of every amount.
     pub currency: Currency,
-    /// The monthly charge credits are a percentage of.
-    pub monthly_charge: Money,
+    /// The monthly charge credits are a percentage of, month by month.
+    pub monthly_charge: ChargeSchedule,
     /// The most credits can take in one month, as a percentage of the charge.
     pub service_credit_cap_percent: Percent,
+    /// The most credits can take in a contract year, as a percentage of the
+    /// sum of that year's monthly charges (`annual_cap_percent`).
+    pub annual_cap_percent: Option<Percent>,
+    /// The month (1..=12) the contract year starts in (`contract_year_starts`, default 1).
+    pub contract_year_starts: u32,
+    /// The contract's first month (`start`): earlier months have no charge.
+    pub start: Option<Period>,
+    /// What one service point is worth, as a percentage of the monthly charge.
+    pub point_value_percent: Option<Percent>,
+    /// What a service-points line's points are multiplied by when the same
+    /// line also failed the month before (`repeat_multiplier`, default 2).
+    pub repeat_multiplier: u32,
     /// Who to alert.
     pub managers: Vec<String>,
     /// What the supplier must meet each month.
@@ -57,9 +72,31 @@ pub struct Contract {
 pub const DEFAULT_REWRITE_GRACE_SECONDS: i64 = 86_400;
 
 impl Contract {
-    /// The service level with this id.
+    /// A service level with this id (the first version written, when the
+    /// contract varies it over time): for checking that an id exists.
     pub fn service_level(&self, id: &str) -> Option<&ServiceLevel> {
         self.service_levels.iter().find(|s| s.id == id)
+    }
+
+    /// The service levels in force in `period`, in the order written.
+    pub fn levels_in_force(&self, period: Period) -> impl Iterator<Item = &ServiceLevel> {
+        self.service_levels
+            .iter()
+            .filter(move |s| s.in_force(period))
+    }
+
+    /// The version of service level `id` in force in `period`.
+    pub fn service_level_in(&self, id: &str, period: Period) -> Option<&ServiceLevel> {
+        self.levels_in_force(period).find(|s| s.id == id)
+    }
+
+    /// The charge credits of `period` are a percentage of: `None` before the
+    /// contract's start or its first dated charge.
+    pub fn charge_for(&self, period: Period) -> Option<Money> {
+        if self.start.is_some_and(|start| period < start) {
+            return None;
+        }
+        self.monthly_charge.for_month(period)
     }
 }
 
@@ -99,15 +136,6 @@ impl ServiceLevelKind {
     }
 }
 
-/// One credit tier: below `below` % attainment, `percent` % of the charge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CreditTier {
-    /// The attainment under which this tier applies.
-    pub below: Percent,
-    /// The credit, as a percentage of the monthly charge.
-    pub percent: Percent,
-}
-
 /// One measurable commitment with a monthly target.
 #[derive(Debug, Clone)]
 pub struct ServiceLevel {
@@ -132,6 +160,32 @@ pub struct ServiceLevel {
     pub critical_below: Option<Percent>,
     /// Availability only: the weight of partial outages (default 0.5).
     pub partial_weight: Weight,
-    /// Credit tiers, ordered from the highest `below` down.
-    pub service_credits: Vec<CreditTier>,
+    /// How a failed month earns credit.
+    pub credit_scheme: CreditScheme,
+    /// Incident levels: the low-volume rule, when the contract has one.
+    pub low_volume: Option<LowVolume>,
+    /// The first month this version is in force (`from`), if limited.
+    pub from: Option<Period>,
+    /// The last month this version is in force (`until`), if limited.
+    pub until: Option<Period>,
+}
+
+impl ServiceLevel {
+    /// True when this version of the level applies to `period`.
+    pub fn in_force(&self, period: Period) -> bool {
+        self.from.is_none_or(|from| from <= period)
+            && self.until.is_none_or(|until| period <= until)
+    }
+
+    /// The months this version is in force, in words: "every month",
+    /// "every month from 2027-01", "2026-04 to 2026-12".
+    pub fn in_force_text(&self) -> String {
+        match (self.from, self.until) {
+            (None, None) => "every month".to_string(),
+            (Some(f), None) => format!("every month from {f}"),
+            (None, Some(u)) => format!("every month until {u}"),
+            (Some(f), Some(u)) if f == u => format!("{f} only"),
+            (Some(f), Some(u)) => format!("{f} to {u}"),
+        }
+    }
 }

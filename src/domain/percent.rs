@@ -81,6 +81,17 @@ impl Ratio {
         }
     }
 
+    /// The exact percentage `num / den`; `den` must be positive.
+    pub fn from_fraction(num: i128, den: i128) -> Self {
+        debug_assert!(den > 0, "a ratio needs a positive denominator");
+        Ratio { num, den }
+    }
+
+    /// The percentage as `(num, den)`: the value is `num / den` percent.
+    pub fn fraction(&self) -> (i128, i128) {
+        (self.num, self.den)
+    }
+
     /// Compares this exact percentage with a configured [`Percent`].
     pub fn cmp_percent(&self, p: Percent) -> Ordering {
         (self.num * PERCENT_SCALE as i128).cmp(&(p.units() as i128 * self.den))

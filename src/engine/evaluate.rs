@@ -3,11 +3,13 @@
 use std::collections::BTreeSet;
 
 use super::availability::{self, AvailabilityFigures};
-use super::credits::{CreditTotals, applicable_tier, totals};
+use super::contract_year::AnnualPosition;
+use super::credits::{
+    Counted, CreditTerms, CreditTotals, LineCredit, line_credit, totals, verdict,
+};
 use super::incidents::{self, Excused, IncidentFigures};
 use super::records::{ExcusedOutage, RecordsInForce, bearing_on_month};
 use crate::contract::{Contract, CreditTier, ServiceLevel, ServiceLevelKind};
-use crate::domain::money::percent_of_minor;
 use crate::domain::{
     Dispute, DisputeStatus, Excusal, Incident, Instant, Outage, Percent, Period, Ratio,
     SupplierKpi, WorkTally,
@@ -91,8 +93,21 @@ pub struct LevelResult {
     pub status: Status,
     /// A critical service level failure.
     pub critical: bool,
-    /// The credit tier applied, if any.
+    /// The credit tier applied, if any (`tiers`).
     pub tier: Option<CreditTier>,
+    /// The line's credit scheme (`tiers`, `shortfall`, `service_points`, `per_breach`).
+    pub scheme: &'static str,
+    /// The percentage of the charge credited, exact (every scheme but `per_breach`).
+    pub credit_percent: Option<Ratio>,
+    /// The service points scored, after any repeat multiplier.
+    pub points: Option<u32>,
+    /// True when the points were multiplied because the line also failed
+    /// the month before.
+    pub repeated: bool,
+    /// The breaches credited (`per_breach`).
+    pub breaches_credited: Option<u64>,
+    /// True when the low-volume rule decided the verdict.
+    pub low_volume: bool,
     /// The line's credit in minor units, rounded half up (0 when the month
     /// is excused or its dispute was withdrawn).
     pub credit_minor: i64,
@@ -117,8 +132,16 @@ pub struct MonthEvaluation {
     pub evaluated_at: Instant,
     /// One line per service level (per service for availability).
     pub levels: Vec<LevelResult>,
-    /// Credits before and after the cap.
+    /// The charge in force in the month, in minor units; `None` when the
+    /// month is before the contract's start or its first dated charge.
+    pub charge_minor: Option<i64>,
+    /// Credits before and after the caps.
     pub credits: CreditTotals,
+    /// The month's service points (after multipliers), when a line of the
+    /// month uses the `service_points` scheme.
+    pub points: Option<u32>,
+    /// Where the month stands against the annual cap, when the contract has one.
+    pub annual: Option<AnnualPosition>,
     /// The same if every open dispute went the supplier's way: what is
     /// owed whatever the disputes decide.
     pub credits_undisputed: CreditTotals,
@@ -132,13 +155,74 @@ pub struct MonthEvaluation {
     pub disputes: Vec<Dispute>,
 }
 
-/// Measures every service level of `contract` for `period`, as seen at `now`.
+/// Measures every service level of `contract` for `period`, as seen at
+/// `now`, alone: no repeat multiplier and no annual cap (see
+/// [`super::contract_year`] for the month in its contract's history).
 pub fn evaluate_month(
     contract: &Contract,
     period: Period,
     evidence: &Evidence,
     now: Instant,
 ) -> MonthEvaluation {
+    evaluate_month_after(contract, period, evidence, now, &Preceding::default())
+}
+
+/// What a month's credits depend on from the month before it.
+#[derive(Debug, Clone, Default)]
+pub struct Preceding {
+    /// The lines (service level id, service) that failed the month before
+    /// and count (not excused, not withdrawn).
+    pub failed_lines: BTreeSet<(String, Option<String>)>,
+}
+
+impl Preceding {
+    /// What `month` leaves for the month after it.
+    pub fn from_month(month: &MonthEvaluation) -> Self {
+        Preceding {
+            failed_lines: month
+                .levels
+                .iter()
+                .filter(|l| l.counts_as_failed())
+                .map(|l| (l.id.clone(), l.service.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl LevelResult {
+    /// True when the line failed and the failure counts: not excused, and
+    /// its dispute (if any) not withdrawn.
+    pub fn counts_as_failed(&self) -> bool {
+        self.status == Status::Failed
+            && self.excused.is_none()
+            && !self
+                .dispute
+                .as_ref()
+                .is_some_and(|d| d.status == DisputeStatus::Withdrawn)
+    }
+}
+
+/// [`evaluate_month`] with what the month before left: service-points lines
+/// that also failed then are multiplied.
+pub fn evaluate_month_after(
+    contract: &Contract,
+    period: Period,
+    evidence: &Evidence,
+    now: Instant,
+    preceding: &Preceding,
+) -> MonthEvaluation {
+    let charge_minor = contract.charge_for(period).map(|m| m.minor);
+    let terms = |level: &ServiceLevel, service: &Option<String>| CreditTerms {
+        charge_minor: charge_minor.unwrap_or(0),
+        point_value: contract.point_value_percent,
+        repeat_multiplier: match preceding
+            .failed_lines
+            .contains(&(level.id.clone(), service.clone()))
+        {
+            true => contract.repeat_multiplier,
+            false => 1,
+        },
+    };
     let tz = contract.timezone;
     let (start, end) = (period.start(tz), period.end(tz));
     let mut levels = Vec::new();
@@ -151,9 +235,9 @@ pub fn evaluate_month(
         .cloned()
         .collect();
     let mut recorded_incidents = BTreeSet::new();
-    for level in &contract.service_levels {
-        let settle = |attainment: Option<Ratio>, undisputed: Option<Ratio>| Settle {
-            attainment,
+    for level in contract.levels_in_force(period) {
+        let settle = |counted: Counted, undisputed: Option<Counted>| Settle {
+            counted,
             undisputed,
             excusal: in_force.level_excusal(&level.id, period),
             dispute: in_force.level_dispute(&level.id, period),
@@ -171,18 +255,24 @@ pub fn evaluate_month(
                 recorded_incidents.extend(figures.recorded.drain(..));
                 let attainment = (figures.assessed > 0)
                     .then(|| Ratio::percent_of(figures.met as i128, figures.assessed as i128));
+                let breached = figures.assessed - figures.met;
+                let counted = Counted {
+                    attainment,
+                    incidents: Some((figures.assessed, breached)),
+                };
                 // What it would be if every open dispute went the supplier's way.
-                let undisputed = (figures.disputed > 0).then(|| {
-                    Ratio::percent_of(
+                let undisputed = (figures.disputed > 0).then(|| Counted {
+                    attainment: Some(Ratio::percent_of(
                         (figures.met + figures.disputed) as i128,
                         figures.assessed as i128,
-                    )
+                    )),
+                    incidents: Some((figures.assessed, breached - figures.disputed)),
                 });
                 levels.push(line(
-                    contract,
                     level,
                     None,
-                    settle(attainment, undisputed),
+                    terms(level, &None),
+                    settle(counted, undisputed),
                     reported,
                     Figures::Incidents(figures),
                 ));
@@ -203,11 +293,12 @@ pub fn evaluate_month(
                             * crate::domain::percent::WEIGHT_SCALE as i128;
                         Ratio::percent_of(whole - figures.downtime_millionths, whole)
                     });
+                    let service = Some(service.clone());
                     levels.push(line(
-                        contract,
                         level,
-                        Some(service.clone()),
-                        settle(attainment, None),
+                        service.clone(),
+                        terms(level, &service),
+                        settle(Counted::attainment(attainment), None),
                         reported,
                         Figures::Availability(figures),
                     ));
@@ -226,10 +317,10 @@ pub fn evaluate_month(
                 let attainment =
                     (total > 0).then(|| Ratio::percent_of(proactive as i128, total as i128));
                 levels.push(line(
-                    contract,
                     level,
                     None,
-                    settle(attainment, None),
+                    terms(level, &None),
+                    settle(Counted::attainment(attainment), None),
                     reported,
                     Figures::Proactive {
                         proactive,
@@ -243,16 +334,20 @@ pub fn evaluate_month(
     excused.dedup();
     let credits = totals(
         levels.iter().map(|l| l.credit_minor),
-        contract.monthly_charge.minor,
+        charge_minor.unwrap_or(0),
         contract.service_credit_cap_percent,
     );
     let credits_undisputed = totals(
         levels
             .iter()
             .map(|l| l.credit_minor - l.credit_disputed_minor),
-        contract.monthly_charge.minor,
+        charge_minor.unwrap_or(0),
         contract.service_credit_cap_percent,
     );
+    let points = levels
+        .iter()
+        .any(|l| l.scheme == "service_points")
+        .then(|| levels.iter().filter_map(|l| l.points).sum());
     let (excusals, disputes) = bearing_on_month(
         &evidence.excusals,
         &evidence.disputes,
@@ -264,7 +359,10 @@ pub fn evaluate_month(
         period,
         evaluated_at: now,
         levels,
+        charge_minor,
         credits,
+        points,
+        annual: None,
         credits_undisputed,
         excused,
         excused_outages: in_force.excused_outages(&evidence.outages),
@@ -273,65 +371,47 @@ pub fn evaluate_month(
     }
 }
 
-/// A line's attainment and what has been recorded about its month.
+/// A line's counts and what has been recorded about its month.
 struct Settle<'a> {
-    /// The measured attainment.
-    attainment: Option<Ratio>,
-    /// The attainment if the open disputes of its incidents went the
-    /// supplier's way; `None` when none is disputed.
-    undisputed: Option<Ratio>,
+    /// What was measured.
+    counted: Counted,
+    /// The same if the open disputes of its incidents went the supplier's
+    /// way; `None` when none is disputed.
+    undisputed: Option<Counted>,
     /// The excusal of the month, if in force.
     excusal: Option<&'a Excusal>,
     /// The month's latest dispute.
     dispute: Option<&'a Dispute>,
 }
 
-/// The credit a month with this attainment earns: its tier and amount.
-fn credit(
-    contract: &Contract,
-    level: &ServiceLevel,
-    attainment: Option<&Ratio>,
-) -> (Option<CreditTier>, i64) {
-    let tier = attainment
-        .filter(|a| a.is_below(level.target_percent))
-        .and_then(|a| applicable_tier(&level.service_credits, a));
-    let minor = tier.map_or(0, |t| {
-        percent_of_minor(contract.monthly_charge.minor, t.percent)
-    });
-    (tier, minor)
-}
-
 fn line(
-    contract: &Contract,
     level: &ServiceLevel,
     service: Option<String>,
+    terms: CreditTerms,
     settle: Settle<'_>,
     supplier_reported: Option<Percent>,
     figures: Figures,
 ) -> LevelResult {
-    let attainment = settle.attainment;
-    let status = match &attainment {
-        None => Status::NoData,
-        Some(a) if a.is_below(level.target_percent) => Status::Failed,
-        Some(_) => Status::Met,
-    };
+    let attainment = settle.counted.attainment;
+    let (status, low_volume) = verdict(level, &settle.counted);
     let failed = status == Status::Failed;
     let mut critical = failed
         && matches!((&attainment, level.critical_below), (Some(a), Some(c)) if a.is_below(c));
-    let (mut tier, mut credit_minor) = credit(contract, level, attainment.as_ref());
+    let mut credit = line_credit(level, status, low_volume, &settle.counted, terms);
     let mut credit_disputed_minor = 0;
     if settle.excusal.is_some() {
         // The contract does not count this month's failure.
         critical = false;
-        (tier, credit_minor) = (None, 0);
+        credit = LineCredit::default();
     } else {
         match settle.dispute.map(|d| d.status) {
-            Some(DisputeStatus::Withdrawn) => (tier, credit_minor) = (None, 0),
-            Some(DisputeStatus::Disputed) => credit_disputed_minor = credit_minor,
+            Some(DisputeStatus::Withdrawn) => credit = LineCredit::default(),
+            Some(DisputeStatus::Disputed) => credit_disputed_minor = credit.minor,
             Some(DisputeStatus::Upheld) | None => {
-                let (_, undisputed) = credit(contract, level, settle.undisputed.as_ref());
-                if settle.undisputed.is_some() {
-                    credit_disputed_minor = (credit_minor - undisputed).max(0);
+                if let Some(undisputed) = &settle.undisputed {
+                    let (status, low) = verdict(level, undisputed);
+                    let undisputed = line_credit(level, status, low, undisputed, terms);
+                    credit_disputed_minor = (credit.minor - undisputed.minor).max(0);
                 }
             }
         }
@@ -347,8 +427,14 @@ fn line(
         attainment,
         status,
         critical,
-        tier,
-        credit_minor,
+        tier: credit.tier,
+        scheme: level.credit_scheme.as_str(),
+        credit_percent: credit.percent_ratio(),
+        points: credit.points,
+        repeated: credit.repeated,
+        breaches_credited: credit.breaches,
+        low_volume,
+        credit_minor: credit.minor,
         credit_disputed_minor,
         excused: settle.excusal.cloned(),
         dispute: settle.dispute.cloned(),

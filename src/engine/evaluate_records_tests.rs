@@ -2,7 +2,7 @@
 
 use super::tests::{LATER, contract, incident, level, oct, p, p1_resolution, t};
 use super::*;
-use crate::contract::{CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::{CreditScheme, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{DisputeSubject, ExcusalTarget, Impact, Priority, Revocation};
 
 const AT: &str = "2026-11-03T10:00:00Z";
@@ -170,7 +170,7 @@ fn email_availability() -> ServiceLevel {
     ServiceLevel {
         services: vec!["email".into()],
         target_percent: p(99.5),
-        service_credits: vec![
+        credit_scheme: CreditScheme::Tiers(vec![
             CreditTier {
                 below: p(99.5),
                 percent: p(3.0),
@@ -179,7 +179,10 @@ fn email_availability() -> ServiceLevel {
                 below: p(99.0),
                 percent: p(6.0),
             },
-        ],
+        ]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level("email-availability", ServiceLevelKind::Availability)
     }
 }
@@ -251,10 +254,13 @@ fn three_failing() -> (Contract, Evidence) {
     let failing = |id: &str| ServiceLevel {
         priorities: vec![Priority::P1],
         target_seconds: Some(3_600),
-        service_credits: vec![CreditTier {
+        credit_scheme: CreditScheme::Tiers(vec![CreditTier {
             below: p(95.0),
             percent: p(6.0),
-        }],
+        }]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level(id, ServiceLevelKind::ResolutionTime)
     };
     let c = contract(vec![failing("a"), failing("b"), failing("c")]);

@@ -7,7 +7,7 @@ use chrono_tz::Europe::London;
 
 use super::*;
 use crate::contract::calendar::Calendar;
-use crate::contract::{CreditTier, ServiceLevel, ServiceLevelKind};
+use crate::contract::{ChargeSchedule, CreditScheme, CreditTier, ServiceLevel, ServiceLevelKind};
 use crate::domain::{Currency, Hold, Impact, Money, Priority, Weight, WorkKind};
 
 pub(crate) fn t(s: &str) -> Instant {
@@ -30,7 +30,10 @@ pub(crate) fn level(id: &str, kind: ServiceLevelKind) -> ServiceLevel {
         target_percent: p(95.0),
         critical_below: None,
         partial_weight: Weight::HALF,
-        service_credits: vec![],
+        credit_scheme: CreditScheme::Tiers(vec![]),
+        low_volume: None,
+        from: None,
+        until: None,
     }
 }
 
@@ -39,7 +42,7 @@ pub(crate) fn p1_resolution() -> ServiceLevel {
         priorities: vec![Priority::P1],
         target_seconds: Some(4 * 3_600),
         critical_below: Some(p(80.0)),
-        service_credits: vec![
+        credit_scheme: CreditScheme::Tiers(vec![
             CreditTier {
                 below: p(95.0),
                 percent: p(2.0),
@@ -48,7 +51,10 @@ pub(crate) fn p1_resolution() -> ServiceLevel {
                 below: p(90.0),
                 percent: p(4.0),
             },
-        ],
+        ]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level("p1-resolution", ServiceLevelKind::ResolutionTime)
     }
 }
@@ -59,7 +65,12 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         id: "acme".into(),
         supplier: "Acme".into(),
         timezone: London,
-        monthly_charge: Money::parse("125000.00", &gbp).unwrap(),
+        monthly_charge: ChargeSchedule::fixed(Money::parse("125000.00", &gbp).unwrap()),
+        annual_cap_percent: None,
+        contract_year_starts: 1,
+        start: None,
+        point_value_percent: None,
+        repeat_multiplier: 2,
         currency: gbp,
         service_credit_cap_percent: p(12.0),
         managers: vec![],
@@ -306,7 +317,7 @@ fn availability_line_with_credit_and_cap() {
     let avail = ServiceLevel {
         services: vec!["email".into()],
         target_percent: p(99.5),
-        service_credits: vec![
+        credit_scheme: CreditScheme::Tiers(vec![
             CreditTier {
                 below: p(99.5),
                 percent: p(3.0),
@@ -315,7 +326,10 @@ fn availability_line_with_credit_and_cap() {
                 below: p(99.0),
                 percent: p(6.0),
             },
-        ],
+        ]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level("email-availability", ServiceLevelKind::Availability)
     };
     let outage = crate::domain::Outage {
@@ -372,10 +386,13 @@ fn credits_over_the_cap_are_capped() {
     let failing = |id: &str| ServiceLevel {
         priorities: vec![Priority::P1],
         target_seconds: Some(3_600),
-        service_credits: vec![CreditTier {
+        credit_scheme: CreditScheme::Tiers(vec![CreditTier {
             below: p(95.0),
             percent: p(6.0),
-        }],
+        }]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level(id, ServiceLevelKind::ResolutionTime)
     };
     let c = contract(vec![failing("a"), failing("b"), failing("c")]);
@@ -415,10 +432,13 @@ fn proactive_share_counts_the_month_tallies() {
     ];
     let share = ServiceLevel {
         target_percent: p(60.0),
-        service_credits: vec![CreditTier {
+        credit_scheme: CreditScheme::Tiers(vec![CreditTier {
             below: p(60.0),
             percent: p(1.0),
-        }],
+        }]),
+        low_volume: None,
+        from: None,
+        until: None,
         ..level("proactive", ServiceLevelKind::ProactiveShare)
     };
     let c = contract(vec![share]);

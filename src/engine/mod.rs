@@ -8,7 +8,8 @@
 //! - [`clock_stops`]: how the supplier stops its clocks in a month: holds, priority changes, reopenings, deadline clustering.
 //! - [`incidents`]: threshold service levels and the assessment month (§2.2–2.3).
 //! - [`availability`]: downtime in service hours (§2.4).
-//! - [`credits`]: credit tiers and the cap (§2.6).
+//! - [`credits`]: each line's credit under its scheme, the low-volume rule, the monthly cap.
+//! - [`contract_year`]: a month in its history: the repeat multiplier and the annual cap.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod clock_stops;
 pub mod commitments;
 pub mod completeness;
+pub mod contract_year;
 pub mod credits;
 pub mod dr;
 pub mod evaluate;
@@ -33,4 +35,7 @@ pub mod records;
 pub mod spans;
 pub mod verdicts;
 
-pub use evaluate::{Evidence, Figures, LevelResult, MonthEvaluation, Status, evaluate_month};
+pub use evaluate::{
+    Evidence, Figures, LevelResult, MonthEvaluation, Preceding, Status, evaluate_month,
+    evaluate_month_after,
+};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::contract::CreditScheme;
 use crate::domain::{Priority, Weight};
 
 fn t(s: &str) -> Instant {
@@ -24,7 +25,10 @@ fn level(id: &str, kind: ServiceLevelKind, target: i64) -> ServiceLevel {
         target_percent: crate::domain::Percent::from_f64(95.0).unwrap(),
         critical_below: None,
         partial_weight: Weight::HALF,
-        service_credits: vec![],
+        credit_scheme: CreditScheme::Tiers(vec![]),
+        low_volume: None,
+        from: None,
+        until: None,
     }
 }
 

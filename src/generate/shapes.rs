@@ -194,8 +194,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::contract::CreditTier;
     use crate::contract::calendar::{Calendar, Window};
+    use crate::contract::{ChargeSchedule, CreditScheme, CreditTier};
     use crate::domain::{Currency, Money, Percent, Weight};
 
     fn level(
@@ -217,10 +217,13 @@ mod tests {
             target_percent: Percent::from_f64(95.0).unwrap(),
             critical_below: None,
             partial_weight: Weight::HALF,
-            service_credits: vec![CreditTier {
+            credit_scheme: CreditScheme::Tiers(vec![CreditTier {
                 below: Percent::from_f64(95.0).unwrap(),
                 percent: Percent::from_f64(2.0).unwrap(),
-            }],
+            }]),
+            low_volume: None,
+            from: None,
+            until: None,
         }
     }
 
@@ -230,7 +233,12 @@ mod tests {
             id: "acme".to_string(),
             supplier: "Acme Ltd".to_string(),
             timezone: Tz::Europe__London,
-            monthly_charge: Money::parse("1000.00", &gbp).unwrap(),
+            monthly_charge: ChargeSchedule::fixed(Money::parse("1000.00", &gbp).unwrap()),
+            annual_cap_percent: None,
+            contract_year_starts: 1,
+            start: None,
+            point_value_percent: None,
+            repeat_multiplier: 2,
             currency: gbp,
             service_credit_cap_percent: Percent::from_f64(12.0).unwrap(),
             managers: vec![],

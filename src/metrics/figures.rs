@@ -339,7 +339,7 @@ impl ContractFigures {
             proactive,
             reactive,
             credits: evaluation.credits,
-            monthly_charge_minor: contract.monthly_charge.minor,
+            monthly_charge_minor: evaluation.charge_minor.unwrap_or(0),
             recoverable_minor,
             commitments,
             commitment_due,

@@ -270,7 +270,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         period: e.period.to_string(),
         evaluated_at: format_utc(e.evaluated_at),
         currency: c.currency.code(),
-        monthly_charge_minor: c.monthly_charge.minor,
+        monthly_charge_minor: e.charge_minor.unwrap_or(0),
         service_levels: e.levels.iter().map(level_json).collect(),
         service_credits: CreditsJson {
             before_cap_minor: e.credits.before_cap_minor,
