@@ -129,6 +129,12 @@ impl TypicalVolumes {
     }
 }
 
+impl FromIterator<(String, TypicalVolume)> for TypicalVolumes {
+    fn from_iter<I: IntoIterator<Item = (String, TypicalVolume)>>(iter: I) -> Self {
+        TypicalVolumes(iter.into_iter().collect())
+    }
+}
+
 /// How many more incidents, all met, bring `m` met of `n` up to `target`:
 /// the smallest `k` with `100 × (m + k) ≥ target × (n + k)`, that is
 /// `max(0, ceil((target·n − 100·m) / (100 − target)))`. `None` when no

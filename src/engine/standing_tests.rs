@@ -152,16 +152,13 @@ fn typical_volumes_count_each_level_over_the_months_that_measured_it() {
 fn one_early_breach_is_at_risk_not_certain_to_fail() {
     // The 5th: one P1 breached, nothing else. 0 of 1 against 95 %: needs
     // ceil(95 / 5) = 19 more, all met; a typical month has 11.
-    let typical = TypicalVolumes(
-        [(
-            "p1-resolution".to_string(),
-            TypicalVolume {
-                months: 3,
-                assessed: 32,
-            },
-        )]
-        .into(),
-    );
+    let typical = TypicalVolumes::from_iter([(
+        "p1-resolution".to_string(),
+        TypicalVolume {
+            months: 3,
+            assessed: 32,
+        },
+    )]);
     let s = p1_standing(
         95.0,
         vec![breached("B1", 5)],

@@ -12,6 +12,7 @@
 //! - [`quality`]: the DR register, supplier verdicts and feed gaps read beside the evidence.
 //! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
 //! - [`trends`]: twelve months of each line's attainment against its target.
+//! - [`typical`]: each incident level's typical volume (the last three closed months).
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
@@ -24,6 +25,7 @@ pub mod json;
 pub mod pdf;
 pub mod quality;
 pub mod trends;
+pub mod typical;
 pub mod xlsx;
 
 use std::collections::HashSet;
