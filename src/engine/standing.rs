@@ -92,6 +92,12 @@ impl TypicalVolume {
         self.assessed as f64 / self.months as f64
     }
 
+    /// The mean to three decimals, rounded half up (as attainments are).
+    pub fn mean_rounded3(&self) -> f64 {
+        // 100 × assessed / (100 × months) percent is the mean itself.
+        Ratio::percent_of(self.assessed as i128, 100 * self.months as i128).rounded3()
+    }
+
     /// The mean rounded half up to a whole number of incidents.
     pub fn rounded(&self) -> u64 {
         (2 * self.assessed + self.months) / (2 * self.months)

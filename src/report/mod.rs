@@ -41,6 +41,7 @@ use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Regist
 use crate::engine::completeness::FeedGaps;
 use crate::engine::dr::DrAssessment;
 use crate::engine::reconcile::{Comparison, discrepancies};
+use crate::engine::standing::{LineStanding, MonthStanding};
 use crate::engine::verdicts::Disagreement;
 use crate::engine::{MonthEvaluation, Status};
 
@@ -83,6 +84,9 @@ pub struct MonthReport<'a> {
     /// How the supplier stopped its clocks, once read with the month's
     /// incidents and their history.
     pub clock_stops: Option<ClockStops>,
+    /// While the month runs: where each line stands (failing so far, at
+    /// risk, certain to fail) and the forecast credit; `None` for a closed month.
+    pub standing: Option<MonthStanding>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -118,6 +122,7 @@ impl<'a> MonthReport<'a> {
             rewrites: Vec::new(),
             rewrite_credits: Vec::new(),
             clock_stops: None,
+            standing: None,
         }
         .with_register(&Register::from_config(contract))
     }
@@ -135,6 +140,17 @@ impl<'a> MonthReport<'a> {
     pub fn with_trends(mut self, trends: trends::Trends) -> Self {
         self.trends = trends;
         self
+    }
+
+    /// Shows the month as in progress, standing as `standing` says.
+    pub fn with_standing(mut self, standing: MonthStanding) -> Self {
+        self.standing = Some(standing);
+        self
+    }
+
+    /// The standing of the line `id` (and `service`), while the month runs.
+    pub fn line_standing(&self, id: &str, service: Option<&str>) -> Option<&LineStanding> {
+        self.standing.as_ref().and_then(|s| s.line(id, service))
     }
 
     /// Compares the supplier's figures within `tolerance` percentage points.
