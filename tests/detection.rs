@@ -82,7 +82,9 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
         "never twice"
     );
     // Past 13:00: breached; and with 0 of 1 met and nothing else open, the
-    // month is certain to fail.
+    // month is at risk: it needs ceil((95·1 − 100·0) / (100 − 95)) = 19 more
+    // P1s, all met, to be back at 95 % (19 of 20). Not certain to fail: the
+    // month has eighteen days to go.
     assert_eq!(
         detect_once(&deps, t("2026-10-12T13:00:01Z"))
             .await
@@ -102,8 +104,8 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
         s,
         vec![
             "[slawatch] ACTION acme: INC1 breached P1 resolved in 4 hours (4h00m target)",
-            "[slawatch] ACTION acme: P1 resolved in 4 hours is certain to fail for 2026-10",
             "[slawatch] WARNING acme: INC1 at risk of breaching P1 resolved in 4 hours: 3h00m of 4h00m used",
+            "[slawatch] WARNING acme: P1 resolved in 4 hours is at risk for 2026-10: needs 19 more P1 incidents, all met; no closed month yet to compare with",
         ]
     );
     let breach = deps

@@ -1,5 +1,5 @@
 //! What live detection alerts on in a contract's month in progress: open
-//! incidents at risk or breached, months certain to fail, outages starting
+//! incidents at risk or breached, months at risk or certain to fail, outages starting
 //! and ending, and (in [`super::commitments`] and [`super::dr`]) commitments,
 //! supplier figures and the DR register — each an alert under a dedup key
 //! (kind, subject, stage), which the outbox refuses to queue twice.
@@ -20,7 +20,8 @@ use crate::domain::time::format_utc;
 use crate::domain::{Instant, Period, Priority};
 use crate::engine::commitments::Register;
 use crate::engine::dr::DrTest;
-use crate::engine::live::{LiveMonth, OpenStage, Stage, best_possible};
+use crate::engine::live::{LiveMonth, OpenStage, Stage};
+use crate::engine::standing::{LineStanding, MonthStanding, Standing};
 use crate::engine::{Evidence, Figures, LevelResult};
 use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
@@ -45,8 +46,8 @@ pub async fn contract_alerts(
     let mut alerts = Vec::new();
     let period = live.evaluation.period;
     let lines = &live.evaluation.levels;
-    incident_alerts(contract, period, lines, &live.open, now, &mut alerts);
-    level_alerts(contract, period, lines, &live.open, &mut alerts);
+    incident_alerts(contract, live, now, &mut alerts);
+    level_alerts(contract, period, lines, &live.standing, &mut alerts);
     super::feeds::outage_alerts(contract, evidence, now, &mut alerts);
     super::commitments::detect(config, store, contract, register, now, &mut alerts).await?;
     super::dr::detect(contract, dr_tests, now, &mut alerts);
@@ -87,7 +88,7 @@ pub(super) fn evidence_line(contract: &Contract, period: Period) -> String {
 }
 
 /// What the level stands at this month, for the "what it costs" line.
-fn standing(contract: &Contract, line: &LevelResult) -> String {
+fn this_month(contract: &Contract, line: &LevelResult, at: Option<&LineStanding>) -> String {
     let attainment = line.attainment.map_or("no data yet".to_string(), |a| {
         format!("{:.3} %", a.rounded3())
     });
@@ -95,6 +96,18 @@ fn standing(contract: &Contract, line: &LevelResult) -> String {
         "{attainment} this month against a target of {} %",
         line.target_percent
     );
+    match at {
+        Some(at) if at.standing == Standing::AtRisk => {
+            let words = level_of(contract, &line.id)
+                .map(|l| recovery(l, at))
+                .unwrap_or_default();
+            s.push_str(&format!(" (at risk: {words})"));
+        }
+        Some(at) if matches!(at.standing, Standing::Failing | Standing::CertainToFail) => {
+            s.push_str(&format!(" ({})", at.standing.words()));
+        }
+        _ => {}
+    }
     if line.credit_minor > 0 {
         s.push_str(&format!(
             "; if the month ended now: credit {} % = {} {}",
@@ -110,14 +123,27 @@ fn level_of<'a>(contract: &'a Contract, id: &str) -> Option<&'a ServiceLevel> {
     contract.service_levels.iter().find(|l| l.id == id)
 }
 
-fn incident_alerts(
-    contract: &Contract,
-    period: Period,
-    lines: &[LevelResult],
-    open: &[OpenStage],
-    now: Instant,
-    out: &mut Vec<NewAlert>,
-) {
+/// What would rescue an at-risk month: "needs 19 more P1 incidents, all
+/// met; a typical month has 11".
+fn recovery(level: &ServiceLevel, at: &LineStanding) -> String {
+    let needed = at.needed_to_recover.unwrap_or_default();
+    let priorities: Vec<&str> = level.priorities.iter().map(|p| p.as_str()).collect();
+    let mut s = format!(
+        "needs {needed} more {} incident{}, all met",
+        priorities.join("/"),
+        if needed == 1 { "" } else { "s" }
+    );
+    match at.typical_volume {
+        Some(v) => s.push_str(&format!("; a typical month has {}", v.rounded())),
+        None => s.push_str("; no closed month yet to compare with"),
+    }
+    s
+}
+
+fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mut Vec<NewAlert>) {
+    let period = live.evaluation.period;
+    let lines = &live.evaluation.levels;
+    let open: &[OpenStage] = &live.open;
     let recent = now - Span::days(RECENT_DAYS);
     let breach = |level: &str,
                   incident: &str,
@@ -163,7 +189,10 @@ fn incident_alerts(
             evidence: evidence_line(contract, period),
         };
         if let Some(line) = line {
-            facts.lines.push(("This month", standing(contract, line)));
+            let at = live.standing.line(&line.id, line.service.as_deref());
+            facts
+                .lines
+                .push(("This month", this_month(contract, line, at)));
         }
         Some(alert(
             format!("breached/{}/{}/{}", contract.id, level, incident),
@@ -258,65 +287,74 @@ fn incident_alerts(
     }
 }
 
-/// Months already certain to fail (or to be a critical failure): for incident
-/// levels even if every open incident meets its target; for availability as
-/// soon as the downtime budget is spent (attainment can only fall).
+/// Months whose standing calls for an alert, once each per month: **at
+/// risk** (a warning saying how many more incidents, all met, would rescue
+/// it and how many a typical month has), **certain to fail**, and
+/// **critical** when certain to fail with its best possible attainment under
+/// `critical_below`. A month failing so far that its open incidents would
+/// bring back raises nothing; nor does an excused month.
 fn level_alerts(
     contract: &Contract,
     period: Period,
     lines: &[LevelResult],
-    open: &[OpenStage],
+    standing: &MonthStanding,
     out: &mut Vec<NewAlert>,
 ) {
     // An excused month's failure does not count.
     for line in lines.iter().filter(|l| l.excused.is_none()) {
-        let Some(best) = best_possible(line, open) else {
+        let Some(at) = standing.line(&line.id, line.service.as_deref()) else {
             continue;
         };
         let Some(level) = level_of(contract, &line.id) else {
             continue;
         };
         let service = line.service.clone().unwrap_or_default();
-        let stages = [
-            (
-                level
-                    .critical_below
-                    .filter(|c| best.is_below(*c))
-                    .map(|_| "critical"),
-                "a critical service level failure",
-            ),
-            (
-                best.is_below(line.target_percent)
-                    .then_some("certain_to_fail"),
-                "certain to fail",
-            ),
-        ];
-        let Some((stage, words)) = stages.into_iter().find_map(|(s, w)| s.map(|s| (s, w))) else {
-            continue;
-        };
         let name = if service.is_empty() {
             level.name.clone()
         } else {
             format!("{} ({service})", level.name)
         };
+        let (stage, severity, headline) = match at.standing {
+            Standing::CertainToFail if at.critical => (
+                "critical",
+                Severity::Critical,
+                format!("{name} is certain to be a critical service level failure for {period}"),
+            ),
+            Standing::CertainToFail => (
+                "certain_to_fail",
+                Severity::Critical,
+                format!("{name} is certain to fail for {period}"),
+            ),
+            Standing::AtRisk => (
+                "at_risk",
+                Severity::Warning,
+                format!("{name} is at risk for {period}: {}", recovery(level, at)),
+            ),
+            Standing::Met | Standing::Failing | Standing::NoData => continue,
+        };
+        let mut lines = vec![
+            (
+                "Contract",
+                format!("{} ({})", contract.id, contract.supplier),
+            ),
+            ("Service level", format!("{name} [{}]", level.id)),
+        ];
+        match (at.standing, at.best_possible) {
+            (Standing::AtRisk, _) => lines.push(("To recover", recovery(level, at))),
+            (_, Some(best)) => lines.push((
+                "Best possible",
+                format!(
+                    "{:.3} % against a target of {} %",
+                    best.rounded3(),
+                    line.target_percent
+                ),
+            )),
+            _ => {}
+        }
+        lines.push(("Standing", this_month(contract, line, Some(at))));
         let facts = Facts {
-            headline: format!("{name} is {words} for {period}"),
-            lines: vec![
-                (
-                    "Contract",
-                    format!("{} ({})", contract.id, contract.supplier),
-                ),
-                ("Service level", format!("{name} [{}]", level.id)),
-                (
-                    "Best possible",
-                    format!(
-                        "{:.3} % against a target of {} %",
-                        best.rounded3(),
-                        line.target_percent
-                    ),
-                ),
-                ("Standing", standing(contract, line)),
-            ],
+            headline,
+            lines,
             evidence: evidence_line(contract, period),
         };
         out.push(alert(
@@ -324,12 +362,16 @@ fn level_alerts(
                 "level/{}/{}/{}/{period}/{stage}",
                 contract.id, level.id, service
             ),
-            stage,
-            Severity::Critical,
+            if stage == "at_risk" {
+                "month_at_risk"
+            } else {
+                stage
+            },
+            severity,
             Some(&contract.id),
             &contract.managers,
             &facts,
-            false,
+            severity == Severity::Warning,
         ));
     }
 }

@@ -11,6 +11,7 @@ use crate::report::assemble;
 use crate::config::Config;
 use crate::domain::{Money, WallClock};
 use crate::engine::Figures;
+use crate::engine::standing::{LineStanding, Standing};
 use crate::report::MonthReport;
 use crate::store::Store;
 
@@ -93,13 +94,15 @@ pub fn table(r: &MonthReport<'_>) -> String {
                 reactive,
             } => format!("{proactive} proactive, {reactive} reactive"),
         };
-        let status = if l.critical {
-            "CRITICAL".to_string()
-        } else if l.excused.is_some() {
-            format!("{} (excused)", l.status.as_str())
-        } else {
-            l.status.as_str().to_string()
+        let mut status = match r.line_standing(&l.id, l.service.as_deref()) {
+            // A month in progress has not failed yet: where it stands.
+            Some(s) => in_progress(s),
+            None if l.critical => "CRITICAL".to_string(),
+            None => l.status.as_str().to_string(),
         };
+        if l.excused.is_some() {
+            status.push_str(" (excused)");
+        }
         rows.push([
             name,
             measured,
@@ -119,10 +122,15 @@ pub fn table(r: &MonthReport<'_>) -> String {
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = format!(
-        "{} ({}), {}, evidence as at {}\n\n",
+        "{} ({}), {}{}, evidence as at {}\n\n",
         r.contract.id,
         r.contract.supplier,
         r.evaluation.period,
+        if r.standing.is_some() {
+            " (in progress)"
+        } else {
+            ""
+        },
         crate::domain::time::format_utc(r.evaluation.evaluated_at)
     );
     for row in &rows {
@@ -136,7 +144,12 @@ pub fn table(r: &MonthReport<'_>) -> String {
     let c = &r.evaluation.credits;
     let _ = write!(
         out,
-        "\nservice credits {} (before cap {}, cap {}); recoverable costs {}; total claim {}",
+        "\n{}service credits {} (before cap {}, cap {}); recoverable costs {}; total claim {}",
+        if r.standing.is_some() {
+            "if the month ended as it stands now: "
+        } else {
+            ""
+        },
         money(c.total_minor),
         money(c.before_cap_minor),
         money(c.cap_minor),
@@ -167,4 +180,21 @@ pub fn table(r: &MonthReport<'_>) -> String {
         );
     }
     out
+}
+
+/// A line's status while its month runs: "failing so far", "at risk: needs
+/// 19 more, all met (a typical month has 11)", "certain to fail" …
+fn in_progress(s: &LineStanding) -> String {
+    let mut text = s.standing.words().to_string();
+    match (s.standing, s.needed_to_recover) {
+        (Standing::AtRisk, Some(n)) => {
+            text.push_str(&format!(": needs {n} more, all met"));
+            if let Some(v) = s.typical_volume {
+                text.push_str(&format!(" (a typical month has {})", v.rounded()));
+            }
+        }
+        (Standing::CertainToFail, _) if s.critical => text.push_str(" (critical)"),
+        _ => {}
+    }
+    text
 }

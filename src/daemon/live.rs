@@ -72,7 +72,14 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         let evidence = store
             .month_evidence(&contract.id, period, contract.timezone, now, None)
             .await?;
-        let live = LiveMonth::new(contract, &evidence, config.alerts.at_risk_share, now);
+        let typical = deps.typical.get(store, contract, period, now).await?;
+        let live = LiveMonth::new(
+            contract,
+            &evidence,
+            config.alerts.at_risk_share,
+            &typical,
+            now,
+        );
         next_change = live.next_change().into_iter().chain(next_change).min();
         // A register that no longer fits the configuration must not stop the
         // other contracts' alerts: it is logged, naming what to fix.

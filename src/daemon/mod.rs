@@ -16,8 +16,10 @@
 //! # Layout
 //! - [`live`]: live detection, the loop that hands each contract's month in
 //!   progress to the alerts and the metrics.
+//! - [`typical`]: each contract's typical volumes, kept between detection runs.
 
 pub mod live;
+pub mod typical;
 
 use std::sync::Arc;
 
@@ -57,6 +59,8 @@ pub struct Deps {
     pub announce: Arc<Notify>,
     /// Where "now" comes from: the system's clock, or a test's.
     pub clock: WallClock,
+    /// Each contract's typical volumes, read by live detection at most hourly.
+    pub typical: Arc<typical::TypicalCache>,
 }
 
 impl Deps {
@@ -75,6 +79,7 @@ impl Deps {
             leadership: Leadership::sole(),
             announce: Arc::new(Notify::new()),
             clock: WallClock::system(),
+            typical: Arc::new(typical::TypicalCache::default()),
         })
     }
 

@@ -3,13 +3,14 @@
 //! detection computes it once per contract per run and hands the same view
 //! to the alerts and the metrics; the API shows the open incidents from it.
 
-use crate::contract::{Contract, ServiceLevelKind};
-use crate::domain::{Instant, Period, Priority, Ratio};
+use crate::contract::Contract;
+use crate::domain::{Instant, Period, Priority};
 
 use super::clock::ClockStatus;
 use super::incidents::{applies, clock_for};
 use super::records::RecordsInForce;
-use super::{Evidence, Figures, LevelResult, MonthEvaluation, evaluate_month};
+use super::standing::{MonthStanding, TypicalVolumes};
+use super::{Evidence, MonthEvaluation, evaluate_month};
 
 /// One contract's month in progress as at an instant.
 #[derive(Debug, Clone)]
@@ -18,16 +19,29 @@ pub struct LiveMonth {
     pub evaluation: MonthEvaluation,
     /// Every open incident against each incident level that applies.
     pub open: Vec<OpenStage>,
+    /// Where each line stands: failing so far, at risk or certain to fail.
+    pub standing: MonthStanding,
 }
 
 impl LiveMonth {
-    /// Evaluates `contract`'s month containing `now` from its `evidence`;
-    /// an incident is at risk once `at_risk_share` of its target has elapsed.
-    pub fn new(contract: &Contract, evidence: &Evidence, at_risk_share: f64, now: Instant) -> Self {
+    /// Evaluates `contract`'s month containing `now` from its `evidence`,
+    /// with each incident level's `typical` volume; an incident is at risk
+    /// once `at_risk_share` of its target has elapsed.
+    pub fn new(
+        contract: &Contract,
+        evidence: &Evidence,
+        at_risk_share: f64,
+        typical: &TypicalVolumes,
+        now: Instant,
+    ) -> Self {
         let period = Period::of(now, contract.timezone);
+        let evaluation = evaluate_month(contract, period, evidence, now);
+        let open = open_incident_stages(contract, evidence, at_risk_share, now);
+        let standing = MonthStanding::new(contract, &evaluation, &open, typical, now);
         LiveMonth {
-            evaluation: evaluate_month(contract, period, evidence, now),
-            open: open_incident_stages(contract, evidence, at_risk_share, now),
+            evaluation,
+            open,
+            standing,
         }
     }
 
@@ -141,22 +155,4 @@ pub fn open_incident_stages(
         }
     }
     out
-}
-
-/// The best attainment `line`'s month can still end on, when it can be
-/// known: for incident levels, every open incident not yet breached meeting
-/// its target; for availability, the attainment so far (it can only fall).
-pub fn best_possible(line: &LevelResult, open: &[OpenStage]) -> Option<Ratio> {
-    match (&line.figures, line.kind) {
-        (Figures::Incidents(f), _) => {
-            let pending = open
-                .iter()
-                .filter(|s| s.level == line.id && s.stage != Stage::Breached)
-                .count() as u64;
-            let whole = f.assessed + pending;
-            (whole > 0).then(|| Ratio::percent_of((f.met + pending) as i128, whole as i128))
-        }
-        (Figures::Availability(_), ServiceLevelKind::Availability) => line.attainment,
-        _ => None,
-    }
 }

@@ -14,6 +14,7 @@
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
 //! - [`live`]: the month in progress: its figures so far and each open incident's stage.
+//! - [`standing`]: where each line of the month in progress stands: failing so far, at risk (and what would rescue it) or certain to fail.
 //! - [`reconcile`]: the supplier's own figures against slawatch's (discrepancies).
 //! - [`verdicts`]: the supplier's per-incident SLA verdicts against slawatch's.
 //! - [`completeness`]: gaps in the feeds (months without data, open ends).
@@ -33,6 +34,7 @@ pub mod live;
 pub mod reconcile;
 pub mod records;
 pub mod spans;
+pub mod standing;
 pub mod verdicts;
 
 pub use evaluate::{

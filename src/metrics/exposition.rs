@@ -96,8 +96,18 @@ fn month_to_date<'a>(
     )?;
     let state = f.gauge(
         "slawatch_service_level_state",
-        "1 for where the service level's month stands: met, failing (below target so far), certain_to_fail, critical or no_data.",
+        "1 for where the service level's month in progress stands: met, failing (below target so far; the open incidents would bring it back), at_risk (only more incidents, all met, would), certain_to_fail (nothing can: a 100 % target missed, an availability budget spent), critical (certain to fail under critical_below) or no_data.",
         LINE_STATE,
+    )?;
+    let needed = f.gauge(
+        "slawatch_service_level_needed_to_recover",
+        "More incidents, all met, the incident service level needs this month to reach its target (0 on target, or when the open incidents meeting their targets would bring it back; absent when it cannot recover).",
+        &["contract", "service_level"],
+    )?;
+    let typical = f.gauge(
+        "slawatch_service_level_typical_volume",
+        "Incidents assessed against the service level in a typical month: the mean of the last three closed months with evidence (absent before any).",
+        &["contract", "service_level"],
     )?;
     let line_credit = f.gauge(
         "slawatch_service_level_credit_month_to_date",
@@ -151,7 +161,7 @@ fn month_to_date<'a>(
     )?;
     let credits = f.gauge(
         "slawatch_service_credits_month_to_date",
-        "Service credits accrued so far this month, after the cap (major units of the currency).",
+        "Service credits accrued so far this month, after the cap: the forecast, what the month would earn if it ended as it stands now (major units of the currency).",
         MONEY,
     )?;
     let before_cap = f.gauge(
@@ -210,6 +220,12 @@ fn month_to_date<'a>(
                     .with_label_values(&[id, &l.key.level])
                     .set(a as f64);
                 met.with_label_values(&[id, &l.key.level]).set(m as f64);
+            }
+            if let Some(n) = l.needed_to_recover {
+                needed.with_label_values(&[id, &l.key.level]).set(n as f64);
+            }
+            if let Some(v) = l.typical_volume {
+                typical.with_label_values(&[id, &l.key.level]).set(v);
             }
             if let Some((seconds, down)) = l.availability {
                 let k = [id, &l.key.level, &l.key.service];

@@ -22,8 +22,9 @@ use crate::store::{Store, StoreError};
 use super::exposition::Families;
 
 /// The alert kinds live detection queues: always exported, at zero when none.
-pub const ALERT_KINDS: [&str; 10] = [
+pub const ALERT_KINDS: [&str; 11] = [
     "at_risk",
+    "month_at_risk",
     "breached",
     "certain_to_fail",
     "critical",

@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contract::{Contract, ServiceLevel};
 use crate::domain::time::{local_date, start_of_local_day};
-use crate::domain::{Instant, Period, Ratio};
+use crate::domain::{Instant, Period};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Register};
 use crate::engine::credits::CreditTotals;
-use crate::engine::live::{OpenStage, Stage, best_possible};
+use crate::engine::live::{OpenStage, Stage};
+use crate::engine::standing::{LineStanding, MonthStanding, Standing};
 use crate::engine::{Evidence, Figures, LevelResult, MonthEvaluation, Status};
 
 /// The service label for an outage of a service no service level names.
@@ -47,12 +48,17 @@ pub fn commitment_status(s: CommitmentStatus) -> &'static str {
 pub enum LevelState {
     /// At or above target so far.
     Met,
-    /// Below target so far, but it can still recover.
+    /// Below target so far, and it can recover without more incidents than
+    /// are already open (or, for the proactive share, more proactive work).
     Failing,
-    /// Below target even if every open incident meets its target (or, for
-    /// availability, with no more downtime): the month will fail.
+    /// Below target, and only more incidents, all met, can bring it back
+    /// (how many: `slawatch_service_level_needed_to_recover`).
+    AtRisk,
+    /// Nothing can bring it back: a 100 % target already missed, or an
+    /// availability level's downtime budget spent.
     CertainToFail,
-    /// Certain to end below `critical_below`: a critical service level failure.
+    /// Certain to fail, and its best possible attainment is under
+    /// `critical_below`: a critical service level failure in waiting.
     Critical,
     /// Nothing to measure yet.
     NoData,
@@ -60,9 +66,10 @@ pub enum LevelState {
 
 impl LevelState {
     /// Every state, in the order they are exported.
-    pub const ALL: [LevelState; 5] = [
+    pub const ALL: [LevelState; 6] = [
         LevelState::Met,
         LevelState::Failing,
+        LevelState::AtRisk,
         LevelState::CertainToFail,
         LevelState::Critical,
         LevelState::NoData,
@@ -73,27 +80,22 @@ impl LevelState {
         match self {
             LevelState::Met => "met",
             LevelState::Failing => "failing",
+            LevelState::AtRisk => "at_risk",
             LevelState::CertainToFail => "certain_to_fail",
             LevelState::Critical => "critical",
             LevelState::NoData => "no_data",
         }
     }
 
-    /// The state of a month in progress: certain outcomes (from the best
-    /// attainment still possible) first, then the standing so far.
-    pub fn of(level: &ServiceLevel, line: &LevelResult, best: Option<Ratio>) -> LevelState {
-        if let Some(best) = best {
-            if level.critical_below.is_some_and(|c| best.is_below(c)) {
-                return LevelState::Critical;
-            }
-            if best.is_below(line.target_percent) {
-                return LevelState::CertainToFail;
-            }
-        }
-        match line.status {
-            Status::Met => LevelState::Met,
-            Status::Failed => LevelState::Failing,
-            Status::NoData => LevelState::NoData,
+    /// The state of a line of the month in progress, from its standing.
+    pub fn of(standing: &LineStanding) -> LevelState {
+        match standing.standing {
+            Standing::CertainToFail if standing.critical => LevelState::Critical,
+            Standing::CertainToFail => LevelState::CertainToFail,
+            Standing::AtRisk => LevelState::AtRisk,
+            Standing::Failing => LevelState::Failing,
+            Standing::Met => LevelState::Met,
+            Standing::NoData => LevelState::NoData,
         }
     }
 }
@@ -175,6 +177,11 @@ pub struct LineFigures {
     pub attainment_percent: Option<f64>,
     /// Where the month stands.
     pub state: LevelState,
+    /// Incident levels that can still reach target: more incidents, all
+    /// met, needed (0 when none are).
+    pub needed_to_recover: Option<u64>,
+    /// Incident levels: the mean assessed in the last three closed months.
+    pub typical_volume: Option<f64>,
     /// The line's credit if the month ended now, in minor units.
     pub credit_minor: i64,
     /// Incident levels: (assessed, met) so far.
@@ -230,12 +237,14 @@ pub fn configured_services(contract: &Contract) -> BTreeSet<&str> {
 }
 
 impl ContractFigures {
-    /// Takes the month's evaluation, the open incidents' stages and the
-    /// evidence detection read, as seen at `now`.
+    /// Takes the month's evaluation, the open incidents' stages, each line's
+    /// standing and the evidence detection read, as seen at `now`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         contract: &Contract,
         evaluation: &MonthEvaluation,
         open: &[OpenStage],
+        standing: &MonthStanding,
         evidence: &Evidence,
         register: &Register,
         recoverable_minor: i64,
@@ -246,7 +255,8 @@ impl ContractFigures {
             .iter()
             .filter_map(|line| {
                 let level = contract.service_level(&line.id)?;
-                Some(line_figures(level, line, best_possible(line, open)))
+                let standing = standing.line(&line.id, line.service.as_deref())?;
+                Some(line_figures(level, line, standing))
             })
             .collect();
 
@@ -357,13 +367,15 @@ pub fn major(minor: i64, exponent: u32) -> f64 {
     minor as f64 / 10f64.powi(exponent as i32)
 }
 
-fn line_figures(level: &ServiceLevel, line: &LevelResult, best: Option<Ratio>) -> LineFigures {
+fn line_figures(level: &ServiceLevel, line: &LevelResult, standing: &LineStanding) -> LineFigures {
     LineFigures {
         key: LineKey::of(line),
         target_percent: line.target_percent.as_f64(),
         critical_below_percent: level.critical_below.map(|c| c.as_f64()),
         attainment_percent: line.attainment.map(|a| a.rounded3()),
-        state: LevelState::of(level, line, best),
+        state: LevelState::of(standing),
+        needed_to_recover: standing.needed_to_recover,
+        typical_volume: standing.typical_volume.map(|v| v.mean()),
         credit_minor: line.credit_minor,
         incidents: match &line.figures {
             Figures::Incidents(f) => Some((f.assessed, f.met)),

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::domain::{Impact, Incident, Outage, Priority, WorkKind, WorkTally};
 use crate::engine::evaluate_month;
 use crate::engine::live::open_incident_stages;
+use crate::engine::standing::{MonthStanding, TypicalVolume, TypicalVolumes};
 
 fn t(s: &str) -> Instant {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -149,10 +150,20 @@ fn figures() -> ContractFigures {
     let period = Period::of(now, contract.timezone);
     let evaluation = evaluate_month(contract, period, &evidence, now);
     let open = open_incident_stages(contract, &evidence, 0.75, now);
+    // July to September brought 12, 9 and 11 P1s: 32 / 3 = 10.667 a month.
+    let typical = TypicalVolumes::from_iter([(
+        "p1-resolution".to_string(),
+        TypicalVolume {
+            months: 3,
+            assessed: 32,
+        },
+    )]);
+    let standing = MonthStanding::new(contract, &evaluation, &open, &typical, now);
     ContractFigures::new(
         contract,
         &evaluation,
         &open,
+        &standing,
         &evidence,
         &crate::engine::commitments::Register::from_config(contract),
         12_345,
@@ -170,13 +181,18 @@ fn line<'a>(f: &'a ContractFigures, level: &str, service: &str) -> &'a LineFigur
 #[test]
 fn incident_levels_state_and_counts() {
     let f = figures();
-    // P1: one met, one breached (deadline 10:00 passed): 50 %, and even if
-    // the at-risk one meets its target the best is 2 of 3 = 66.7 % < 80 %.
+    // P1: one met, one breached (deadline 10:00 passed): 50 %. Counting the
+    // open one as met, 2 of 3 against 95 %: it needs ceil((95·3 − 100·2) /
+    // (100 − 95)) = ceil(85 / 5) = 17 more, all met. Under the 80 % critical
+    // line so far, but the month has eleven days to go: at risk, not
+    // critical (nor certain to fail).
     let p1 = line(&f, "p1-resolution", "");
     assert_eq!(p1.key.kind, "resolution_time");
     assert_eq!(p1.attainment_percent, Some(50.0));
     assert_eq!(p1.incidents, Some((2, 1)));
-    assert_eq!(p1.state, LevelState::Critical);
+    assert_eq!(p1.state, LevelState::AtRisk);
+    assert_eq!(p1.needed_to_recover, Some(17));
+    assert!((p1.typical_volume.unwrap() - 32.0 / 3.0).abs() < 1e-9);
     assert_eq!(p1.target_percent, 95.0);
     assert_eq!(p1.critical_below_percent, Some(80.0));
     // 4 % of 1000.00 = 40.00, capped at 3 % = 30.00.
@@ -188,6 +204,8 @@ fn incident_levels_state_and_counts() {
     let p2 = line(&f, "p2-resolution", "");
     assert_eq!(p2.attainment_percent, None);
     assert_eq!(p2.state, LevelState::NoData);
+    // Nothing needed, and no closed month measured it.
+    assert_eq!((p2.needed_to_recover, p2.typical_volume), (Some(0), None));
 
     let open = |level: &str, p: &'static str, stage: &'static str| {
         f.open_incidents[&(level.to_string(), p, stage)]
@@ -286,7 +304,11 @@ fn the_exposition_names_only_configured_things() {
     .unwrap();
     for needle in [
         r#"slawatch_service_level_attainment_percent{contract="acme",kind="resolution_time",service="",service_level="p1-resolution"} 50"#,
-        r#"slawatch_service_level_state{contract="acme",kind="resolution_time",service="",service_level="p1-resolution",state="critical"} 1"#,
+        r#"slawatch_service_level_state{contract="acme",kind="resolution_time",service="",service_level="p1-resolution",state="at_risk"} 1"#,
+        r#"slawatch_service_level_state{contract="acme",kind="resolution_time",service="",service_level="p1-resolution",state="critical"} 0"#,
+        r#"slawatch_service_level_needed_to_recover{contract="acme",service_level="p1-resolution"} 17"#,
+        r#"slawatch_service_level_needed_to_recover{contract="acme",service_level="p2-resolution"} 0"#,
+        r#"slawatch_service_level_typical_volume{contract="acme",service_level="p1-resolution"} 10.666666666666666"#,
         r#"slawatch_service_level_state{contract="acme",kind="resolution_time",service="",service_level="p1-resolution",state="met"} 0"#,
         r#"slawatch_service_credits_month_to_date{contract="acme",currency="GBP"} 30"#,
         r#"slawatch_service_credits_before_cap_month_to_date{contract="acme",currency="GBP"} 40"#,

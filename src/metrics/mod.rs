@@ -108,6 +108,7 @@ impl Metrics {
             contract,
             &live.evaluation,
             &live.open,
+            &live.standing,
             evidence,
             register,
             costs_minor,

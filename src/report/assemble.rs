@@ -6,6 +6,8 @@ use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::evaluate_month;
+use crate::engine::live::open_incident_stages;
+use crate::engine::standing::MonthStanding;
 use crate::store::{Store, StoreError};
 
 use super::MonthReport;
@@ -24,8 +26,9 @@ pub enum ReportError {
 
 /// The month's report alone: its evidence, commitments register, DR tests
 /// and supplier verdicts read and evaluated, with the month by itself as its
-/// trends (enough for `evaluate` and `audit`, which show no trends). `now`
-/// is the instant the month is seen at; `known_at`, when given, limits the
+/// trends (enough for `evaluate` and `audit`, which show no trends), and
+/// while the month runs its standing (which reads the three months before
+/// it for the typical volumes). `now` is the instant the month is seen at; `known_at`, when given, limits the
 /// evidence to the versions the store held then.
 pub async fn month_alone<'c>(
     store: &Store,
@@ -44,10 +47,29 @@ pub async fn month_alone<'c>(
         .await?;
     let extras = Extras::load(store, config, contract, period, known_at).await?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
-    Ok(MonthReport::new(contract, evaluation, records)
+    let tz = contract.timezone;
+    // A month in progress stands somewhere short of a verdict.
+    let standing = if period.start(tz) <= now && now < period.end(tz) {
+        let open = open_incident_stages(contract, &evidence, config.alerts.at_risk_share, now);
+        let typical = super::typical::load(store, contract, period, now, known_at).await?;
+        Some(MonthStanding::new(
+            contract,
+            &evaluation,
+            &open,
+            &typical,
+            now,
+        ))
+    } else {
+        None
+    };
+    let report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points)
-        .with_extras(&evidence.incidents, &extras))
+        .with_extras(&evidence.incidents, &extras);
+    Ok(match standing {
+        Some(s) => report.with_standing(s),
+        None => report,
+    })
 }
 
 /// The whole report: [`month_alone`] with the trends of the last twelve

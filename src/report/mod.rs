@@ -12,6 +12,7 @@
 //! - [`quality`]: the DR register, supplier verdicts and feed gaps read beside the evidence.
 //! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
 //! - [`trends`]: twelve months of each line's attainment against its target.
+//! - [`typical`]: each incident level's typical volume (the last three closed months).
 //! - [`amendment`]: what changed since the month's report was issued.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
@@ -24,6 +25,7 @@ pub mod json;
 pub mod pdf;
 pub mod quality;
 pub mod trends;
+pub mod typical;
 pub mod xlsx;
 
 use std::collections::HashSet;
@@ -39,6 +41,7 @@ use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Regist
 use crate::engine::completeness::FeedGaps;
 use crate::engine::dr::DrAssessment;
 use crate::engine::reconcile::{Comparison, discrepancies};
+use crate::engine::standing::{LineStanding, MonthStanding};
 use crate::engine::verdicts::Disagreement;
 use crate::engine::{MonthEvaluation, Status};
 
@@ -81,6 +84,9 @@ pub struct MonthReport<'a> {
     /// How the supplier stopped its clocks, once read with the month's
     /// incidents and their history.
     pub clock_stops: Option<ClockStops>,
+    /// While the month runs: where each line stands (failing so far, at
+    /// risk, certain to fail) and the forecast credit; `None` for a closed month.
+    pub standing: Option<MonthStanding>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -116,6 +122,7 @@ impl<'a> MonthReport<'a> {
             rewrites: Vec::new(),
             rewrite_credits: Vec::new(),
             clock_stops: None,
+            standing: None,
         }
         .with_register(&Register::from_config(contract))
     }
@@ -133,6 +140,17 @@ impl<'a> MonthReport<'a> {
     pub fn with_trends(mut self, trends: trends::Trends) -> Self {
         self.trends = trends;
         self
+    }
+
+    /// Shows the month as in progress, standing as `standing` says.
+    pub fn with_standing(mut self, standing: MonthStanding) -> Self {
+        self.standing = Some(standing);
+        self
+    }
+
+    /// The standing of the line `id` (and `service`), while the month runs.
+    pub fn line_standing(&self, id: &str, service: Option<&str>) -> Option<&LineStanding> {
+        self.standing.as_ref().and_then(|s| s.line(id, service))
     }
 
     /// Compares the supplier's figures within `tolerance` percentage points.

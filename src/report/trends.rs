@@ -11,7 +11,7 @@
 
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
-use crate::engine::{MonthEvaluation, Status, evaluate_month};
+use crate::engine::{Evidence, MonthEvaluation, Status, evaluate_month};
 use crate::store::{Store, StoreError};
 
 /// How many months a trend covers, the report's month included.
@@ -125,17 +125,22 @@ pub async fn load(
         let evidence = store
             .month_evidence(&contract.id, period, contract.timezone, now, known_at)
             .await?;
-        let monitored = !(evidence.incidents.is_empty()
-            && evidence.outages.is_empty()
-            && evidence.work.is_empty()
-            && evidence.supplier_kpis.is_empty());
         earlier.push((
             period,
-            monitored.then(|| evaluate_month(contract, period, &evidence, now)),
+            monitored(&evidence).then(|| evaluate_month(contract, period, &evidence, now)),
         ));
     }
     let mut all: Vec<(Period, Option<&MonthEvaluation>)> =
         earlier.iter().map(|(p, e)| (*p, e.as_ref())).collect();
     all.push((current.period, Some(current)));
     Ok(Trends::from_months(&all))
+}
+
+/// Whether a month was monitored at all: it has any evidence for the
+/// contract (incidents, outages, work or supplier figures).
+pub fn monitored(evidence: &Evidence) -> bool {
+    !(evidence.incidents.is_empty()
+        && evidence.outages.is_empty()
+        && evidence.work.is_empty()
+        && evidence.supplier_kpis.is_empty())
 }

@@ -32,7 +32,8 @@ use self::rewrites::RewritesJson;
 use super::MonthReport;
 use super::amendment::Amendment;
 use crate::domain::time::format_utc;
-use crate::engine::{Figures, LevelResult};
+use crate::engine::standing::LineStanding;
+use crate::engine::{Figures, LevelResult, Status};
 
 /// A domain or engine value's JSON form, a wire type of this module.
 pub trait Wire {
@@ -77,6 +78,10 @@ pub struct ReportJson<'a> {
     pub recoverable_costs_disputed_minor: i64,
     /// Service credits after the cap plus recoverable costs.
     pub total_claim_minor: i64,
+    /// While the month runs: the service credits if it ended as it stands
+    /// now (after the caps); absent for a closed month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast_credit_minor: Option<i64>,
     /// What the supplier owes whatever the open disputes decide.
     pub total_claim_undisputed_minor: i64,
     /// Delay payments for late commitments claimed in the month.
@@ -162,10 +167,25 @@ pub struct LevelJson<'a> {
     pub attainment_percent: Option<f64>,
     /// The target (percent).
     pub target_percent: f64,
-    /// `met`, `failed` or `no_data`.
+    /// `met`, `failed` or `no_data`; while the month runs, `failing` instead
+    /// of `failed` (only a closed month has failed).
     pub status: &'static str,
-    /// A critical service level failure.
+    /// A critical service level failure; while the month runs, one in
+    /// waiting: certain to fail with its best possible attainment under
+    /// `critical_below`.
     pub critical: bool,
+    /// While the month runs: `met`, `failing` (so far), `at_risk`,
+    /// `certain_to_fail` or `no_data`; absent for a closed month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standing: Option<&'static str>,
+    /// While the month runs, incident levels: how many more incidents, all
+    /// met, bring it to target; `null` when it cannot recover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_to_recover: Option<Option<u64>>,
+    /// While the month runs, incident levels: the mean number assessed in
+    /// the last three closed months (three decimals); `null` before any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical_volume: Option<Option<f64>>,
     /// The credit tier's percentage (0 with no credit).
     pub credit_percent: f64,
     /// The credit in minor units.
@@ -271,7 +291,11 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         evaluated_at: format_utc(e.evaluated_at),
         currency: c.currency.code(),
         monthly_charge_minor: e.charge_minor.unwrap_or(0),
-        service_levels: e.levels.iter().map(level_json).collect(),
+        service_levels: e
+            .levels
+            .iter()
+            .map(|l| level_json(l, r.line_standing(&l.id, l.service.as_deref())))
+            .collect(),
         service_credits: CreditsJson {
             before_cap_minor: e.credits.before_cap_minor,
             cap_minor: e.credits.cap_minor,
@@ -300,6 +324,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         recoverable_costs_minor: r.recoverable_costs_minor(),
         recoverable_costs_disputed_minor: r.recoverable_costs_disputed_minor(),
         total_claim_minor: r.total_claim_minor(),
+        forecast_credit_minor: r.standing.as_ref().map(|s| s.forecast_credit_minor),
         total_claim_undisputed_minor: r.total_claim_undisputed_minor(),
         delay_payments_minor: r.delay_payments_minor(),
         total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
@@ -336,7 +361,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&to_json(r))
 }
 
-fn level_json(l: &LevelResult) -> LevelJson<'_> {
+fn level_json<'a>(l: &'a LevelResult, standing: Option<&LineStanding>) -> LevelJson<'a> {
     let mut j = LevelJson {
         id: &l.id,
         name: &l.name,
@@ -362,7 +387,22 @@ fn level_json(l: &LevelResult) -> LevelJson<'_> {
         supplier_reported_percent: l.supplier_reported.map(|p| p.as_f64()),
         breaches: None,
         outages: None,
+        standing: None,
+        needed_to_recover: None,
+        typical_volume: None,
     };
+    if let Some(s) = standing {
+        // A month in progress has not failed: it is failing so far.
+        if l.status == Status::Failed {
+            j.status = "failing";
+        }
+        j.critical = s.critical;
+        j.standing = Some(s.standing.as_str());
+        if matches!(l.figures, Figures::Incidents(_)) {
+            j.needed_to_recover = Some(s.needed_to_recover);
+            j.typical_volume = Some(s.typical_volume.map(|v| v.mean_rounded3()));
+        }
+    }
     match &l.figures {
         Figures::Incidents(f) => {
             j.assessed = Some(f.assessed);
