@@ -170,7 +170,12 @@ fn contract(
     calendars: &Calendars,
     p: &mut Problems,
 ) -> Option<Contract> {
-    let s = Section::open(value, path, &CONTRACT_KEYS, p)?;
+    let keys: Vec<&str> = CONTRACT_KEYS
+        .iter()
+        .chain(&super::recovery::KEYS)
+        .copied()
+        .collect();
+    let s = Section::open(value, path, &keys, p)?;
     let id = s.req_parsed("id", p, check_id);
     let supplier = s.req_string("supplier", p);
     let timezone = s.req_parsed("timezone", p, parse_timezone);
@@ -198,6 +203,7 @@ fn contract(
         .into_iter()
         .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
     let dr_systems = super::dr::dr_systems(&s, p);
+    let recovery = super::recovery::recovery_terms(&s, p);
 
     Some(Contract {
         id: id?,
@@ -211,6 +217,7 @@ fn contract(
         commitments: commitments?,
         dr_systems: dr_systems?,
         rewrite_grace_seconds: rewrite_grace?,
+        recovery: recovery?,
     })
 }
 

@@ -44,10 +44,12 @@ pub async fn month_alone<'c>(
         .await?;
     let extras = Extras::load(store, config, contract, period, known_at).await?;
     let evaluation = evaluate_month(contract, period, &evidence, now);
+    let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
     Ok(MonthReport::new(contract, evaluation, records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points)
-        .with_extras(&evidence.incidents, &extras))
+        .with_extras(&evidence.incidents, &extras)
+        .with_recovery(recovery))
 }
 
 /// The whole report: [`month_alone`] with the trends of the last twelve

@@ -13,6 +13,8 @@
 //! - [`chart`]: a trend chart's geometry, drawn as SVG and in the PDF.
 //! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`amendment`]: what changed since the month's report was issued.
+//! - [`recovery`]: recovery to date (claims against credit notes) and which
+//!   costs a sole-remedy clause lets count.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
@@ -23,6 +25,7 @@ pub mod html;
 pub mod json;
 pub mod pdf;
 pub mod quality;
+pub mod recovery;
 pub mod trends;
 pub mod xlsx;
 
@@ -32,7 +35,7 @@ use crate::config::ReconciliationConfig;
 use crate::contract::Contract;
 use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::{
-    AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
+    AuditEntry, Cost, CostGate, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
 use crate::engine::clock_stops::ClockStops;
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
@@ -81,6 +84,15 @@ pub struct MonthReport<'a> {
     /// How the supplier stopped its clocks, once read with the month's
     /// incidents and their history.
     pub clock_stops: Option<ClockStops>,
+    /// Every gate record (opened or withdrawn) of the month's costs.
+    pub cost_gates: Vec<CostGate>,
+    /// Whether the month is a material breach, a gate for cost recovery:
+    /// the escalation ladder's verdict, passed in (`false`, closed, until
+    /// it is; see [`Self::with_material_breach`]).
+    pub material_breach: bool,
+    /// Recovery to date as at the evaluation instant; `None` (and no
+    /// section in any format) until a credit note or refusal is recorded.
+    pub recovery: Option<crate::engine::recovery::Recovery>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -116,6 +128,9 @@ impl<'a> MonthReport<'a> {
             rewrites: Vec::new(),
             rewrite_credits: Vec::new(),
             clock_stops: None,
+            cost_gates: records.cost_gates,
+            material_breach: false,
+            recovery: None,
         }
         .with_register(&Register::from_config(contract))
     }
@@ -142,16 +157,21 @@ impl<'a> MonthReport<'a> {
         self
     }
 
-    /// The sum of the month's recoverable costs (claimed ones, disputed included).
+    /// The sum of the month's recoverable costs (claimed ones, disputed
+    /// included; under a sole-remedy clause, only those behind an open gate).
     pub fn recoverable_costs_minor(&self) -> i64 {
-        self.recoverable_costs.iter().map(|c| c.amount_minor).sum()
+        self.recoverable_costs
+            .iter()
+            .filter(|c| self.cost_recoverability(c).counts())
+            .map(|c| c.amount_minor)
+            .sum()
     }
 
     /// The part of the recoverable costs in open dispute.
     pub fn recoverable_costs_disputed_minor(&self) -> i64 {
         self.recoverable_costs
             .iter()
-            .filter(|c| c.is_disputed())
+            .filter(|c| c.is_disputed() && self.cost_recoverability(c).counts())
             .map(|c| c.amount_minor)
             .sum()
     }
