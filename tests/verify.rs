@@ -308,7 +308,7 @@ async fn an_edited_audit_row_is_named() {
     );
     assert_eq!(
         stderr(&out),
-        format!("error: 1 of 16 chains broken:\nerror: {broken}\n")
+        format!("error: 1 of 20 chains broken:\nerror: {broken}\n")
     );
 
     let out = verify(&env, &["--contract", C, "--format", "json"]);
