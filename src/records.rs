@@ -133,8 +133,9 @@ pub struct CreditNoteRequest {
     pub amount: String,
     /// The months whose claims it answers: `"2026-10"` or `"2026-10,2026-11"`.
     pub months: String,
-    /// A credit's note, or a refusal's reason (required for a refusal).
-    #[serde(default)]
+    /// A credit's note, or a refusal's reason (required for a refusal;
+    /// `reason` in a refusal's JSON).
+    #[serde(default, alias = "reason")]
     pub note: Option<String>,
 }
 
@@ -194,13 +195,10 @@ pub fn new_credit_note(
         .filter(|n| !n.is_empty())
         .map(str::to_string);
     if kind == NoteKind::Refusal && note.is_none() {
-        let key = match naming {
-            Naming::Flags => "--reason".to_string(),
-            Naming::Keys => "note".to_string(),
-        };
-        return Err(RecordError::Invalid(format!(
-            "{key}: a refusal needs the supplier's reason"
-        )));
+        return Err(invalid(
+            "reason",
+            "a refusal needs the supplier's reason".into(),
+        ));
     }
     Ok(NewCreditNote {
         kind,
