@@ -1,5 +1,5 @@
 //! Money actually recovered, end to end through the binary: October's
-//! claim as issued (the SPEC §6 example month, total claim £11,150.00),
+//! claim as issued (the example month of tests/october, total claim £11,150.00),
 //! the supplier's credit note and refusal recorded against it, the
 //! "Recovery to date" they give in every report format, the metrics, the
 //! chase alert; and the gates that decide whether a cost counts where
