@@ -91,9 +91,19 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         let dr_tests = store.dr_tests(&contract.id).await?;
         // Issued claims against credit notes: the same view for the chase
         // alert and the metrics.
-        let recovery = crate::report::recovery::load_always(store, contract, now).await?;
-        deps.metrics.set_recovery(contract, &recovery).await;
-        alerts.extend(crate::alerts::recovery::chase_alerts(contract, &recovery));
+        // Like the register, a failure here is logged and must not stop the
+        // contract's other alerts.
+        match crate::report::recovery::load_always(store, contract, now).await {
+            Ok(recovery) => {
+                deps.metrics.set_recovery(contract, &recovery).await;
+                alerts.extend(crate::alerts::recovery::chase_alerts(contract, &recovery));
+            }
+            Err(e) => tracing::error!(
+                contract = %contract.id,
+                error = format!("{e:#}"),
+                "recovery figures and chase alerts skipped: the issued claims cannot be read"
+            ),
+        }
         let shared = Shared {
             contract,
             live: &live,

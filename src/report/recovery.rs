@@ -47,7 +47,8 @@ impl MonthReport<'_> {
 }
 
 /// The contract's recovery as at `at`: the claims issued before it and the
-/// notes recorded by it; `None` when no note was recorded by then.
+/// notes recorded by it; `None` when no note was recorded by then (the
+/// report then has no recovery section, and the claims are not read).
 pub async fn load(
     store: &Store,
     contract: &Contract,
@@ -64,7 +65,8 @@ pub async fn load(
 }
 
 /// The contract's recovery as at `at` whether or not a note was recorded
-/// (the metrics and the chase alert need it from the first issued claim).
+/// (the metrics, the chase alert and the API need it from the first issued
+/// claim on).
 pub async fn load_always(
     store: &Store,
     contract: &Contract,
