@@ -11,7 +11,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::contract::Contract;
-use crate::domain::{CostBreach, DisputeSubject, ExcusalTarget, Money, NewCost, Period};
+use crate::domain::credit_note::parse_months;
+use crate::domain::{
+    CostBreach, DisputeSubject, ExcusalTarget, Money, NewCost, NewCreditNote, NoteKind, Period,
+};
 pub use crate::store::records::{RecordError, required};
 
 /// A recoverable cost as stated by a person (all text, checked by [`new_cost`]).
@@ -114,6 +117,96 @@ pub fn new_cost(contract: &Contract, r: &CostRequest) -> Result<NewCost, RecordE
         description: required("description", &r.description)?,
         evidence: required("evidence", &r.evidence)?,
         breach,
+    })
+}
+
+/// A credit note or refusal as stated by a person (all text, checked by
+/// [`new_credit_note`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteRequest {
+    /// The supplier's reference (credit note number, letter reference).
+    pub reference: String,
+    /// `YYYY-MM-DD`: the date on the supplier's document.
+    pub date: String,
+    /// A decimal amount in the contract's currency, e.g. `"1250.00"`.
+    pub amount: String,
+    /// The months whose claims it answers: `"2026-10"` or `"2026-10,2026-11"`.
+    pub months: String,
+    /// A credit's note, or a refusal's reason (required for a refusal;
+    /// `reason` in a refusal's JSON).
+    #[serde(default, alias = "reason")]
+    pub note: Option<String>,
+}
+
+/// How the fields of a request are named in its errors: as the command
+/// line's flags or as the API's JSON keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// `--amount`, `--reason`.
+    Flags,
+    /// `amount`, `note`.
+    Keys,
+}
+
+impl Naming {
+    fn name(self, key: &str) -> String {
+        match self {
+            Naming::Flags => format!("--{key}"),
+            Naming::Keys => key.to_string(),
+        }
+    }
+}
+
+/// Checks a credit note (or, for [`NoteKind::Refusal`], a refusal) against
+/// the contract: a date, an amount above zero in the contract's currency,
+/// at least one month, a reference, and a reason for a refusal. Each error
+/// names the field (as `naming` spells it) and the value given.
+pub fn new_credit_note(
+    contract: &Contract,
+    kind: NoteKind,
+    r: &CreditNoteRequest,
+    naming: Naming,
+) -> Result<NewCreditNote, RecordError> {
+    let invalid =
+        |key: &str, msg: String| RecordError::Invalid(format!("{}: {msg}", naming.name(key)));
+    let date: NaiveDate = r.date.trim().parse().map_err(|_| {
+        invalid(
+            "date",
+            format!("'{}' is not a date (expected YYYY-MM-DD)", r.date),
+        )
+    })?;
+    let amount = Money::parse(&r.amount, &contract.currency).map_err(|e| invalid("amount", e))?;
+    if amount.minor <= 0 {
+        return Err(invalid(
+            "amount",
+            format!("'{}' must be above zero", r.amount),
+        ));
+    }
+    let months = parse_months(&r.months).map_err(|e| invalid("months", e))?;
+    let reference = r.reference.trim();
+    if reference.is_empty() {
+        return Err(invalid("reference", "must not be empty".into()));
+    }
+    let note = r
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if kind == NoteKind::Refusal && note.is_none() {
+        return Err(invalid(
+            "reason",
+            "a refusal needs the supplier's reason".into(),
+        ));
+    }
+    Ok(NewCreditNote {
+        kind,
+        reference: reference.to_string(),
+        date,
+        amount,
+        months,
+        note,
     })
 }
 
@@ -271,6 +364,46 @@ managers = ["m@council.example"]
         r.breach_service_level = Some("nope".into());
         let err = new_cost(&c, &r).unwrap_err().to_string();
         assert!(err.contains("unknown service level 'nope'"), "{err}");
+    }
+
+    fn note(amount: &str, months: &str) -> CreditNoteRequest {
+        CreditNoteRequest {
+            reference: "CN-123".into(),
+            date: "2026-12-01".into(),
+            amount: amount.into(),
+            months: months.into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn credit_notes_name_the_flag_and_value_they_refuse() {
+        let c = contract();
+        let ok = new_credit_note(
+            &c,
+            NoteKind::Credit,
+            &note("1250.00", "2026-10"),
+            Naming::Flags,
+        )
+        .unwrap();
+        // 1,250.00 pounds = 125,000 pence.
+        assert_eq!(ok.amount.minor, 125_000);
+        let err = |r: &CreditNoteRequest, kind, naming| {
+            new_credit_note(&c, kind, r, naming)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(&note("12,50", "2026-10"), NoteKind::Credit, Naming::Flags);
+        assert!(
+            e.starts_with("--amount: '12,50' is not a decimal amount of GBP"),
+            "{e}"
+        );
+        let e = err(&note("0", "2026-10"), NoteKind::Credit, Naming::Keys);
+        assert_eq!(e, "amount: '0' must be above zero");
+        let e = err(&note("1.00", "2026-13"), NoteKind::Credit, Naming::Flags);
+        assert!(e.starts_with("--months: '2026-13' is not a month"), "{e}");
+        let e = err(&note("1.00", "2026-10"), NoteKind::Refusal, Naming::Flags);
+        assert_eq!(e, "--reason: a refusal needs the supplier's reason");
     }
 
     #[test]

@@ -453,6 +453,34 @@ fn routes() -> Vec<Route> {
             path: |c, _, _| format!("/api/v1/contracts/{c}/audit"),
             body: none,
         },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/recovery",
+            who: Who::Readers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/recovery"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/credit-notes",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/credit-notes"),
+            body: |_, n| json!({"reference": format!("CN-{n}"), "date": "2026-11-20", "amount": "5.00", "months": "2026-10"}),
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/refusals",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/refusals"),
+            body: |_, n| json!({"reference": format!("L-{n}"), "date": "2026-11-20", "amount": "1.00", "months": "2026-10", "reason": "r"}),
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/costs/{id}/gates",
+            who: Who::Managers,
+            path: |c, ids, n| format!("/api/v1/contracts/{c}/costs/{}/gates", ids.costs[n]),
+            body: |_, _| json!({"gate": "data_loss", "reason": "r"}),
+        },
     ]
 }
 

@@ -11,6 +11,7 @@
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
+//! - [`recovery`]: an issued claim still unpaid after `recovery_chase_after` days.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
 //! - `per_recipient`: one message by SMTP, each recipient in an envelope of its own.
@@ -28,6 +29,7 @@ pub mod evidence;
 pub mod feeds;
 pub mod message;
 mod per_recipient;
+pub mod recovery;
 pub mod refusal;
 pub mod sender;
 pub mod transport;

@@ -180,6 +180,13 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::cost::CostCommand,
     },
+    /// Money actually recovered: record the supplier's credit notes and refusals against the
+    /// issued claims, and see what is still outstanding and for how long.
+    CreditNote {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::credit_note::CreditNoteCommand,
+    },
     /// The disaster-recovery register: record DR tests of the contract's systems (withdraw one
     /// recorded by mistake), list the register with its flags and the supplier's DR risk rating.
     DrTest {

@@ -1,5 +1,7 @@
-//! `slawatch cost add|list|remove`: recoverable costs (SPEC §2.6). A removal
-//! is recorded with who and why; the cost is never deleted.
+//! `slawatch cost add|list|remove|gate`: recoverable costs. A removal is
+//! recorded with who and why; the cost is never deleted. `gate` records
+//! (or withdraws) a gate that opens the cost's recovery under a sole-remedy
+//! clause: wilful default, data loss or termination.
 
 use clap::Subcommand;
 
@@ -7,7 +9,7 @@ use super::Failure;
 use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
 use crate::domain::money::format_minor;
-use crate::domain::{Cost, DisputeStatus, Period, WallClock};
+use crate::domain::{Cost, DisputeStatus, Period, RecordedGate, WallClock};
 use crate::records::{CostRequest, new_cost, required};
 use crate::store::Store;
 
@@ -70,6 +72,28 @@ pub enum CostCommand {
         /// Who is removing it.
         #[arg(long, value_name = "NAME")]
         by: String,
+    },
+    /// Record a gate on a cost (wilful_default, data_loss, termination) that makes it
+    /// recoverable where service credits are otherwise the sole remedy; or withdraw one.
+    Gate {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The cost's id (from `cost list`).
+        #[arg(long, value_name = "COST_ID")]
+        cost: i64,
+        /// wilful_default, data_loss or termination.
+        #[arg(long)]
+        gate: String,
+        /// Why the gate is open (or, with --withdraw, why it is withdrawn).
+        #[arg(long)]
+        reason: String,
+        /// Who is recording it (kept in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// Withdraw the gate recorded earlier instead (it stays on record).
+        #[arg(long)]
+        withdraw: bool,
     },
 }
 
@@ -174,6 +198,35 @@ pub async fn run(
                 "removed cost {} for {}: it is no longer claimed (kept on record)",
                 removed.id, c.id
             );
+            Ok(())
+        }
+        CostCommand::Gate {
+            contract: id,
+            cost,
+            gate,
+            reason,
+            by,
+            withdraw,
+        } => {
+            let c = contract(config, &id)?;
+            let by = who(&by)?;
+            let reason = required("--reason", &reason).map_err(refused)?;
+            let gate =
+                RecordedGate::parse(&gate).map_err(|e| Failure::input(format!("--gate: {e}")))?;
+            let recorded = store
+                .record_cost_gate(&c.id, cost, gate, withdraw, &reason, &by, now(clock))
+                .await
+                .map_err(refused)?;
+            match recorded.withdrawn {
+                false => println!(
+                    "recorded the gate {gate} on cost {cost} for {} (record {})",
+                    c.id, recorded.id
+                ),
+                true => println!(
+                    "withdrew the gate {gate} on cost {cost} for {} (record {})",
+                    c.id, recorded.id
+                ),
+            }
             Ok(())
         }
     }

@@ -14,6 +14,7 @@ pub mod bench_webhook;
 pub mod check;
 pub mod commitment;
 pub mod cost;
+pub mod credit_note;
 pub mod demo;
 pub mod dispute;
 pub mod dr;

@@ -185,7 +185,12 @@ fn contract(
     calendars: &Calendars,
     p: &mut Problems,
 ) -> Option<Contract> {
-    let s = Section::open(value, path, &CONTRACT_KEYS, p)?;
+    let keys: Vec<&str> = CONTRACT_KEYS
+        .iter()
+        .chain(&super::recovery::KEYS)
+        .copied()
+        .collect();
+    let s = Section::open(value, path, &keys, p)?;
     let id = s.req_parsed("id", p, check_id);
     let supplier = s.req_string("supplier", p);
     let timezone = s.req_parsed("timezone", p, parse_timezone);
@@ -248,6 +253,7 @@ fn contract(
         .into_iter()
         .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
     let dr_systems = super::dr::dr_systems(&s, p);
+    let recovery = super::recovery::recovery_terms(&s, p);
 
     let terms = terms?;
     Some(Contract {
@@ -267,6 +273,7 @@ fn contract(
         start: terms.start,
         point_value_percent: terms.point_value_percent,
         repeat_multiplier: terms.repeat_multiplier,
+        recovery: recovery?,
     })
 }
 

@@ -10,6 +10,7 @@
 //! - [`database_url`]: a database URL's password, detected and hidden.
 //! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
 //! - `dr`: `[[contracts.dr_systems]]`, the systems of the disaster-recovery register.
+//! - `recovery`: a contract's `costs_recoverable` and `recovery_chase_after`.
 //! - `sources`: `[[sources]]`, each kind with its own keys.
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
@@ -21,6 +22,7 @@ mod dr;
 pub mod load;
 pub mod model;
 mod reader;
+mod recovery;
 mod sources;
 mod terms;
 #[cfg(test)]

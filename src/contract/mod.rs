@@ -10,11 +10,13 @@
 //! - [`commitment`]: a commitment's definition.
 //! - [`dr`]: the systems of the disaster-recovery register.
 //! - [`terms`]: the dated charge, credit schemes, the low-volume rule, the contract year.
+//! - [`recovery`]: costs recoverable always or behind a gate; when to chase an unpaid claim.
 
 pub mod calendar;
 pub mod commitment;
 pub mod dr;
 pub mod due_dates;
+pub mod recovery;
 pub mod terms;
 
 use std::sync::Arc;
@@ -66,6 +68,8 @@ pub struct Contract {
     /// is still a correction in the ordinary course rather than a rewrite
     /// (`rewrite_grace`, default 24 hours).
     pub rewrite_grace_seconds: i64,
+    /// Getting money back: `costs_recoverable` and `recovery_chase_after`.
+    pub recovery: recovery::RecoveryTerms,
 }
 
 /// The `rewrite_grace` of a contract that does not set one: a day.

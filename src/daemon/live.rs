@@ -18,6 +18,7 @@ use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
 use crate::engine::commitments::Register;
 use crate::engine::dr::DrTest;
+use crate::engine::gates::{MonthGates, counted_costs_minor};
 use crate::engine::live::LiveMonth;
 use crate::store::outbox::enqueue;
 use crate::store::{Store, StoreError};
@@ -95,6 +96,21 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             }
         };
         let dr_tests = store.dr_tests(&contract.id).await?;
+        // Issued claims against credit notes: the same view for the chase
+        // alert and the metrics.
+        // Like the register, a failure here is logged and must not stop the
+        // contract's other alerts.
+        match crate::report::recovery::load_always(store, contract, now).await {
+            Ok(recovery) => {
+                deps.metrics.set_recovery(contract, &recovery).await;
+                alerts.extend(crate::alerts::recovery::chase_alerts(contract, &recovery));
+            }
+            Err(e) => tracing::error!(
+                contract = %contract.id,
+                error = format!("{e:#}"),
+                "recovery figures and chase alerts skipped: the issued claims cannot be read"
+            ),
+        }
         let shared = Shared {
             contract,
             live: &live,
@@ -160,7 +176,8 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
         .register
         .ok_or_else(|| anyhow::anyhow!("the commitments register cannot be read"))?;
     let period = s.live.evaluation.period;
-    let costs = costs_minor(store, contract, period).await?;
+    let gates = MonthGates::of(&s.live.evaluation, false);
+    let costs = costs_minor(store, contract, period, &gates).await?;
     deps.metrics
         .set_current(
             contract, s.live, s.evidence, register, costs, s.dr_tests, now,
@@ -172,7 +189,7 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
         // and the rendering go on meanwhile.
         let report =
             crate::report::assemble::month_alone(store, config, contract, prev, now, None).await?;
-        let costs = costs_minor(store, contract, prev).await?;
+        let costs = report.recoverable_costs_minor();
         deps.metrics.set_last_month(contract, &report, costs).await;
     }
     Ok(())
@@ -180,16 +197,22 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
 
 /// The month's recoverable costs claimed, in minor units: as the report
 /// counts them (not removed, not withdrawn after a dispute; disputed ones
-/// still count until decided).
+/// still count until decided; under a sole-remedy clause, only those behind
+/// an open gate — the escalation ladder's material breach is not known
+/// here, so it is taken as closed).
 async fn costs_minor(
     store: &Store,
     contract: &Contract,
     period: Period,
+    gates: &MonthGates,
 ) -> Result<i64, StoreError> {
     let costs = store.costs(&contract.id, Some(period)).await?;
-    Ok(costs
-        .iter()
-        .filter(|c| c.is_claimed())
-        .map(|c| c.amount_minor)
-        .sum())
+    let ids: Vec<i64> = costs.iter().map(|c| c.id).collect();
+    let records = store.cost_gates(&contract.id, Some(&ids)).await?;
+    Ok(counted_costs_minor(
+        contract.recovery.costs_recoverable,
+        gates,
+        &records,
+        &costs,
+    ))
 }

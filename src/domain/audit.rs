@@ -38,4 +38,6 @@ pub struct MonthRecords {
     pub cost_disputes: Vec<super::Dispute>,
     /// The contract's audit trail (the report keeps what bears on the month).
     pub audit: Vec<AuditEntry>,
+    /// Every gate record of those costs (opened or withdrawn), by id.
+    pub cost_gates: Vec<super::CostGate>,
 }

@@ -14,9 +14,15 @@
 //! - [`cost`], [`excusal`], [`dispute`] and [`audit`]: what people record
 //!   about a month — recoverable costs, excusals, disputes — and the trail
 //!   of every such change.
+//! - [`credit_note`]: what the supplier credited or refused against the
+//!   issued claims.
+//! - [`cost_gate`]: gates a person records on a cost (wilful default, data
+//!   loss, termination), which open cost recovery under a sole-remedy clause.
 
 pub mod audit;
 pub mod cost;
+pub mod cost_gate;
+pub mod credit_note;
 pub mod dispute;
 pub mod duration;
 pub mod evidence;
@@ -31,6 +37,8 @@ pub mod wall_clock;
 
 pub use audit::{AuditEntry, MonthRecords};
 pub use cost::{Cost, CostBreach, NewCost, Removal};
+pub use cost_gate::{CostGate, RecordedGate};
+pub use credit_note::{CreditNote, NewCreditNote, NoteKind};
 pub use dispute::{Dispute, DisputeStatus, DisputeSubject};
 pub use duration::{Months, parse_duration_seconds};
 pub use evidence::{

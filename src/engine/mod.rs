@@ -19,6 +19,8 @@
 //! - [`verdicts`]: the supplier's per-incident SLA verdicts against slawatch's.
 //! - [`completeness`]: gaps in the feeds (months without data, open ends).
 //! - [`dr`]: the disaster-recovery register: flags per system, the supplier's DR risk rating.
+//! - [`gates`]: the gates that open cost recovery under a sole-remedy clause.
+//! - [`recovery`]: money actually recovered: issued claims against credit notes and refusals.
 
 pub mod availability;
 pub mod clock;
@@ -29,10 +31,12 @@ pub mod contract_year;
 pub mod credits;
 pub mod dr;
 pub mod evaluate;
+pub mod gates;
 pub mod incidents;
 pub mod live;
 pub mod reconcile;
 pub mod records;
+pub mod recovery;
 pub mod spans;
 pub mod standing;
 pub mod verdicts;

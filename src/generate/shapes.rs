@@ -246,6 +246,7 @@ mod tests {
             commitments: vec![],
             dr_systems: vec![],
             rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
+            recovery: Default::default(),
         }
     }
 

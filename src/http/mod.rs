@@ -21,6 +21,7 @@
 //! - [`ingest`]: records pushed by webhook sources and Alertmanager.
 //! - [`read`]: figures for viewers.
 //! - [`records`]: costs, excusals, disputes and the audit trail (managers write).
+//! - [`recovery`]: recovery to date, credit notes and refusals, gates on costs (managers write).
 //! - [`server`]: the listener, with hyper's header timeout.
 
 pub mod access;
@@ -32,6 +33,7 @@ pub mod error;
 pub mod ingest;
 pub mod read;
 pub mod records;
+pub mod recovery;
 pub mod server;
 
 pub use server::serve;
@@ -155,6 +157,22 @@ pub fn router(deps: Deps) -> Router {
             post(records::withdraw_dispute),
         )
         .route("/api/v1/contracts/{contract}/audit", get(records::audit))
+        .route(
+            "/api/v1/contracts/{contract}/recovery",
+            get(recovery::recovery),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/credit-notes",
+            post(recovery::add_credit_note),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/refusals",
+            post(recovery::add_refusal),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/costs/{id}/gates",
+            post(recovery::gate_cost),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .layer(limits)
         .with_state(state)

@@ -8,6 +8,7 @@ use prometheus::{Encoder as _, GaugeVec, IntCounterVec, Opts, Registry, TextEnco
 use super::feeds::{FeedFigures, LiveFeeds};
 use super::figures::{ClosedState, ContractFigures, LastMonthFigures, LevelState, major};
 use super::quality::{DrFigures, QualityFigures};
+use super::recovery::RecoveryFigures;
 
 /// A registry being filled.
 pub(super) struct Families(Registry);
@@ -56,12 +57,14 @@ pub(super) fn figures<'a>(
     last_months: impl Iterator<Item = &'a LastMonthFigures> + Clone,
     dr: impl Iterator<Item = &'a DrFigures>,
     quality: impl Iterator<Item = &'a QualityFigures> + Clone,
+    recovery: impl Iterator<Item = &'a RecoveryFigures>,
     feeds: &FeedFigures,
     computed_at: i64,
 ) -> prometheus::Result<String> {
     let f = Families::new();
     month_to_date(&f, contracts)?;
     last_month(&f, last_months)?;
+    super::recovery::write(&f, recovery)?;
     super::quality::write(&f, dr, quality.clone())?;
     super::quality::write_clock_stops(&f, quality)?;
     feeds.write(&f)?;

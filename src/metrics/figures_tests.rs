@@ -293,11 +293,24 @@ fn the_exposition_names_only_configured_things() {
     let contract = &config.contracts[0];
     let evaluation = evaluate_month(contract, Period::of(now, contract.timezone), &evidence, now);
     let last = LastMonthFigures::new(contract, &evaluation, 0);
+    // Claimed 11,150.00, credited 1,250.00: 9,900.00 outstanding, the
+    // oldest for 65 days (65 × 86,400 = 5,616,000 seconds).
+    let recovery = super::super::recovery::RecoveryFigures {
+        contract: "acme".into(),
+        currency: "GBP".into(),
+        exponent: 2,
+        claimed_minor: 1_115_000,
+        recovered_minor: 125_000,
+        refused_minor: 40_000,
+        outstanding_minor: 990_000,
+        oldest_outstanding_age_seconds: 5_616_000,
+    };
     let text = super::super::exposition::figures(
         [&f].into_iter(),
         [&last].into_iter(),
         std::iter::empty(),
         std::iter::empty(),
+        [&recovery].into_iter(),
         &super::super::feeds::FeedFigures::default(),
         now.timestamp(),
     )
@@ -318,6 +331,11 @@ fn the_exposition_names_only_configured_things() {
         r#"slawatch_proactive_share_percent{contract="acme"} 75"#,
         r#"slawatch_commitments{contract="acme",status="overdue"} 1"#,
         r#"slawatch_service_level_last_month_state{contract="acme",kind="resolution_time",service="",service_level="p1-resolution",state="critical"} 1"#,
+        r#"slawatch_claim_claimed{contract="acme",currency="GBP"} 11150"#,
+        r#"slawatch_claim_recovered{contract="acme",currency="GBP"} 1250"#,
+        r#"slawatch_claim_refused{contract="acme",currency="GBP"} 400"#,
+        r#"slawatch_claim_outstanding{contract="acme",currency="GBP"} 9900"#,
+        r#"slawatch_claim_oldest_outstanding_age_seconds{contract="acme"} 5616000"#,
         "# TYPE slawatch_alerts_queued_total counter",
         "# TYPE slawatch_service_level_attainment_percent gauge",
     ] {

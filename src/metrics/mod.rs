@@ -22,12 +22,14 @@
 //! - [`figures`]: one contract's month as metric values (pure).
 //! - [`feeds`]: ingest totals, source health and failures, the alert queue.
 //! - [`quality`]: the DR register and the last closed month's data quality.
+//! - [`recovery`]: money claimed, recovered, refused and outstanding.
 //! - `exposition`: registries and the text format.
 
 mod exposition;
 pub mod feeds;
 pub mod figures;
 pub mod quality;
+pub mod recovery;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -46,6 +48,7 @@ use crate::store::Store;
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
+use recovery::RecoveryFigures;
 
 use crate::domain::time::local_date;
 
@@ -73,6 +76,7 @@ struct Work {
     last_months: HashMap<String, LastMonthFigures>,
     dr: HashMap<String, DrFigures>,
     quality: HashMap<String, QualityFigures>,
+    recovery: HashMap<String, RecoveryFigures>,
     ingest: IngestTally,
 }
 
@@ -161,6 +165,14 @@ impl Metrics {
         );
     }
 
+    /// Takes the contract's recovery (issued claims against credit notes) as
+    /// at detection's instant.
+    pub async fn set_recovery(&self, contract: &Contract, r: &crate::engine::recovery::Recovery) {
+        let figures = RecoveryFigures::new(contract, r);
+        let mut work = self.work.lock().await;
+        work.recovery.insert(contract.id.clone(), figures);
+    }
+
     /// Brings the ingest and alert totals up to date and renders every figure
     /// into the text scrapes copy. Called at the end of each detection run.
     pub async fn publish(&self, config: &Config, store: &Store, now: Instant) {
@@ -228,8 +240,19 @@ impl Metrics {
             .contracts
             .iter()
             .filter_map(|c| work.quality.get(&c.id));
-        let text =
-            exposition::figures(contracts, last_months, dr, quality, &feeds, now.timestamp())?;
+        let recovery = config
+            .contracts
+            .iter()
+            .filter_map(|c| work.recovery.get(&c.id));
+        let text = exposition::figures(
+            contracts,
+            last_months,
+            dr,
+            quality,
+            recovery,
+            &feeds,
+            now.timestamp(),
+        )?;
         let last_import = feeds
             .ingest
             .iter()

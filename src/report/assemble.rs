@@ -62,10 +62,12 @@ pub async fn month_alone<'c>(
     } else {
         None
     };
+    let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
     let report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points)
-        .with_extras(&evidence.incidents, &extras);
+        .with_extras(&evidence.incidents, &extras)
+        .with_recovery(recovery);
     Ok(match standing {
         Some(s) => report.with_standing(s),
         None => report,

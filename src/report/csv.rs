@@ -5,6 +5,10 @@
 //! where they differ from now).
 //! When evidence bearing on the month was changed after the fact, a blank
 //! line and a second table follow, one row per rewrite ([`REWRITES_HEADER`]).
+//! Once a credit note or refusal is recorded, a blank line and a table of
+//! the recovery to date follow ([`RECOVERY_HEADER`]): one row per month
+//! with its claim as issued, credited, refused, outstanding and its age,
+//! then a `total` row.
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
@@ -56,6 +60,19 @@ pub const REWRITES_HEADER: [&str; 11] = [
     "why",
     "effects",
     "import_credit_moved_minor",
+];
+
+/// The header of the recovery-to-date table.
+pub const RECOVERY_HEADER: [&str; 9] = [
+    "recovery_month",
+    "issued_version",
+    "first_issued_at",
+    "claimed_minor",
+    "credited_minor",
+    "refused_minor",
+    "outstanding_minor",
+    "outstanding_days",
+    "as_at",
 ];
 
 /// Renders the report's service-level lines as CSV text: the figures a line
@@ -137,7 +154,50 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
         text.push('\n');
         text.push_str(&rewrites(r)?);
     }
+    if let Some(rc) = &r.recovery {
+        text.push('\n');
+        text.push_str(&recovery(rc)?);
+    }
     Ok(text)
+}
+
+/// The recovery to date: one row per month, then the totals.
+fn recovery(rc: &crate::engine::recovery::Recovery) -> Result<String, csv::Error> {
+    use crate::domain::time::format_utc;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(RECOVERY_HEADER)?;
+    let as_at = format_utc(rc.as_at);
+    let days = |d: Option<i64>| d.map_or(String::new(), |d| d.to_string());
+    for m in &rc.months {
+        w.write_record([
+            m.period.to_string(),
+            m.issued
+                .as_ref()
+                .map_or(String::new(), |c| c.version.to_string()),
+            m.issued
+                .as_ref()
+                .map_or(String::new(), |c| format_utc(c.first_issued_at)),
+            m.claimed_minor.to_string(),
+            m.credited_minor.to_string(),
+            m.refused_minor.to_string(),
+            m.outstanding_minor.to_string(),
+            days(m.outstanding_days),
+            as_at.clone(),
+        ])?;
+    }
+    w.write_record([
+        "total".to_string(),
+        String::new(),
+        String::new(),
+        rc.claimed_minor.to_string(),
+        rc.credited_minor.to_string(),
+        rc.refused_minor.to_string(),
+        rc.outstanding_minor.to_string(),
+        days(rc.oldest_outstanding_days),
+        as_at,
+    ])?;
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The records changed after the fact: one row each, with its effects as

@@ -14,6 +14,8 @@
 //! - [`trends`]: twelve months of each line's attainment against its target.
 //! - [`typical`]: each incident level's typical volume (the last three closed months).
 //! - [`amendment`]: what changed since the month's report was issued.
+//! - [`recovery`]: recovery to date (claims against credit notes) and which
+//!   costs a sole-remedy clause lets count.
 //! - [`json_time`]: how instants are written (RFC 3339, UTC, seconds).
 
 pub mod amendment;
@@ -24,6 +26,7 @@ pub mod html;
 pub mod json;
 pub mod pdf;
 pub mod quality;
+pub mod recovery;
 pub mod trends;
 pub mod typical;
 pub mod xlsx;
@@ -34,7 +37,7 @@ use crate::config::ReconciliationConfig;
 use crate::contract::Contract;
 use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::{
-    AuditEntry, Cost, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
+    AuditEntry, Cost, CostGate, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
 };
 use crate::engine::clock_stops::ClockStops;
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
@@ -87,6 +90,15 @@ pub struct MonthReport<'a> {
     /// While the month runs: where each line stands (failing so far, at
     /// risk, certain to fail) and the forecast credit; `None` for a closed month.
     pub standing: Option<MonthStanding>,
+    /// Every gate record (opened or withdrawn) of the month's costs.
+    pub cost_gates: Vec<CostGate>,
+    /// Whether the month is a material breach, a gate for cost recovery:
+    /// the escalation ladder's verdict, passed in (`false`, closed, until
+    /// it is; see [`Self::with_material_breach`]).
+    pub material_breach: bool,
+    /// Recovery to date as at the evaluation instant; `None` (and no
+    /// section in any format) until a credit note or refusal is recorded.
+    pub recovery: Option<crate::engine::recovery::Recovery>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -123,6 +135,9 @@ impl<'a> MonthReport<'a> {
             rewrite_credits: Vec::new(),
             clock_stops: None,
             standing: None,
+            cost_gates: records.cost_gates,
+            material_breach: false,
+            recovery: None,
         }
         .with_register(&Register::from_config(contract))
     }
@@ -160,16 +175,21 @@ impl<'a> MonthReport<'a> {
         self
     }
 
-    /// The sum of the month's recoverable costs (claimed ones, disputed included).
+    /// The sum of the month's recoverable costs (claimed ones, disputed
+    /// included; under a sole-remedy clause, only those behind an open gate).
     pub fn recoverable_costs_minor(&self) -> i64 {
-        self.recoverable_costs.iter().map(|c| c.amount_minor).sum()
+        self.recoverable_costs
+            .iter()
+            .filter(|c| self.cost_recoverability(c).counts())
+            .map(|c| c.amount_minor)
+            .sum()
     }
 
     /// The part of the recoverable costs in open dispute.
     pub fn recoverable_costs_disputed_minor(&self) -> i64 {
         self.recoverable_costs
             .iter()
-            .filter(|c| c.is_disputed())
+            .filter(|c| c.is_disputed() && self.cost_recoverability(c).counts())
             .map(|c| c.amount_minor)
             .sum()
     }

@@ -25,12 +25,17 @@
 //! - `testing` (hidden, for tests only): which database a test's store lives in.
 //! - [`records`], [`excusals`] and [`disputes`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
+//! - [`cost_gates`]: gates recorded on costs (wilful default, data loss, termination).
+//! - [`credit_notes`]: what the supplier credited or refused, and the issued claims
+//!   they are set against.
 //! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
 //!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
 pub mod chain;
 pub mod commitments;
 pub mod copy;
+pub mod cost_gates;
+pub mod credit_notes;
 pub mod disputes;
 pub mod dr;
 pub mod excusals;
@@ -216,6 +221,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_recipients",
         include_str!("../../migrations/sqlite/0015_outbox_recipients.sql"),
     ),
+    (
+        16,
+        "recovery",
+        include_str!("../../migrations/sqlite/0016_recovery.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -295,6 +305,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "outbox_recipients",
         include_str!("../../migrations/postgres/0015_outbox_recipients.sql"),
+    ),
+    (
+        16,
+        "recovery",
+        include_str!("../../migrations/postgres/0016_recovery.sql"),
     ),
 ];
 

@@ -230,7 +230,9 @@ impl Store {
             .into_iter()
             .filter(|d| ids.contains(&d.subject.subject()))
             .collect();
+        let cost_ids: Vec<i64> = costs.iter().map(|c| c.id).collect();
         Ok(MonthRecords {
+            cost_gates: self.cost_gates(contract, Some(&cost_ids)).await?,
             costs,
             cost_disputes,
             audit: self.audit(contract).await?,

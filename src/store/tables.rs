@@ -280,6 +280,38 @@ pub const TABLES: &[Table] = &[
         serial: Some("id"),
     },
     Table {
+        name: "credit_notes",
+        columns: &[
+            ("id", Int),
+            ("contract", Text),
+            ("kind", Text),
+            ("reference", Text),
+            ("dated", Text),
+            ("amount_minor", Int),
+            ("months", Text),
+            ("note", Text),
+            ("recorded_by", Text),
+            ("recorded_at", Int),
+        ],
+        order_by: "id",
+        serial: Some("id"),
+    },
+    Table {
+        name: "cost_gates",
+        columns: &[
+            ("id", Int),
+            ("contract", Text),
+            ("cost_id", Int),
+            ("gate", Text),
+            ("withdrawn", Int),
+            ("reason", Text),
+            ("recorded_by", Text),
+            ("recorded_at", Int),
+        ],
+        order_by: "id",
+        serial: Some("id"),
+    },
+    Table {
         name: "outbox",
         columns: &[
             ("id", Int),

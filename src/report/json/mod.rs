@@ -11,11 +11,13 @@
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
 //! - [`rewrites`]: records changed after the fact.
 //! - [`clock_stops`]: how the supplier stopped its clocks.
+//! - [`recovery`]: credit notes, gates on costs, recovery to date.
 
 pub mod clock_stops;
 pub mod findings;
 pub mod history;
 pub mod records;
+pub mod recovery;
 pub mod registers;
 pub mod rewrites;
 
@@ -27,11 +29,13 @@ use self::findings::{
     TrendsJson,
 };
 use self::records::{AuditJson, DisputeJson, LevelExcusalJson};
+use self::recovery::{CostsRecoverableJson, RecoveryJson};
 use self::registers::{DrAssessmentJson, MonthOccurrenceJson};
 use self::rewrites::RewritesJson;
 use super::MonthReport;
 use super::amendment::Amendment;
 use crate::domain::time::format_utc;
+use crate::engine::gates::Recoverability;
 use crate::engine::standing::LineStanding;
 use crate::engine::{Figures, LevelResult, Status};
 
@@ -113,6 +117,13 @@ pub struct ReportJson<'a> {
     /// Present only when figures changed since the month's report was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amendment: Option<&'a Amendment>,
+    /// Under a sole-remedy clause only: the gates open and the costs left
+    /// outside the claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub costs_recoverable: Option<CostsRecoverableJson>,
+    /// Recovery to date, once a credit note or refusal is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryJson<'a>>,
 }
 
 /// Where the evidence and the supplier's own figures disagree.
@@ -278,6 +289,12 @@ pub struct ReportCostJson<'a> {
     /// Its latest dispute, if it was ever disputed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dispute: Option<DisputeJson<'a>>,
+    /// Under a sole-remedy clause only: whether it counts in the total claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recoverable: Option<bool>,
+    /// The gate that makes it recoverable (absent when none is open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<&'static str>,
 }
 
 /// Builds the JSON document for a report.
@@ -319,6 +336,14 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
                     .and_then(|b| b.period())
                     .map(|p| p.to_string()),
                 dispute: k.dispute.as_ref().map(Wire::json),
+                recoverable: match r.cost_recoverability(k) {
+                    Recoverability::Always => None,
+                    other => Some(other.counts()),
+                },
+                gate: match r.cost_recoverability(k) {
+                    Recoverability::Open(g) => Some(g.as_str()),
+                    _ => None,
+                },
             })
             .collect(),
         recoverable_costs_minor: r.recoverable_costs_minor(),
@@ -347,6 +372,8 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         },
         clock_stops: r.clock_stops.as_ref().map(Wire::json),
         amendment: r.amendment.as_ref(),
+        costs_recoverable: recovery::costs_recoverable(r),
+        recovery: r.recovery.as_ref().map(Wire::json),
     }
 }
 

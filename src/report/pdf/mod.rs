@@ -9,6 +9,7 @@
 
 mod layout;
 mod quality;
+mod recovery;
 
 use printpdf::{PdfDocument, PdfSaveOptions};
 use serde_json::Value;
@@ -282,9 +283,14 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
         let rows: Vec<Vec<String>> = costs
             .iter()
             .map(|c| {
+                let description = match (c.recoverable, c.gate) {
+                    (Some(true), Some(gate)) => format!("{}\nrecoverable: {gate}", c.description),
+                    (Some(_), _) => format!("{}\nnot recoverable: no gate open", c.description),
+                    (None, _) => c.description.to_string(),
+                };
                 vec![
                     c.date.clone(),
-                    c.description.to_string(),
+                    description,
                     c.evidence.to_string(),
                     c.breach.unwrap_or_default().to_string(),
                     money(c.amount_minor),
@@ -303,6 +309,8 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             true,
         );
     }
+    recovery::sole_remedy_note(&mut d, &j, &cur);
+    recovery::section(&mut d, &j, &money);
 
     // Commitments.
     d.heading("Commitments");

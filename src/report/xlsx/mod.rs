@@ -8,6 +8,7 @@
 //! inert when the sheet is saved again as CSV or edited by hand, and matches
 //! the CSV report.
 
+mod recovery;
 mod sheets;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -204,11 +205,12 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     // Recoverable costs.
     let ws = wb.add_worksheet().set_name("Recoverable costs")?;
     let amount_header = format!("Amount ({currency})");
-    header(
-        ws,
-        &f,
-        &["Date", &amount_header, "Description", "Evidence", "Breach"],
-    )?;
+    let mut titles = vec!["Date", &amount_header, "Description", "Evidence", "Breach"];
+    // Under a sole-remedy clause only: whether each cost counts, and why.
+    if json.costs_recoverable.is_some() {
+        titles.push("Recoverable");
+    }
+    header(ws, &f, &titles)?;
     for (i, c) in json.recoverable_costs.iter().enumerate() {
         let row = i as u32 + 1;
         write_date(ws, row, 0, &c.date, &f.date)?;
@@ -216,6 +218,15 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 2, safe_cell(c.description))?;
         ws.write_string(row, 3, safe_cell(c.evidence))?;
         ws.write_string(row, 4, safe_cell(c.breach.unwrap_or_default()))?;
+        match (c.recoverable, c.gate) {
+            (Some(true), Some(gate)) => {
+                ws.write_string(row, 5, format!("recoverable: {gate}"))?;
+            }
+            (Some(_), _) => {
+                ws.write_string(row, 5, "not recoverable: no gate open")?;
+            }
+            (None, _) => {}
+        }
     }
     ws.set_column_range_width(0, 1, 14)?;
     ws.set_column_range_width(2, 4, 32)?;
@@ -252,6 +263,9 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     rewrites_sheet(&mut wb, &f, &json.records_changed_after_the_fact, scale)?;
     if let Some(a) = json.amendment {
         amendment_sheet(&mut wb, &f, a, scale)?;
+    }
+    if let Some(rc) = &json.recovery {
+        recovery::recovery_sheet(&mut wb, &f, rc, currency, scale)?;
     }
     wb.save_to_buffer()
 }

@@ -168,6 +168,38 @@ pub const SUPPLIER_KPIS_VERSIONS: ChainedTable = ChainedTable {
     ],
 };
 
+/// What the supplier credited or refused against the issued claims (0016).
+pub const CREDIT_NOTES: ChainedTable = ChainedTable {
+    name: "credit_notes",
+    contract: "contract",
+    key: &[("id", Int)],
+    content: &[
+        ("kind", Text),
+        ("reference", Text),
+        ("dated", Text),
+        ("amount_minor", Int),
+        ("months", Text),
+        ("note", Text),
+        ("recorded_by", Text),
+        ("recorded_at", Int),
+    ],
+};
+
+/// Gates recorded on recoverable costs, and their withdrawals (0016).
+pub const COST_GATES: ChainedTable = ChainedTable {
+    name: "cost_gates",
+    contract: "contract",
+    key: &[("id", Int)],
+    content: &[
+        ("cost_id", Int),
+        ("gate", Text),
+        ("withdrawn", Int),
+        ("reason", Text),
+        ("recorded_by", Text),
+        ("recorded_at", Int),
+    ],
+};
+
 /// Every chained table, in the order `verify` reports them.
 pub const CHAINED: &[&ChainedTable] = &[
     &AUDIT,
@@ -178,6 +210,8 @@ pub const CHAINED: &[&ChainedTable] = &[
     &OUTAGES_VERSIONS,
     &WORK_ITEMS_VERSIONS,
     &SUPPLIER_KPIS_VERSIONS,
+    &CREDIT_NOTES,
+    &COST_GATES,
 ];
 
 impl ChainedTable {
