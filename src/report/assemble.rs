@@ -5,13 +5,15 @@
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
-use crate::engine::evaluate_month;
+use crate::engine::contract_year::{ContractHistory, first_needed};
 use crate::engine::live::open_incident_stages;
 use crate::engine::standing::MonthStanding;
+use crate::engine::{Evidence, MonthEvaluation};
 use crate::store::{Store, StoreError};
 
 use super::MonthReport;
 use super::quality::Extras;
+use super::trends::{self, Trends};
 
 /// Why a month's report could not be assembled.
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +30,11 @@ pub enum ReportError {
 /// and supplier verdicts read and evaluated, with the month by itself as its
 /// trends (enough for `evaluate` and `audit`, which show no trends), and
 /// while the month runs its standing (which reads the three months before
-/// it for the typical volumes). `now` is the instant the month is seen at; `known_at`, when given, limits the
-/// evidence to the versions the store held then.
+/// it for the typical volumes). The months its credits depend on (the
+/// contract year of an annual cap, the month before for a repeat
+/// multiplier) are evaluated first. `now` is the instant the month is seen
+/// at; `known_at`, when given, limits the evidence to the versions the
+/// store held then.
 pub async fn month_alone<'c>(
     store: &Store,
     config: &Config,
@@ -38,15 +43,70 @@ pub async fn month_alone<'c>(
     now: Instant,
     known_at: Option<Instant>,
 ) -> Result<MonthReport<'c>, ReportError> {
-    let evidence = store
-        .month_evidence(&contract.id, period, contract.timezone, now, known_at)
-        .await?;
+    build(store, config, contract, period, now, known_at, 1).await
+}
+
+/// The whole report: [`month_alone`] with the trends of the last twelve
+/// months, as it is issued. Each month is read and evaluated once, for the
+/// trends and for what the month's credits depend on alike.
+pub async fn with_trends<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+    known_at: Option<Instant>,
+) -> Result<MonthReport<'c>, ReportError> {
+    build(
+        store,
+        config,
+        contract,
+        period,
+        now,
+        known_at,
+        trends::MONTHS,
+    )
+    .await
+}
+
+/// The report of `period` with `trend_months` months of trends (1: the
+/// month alone).
+async fn build<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+    known_at: Option<Instant>,
+    trend_months: usize,
+) -> Result<MonthReport<'c>, ReportError> {
+    let trend_from = (1..trend_months).fold(period, |p, _| p.prev());
+    let (mut months, evidence) = evaluate_through(
+        store,
+        contract,
+        first_needed(contract, period).min(trend_from),
+        period,
+        now,
+        known_at,
+    )
+    .await?;
+    let Some((evaluation, _)) = months.pop() else {
+        unreachable!("evaluate_through always evaluates the month itself")
+    };
+    let trends = (trend_months > 1).then(|| {
+        let mut shown: Vec<(Period, Option<&MonthEvaluation>)> = months
+            .iter()
+            .filter(|(e, _)| e.period >= trend_from)
+            .map(|(e, monitored)| (e.period, monitored.then_some(e)))
+            .collect();
+        shown.push((period, Some(&evaluation)));
+        Trends::from_months(&shown)
+    });
     let records = store.month_records(&contract.id, period).await?;
     let register = store
         .commitment_register(contract, &config.calendars)
         .await?;
     let extras = Extras::load(store, config, contract, period, known_at).await?;
-    let evaluation = evaluate_month(contract, period, &evidence, now);
     let tz = contract.timezone;
     // A month in progress stands somewhere short of a verdict.
     let standing = if period.start(tz) <= now && now < period.end(tz) {
@@ -63,30 +123,49 @@ pub async fn month_alone<'c>(
         None
     };
     let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
-    let report = MonthReport::new(contract, evaluation, records)
+    let mut report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
         .with_tolerance(config.reconciliation.tolerance_points)
         .with_extras(&evidence.incidents, &extras)
         .with_recovery(recovery);
+    if let Some(trends) = trends {
+        report = report.with_trends(trends);
+    }
     Ok(match standing {
         Some(s) => report.with_standing(s),
         None => report,
     })
 }
 
-/// The whole report: [`month_alone`] with the trends of the last twelve
-/// months (eleven more months evaluated), as it is issued.
-pub async fn with_trends<'c>(
+/// Evaluates the months `from..=period` in order, each after the months
+/// before it, with whether each had any evidence (a month without is a gap
+/// in the trends); returns them oldest first, and `period`'s evidence.
+async fn evaluate_through(
     store: &Store,
-    config: &Config,
-    contract: &'c Contract,
+    contract: &Contract,
+    from: Period,
     period: Period,
     now: Instant,
     known_at: Option<Instant>,
-) -> Result<MonthReport<'c>, ReportError> {
-    let report = month_alone(store, config, contract, period, now, known_at).await?;
-    let trends = super::trends::load(store, contract, &report.evaluation, now, known_at).await?;
-    Ok(report.with_trends(trends))
+) -> Result<(Vec<(MonthEvaluation, bool)>, Evidence), StoreError> {
+    let mut history = ContractHistory::new(contract);
+    let mut monitored = Vec::new();
+    let mut month = from;
+    let evidence = loop {
+        let evidence = store
+            .month_evidence(&contract.id, month, contract.timezone, now, known_at)
+            .await?;
+        history.push(month, &evidence, now);
+        monitored.push(trends::monitored(&evidence));
+        if month >= period {
+            break evidence;
+        }
+        month = month.next();
+    };
+    Ok((
+        history.into_months().into_iter().zip(monitored).collect(),
+        evidence,
+    ))
 }
 
 /// The report as a person reads it now: [`with_trends`] and, when the month

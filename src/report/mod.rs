@@ -150,7 +150,7 @@ impl<'a> MonthReport<'a> {
         self
     }
 
-    /// Shows `trends` (see [`trends::load`]); without it the trends hold the
+    /// Shows `trends` (the report's twelve months); without it the trends hold the
     /// report's month alone.
     pub fn with_trends(mut self, trends: trends::Trends) -> Self {
         self.trends = trends;

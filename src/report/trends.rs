@@ -9,10 +9,8 @@
 //! evidence at all for the contract (no incidents, outages, work or supplier
 //! figures: before monitoring began) is a gap, not a perfect month.
 
-use crate::contract::Contract;
-use crate::domain::{Instant, Period};
-use crate::engine::{Evidence, MonthEvaluation, Status, evaluate_month};
-use crate::store::{Store, StoreError};
+use crate::domain::Period;
+use crate::engine::{Evidence, MonthEvaluation, Status};
 
 /// How many months a trend covers, the report's month included.
 pub const MONTHS: usize = 12;
@@ -107,33 +105,6 @@ impl Trends {
             series,
         }
     }
-}
-
-/// Evaluates the [`MONTHS`]` - 1` months before `current`'s from the store as
-/// at `now` (and as known at `known_at`) and builds the trends with `current` last.
-pub async fn load(
-    store: &Store,
-    contract: &Contract,
-    current: &MonthEvaluation,
-    now: Instant,
-    known_at: Option<Instant>,
-) -> Result<Trends, StoreError> {
-    let mut earlier: Vec<(Period, Option<MonthEvaluation>)> = Vec::with_capacity(MONTHS - 1);
-    let mut period: Period = current.period;
-    for _ in 1..MONTHS {
-        period = period.prev();
-        let evidence = store
-            .month_evidence(&contract.id, period, contract.timezone, now, known_at)
-            .await?;
-        earlier.push((
-            period,
-            monitored(&evidence).then(|| evaluate_month(contract, period, &evidence, now)),
-        ));
-    }
-    let mut all: Vec<(Period, Option<&MonthEvaluation>)> =
-        earlier.iter().map(|(p, e)| (*p, e.as_ref())).collect();
-    all.push((current.period, Some(current)));
-    Ok(Trends::from_months(&all))
 }
 
 /// Whether a month was monitored at all: it has any evidence for the
