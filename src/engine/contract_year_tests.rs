@@ -209,7 +209,13 @@ fn a_repeat_failure_multiplies_points_across_a_year_end() {
     let got: Vec<(Option<u32>, bool, i64)> = history
         .months()
         .iter()
-        .map(|m| (m.points, m.levels[0].repeated, m.credits.total_minor))
+        .map(|m| {
+            (
+                m.points,
+                m.levels[0].repeat_multiplier.is_some(),
+                m.credits.total_minor,
+            )
+        })
         .collect();
     assert_eq!(
         got,

@@ -88,9 +88,8 @@ pub struct LineCredit {
     pub percent: Option<(i128, i128)>,
     /// The points scored, after any repeat multiplier (`service_points`).
     pub points: Option<u32>,
-    /// True when the points were multiplied because the line also failed
-    /// the month before.
-    pub repeated: bool,
+    /// The multiplier applied because the line also failed the month before.
+    pub repeat_multiplier: Option<u32>,
     /// The breaches paid for (`per_breach`).
     pub breaches: Option<u64>,
     /// The credit in minor units, rounded half up once.
@@ -185,7 +184,7 @@ pub fn points_credit(base: u32, terms: CreditTerms) -> LineCredit {
     LineCredit {
         percent: Some(percent),
         points: Some(points),
-        repeated: terms.repeat_multiplier > 1,
+        repeat_multiplier: (terms.repeat_multiplier > 1).then_some(terms.repeat_multiplier),
         minor: div_round_half_up(terms.charge_minor as i128 * percent.0, 100 * percent.1) as i64,
         ..LineCredit::default()
     }

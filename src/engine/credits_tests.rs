@@ -166,7 +166,7 @@ fn service_points_pick_a_band_as_tiers_do_and_multiply_a_repeat() {
     for (met, want_points, want_minor) in cases {
         let (_, c) = credit_for(&points, met, 100, terms(CHARGE));
         assert_eq!((c.points, c.minor), (want_points, want_minor), "{met} met");
-        assert!(!c.repeated);
+        assert_eq!(c.repeat_multiplier, None);
     }
     // Failed the month before too: × 2 → 6 points = 3 % = £3,750.00.
     let repeat = CreditTerms {
@@ -174,7 +174,10 @@ fn service_points_pick_a_band_as_tiers_do_and_multiply_a_repeat() {
         ..terms(CHARGE)
     };
     let (_, c) = credit_for(&points, 89, 100, repeat);
-    assert_eq!((c.points, c.repeated, c.minor), (Some(6), true, 375_000));
+    assert_eq!(
+        (c.points, c.repeat_multiplier, c.minor),
+        (Some(6), Some(2), 375_000)
+    );
 }
 
 #[test]

@@ -101,9 +101,9 @@ pub struct LevelResult {
     pub credit_percent: Option<Ratio>,
     /// The service points scored, after any repeat multiplier.
     pub points: Option<u32>,
-    /// True when the points were multiplied because the line also failed
+    /// The multiplier applied to the points because the line also failed
     /// the month before.
-    pub repeated: bool,
+    pub repeat_multiplier: Option<u32>,
     /// The breaches credited (`per_breach`).
     pub breaches_credited: Option<u64>,
     /// True when the low-volume rule decided the verdict.
@@ -431,7 +431,7 @@ fn line(
         scheme: level.credit_scheme.as_str(),
         credit_percent: credit.percent_ratio(),
         points: credit.points,
-        repeated: credit.repeated,
+        repeat_multiplier: credit.repeat_multiplier,
         breaches_credited: credit.breaches,
         low_volume,
         credit_minor: credit.minor,

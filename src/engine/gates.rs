@@ -55,7 +55,8 @@ impl MonthGates {
     /// escalation ladder (pass `false` where it is not known).
     pub fn of(evaluation: &MonthEvaluation, material_breach: bool) -> MonthGates {
         MonthGates {
-            cap_exceeded: evaluation.credits.before_cap_minor > evaluation.credits.cap_minor,
+            cap_exceeded: evaluation.credits.before_cap_minor > evaluation.credits.cap_minor
+                || evaluation.annual.is_some_and(|a| a.annual_cut_minor > 0),
             critical_failure: evaluation.levels.iter().any(|l| l.critical),
             material_breach,
         }

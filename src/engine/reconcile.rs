@@ -119,7 +119,7 @@ mod tests {
             scheme: "tiers",
             credit_percent: None,
             points: None,
-            repeated: false,
+            repeat_multiplier: None,
             breaches_credited: None,
             low_volume: false,
             credit_minor: 0,

@@ -118,8 +118,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
             l.target_percent.to_string(),
             l.status.as_str().to_string(),
             l.critical.to_string(),
-            l.tier
-                .map_or_else(|| "0".to_string(), |t| t.percent.to_string()),
+            match (l.tier, l.credit_percent) {
+                (Some(t), _) => t.percent.to_string(),
+                (None, Some(p)) => crate::report::json::number_text(p.rounded3()),
+                (None, None) => "0".to_string(),
+            },
             l.credit_minor.to_string(),
             format_minor(l.credit_minor, exponent),
             r.contract.currency.code().to_string(),
@@ -157,6 +160,17 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
     if let Some(rc) = &r.recovery {
         text.push('\n');
         text.push_str(&recovery(rc)?);
+    }
+    let workings = crate::report::json::terms::workings(r);
+    if !workings.is_empty() {
+        text.push('\n');
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["credit_working"])?;
+        for line in &workings {
+            w.write_record([safe_cell(line)])?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
     }
     Ok(text)
 }

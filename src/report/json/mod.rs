@@ -20,6 +20,7 @@ pub mod records;
 pub mod recovery;
 pub mod registers;
 pub mod rewrites;
+pub mod terms;
 
 use serde::Serialize;
 
@@ -72,8 +73,21 @@ pub struct ReportJson<'a> {
     pub monthly_charge_minor: i64,
     /// One line per service level (per service for availability).
     pub service_levels: Vec<LevelJson<'a>>,
+    /// Why the month has no monthly charge, when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charge_note: Option<String>,
     /// The service credits, capped.
     pub service_credits: CreditsJson,
+    /// The month's service points, when a line uses that scheme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_points: Option<u32>,
+    /// Where the month stands against the annual cap, when the contract has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annual_cap: Option<terms::AnnualCapJson>,
+    /// Each credit worked out in words, when the contract uses more than
+    /// credit tiers on one undated charge.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credit_workings: Vec<String>,
     /// The month's claimed recoverable costs.
     pub recoverable_costs: Vec<ReportCostJson<'a>>,
     /// Their sum.
@@ -199,6 +213,21 @@ pub struct LevelJson<'a> {
     pub typical_volume: Option<Option<f64>>,
     /// The credit tier's percentage (0 with no credit).
     pub credit_percent: f64,
+    /// The credit scheme, when not `tiers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_scheme: Option<&'static str>,
+    /// The service points scored (`service_points`), after any multiplier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
+    /// The multiplier applied because the line also failed the month before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_multiplier: Option<u32>,
+    /// The breaches credited (`per_breach`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaches_credited: Option<u64>,
+    /// Present (true) when the low-volume rule decided the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_volume: Option<bool>,
     /// The credit in minor units.
     pub credit_minor: i64,
     /// The part of the credit in open dispute.
@@ -313,12 +342,16 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             .iter()
             .map(|l| level_json(l, r.line_standing(&l.id, l.service.as_deref())))
             .collect(),
+        charge_note: terms::charge_note(r),
         service_credits: CreditsJson {
             before_cap_minor: e.credits.before_cap_minor,
             cap_minor: e.credits.cap_minor,
             total_minor: e.credits.total_minor,
             disputed_minor: r.service_credits_disputed_minor(),
         },
+        service_points: e.points,
+        annual_cap: e.annual.as_ref().map(|a| terms::AnnualCapJson::new(a, e)),
+        credit_workings: terms::workings(r),
         recoverable_costs: r
             .recoverable_costs
             .iter()
@@ -406,7 +439,16 @@ fn level_json<'a>(l: &'a LevelResult, standing: Option<&LineStanding>) -> LevelJ
         target_percent: l.target_percent.as_f64(),
         status: l.status.as_str(),
         critical: l.critical,
-        credit_percent: l.tier.map_or(0.0, |t| t.percent.as_f64()),
+        // A tier's percent as configured; another scheme's to three decimals.
+        credit_percent: l.tier.map_or_else(
+            || l.credit_percent.map_or(0.0, |p| p.rounded3()),
+            |t| t.percent.as_f64(),
+        ),
+        credit_scheme: (l.scheme != "tiers").then_some(l.scheme),
+        points: l.points,
+        repeat_multiplier: l.repeat_multiplier,
+        breaches_credited: l.breaches_credited,
+        low_volume: l.low_volume.then_some(true),
         credit_minor: l.credit_minor,
         credit_disputed_minor: l.credit_disputed_minor,
         excused: l.excused.as_ref().map(LevelExcusalJson::from),

@@ -149,6 +149,42 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     }
 
     // Service levels.
+    if !j.credit_workings.is_empty() {
+        d.heading("How the credits were worked out");
+        if let Some(a) = &j.annual_cap {
+            d.table(
+                &[("", 0.7, Align::Left), ("", 0.3, Align::Right)],
+                &[
+                    vec![
+                        format!("Annual cap (contract year from {})", a.contract_year_start),
+                        cur(a.cap_minor),
+                    ],
+                    vec![
+                        "Credits earlier this contract year".into(),
+                        cur(a.credits_earlier_minor),
+                    ],
+                    vec![
+                        "Headroom before this month".into(),
+                        cur(a.headroom_before_minor),
+                    ],
+                    vec![
+                        "Cut by the monthly cap".into(),
+                        cur(a.monthly_cap_cut_minor),
+                    ],
+                    vec!["Cut by the annual cap".into(), cur(a.annual_cap_cut_minor)],
+                    vec![
+                        "Headroom after this month".into(),
+                        cur(a.headroom_after_minor),
+                    ],
+                ],
+                false,
+            );
+        }
+        for line in &j.credit_workings {
+            d.wrapped(line, 9.5, MUTED);
+        }
+    }
+
     d.heading("Service levels");
     let rows: Vec<Vec<String>> = levels
         .iter()

@@ -27,7 +27,9 @@ use super::json::rewrites::RewritesJson;
 use super::json::{DataQualityJson, number_text, to_json};
 use crate::domain::Instant;
 use crate::domain::time::format_utc;
-use sheets::{amendment_sheet, dr_sheet, quality_sheet, rewrites_sheet, trends_sheet};
+use sheets::{
+    amendment_sheet, dr_sheet, quality_sheet, rewrites_sheet, trends_sheet, workings_sheet,
+};
 
 /// Renders the report as XLSX bytes.
 pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
@@ -263,6 +265,9 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     rewrites_sheet(&mut wb, &f, &json.records_changed_after_the_fact, scale)?;
     if let Some(a) = json.amendment {
         amendment_sheet(&mut wb, &f, a, scale)?;
+    }
+    if !json.credit_workings.is_empty() {
+        workings_sheet(&mut wb, &f, &json, scale)?;
     }
     if let Some(rc) = &json.recovery {
         recovery::recovery_sheet(&mut wb, &f, rc, currency, scale)?;

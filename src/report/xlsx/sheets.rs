@@ -314,3 +314,46 @@ pub(super) fn rewrites_sheet(
     ws.set_column_width(10, 14)?;
     Ok(())
 }
+
+/// The "Credit workings" sheet (only when the contract uses more than
+/// credit tiers on one undated charge): the annual cap's figures as numbers
+/// in major units, then each credit worked out in words.
+pub(super) fn workings_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    json: &crate::report::json::ReportJson<'_>,
+    scale: f64,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Credit workings")?;
+    ws.write_string_with_format(0, 0, "How the credits were worked out", &f.title)?;
+    let mut row = 2;
+    if let Some(a) = &json.annual_cap {
+        ws.write_string_with_format(row, 0, "Contract year from", &f.label)?;
+        ws.write_string(row, 1, &a.contract_year_start)?;
+        row += 1;
+        for (label, minor) in [
+            ("Annual cap", a.cap_minor),
+            (
+                "Credits earlier this contract year",
+                a.credits_earlier_minor,
+            ),
+            ("Headroom before this month", a.headroom_before_minor),
+            ("Credits after the monthly cap", a.after_monthly_cap_minor),
+            ("Cut by the monthly cap", a.monthly_cap_cut_minor),
+            ("Cut by the annual cap", a.annual_cap_cut_minor),
+            ("Headroom after this month", a.headroom_after_minor),
+        ] {
+            ws.write_string_with_format(row, 0, label, &f.label)?;
+            ws.write_number_with_format(row, 1, minor as f64 / scale, &f.money)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    for line in &json.credit_workings {
+        ws.write_string(row, 0, safe_cell(line))?;
+        row += 1;
+    }
+    ws.set_column_width(0, 90)?;
+    ws.set_column_width(1, 16)?;
+    Ok(())
+}
