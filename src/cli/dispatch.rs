@@ -7,7 +7,7 @@ use crate::commands::*;
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let clock = cli.clock();
     match cli.command {
-        Command::Check => check::run(&cli.config),
+        Command::Check { contract } => check::run(&cli.config, contract.as_deref()),
         Command::Import {
             files,
             correct: _,

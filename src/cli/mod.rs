@@ -70,7 +70,13 @@ pub enum Command {
         log_format: LogFormat,
     },
     /// Validate the configuration: exit 0, or print every problem and exit 1.
-    Check,
+    /// Lists which definitions (service levels, charges, caps) apply in
+    /// which months for contracts that date them, or for `--contract`.
+    Check {
+        /// List this contract's definitions by month even if it dates none.
+        #[arg(long)]
+        contract: Option<String>,
+    },
     /// Import CSV or JSON Lines files (kind from the header, the `type` field or the file name).
     Import {
         /// The files.

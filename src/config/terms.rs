@@ -507,3 +507,156 @@ pub(super) fn check_variations(levels: &[(String, &ServiceLevel)], p: &mut Probl
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{CONTRACT, assert_problem, problems};
+
+    const LEVEL: &str = "contracts[0].service_levels";
+
+    #[test]
+    fn the_terms_are_checked_and_every_problem_named() {
+        let text = format!(
+            r#"{}
+contract_year_starts = "13"
+repeat_multiplier = 0
+
+  [[contracts.service_levels]]
+  id = "p1"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  until = "2026-12"
+
+  [[contracts.service_levels]]
+  id = "p1"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "2h"
+  target_percent = 95.0
+  from = "2026-06"
+
+  [[contracts.service_levels]]
+  id = "share"
+  kind = "proactive_share"
+  target_percent = 60.0
+  credit_scheme = "service_points"
+  points = [ {{ below = 60.0, points = 2 }}, {{ below = 50.0, points = 1 }} ]
+  service_credits = [ {{ below = 60.0, percent = 1.0 }} ]
+
+  [[contracts.service_levels]]
+  id = "email"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 99.5
+  credit_scheme = "per_breach"
+  amount_per_breach = "10.00"
+  minimum_volume = 10
+  max_breaches = 1
+
+  [[contracts.service_levels]]
+  id = "p2"
+  kind = "resolution_time"
+  priorities = ["P2"]
+  target = "8h"
+  target_percent = 90.0
+  credit_scheme = "sliding"
+  minimum_volume = 10
+  from = "2027-05"
+  until = "2027-01"
+"#,
+            CONTRACT.replace(
+                "monthly_charge = \"1000.00\"",
+                "monthly_charge = [ { from = \"2027-04\", amount = \"10.00\" }, \
+                 { from = \"2026-04\", amount = \"9.00\" } ]"
+            )
+        );
+        let all = problems(&text);
+        assert_problem(&all, "contracts[0].monthly_charge[1].from", "oldest first");
+        assert_problem(
+            &all,
+            "contracts[0].contract_year_starts",
+            "'13' is not a month number",
+        );
+        assert_problem(
+            &all,
+            "contracts[0].repeat_multiplier",
+            "0 is not a whole number from 1",
+        );
+        // December 2026 is in both versions of p1.
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[1].from"),
+            "'p1' is already in force in every month until 2026-12",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[2].service_credits"),
+            "does not apply to credit_scheme = \"service_points\"",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[2].points[1].points"),
+            "a lower band must score more",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[3].credit_scheme"),
+            "per_breach applies to response_time and resolution_time",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[3].minimum_volume"),
+            "low-volume rule applies to response_time",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[4].credit_scheme"),
+            "unknown credit scheme 'sliding'",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[4].max_breaches"),
+            "minimum_volume and max_breaches go together",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[4].until"),
+            "2027-01 is before from (2027-05)",
+        );
+    }
+
+    #[test]
+    fn service_points_need_a_point_value_and_versions_one_kind() {
+        let text = format!(
+            r#"{CONTRACT}
+  [[contracts.service_levels]]
+  id = "share"
+  kind = "proactive_share"
+  target_percent = 60.0
+  credit_scheme = "service_points"
+  points = [ {{ below = 60.0, points = 2 }} ]
+  until = "2026-12"
+
+  [[contracts.service_levels]]
+  id = "share"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 60.0
+  from = "2027-01"
+"#
+        );
+        let all = problems(&text);
+        assert_problem(
+            &all,
+            "contracts[0].point_value_percent",
+            "uses credit_scheme = \"service_points\"",
+        );
+        assert_problem(
+            &all,
+            &format!("{LEVEL}[1].kind"),
+            "must measure the same kind",
+        );
+    }
+}

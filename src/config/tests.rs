@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::contract::calendar::ALWAYS_OPEN;
-use crate::contract::{CreditScheme, CreditTier, ServiceLevelKind};
+use crate::contract::{CreditScheme, CreditTier, LowVolume, PointBand, ServiceLevelKind};
 use crate::domain::{Months, Percent, Priority, Weight};
 
 const EXAMPLE: &str = include_str!("../../config/slawatch.toml");
@@ -66,19 +66,31 @@ fn the_example_file_parses() {
     assert_eq!(c.supplier, "Acme Managed Services Ltd");
     assert_eq!(c.timezone, chrono_tz::Europe::London);
     assert_eq!(c.currency.code(), "GBP");
-    assert_eq!(
+    let charge = |m: &str| {
         c.monthly_charge
-            .for_month("2026-10".parse().unwrap())
-            .unwrap()
-            .minor,
-        12_500_000
-    );
+            .for_month(m.parse().unwrap())
+            .map(|m| m.minor)
+    };
+    // Dated charges: none before April 2026, indexed from April 2027.
+    assert_eq!(charge("2026-03"), None);
+    assert_eq!(charge("2026-10"), Some(12_500_000));
+    assert_eq!(charge("2027-04"), Some(13_125_000));
     assert_eq!(c.service_credit_cap_percent, pct(12.0));
+    assert_eq!(
+        (
+            c.contract_year_starts,
+            c.annual_cap_percent,
+            c.point_value_percent,
+            c.repeat_multiplier
+        ),
+        (4, Some(pct(8.0)), Some(pct(0.5)), 2)
+    );
     let ids: Vec<&str> = c.service_levels.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
         [
             "p1-response",
+            "p1-resolution",
             "p1-resolution",
             "p2-resolution",
             "p3-resolution",
@@ -108,10 +120,40 @@ fn the_example_file_parses() {
             },
         ])
     );
+    assert_eq!(
+        (p1.from, p1.until),
+        (None, Some("2026-12".parse().unwrap()))
+    );
+    assert_eq!(
+        p1.low_volume,
+        Some(LowVolume {
+            minimum: 15,
+            max_breaches: 1
+        })
+    );
+    // The variation: 2 hours from January 2027.
+    let varied = c
+        .service_level_in("p1-resolution", "2027-01".parse().unwrap())
+        .unwrap();
+    assert_eq!(varied.target_seconds, Some(7_200));
+    assert_eq!(
+        c.service_level_in("p1-resolution", "2026-12".parse().unwrap())
+            .unwrap()
+            .target_seconds,
+        Some(14_400)
+    );
+    assert_eq!(
+        c.service_level("p2-resolution").unwrap().credit_scheme,
+        CreditScheme::Shortfall {
+            factor: pct(0.5),
+            max: Some(pct(3.0))
+        }
+    );
     let p1_response = c.service_level("p1-response").unwrap();
     assert_eq!(p1_response.target_seconds, Some(900));
 
     let p3 = c.service_level("p3-resolution").unwrap();
+    assert!(matches!(&p3.credit_scheme, CreditScheme::PerBreach(m) if m.minor == 2_500));
     assert_eq!(p3.target_seconds, Some(72_000));
     assert_eq!(p3.calendar.name(), "office");
 
@@ -124,7 +166,19 @@ fn the_example_file_parses() {
     assert_eq!(network.target_percent, pct(99.0));
     let share = c.service_level("proactive-share").unwrap();
     assert_eq!(share.kind, ServiceLevelKind::ProactiveShare);
-    assert!(matches!(&share.credit_scheme, CreditScheme::Tiers(t) if t.len() == 1));
+    assert_eq!(
+        share.credit_scheme,
+        CreditScheme::ServicePoints(vec![
+            PointBand {
+                below: pct(60.0),
+                points: 2
+            },
+            PointBand {
+                below: pct(50.0),
+                points: 4
+            },
+        ])
+    );
 
     let due: Vec<(&str, NaiveDate, Option<Months>)> = c
         .commitments

@@ -160,10 +160,21 @@ fn line_working(
         Some(s) => format!("{} ({s})", l.id),
         None => l.id.clone(),
     };
-    let low = match (l.low_volume, low_volume_rule(r, &l.id, r.evaluation.period)) {
-        (true, Some((minimum, max))) => format!(
-            " Low volume: fewer than {minimum} incidents assessed, so the month fails only on \
-             more than {max} breaches."
+    let low = match (
+        l.low_volume,
+        low_volume_rule(r, &l.id, r.evaluation.period),
+        &l.figures,
+    ) {
+        (true, Some((minimum, max)), crate::engine::Figures::Incidents(f)) => format!(
+            " Low volume: {} assessed, fewer than {minimum}, so the month fails only on more \
+             than {max} breached; {} breached: {}{}.",
+            f.assessed,
+            f.assessed - f.met,
+            l.status.as_str(),
+            match l.credit_minor {
+                0 => "",
+                _ => ", on the mildest band",
+            }
         ),
         _ => String::new(),
     };
@@ -184,6 +195,7 @@ fn line_working(
             )
         }
         _ if l.credit_minor == 0 && low.is_empty() => return None,
+        _ if l.credit_minor == 0 => format!("{name}: no credit."),
         "shortfall" => format!(
             "{name}: shortfall below the {} % target, {} % × {} = {}.",
             crate::report::json::number_text(l.target_percent.as_f64()),
