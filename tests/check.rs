@@ -17,7 +17,7 @@ fn the_shipped_example_configuration_is_valid() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("ok (1 contract(s), 7 service level(s)"),
+        stdout(&out).contains("ok (1 contract(s), 8 service level(s)"),
         "{}",
         stdout(&out)
     );

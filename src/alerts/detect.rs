@@ -88,7 +88,12 @@ pub(super) fn evidence_line(contract: &Contract, period: Period) -> String {
 }
 
 /// What the level stands at this month, for the "what it costs" line.
-fn this_month(contract: &Contract, line: &LevelResult, at: Option<&LineStanding>) -> String {
+fn this_month(
+    contract: &Contract,
+    period: Period,
+    line: &LevelResult,
+    at: Option<&LineStanding>,
+) -> String {
     let attainment = line.attainment.map_or("no data yet".to_string(), |a| {
         format!("{:.3} %", a.rounded3())
     });
@@ -98,7 +103,7 @@ fn this_month(contract: &Contract, line: &LevelResult, at: Option<&LineStanding>
     );
     match at {
         Some(at) if at.standing == Standing::AtRisk => {
-            let words = level_of(contract, &line.id)
+            let words = level_of(contract, &line.id, period)
                 .map(|l| recovery(l, at))
                 .unwrap_or_default();
             s.push_str(&format!(" (at risk: {words})"));
@@ -119,8 +124,9 @@ fn this_month(contract: &Contract, line: &LevelResult, at: Option<&LineStanding>
     s
 }
 
-fn level_of<'a>(contract: &'a Contract, id: &str) -> Option<&'a ServiceLevel> {
-    contract.service_levels.iter().find(|l| l.id == id)
+/// The version of service level `id` in force in `period`.
+fn level_of<'a>(contract: &'a Contract, id: &str, period: Period) -> Option<&'a ServiceLevel> {
+    contract.service_level_in(id, period)
 }
 
 /// What would rescue an at-risk month: "needs 19 more P1 incidents, all
@@ -154,7 +160,7 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
                   target: i64,
                   deadline: Instant,
                   stopped: Option<Instant>| {
-        let l = level_of(contract, level)?;
+        let l = level_of(contract, level, period)?;
         let line = lines.iter().find(|x| x.id == level);
         let mut facts = Facts {
             headline: format!("{incident} breached {} ({} target)", l.name, hm(target)),
@@ -192,7 +198,7 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
             let at = live.standing.line(&line.id, line.service.as_deref());
             facts
                 .lines
-                .push(("This month", this_month(contract, line, at)));
+                .push(("This month", this_month(contract, period, line, at)));
         }
         Some(alert(
             format!("breached/{}/{}/{}", contract.id, level, incident),
@@ -242,7 +248,7 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
                 ));
             }
             (Stage::AtRisk, deadline) => {
-                let Some(l) = level_of(contract, &s.level) else {
+                let Some(l) = level_of(contract, &s.level, period) else {
                     continue;
                 };
                 let facts = Facts {
@@ -305,7 +311,7 @@ fn level_alerts(
         let Some(at) = standing.line(&line.id, line.service.as_deref()) else {
             continue;
         };
-        let Some(level) = level_of(contract, &line.id) else {
+        let Some(level) = level_of(contract, &line.id, period) else {
             continue;
         };
         let service = line.service.clone().unwrap_or_default();
@@ -351,7 +357,7 @@ fn level_alerts(
             )),
             _ => {}
         }
-        lines.push(("Standing", this_month(contract, line, Some(at))));
+        lines.push(("Standing", this_month(contract, period, line, Some(at))));
         let facts = Facts {
             headline,
             lines,

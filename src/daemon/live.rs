@@ -73,12 +73,12 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         let evidence = store
             .month_evidence(&contract.id, period, contract.timezone, now, None)
             .await?;
-        let typical = deps.typical.get(store, contract, period, now).await?;
+        let (typical, prior) = deps.typical.get(store, contract, period, now).await?;
         let live = LiveMonth::new(
             contract,
             &evidence,
             config.alerts.at_risk_share,
-            &typical,
+            (&typical, &prior),
             now,
         );
         next_change = live.next_change().into_iter().chain(next_change).min();

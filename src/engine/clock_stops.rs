@@ -118,7 +118,7 @@ pub fn measure(
 ) -> ClockStops {
     let mut levels = Vec::new();
     let mut in_month: BTreeMap<&str, &Incident> = BTreeMap::new();
-    for level in &contract.service_levels {
+    for level in contract.levels_in_force(period) {
         if level.kind != ServiceLevelKind::ResolutionTime {
             continue;
         }

@@ -83,14 +83,27 @@ impl<'c> ContractHistory<'c> {
     /// Evaluates `period` (the month after the last pushed, or the first)
     /// from its evidence as at `now`, and returns it.
     pub fn push(&mut self, period: Period, evidence: &Evidence, now: Instant) -> &MonthEvaluation {
-        let preceding = match self.months.last() {
-            Some(last) if last.period.next() == period => Preceding::from_month(last),
-            _ => Preceding::default(),
-        };
-        let mut month = evaluate_month_after(self.contract, period, evidence, now, &preceding);
-        self.apply_annual_cap(&mut month);
+        let prior = self.prior_for(period);
+        let month = evaluate_with_prior(self.contract, period, evidence, now, &prior);
         self.months.push(month);
         &self.months[self.months.len() - 1]
+    }
+
+    /// What `period`'s credits owe to the months evaluated so far.
+    pub fn prior_for(&self, period: Period) -> Prior {
+        let year_start = contract_year_start(period, self.contract.contract_year_starts);
+        Prior {
+            preceding: match self.months.last() {
+                Some(last) if last.period.next() == period => Preceding::from_month(last),
+                _ => Preceding::default(),
+            },
+            year_credits_minor: self
+                .months
+                .iter()
+                .filter(|m| m.period >= year_start && m.period < period)
+                .map(|m| m.credits.total_minor)
+                .sum(),
+        }
     }
 
     /// Every month evaluated, oldest first.
@@ -102,18 +115,32 @@ impl<'c> ContractHistory<'c> {
     pub fn into_months(self) -> Vec<MonthEvaluation> {
         self.months
     }
+}
 
-    fn apply_annual_cap(&self, month: &mut MonthEvaluation) {
-        let year_start = contract_year_start(month.period, self.contract.contract_year_starts);
-        let Some(cap_minor) = annual_cap_minor(self.contract, year_start) else {
-            return;
-        };
-        let used_before_minor: i64 = self
-            .months
-            .iter()
-            .filter(|m| m.period >= year_start && m.period < month.period)
-            .map(|m| m.credits.total_minor)
-            .sum();
+/// What a month's credits owe to the months before it: the lines that
+/// failed the month before (for the repeat multiplier) and the credits of
+/// the earlier months of its contract year (for the annual cap).
+#[derive(Debug, Clone, Default)]
+pub struct Prior {
+    /// The month before's failed lines.
+    pub preceding: Preceding,
+    /// The credits, after both caps, of the contract year's earlier months.
+    pub year_credits_minor: i64,
+}
+
+/// Evaluates `period` from its evidence as at `now`, after the months
+/// summed up in `prior` (see [`ContractHistory::prior_for`]).
+pub fn evaluate_with_prior(
+    contract: &Contract,
+    period: Period,
+    evidence: &Evidence,
+    now: Instant,
+    prior: &Prior,
+) -> MonthEvaluation {
+    let mut month = evaluate_month_after(contract, period, evidence, now, &prior.preceding);
+    let year_start = contract_year_start(period, contract.contract_year_starts);
+    if let Some(cap_minor) = annual_cap_minor(contract, year_start) {
+        let used_before_minor = prior.year_credits_minor;
         let headroom_before_minor = (cap_minor - used_before_minor).max(0);
         let after_monthly_cap_minor = month.credits.total_minor;
         let total = after_monthly_cap_minor.min(headroom_before_minor);
@@ -132,6 +159,7 @@ impl<'c> ContractHistory<'c> {
             headroom_after_minor: headroom_before_minor - total,
         });
     }
+    month
 }
 
 #[cfg(test)]

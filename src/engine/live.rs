@@ -7,10 +7,11 @@ use crate::contract::Contract;
 use crate::domain::{Instant, Period, Priority};
 
 use super::clock::ClockStatus;
+use super::contract_year::{Prior, evaluate_with_prior};
 use super::incidents::{applies, clock_for};
 use super::records::RecordsInForce;
 use super::standing::{MonthStanding, TypicalVolumes};
-use super::{Evidence, MonthEvaluation, evaluate_month};
+use super::{Evidence, MonthEvaluation};
 
 /// One contract's month in progress as at an instant.
 #[derive(Debug, Clone)]
@@ -25,17 +26,18 @@ pub struct LiveMonth {
 
 impl LiveMonth {
     /// Evaluates `contract`'s month containing `now` from its `evidence`,
-    /// with each incident level's `typical` volume; an incident is at risk
-    /// once `at_risk_share` of its target has elapsed.
+    /// with what its closed months left (each incident level's `typical`
+    /// volume, and the credits' `prior`); an incident is at risk once
+    /// `at_risk_share` of its target has elapsed.
     pub fn new(
         contract: &Contract,
         evidence: &Evidence,
         at_risk_share: f64,
-        typical: &TypicalVolumes,
+        (typical, prior): (&TypicalVolumes, &Prior),
         now: Instant,
     ) -> Self {
         let period = Period::of(now, contract.timezone);
-        let evaluation = evaluate_month(contract, period, evidence, now);
+        let evaluation = evaluate_with_prior(contract, period, evidence, now, prior);
         let open = open_incident_stages(contract, evidence, at_risk_share, now);
         let standing = MonthStanding::new(contract, &evaluation, &open, typical, now);
         LiveMonth {
@@ -109,8 +111,7 @@ pub fn open_incident_stages(
     let mut out = Vec::new();
     let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
     for level in contract
-        .service_levels
-        .iter()
+        .levels_in_force(Period::of(now, contract.timezone))
         .filter(|l| l.target_seconds.is_some())
     {
         let target = level.target_seconds.unwrap_or_default();

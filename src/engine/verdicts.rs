@@ -136,8 +136,7 @@ pub fn compare(
             false => ServiceLevelKind::ResolutionTime,
         };
         for level in contract
-            .service_levels
-            .iter()
+            .levels_in_force(period)
             .filter(|l| l.kind == kind && applies(l, incident))
         {
             let (Some(outcome), Some(target)) =

@@ -254,15 +254,14 @@ impl ContractFigures {
             .levels
             .iter()
             .filter_map(|line| {
-                let level = contract.service_level(&line.id)?;
+                let level = contract.service_level_in(&line.id, evaluation.period)?;
                 let standing = standing.line(&line.id, line.service.as_deref())?;
                 Some(line_figures(level, line, standing))
             })
             .collect();
 
         let incident_levels = contract
-            .service_levels
-            .iter()
+            .levels_in_force(evaluation.period)
             .filter(|l| l.target_seconds.is_some());
         let mut open_incidents = BTreeMap::new();
         let mut breached = BTreeMap::new();

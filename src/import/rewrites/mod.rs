@@ -250,6 +250,11 @@ fn incident_rewrite(
             .as_ref()
             .and_then(|o| assessment_month(o, tz))
             .or_else(|| b_clock.as_ref().and_then(|o| assessment_month(o, tz)));
+        // A level varied over time: only the version in force in the
+        // month the clock is assessed in judges it.
+        if period.is_some_and(|p| !level.in_force(p)) {
+            continue;
+        }
         effects.push(Effect {
             service_level: level.id.clone(),
             period,
