@@ -182,6 +182,21 @@ fn month_to_date<'a>(
         "The contract's monthly charge (major units of the currency).",
         MONEY,
     )?;
+    let annual_cap = f.gauge(
+        "slawatch_annual_credit_cap",
+        "The contract year's cap on service credits (major units of the currency; only where an annual cap is configured).",
+        MONEY,
+    )?;
+    let headroom = f.gauge(
+        "slawatch_annual_credit_headroom",
+        "What the annual cap leaves after this month's credits so far: the cap less the contract year's credits (major units of the currency; only where an annual cap is configured).",
+        MONEY,
+    )?;
+    let points = f.gauge(
+        "slawatch_service_points_month_to_date",
+        "Service points scored so far this month, repeat multipliers applied (only where a service level uses service points).",
+        &["contract"],
+    )?;
     let costs = f.gauge(
         "slawatch_recoverable_costs_month_to_date",
         "Recoverable costs claimed with a date in this month: not removed, not withdrawn after a dispute (major units of the currency).",
@@ -272,6 +287,17 @@ fn month_to_date<'a>(
         charge
             .with_label_values(&money)
             .set(c.major(c.monthly_charge_minor));
+        if let Some(a) = &c.annual {
+            annual_cap
+                .with_label_values(&money)
+                .set(c.major(a.cap_minor));
+            headroom
+                .with_label_values(&money)
+                .set(c.major(a.headroom_after_minor));
+        }
+        if let Some(p) = c.points {
+            points.with_label_values(&[id]).set(f64::from(p));
+        }
         costs
             .with_label_values(&money)
             .set(c.major(c.recoverable_minor));

@@ -218,6 +218,10 @@ pub struct ContractFigures {
     pub credits: CreditTotals,
     /// The monthly charge.
     pub monthly_charge_minor: i64,
+    /// The annual cap's position after the month so far, when the contract has one.
+    pub annual: Option<crate::engine::contract_year::AnnualPosition>,
+    /// The month's service points so far, when a line uses that scheme.
+    pub points: Option<u32>,
     /// Recoverable costs dated this month.
     pub recoverable_minor: i64,
     /// Commitment occurrences shown for this month, by status.
@@ -349,6 +353,8 @@ impl ContractFigures {
             reactive,
             credits: evaluation.credits,
             monthly_charge_minor: evaluation.charge_minor.unwrap_or(0),
+            annual: evaluation.annual,
+            points: evaluation.points,
             recoverable_minor,
             commitments,
             commitment_due,

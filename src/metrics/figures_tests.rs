@@ -349,3 +349,81 @@ fn the_exposition_names_only_configured_things() {
         assert!(!text.contains(secret), "{secret} in the exposition");
     }
 }
+
+#[test]
+fn the_annual_cap_and_service_points_are_exported() {
+    let config = crate::config::parse(
+        r#"
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1000.00"
+annual_cap_percent = 10.0
+point_value_percent = 10.0
+managers = ["m@council.example"]
+
+  [[contracts.service_levels]]
+  id = "proactive-share"
+  kind = "proactive_share"
+  target_percent = 60.0
+  credit_scheme = "service_points"
+  points = [ { below = 60.0, points = 3 } ]
+"#,
+        "metrics.toml",
+    )
+    .expect("config");
+    let contract = &config.contracts[0];
+    let now = t("2026-10-20T12:00:00Z");
+    let tally = |proactive, count| WorkTally {
+        kind: WorkKind::Incident,
+        change_type: None,
+        proactive: Some(proactive),
+        count,
+    };
+    let evidence = Evidence {
+        work: vec![tally(true, 50), tally(false, 50)],
+        ..Evidence::default()
+    };
+    // 50 % proactive, below 60: 3 points × 10 % = 30 % of £1,000 = £300.00.
+    // The calendar year's cap: 10 % of 12 × £1,000 = £1,200.00; £1,000.00
+    // used by January to September leaves £200.00, all of it taken now.
+    let prior = crate::engine::contract_year::Prior {
+        year_credits_minor: 100_000,
+        ..Default::default()
+    };
+    let period = Period::of(now, contract.timezone);
+    let evaluation =
+        crate::engine::contract_year::evaluate_with_prior(contract, period, &evidence, now, &prior);
+    let standing = MonthStanding::new(contract, &evaluation, &[], &TypicalVolumes::default(), now);
+    let f = ContractFigures::new(
+        contract,
+        &evaluation,
+        &[],
+        &standing,
+        &evidence,
+        &crate::engine::commitments::Register::from_config(contract),
+        0,
+        now,
+    );
+    let text = super::super::exposition::figures(
+        [&f].into_iter(),
+        std::iter::empty(),
+        std::iter::empty(),
+        std::iter::empty(),
+        std::iter::empty(),
+        &super::super::feeds::FeedFigures::default(),
+        now.timestamp(),
+    )
+    .unwrap();
+    for needle in [
+        r#"slawatch_service_credits_before_cap_month_to_date{contract="acme",currency="GBP"} 300"#,
+        r#"slawatch_service_credits_month_to_date{contract="acme",currency="GBP"} 200"#,
+        r#"slawatch_annual_credit_cap{contract="acme",currency="GBP"} 1200"#,
+        r#"slawatch_annual_credit_headroom{contract="acme",currency="GBP"} 0"#,
+        r#"slawatch_service_points_month_to_date{contract="acme"} 3"#,
+    ] {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
+}
