@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::live::{OpenStage, Stage};
 use super::{Figures, LevelResult, MonthEvaluation, Status};
-use crate::contract::Contract;
+use crate::contract::{Contract, ServiceLevel};
 use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Instant, Percent, Ratio};
 
@@ -214,10 +214,8 @@ impl MonthStanding {
                     .iter()
                     .filter(|s| s.level == line.id && s.stage != Stage::Breached)
                     .count() as u64;
-                let critical_below = contract
-                    .service_level(&line.id)
-                    .and_then(|l| l.critical_below);
-                let mut s = line_standing(line, pending, critical_below, ended);
+                let level = contract.service_level_in(&line.id, evaluation.period);
+                let mut s = line_standing(line, pending, level, ended);
                 if matches!(line.figures, Figures::Incidents(_)) {
                     s.typical_volume = typical.get(&line.id);
                 }
@@ -239,14 +237,16 @@ impl MonthStanding {
 }
 
 /// One line's standing, from its verdict so far, the incidents still open
-/// and not breached (`pending`, counted as if met), its `critical_below` and
-/// whether the month has `ended`. The typical volume is left to the caller.
+/// and not breached (`pending`, counted as if met), its service `level`
+/// (`critical_below`, the low-volume rule) and whether the month has
+/// `ended`. The typical volume is left to the caller.
 pub fn line_standing(
     line: &LevelResult,
     pending: u64,
-    critical_below: Option<Percent>,
+    level: Option<&ServiceLevel>,
     ended: bool,
 ) -> LineStanding {
+    let critical_below = level.and_then(|l| l.critical_below);
     let mut out = LineStanding {
         id: line.id.clone(),
         service: line.service.clone(),
@@ -272,7 +272,15 @@ pub fn line_standing(
                 out.needed_to_recover = if ended {
                     None
                 } else {
-                    needed_to_recover(line.target_percent, n, m)
+                    let needed = needed_to_recover(line.target_percent, n, m);
+                    // Failed on the low-volume rule: only a month that
+                    // reaches the minimum volume is judged on attainment.
+                    match level.and_then(|l| l.low_volume) {
+                        Some(v) if line.low_volume => {
+                            needed.map(|x| x.max(v.minimum.saturating_sub(n)))
+                        }
+                        _ => needed,
+                    }
                 };
                 out.standing = match out.needed_to_recover {
                     None => Standing::CertainToFail,

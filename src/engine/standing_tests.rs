@@ -365,3 +365,32 @@ fn the_forecast_credit_is_the_month_as_it_stands() {
         Some(Standing::AtRisk)
     );
 }
+
+#[test]
+fn a_low_volume_failure_needs_the_minimum_volume_to_recover() {
+    // 75 % target; with fewer than 10 assessed the month fails on more than
+    // no breach. 3 met and 1 breached by the 20th: 75 % is on target, but
+    // the breach fails the low-volume month. Recovering needs the month to
+    // reach 10 assessed (6 more, all met: 9 of 10 = 90 %), not 0.
+    let c = contract(vec![ServiceLevel {
+        target_percent: pct(75.0),
+        low_volume: Some(crate::contract::LowVolume {
+            minimum: 10,
+            max_breaches: 0,
+        }),
+        ..p1_resolution()
+    }]);
+    let evidence = Evidence {
+        incidents: vec![met("A", 1), met("B", 2), met("C", 3), breached("D", 4)],
+        ..Default::default()
+    };
+    let now = t("2026-10-20T12:00:00Z");
+    let e = evaluate_month(&c, oct(), &evidence, now);
+    assert!(e.levels[0].low_volume);
+    let open = open_incident_stages(&c, &evidence, 0.75, now);
+    let s = MonthStanding::new(&c, &e, &open, &TypicalVolumes::default(), now)
+        .lines
+        .remove(0);
+    assert_eq!(s.standing, Standing::AtRisk);
+    assert_eq!(s.needed_to_recover, Some(6));
+}
