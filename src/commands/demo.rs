@@ -1,5 +1,6 @@
 //! `slawatch demo`: the product on its embedded default in one command. It
-//! generates a realistic sample month (last month) for the configured
+//! generates a realistic sample month (last month, and the months before it
+//! that its figures depend on, such as an annual cap's contract year) for the configured
 //! contracts, imports it into the SQLite store, prints each contract's
 //! evaluation, writes the month's report in every format under
 //! `data_dir/reports/`, adds a few incidents and an outage happening today,
@@ -17,6 +18,7 @@ use super::generate::last_month;
 use super::{Failure, evaluate};
 use crate::config::Config;
 use crate::domain::WallClock;
+use crate::engine::contract_year::first_needed;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, Writer, import_file};
@@ -61,15 +63,36 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
         .iter()
         .map(ContractShape::from_contract)
         .collect();
+    // The month's figures may depend on earlier months (an annual cap's
+    // contract year, a repeat multiplier, an escalation's look-back): those
+    // are generated too, so the demo shows them at work.
+    let first_month = config
+        .contracts
+        .iter()
+        .map(|c| first_needed(c, period))
+        .min()
+        .unwrap_or(period);
+    let mut months = 1;
+    let mut month = first_month;
+    while month < period {
+        months += 1;
+        month = month.next();
+    }
     let options = GenerateOptions {
         seed: DEMO_SEED,
-        incidents: DEMO_INCIDENTS_PER_CONTRACT * shapes.len() as u64,
-        first_month: period,
-        months: 1,
+        incidents: DEMO_INCIDENTS_PER_CONTRACT * shapes.len() as u64 * u64::from(months),
+        first_month,
+        months,
         out_dir: sample.clone(),
     };
     generate(&shapes, &options).map_err(Failure::runtime)?;
-    println!("sample data for {period}: {}", sample.display());
+    match months {
+        1 => println!("sample data for {period}: {}", sample.display()),
+        _ => println!(
+            "sample data for {first_month} to {period}: {}",
+            sample.display()
+        ),
+    }
     let now = clock.now();
     for name in FILES {
         let path = sample.join(name);
