@@ -86,7 +86,7 @@ impl Escalation {
 /// Every rule triggered in each of `months` (consecutive, oldest first),
 /// aligned with them. The earliest months see only the history given: pass
 /// the range from `first_needed` of the latest month wanted.
-pub fn escalations(contract: &Contract, months: &[MonthEvaluation]) -> Vec<Vec<Escalation>> {
+pub fn escalations(contract: &Contract, months: &[&MonthEvaluation]) -> Vec<Vec<Escalation>> {
     let rules = &contract.escalations;
     let mut out: Vec<Vec<Escalation>> = Vec::with_capacity(months.len());
     for (i, month) in months.iter().enumerate() {
@@ -121,7 +121,7 @@ pub fn escalations(contract: &Contract, months: &[MonthEvaluation]) -> Vec<Vec<E
 /// the triggers of the earlier months of `history`, `now` this month's so far.
 fn trigger(
     rule: &EscalationRule,
-    history: &[MonthEvaluation],
+    history: &[&MonthEvaluation],
     before: &[Vec<Escalation>],
     now: &[Escalation],
     month: &MonthEvaluation,

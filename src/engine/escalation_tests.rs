@@ -107,6 +107,10 @@ fn months(c: &Contract, first: &str, shares: &[u64]) -> Vec<MonthEvaluation> {
     history.into_months()
 }
 
+fn refs(m: &[MonthEvaluation]) -> Vec<&MonthEvaluation> {
+    m.iter().collect()
+}
+
 /// Each month's triggers as `rule@YYYY-MM`.
 fn fired(all: &[Vec<Escalation>]) -> Vec<String> {
     all.iter()
@@ -123,7 +127,7 @@ fn a_line_failing_twice_in_three_months_calls_for_a_plan() {
     // within Jan–Mar, so March triggers. April fails: Feb–Apr holds March
     // and April, two again, so April triggers too. May meets: nothing.
     let m = months(&c, "2027-01", &[90, 96, 90, 90, 96]);
-    let all = escalations(&c, &m);
+    let all = escalations(&c, &refs(&m));
     assert_eq!(fired(&all), ["repeat@2027-03", "repeat@2027-04"]);
     let march = &all[2][0];
     assert_eq!(march.then, "rectification_plan");
@@ -143,7 +147,7 @@ fn a_single_failure_and_a_failure_outside_the_window_do_not_trigger() {
     c.escalations = ladder();
     // Jan and Apr fail: April's window is Feb–Apr, with one failure.
     let m = months(&c, "2027-01", &[90, 96, 96, 90]);
-    assert!(fired(&escalations(&c, &m)).is_empty());
+    assert!(fired(&escalations(&c, &refs(&m))).is_empty());
 }
 
 #[test]
@@ -156,7 +160,7 @@ fn three_plans_within_twelve_months_are_a_material_breach_and_two_reach_terminat
     // with at least three in twelve months). The second material breach
     // (May) gives the right to terminate.
     let m = months(&c, "2027-01", &[90, 90, 90, 90, 90]);
-    let all = escalations(&c, &m);
+    let all = escalations(&c, &refs(&m));
     assert_eq!(
         fired(&all),
         [
@@ -220,7 +224,7 @@ fn excused_and_withdrawn_months_are_not_counted() {
         resolved_at: Some(t("2027-03-03T09:00:00Z")),
         resolution_note: None,
     });
-    assert!(fired(&escalations(&c, &m)).is_empty());
+    assert!(fired(&escalations(&c, &refs(&m))).is_empty());
 }
 
 #[test]
@@ -229,7 +233,7 @@ fn a_critical_failure_triggers_unless_excused() {
     c.escalations = vec![rule("critical", When::CriticalFailure, "termination_right")];
     // 70 % is below the critical 80 %; 85 % fails but is not critical.
     let m = months(&c, "2027-01", &[70, 85]);
-    let all = escalations(&c, &m);
+    let all = escalations(&c, &refs(&m));
     assert_eq!(fired(&all), ["critical@2027-01"]);
     assert!(all[0][0].lines[0].critical);
 }
