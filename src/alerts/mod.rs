@@ -11,6 +11,7 @@
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
+//! - [`escalation`]: an escalation trigger of a closed month, and the rectification plan it makes due.
 //! - [`recovery`]: an issued claim still unpaid after `recovery_chase_after` days.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
@@ -25,6 +26,7 @@ pub mod compose;
 pub mod detect;
 pub mod digest;
 pub mod dr;
+pub mod escalation;
 pub mod evidence;
 pub mod feeds;
 pub mod message;

@@ -69,6 +69,23 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             )
             .await
         }
+        Command::Notice {
+            contract,
+            trigger,
+            month,
+            format,
+            out,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            let args = notice::NoticeArgs {
+                contract,
+                trigger,
+                month,
+                format,
+                out,
+            };
+            notice::run(&config, &store, args, &clock).await
+        }
         Command::Issue {
             contract,
             month,

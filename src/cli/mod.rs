@@ -130,6 +130,25 @@ pub enum Command {
         #[arg(long)]
         reissue: bool,
     },
+    /// Write the notice letter for an escalation rule a month triggered:
+    /// the clause, the evidence, the consequence and the supplier's deadline.
+    Notice {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The escalation rule's id.
+        #[arg(long, value_name = "RULE_ID")]
+        trigger: String,
+        /// The month, YYYY-MM (default: the last closed month).
+        #[arg(long)]
+        month: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: crate::commands::notice::NoticeFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Issue a closed month's report by hand, as the daemon does on its
     /// schedule: every format written, recorded and emailed once.
     Issue {

@@ -28,6 +28,7 @@ pub mod issue;
 pub mod issued;
 pub mod migrate_store;
 pub mod month;
+pub mod notice;
 pub mod records;
 pub mod report;
 pub mod run;

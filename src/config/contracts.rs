@@ -188,6 +188,7 @@ fn contract(
     let keys: Vec<&str> = CONTRACT_KEYS
         .iter()
         .chain(&super::recovery::KEYS)
+        .chain(&super::escalation::KEYS)
         .copied()
         .collect();
     let s = Section::open(value, path, &keys, p)?;
@@ -254,6 +255,12 @@ fn contract(
         .map(|(path, v)| commitment(v, path, currency.as_ref(), calendars, p)));
     let dr_systems = super::dr::dr_systems(&s, p);
     let recovery = super::recovery::recovery_terms(&s, p);
+    let escalations = match &service_levels {
+        Some(levels) => super::escalation::escalations(&s, levels, &calendars.valid, p),
+        // The default calendar comes from the levels; read the rules for
+        // their own problems all the same.
+        None => super::escalation::escalations(&s, &[], &calendars.valid, p).and(None),
+    };
 
     let terms = terms?;
     Some(Contract {
@@ -274,6 +281,7 @@ fn contract(
         point_value_percent: terms.point_value_percent,
         repeat_multiplier: terms.repeat_multiplier,
         recovery: recovery?,
+        escalations: escalations?,
     })
 }
 

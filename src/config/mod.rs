@@ -11,6 +11,7 @@
 //! - [`commitment`]: one commitment's keys validated, for the file, the CLI and the API alike.
 //! - `dr`: `[[contracts.dr_systems]]`, the systems of the disaster-recovery register.
 //! - `recovery`: a contract's `costs_recoverable` and `recovery_chase_after`.
+//! - `escalation`: `[[contracts.escalations]]`, the escalation ladder.
 //! - `sources`: `[[sources]]`, each kind with its own keys.
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
@@ -19,6 +20,7 @@ mod contracts;
 mod daemon;
 pub mod database_url;
 mod dr;
+mod escalation;
 pub mod load;
 pub mod model;
 mod reader;

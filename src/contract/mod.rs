@@ -9,6 +9,7 @@
 //! - [`due_dates`]: when a commitment's occurrences fall due.
 //! - [`commitment`]: a commitment's definition.
 //! - [`dr`]: the systems of the disaster-recovery register.
+//! - [`escalation`]: the escalation ladder: rules, consequences, the supplier's deadline.
 //! - [`terms`]: the dated charge, credit schemes, the low-volume rule, the contract year.
 //! - [`recovery`]: costs recoverable always or behind a gate; when to chase an unpaid claim.
 
@@ -16,6 +17,7 @@ pub mod calendar;
 pub mod commitment;
 pub mod dr;
 pub mod due_dates;
+pub mod escalation;
 pub mod recovery;
 pub mod terms;
 
@@ -70,6 +72,8 @@ pub struct Contract {
     pub rewrite_grace_seconds: i64,
     /// Getting money back: `costs_recoverable` and `recovery_chase_after`.
     pub recovery: recovery::RecoveryTerms,
+    /// The escalation ladder (`[[contracts.escalations]]`), in the order written.
+    pub escalations: Vec<escalation::EscalationRule>,
 }
 
 /// The `rewrite_grace` of a contract that does not set one: a day.

@@ -18,8 +18,10 @@ use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
 use crate::engine::commitments::Register;
 use crate::engine::dr::DrTest;
+use crate::engine::escalation::Escalation;
 use crate::engine::gates::{MonthGates, counted_costs_minor};
 use crate::engine::live::LiveMonth;
+use crate::store::commitments::RegisterError;
 use crate::store::outbox::enqueue;
 use crate::store::{Store, StoreError};
 
@@ -118,8 +120,18 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             register: register.as_ref(),
             dr_tests: &dr_tests,
         };
-        if let Err(e) = refresh_metrics(deps, &shared, now).await {
-            tracing::warn!(contract = %contract.id, error = format!("{e:#}"), "metrics not refreshed");
+        match refresh_metrics(deps, &shared, now).await {
+            Ok(triggered) => {
+                for e in &triggered {
+                    alerts.push(crate::alerts::escalation::escalation_alert(contract, e));
+                }
+                if deps.leadership.is_leader() {
+                    add_rectification_plans(deps, contract, &triggered, now).await;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(contract = %contract.id, error = format!("{e:#}"), "metrics not refreshed")
+            }
         }
         alerts.extend(
             contract_alerts(
@@ -168,9 +180,47 @@ struct Shared<'a> {
     dr_tests: &'a [DrTest],
 }
 
+/// Adds the rectification plans the last closed month's escalations make
+/// due to the commitments register; each has an id per rule and month, so
+/// one already there is left alone. A failure is logged and must not stop
+/// the contract's alerts.
+async fn add_rectification_plans(
+    deps: &Deps,
+    contract: &Contract,
+    triggered: &[Escalation],
+    now: Instant,
+) {
+    for spec in triggered
+        .iter()
+        .filter_map(crate::alerts::escalation::rectification_commitment)
+    {
+        let added = deps
+            .store
+            .add_commitment(contract, &deps.config.calendars, &spec, "escalation", now)
+            .await;
+        match added {
+            Ok(()) => {
+                tracing::info!(contract = %contract.id, commitment = %spec.id, "rectification plan added")
+            }
+            Err(RegisterError::Invalid(m)) if m.contains("already has a commitment") => {}
+            Err(e) => tracing::error!(
+                contract = %contract.id,
+                commitment = %spec.id,
+                error = format!("{e:#}"),
+                "rectification plan not added to the register"
+            ),
+        }
+    }
+}
+
 /// Hands the contract's live view to the metrics, and its last closed
-/// month's report when that is due.
-async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::Result<()> {
+/// month's report when that is due; returns the escalation rules that
+/// report's month triggered (empty when it was not due), for the alerts.
+async fn refresh_metrics(
+    deps: &Deps,
+    s: &Shared<'_>,
+    now: Instant,
+) -> anyhow::Result<Vec<Escalation>> {
     let (config, store, contract) = (&deps.config, &deps.store, s.contract);
     let register = s
         .register
@@ -191,8 +241,9 @@ async fn refresh_metrics(deps: &Deps, s: &Shared<'_>, now: Instant) -> anyhow::R
             crate::report::assemble::month_alone(store, config, contract, prev, now, None).await?;
         let costs = report.recoverable_costs_minor();
         deps.metrics.set_last_month(contract, &report, costs).await;
+        return Ok(report.escalations.unwrap_or_default());
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// The month's recoverable costs claimed, in minor units: as the report

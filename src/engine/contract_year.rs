@@ -3,6 +3,7 @@
 //! its points multiplied, and the annual cap limits each month's credits to
 //! what the earlier months of the same contract year left.
 
+use crate::contract::escalation::ladder_lookback;
 use crate::contract::terms::contract_year_start;
 use crate::contract::{Contract, CreditScheme};
 use crate::domain::money::percent_of_minor;
@@ -45,9 +46,19 @@ pub fn annual_cap_minor(contract: &Contract, year_start: Period) -> Option<i64> 
 }
 
 /// The earliest month whose evaluation `period`'s figures depend on: the
-/// start of its contract year when there is an annual cap, and the month
-/// before when a service-points line could be multiplied.
+/// start of its contract year when there is an annual cap, the month
+/// before when a service-points line could be multiplied, and the months
+/// the escalation ladder looks back over (chained rules included, at most
+/// five years), with what those months' own figures depend on.
 pub fn first_needed(contract: &Contract, period: Period) -> Period {
+    let lookback = ladder_lookback(&contract.escalations);
+    let earliest = (0..lookback).fold(period, |p, _| p.prev());
+    credits_first_needed(contract, period).min(credits_first_needed(contract, earliest))
+}
+
+/// What `period`'s credits depend on: the annual cap's contract year and
+/// the month before a repeat multiplier.
+fn credits_first_needed(contract: &Contract, period: Period) -> Period {
     let mut first = period;
     if contract.annual_cap_percent.is_some() {
         first = first.min(contract_year_start(period, contract.contract_year_starts));

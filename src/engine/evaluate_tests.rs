@@ -79,6 +79,7 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         dr_systems: vec![],
         rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
         recovery: Default::default(),
+        escalations: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@
 //! - [`verdicts`]: the supplier's per-incident SLA verdicts against slawatch's.
 //! - [`completeness`]: gaps in the feeds (months without data, open ends).
 //! - [`dr`]: the disaster-recovery register: flags per system, the supplier's DR risk rating.
+//! - [`escalation`]: the escalation ladder: which rules each month triggers, and on what grounds.
 //! - [`gates`]: the gates that open cost recovery under a sole-remedy clause.
 //! - [`recovery`]: money actually recovered: issued claims against credit notes and refusals.
 
@@ -30,6 +31,7 @@ pub mod completeness;
 pub mod contract_year;
 pub mod credits;
 pub mod dr;
+pub mod escalation;
 pub mod evaluate;
 pub mod gates;
 pub mod incidents;

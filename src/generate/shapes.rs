@@ -247,6 +247,7 @@ mod tests {
             dr_systems: vec![],
             rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
             recovery: Default::default(),
+            escalations: Vec::new(),
         }
     }
 

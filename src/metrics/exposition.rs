@@ -335,8 +335,16 @@ fn last_month<'a>(
         "Recoverable costs claimed with a date in the last closed month: not removed, not withdrawn after a dispute (major units of the currency).",
         MONEY,
     )?;
+    let escalations = f.gauge(
+        "slawatch_escalation_triggered_last_month",
+        "1 for each escalation rule the last closed month triggered, with its consequence (absent when none was).",
+        &["contract", "rule", "then"],
+    )?;
     for m in months {
         let id = m.contract.as_str();
+        for (rule, then) in &m.escalations {
+            escalations.with_label_values(&[id, rule, then]).set(1.0);
+        }
         for (key, a, verdict) in &m.lines {
             let k = [id, &key.level, &key.service, key.kind];
             if let Some(a) = a {

@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 use super::exposition::Families;
 
 /// The alert kinds live detection queues: always exported, at zero when none.
-pub const ALERT_KINDS: [&str; 11] = [
+pub const ALERT_KINDS: [&str; 12] = [
     "at_risk",
     "month_at_risk",
     "breached",
@@ -34,6 +34,7 @@ pub const ALERT_KINDS: [&str; 11] = [
     "source_stale",
     "evidence_rewritten",
     "evidence_refused",
+    "escalation",
 ];
 
 /// Import results, as the `result` label spells them.

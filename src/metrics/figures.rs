@@ -412,6 +412,8 @@ pub struct LastMonthFigures {
     pub credits_minor: i64,
     /// Recoverable costs dated in the month.
     pub recoverable_minor: i64,
+    /// The escalation rules the month triggered: (rule, consequence).
+    pub escalations: Vec<(String, String)>,
 }
 
 impl LastMonthFigures {
@@ -440,6 +442,7 @@ impl LastMonthFigures {
                 .collect(),
             credits_minor: evaluation.credits.total_minor,
             recoverable_minor,
+            escalations: Vec::new(),
         }
     }
 }

@@ -159,10 +159,14 @@ impl Metrics {
         );
         let mut work = self.work.lock().await;
         work.quality.insert(contract.id.clone(), quality);
-        work.last_months.insert(
-            contract.id.clone(),
-            LastMonthFigures::new(contract, &report.evaluation, costs_minor),
-        );
+        let mut last = LastMonthFigures::new(contract, &report.evaluation, costs_minor);
+        last.escalations = report
+            .escalations
+            .iter()
+            .flatten()
+            .map(|e| (e.rule.clone(), e.then.clone()))
+            .collect();
+        work.last_months.insert(contract.id.clone(), last);
     }
 
     /// Takes the contract's recovery (issued claims against credit notes) as

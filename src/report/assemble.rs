@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::contract_year::{ContractHistory, first_needed};
+use crate::engine::escalation::escalations;
 use crate::engine::live::open_incident_stages;
 use crate::engine::standing::MonthStanding;
 use crate::engine::{Evidence, MonthEvaluation};
@@ -32,7 +33,8 @@ pub enum ReportError {
 /// while the month runs its standing (which reads the three months before
 /// it for the typical volumes). The months its credits depend on (the
 /// contract year of an annual cap, the month before for a repeat
-/// multiplier) are evaluated first. `now` is the instant the month is seen
+/// multiplier, the months the escalation ladder looks back over) are
+/// evaluated first. `now` is the instant the month is seen
 /// at; `known_at`, when given, limits the evidence to the versions the
 /// store held then.
 pub async fn month_alone<'c>(
@@ -90,6 +92,11 @@ async fn build<'c>(
         known_at,
     )
     .await?;
+    // The ladder over every month evaluated; the report shows the month's own.
+    let triggered = (!contract.escalations.is_empty()).then(|| {
+        let all: Vec<&MonthEvaluation> = months.iter().map(|(e, _)| e).collect();
+        escalations(contract, &all).pop().unwrap_or_default()
+    });
     let Some((evaluation, _)) = months.pop() else {
         unreachable!("evaluate_through always evaluates the month itself")
     };
@@ -130,6 +137,9 @@ async fn build<'c>(
         .with_recovery(recovery);
     if let Some(trends) = trends {
         report = report.with_trends(trends);
+    }
+    if let Some(triggered) = triggered {
+        report = report.with_escalations(triggered);
     }
     Ok(match standing {
         Some(s) => report.with_standing(s),

@@ -7,6 +7,7 @@
 //!   (also used for the records and registers the API and CLI answer with).
 //! - [`csv`]: one row per service level.
 //! - [`html`]: a self-contained page.
+//! - [`notice`]: a notice letter for one escalation trigger (HTML; PDF in [`pdf::notice`]).
 //! - [`pdf`]: an A4 document for the supplier.
 //! - [`xlsx`]: a workbook for finance, one sheet per section.
 //! - [`quality`]: the DR register, supplier verdicts and feed gaps read beside the evidence.
@@ -24,6 +25,7 @@ pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod notice;
 pub mod pdf;
 pub mod quality;
 pub mod recovery;
@@ -99,6 +101,9 @@ pub struct MonthReport<'a> {
     /// Recovery to date as at the evaluation instant; `None` (and no
     /// section in any format) until a credit note or refusal is recorded.
     pub recovery: Option<crate::engine::recovery::Recovery>,
+    /// The escalation rules the month triggered; `None` (and no section in
+    /// any format) when the contract has no escalation ladder.
+    pub escalations: Option<Vec<crate::engine::escalation::Escalation>>,
 }
 
 impl<'a> MonthReport<'a> {
@@ -138,6 +143,7 @@ impl<'a> MonthReport<'a> {
             cost_gates: records.cost_gates,
             material_breach: false,
             recovery: None,
+            escalations: None,
         }
         .with_register(&Register::from_config(contract))
     }
@@ -155,6 +161,18 @@ impl<'a> MonthReport<'a> {
     pub fn with_trends(mut self, trends: trends::Trends) -> Self {
         self.trends = trends;
         self
+    }
+
+    /// Shows the escalation rules the month triggered; a `material_breach`
+    /// among them opens cost recovery.
+    pub fn with_escalations(self, triggered: Vec<crate::engine::escalation::Escalation>) -> Self {
+        let breach = crate::engine::escalation::names(
+            &triggered,
+            crate::contract::escalation::MATERIAL_BREACH,
+        );
+        let mut report = self.with_material_breach(breach);
+        report.escalations = Some(triggered);
+        report
     }
 
     /// Shows the month as in progress, standing as `standing` says.

@@ -11,9 +11,11 @@
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
 //! - [`rewrites`]: records changed after the fact.
 //! - [`clock_stops`]: how the supplier stopped its clocks.
+//! - [`escalation`]: the escalation rules the month triggered.
 //! - [`recovery`]: credit notes, gates on costs, recovery to date.
 
 pub mod clock_stops;
+pub mod escalation;
 pub mod findings;
 pub mod history;
 pub mod records;
@@ -138,6 +140,10 @@ pub struct ReportJson<'a> {
     /// Recovery to date, once a credit note or refusal is recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoveryJson<'a>>,
+    /// The escalation rules the month triggered; present only when the
+    /// contract has an escalation ladder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalations: Option<Vec<escalation::EscalationJson<'a>>>,
 }
 
 /// Where the evidence and the supplier's own figures disagree.
@@ -407,6 +413,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         amendment: r.amendment.as_ref(),
         costs_recoverable: recovery::costs_recoverable(r),
         recovery: r.recovery.as_ref().map(Wire::json),
+        escalations: r.escalations.as_deref().map(all),
     }
 }
 

@@ -8,6 +8,7 @@
 //! text in table cells, breaks pages and draws the trend charts.
 
 mod layout;
+pub mod notice;
 mod quality;
 mod recovery;
 

@@ -1,0 +1,226 @@
+//! The escalation ladder end to end through the real binary: five months of
+//! late P1 responses imported as CSV climb from rectification plans to a
+//! material breach and the right to terminate; the report lists the
+//! triggers, and the notice letter names the clause and the deadline.
+
+mod common;
+
+use common::{TestEnv, stderr, stdout};
+
+/// Appended to the test configuration, so it belongs to its last contract,
+/// beta-hosting (P1 response within 30 minutes, 90 % target).
+const LADDER: &str = r#"
+  [[contracts.escalations]]
+  id = "repeat-failure"
+  when = "failure"
+  count = 2
+  within_months = 3
+  then = "rectification_plan"
+  clause = "Clause 12.1: two failures of one service level within three months"
+  respond_within = "10 working days"
+  calendar = "office"
+
+  [[contracts.escalations]]
+  id = "plans"
+  when = "rectification_plan"
+  count = 3
+  within_months = 12
+  then = "material_breach"
+  clause = "Clause 12.4: three rectification plans within a year"
+
+  [[contracts.escalations]]
+  id = "breaches"
+  when = "material_breach"
+  count = 2
+  within_months = 12
+  then = "termination_right"
+  clause = "Clause 20.2 <script>alert(1)</script> & the right to terminate"
+  respond_within = "20 working days"
+  calendar = "office"
+"#;
+
+/// Seen after November 2026 has closed.
+const AS_OF: &str = "2026-12-05T00:00:00Z";
+
+/// One P1 incident a month from July to November 2026, each responded to
+/// two hours after it opened: 0 % against the 90 % target, every month.
+fn history() -> String {
+    let mut csv = String::from(
+        "id,contract,priority,opened_at,service,responded_at,resolved_at,title,excused_reason\n",
+    );
+    for m in 7..=11 {
+        csv.push_str(&format!(
+            "INC-{m:02},beta-hosting,P1,2026-{m:02}-10T14:00:00Z,web,2026-{m:02}-10T16:00:00Z,2026-{m:02}-10T18:00:00Z,Site down,\n"
+        ));
+    }
+    csv
+}
+
+fn env() -> TestEnv {
+    let env = TestEnv::new();
+    let mut config = std::fs::read_to_string(&env.config).unwrap();
+    config.push_str(LADDER);
+    std::fs::write(&env.config, config).unwrap();
+    let file = env.file("incidents.csv", &history());
+    let out = env.import(&[file.as_path()]);
+    assert!(out.status.success(), "import: {}", stderr(&out));
+    env
+}
+
+fn rules(report: &serde_json::Value) -> Vec<String> {
+    report["escalations"]
+        .as_array()
+        .expect("escalations listed")
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_escalation_climbs_to_the_right_to_terminate() {
+    let env = env();
+    // July: one failure, nothing yet. August: the second failure in three
+    // months, a rectification plan. October: the third plan in a year, a
+    // material breach. November: the second material breach, the right to
+    // terminate.
+    let july = env.report_json("beta-hosting", "2026-07", AS_OF);
+    assert_eq!(rules(&july), Vec::<String>::new());
+    let aug = env.report_json("beta-hosting", "2026-08", AS_OF);
+    assert_eq!(rules(&aug), ["repeat-failure"]);
+    let oct = env.report_json("beta-hosting", "2026-10", AS_OF);
+    assert_eq!(rules(&oct), ["repeat-failure", "plans"]);
+    let nov = env.report_json("beta-hosting", "2026-11", AS_OF);
+    assert_eq!(rules(&nov), ["repeat-failure", "plans", "breaches"]);
+
+    let termination = &nov["escalations"][2];
+    assert_eq!(termination["then"], "termination_right");
+    // The two material breaches counted: October's and November's.
+    assert_eq!(termination["counted"][0]["period"], "2026-10");
+    assert_eq!(termination["counted"][1]["period"], "2026-11");
+    // November closes on Monday 30 November; the notice goes on Tuesday
+    // 1 December. Twenty office days: 2–4 (3), 7–11 (8), 14–18 (13),
+    // 21–24 (17), then Christmas (25th) and the 28th are holidays, so
+    // 29, 30, 31 December: Thursday 31 December.
+    assert_eq!(termination["notice_date"], "2026-12-01");
+    assert_eq!(termination["respond_by"], "2026-12-31");
+    let line = &termination["lines"][0];
+    assert_eq!(line["service_level"], "p1-response");
+    assert_eq!(line["attainment_percent"], 0.0);
+    assert_eq!(line["target_percent"], 90.0);
+
+    // A contract without a ladder has no escalations key at all.
+    let acme = env.report_json("acme-managed-it", "2026-11", AS_OF);
+    assert!(acme.get("escalations").is_none());
+}
+
+#[test]
+fn the_notice_names_the_clause_and_the_deadline_and_escapes_contract_text() {
+    let env = env();
+    let pdf = env.dir.path().join("notice.pdf");
+    let pdf_text = pdf.display().to_string();
+    let args = [
+        "--now",
+        AS_OF,
+        "notice",
+        "--contract",
+        "beta-hosting",
+        "--trigger",
+        "breaches",
+        "--month",
+        "2026-11",
+        "--format",
+        "pdf",
+        "--out",
+        &pdf_text,
+    ];
+    let out = env.run(&args);
+    assert!(out.status.success(), "notice: {}", stderr(&out));
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    assert!(text.contains("Notice of termination right"), "{text}");
+    assert!(text.contains("Clause 20.2"), "{text}");
+    assert!(text.contains("2026-12-31"), "{text}");
+    assert!(
+        text.contains("20 working days on the office calendar"),
+        "{text}"
+    );
+
+    let out = env.run(&[
+        "--now",
+        AS_OF,
+        "notice",
+        "--contract",
+        "beta-hosting",
+        "--trigger",
+        "breaches",
+        "--month",
+        "2026-11",
+        "--format",
+        "html",
+    ]);
+    assert!(out.status.success(), "notice: {}", stderr(&out));
+    let html = stdout(&out);
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(html.contains("You must respond by 2026-12-31"), "{html}");
+
+    // A rule the month did not trigger is refused with a message.
+    let out = env.run(&[
+        "--now",
+        AS_OF,
+        "notice",
+        "--contract",
+        "beta-hosting",
+        "--trigger",
+        "breaches",
+        "--month",
+        "2026-08",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("was not triggered in 2026-08"));
+}
+
+#[test]
+fn a_rectification_plan_notice_adds_the_plan_to_the_register_once() {
+    let env = env();
+    for _ in 0..2 {
+        let out = env.run(&[
+            "--now",
+            AS_OF,
+            "notice",
+            "--contract",
+            "beta-hosting",
+            "--trigger",
+            "repeat-failure",
+            "--month",
+            "2026-11",
+            "--format",
+            "html",
+        ]);
+        assert!(out.status.success(), "notice: {}", stderr(&out));
+    }
+    let out = env.run(&[
+        "--now",
+        AS_OF,
+        "commitment",
+        "list",
+        "--contract",
+        "beta-hosting",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    // Due ten office days after Tuesday 1 December: Tuesday 15 December.
+    assert_eq!(
+        list.matches("rectification-plan-repeat-failure-2026-11")
+            .count(),
+        1,
+        "{list}"
+    );
+    assert!(list.contains("2026-12-15"), "{list}");
+}
