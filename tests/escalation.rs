@@ -224,3 +224,102 @@ fn a_rectification_plan_notice_adds_the_plan_to_the_register_once() {
     );
     assert!(list.contains("2026-12-15"), "{list}");
 }
+
+#[test]
+fn every_format_lists_the_triggers_and_escapes_the_clause() {
+    let env = env();
+    let report = |format: &str| {
+        let out = env.run(&[
+            "report",
+            "--contract",
+            "beta-hosting",
+            "--month",
+            "2026-11",
+            "--format",
+            format,
+            "--as-of",
+            AS_OF,
+        ]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        out.stdout
+    };
+    let csv = String::from_utf8(report("csv")).unwrap();
+    assert!(
+        csv.contains("escalation_rule,then,period,months,grounds,clause,notice_date,respond_by"),
+        "{csv}"
+    );
+    assert!(csv.contains("breaches,termination_right,2026-11,"), "{csv}");
+    assert!(
+        csv.contains("triggered plans in 2026-10, plans in 2026-11"),
+        "{csv}"
+    );
+    assert!(csv.contains(",2026-12-01,2026-12-31"), "{csv}");
+
+    let html = String::from_utf8(report("html")).unwrap();
+    assert!(html.contains("Escalations triggered this month"), "{html}");
+    assert!(
+        html.contains(
+            "Clause 20.2 &lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; the right to terminate"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    // p1-response failed every month at 0 % against 90 %.
+    assert!(
+        html.contains("p1-response failed in 2026-10: 0.000 % against 90.0 %"),
+        "{html}"
+    );
+
+    let pdf = env.dir.path().join("nov.pdf");
+    let out = env.run(&[
+        "report",
+        "--contract",
+        "beta-hosting",
+        "--month",
+        "2026-11",
+        "--format",
+        "pdf",
+        "--as-of",
+        AS_OF,
+        "--out",
+        &pdf.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", &pdf.display().to_string(), "-"])
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Escalations triggered this month"), "{text}");
+    assert!(
+        text.contains("breaches: termination right; respond by 2026-12-31"),
+        "{text}"
+    );
+
+    let xlsx = env.dir.path().join("nov.xlsx");
+    let out = env.run(&[
+        "report",
+        "--contract",
+        "beta-hosting",
+        "--month",
+        "2026-11",
+        "--format",
+        "xlsx",
+        "--as-of",
+        AS_OF,
+        "--out",
+        &xlsx.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(&xlsx).expect("workbook");
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range("Escalations")
+        .expect("Escalations sheet")
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    let rules: Vec<String> = rows[1..].iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(rules, ["repeat-failure", "plans", "breaches"]);
+    assert_eq!(rows[3][6].to_string(), "2026-12-31");
+}

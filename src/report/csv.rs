@@ -161,6 +161,35 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
         text.push('\n');
         text.push_str(&recovery(rc)?);
     }
+    let json = crate::report::json::to_json(r);
+    if let Some(triggered) = json.escalations.as_ref().filter(|e| !e.is_empty()) {
+        text.push('\n');
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "escalation_rule",
+            "then",
+            "period",
+            "months",
+            "grounds",
+            "clause",
+            "notice_date",
+            "respond_by",
+        ])?;
+        for e in triggered {
+            w.write_record([
+                safe_cell(e.rule),
+                safe_cell(e.then),
+                e.period.clone(),
+                e.months.join(" "),
+                safe_cell(&e.grounds()),
+                safe_cell(e.clause),
+                e.notice_date.clone().unwrap_or_default(),
+                e.respond_by.clone().unwrap_or_default(),
+            ])?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
+    }
     let workings = crate::report::json::terms::workings(r);
     if !workings.is_empty() {
         text.push('\n');

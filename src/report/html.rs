@@ -31,7 +31,15 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
     });
     env.add_template("report.html", TEMPLATE)?;
     let template = env.get_template("report.html")?;
+    let json = to_json(r);
+    let grounds: Vec<String> = json
+        .escalations
+        .iter()
+        .flatten()
+        .map(|e| e.grounds())
+        .collect();
     template.render(minijinja::context! {
+        grounds => grounds,
         r => Value::from(Serde(to_json(r))),
         failed => r.failed_count(),
         critical => r.critical_count(),

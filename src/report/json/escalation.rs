@@ -105,3 +105,42 @@ impl Wire for Escalation {
         }
     }
 }
+
+impl EscalationJson<'_> {
+    /// What triggered the rule, in words: "p1-response failed in 2026-09
+    /// (90.000 % against 95 %), 2026-11 (…)", or the rules it counted, or
+    /// the month's points.
+    pub fn grounds(&self) -> String {
+        if let (Some(points), Some(at_least)) = (self.points, self.points_at_least) {
+            return format!("{points} service points this month (at least {at_least})");
+        }
+        if !self.counted.is_empty() {
+            let counted: Vec<String> = self
+                .counted
+                .iter()
+                .map(|c| format!("{} in {}", c.rule, c.period))
+                .collect();
+            return format!("triggered {}", counted.join(", "));
+        }
+        let lines: Vec<String> = self
+            .lines
+            .iter()
+            .map(|l| {
+                let name = match l.service {
+                    Some(s) => format!("{} ({s})", l.service_level),
+                    None => l.service_level.to_string(),
+                };
+                let attainment = l
+                    .attainment_percent
+                    .map_or("no data".to_string(), |a| format!("{a:.3} %"));
+                let critical = if l.critical { ", critical" } else { "" };
+                format!(
+                    "{name} failed in {}: {attainment} against {} %{critical}",
+                    l.period,
+                    super::number_text(l.target_percent)
+                )
+            })
+            .collect();
+        lines.join("; ")
+    }
+}

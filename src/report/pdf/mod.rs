@@ -186,6 +186,23 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
         }
     }
 
+    if let Some(triggered) = j.escalations.as_ref().filter(|e| !e.is_empty()) {
+        d.heading("Escalations triggered this month");
+        for e in triggered {
+            let by = e
+                .respond_by
+                .as_deref()
+                .map_or(String::new(), |d| format!("; respond by {d}"));
+            d.wrapped(
+                &format!("{}: {}{by}", e.rule, e.then.replace('_', " ")),
+                9.5,
+                INK,
+            );
+            d.wrapped(&format!("Grounds: {}", e.grounds()), 9.0, MUTED);
+            d.wrapped(&format!("Clause: {}", e.clause), 9.0, MUTED);
+        }
+    }
+
     d.heading("Service levels");
     let rows: Vec<Vec<String>> = levels
         .iter()

@@ -28,7 +28,8 @@ use super::json::{DataQualityJson, number_text, to_json};
 use crate::domain::Instant;
 use crate::domain::time::format_utc;
 use sheets::{
-    amendment_sheet, dr_sheet, quality_sheet, rewrites_sheet, trends_sheet, workings_sheet,
+    amendment_sheet, dr_sheet, escalations_sheet, quality_sheet, rewrites_sheet, trends_sheet,
+    workings_sheet,
 };
 
 /// Renders the report as XLSX bytes.
@@ -265,6 +266,9 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, XlsxError> {
     rewrites_sheet(&mut wb, &f, &json.records_changed_after_the_fact, scale)?;
     if let Some(a) = json.amendment {
         amendment_sheet(&mut wb, &f, a, scale)?;
+    }
+    if let Some(triggered) = json.escalations.as_ref().filter(|e| !e.is_empty()) {
+        escalations_sheet(&mut wb, &f, triggered)?;
     }
     if !json.credit_workings.is_empty() {
         workings_sheet(&mut wb, &f, &json, scale)?;

@@ -357,3 +357,48 @@ pub(super) fn workings_sheet(
     ws.set_column_width(1, 16)?;
     Ok(())
 }
+
+/// The "Escalations" sheet (only when a rule triggered in the month): one
+/// row per trigger, with its grounds, clause and deadline.
+pub(super) fn escalations_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    triggered: &[crate::report::json::escalation::EscalationJson<'_>],
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Escalations")?;
+    header(
+        ws,
+        f,
+        &[
+            "Rule",
+            "Consequence",
+            "Months",
+            "Grounds",
+            "Clause",
+            "Notice date",
+            "Respond by",
+        ],
+    )?;
+    for (i, e) in triggered.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, safe_cell(e.rule))?;
+        ws.write_string(row, 1, safe_cell(e.then))?;
+        ws.write_string(row, 2, e.months.join(" "))?;
+        ws.write_string(row, 3, safe_cell(&e.grounds()))?;
+        ws.write_string(row, 4, safe_cell(e.clause))?;
+        ws.write_string(row, 5, e.notice_date.as_deref().unwrap_or(""))?;
+        ws.write_string(row, 6, e.respond_by.as_deref().unwrap_or(""))?;
+    }
+    for (col, width) in [
+        (0, 20),
+        (1, 20),
+        (2, 24),
+        (3, 60),
+        (4, 60),
+        (5, 12),
+        (6, 12),
+    ] {
+        ws.set_column_width(col, width)?;
+    }
+    Ok(())
+}
