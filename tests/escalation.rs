@@ -323,3 +323,76 @@ fn every_format_lists_the_triggers_and_escapes_the_clause() {
     assert_eq!(rules, ["repeat-failure", "plans", "breaches"]);
     assert_eq!(rows[3][6].to_string(), "2026-12-31");
 }
+
+/// The daemon, once November has closed: each trigger alerted once, the
+/// metric set for the last closed month, the rectification plan added to
+/// the commitments register.
+#[tokio::test]
+async fn the_daemon_alerts_each_trigger_once_and_exports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = common::daemon_deps(&dir, &format!("{}{LADDER}", common::CONTRACT)).await;
+    common::push(&deps, &history(), "incidents.csv", &dir).await;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    slawatch::daemon::live::detect_once(&deps, now)
+        .await
+        .unwrap();
+    let escalations = |subjects: Vec<String>| -> Vec<String> {
+        subjects
+            .into_iter()
+            .filter(|s| s.contains(" triggers "))
+            .collect()
+    };
+    let subjects = |deps: &slawatch::daemon::Deps| {
+        let store = deps.store.clone();
+        async move {
+            store
+                .due_alerts(i64::MAX, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.alert.subject)
+                .collect::<Vec<String>>()
+        }
+    };
+    let first = escalations(subjects(&deps).await);
+    // November triggered repeat-failure, plans and breaches: one alert each.
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert!(first.iter().any(|s| s.contains("termination")), "{first:?}");
+    // An hour later: nothing new.
+    slawatch::daemon::live::detect_once(&deps, now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(escalations(subjects(&deps).await).len(), 3);
+    // The rectification plan demanded is in the register once, due ten
+    // office days after the notice of Tuesday 1 December: 15 December.
+    let contract = deps.config.contract("beta-hosting").unwrap();
+    let register = deps
+        .store
+        .commitment_register(contract, &deps.config.calendars)
+        .await
+        .unwrap();
+    let plans: Vec<_> = register
+        .commitments
+        .iter()
+        .filter(|c| c.id == "rectification-plan-repeat-failure-2026-11")
+        .collect();
+    assert_eq!(plans.len(), 1);
+    assert!(
+        format!("{:?}", plans[0].schedule).contains("2026-12-15"),
+        "{:?}",
+        plans[0].schedule
+    );
+
+    let text = deps
+        .metrics
+        .render(&deps.config, &deps.store, true, now)
+        .await;
+    for rule in [
+        r#"slawatch_escalation_triggered_last_month{contract="beta-hosting",rule="repeat-failure",then="rectification_plan"} 1"#,
+        r#"slawatch_escalation_triggered_last_month{contract="beta-hosting",rule="breaches",then="termination_right"} 1"#,
+    ] {
+        assert!(text.contains(rule), "no {rule} in:\n{text}");
+    }
+}
