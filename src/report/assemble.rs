@@ -5,10 +5,10 @@
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
-use crate::engine::contract_year::{ContractHistory, first_needed};
+use crate::engine::contract_year::{ContractHistory, evaluate_with_prior, first_needed};
 use crate::engine::escalation::escalations;
 use crate::engine::live::open_incident_stages;
-use crate::engine::standing::MonthStanding;
+use crate::engine::standing::{MonthStanding, TYPICAL_MONTHS, TypicalVolumes};
 use crate::engine::{Evidence, MonthEvaluation};
 use crate::store::{Store, StoreError};
 
@@ -83,7 +83,7 @@ async fn build<'c>(
     trend_months: usize,
 ) -> Result<MonthReport<'c>, ReportError> {
     let trend_from = (1..trend_months).fold(period, |p, _| p.prev());
-    let (mut months, evidence) = evaluate_through(
+    let (months, evaluation, evidence) = evaluate_through(
         store,
         contract,
         first_needed(contract, period).min(trend_from),
@@ -94,12 +94,10 @@ async fn build<'c>(
     .await?;
     // The ladder over every month evaluated; the report shows the month's own.
     let triggered = (!contract.escalations.is_empty()).then(|| {
-        let all: Vec<&MonthEvaluation> = months.iter().map(|(e, _)| e).collect();
+        let mut all: Vec<&MonthEvaluation> = months.iter().map(|(e, _)| e).collect();
+        all.push(&evaluation);
         escalations(contract, &all).pop().unwrap_or_default()
     });
-    let Some((evaluation, _)) = months.pop() else {
-        unreachable!("evaluate_through always evaluates the month itself")
-    };
     let trends = (trend_months > 1).then(|| {
         let mut shown: Vec<(Period, Option<&MonthEvaluation>)> = months
             .iter()
@@ -118,7 +116,18 @@ async fn build<'c>(
     // A month in progress stands somewhere short of a verdict.
     let standing = if period.start(tz) <= now && now < period.end(tz) {
         let open = open_incident_stages(contract, &evidence, config.alerts.at_risk_share, now);
-        let typical = super::typical::load(store, contract, period, now, known_at).await?;
+        // The three months before, when the trends read them already.
+        let typical_from = (0..TYPICAL_MONTHS).fold(period, |p, _| p.prev());
+        let typical = match months.first() {
+            Some((first, _)) if first.period <= typical_from => TypicalVolumes::from_months(
+                &months
+                    .iter()
+                    .filter(|(e, monitored)| *monitored && e.period >= typical_from)
+                    .map(|(e, _)| e)
+                    .collect::<Vec<_>>(),
+            ),
+            _ => super::typical::load(store, contract, period, now, known_at).await?,
+        };
         Some(MonthStanding::new(
             contract,
             &evaluation,
@@ -147,9 +156,10 @@ async fn build<'c>(
     })
 }
 
-/// Evaluates the months `from..=period` in order, each after the months
+/// Evaluates the months `from..period` in order, each after the months
 /// before it, with whether each had any evidence (a month without is a gap
-/// in the trends); returns them oldest first, and `period`'s evidence.
+/// in the trends), oldest first; then `period` itself after them, with its
+/// evidence.
 async fn evaluate_through(
     store: &Store,
     contract: &Contract,
@@ -157,23 +167,23 @@ async fn evaluate_through(
     period: Period,
     now: Instant,
     known_at: Option<Instant>,
-) -> Result<(Vec<(MonthEvaluation, bool)>, Evidence), StoreError> {
+) -> Result<(Vec<(MonthEvaluation, bool)>, MonthEvaluation, Evidence), StoreError> {
     let mut history = ContractHistory::new(contract);
     let mut monitored = Vec::new();
     let mut month = from;
-    let evidence = loop {
-        let evidence = store
-            .month_evidence(&contract.id, month, contract.timezone, now, known_at)
-            .await?;
+    let read =
+        |month: Period| store.month_evidence(&contract.id, month, contract.timezone, now, known_at);
+    while month < period {
+        let evidence = read(month).await?;
         history.push(month, &evidence, now);
         monitored.push(trends::monitored(&evidence));
-        if month >= period {
-            break evidence;
-        }
         month = month.next();
-    };
+    }
+    let evidence = read(period).await?;
+    let current = evaluate_with_prior(contract, period, &evidence, now, &history.prior_for(period));
     Ok((
         history.into_months().into_iter().zip(monitored).collect(),
+        current,
         evidence,
     ))
 }
