@@ -69,6 +69,12 @@ fn configure(path: &Path, port: u16) {
         &format!("[daemon]\nlisten = \"127.0.0.1:{port}\"\n"),
         1,
     );
+    // The first contract has an annual cap, for the panel showing its headroom.
+    let text = text.replacen(
+        "monthly_charge = ",
+        "annual_cap_percent = 10.0\nmonthly_charge = ",
+        1,
+    );
     // Commitments belong to the contract above them: put them before the second.
     let second = text
         .match_indices("\n[[contracts]]\n")
