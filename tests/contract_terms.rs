@@ -197,6 +197,43 @@ fn the_annual_cap_cuts_in_the_tenth_month_in_every_format() {
     assert_eq!(february["service_credits"]["total_minor"], 0);
     assert_eq!(february["annual_cap"]["annual_cap_cut_minor"], 90_000);
 
+    // The evaluate table says what the annual cap did.
+    let table = String::from_utf8(env.run(&[
+        "evaluate",
+        "--contract",
+        "acme",
+        "--month",
+        "2027-01",
+        "--as-of",
+        AS_OF,
+    ]))
+    .expect("UTF-8");
+    assert!(
+        table.contains(
+            "annual cap GBP 7560.00 for the contract year from 2026-04: GBP 6750.00 used before \
+             this month, GBP 0.00 left after it; it cut GBP 90.00 from this month"
+        ),
+        "{table}"
+    );
+    // March 2026, before the first charge: no credit, and why.
+    let march = String::from_utf8(env.run(&[
+        "evaluate",
+        "--contract",
+        "acme",
+        "--month",
+        "2026-03",
+        "--as-of",
+        AS_OF,
+    ]))
+    .expect("UTF-8");
+    assert!(
+        march.contains(
+            "No monthly charge is in force in 2026-03 (the first monthly charge is from 2026-04): \
+             its service credits are 0."
+        ),
+        "{march}"
+    );
+
     // CSV: the line's credit before the caps, and the workings in words.
     let csv = std::fs::read_to_string(env.report("2027-01", "csv")).expect("CSV");
     assert!(

@@ -163,6 +163,24 @@ pub fn table(r: &MonthReport<'_>) -> String {
             money(r.total_claim_minor() - r.total_claim_undisputed_minor())
         );
     }
+    if let Some(a) = &r.evaluation.annual {
+        let _ = write!(
+            out,
+            "\nannual cap {} for the contract year from {}: {} used before this month, {} left after it{}",
+            money(a.cap_minor),
+            a.year_start,
+            money(a.used_before_minor),
+            money(a.headroom_after_minor),
+            if a.annual_cut_minor > 0 {
+                format!("; it cut {} from this month", money(a.annual_cut_minor))
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(note) = crate::report::json::terms::charge_note(r) {
+        let _ = write!(out, "\n{note}");
+    }
     if r.delay_payments_minor() > 0 {
         let _ = write!(
             out,
