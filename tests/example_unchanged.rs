@@ -35,7 +35,7 @@ fn the_example_month_is_reported_byte_for_byte_as_before() {
         );
     let config = dir.path().join("slawatch.toml");
     std::fs::write(&config, text).expect("write config");
-    let run = |args: &[&str]| {
+    let run = |args: &[&str]| -> Vec<u8> {
         let out = Command::new(env!("CARGO_BIN_EXE_slawatch"))
             .arg("--config")
             .arg(&config)
@@ -44,6 +44,7 @@ fn the_example_month_is_reported_byte_for_byte_as_before() {
             .output()
             .expect("run slawatch");
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out.stdout
     };
     run(&["demo", "--no-daemon"]);
     let reports = data.join("reports/acme-managed-it/2026-11");
@@ -54,6 +55,30 @@ fn the_example_month_is_reported_byte_for_byte_as_before() {
             "{name} differs from the report before the contract mechanics"
         );
     }
+    // The same month asked for later, as at the same instant.
+    let later = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--now", "2027-03-01T00:00:00Z"])
+        .args([
+            "report",
+            "--contract",
+            "acme-managed-it",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--as-of",
+            NOW,
+        ])
+        .output()
+        .expect("run slawatch");
+    assert!(later.status.success(), "{}", stderr(&later));
+    assert!(
+        later.stdout == fixture("report.json")
+            || later.stdout.strip_suffix(b"\n") == Some(&fixture("report.json")[..]),
+        "report --as-of differs from the report before the contract mechanics"
+    );
     let pdf = dir.path().join("report.pdf");
     run(&[
         "report",
