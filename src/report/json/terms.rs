@@ -178,15 +178,30 @@ fn line_working(
         ),
         _ => String::new(),
     };
+    if l.excused.is_some() {
+        return Some(format!("{name}: the month is excused: no credit."));
+    }
+    if l.dispute
+        .as_ref()
+        .is_some_and(|d| d.status == crate::domain::DisputeStatus::Withdrawn)
+    {
+        return Some(format!(
+            "{name}: the claim for the month was withdrawn after the supplier's dispute: no credit."
+        ));
+    }
     let percent = l
         .credit_percent
         .map(|p| crate::report::json::number_text(p.rounded3()));
     let text = match l.scheme {
         "per_breach" => {
             let breaches = l.breaches_credited.unwrap_or(0);
-            let each = match breaches {
-                0 => 0,
-                n => l.credit_minor / n as i64,
+            let each = match r
+                .contract
+                .service_level_in(&l.id, r.evaluation.period)
+                .map(|level| &level.credit_scheme)
+            {
+                Some(crate::contract::CreditScheme::PerBreach(amount)) => amount.minor,
+                _ => 0,
             };
             format!(
                 "{name}: per breach, {breaches} breached × {} = {}.",
