@@ -157,11 +157,11 @@ async fn viewers_read_managers_write_and_unknown_contracts_are_404() {
             json!({"cost": 1, "note": "n"}),
         ),
         (
-            "/api/v1/contracts/acme/disputes/1/uphold",
+            "/api/v1/contracts/acme/disputes/1/reject",
             json!({"note": "n"}),
         ),
         (
-            "/api/v1/contracts/acme/disputes/1/withdraw",
+            "/api/v1/contracts/acme/disputes/1/accept",
             json!({"note": "n"}),
         ),
     ] {
@@ -350,10 +350,10 @@ async fn excusals_and_disputes_over_the_api() {
     let month = api.month().await;
     assert_eq!(month["service_credits"]["disputed_minor"], 4_000);
     assert_eq!(month["total_claim_undisputed_minor"], 0);
-    let uphold = format!("/api/v1/contracts/acme/disputes/{}/uphold", d["id"]);
+    let reject = format!("/api/v1/contracts/acme/disputes/{}/reject", d["id"]);
     let (status, upheld) = api
         .post(
-            &uphold,
+            &reject,
             MANAGER,
             json!({"note": "P1 by the contract's definition"}),
         )
@@ -363,8 +363,16 @@ async fn excusals_and_disputes_over_the_api() {
     assert_eq!(upheld["resolved_by"], "jane.smith");
     assert_eq!(api.month().await["total_claim_undisputed_minor"], 4_000);
     assert_eq!(
-        api.post(&uphold, MANAGER, json!({"note": "again"})).await.0,
+        api.post(&reject, MANAGER, json!({"note": "again"})).await.0,
         409
+    );
+    // The previous release's word reaches the same decision: already taken.
+    let uphold = format!("/api/v1/contracts/acme/disputes/{}/uphold", d["id"]);
+    let (status, again) = api.post(&uphold, MANAGER, json!({"note": "again"})).await;
+    assert_eq!(status, 409, "{again}");
+    assert!(
+        again.to_string().contains("already rejected by jane.smith"),
+        "{again}"
     );
     assert_eq!(
         api.post(

@@ -216,7 +216,7 @@ fn excused_and_withdrawn_months_are_not_counted() {
             service_level: "proactive-share".into(),
             period: month("2027-02"),
         },
-        status: DisputeStatus::Withdrawn,
+        status: DisputeStatus::Accepted,
         note: "supplier evidence accepted".into(),
         opened_by: "Acme".into(),
         opened_at: t("2027-03-02T09:00:00Z"),

@@ -198,7 +198,7 @@ impl LevelResult {
             && !self
                 .dispute
                 .as_ref()
-                .is_some_and(|d| d.status == DisputeStatus::Withdrawn)
+                .is_some_and(|d| d.status == DisputeStatus::Accepted)
     }
 }
 
@@ -405,9 +405,9 @@ fn line(
         credit = LineCredit::default();
     } else {
         match settle.dispute.map(|d| d.status) {
-            Some(DisputeStatus::Withdrawn) => credit = LineCredit::default(),
+            Some(DisputeStatus::Accepted) => credit = LineCredit::default(),
             Some(DisputeStatus::Disputed) => credit_disputed_minor = credit.minor,
-            Some(DisputeStatus::Upheld) | None => {
+            Some(DisputeStatus::Rejected) | None => {
                 if let Some(undisputed) = &settle.undisputed {
                     let (status, low) = verdict(level, undisputed);
                     let undisputed = line_credit(level, status, low, undisputed, terms);

@@ -238,25 +238,28 @@ pub async fn open_dispute(
     json(&d)
 }
 
-/// `POST /api/v1/contracts/{contract}/disputes/{id}/uphold`: the claim stands.
-pub async fn uphold_dispute(
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/reject` (or `…/uphold`,
+/// the previous release's word): the customer rejects the dispute, the claim
+/// stands.
+pub async fn reject_dispute(
     state: State<AppState>,
     writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, writing, path, bytes, DisputeStatus::Upheld).await
+    decide(state, writing, path, bytes, DisputeStatus::Rejected).await
 }
 
-/// `POST /api/v1/contracts/{contract}/disputes/{id}/withdraw`: the customer
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/accept` (or `…/withdraw`,
+/// the previous release's word): the customer accepts the dispute and
 /// withdraws the claim item.
-pub async fn withdraw_dispute(
+pub async fn accept_dispute(
     state: State<AppState>,
     writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, writing, path, bytes, DisputeStatus::Withdrawn).await
+    decide(state, writing, path, bytes, DisputeStatus::Accepted).await
 }
 
 async fn decide(
