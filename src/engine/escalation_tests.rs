@@ -208,6 +208,7 @@ fn excused_and_withdrawn_months_are_not_counted() {
         reason: "agreed change freeze".into(),
         by: "J. Smith".into(),
         at: t("2027-02-02T09:00:00Z"),
+        during: None,
         revoked: None,
     });
     m[1].levels[0].dispute = Some(Dispute {

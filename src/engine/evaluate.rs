@@ -228,12 +228,7 @@ pub fn evaluate_month_after(
     let mut levels = Vec::new();
     let mut excused = Vec::new();
     let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
-    let counted_outages: Vec<Outage> = evidence
-        .outages
-        .iter()
-        .filter(|o| in_force.outage_excusal(&o.id).is_none())
-        .cloned()
-        .collect();
+    let counted_outages: Vec<Outage> = in_force.counted_outages(&evidence.outages);
     let mut recorded_incidents = BTreeSet::new();
     for level in contract.levels_in_force(period) {
         let settle = |counted: Counted, undisputed: Option<Counted>| Settle {

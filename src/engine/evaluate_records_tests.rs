@@ -14,6 +14,7 @@ fn excusal(id: i64, target: ExcusalTarget, reason: &str) -> Excusal {
         reason: reason.into(),
         by: "J. Smith".into(),
         at: t(AT),
+        during: None,
         revoked: None,
     }
 }
