@@ -421,6 +421,48 @@ async fn excusals_and_disputes_over_the_api() {
 }
 
 #[tokio::test]
+async fn an_outage_is_excused_in_part_over_the_api() {
+    let api = Api::start().await;
+    api.october().await;
+    let excuse = |body: Value| api.post("/api/v1/contracts/acme/excusals", MANAGER, body);
+    // O1 ran 08:00-09:00Z on 9 October: an interval ending after it is
+    // refused with when it ran, and so is half an interval.
+    let (status, e) = excuse(json!({"outage": "O1", "from": "2026-10-09T08:30:00Z",
+                                    "until": "2026-10-09T09:30:00Z", "reason": "r"}))
+    .await;
+    assert_eq!(status, 400, "{e}");
+    assert!(
+        e.to_string()
+            .contains("which ran from 2026-10-09T08:00:00Z until 2026-10-09T09:00:00Z"),
+        "{e}"
+    );
+    let (status, e) =
+        excuse(json!({"outage": "O1", "from": "2026-10-09T08:30:00Z", "reason": "r"})).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e.to_string().contains("with both from and until"), "{e}");
+    // Only an outage is excused in part.
+    let (status, e) = excuse(json!({"incident": "I2", "from": "2026-10-06T09:00:00Z",
+                                    "until": "2026-10-06T10:00:00Z", "reason": "r"}))
+    .await;
+    assert_eq!(status, 400, "{e}");
+    // 09:15 London (BST) is 08:15Z: 08:15-08:45Z excused, the rest counts.
+    let (status, e) = excuse(json!({"outage": "O1", "from": "2026-10-09 09:15",
+                                    "until": "2026-10-09T08:45:00Z", "reason": "council's change"}))
+    .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(
+        (e["kind"].as_str(), e["from"].as_str(), e["until"].as_str()),
+        (
+            Some("outage"),
+            Some("2026-10-09T08:15:00Z"),
+            Some("2026-10-09T08:45:00Z")
+        )
+    );
+    let (_, listed) = api.get("/api/v1/contracts/acme/excusals", VIEWER).await;
+    assert_eq!(listed["excusals"][0]["from"], "2026-10-09T08:15:00Z");
+}
+
+#[tokio::test]
 async fn a_byte_order_mark_before_a_json_body_is_skipped() {
     let api = Api::start().await;
     let res = api
