@@ -12,8 +12,10 @@ use serde::Deserialize;
 
 use crate::contract::Contract;
 use crate::domain::credit_note::parse_months;
+use crate::domain::time::parse_instant;
 use crate::domain::{
-    CostBreach, DisputeSubject, ExcusalTarget, Money, NewCost, NewCreditNote, NoteKind, Period,
+    CostBreach, DisputeSubject, ExcusalTarget, ExcusedInterval, Money, NewCost, NewCreditNote,
+    NoteKind, Period,
 };
 pub use crate::store::records::{RecordError, required};
 
@@ -242,6 +244,41 @@ pub fn excusal_target(
             "name exactly one of an incident, an outage, or a service level with its month".into(),
         )),
     }
+}
+
+/// The part of an outage to excuse, from `from` and `until` as a person
+/// gives them (RFC 3339, or `YYYY-MM-DD HH:MM` in the contract's timezone):
+/// both or neither, and only with an outage. `from_field` and `until_field`
+/// name them for errors (`--from`, `from`). Whether the interval lies within
+/// the outage is the store's check, against the outage as stored.
+pub fn excused_interval(
+    contract: &Contract,
+    target: &ExcusalTarget,
+    from: Option<&str>,
+    until: Option<&str>,
+    (from_field, until_field): (&str, &str),
+) -> Result<Option<ExcusedInterval>, RecordError> {
+    let (from, until) = match (from, until) {
+        (None, None) => return Ok(None),
+        (Some(from), Some(until)) => (from, until),
+        _ => {
+            return Err(RecordError::Invalid(format!(
+                "an outage is excused in part with both {from_field} and {until_field}"
+            )));
+        }
+    };
+    if !matches!(target, ExcusalTarget::Outage { .. }) {
+        return Err(RecordError::Invalid(format!(
+            "{from_field} and {until_field} excuse part of an outage; {target} is excused whole"
+        )));
+    }
+    let at = |field: &str, text: &str| {
+        parse_instant(text, contract.timezone)
+            .map_err(|e| RecordError::Invalid(format!("{field}: {e}")))
+    };
+    let interval = ExcusedInterval::new(at(from_field, from)?, at(until_field, until)?)
+        .map_err(RecordError::Invalid)?;
+    Ok(Some(interval))
 }
 
 /// What a dispute is about: a service level's month, an incident or a cost.

@@ -166,14 +166,14 @@ struct Ids {
 
 /// Records, costs, excusals, disputes and DR tests for `c`, by the unscoped manager.
 async fn seed(api: &Api, c: &str) -> Ids {
-    let records: Vec<Value> = (1..=4)
+    let records: Vec<Value> = (1..=6)
         .map(|i| {
             json!({"type": "incident", "id": format!("{c}-I{i}"), "contract": c, "priority": "P1",
                    "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T15:00:00Z"})
         })
         .collect();
     let pushed = api.ok("POST", "/api/v1/records", json!(records)).await;
-    assert_eq!(pushed["stored"], 4, "{pushed}");
+    assert_eq!(pushed["stored"], 6, "{pushed}");
     let mut ids = Ids {
         costs: vec![],
         excusals: vec![],
@@ -190,10 +190,13 @@ async fn seed(api: &Api, c: &str) -> Ids {
         ids.excusals.push(id(&api
             .ok("POST", &format!("/api/v1/contracts/{c}/excusals"), excusal)
             .await));
-        let dispute = json!({"incident": format!("{c}-I{}", i + 2), "note": "n"});
-        ids.disputes.push(id(&api
-            .ok("POST", &format!("/api/v1/contracts/{c}/disputes"), dispute)
-            .await));
+        // Four disputes, one for each way of deciding one.
+        for n in [i + 2, i + 4] {
+            let dispute = json!({"incident": format!("{c}-I{n}"), "note": "n"});
+            ids.disputes.push(id(&api
+                .ok("POST", &format!("/api/v1/contracts/{c}/disputes"), dispute)
+                .await));
+        }
         let test = json!({"system": "payroll", "date": format!("2026-10-0{i}")});
         ids.dr_tests.push(id(&api
             .ok("POST", &format!("/api/v1/contracts/{c}/dr-tests"), test)
@@ -429,9 +432,23 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            template: "/api/v1/contracts/{contract}/disputes/{id}/reject",
+            who: Who::Managers,
+            path: |c, ids, _| format!("/api/v1/contracts/{c}/disputes/{}/reject", ids.disputes[0]),
+            body: |_, _| json!({"note": "n"}),
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/disputes/{id}/accept",
+            who: Who::Managers,
+            path: |c, ids, _| format!("/api/v1/contracts/{c}/disputes/{}/accept", ids.disputes[1]),
+            body: |_, _| json!({"note": "n"}),
+        },
+        Route {
+            method: "POST",
             template: "/api/v1/contracts/{contract}/disputes/{id}/uphold",
             who: Who::Managers,
-            path: |c, ids, _| format!("/api/v1/contracts/{c}/disputes/{}/uphold", ids.disputes[0]),
+            path: |c, ids, _| format!("/api/v1/contracts/{c}/disputes/{}/uphold", ids.disputes[2]),
             body: |_, _| json!({"note": "n"}),
         },
         Route {
@@ -441,7 +458,7 @@ fn routes() -> Vec<Route> {
             path: |c, ids, _| {
                 format!(
                     "/api/v1/contracts/{c}/disputes/{}/withdraw",
-                    ids.disputes[1]
+                    ids.disputes[3]
                 )
             },
             body: |_, _| json!({"note": "n"}),

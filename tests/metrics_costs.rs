@@ -70,7 +70,7 @@ async fn withdrawn_costs_are_not_published_as_claimed() {
                 .resolve_dispute(
                     contract,
                     d.id,
-                    DisputeStatus::Withdrawn,
+                    DisputeStatus::Accepted,
                     "fair",
                     "J. Smith",
                     2,

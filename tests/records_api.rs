@@ -157,11 +157,11 @@ async fn viewers_read_managers_write_and_unknown_contracts_are_404() {
             json!({"cost": 1, "note": "n"}),
         ),
         (
-            "/api/v1/contracts/acme/disputes/1/uphold",
+            "/api/v1/contracts/acme/disputes/1/reject",
             json!({"note": "n"}),
         ),
         (
-            "/api/v1/contracts/acme/disputes/1/withdraw",
+            "/api/v1/contracts/acme/disputes/1/accept",
             json!({"note": "n"}),
         ),
     ] {
@@ -350,10 +350,10 @@ async fn excusals_and_disputes_over_the_api() {
     let month = api.month().await;
     assert_eq!(month["service_credits"]["disputed_minor"], 4_000);
     assert_eq!(month["total_claim_undisputed_minor"], 0);
-    let uphold = format!("/api/v1/contracts/acme/disputes/{}/uphold", d["id"]);
+    let reject = format!("/api/v1/contracts/acme/disputes/{}/reject", d["id"]);
     let (status, upheld) = api
         .post(
-            &uphold,
+            &reject,
             MANAGER,
             json!({"note": "P1 by the contract's definition"}),
         )
@@ -363,8 +363,16 @@ async fn excusals_and_disputes_over_the_api() {
     assert_eq!(upheld["resolved_by"], "jane.smith");
     assert_eq!(api.month().await["total_claim_undisputed_minor"], 4_000);
     assert_eq!(
-        api.post(&uphold, MANAGER, json!({"note": "again"})).await.0,
+        api.post(&reject, MANAGER, json!({"note": "again"})).await.0,
         409
+    );
+    // The previous release's word reaches the same decision: already taken.
+    let uphold = format!("/api/v1/contracts/acme/disputes/{}/uphold", d["id"]);
+    let (status, again) = api.post(&uphold, MANAGER, json!({"note": "again"})).await;
+    assert_eq!(status, 409, "{again}");
+    assert!(
+        again.to_string().contains("already rejected by jane.smith"),
+        "{again}"
     );
     assert_eq!(
         api.post(
@@ -410,6 +418,48 @@ async fn excusals_and_disputes_over_the_api() {
     }
     assert_eq!(audit["audit"][1]["reason"], "the supplier's own delay");
     assert_eq!(api.month().await["audit"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn an_outage_is_excused_in_part_over_the_api() {
+    let api = Api::start().await;
+    api.october().await;
+    let excuse = |body: Value| api.post("/api/v1/contracts/acme/excusals", MANAGER, body);
+    // O1 ran 08:00-09:00Z on 9 October: an interval ending after it is
+    // refused with when it ran, and so is half an interval.
+    let (status, e) = excuse(json!({"outage": "O1", "from": "2026-10-09T08:30:00Z",
+                                    "until": "2026-10-09T09:30:00Z", "reason": "r"}))
+    .await;
+    assert_eq!(status, 400, "{e}");
+    assert!(
+        e.to_string()
+            .contains("which ran from 2026-10-09T08:00:00Z until 2026-10-09T09:00:00Z"),
+        "{e}"
+    );
+    let (status, e) =
+        excuse(json!({"outage": "O1", "from": "2026-10-09T08:30:00Z", "reason": "r"})).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e.to_string().contains("with both from and until"), "{e}");
+    // Only an outage is excused in part.
+    let (status, e) = excuse(json!({"incident": "I2", "from": "2026-10-06T09:00:00Z",
+                                    "until": "2026-10-06T10:00:00Z", "reason": "r"}))
+    .await;
+    assert_eq!(status, 400, "{e}");
+    // 09:15 London (BST) is 08:15Z: 08:15-08:45Z excused, the rest counts.
+    let (status, e) = excuse(json!({"outage": "O1", "from": "2026-10-09 09:15",
+                                    "until": "2026-10-09T08:45:00Z", "reason": "council's change"}))
+    .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(
+        (e["kind"].as_str(), e["from"].as_str(), e["until"].as_str()),
+        (
+            Some("outage"),
+            Some("2026-10-09T08:15:00Z"),
+            Some("2026-10-09T08:45:00Z")
+        )
+    );
+    let (_, listed) = api.get("/api/v1/contracts/acme/excusals", VIEWER).await;
+    assert_eq!(listed["excusals"][0]["from"], "2026-10-09T08:15:00Z");
 }
 
 #[tokio::test]

@@ -223,6 +223,7 @@ async fn an_excused_month_raises_nothing() {
                     service_level: level.into(),
                     period: "2026-10".parse().unwrap(),
                 },
+                None,
                 "relief event: flood at the data centre",
                 "manager",
                 t("2026-10-05T14:30:00Z").timestamp(),

@@ -122,11 +122,20 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Excuse {
             contract,
             target,
+            from,
+            until,
             reason,
             by,
         } => {
             let (config, store) = open(&cli.config).await?;
-            excuse::excuse(&config, &store, &contract, &target, &reason, &by, &clock).await
+            let during = excuse::During {
+                from: from.as_deref(),
+                until: until.as_deref(),
+            };
+            excuse::excuse(
+                &config, &store, &contract, &target, during, &reason, &by, &clock,
+            )
+            .await
         }
         Command::Unexcuse {
             contract,

@@ -219,7 +219,8 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::dr::DrTestCommand,
     },
-    /// Excuse an incident, an outage or a service level's month (a relief event).
+    /// Excuse an incident, an outage (whole, or part of it with --from and
+    /// --until) or a service level's month (a relief event).
     Excuse {
         /// The contract id.
         #[arg(long)]
@@ -227,6 +228,14 @@ pub enum Command {
         /// What to excuse.
         #[command(flatten)]
         target: commands::excuse::ExcusalTargetArgs,
+        /// Excuse only part of --outage, from this instant (RFC 3339, or
+        /// `YYYY-MM-DD HH:MM` in the contract's timezone; with --until).
+        #[arg(long, value_name = "INSTANT", requires_all = ["outage", "until"])]
+        from: Option<String>,
+        /// …until this instant (exclusive; with --from). The rest of the
+        /// outage still counts as downtime.
+        #[arg(long, value_name = "INSTANT", requires_all = ["outage", "from"])]
+        until: Option<String>,
         /// Why the contract does not count it.
         #[arg(long)]
         reason: String,

@@ -239,8 +239,8 @@ pub fn status(c: &Cost) -> &'static str {
     }
     match c.dispute.as_ref().map(|d| d.status) {
         Some(DisputeStatus::Disputed) => "disputed",
-        Some(DisputeStatus::Upheld) => "claimed (upheld)",
-        Some(DisputeStatus::Withdrawn) => "withdrawn",
+        Some(DisputeStatus::Rejected) => "claimed (upheld)",
+        Some(DisputeStatus::Accepted) => "withdrawn",
         None => "claimed",
     }
 }

@@ -1,6 +1,8 @@
-//! `slawatch dispute open|uphold|withdraw|list`: the supplier disputes a
+//! `slawatch dispute open|reject|accept|list`: the supplier disputes a
 //! breach (a service level's month or an incident) or a recoverable cost;
-//! the customer later upholds the claim or withdraws the claim item.
+//! the customer later rejects the dispute (the claim stands) or accepts it
+//! (the claim item is withdrawn). `uphold` and `withdraw`, the words of the
+//! previous release, still work as aliases of `reject` and `accept`.
 
 use clap::Subcommand;
 
@@ -40,8 +42,10 @@ pub enum DisputeCommand {
         #[arg(long, value_name = "NAME")]
         by: String,
     },
-    /// The claim stands: the disputed amount is undisputed again.
-    Uphold {
+    /// Reject the supplier's dispute: the claim stands and the disputed
+    /// amount is undisputed again (`uphold` is the previous release's word).
+    #[command(alias = "uphold")]
+    Reject {
         /// The contract id.
         #[arg(long)]
         contract: String,
@@ -55,8 +59,10 @@ pub enum DisputeCommand {
         #[arg(long, value_name = "NAME")]
         by: String,
     },
-    /// The customer withdraws the claim item: it drops out of the claim.
-    Withdraw {
+    /// Accept the supplier's dispute: the claim item is withdrawn and drops
+    /// out of the claim (`withdraw` is the previous release's word).
+    #[command(alias = "withdraw")]
+    Accept {
         /// The contract id.
         #[arg(long)]
         contract: String,
@@ -116,7 +122,7 @@ pub async fn run(
             println!("recorded dispute {} of {} for {}", d.id, d.subject, c.id);
             Ok(())
         }
-        DisputeCommand::Uphold {
+        DisputeCommand::Reject {
             contract: id,
             id: dispute,
             note,
@@ -127,14 +133,14 @@ pub async fn run(
                 store,
                 &id,
                 dispute,
-                DisputeStatus::Upheld,
+                DisputeStatus::Rejected,
                 &note,
                 &by,
                 clock,
             )
             .await
         }
-        DisputeCommand::Withdraw {
+        DisputeCommand::Accept {
             contract: id,
             id: dispute,
             note,
@@ -145,7 +151,7 @@ pub async fn run(
                 store,
                 &id,
                 dispute,
-                DisputeStatus::Withdrawn,
+                DisputeStatus::Accepted,
                 &note,
                 &by,
                 clock,
@@ -204,8 +210,12 @@ async fn decide(
         .await
         .map_err(refused)?;
     println!(
-        "dispute {} of {} {} for {}",
-        d.id, d.subject, d.status, c.id
+        "dispute {} of {} {} for {}: {}",
+        d.id,
+        d.subject,
+        d.status.decision(),
+        c.id,
+        d.status.meaning()
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `slawatch excuse`, `unexcuse` and `excusals`: failures the contract does
-//! not count (SPEC §1, §2.2) — an incident, an outage or a service level's
-//! month — with why, who and when.
+//! not count (SPEC §1, §2.2) — an incident, an outage (whole, or part of it
+//! with `--from` and `--until`) or a service level's month — with why, who
+//! and when.
 
 use clap::Args;
 
@@ -9,7 +10,7 @@ use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
 use crate::domain::WallClock;
 use crate::domain::time::format_utc;
-use crate::records::{TargetRequest, excusal_target, required};
+use crate::records::{TargetRequest, excusal_target, excused_interval, required};
 use crate::store::Store;
 
 /// What to excuse: one incident, one outage, or a service level's month.
@@ -41,12 +42,25 @@ impl ExcusalTargetArgs {
     }
 }
 
-/// `slawatch excuse`: records an excusal.
+/// `--from` and `--until` of `slawatch excuse`: the part of an outage to
+/// excuse, as typed (both or neither).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct During<'a> {
+    /// `--from`.
+    pub from: Option<&'a str>,
+    /// `--until`.
+    pub until: Option<&'a str>,
+}
+
+/// `slawatch excuse`: records an excusal, of part of an outage when
+/// `during` says which.
+#[allow(clippy::too_many_arguments)]
 pub async fn excuse(
     config: &Config,
     store: &Store,
     contract_id: &str,
     target: &ExcusalTargetArgs,
+    during: During<'_>,
     reason: &str,
     by: &str,
     clock: &WallClock,
@@ -55,11 +69,23 @@ pub async fn excuse(
     let by = who(by)?;
     let reason = required("--reason", reason).map_err(refused)?;
     let target = excusal_target(c, &target.request()).map_err(refused)?;
+    let part = excused_interval(c, &target, during.from, during.until, ("--from", "--until"))
+        .map_err(refused)?;
     let e = store
-        .excuse(&c.id, &target, &reason, &by, now(clock))
+        .excuse(&c.id, &target, part, &reason, &by, now(clock))
         .await
         .map_err(refused)?;
-    println!("excused {} for {} (excusal {})", e.target, c.id, e.id);
+    match e.during {
+        Some(p) => println!(
+            "excused {} from {} until {} for {} (excusal {}): the rest of it still counts",
+            e.target,
+            format_utc(p.from()),
+            format_utc(p.until()),
+            c.id,
+            e.id
+        ),
+        None => println!("excused {} for {} (excusal {})", e.target, c.id, e.id),
+    }
     Ok(())
 }
 
@@ -118,7 +144,15 @@ pub async fn list(
         |e| {
             vec![
                 e.id.to_string(),
-                e.target.to_string(),
+                match e.during {
+                    Some(p) => format!(
+                        "{} from {} until {}",
+                        e.target,
+                        format_utc(p.from()),
+                        format_utc(p.until())
+                    ),
+                    None => e.target.to_string(),
+                },
                 e.reason.clone(),
                 e.by.clone(),
                 format_utc(e.at),

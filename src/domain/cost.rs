@@ -139,7 +139,7 @@ impl Cost {
             && self
                 .dispute
                 .as_ref()
-                .is_none_or(|d| d.status != DisputeStatus::Withdrawn)
+                .is_none_or(|d| d.status != DisputeStatus::Accepted)
     }
 
     /// Claimed but in open dispute.

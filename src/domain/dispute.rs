@@ -1,8 +1,13 @@
 //! Disputes: the supplier contests a breach (a service level's month or an
 //! incident) or a recoverable cost. A dispute is `disputed` until the
-//! customer decides: `upheld` (the claim stands, and counts again as
-//! undisputed) or `withdrawn` (the customer withdraws that claim item, which
+//! customer decides: it **rejects** the dispute (the claim stands, and counts
+//! again as undisputed) or **accepts** it (the claim item is withdrawn and
 //! drops out of the claim).
+//!
+//! The stored words are older than these names and kept as they are, so the
+//! store and the report's JSON do not change: a rejected dispute is stored
+//! (and reported) as `upheld`, for the claim upheld, and an accepted one as
+//! `withdrawn`, for the claim withdrawn.
 
 use std::fmt;
 use std::str::FromStr;
@@ -94,19 +99,40 @@ impl fmt::Display for DisputeSubject {
 pub enum DisputeStatus {
     /// Open: the amount is claimed but in dispute.
     Disputed,
-    /// The customer's claim stands: the amount is undisputed again.
-    Upheld,
-    /// The customer withdrew the claim item: it is no longer claimed.
-    Withdrawn,
+    /// The customer rejected the dispute: its claim stands and the amount is
+    /// undisputed again. Stored as `upheld`.
+    Rejected,
+    /// The customer accepted the dispute: it withdrew the claim item, which
+    /// is no longer claimed. Stored as `withdrawn`.
+    Accepted,
 }
 
 impl DisputeStatus {
-    /// `disputed`, `upheld` or `withdrawn`.
+    /// `disputed`, `upheld` or `withdrawn`: the stored (and reported) word.
     pub fn as_str(self) -> &'static str {
         match self {
             DisputeStatus::Disputed => "disputed",
-            DisputeStatus::Upheld => "upheld",
-            DisputeStatus::Withdrawn => "withdrawn",
+            DisputeStatus::Rejected => "upheld",
+            DisputeStatus::Accepted => "withdrawn",
+        }
+    }
+
+    /// The customer's decision in the words people use: `open`, `rejected`
+    /// or `accepted` (see [`DisputeStatus::meaning`]).
+    pub fn decision(self) -> &'static str {
+        match self {
+            DisputeStatus::Disputed => "open",
+            DisputeStatus::Rejected => "rejected",
+            DisputeStatus::Accepted => "accepted",
+        }
+    }
+
+    /// What the decision does to the claim.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DisputeStatus::Disputed => "the amount stays claimed, shown as disputed",
+            DisputeStatus::Rejected => "the claim stands",
+            DisputeStatus::Accepted => "the claim item is withdrawn",
         }
     }
 }
@@ -117,8 +143,8 @@ impl FromStr for DisputeStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "disputed" => Ok(DisputeStatus::Disputed),
-            "upheld" => Ok(DisputeStatus::Upheld),
-            "withdrawn" => Ok(DisputeStatus::Withdrawn),
+            "upheld" => Ok(DisputeStatus::Rejected),
+            "withdrawn" => Ok(DisputeStatus::Accepted),
             other => Err(format!(
                 "unknown dispute status '{other}' (expected disputed, upheld or withdrawn)"
             )),

@@ -45,7 +45,7 @@ pub use evidence::{
     ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
     WorkTally,
 };
-pub use excusal::{Excusal, ExcusalTarget, Revocation};
+pub use excusal::{Excusal, ExcusalTarget, ExcusedInterval, Revocation};
 pub use money::{Currency, Money};
 pub use percent::{Percent, Ratio, Weight};
 pub use period::Period;

@@ -29,7 +29,9 @@ impl AvailabilityFigures {
 
 /// Measures `service` in `[month_start, month_end)` as seen at `now`: planned
 /// outages are excluded, outages with no end run to `now`, overlapping ones
-/// count once, and partial time under a full outage counts as full.
+/// count once, and partial time under a full outage counts as full. Pieces
+/// of one outage (what is left of it after an excusal of part of it) share
+/// its id and are listed once.
 pub fn measure(
     calendar: &Calendar,
     partial_weight: Weight,
@@ -69,6 +71,9 @@ pub fn measure(
     let full_seconds = on_calendar(&full);
     let partial_seconds = on_calendar(&partial);
     counted.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+    // An outage excused in part comes as pieces sharing its id: list it once.
+    let mut seen = std::collections::HashSet::new();
+    counted.retain(|o| seen.insert(o.id.as_str()));
     AvailabilityFigures {
         service_seconds: calendar.business_seconds(month_start, month_end),
         full_seconds,

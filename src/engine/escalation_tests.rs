@@ -208,6 +208,7 @@ fn excused_and_withdrawn_months_are_not_counted() {
         reason: "agreed change freeze".into(),
         by: "J. Smith".into(),
         at: t("2027-02-02T09:00:00Z"),
+        during: None,
         revoked: None,
     });
     m[1].levels[0].dispute = Some(Dispute {
@@ -216,7 +217,7 @@ fn excused_and_withdrawn_months_are_not_counted() {
             service_level: "proactive-share".into(),
             period: month("2027-02"),
         },
-        status: DisputeStatus::Withdrawn,
+        status: DisputeStatus::Accepted,
         note: "supplier evidence accepted".into(),
         opened_by: "Acme".into(),
         opened_at: t("2027-03-02T09:00:00Z"),

@@ -198,7 +198,7 @@ impl LevelResult {
             && !self
                 .dispute
                 .as_ref()
-                .is_some_and(|d| d.status == DisputeStatus::Withdrawn)
+                .is_some_and(|d| d.status == DisputeStatus::Accepted)
     }
 }
 
@@ -228,12 +228,7 @@ pub fn evaluate_month_after(
     let mut levels = Vec::new();
     let mut excused = Vec::new();
     let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
-    let counted_outages: Vec<Outage> = evidence
-        .outages
-        .iter()
-        .filter(|o| in_force.outage_excusal(&o.id).is_none())
-        .cloned()
-        .collect();
+    let counted_outages: Vec<Outage> = in_force.counted_outages(&evidence.outages);
     let mut recorded_incidents = BTreeSet::new();
     for level in contract.levels_in_force(period) {
         let settle = |counted: Counted, undisputed: Option<Counted>| Settle {
@@ -405,9 +400,9 @@ fn line(
         credit = LineCredit::default();
     } else {
         match settle.dispute.map(|d| d.status) {
-            Some(DisputeStatus::Withdrawn) => credit = LineCredit::default(),
+            Some(DisputeStatus::Accepted) => credit = LineCredit::default(),
             Some(DisputeStatus::Disputed) => credit_disputed_minor = credit.minor,
-            Some(DisputeStatus::Upheld) | None => {
+            Some(DisputeStatus::Rejected) | None => {
                 if let Some(undisputed) = &settle.undisputed {
                     let (status, low) = verdict(level, undisputed);
                     let undisputed = line_credit(level, status, low, undisputed, terms);

@@ -14,6 +14,7 @@ fn excusal(id: i64, target: ExcusalTarget, reason: &str) -> Excusal {
         reason: reason.into(),
         by: "J. Smith".into(),
         at: t(AT),
+        during: None,
         revoked: None,
     }
 }
@@ -377,7 +378,7 @@ fn an_upheld_breach_is_undisputed_and_a_withdrawn_one_counts_as_met() {
         vec![dispute(
             1,
             disputed_incident("INC100"),
-            DisputeStatus::Upheld,
+            DisputeStatus::Rejected,
         )],
     );
     assert_eq!(counts(&upheld), (14, 12, 2));
@@ -389,7 +390,7 @@ fn an_upheld_breach_is_undisputed_and_a_withdrawn_one_counts_as_met() {
         vec![dispute(
             1,
             disputed_incident("INC100"),
-            DisputeStatus::Withdrawn,
+            DisputeStatus::Accepted,
         )],
     );
     // 13/14 = 92.857 % → 2 % = £2,500; only INC101 is a breach.
@@ -405,7 +406,7 @@ fn only_the_latest_dispute_of_a_thing_counts() {
     let e = p1_month(
         vec![],
         vec![
-            dispute(1, disputed_incident("INC100"), DisputeStatus::Withdrawn),
+            dispute(1, disputed_incident("INC100"), DisputeStatus::Accepted),
             dispute(2, disputed_incident("INC100"), DisputeStatus::Disputed),
         ],
     );
@@ -473,7 +474,7 @@ fn a_disputed_level_month_is_claimed_apart_until_decided() {
     let upheld = two_lines(vec![dispute(
         1,
         level_month("p1-resolution"),
-        DisputeStatus::Upheld,
+        DisputeStatus::Rejected,
     )]);
     assert_eq!(upheld.credits.total_minor, 875_000);
     assert_eq!(upheld.credits_undisputed.total_minor, 875_000);
@@ -482,7 +483,7 @@ fn a_disputed_level_month_is_claimed_apart_until_decided() {
     let withdrawn = two_lines(vec![dispute(
         1,
         level_month("p1-resolution"),
-        DisputeStatus::Withdrawn,
+        DisputeStatus::Accepted,
     )]);
     let l = &withdrawn.levels[0];
     assert_eq!((l.status, l.credit_minor), (Status::Failed, 0));

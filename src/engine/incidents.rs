@@ -154,7 +154,7 @@ pub fn assess(
         let dispute = in_force.incident_dispute(&incident.id);
         match (outcome.status, outcome.deadline) {
             (ClockStatus::Breached, Some(_))
-                if dispute.is_some_and(|d| d.status == DisputeStatus::Withdrawn) =>
+                if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
             {
                 figures.met += 1;
             }

@@ -318,6 +318,7 @@ fn availability_standing(down_hours: i64, excused: bool) -> LineStanding {
             reason: "relief event".into(),
             by: "manager".into(),
             at: t("2026-10-06T09:00:00Z"),
+            during: None,
             revoked: None,
         }];
     }

@@ -149,12 +149,21 @@ pub fn router(deps: Deps) -> Router {
             get(records::list_disputes).post(records::open_dispute),
         )
         .route(
+            "/api/v1/contracts/{contract}/disputes/{id}/reject",
+            post(records::reject_dispute),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/disputes/{id}/accept",
+            post(records::accept_dispute),
+        )
+        // The previous release's words, kept for one release.
+        .route(
             "/api/v1/contracts/{contract}/disputes/{id}/uphold",
-            post(records::uphold_dispute),
+            post(records::reject_dispute),
         )
         .route(
             "/api/v1/contracts/{contract}/disputes/{id}/withdraw",
-            post(records::withdraw_dispute),
+            post(records::accept_dispute),
         )
         .route("/api/v1/contracts/{contract}/audit", get(records::audit))
         .route(

@@ -17,7 +17,8 @@ use super::access::{Reading, Writing};
 use super::error::ApiError;
 use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
 use crate::records::{
-    CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, new_cost, required,
+    CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, excused_interval,
+    new_cost, required,
 };
 use crate::report::json::{Wire, all};
 
@@ -43,6 +44,12 @@ pub struct ExcuseBody {
     /// One of `incident`, `outage`, or `service_level` with `month`.
     #[serde(flatten)]
     pub target: TargetRequest,
+    /// With an outage and `until`: excuse only from this instant.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// With an outage and `from`: …until this one (exclusive).
+    #[serde(default)]
+    pub until: Option<String>,
     /// Why.
     pub reason: String,
 }
@@ -84,8 +91,8 @@ const COST: &str = "a JSON cost: date (YYYY-MM-DD), amount (a decimal string suc
      description, evidence, and optionally breach_service_level (with breach_month) or breach_incident";
 const REASON: &str = "JSON with the reason, e.g. {\"reason\": \"…\"}";
 const NOTE: &str = "JSON with a note, e.g. {\"note\": \"…\"}";
-const EXCUSAL: &str =
-    "JSON naming an incident, an outage, or a service_level with its month, and the reason";
+const EXCUSAL: &str = "JSON naming an incident, an outage (optionally with from and until, to \
+     excuse part of it), or a service_level with its month, and the reason";
 const DISPUTE: &str =
     "JSON naming a service_level with its month, an incident or a cost, and the note";
 
@@ -171,19 +178,31 @@ pub async fn list_excusals(
 }
 
 /// `POST /api/v1/contracts/{contract}/excusals`: excuses an incident, an
-/// outage or a service level's month.
+/// outage (whole, or from `from` until `until`) or a service level's month.
 pub async fn excuse(
     State(app): State<AppState>,
     Writing { contract: c, by }: Writing,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let ExcuseBody { target, reason } = body(&bytes, EXCUSAL)?;
+    let ExcuseBody {
+        target,
+        from,
+        until,
+        reason,
+    } = body(&bytes, EXCUSAL)?;
     let target = excusal_target(&c, &target)?;
+    let during = excused_interval(
+        &c,
+        &target,
+        from.as_deref(),
+        until.as_deref(),
+        ("from", "until"),
+    )?;
     let reason = required("reason", &reason)?;
     let e = app
         .deps
         .store
-        .excuse(&c.id, &target, &reason, &by, app.now().timestamp())
+        .excuse(&c.id, &target, during, &reason, &by, app.now().timestamp())
         .await?;
     // The figures changed: live detection looks again.
     app.deps.notify_ingested();
@@ -238,25 +257,28 @@ pub async fn open_dispute(
     json(&d)
 }
 
-/// `POST /api/v1/contracts/{contract}/disputes/{id}/uphold`: the claim stands.
-pub async fn uphold_dispute(
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/reject` (or `…/uphold`,
+/// the previous release's word): the customer rejects the dispute, the claim
+/// stands.
+pub async fn reject_dispute(
     state: State<AppState>,
     writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, writing, path, bytes, DisputeStatus::Upheld).await
+    decide(state, writing, path, bytes, DisputeStatus::Rejected).await
 }
 
-/// `POST /api/v1/contracts/{contract}/disputes/{id}/withdraw`: the customer
+/// `POST /api/v1/contracts/{contract}/disputes/{id}/accept` (or `…/withdraw`,
+/// the previous release's word): the customer accepts the dispute and
 /// withdraws the claim item.
-pub async fn withdraw_dispute(
+pub async fn accept_dispute(
     state: State<AppState>,
     writing: Writing,
     path: Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(state, writing, path, bytes, DisputeStatus::Withdrawn).await
+    decide(state, writing, path, bytes, DisputeStatus::Accepted).await
 }
 
 async fn decide(

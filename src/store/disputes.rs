@@ -91,8 +91,9 @@ impl Store {
         stored.ok_or_else(|| RecordError::NotFound(format!("dispute {id} vanished")))
     }
 
-    /// Decides an open dispute: `Upheld` (the claim stands) or `Withdrawn`
-    /// (the customer withdraws the claim item).
+    /// Decides an open dispute: [`DisputeStatus::Rejected`] (the claim
+    /// stands) or [`DisputeStatus::Accepted`] (the customer withdraws the
+    /// claim item).
     pub async fn resolve_dispute(
         &self,
         contract: &str,
@@ -104,7 +105,7 @@ impl Store {
     ) -> Result<Dispute, RecordError> {
         if outcome == DisputeStatus::Disputed {
             return Err(RecordError::Invalid(
-                "a dispute is decided as upheld or withdrawn".into(),
+                "a dispute is decided by rejecting or accepting it".into(),
             ));
         }
         let mut tx = self.begin_record().await?;
@@ -113,9 +114,10 @@ impl Store {
         })?;
         if !d.is_open() {
             return Err(RecordError::Conflict(format!(
-                "dispute {id} was already {} by {}",
-                d.status,
-                d.resolved_by.as_deref().unwrap_or("someone")
+                "dispute {id} was already {} by {} ({})",
+                d.status.decision(),
+                d.resolved_by.as_deref().unwrap_or("someone"),
+                d.status.meaning()
             )));
         }
         sqlx::query(
@@ -137,8 +139,11 @@ impl Store {
                 .map(|c| month_of(c.date)),
             other => other.period(),
         };
+        // The stored action and detail keep their original words (the
+        // trail is quoted by issued reports): `dispute.uphold` for a
+        // rejected dispute, `dispute.withdraw` for an accepted one.
         let (action, meaning) = match outcome {
-            DisputeStatus::Upheld => ("dispute.uphold", "the claim stands"),
+            DisputeStatus::Rejected => ("dispute.uphold", "the claim stands"),
             _ => ("dispute.withdraw", "the claim item is withdrawn"),
         };
         let stored = dispute_by_id(&mut tx, contract, id).await?;

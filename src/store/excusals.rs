@@ -1,5 +1,6 @@
-//! Excusals as stored: recording one (an incident, an outage or a service
-//! level's month the contract does not count) and revoking it, each with its
+//! Excusals as stored: recording one (an incident, an outage — whole or for
+//! part of its interval — or a service level's month the contract does not
+//! count) and revoking it, each with its
 //! audit entry in the same transaction (see [`super::records`]). Rows are
 //! never deleted.
 
@@ -10,16 +11,20 @@ use super::records::{
 };
 use super::row::{col, instant, opt_instant, period};
 use super::{Store, StoreError, failed};
-use crate::domain::{Excusal, ExcusalTarget, Revocation};
+use crate::domain::time::format_utc;
+use crate::domain::{Excusal, ExcusalTarget, ExcusedInterval, Revocation};
 
-const EXCUSAL_COLUMNS: &str = "id, kind, subject, period, reason, created_by, created_at, revoked_by, revoked_at, revoke_reason";
+const EXCUSAL_COLUMNS: &str = "id, kind, subject, period, reason, created_by, created_at, revoked_by, revoked_at, revoke_reason, excused_from, excused_until";
 
 impl Store {
-    /// Excuses an incident, an outage or a service level's month.
+    /// Excuses an incident, an outage or a service level's month; with
+    /// `during`, only that part of an outage (refused for anything else, and
+    /// unless it lies within the outage as stored).
     pub async fn excuse(
         &self,
         contract: &str,
         target: &ExcusalTarget,
+        during: Option<ExcusedInterval>,
         reason: &str,
         by: &str,
         now: i64,
@@ -32,6 +37,16 @@ impl Store {
             ExcusalTarget::Outage { outage } => require_outage(&mut tx, contract, outage).await?,
             ExcusalTarget::ServiceLevel { .. } => {}
         }
+        if let Some(part) = during {
+            let ExcusalTarget::Outage { outage } = target else {
+                return Err(RecordError::Invalid(format!(
+                    "only an outage is excused for part of its interval, not {target}"
+                )));
+            };
+            let (start, end) = outage_interval(&mut tx, contract, outage).await?;
+            part.check_within(outage, start, end)
+                .map_err(RecordError::Invalid)?;
+        }
         if let Some(e) = excusal_in_force(&mut tx, contract, target).await? {
             return Err(RecordError::Conflict(format!(
                 "{target} is already excused (excusal {}, by {} on {})",
@@ -41,8 +56,9 @@ impl Store {
             )));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO excusals (contract, kind, subject, period, reason, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO excusals (contract, kind, subject, period, reason, created_by, created_at,
+                                   excused_from, excused_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(contract)
         .bind(target.kind())
@@ -51,9 +67,19 @@ impl Store {
         .bind(reason)
         .bind(by)
         .bind(now)
+        .bind(during.map(|p| p.from().timestamp()))
+        .bind(during.map(|p| p.until().timestamp()))
         .fetch_one(&mut *tx)
         .await
         .map_err(failed("recording an excusal"))?;
+        let what = match during {
+            Some(p) => format!(
+                "{target} from {} until {}",
+                format_utc(p.from()),
+                format_utc(p.until())
+            ),
+            None => target.to_string(),
+        };
         let stored = excusal_by_id(&mut tx, contract, id).await?;
         audit_and_commit(
             tx,
@@ -65,7 +91,7 @@ impl Store {
                 kind: target.kind(),
                 subject: target.subject().to_string(),
                 period: target.period(),
-                detail: format!("excused {target} (excusal {id})"),
+                detail: format!("excused {what} (excusal {id})"),
                 reason: Some(reason),
             },
         )
@@ -170,6 +196,25 @@ async fn excusal_in_force(
     row.as_ref().map(excusal_row).transpose()
 }
 
+/// When an outage of the contract started and ended (`None` while ongoing).
+async fn outage_interval(
+    tx: &mut Tx,
+    contract: &str,
+    id: &str,
+) -> Result<(crate::domain::Instant, Option<crate::domain::Instant>), RecordError> {
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT start_at, end_at FROM outages WHERE contract = $1 AND id = $2")
+            .bind(contract)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(failed("looking up an outage"))?;
+    let (start, end) = row.ok_or_else(|| {
+        RecordError::NotFound(format!("no outage '{id}' for contract '{contract}'"))
+    })?;
+    Ok((instant(start)?, opt_instant(end)?))
+}
+
 async fn excusal_by_id(
     tx: &mut Tx,
     contract: &str,
@@ -191,12 +236,25 @@ fn excusal_row(r: &AnyRow) -> Result<Excusal, StoreError> {
         }),
         None => None,
     };
+    let during = match (opt_instant(col(r, 10)?)?, opt_instant(col(r, 11)?)?) {
+        (None, None) => None,
+        (Some(from), Some(until)) => Some(
+            ExcusedInterval::new(from, until)
+                .map_err(|e| StoreError::Corrupt(format!("excusal interval: {e}")))?,
+        ),
+        _ => {
+            return Err(StoreError::Corrupt(
+                "excusal interval with only one end".into(),
+            ));
+        }
+    };
     Ok(Excusal {
         id: col(r, 0)?,
         target,
         reason: col(r, 4)?,
         by: col(r, 5)?,
         at: instant(col(r, 6)?)?,
+        during,
         revoked,
     })
 }

@@ -226,6 +226,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "recovery",
         include_str!("../../migrations/sqlite/0016_recovery.sql"),
     ),
+    (
+        17,
+        "excused_intervals",
+        include_str!("../../migrations/sqlite/0017_excused_intervals.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -310,6 +315,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "recovery",
         include_str!("../../migrations/postgres/0016_recovery.sql"),
+    ),
+    (
+        17,
+        "excused_intervals",
+        include_str!("../../migrations/postgres/0017_excused_intervals.sql"),
     ),
 ];
 

@@ -473,6 +473,8 @@ pub const TABLES: &[Table] = &[
             ("revoked_by", Text),
             ("revoked_at", Int),
             ("revoke_reason", Text),
+            ("excused_from", Int),
+            ("excused_until", Int),
         ],
         order_by: "id",
         serial: Some("id"),

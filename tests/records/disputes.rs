@@ -1,4 +1,5 @@
-//! Disputes: separated in the totals, upheld back to undisputed, withdrawn out of the claim.
+//! Disputes: separated in the totals; rejected, the claim stands and is
+//! undisputed again; accepted, the claim item is withdrawn.
 
 use super::common::{TestEnv, level};
 use super::*;
@@ -66,12 +67,13 @@ fn disputes_separate_the_claim_until_decided() {
         .contains("cost 1 is already in dispute (dispute 1)")
     );
 
-    // Upheld: the cost is undisputed again. 510,000 + 240,000 = 750,000.
+    // Rejected: the claim stands, the cost is undisputed again.
+    // 510,000 + 240,000 = 750,000.
     let out = ok(
         &env,
         &[
             "dispute",
-            "uphold",
+            "reject",
             "--contract",
             C,
             "--id",
@@ -82,18 +84,21 @@ fn disputes_separate_the_claim_until_decided() {
             "A. Jones",
         ],
     );
-    assert!(out.contains("dispute 1 of cost 1 upheld"), "{out}");
+    assert!(
+        out.contains("dispute 1 of cost 1 rejected for acme-managed-it: the claim stands"),
+        "{out}"
+    );
     let r = report(&env);
     assert_eq!(r["recoverable_costs_disputed_minor"], 0);
     assert_eq!(r["recoverable_costs_minor"], 250_000);
     assert_eq!(r["total_claim_undisputed_minor"], 750_000);
 
-    // Withdrawn: the customer no longer claims email's 375,000.
-    ok(
+    // Accepted: the customer no longer claims email's 375,000.
+    let out = ok(
         &env,
         &[
             "dispute",
-            "withdraw",
+            "accept",
             "--contract",
             C,
             "--id",
@@ -104,6 +109,7 @@ fn disputes_separate_the_claim_until_decided() {
             "A. Jones",
         ],
     );
+    assert!(out.contains("the claim item is withdrawn"), "{out}");
     let r = report(&env);
     let email = level(&r, "email-availability");
     assert_eq!(email["status"], "failed", "still reported as measured");
@@ -129,7 +135,8 @@ fn disputes_separate_the_claim_until_decided() {
                 "A. Jones"
             ]
         )
-        .contains("dispute 2 was already withdrawn by A. Jones")
+        // `withdraw`, the previous release's word for `accept`, still works.
+        .contains("dispute 2 was already accepted by A. Jones (the claim item is withdrawn)")
     );
 
     // One disputed incident: as measured 12/14 → 4 % = 500,000; if the

@@ -226,3 +226,92 @@ fn excusals_apply_with_who_and_when_and_can_be_revoked() {
     );
     assert_eq!(r["audit"][3]["reason"], "the freeze did not cover this");
 }
+
+#[test]
+fn an_outage_excused_in_part_counts_for_the_rest() {
+    let env = TestEnv::new();
+    october(&env);
+    let excuse = |from: &str, until: &str| -> [String; 13] {
+        [
+            "excuse",
+            "--contract",
+            C,
+            "--outage",
+            "OUT1",
+            "--from",
+            from,
+            "--until",
+            until,
+            "--reason",
+            "council's firewall change",
+            "--by",
+            "J. Smith",
+        ]
+        .map(String::from)
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+
+    // OUT1 ran 08:00-12:30Z on 9 October. An interval past its end is
+    // refused, saying when it ran, and nothing is recorded.
+    let e = refused(
+        &env,
+        &args(&excuse("2026-10-09T12:00:00Z", "2026-10-09T13:00:00Z")),
+    );
+    assert!(
+        e.contains(
+            "is not within outage OUT1, which ran from 2026-10-09T08:00:00Z until 2026-10-09T12:30:00Z"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        level(&report(&env), "email-availability")["downtime_seconds"],
+        16_200
+    );
+
+    // 10:00 London time is 09:00Z (BST): 09:00-11:00Z excused, 2 h.
+    // 4 h 30 m − 2 h = 2 h 30 m = 9,000 s of downtime left.
+    let out = ok(
+        &env,
+        &args(&excuse("2026-10-09 10:00", "2026-10-09T11:00:00Z")),
+    );
+    assert!(
+        out.contains(
+            "excused outage OUT1 from 2026-10-09T09:00:00Z until 2026-10-09T11:00:00Z for acme-managed-it"
+        ),
+        "{out}"
+    );
+    let r = report(&env);
+    assert_eq!(level(&r, "email-availability")["downtime_seconds"], 9_000);
+    let listed = &r["excused_outages"][0];
+    assert_eq!(listed["outage"], "OUT1");
+    assert_eq!(listed["from"], "2026-10-09T09:00:00Z");
+    assert_eq!(listed["until"], "2026-10-09T11:00:00Z");
+    let trail = audit(&env);
+    let last = trail.last().unwrap();
+    assert_eq!(
+        last["detail"],
+        "excused outage OUT1 from 2026-10-09T09:00:00Z until 2026-10-09T11:00:00Z (excusal 1)"
+    );
+
+    // Revoked by naming the outage: all 4 h 30 m count again.
+    ok(
+        &env,
+        &[
+            "unexcuse",
+            "--contract",
+            C,
+            "--outage",
+            "OUT1",
+            "--reason",
+            "wrong window",
+            "--by",
+            "A. Jones",
+        ],
+    );
+    assert_eq!(
+        level(&report(&env), "email-availability")["downtime_seconds"],
+        16_200
+    );
+}

@@ -112,6 +112,19 @@ pub struct ExcusedOutageJson<'a> {
     /// When.
     #[serde(with = "crate::report::json_time")]
     pub at: Instant,
+    /// For an outage excused in part, where the excused part starts (absent
+    /// when the whole outage is excused).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::report::json_time::option"
+    )]
+    pub from: Option<Instant>,
+    /// …and where it ends (exclusive).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::report::json_time::option"
+    )]
+    pub until: Option<Instant>,
 }
 
 impl Wire for ExcusedOutage {
@@ -124,6 +137,8 @@ impl Wire for ExcusedOutage {
             reason: &self.reason,
             by: &self.by,
             at: self.at,
+            from: self.during.map(|p| p.from()),
+            until: self.during.map(|p| p.until()),
         }
     }
 }

@@ -236,6 +236,19 @@ pub struct ExcusalJson<'a> {
     /// When it was recorded.
     #[serde(with = "crate::report::json_time")]
     pub at: Instant,
+    /// For an outage excused in part, where the excused part starts (absent
+    /// when the whole of what it covers is excused).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::report::json_time::option"
+    )]
+    pub from: Option<Instant>,
+    /// …and where it ends (exclusive).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::report::json_time::option"
+    )]
+    pub until: Option<Instant>,
     /// Its revocation, once revoked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked: Option<RevocationJson<'a>>,
@@ -251,6 +264,8 @@ impl Wire for Excusal {
             reason: &self.reason,
             by: &self.by,
             at: self.at,
+            from: self.during.map(|p| p.from()),
+            until: self.during.map(|p| p.until()),
             revoked: self.revoked.as_ref().map(RevocationJson::from),
         }
     }

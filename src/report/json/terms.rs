@@ -183,7 +183,7 @@ fn line_working(
     }
     if l.dispute
         .as_ref()
-        .is_some_and(|d| d.status == crate::domain::DisputeStatus::Withdrawn)
+        .is_some_and(|d| d.status == crate::domain::DisputeStatus::Accepted)
     {
         return Some(format!(
             "{name}: the claim for the month was withdrawn after the supplier's dispute: no credit."
