@@ -294,8 +294,12 @@ fn level_causes_of(
         .map(|r| rewrite_cause(r, ctx.timezone))
         .collect();
     let moved = super::moved_records(issued, now);
+    // A record the issued line listed was held at the issue: a first
+    // version of it dated later cannot be what moved the line.
+    let held = super::moved_records(issued, None);
     for a in ctx.arrivals.iter().filter(|a| moved.contains(&a.record)) {
-        if !out.iter().any(|c| c.record == a.record) {
+        let arrived_since = !a.fields.is_empty() || !held.contains(&a.record);
+        if arrived_since && !out.iter().any(|c| c.record == a.record) {
             out.push(arrival_cause(a, ctx.timezone));
         }
     }
