@@ -560,4 +560,64 @@ mod tests {
         );
         assert_eq!(words[0].because[0].fields, ["responded_at"]);
     }
+
+    /// INC4 arrives from the supplier's feed after the issue and breaches
+    /// P1; INC2's dispute is decided the supplier's way. P1 goes 100 % →
+    /// 75 % with a £2,500.00 credit, and both causes are named, in London time.
+    #[test]
+    fn a_late_record_and_a_dispute_decision_are_named() {
+        let period: Period = "2026-10".parse().unwrap();
+        let at = |secs| DateTime::from_timestamp(secs, 0).unwrap();
+        let issued = json!({
+            "service_levels": [{"id": "p1", "name": "P1 resolution", "attainment_percent": 100.0,
+                "status": "met", "credit_minor": 0, "breaches": [{"incident": "INC2"}]}],
+            "service_credits": {"total_minor": 0}, "recoverable_costs_minor": 0,
+            "total_claim_minor": 0
+        });
+        let now = json!({
+            "service_levels": [{"id": "p1", "name": "P1 resolution", "attainment_percent": 75.0,
+                "status": "failed", "credit_minor": 250_000,
+                "breaches": [{"incident": "INC2"}, {"incident": "INC4"}]}],
+            "service_credits": {"total_minor": 250_000}, "recoverable_costs_minor": 0,
+            "total_claim_minor": 250_000
+        });
+        // 10 Nov 2026 09:00 UTC, and the 12th at 15:30 UTC: GMT in London.
+        let arrival = Arrival {
+            record: "incident INC4".into(),
+            source: "snow".into(),
+            corrected_by: None,
+            fields: Vec::new(),
+            received_at: 1_794_301_200,
+        };
+        let decision = AuditEntry {
+            id: 7,
+            at: at(1_794_497_400),
+            by: "Jane Smith".into(),
+            action: "dispute.withdraw".into(),
+            kind: "incident".into(),
+            subject: "INC2".into(),
+            period: None,
+            detail: String::new(),
+            reason: None,
+        };
+        let currency = gbp();
+        let ctx = Context {
+            currency: &currency,
+            timezone: chrono_tz::Europe::London,
+            period,
+            issued_at: 1_794_000_000,
+            rewrites: &[],
+            audit: std::slice::from_ref(&decision),
+            arrivals: std::slice::from_ref(&arrival),
+        };
+        let words = lines(&issued, &now, &ctx);
+        assert_eq!(
+            words[0].summary,
+            "P1 resolution: 100.0 % → 75.0 % (failed), credit £0.00 → £2,500.00, because \
+             INC4 arrived from source snow, received on 10 Nov 2026 at 09:00 GMT and \
+             Jane Smith decided the dispute of INC2 on 12 Nov 2026 at 15:30 GMT: \
+             the claim item is withdrawn"
+        );
+        assert_eq!(words[0].because[1].by.as_deref(), Some("Jane Smith"));
+    }
 }
