@@ -131,6 +131,30 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
             {"what": "total_claim_minor", "issued": 1_115_000, "now": 865_000}
         ])
     );
+    // The same in words: each changed line and total, with who excused
+    // INC0012346 and when (09:00 UTC is 09:00 GMT in London in November).
+    let because = "because INC0012346 was excused by Jane Smith on 4 Nov 2026 at 09:00 GMT \
+                   (customer change freeze)";
+    let sentences = [
+        format!(
+            "P1 incidents resolved within 4 hours: 85.714 % → 92.308 % (failed), \
+             credit £5,000.00 → £2,500.00, {because}"
+        ),
+        format!("Service credits: £8,750.00 → £6,250.00, {because}"),
+        format!("Total claim: £11,150.00 → £8,650.00, {because}"),
+    ];
+    let lines = j["amendment"]["lines"].as_array().unwrap();
+    let said: Vec<&str> = lines
+        .iter()
+        .map(|l| l["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(said, sentences);
+    assert_eq!(
+        lines[0]["because"],
+        json!([{"kind": "record", "record": "incident INC0012346", "by": "Jane Smith",
+                "action": "excusal.add", "at": EXCUSED,
+                "text": "INC0012346 was excused by Jane Smith on 4 Nov 2026 at 09:00 GMT (customer change freeze)"}])
+    );
     assert_eq!(j["service_credits"]["disputed_minor"], 250_000);
     assert_eq!(j["recoverable_costs_disputed_minor"], 0);
     assert_eq!(j["total_claim_undisputed_minor"], 615_000);
@@ -152,6 +176,15 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
     };
     assert!(text.contains("Amended since issue"), "{text}");
     assert!(text.contains("since version 1 was issued"), "{text}");
+    // The sentences, wrapped: compared with the text's words run together.
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for sentence in &sentences {
+        let pdf_sentence = format!("- {}", sentence.replace('→', "->"));
+        assert!(
+            words.contains(&pdf_sentence),
+            "{pdf_sentence}\nnot in:\n{text}"
+        );
+    }
     for (label, issued, now) in [
         ("p1-resolution attainment_percent", "85.714 %", "92.308 %"),
         ("p1-resolution credit_minor", "5,000.00", "2,500.00"),
@@ -216,7 +249,7 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
             Data::String("Now".into())
         ]
     );
-    let changes: Vec<(String, f64, f64)> = amendment[4..]
+    let changes: Vec<(String, f64, f64)> = amendment[4..8]
         .iter()
         .map(|r| (r[0].to_string(), number(&r[1]), number(&r[2])))
         .collect();
@@ -229,10 +262,45 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
             ("total_claim_minor".into(), 11_150.0, 8_650.0),
         ]
     );
+    // Below a blank row, each changed line in words with its causes.
+    assert_eq!(
+        amendment[9][..3],
+        [
+            Data::String("Line".into()),
+            Data::String("In words".into()),
+            Data::String("Because".into())
+        ]
+    );
+    let in_words: Vec<String> = amendment[10..].iter().map(|r| r[1].to_string()).collect();
+    assert_eq!(in_words, sentences);
+    assert_eq!(amendment[10][0], Data::String("p1-resolution".into()));
+    assert!(
+        amendment[10][2]
+            .to_string()
+            .starts_with("INC0012346 was excused by Jane Smith")
+    );
 
     // CSV: every row names the version compared with; a changed line its
-    // issued figures.
-    let csv_text = std::fs::read_to_string(env.october_report_file("csv", AS_OF)).unwrap();
+    // issued figures. The sentences are the last table.
+    let csv_all = std::fs::read_to_string(env.october_report_file("csv", AS_OF)).unwrap();
+    let tables: Vec<&str> = csv_all.split("\n\n").collect();
+    let csv_text = tables[0];
+    let mut last = csv::Reader::from_reader(tables[tables.len() - 1].as_bytes());
+    assert_eq!(
+        last.headers().unwrap(),
+        vec![
+            "amended_since_version",
+            "amendment_line",
+            "amendment_summary",
+            "amendment_because"
+        ]
+    );
+    let words_rows: Vec<csv::StringRecord> = last.records().map(Result::unwrap).collect();
+    assert_eq!(
+        words_rows.iter().map(|r| &r[2]).collect::<Vec<_>>(),
+        sentences
+    );
+    assert_eq!(&words_rows[2][1], "total_claim");
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -263,4 +331,126 @@ async fn every_format_shows_the_amendment_disputes_and_delay_payments() {
         r#"<tr><td>p1-resolution attainment_percent<br><span class="note">moved by incident INC0012346</span></td><td class="num">85.714</td><td class="num">92.308</td></tr>"#
     ));
     assert!(html.contains("GBP 6,150.00") && html.contains("GBP 9,750.00"));
+    for sentence in &sentences {
+        assert!(html.contains(&format!("<li>{sentence}</li>")), "{sentence}");
+    }
+}
+
+/// A third contract for the supplier's correction: P1 response within 30
+/// minutes, 95 % a month, 0.5 % of a £250,000.00 charge below it; months
+/// read in New York.
+const GAMMA: &str = r#"
+[[contracts]]
+id = "gamma-desk"
+supplier = "Gamma Service Desk Ltd"
+timezone = "America/New_York"
+currency = "GBP"
+monthly_charge = "250000.00"
+service_credit_cap_percent = 12.0
+managers = ["desk@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-response"
+  name = "P1 response"
+  kind = "response_time"
+  priorities = ["P1"]
+  target = "30m"
+  calendar = "24x7"
+  target_percent = 95.0
+  service_credits = [ { below = 95.0, percent = 0.5 } ]
+"#;
+
+/// The supplier's feed, as the store names its imports.
+const SUPPLIER_SOURCE: &str = "gamma-servicenow";
+
+/// Imports `csv` as the supplier's feed, received at `at`.
+async fn supplier_import(env: &TestEnv, at: &str, name: &str, csv: &str) {
+    let config = slawatch::config::load(&env.config).expect("config");
+    let store = slawatch::store::Store::open(&config.daemon.database_url)
+        .await
+        .expect("store");
+    let path = env.file(name, csv);
+    let received = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .timestamp();
+    let mut fail = |r: &slawatch::import::Rejection| panic!("rejected: {r}");
+    slawatch::import::import_file(
+        &store,
+        &config.contracts,
+        &path,
+        &slawatch::import::Writer::source(SUPPLIER_SOURCE),
+        &config.limits,
+        received,
+        &mut fail,
+    )
+    .await
+    .expect("import");
+    store.close().await;
+}
+
+/// One P1 incident of gamma-desk opened on `day` October at 14:00 UTC and
+/// responded to `minutes` later.
+fn p1(day: u32, minutes: u32) -> String {
+    format!(
+        "INC00000{day:02},gamma-desk,P1,2026-10-{day:02}T14:00:00Z,desk,2026-10-{day:02}T14:{minutes:02}:00Z,2026-10-{day:02}T16:00:00Z\n"
+    )
+}
+
+const P1_HEADER: &str = "id,contract,priority,opened_at,service,responded_at,resolved_at\n";
+
+/// October for gamma-desk: 22 P1 incidents, 20 responded to in 10 minutes,
+/// INC0000013 and INC0000014 in 45. 20 of 22 = 90.909 %, below 95 → 0.5 %
+/// of £250,000.00 = £1,250.00. Issued on 3 November. On 12 December at
+/// 03:30 UTC (22:30 on the 11th in New York, EST) the supplier's feed moves
+/// INC0000014's response to 20 minutes: 21 of 22 = 95.455 %, met, £0.00.
+#[tokio::test]
+async fn a_supplier_correction_after_issue_is_named_with_its_field_source_and_date() {
+    let env = TestEnv::new();
+    let mut config = std::fs::read_to_string(&env.config).unwrap();
+    config.push_str(GAMMA);
+    std::fs::write(&env.config, config).unwrap();
+
+    let mut pack = String::from(P1_HEADER);
+    for day in 1..=22 {
+        pack.push_str(&p1(day, if day == 13 || day == 14 { 45 } else { 10 }));
+    }
+    supplier_import(&env, "2026-11-01T09:00:00Z", "pack.csv", &pack).await;
+    ok(
+        &env,
+        "2026-11-03T14:00:00Z",
+        &["issue", "--contract", "gamma-desk", "--month", "2026-10"],
+    );
+    let correction = format!("{P1_HEADER}{}", p1(14, 20));
+    supplier_import(&env, "2026-12-12T03:30:00Z", "correction.csv", &correction).await;
+
+    let j = env.report_json("gamma-desk", "2026-10", "2026-12-15T00:00:00Z");
+    let cause = "INC0000014's response time was changed by source gamma-servicenow, \
+                 received on 11 Dec 2026 at 22:30 EST";
+    let lines = j["amendment"]["lines"].as_array().unwrap();
+    let said: Vec<&str> = lines
+        .iter()
+        .map(|l| l["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            format!(
+                "P1 response: 90.909 % → 95.455 % (met), credit £1,250.00 → £0.00, because {cause}"
+            ),
+            format!("Service credits: £1,250.00 → £0.00, because {cause}"),
+            format!("Total claim: £1,250.00 → £0.00, because {cause}"),
+        ]
+    );
+    assert_eq!(lines[0]["line"], "p1-response");
+    assert_eq!(
+        lines[0]["because"],
+        json!([{"kind": "evidence", "record": "incident INC0000014", "fields": ["responded_at"],
+                "source": SUPPLIER_SOURCE, "at": "2026-12-12T03:30:00Z", "text": cause}])
+    );
+    // The published figures beside the words are as before.
+    assert_eq!(
+        j["amendment"]["changes"][0],
+        json!({"what": "p1-response attainment_percent", "issued": 90.909, "now": 95.455,
+               "records": ["incident INC0000014"]})
+    );
 }

@@ -9,6 +9,8 @@
 //! the recovery to date follow ([`RECOVERY_HEADER`]): one row per month
 //! with its claim as issued, credited, refused, outstanding and its age,
 //! then a `total` row.
+//! When figures changed since issue, the last table says each changed line
+//! and total in words ([`AMENDMENT_HEADER`]).
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
@@ -45,6 +47,16 @@ pub const HEADER: [&str; 28] = [
     "issued_attainment_percent",
     "issued_status",
     "issued_credit_minor",
+];
+
+/// The header of the amendment in words, the last table when figures
+/// changed since issue: one row per changed line and total with its
+/// sentence and its causes (separated by `; `).
+pub const AMENDMENT_HEADER: [&str; 4] = [
+    "amended_since_version",
+    "amendment_line",
+    "amendment_summary",
+    "amendment_because",
 ];
 
 /// The header of the table of records changed after the fact.
@@ -197,6 +209,22 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
         w.write_record(["credit_working"])?;
         for line in &workings {
             w.write_record([safe_cell(line)])?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    if let Some(a) = r.amendment.as_ref().filter(|a| !a.lines.is_empty()) {
+        text.push('\n');
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(AMENDMENT_HEADER)?;
+        for l in &a.lines {
+            let because: Vec<&str> = l.because.iter().map(|c| c.text.as_str()).collect();
+            w.write_record([
+                a.issued_version.to_string(),
+                safe_cell(&l.line),
+                safe_cell(&l.summary),
+                safe_cell(&because.join("; ")),
+            ])?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
         text.push_str(&String::from_utf8_lossy(&bytes));

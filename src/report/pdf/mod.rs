@@ -63,6 +63,11 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
             9.5,
             MUTED,
         );
+        // Each changed line in words, then the figures themselves
+        // (Helvetica's encoding has no arrow).
+        for l in &a.lines {
+            d.wrapped(&format!("- {}", l.summary.replace('→', "->")), 9.5, INK);
+        }
         // The amendment's figures are JSON values by nature: a figure may
         // be a number, a status or absent on either side.
         let money_value = |v: &Value| money(v.as_i64().unwrap_or(0));

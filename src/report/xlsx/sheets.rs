@@ -5,7 +5,8 @@ use super::*;
 
 /// Amendment (only when figures changed since issue): the issued version
 /// and when, then each changed figure, issued against now; money in major
-/// units as numbers, statuses as text.
+/// units as numbers, statuses as text; then, below a blank row, each
+/// changed line and total in words with its causes.
 pub(super) fn amendment_sheet(
     wb: &mut Workbook,
     f: &Formats,
@@ -38,6 +39,20 @@ pub(super) fn amendment_sheet(
                 }
                 _ => {}
             }
+        }
+    }
+    // Then each changed line and total in words, below a blank row.
+    if !a.lines.is_empty() {
+        let top = 5 + a.changes.len() as u32;
+        for (col, title) in ["Line", "In words", "Because"].iter().enumerate() {
+            ws.write_string_with_format(top, col as u16, *title, &f.header)?;
+        }
+        for (i, l) in a.lines.iter().enumerate() {
+            let row = top + 1 + i as u32;
+            let because: Vec<&str> = l.because.iter().map(|c| c.text.as_str()).collect();
+            ws.write_string(row, 0, safe_cell(&l.line))?;
+            ws.write_string(row, 1, safe_cell(&l.summary))?;
+            ws.write_string(row, 2, safe_cell(&because.join("; ")))?;
         }
     }
     ws.set_column_width(0, 40)?;

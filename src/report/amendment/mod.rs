@@ -1,6 +1,13 @@
 //! What changed in a month's figures since its report was issued: late
 //! evidence or a record (cost, excusal, dispute) after issue does not touch the issued report, but
-//! the current report lists each changed figure, issued against now.
+//! the current report lists each changed figure, issued against now, and
+//! says each changed line and total in words with the causes behind it.
+//!
+//! # Layout
+//! - this file: the figures compared, issued against now (`changes`);
+//! - [`words`]: the same in sentences, with the records that moved them.
+
+pub mod words;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -8,6 +15,7 @@ use serde_json::Value;
 use super::MonthReport;
 use crate::store::Store;
 use crate::store::issued::IssuedReport;
+use crate::store::versions::Record;
 
 /// The changes in `report` since its month's latest issued version, if the
 /// month was issued and any compared figure changed.
@@ -43,7 +51,73 @@ pub async fn since_issue(
             }
         }
     }
+    if let Some(a) = &mut amendment {
+        let then: Value = serde_json::from_str(&issued.json)?;
+        let arrivals = arrivals(store, report, a, issued.issued_at).await?;
+        let ctx = words::Context {
+            currency: &report.contract.currency,
+            timezone: report.contract.timezone,
+            period: report.evaluation.period,
+            issued_at: issued.issued_at,
+            rewrites: &report.rewrites,
+            audit: &report.audit,
+            arrivals: &arrivals,
+        };
+        a.lines = words::lines(&then, &now, &ctx);
+    }
     Ok(amendment)
+}
+
+/// The evidence behind the records the amendment lists as moved, from each
+/// record's history: its current version when the store received it after
+/// the issue, with the fields that differ from the version before.
+async fn arrivals(
+    store: &Store,
+    report: &MonthReport<'_>,
+    amendment: &Amendment,
+    issued_at: i64,
+) -> Result<Vec<words::Arrival>, super::assemble::ReportError> {
+    let mut named: Vec<&String> = Vec::new();
+    for r in amendment.changes.iter().flat_map(|c| &c.records) {
+        if !named.contains(&r) {
+            named.push(r);
+        }
+    }
+    let mut out = Vec::new();
+    for name in named {
+        let record = match name.split_once(' ') {
+            Some(("incident", id)) => Record::Incident(id.to_string()),
+            Some(("outage", id)) => Record::Outage(id.to_string()),
+            _ => continue,
+        };
+        let (versions, _holds) = store.record_history(&report.contract.id, &record).await?;
+        let Some((current, before)) = versions.split_last() else {
+            continue;
+        };
+        if current.received_at <= issued_at {
+            continue;
+        }
+        let fields = before
+            .last()
+            .map(|b| {
+                current
+                    .values
+                    .iter()
+                    .zip(&b.values)
+                    .filter(|((_, now), (_, then))| now != then)
+                    .map(|((column, _), _)| (*column).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(words::Arrival {
+            record: name.clone(),
+            source: current.import_source.clone(),
+            corrected_by: current.corrected_by.clone(),
+            fields,
+            received_at: current.received_at,
+        });
+    }
+    Ok(out)
 }
 
 /// The changes since the latest issued version.
@@ -55,6 +129,11 @@ pub struct Amendment {
     pub issued_at: String,
     /// Every figure that differs, service levels first, then totals.
     pub changes: Vec<Change>,
+    /// The same per changed line and total, in words with their causes:
+    /// a list beside `changes` (which stays one entry per figure), filled
+    /// when the report is assembled against the store.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<words::LineWords>,
 }
 
 /// One figure that changed.
@@ -123,6 +202,7 @@ pub fn amendment(issued: &IssuedReport, now: &Value) -> Option<Amendment> {
             chrono::DateTime::from_timestamp(issued.issued_at, 0).unwrap_or_default(),
         ),
         changes,
+        lines: Vec::new(),
     })
 }
 
