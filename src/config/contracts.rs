@@ -31,7 +31,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 16] = [
+const CONTRACT_KEYS: [&str; 17] = [
     "id",
     "supplier",
     "timezone",
@@ -48,6 +48,7 @@ const CONTRACT_KEYS: [&str; 16] = [
     "start",
     "point_value_percent",
     "repeat_multiplier",
+    "auto_issue",
 ];
 
 const SERVICE_LEVEL_KEYS: [&str; 20] = [
@@ -203,6 +204,7 @@ fn contract(
         false => Some(DEFAULT_CAP),
     };
     let managers = managers(&s, p);
+    let auto_issue = auto_issue(&s, p);
     let rewrite_grace = match s.has("rewrite_grace") {
         true => s.parsed("rewrite_grace", p, super::load::parse_duration),
         false => Some(crate::contract::DEFAULT_REWRITE_GRACE_SECONDS),
@@ -282,7 +284,21 @@ fn contract(
         repeat_multiplier: terms.repeat_multiplier,
         recovery: recovery?,
         escalations: escalations?,
+        auto_issue: auto_issue?,
     })
+}
+
+/// `auto_issue = true` issues the month on schedule without waiting for a
+/// manager's approval of its draft (the default waits).
+fn auto_issue(s: &Section, p: &mut Problems) -> Option<bool> {
+    match s.value("auto_issue") {
+        None => Some(false),
+        Some(Value::Boolean(b)) => Some(*b),
+        Some(_) => {
+            p.push(s.key("auto_issue"), "must be true or false");
+            None
+        }
+    }
 }
 
 fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {

@@ -74,6 +74,9 @@ pub struct Contract {
     pub recovery: recovery::RecoveryTerms,
     /// The escalation ladder (`[[contracts.escalations]]`), in the order written.
     pub escalations: Vec<escalation::EscalationRule>,
+    /// Whether the scheduled report is issued at once (`auto_issue = true`)
+    /// rather than drafted and held for a manager's approval.
+    pub auto_issue: bool,
 }
 
 /// The `rewrite_grace` of a contract that does not set one: a day.
