@@ -104,6 +104,19 @@ pub struct MonthReport<'a> {
     /// The escalation rules the month triggered; `None` (and no section in
     /// any format) when the contract has no escalation ladder.
     pub escalations: Option<Vec<crate::engine::escalation::Escalation>>,
+    /// Who approved the issue of the month's draft, and when; `None` (and
+    /// nothing in any format) for a draft, a report never issued, or one
+    /// issued without an approval (`auto_issue`).
+    pub approval: Option<ReportApproval>,
+}
+
+/// A manager's approval of a month's draft, as the issued document shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportApproval {
+    /// Who approved it.
+    pub by: String,
+    /// When.
+    pub at: crate::domain::Instant,
 }
 
 impl<'a> MonthReport<'a> {
@@ -144,6 +157,7 @@ impl<'a> MonthReport<'a> {
             material_breach: false,
             recovery: None,
             escalations: None,
+            approval: None,
         }
         .with_register(&Register::from_config(contract))
     }

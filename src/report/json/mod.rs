@@ -144,6 +144,19 @@ pub struct ReportJson<'a> {
     /// contract has an escalation ladder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalations: Option<Vec<escalation::EscalationJson<'a>>>,
+    /// Who approved the issue and when; present only on a report issued
+    /// after a manager's approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalJson<'a>>,
+}
+
+/// A manager's approval of the issue.
+#[derive(Debug, Serialize)]
+pub struct ApprovalJson<'a> {
+    /// Who approved it.
+    pub approved_by: &'a str,
+    /// When (RFC 3339, UTC).
+    pub approved_at: String,
 }
 
 /// Where the evidence and the supplier's own figures disagree.
@@ -414,6 +427,10 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         costs_recoverable: recovery::costs_recoverable(r),
         recovery: r.recovery.as_ref().map(Wire::json),
         escalations: r.escalations.as_deref().map(all),
+        approval: r.approval.as_ref().map(|a| ApprovalJson {
+            approved_by: &a.by,
+            approved_at: format_utc(a.at),
+        }),
     }
 }
 
