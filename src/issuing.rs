@@ -30,10 +30,12 @@ use tokio_util::sync::CancellationToken;
 use crate::alerts::compose::{Facts, alert};
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::contract::IssueWhen;
 use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period, WallClock};
+use crate::engine::completeness::FeedGaps;
 use crate::report::amendment::amendment;
-use crate::report::{MonthReport, ReportApproval};
+use crate::report::{FeedGate, MonthReport, ReportApproval};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 use crate::store::approvals::{self, Draft};
@@ -64,11 +66,29 @@ pub async fn issue_month(
     now: Instant,
     reissue: bool,
 ) -> anyhow::Result<Option<Issued>> {
-    issue_approved(config, store, contract, period, now, reissue, None).await
+    issue_approved(
+        config,
+        store,
+        contract,
+        period,
+        now,
+        reissue,
+        Closing::default(),
+    )
+    .await
 }
 
-/// As [`issue_month`], with the manager's approval the issued document
-/// names (its JSON `approval`, the HTML and PDF control line).
+/// What the issued document says of how its month was closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Closing {
+    /// The manager's approval (JSON `approval`, the HTML and PDF control line).
+    pub approval: Option<ReportApproval>,
+    /// Why a month held for its feeds was closed when it was (JSON `issue_gate`).
+    pub feed_gate: Option<FeedGate>,
+}
+
+/// As [`issue_month`], saying on the issued document how the month was
+/// closed ([`Closing`]).
 pub async fn issue_approved(
     config: &Config,
     store: &Store,
@@ -76,7 +96,7 @@ pub async fn issue_approved(
     period: Period,
     now: Instant,
     reissue: bool,
-    approval: Option<ReportApproval>,
+    closing: Closing,
 ) -> anyhow::Result<Option<Issued>> {
     let latest = store
         .latest_issued(&contract.id, period)
@@ -89,7 +109,8 @@ pub async fn issue_approved(
         crate::report::assemble::with_trends(store, config, contract, period, now, None)
             .await
             .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
-    report.approval = approval;
+    report.approval = closing.approval;
+    report.feed_gate = closing.feed_gate;
     let json = crate::report::json::render(&report).context("Failed to render the report JSON")?;
     if let Some(latest) = &latest {
         let value: serde_json::Value = serde_json::from_str(&json)?;
@@ -161,9 +182,10 @@ pub async fn issue_due(
     Ok(issued)
 }
 
-/// One scheduled step of closing a month: nothing once it is issued; with
-/// `auto_issue`, the issue itself; otherwise the issue of an approved
-/// draft, or the month's first draft when it has none.
+/// One scheduled step of closing a month: nothing once it is issued; for
+/// a month held for its feeds, nothing until they are in or the deadline
+/// passed; then with `auto_issue` the issue itself, otherwise the month's
+/// first draft, and once that draft is approved, its issue.
 async fn close_month(
     config: &Config,
     store: &Store,
@@ -171,40 +193,84 @@ async fn close_month(
     period: Period,
     now: Instant,
 ) -> anyhow::Result<Option<Issued>> {
-    if contract.auto_issue {
+    if contract.auto_issue && contract.issue_when == IssueWhen::Schedule {
         return issue_month(config, store, contract, period, now, false).await;
     }
     if store.latest_issued(&contract.id, period).await?.is_some() {
         return Ok(None);
     }
-    let Some(draft) = store.latest_draft(&contract.id, period).await? else {
-        draft_month(config, store, contract, period, now).await?;
+    if !contract.auto_issue
+        && let Some(draft) = store.latest_draft(&contract.id, period).await?
+    {
+        let Some(approved) = store.approval(&contract.id, period, draft.draft).await? else {
+            return Ok(None);
+        };
+        let closing = Closing {
+            approval: Some(ReportApproval {
+                by: approved.by,
+                at: chrono::DateTime::from_timestamp(approved.at, 0)
+                    .context("the approval's time is out of range")?,
+            }),
+            feed_gate: draft.gate.as_deref().and_then(FeedGate::parse),
+        };
+        return issue_approved(config, store, contract, period, now, false, closing).await;
+    }
+    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
+        .await
+        .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    let Some(feed_gate) = feed_gate(contract, period, &report.feed_gaps, now) else {
+        tracing::debug!(contract = %contract.id, %period, "waiting for the month's feeds");
         return Ok(None);
     };
-    let Some(approved) = store.approval(&contract.id, period, draft.draft).await? else {
-        return Ok(None);
-    };
-    let approval = ReportApproval {
-        by: approved.by,
-        at: chrono::DateTime::from_timestamp(approved.at, 0)
-            .context("the approval's time is out of range")?,
-    };
-    issue_approved(config, store, contract, period, now, false, Some(approval)).await
+    if contract.auto_issue {
+        let closing = Closing {
+            approval: None,
+            feed_gate,
+        };
+        return issue_approved(config, store, contract, period, now, false, closing).await;
+    }
+    record_draft(store, report, feed_gate, now).await?;
+    Ok(None)
+}
+
+/// Whether a month may be drafted (or issued) at `now`: `Some(None)` on
+/// the schedule alone; for a month held for its feeds, `Some(Some(why))`
+/// once every expected source has delivered data dated in it or the
+/// deadline (calendar days after the month's end, in the contract's
+/// timezone) has passed, and `None` while it waits.
+pub fn feed_gate(
+    contract: &Contract,
+    period: Period,
+    gaps: &FeedGaps,
+    now: Instant,
+) -> Option<Option<FeedGate>> {
+    match contract.issue_when {
+        IssueWhen::Schedule => Some(None),
+        IssueWhen::FeedsComplete { deadline_days } => {
+            if gaps.sources_without_data.is_empty() {
+                return Some(Some(FeedGate::Complete));
+            }
+            let end = period
+                .end(contract.timezone)
+                .with_timezone(&contract.timezone);
+            let deadline = end.checked_add_days(chrono::Days::new(deadline_days.into()))?;
+            (now >= deadline).then_some(Some(FeedGate::DeadlinePassed))
+        }
+    }
 }
 
 /// Records the month's next draft and queues it for the contract's
 /// managers, marked DRAFT, in one transaction, so it is emailed once.
 /// Returns the draft's number, or `None` when another daemon drafted first.
-pub async fn draft_month(
-    config: &Config,
+async fn record_draft(
     store: &Store,
-    contract: &Contract,
-    period: Period,
+    report: MonthReport<'_>,
+    feed_gate: Option<FeedGate>,
     now: Instant,
 ) -> anyhow::Result<Option<i64>> {
-    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
-        .await
-        .with_context(|| format!("Failed to build the {} draft for {period}", contract.id))?;
+    let (contract, period) = (report.contract, report.evaluation.period);
+    let mut report = report;
+    report.feed_gate = feed_gate;
     let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
     let number = store
         .latest_draft(&contract.id, period)
@@ -217,6 +283,7 @@ pub async fn draft_month(
         drafted_at: now.timestamp(),
         sha256: hex::encode(Sha256::digest(json.as_bytes())),
         json,
+        gate: feed_gate.map(|g| g.as_str().to_string()),
     };
     let mut tx = store.begin().await?;
     if !approvals::insert_draft(&mut tx, &draft).await? {

@@ -177,3 +177,111 @@ async fn auto_issue_issues_on_schedule_without_an_approver() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(value.get("approval").is_none());
 }
+
+#[tokio::test]
+async fn a_month_held_for_its_feeds_is_issued_once_when_the_pack_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = CONTRACT.replace(
+        "managers = [\"contracts@council.example\"]\n",
+        "managers = [\"contracts@council.example\"]\nauto_issue = true\nissue_when = \"feeds_complete\"\n",
+    );
+    let deps = daemon_deps(&dir, &config).await;
+    let october = "2026-10".parse().unwrap();
+    // Nothing dated in October yet: the schedule passes and nothing happens.
+    for at in ["2026-11-01T07:00:00Z", "2026-11-05T12:00:00Z"] {
+        assert!(
+            issue_due(&deps.config, &deps.store, t(at))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        deps.store
+            .latest_issued("acme", october)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The monthly pack arrives on the 6th: the next check issues, once.
+    let csv = "id,contract,priority,opened_at,service,resolved_at,title\n\
+               INC1,acme,P1,2026-10-01T09:00:00Z,email,2026-10-01T10:00:00Z,Fault\n";
+    push(&deps, csv, "october.csv", &dir).await;
+    let issued = issue_due(&deps.config, &deps.store, t("2026-11-06T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(issued.len(), 1);
+    assert!(
+        issue_due(&deps.config, &deps.store, t("2026-11-06T11:00:00Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        deps.store
+            .issued_versions("acme", october)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let json = std::fs::read_to_string(
+        dir.path()
+            .join("data/reports/acme/2026-10/acme-2026-10-v1.json"),
+    )
+    .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["issue_gate"], "feeds_complete");
+    assert!(value.get("approval").is_none());
+}
+
+#[tokio::test]
+async fn a_month_whose_feeds_never_come_is_drafted_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = CONTRACT.replace(
+        "managers = [\"contracts@council.example\"]\n",
+        "managers = [\"contracts@council.example\"]\nissue_when = \"feeds_complete\"\nissue_deadline_days = 10\n",
+    );
+    let deps = daemon_deps(&dir, &config).await;
+    let october = "2026-10".parse().unwrap();
+    // October ends at 00:00 GMT on 1 November; ten days later is the deadline.
+    issue_due(&deps.config, &deps.store, t("2026-11-10T23:59:59Z"))
+        .await
+        .unwrap();
+    assert!(
+        deps.store
+            .latest_draft("acme", october)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    issue_due(&deps.config, &deps.store, t("2026-11-11T00:00:00Z"))
+        .await
+        .unwrap();
+    let draft = deps
+        .store
+        .latest_draft("acme", october)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(draft.gate.as_deref(), Some("deadline"));
+    let value: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    assert_eq!(value["issue_gate"], "deadline");
+    // Approved, it is issued saying so.
+    approve(&deps, "Jo Bloggs", "2026-11-12T09:00:00Z")
+        .await
+        .unwrap();
+    issue_due(&deps.config, &deps.store, t("2026-11-12T10:00:00Z"))
+        .await
+        .unwrap();
+    let html = std::fs::read_to_string(
+        dir.path()
+            .join("data/reports/acme/2026-10/acme-2026-10-v1.html"),
+    )
+    .unwrap();
+    assert!(
+        html.contains("Issued at the deadline with a feed still missing"),
+        "{html}"
+    );
+    assert!(html.contains("Approved by Jo Bloggs"), "{html}");
+}

@@ -13,6 +13,7 @@ CREATE TABLE report_drafts (
     drafted_at BIGINT NOT NULL,
     sha256     TEXT COLLATE "C" NOT NULL, -- of json, lowercase hex
     json       TEXT   NOT NULL,
+    gate       TEXT COLLATE "C", -- with issue_when = "feeds_complete": feeds_complete or deadline
     PRIMARY KEY (contract, period, draft)
 );
 

@@ -13,6 +13,7 @@ CREATE TABLE report_drafts (
     drafted_at INTEGER NOT NULL,
     sha256     TEXT    NOT NULL, -- of json, lowercase hex
     json       TEXT    NOT NULL,
+    gate       TEXT,             -- with issue_when = "feeds_complete": feeds_complete or deadline
     PRIMARY KEY (contract, period, draft)
 );
 

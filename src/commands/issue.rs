@@ -12,7 +12,7 @@ use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Period, WallClock};
-use crate::issuing::issue_approved;
+use crate::issuing::{Closing, issue_approved};
 use crate::report::ReportApproval;
 use crate::store::Store;
 
@@ -59,7 +59,20 @@ pub async fn run(
                 c.id, c.timezone
             )));
         }
-        match issue_approved(config, store, c, period, now, reissue, approval.clone()).await {
+        match issue_approved(
+            config,
+            store,
+            c,
+            period,
+            now,
+            reissue,
+            Closing {
+                approval: approval.clone(),
+                feed_gate: None,
+            },
+        )
+        .await
+        {
             Ok(Some(done)) => {
                 let folder = done
                     .files

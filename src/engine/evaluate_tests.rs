@@ -81,6 +81,7 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         recovery: Default::default(),
         escalations: Vec::new(),
         auto_issue: false,
+        issue_when: Default::default(),
     }
 }
 

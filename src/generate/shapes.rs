@@ -249,6 +249,7 @@ mod tests {
             recovery: Default::default(),
             escalations: Vec::new(),
             auto_issue: false,
+            issue_when: Default::default(),
         }
     }
 

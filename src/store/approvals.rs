@@ -25,6 +25,9 @@ pub struct Draft {
     pub sha256: String,
     /// The report JSON as drafted.
     pub json: String,
+    /// With `issue_when = "feeds_complete"`: why it was drafted when it
+    /// was (`feeds_complete` or `deadline`), carried onto the issue.
+    pub gate: Option<String>,
 }
 
 /// A manager's approval of one draft.
@@ -45,8 +48,8 @@ pub async fn insert_draft(
     draft: &Draft,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "INSERT INTO report_drafts (contract, period, draft, drafted_at, sha256, json)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO report_drafts (contract, period, draft, drafted_at, sha256, json, gate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (contract, period, draft) DO NOTHING",
     )
     .bind(draft.contract.clone())
@@ -55,6 +58,7 @@ pub async fn insert_draft(
     .bind(draft.drafted_at)
     .bind(draft.sha256.clone())
     .bind(draft.json.clone())
+    .bind(draft.gate.clone())
     .execute(&mut **tx)
     .await
     .map_err(failed("recording a report draft"))?;
@@ -68,8 +72,8 @@ impl Store {
         contract: &str,
         period: Period,
     ) -> Result<Option<Draft>, StoreError> {
-        let row: Option<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT draft, drafted_at, sha256, json FROM report_drafts
+        let row: Option<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT draft, drafted_at, sha256, json, gate FROM report_drafts
               WHERE contract = $1 AND period = $2 ORDER BY draft DESC LIMIT 1",
         )
         .bind(contract.to_string())
@@ -77,13 +81,14 @@ impl Store {
         .fetch_optional(self.pool())
         .await
         .map_err(failed("reading the report draft"))?;
-        Ok(row.map(|(draft, drafted_at, sha256, json)| Draft {
+        Ok(row.map(|(draft, drafted_at, sha256, json, gate)| Draft {
             contract: contract.to_string(),
             period,
             draft,
             drafted_at,
             sha256,
             json,
+            gate,
         }))
     }
 

@@ -615,6 +615,7 @@ pub const TABLES: &[Table] = &[
             ("drafted_at", Int),
             ("sha256", Text),
             ("json", Text),
+            ("gate", Text),
         ],
         order_by: "contract, period, draft",
         serial: None,

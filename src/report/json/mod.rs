@@ -148,6 +148,14 @@ pub struct ReportJson<'a> {
     /// after a manager's approval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalJson<'a>>,
+    /// Under `issue_when = "feeds_complete"` only: `feeds_complete` when
+    /// every feed had delivered the month, `deadline` when the deadline
+    /// passed first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue_gate: Option<&'static str>,
+    /// The same in words, for the HTML and PDF control line.
+    #[serde(skip)]
+    pub issue_gate_words: Option<&'static str>,
 }
 
 /// A manager's approval of the issue.
@@ -431,6 +439,8 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             approved_by: &a.by,
             approved_at: format_utc(a.at),
         }),
+        issue_gate: r.feed_gate.map(super::FeedGate::as_str),
+        issue_gate_words: r.feed_gate.map(super::FeedGate::words),
     }
 }
 
