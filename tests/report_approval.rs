@@ -285,3 +285,49 @@ async fn a_month_whose_feeds_never_come_is_drafted_at_the_deadline() {
     );
     assert!(html.contains("Approved by Jo Bloggs"), "{html}");
 }
+
+#[tokio::test]
+async fn a_manager_token_approves_over_the_api_and_a_viewer_cannot() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{CONTRACT}\n[[api_tokens]]\nname = \"grafana\"\nrole = \"viewer\"\ntoken_sha256 = \"{}\"\n\n\
+         [[api_tokens]]\nname = \"jane.smith\"\nrole = \"manager\"\ntoken_sha256 = \"{}\"\n",
+        common::sha256_hex("viewer-secret"),
+        common::sha256_hex("manager-secret"),
+    );
+    let deps = daemon_deps(&dir, &config).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = slawatch::http::router(deps.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = format!("http://{addr}/api/v1/contracts/acme/months/2026-10/approve");
+    let client = reqwest::Client::new();
+    let post = |token: &'static str| client.post(&url).bearer_auth(token).send();
+
+    // No draft yet: 404.
+    assert_eq!(post("manager-secret").await.unwrap().status().as_u16(), 404);
+    issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(post("viewer-secret").await.unwrap().status().as_u16(), 403);
+    let res = post("manager-secret").await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["approved_by"], "jane.smith");
+    assert_eq!(body["draft"], 1);
+
+    let issued = issue_due(&deps.config, &deps.store, t("2026-11-06T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(issued.len(), 1);
+    let json = std::fs::read_to_string(
+        dir.path()
+            .join("data/reports/acme/2026-10/acme-2026-10-v1.json"),
+    )
+    .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["approval"]["approved_by"], "jane.smith");
+    // Once issued, approving is a conflict.
+    assert_eq!(post("manager-secret").await.unwrap().status().as_u16(), 409);
+}

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::domain::{Period, WallClock};
 use crate::records::required;
 use crate::store::Store;
+use crate::store::approvals::Approved;
 
 /// Approves the latest draft of `month` for `contract` as `by`, printing
 /// what was approved.
@@ -27,47 +28,31 @@ pub async fn run(
         .parse()
         .map_err(|e: String| Failure::input(format!("--month: {e}")))?;
     let by = required("--by", by).map_err(|e| Failure::input(e.to_string()))?;
-    if let Some(issued) = store
-        .latest_issued(&c.id, period)
+    let outcome = store
+        .approve_latest(&c.id, period, &by, clock.now().timestamp())
         .await
-        .map_err(Failure::runtime)?
-    {
-        return Err(Failure::input(format!(
-            "{} {period} is already issued (version {}); nothing to approve",
-            c.id, issued.version
-        )));
-    }
-    let Some(draft) = store
-        .latest_draft(&c.id, period)
-        .await
-        .map_err(Failure::runtime)?
-    else {
-        return Err(Failure::input(format!(
-            "{} {period} has no draft to approve yet (the daemon drafts it on the report schedule)",
+        .map_err(Failure::runtime)?;
+    match outcome {
+        Approved::Now(draft) => println!(
+            "{} {period}: draft {draft} approved by {by}; the daemon issues it at its next check",
             c.id
-        )));
-    };
-    let now = clock.now().timestamp();
-    if store
-        .approve(&c.id, period, draft.draft, &by, now)
-        .await
-        .map_err(Failure::runtime)?
-    {
-        println!(
-            "{} {period}: draft {} approved by {by}; the daemon issues it at its next check",
-            c.id, draft.draft
-        );
-    } else {
-        let first = store
-            .approval(&c.id, period, draft.draft)
-            .await
-            .map_err(Failure::runtime)?;
-        println!(
+        ),
+        Approved::Before(first) => println!(
             "{} {period}: draft {} was already approved by {}",
-            c.id,
-            draft.draft,
-            first.map_or_else(|| "someone".to_string(), |a| a.by)
-        );
+            c.id, first.draft, first.by
+        ),
+        Approved::NoDraft => {
+            return Err(Failure::input(format!(
+                "{} {period} has no draft to approve yet (the daemon drafts it on the report schedule)",
+                c.id
+            )));
+        }
+        Approved::Issued(version) => {
+            return Err(Failure::input(format!(
+                "{} {period} is already issued (version {version}); nothing to approve",
+                c.id
+            )));
+        }
     }
     Ok(())
 }

@@ -41,6 +41,19 @@ pub struct Approval {
     pub at: i64,
 }
 
+/// What approving a month's latest draft came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approved {
+    /// This draft is now approved.
+    Now(i64),
+    /// The latest draft was approved before; the first approval stands.
+    Before(Approval),
+    /// The month has no draft yet.
+    NoDraft,
+    /// The month is issued already (this version).
+    Issued(i64),
+}
+
 /// Records a draft inside `tx`; false when that draft exists already
 /// (another daemon drafted first), so drafting is idempotent.
 pub async fn insert_draft(
@@ -136,5 +149,32 @@ impl Store {
         .await
         .map_err(failed("recording a report approval"))?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Approves the latest draft of a contract-month as `by` at `at`
+    /// (epoch seconds), unless the month is issued already or has no draft.
+    pub async fn approve_latest(
+        &self,
+        contract: &str,
+        period: Period,
+        by: &str,
+        at: i64,
+    ) -> Result<Approved, StoreError> {
+        if let Some(issued) = self.latest_issued(contract, period).await? {
+            return Ok(Approved::Issued(issued.version));
+        }
+        let Some(draft) = self.latest_draft(contract, period).await? else {
+            return Ok(Approved::NoDraft);
+        };
+        if self.approve(contract, period, draft.draft, by, at).await? {
+            return Ok(Approved::Now(draft.draft));
+        }
+        match self.approval(contract, period, draft.draft).await? {
+            Some(first) => Ok(Approved::Before(first)),
+            None => Err(StoreError::Corrupt(format!(
+                "{contract} {period} draft {}: an approval was refused but none is recorded",
+                draft.draft
+            ))),
+        }
     }
 }
