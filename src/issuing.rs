@@ -4,6 +4,9 @@
 //! contract's managers marked DRAFT. Once a manager approves the latest draft
 //! (`slawatch approve`), the next check issues it, naming the approver; a
 //! contract with `auto_issue = true` skips the draft and issues at once.
+//! With `issue_when = "feeds_complete"` the draft (or the issue) waits until
+//! every expected source has delivered the month, or its deadline passed
+//! ([`feed_gate`]), and the document says which.
 //! Issuing generates the month's report in every format, written under
 //! `data_dir/reports/CONTRACT/YYYY-MM/`, recorded as an issued version in the
 //! store (insert-only) with every file's bytes, and its summary queued for the
