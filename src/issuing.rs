@@ -1,6 +1,13 @@
 //! Issuing: closing a month. On the `[reports] schedule` (cron with seconds,
 //! read in each contract's timezone; default 07:00 on the 1st) the previous
-//! month's report is generated in every format, written under
+//! month is drafted: its report is recorded as a draft and emailed to the
+//! contract's managers marked DRAFT. Once a manager approves the latest draft
+//! (`slawatch approve`), the next check issues it, naming the approver; a
+//! contract with `auto_issue = true` skips the draft and issues at once.
+//! With `issue_when = "feeds_complete"` the draft (or the issue) waits until
+//! every expected source has delivered the month, or its deadline passed
+//! ([`feed_gate`]), and the document says which.
+//! Issuing generates the month's report in every format, written under
 //! `data_dir/reports/CONTRACT/YYYY-MM/`, recorded as an issued version in the
 //! store (insert-only) with every file's bytes, and its summary queued for the
 //! contract's managers in the same transaction, so it is emailed once. The
@@ -26,12 +33,15 @@ use tokio_util::sync::CancellationToken;
 use crate::alerts::compose::{Facts, alert};
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::contract::IssueWhen;
 use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period, WallClock};
-use crate::report::MonthReport;
+use crate::engine::completeness::FeedGaps;
 use crate::report::amendment::amendment;
+use crate::report::{FeedGate, MonthReport, ReportApproval};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
+use crate::store::approvals::{self, Draft};
 use crate::store::issued::{self, IssuedFile, IssuedKey, IssuedReport};
 use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
 
@@ -59,6 +69,38 @@ pub async fn issue_month(
     now: Instant,
     reissue: bool,
 ) -> anyhow::Result<Option<Issued>> {
+    issue_approved(
+        config,
+        store,
+        contract,
+        period,
+        now,
+        reissue,
+        Closing::default(),
+    )
+    .await
+}
+
+/// What the issued document says of how its month was closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Closing {
+    /// The manager's approval (JSON `approval`, the HTML and PDF control line).
+    pub approval: Option<ReportApproval>,
+    /// Why a month held for its feeds was closed when it was (JSON `issue_gate`).
+    pub feed_gate: Option<FeedGate>,
+}
+
+/// As [`issue_month`], saying on the issued document how the month was
+/// closed ([`Closing`]).
+pub async fn issue_approved(
+    config: &Config,
+    store: &Store,
+    contract: &Contract,
+    period: Period,
+    now: Instant,
+    reissue: bool,
+    closing: Closing,
+) -> anyhow::Result<Option<Issued>> {
     let latest = store
         .latest_issued(&contract.id, period)
         .await
@@ -66,9 +108,12 @@ pub async fn issue_month(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
-        .await
-        .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    let mut report =
+        crate::report::assemble::with_trends(store, config, contract, period, now, None)
+            .await
+            .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    report.approval = closing.approval;
+    report.feed_gate = closing.feed_gate;
     let json = crate::report::json::render(&report).context("Failed to render the report JSON")?;
     if let Some(latest) = &latest {
         let value: serde_json::Value = serde_json::from_str(&json)?;
@@ -128,7 +173,7 @@ pub async fn issue_due(
         let Some(period) = due_period(&schedule, contract.timezone, now) else {
             continue;
         };
-        match issue_month(config, store, contract, period, now, false).await {
+        match close_month(config, store, contract, period, now).await {
             Ok(Some(done)) => issued.push(done),
             Ok(None) => {}
             Err(e) => tracing::warn!(
@@ -138,6 +183,121 @@ pub async fn issue_due(
         }
     }
     Ok(issued)
+}
+
+/// One scheduled step of closing a month: nothing once it is issued; for
+/// a month held for its feeds, nothing until they are in or the deadline
+/// passed; then with `auto_issue` the issue itself, otherwise the month's
+/// first draft, and once that draft is approved, its issue.
+async fn close_month(
+    config: &Config,
+    store: &Store,
+    contract: &Contract,
+    period: Period,
+    now: Instant,
+) -> anyhow::Result<Option<Issued>> {
+    if contract.auto_issue && contract.issue_when == IssueWhen::Schedule {
+        return issue_month(config, store, contract, period, now, false).await;
+    }
+    if store.latest_issued(&contract.id, period).await?.is_some() {
+        return Ok(None);
+    }
+    if !contract.auto_issue
+        && let Some(draft) = store.latest_draft(&contract.id, period).await?
+    {
+        let Some(approved) = store.approval(&contract.id, period, draft.draft).await? else {
+            return Ok(None);
+        };
+        let closing = Closing {
+            approval: Some(ReportApproval {
+                by: approved.by,
+                at: chrono::DateTime::from_timestamp(approved.at, 0)
+                    .context("the approval's time is out of range")?,
+            }),
+            feed_gate: draft.gate.as_deref().and_then(FeedGate::parse),
+        };
+        return issue_approved(config, store, contract, period, now, false, closing).await;
+    }
+    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
+        .await
+        .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    let Some(feed_gate) = feed_gate(contract, period, &report.feed_gaps, now) else {
+        tracing::debug!(contract = %contract.id, %period, "waiting for the month's feeds");
+        return Ok(None);
+    };
+    if contract.auto_issue {
+        let closing = Closing {
+            approval: None,
+            feed_gate,
+        };
+        return issue_approved(config, store, contract, period, now, false, closing).await;
+    }
+    record_draft(store, report, feed_gate, now).await?;
+    Ok(None)
+}
+
+/// Whether a month may be drafted (or issued) at `now`: `Some(None)` on
+/// the schedule alone; for a month held for its feeds, `Some(Some(why))`
+/// once every expected source has delivered data dated in it or the
+/// deadline (calendar days after the month's end, in the contract's
+/// timezone) has passed, and `None` while it waits.
+pub fn feed_gate(
+    contract: &Contract,
+    period: Period,
+    gaps: &FeedGaps,
+    now: Instant,
+) -> Option<Option<FeedGate>> {
+    match contract.issue_when {
+        IssueWhen::Schedule => Some(None),
+        IssueWhen::FeedsComplete { deadline_days } => {
+            if gaps.sources_without_data.is_empty() {
+                return Some(Some(FeedGate::Complete));
+            }
+            let end = period
+                .end(contract.timezone)
+                .with_timezone(&contract.timezone);
+            let deadline = end.checked_add_days(chrono::Days::new(deadline_days.into()))?;
+            (now >= deadline).then_some(Some(FeedGate::DeadlinePassed))
+        }
+    }
+}
+
+/// Records the month's next draft and queues it for the contract's
+/// managers, marked DRAFT, in one transaction, so it is emailed once.
+/// Returns the draft's number, or `None` when another daemon drafted first.
+async fn record_draft(
+    store: &Store,
+    report: MonthReport<'_>,
+    feed_gate: Option<FeedGate>,
+    now: Instant,
+) -> anyhow::Result<Option<i64>> {
+    let (contract, period) = (report.contract, report.evaluation.period);
+    let mut report = report;
+    report.feed_gate = feed_gate;
+    let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
+    let number = store
+        .latest_draft(&contract.id, period)
+        .await?
+        .map_or(1, |d| d.draft + 1);
+    let draft = Draft {
+        contract: contract.id.clone(),
+        period,
+        draft: number,
+        drafted_at: now.timestamp(),
+        sha256: hex::encode(Sha256::digest(json.as_bytes())),
+        json,
+        gate: feed_gate.map(|g| g.as_str().to_string()),
+    };
+    let mut tx = store.begin().await?;
+    if !approvals::insert_draft(&mut tx, &draft).await? {
+        return Ok(None);
+    }
+    enqueue(&mut tx, &draft_alert(&report, number), now.timestamp()).await?;
+    tx.commit()
+        .await
+        .context("Failed to record the report draft")?;
+    tracing::info!(contract = %contract.id, %period, draft = number, "monthly report drafted; awaiting approval");
+    Ok(Some(number))
 }
 
 /// The month to close at `now`: the previous one, once the schedule's first
@@ -254,32 +414,21 @@ fn summary_alert(
     let c = report.contract;
     let period = report.evaluation.period;
     let version = key.version;
-    let exponent = c.currency.exponent();
-    let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
     let headline = if version == 1 {
         format!("{period} report issued")
     } else {
         format!("{period} report reissued as version {version} (amended)")
     };
+    let mut lines = figures(report);
+    if let Some(a) = &report.approval {
+        lines.push((
+            "Approved by",
+            format!("{} on {}", a.by, a.at.format("%Y-%m-%d %H:%M UTC")),
+        ));
+    }
     let facts = Facts {
         headline,
-        lines: vec![
-            ("Supplier", c.supplier.clone()),
-            (
-                "Service levels failed",
-                format!(
-                    "{} of {}",
-                    report.failed_count(),
-                    report.evaluation.levels.len()
-                ),
-            ),
-            ("Critical failures", report.critical_count().to_string()),
-            (
-                "Service credits",
-                money(report.evaluation.credits.total_minor),
-            ),
-            ("Total claim", money(report.total_claim_minor())),
-        ],
+        lines,
         evidence: format!(
             "Attached: {}. Every format is kept in {}.",
             files
@@ -305,6 +454,56 @@ fn summary_alert(
     );
     summary.attachments = attachments(files, key, data_dir)?;
     Ok(summary)
+}
+
+/// The draft emailed to the contract's managers: the headline figures,
+/// marked DRAFT in the subject and the body, and how to approve it.
+fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
+    let c = report.contract;
+    let period = report.evaluation.period;
+    let facts = Facts {
+        headline: format!("DRAFT {period} report (draft {draft}), awaiting approval"),
+        lines: figures(report),
+        evidence: format!(
+            "DRAFT: this report is not issued yet. A manager approves it with \
+             `slawatch approve --contract {} --month {period} --by NAME`; it is then \
+             issued, in every format, and emailed again.",
+            c.id
+        ),
+    };
+    alert(
+        format!("report_draft/{}/{period}/d{draft}", c.id),
+        "report_draft",
+        Severity::Info,
+        Some(&c.id),
+        &c.managers,
+        &facts,
+        false,
+    )
+}
+
+/// The headline figures of a month, for the issue and draft emails.
+fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
+    let c = report.contract;
+    let exponent = c.currency.exponent();
+    let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
+    vec![
+        ("Supplier", c.supplier.clone()),
+        (
+            "Service levels failed",
+            format!(
+                "{} of {}",
+                report.failed_count(),
+                report.evaluation.levels.len()
+            ),
+        ),
+        ("Critical failures", report.critical_count().to_string()),
+        (
+            "Service credits",
+            money(report.evaluation.credits.total_minor),
+        ),
+        ("Total claim", money(report.total_claim_minor())),
+    ]
 }
 
 /// The PDF and XLSX among `files`, as the issued version's stored files

@@ -51,6 +51,7 @@ timezone = "Europe/London"
 currency = "GBP"
 monthly_charge = "125000.00"
 managers = ["contracts@council.example"]
+auto_issue = true
 
   [[contracts.service_levels]]
   id = "p1-fix"

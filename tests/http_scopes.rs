@@ -63,6 +63,8 @@ managers = ["m@council.example"]
 struct Api {
     base: String,
     client: reqwest::Client,
+    /// The daemon's parts, for what no endpoint does (the scheduled draft).
+    deps: slawatch::daemon::Deps,
     _dir: tempfile::TempDir,
 }
 
@@ -117,11 +119,12 @@ service_label = \"service\"
                 ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let app = slawatch::http::router(deps);
+        let app = slawatch::http::router(deps.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Api {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
+            deps,
             _dir: dir,
         }
     }
@@ -174,6 +177,11 @@ async fn seed(api: &Api, c: &str) -> Ids {
         .collect();
     let pushed = api.ok("POST", "/api/v1/records", json!(records)).await;
     assert_eq!(pushed["stored"], 6, "{pushed}");
+    // October drafted on schedule, so a manager has a draft to approve.
+    let deps = &api.deps;
+    slawatch::issuing::issue_due(&deps.config, &deps.store, deps.clock.now())
+        .await
+        .unwrap();
     let mut ids = Ids {
         costs: vec![],
         excusals: vec![],
@@ -316,6 +324,13 @@ fn routes() -> Vec<Route> {
             template: "/api/v1/contracts/{contract}/months/{month}",
             who: Who::Readers,
             path: |c, _, _| format!("/api/v1/contracts/{c}/months/2026-10"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/months/{month}/approve",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/months/2026-10/approve"),
             body: none,
         },
         Route {

@@ -36,6 +36,7 @@ timezone = "Europe/London"
 currency = "GBP"
 monthly_charge = "125000.00"
 managers = ["contracts@council.example", "finance@council.example"]
+auto_issue = true
 
   [[contracts.service_levels]]
   id = "p1-resolution"
@@ -53,6 +54,7 @@ timezone = "Europe/London"
 currency = "GBP"
 monthly_charge = "10000.00"
 managers = ["it@council.example"]
+auto_issue = true
 
   [[contracts.service_levels]]
   id = "p1-resolution"

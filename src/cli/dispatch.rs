@@ -90,6 +90,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             contract,
             month,
             reissue,
+            by,
         } => {
             let (config, store) = open(&cli.config).await?;
             issue::run(
@@ -98,9 +99,18 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 contract.as_deref(),
                 month.as_deref(),
                 reissue,
+                by.as_deref(),
                 &clock,
             )
             .await
+        }
+        Command::Approve {
+            contract,
+            month,
+            by,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            approve::run(&config, &store, &contract, &month, &by, &clock).await
         }
         Command::Issued {
             contract,

@@ -161,6 +161,22 @@ pub enum Command {
         /// Issue the next, amended version if figures changed since the last issue.
         #[arg(long)]
         reissue: bool,
+        /// Who issues it: recorded as the manager's approval on the issued
+        /// document (without it the document names no approver).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Approve the latest draft of a month's report, so the daemon issues it.
+    Approve {
+        /// The contract.
+        #[arg(long)]
+        contract: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Who approves it: shown on the issued document.
+        #[arg(long, value_name = "NAME")]
+        by: String,
     },
     /// The issued versions of a month's report as the store keeps them; with
     /// `--out`, write one version's documents (PDF, XLSX, HTML, CSV, JSON) there.

@@ -2,12 +2,18 @@
 //! daemon's issuing part ([`crate::issuing::issue_month`]), so the
 //! once-only rule holds whichever issues first: a month already issued is
 //! left alone, and `--reissue` adds a version only when figures changed.
+//!
+//! Issuing by hand is itself the decision to issue: it needs no approved
+//! draft. With `--by NAME` the issued document names NAME as its approver
+//! and the time of the command, as an approval through `slawatch approve`
+//! would.
 
 use super::Failure;
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Period, WallClock};
-use crate::issuing::issue_month;
+use crate::issuing::{Closing, issue_approved};
+use crate::report::ReportApproval;
 use crate::store::Store;
 
 /// Issues `month` (default: each contract's previous month) for `contract`
@@ -19,6 +25,7 @@ pub async fn run(
     contract: Option<&str>,
     month: Option<&str>,
     reissue: bool,
+    by: Option<&str>,
     clock: &WallClock,
 ) -> Result<(), Failure> {
     let contracts: Vec<&Contract> = match contract {
@@ -38,6 +45,11 @@ pub async fn run(
         })
         .transpose()?;
     let now = clock.now();
+    let approval = by
+        .map(|b| crate::records::required("--by", b))
+        .transpose()
+        .map_err(|e| Failure::input(e.to_string()))?
+        .map(|by| ReportApproval { by, at: now });
     let mut failed = Vec::new();
     for c in contracts {
         let period = month.unwrap_or_else(|| Period::of(now, c.timezone).prev());
@@ -47,7 +59,20 @@ pub async fn run(
                 c.id, c.timezone
             )));
         }
-        match issue_month(config, store, c, period, now, reissue).await {
+        match issue_approved(
+            config,
+            store,
+            c,
+            period,
+            now,
+            reissue,
+            Closing {
+                approval: approval.clone(),
+                feed_gate: None,
+            },
+        )
+        .await
+        {
             Ok(Some(done)) => {
                 let folder = done
                     .files

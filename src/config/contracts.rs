@@ -15,7 +15,9 @@ use super::reader::{
 use super::terms::percent;
 use crate::contract::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
 use crate::contract::commitment::Origin;
-use crate::contract::{Commitment, Contract, ServiceLevel, ServiceLevelKind};
+use crate::contract::{
+    Commitment, Contract, DEFAULT_ISSUE_DEADLINE_DAYS, IssueWhen, ServiceLevel, ServiceLevelKind,
+};
 use crate::domain::percent::PERCENT_SCALE;
 use crate::domain::{Currency, Percent, Priority, Weight};
 
@@ -31,7 +33,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 16] = [
+const CONTRACT_KEYS: [&str; 19] = [
     "id",
     "supplier",
     "timezone",
@@ -48,6 +50,9 @@ const CONTRACT_KEYS: [&str; 16] = [
     "start",
     "point_value_percent",
     "repeat_multiplier",
+    "auto_issue",
+    "issue_when",
+    "issue_deadline_days",
 ];
 
 const SERVICE_LEVEL_KEYS: [&str; 20] = [
@@ -203,6 +208,8 @@ fn contract(
         false => Some(DEFAULT_CAP),
     };
     let managers = managers(&s, p);
+    let auto_issue = auto_issue(&s, p);
+    let issue_when = issue_when(&s, p);
     let rewrite_grace = match s.has("rewrite_grace") {
         true => s.parsed("rewrite_grace", p, super::load::parse_duration),
         false => Some(crate::contract::DEFAULT_REWRITE_GRACE_SECONDS),
@@ -282,7 +289,65 @@ fn contract(
         repeat_multiplier: terms.repeat_multiplier,
         recovery: recovery?,
         escalations: escalations?,
+        auto_issue: auto_issue?,
+        issue_when: issue_when?,
     })
+}
+
+/// `issue_when = "schedule" | "feeds_complete"` with its
+/// `issue_deadline_days` (calendar days after the month's end).
+fn issue_when(s: &Section, p: &mut Problems) -> Option<IssueWhen> {
+    let deadline = match s.has("issue_deadline_days") {
+        true => {
+            let days = s.integer("issue_deadline_days", p)?;
+            match u32::try_from(days) {
+                Ok(d) if (1..=62).contains(&d) => Some(d),
+                _ => {
+                    p.push(
+                        s.key("issue_deadline_days"),
+                        "must be a whole number of days from 1 to 62",
+                    );
+                    return None;
+                }
+            }
+        }
+        false => None,
+    };
+    match s.string("issue_when", p) {
+        None | Some("schedule") => {
+            if deadline.is_some() {
+                p.push(
+                    s.key("issue_deadline_days"),
+                    "only applies with issue_when = \"feeds_complete\"",
+                );
+                return None;
+            }
+            Some(IssueWhen::Schedule)
+        }
+        Some("feeds_complete") => Some(IssueWhen::FeedsComplete {
+            deadline_days: deadline.unwrap_or(DEFAULT_ISSUE_DEADLINE_DAYS),
+        }),
+        Some(other) => {
+            p.push(
+                s.key("issue_when"),
+                format!("unknown value '{other}' (expected \"schedule\" or \"feeds_complete\")"),
+            );
+            None
+        }
+    }
+}
+
+/// `auto_issue = true` issues the month on schedule without waiting for a
+/// manager's approval of its draft (the default waits).
+fn auto_issue(s: &Section, p: &mut Problems) -> Option<bool> {
+    match s.value("auto_issue") {
+        None => Some(false),
+        Some(Value::Boolean(b)) => Some(*b),
+        Some(_) => {
+            p.push(s.key("auto_issue"), "must be true or false");
+            None
+        }
+    }
 }
 
 fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {

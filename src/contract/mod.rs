@@ -74,7 +74,33 @@ pub struct Contract {
     pub recovery: recovery::RecoveryTerms,
     /// The escalation ladder (`[[contracts.escalations]]`), in the order written.
     pub escalations: Vec<escalation::EscalationRule>,
+    /// Whether the scheduled report is issued at once (`auto_issue = true`)
+    /// rather than drafted and held for a manager's approval.
+    pub auto_issue: bool,
+    /// When the scheduled draft (or issue) of a closed month may be made.
+    pub issue_when: IssueWhen,
 }
+
+/// When the scheduled draft (or, with `auto_issue`, the issue) of a closed
+/// month may be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IssueWhen {
+    /// At the report schedule (`issue_when = "schedule"`, the default).
+    #[default]
+    Schedule,
+    /// `issue_when = "feeds_complete"`: once every source expected for the
+    /// month has delivered data dated in it, or `deadline_days` calendar
+    /// days after the month's end (in the contract's timezone), whichever
+    /// comes first.
+    FeedsComplete {
+        /// `issue_deadline_days`, 10 unless set.
+        deadline_days: u32,
+    },
+}
+
+/// The deadline of `issue_when = "feeds_complete"` unless set: ten calendar
+/// days after the month's end.
+pub const DEFAULT_ISSUE_DEADLINE_DAYS: u32 = 10;
 
 /// The `rewrite_grace` of a contract that does not set one: a day.
 pub const DEFAULT_REWRITE_GRACE_SECONDS: i64 = 86_400;

@@ -80,6 +80,8 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
         recovery: Default::default(),
         escalations: Vec::new(),
+        auto_issue: false,
+        issue_when: Default::default(),
     }
 }
 

@@ -248,6 +248,8 @@ mod tests {
             rewrite_grace_seconds: crate::contract::DEFAULT_REWRITE_GRACE_SECONDS,
             recovery: Default::default(),
             escalations: Vec::new(),
+            auto_issue: false,
+            issue_when: Default::default(),
         }
     }
 

@@ -107,6 +107,10 @@ pub fn router(deps: Deps) -> Router {
             get(read::month),
         )
         .route(
+            "/api/v1/contracts/{contract}/months/{month}/approve",
+            post(records::approve_month),
+        )
+        .route(
             "/api/v1/contracts/{contract}/history/{kind}/{id}",
             get(read::history),
         )

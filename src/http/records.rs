@@ -21,6 +21,7 @@ use crate::records::{
     new_cost, required,
 };
 use crate::report::json::{Wire, all};
+use crate::store::approvals::Approved;
 
 /// A removal, a revocation: why.
 #[derive(Debug, Deserialize)]
@@ -306,4 +307,45 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     let audit = app.deps.store.audit(&c.id).await?;
     Ok(Json(json!({ "contract": c.id, "audit": all(&audit) })))
+}
+
+/// `POST /api/v1/contracts/{contract}/months/{month}/approve`: the manager
+/// token's name approves the month's latest draft, so the leading daemon
+/// issues it at its next check. 404 when the month has no draft yet, 409
+/// when it is issued already; approving again answers the first approval.
+pub async fn approve_month(
+    State(app): State<AppState>,
+    Writing { contract: c, by }: Writing,
+    Path((_, month)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let period: Period = month.parse().map_err(ApiError::BadRequest)?;
+    let now = app.now().timestamp();
+    let outcome = app
+        .deps
+        .store
+        .approve_latest(&c.id, period, &by, now)
+        .await?;
+    let (draft, approved_by, approved_at) = match outcome {
+        Approved::Now(draft) => (draft, by, now),
+        Approved::Before(first) => (first.draft, first.by, first.at),
+        Approved::NoDraft => {
+            return Err(ApiError::NotFound(format!(
+                "{} {period} has no draft to approve yet",
+                c.id
+            )));
+        }
+        Approved::Issued(version) => {
+            return Err(ApiError::Conflict(format!(
+                "{} {period} is already issued (version {version})",
+                c.id
+            )));
+        }
+    };
+    let at = chrono::DateTime::from_timestamp(approved_at, 0)
+        .map(crate::domain::time::format_utc)
+        .unwrap_or_default();
+    Ok(Json(json!({
+        "contract": c.id, "period": period.to_string(), "draft": draft,
+        "approved_by": approved_by, "approved_at": at,
+    })))
 }

@@ -104,6 +104,59 @@ pub struct MonthReport<'a> {
     /// The escalation rules the month triggered; `None` (and no section in
     /// any format) when the contract has no escalation ladder.
     pub escalations: Option<Vec<crate::engine::escalation::Escalation>>,
+    /// Who approved the issue of the month's draft, and when; `None` (and
+    /// nothing in any format) for a draft, a report never issued, or one
+    /// issued without an approval (`auto_issue`).
+    pub approval: Option<ReportApproval>,
+    /// Under `issue_when = "feeds_complete"`: whether the month was drafted
+    /// (or issued) because every feed had delivered, or because the
+    /// deadline passed first; `None` (and nothing in any format) otherwise.
+    pub feed_gate: Option<FeedGate>,
+}
+
+/// Why a month held for its feeds was drafted (or issued) when it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedGate {
+    /// Every source expected for the month had delivered data dated in it.
+    Complete,
+    /// The deadline passed with a source still silent.
+    DeadlinePassed,
+}
+
+impl FeedGate {
+    /// As the JSON and the store write it: `feeds_complete`, `deadline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedGate::Complete => "feeds_complete",
+            FeedGate::DeadlinePassed => "deadline",
+        }
+    }
+
+    /// Reads what [`Self::as_str`] wrote.
+    pub fn parse(text: &str) -> Option<FeedGate> {
+        match text {
+            "feeds_complete" => Some(FeedGate::Complete),
+            "deadline" => Some(FeedGate::DeadlinePassed),
+            _ => None,
+        }
+    }
+
+    /// In words, for the HTML and PDF control line.
+    pub fn words(self) -> &'static str {
+        match self {
+            FeedGate::Complete => "Issued once every feed had delivered the month",
+            FeedGate::DeadlinePassed => "Issued at the deadline with a feed still missing",
+        }
+    }
+}
+
+/// A manager's approval of a month's draft, as the issued document shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportApproval {
+    /// Who approved it.
+    pub by: String,
+    /// When.
+    pub at: crate::domain::Instant,
 }
 
 impl<'a> MonthReport<'a> {
@@ -144,6 +197,8 @@ impl<'a> MonthReport<'a> {
             material_breach: false,
             recovery: None,
             escalations: None,
+            approval: None,
+            feed_gate: None,
         }
         .with_register(&Register::from_config(contract))
     }

@@ -18,6 +18,7 @@
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
 //! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register, and their withdrawals.
 //! - [`issued`]: issued monthly reports and their files, insert-only, one row per version (per file).
+//! - [`approvals`]: drafts of monthly reports and the managers' approvals that let them be issued.
 //! - [`leader`]: which of several daemons on one PostgreSQL database leads.
 //! - [`quality`]: records per source in a month, for the report's feed completeness.
 //! - [`reconcile`]: which months' supplier figures to compare with slawatch's.
@@ -31,6 +32,7 @@
 //! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
 //!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
+pub mod approvals;
 pub mod chain;
 pub mod commitments;
 pub mod copy;
@@ -231,6 +233,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "excused_intervals",
         include_str!("../../migrations/sqlite/0017_excused_intervals.sql"),
     ),
+    (
+        18,
+        "report_approval",
+        include_str!("../../migrations/sqlite/0018_report_approval.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -320,6 +327,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "excused_intervals",
         include_str!("../../migrations/postgres/0017_excused_intervals.sql"),
+    ),
+    (
+        18,
+        "report_approval",
+        include_str!("../../migrations/postgres/0018_report_approval.sql"),
     ),
 ];
 

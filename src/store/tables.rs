@@ -609,6 +609,32 @@ pub const TABLES: &[Table] = &[
         serial: None,
     },
     Table {
+        name: "report_drafts",
+        columns: &[
+            ("contract", Text),
+            ("period", Text),
+            ("draft", Int),
+            ("drafted_at", Int),
+            ("sha256", Text),
+            ("json", Text),
+            ("gate", Text),
+        ],
+        order_by: "contract, period, draft",
+        serial: None,
+    },
+    Table {
+        name: "report_approvals",
+        columns: &[
+            ("contract", Text),
+            ("period", Text),
+            ("draft", Int),
+            ("approved_by", Text),
+            ("approved_at", Int),
+        ],
+        order_by: "contract, period, draft",
+        serial: None,
+    },
+    Table {
         name: "chain_links",
         columns: &[
             ("table_name", Text),

@@ -144,6 +144,27 @@ pub struct ReportJson<'a> {
     /// contract has an escalation ladder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalations: Option<Vec<escalation::EscalationJson<'a>>>,
+    /// Who approved the issue and when; present only on a report issued
+    /// after a manager's approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalJson<'a>>,
+    /// Under `issue_when = "feeds_complete"` only: `feeds_complete` when
+    /// every feed had delivered the month, `deadline` when the deadline
+    /// passed first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue_gate: Option<&'static str>,
+    /// The same in words, for the HTML and PDF control line.
+    #[serde(skip)]
+    pub issue_gate_words: Option<&'static str>,
+}
+
+/// A manager's approval of the issue.
+#[derive(Debug, Serialize)]
+pub struct ApprovalJson<'a> {
+    /// Who approved it.
+    pub approved_by: &'a str,
+    /// When (RFC 3339, UTC).
+    pub approved_at: String,
 }
 
 /// Where the evidence and the supplier's own figures disagree.
@@ -414,6 +435,12 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         costs_recoverable: recovery::costs_recoverable(r),
         recovery: r.recovery.as_ref().map(Wire::json),
         escalations: r.escalations.as_deref().map(all),
+        approval: r.approval.as_ref().map(|a| ApprovalJson {
+            approved_by: &a.by,
+            approved_at: format_utc(a.at),
+        }),
+        issue_gate: r.feed_gate.map(super::FeedGate::as_str),
+        issue_gate_words: r.feed_gate.map(super::FeedGate::words),
     }
 }
 

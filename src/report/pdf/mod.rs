@@ -40,11 +40,18 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
     d.line(j.supplier, REGULAR, 14.0, INK, 22.0);
     d.wrapped(
         &format!(
-            "Contract {}  ·  Period {}  ·  Evidence as at {} (UTC)  ·  Monthly charge {}",
+            "Contract {}  ·  Period {}  ·  Evidence as at {} (UTC)  ·  Monthly charge {}{}{}",
             j.contract,
             j.period,
             instant(&j.evaluated_at),
             cur(j.monthly_charge_minor),
+            j.approval.as_ref().map_or(String::new(), |a| format!(
+                "  ·  Approved by {} on {} (UTC)",
+                a.approved_by,
+                instant(&a.approved_at)
+            )),
+            j.issue_gate_words
+                .map_or(String::new(), |w| format!("  ·  {w}")),
         ),
         9.5,
         MUTED,
