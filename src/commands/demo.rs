@@ -93,6 +93,11 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
             sample.display()
         ),
     }
+    if months > 1 {
+        // The supplier's own figures of the sample month only: earlier
+        // months' would each raise their discrepancy alerts at once.
+        keep_month(&sample.join("supplier_kpis.csv"), period).map_err(Failure::runtime)?;
+    }
     let now = clock.now();
     for name in FILES {
         let path = sample.join(name);
@@ -217,5 +222,30 @@ fn write_reports(dir: &Path, report: &crate::report::MonthReport<'_>) -> Result<
             Failure::runtime(anyhow::anyhow!("cannot write {}: {e}", path.display()))
         })?;
     }
+    Ok(())
+}
+
+/// Keeps only the rows of the generated `supplier_kpis.csv` for `period`.
+fn keep_month(path: &Path, period: crate::domain::Period) -> anyhow::Result<()> {
+    let mut reader = csv::Reader::from_path(path)?;
+    let headers = reader.headers()?.clone();
+    let column = headers
+        .iter()
+        .position(|h| h == "period")
+        .ok_or_else(|| anyhow::anyhow!("{} has no period column", path.display()))?;
+    let month = period.to_string();
+    let mut kept = Vec::new();
+    for row in reader.records() {
+        let row = row?;
+        if row.get(column) == Some(month.as_str()) {
+            kept.push(row);
+        }
+    }
+    let mut writer = csv::Writer::from_path(path)?;
+    writer.write_record(&headers)?;
+    for row in &kept {
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
     Ok(())
 }
