@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Failure;
 use crate::contract::{Contract, CreditScheme, ServiceLevel};
-use crate::domain::money::format_minor;
+use crate::domain::money::with_code;
 
 /// Loads the configuration and says what it holds, or fails with every
 /// problem; lists the dated definitions of each contract that has any, or
@@ -51,13 +51,7 @@ fn is_dated(c: &Contract) -> bool {
 
 /// The contract's definitions and the months each is in force, in words.
 pub fn definitions(c: &Contract) -> String {
-    let money = |minor: i64| {
-        format!(
-            "{} {}",
-            c.currency.code(),
-            crate::report::html::format_thousands(&format_minor(minor, c.currency.exponent()))
-        )
-    };
+    let money = |minor: i64| with_code(minor, &c.currency);
     let mut out = format!("\n{}: definitions by month\n", c.id);
     let charges: Vec<String> = c
         .monthly_charge

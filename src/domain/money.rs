@@ -97,6 +97,35 @@ pub fn div_round_half_up(num: i128, den: i128) -> i128 {
     }
 }
 
+/// Groups the whole part of a decimal amount in thousands: `1234567.89` → `1,234,567.89`.
+pub fn group_thousands(amount: &str) -> String {
+    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
+    let (whole, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// An amount with its currency code and thousands grouped, as reports and
+/// messages show it: `GBP 1,250.00`.
+pub fn with_code(minor: i64, currency: &Currency) -> String {
+    format!(
+        "{} {}",
+        currency.code(),
+        group_thousands(&format_minor(minor, currency.exponent()))
+    )
+}
+
 /// Formats minor units as a decimal string with `exponent` decimals.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
     if exponent == 0 {

@@ -14,6 +14,7 @@
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
+use super::json::Wire;
 use crate::domain::money::format_minor;
 use crate::engine::Figures;
 
@@ -173,8 +174,8 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
         text.push('\n');
         text.push_str(&recovery(rc)?);
     }
-    let json = crate::report::json::to_json(r);
-    if let Some(triggered) = json.escalations.as_ref().filter(|e| !e.is_empty()) {
+    let triggered: Vec<_> = r.escalations.iter().flatten().map(Wire::json).collect();
+    if !triggered.is_empty() {
         text.push('\n');
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
@@ -187,7 +188,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
             "notice_date",
             "respond_by",
         ])?;
-        for e in triggered {
+        for e in &triggered {
             w.write_record([
                 safe_cell(e.rule),
                 safe_cell(e.then),

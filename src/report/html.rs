@@ -40,7 +40,7 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
         .collect();
     template.render(minijinja::context! {
         grounds => grounds,
-        r => Value::from(Serde(to_json(r))),
+        r => Value::from(Serde(json)),
         failed => r.failed_count(),
         critical => r.critical_count(),
         overdue => r.overdue_commitments(),
@@ -50,24 +50,9 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
     })
 }
 
-/// Groups the whole part of a decimal amount in thousands: `1234567.89` → `1,234,567.89`.
-pub(crate) fn format_thousands(amount: &str) -> String {
-    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
-    let (whole, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(w, f)| (w, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
+/// Groups the whole part of a decimal amount in thousands (see
+/// [`crate::domain::money::group_thousands`]).
+pub(crate) use crate::domain::money::group_thousands as format_thousands;
 
 #[cfg(test)]
 mod tests {

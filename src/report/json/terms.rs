@@ -7,11 +7,10 @@
 use serde::Serialize;
 
 use crate::domain::Period;
-use crate::domain::money::format_minor;
+use crate::domain::money::with_code;
 use crate::engine::contract_year::AnnualPosition;
 use crate::engine::{LevelResult, MonthEvaluation};
 use crate::report::MonthReport;
-use crate::report::html::format_thousands;
 
 /// Where the month stands against the annual cap.
 #[derive(Debug, Serialize)]
@@ -97,13 +96,7 @@ pub fn workings(r: &MonthReport<'_>) -> Vec<String> {
         return Vec::new();
     }
     let e = &r.evaluation;
-    let code = r.contract.currency.code();
-    let money = |minor: i64| {
-        format!(
-            "{code} {}",
-            format_thousands(&format_minor(minor, r.contract.currency.exponent()))
-        )
-    };
+    let money = |minor: i64| with_code(minor, &r.contract.currency);
     let mut out = Vec::new();
     match e.charge_minor {
         Some(charge) => out.push(format!(
