@@ -38,7 +38,7 @@ use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period, WallClock};
 use crate::engine::completeness::FeedGaps;
 use crate::report::amendment::amendment;
-use crate::report::{FeedGate, MonthReport, ReportApproval};
+use crate::report::{FeedGate, IssueState, MonthReport, ReportApproval};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 use crate::store::approvals::{self, Draft};
@@ -114,6 +114,8 @@ pub async fn issue_approved(
             .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
     report.approval = closing.approval;
     report.feed_gate = closing.feed_gate;
+    let version = latest.as_ref().map_or(1, |l| l.version + 1);
+    report.issue = Some(IssueState::Issued { version, at: now });
     let json = crate::report::json::render(&report).context("Failed to render the report JSON")?;
     if let Some(latest) = &latest {
         let value: serde_json::Value = serde_json::from_str(&json)?;
@@ -121,7 +123,6 @@ pub async fn issue_approved(
             return Ok(None);
         }
     }
-    let version = latest.as_ref().map_or(1, |l| l.version + 1);
     let documents = documents(&report, &json, version)?;
     let files = write_files(config, &report, &documents)?;
     let record = IssuedReport {
@@ -272,13 +273,14 @@ async fn record_draft(
     now: Instant,
 ) -> anyhow::Result<Option<i64>> {
     let (contract, period) = (report.contract, report.evaluation.period);
-    let mut report = report;
-    report.feed_gate = feed_gate;
-    let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
     let number = store
         .latest_draft(&contract.id, period)
         .await?
         .map_or(1, |d| d.draft + 1);
+    let mut report = report;
+    report.feed_gate = feed_gate;
+    report.issue = Some(IssueState::Draft { number, at: now });
+    let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
     let draft = Draft {
         contract: contract.id.clone(),
         period,
@@ -351,20 +353,22 @@ fn documents(
         "{}-{}-v{version}",
         report.contract.id, report.evaluation.period
     );
+    // Laid out once, so every format shows the same document.
+    let doc = crate::report::document::build(report);
     let formats: Vec<(&str, &str, Vec<u8>)> = vec![
         ("json", "application/json", json.as_bytes().to_vec()),
         (
             "csv",
             "text/csv; charset=utf-8",
-            crate::report::csv::render(report)?.into_bytes(),
+            crate::report::csv::render_document(report, &doc)?.into_bytes(),
         ),
         (
             "html",
             "text/html; charset=utf-8",
-            crate::report::html::render(report)?.into_bytes(),
+            crate::report::html::render_document(report, &doc)?.into_bytes(),
         ),
-        ("pdf", PDF, crate::report::pdf::render(report)?),
-        ("xlsx", XLSX, crate::report::xlsx::render(report)?),
+        ("pdf", PDF, crate::report::pdf::render_document(report, &doc)),
+        ("xlsx", XLSX, crate::report::xlsx::render_document(report, &doc)?),
     ];
     Ok(formats
         .into_iter()

@@ -193,6 +193,7 @@ fn contract(
     let keys: Vec<&str> = CONTRACT_KEYS
         .iter()
         .chain(&super::recovery::KEYS)
+        .chain(&super::claim::KEYS)
         .chain(&super::escalation::KEYS)
         .copied()
         .collect();
@@ -209,6 +210,7 @@ fn contract(
     };
     let managers = managers(&s, p);
     let auto_issue = auto_issue(&s, p);
+    let particulars = super::claim::particulars(&s, p);
     let issue_when = issue_when(&s, p);
     let rewrite_grace = match s.has("rewrite_grace") {
         true => s.parsed("rewrite_grace", p, super::load::parse_duration),
@@ -291,6 +293,7 @@ fn contract(
         escalations: escalations?,
         auto_issue: auto_issue?,
         issue_when: issue_when?,
+        particulars,
     })
 }
 

@@ -16,6 +16,7 @@
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
 pub mod commitment;
+mod claim;
 mod contracts;
 mod daemon;
 pub mod database_url;

@@ -122,6 +122,54 @@ impl Calendar {
         &self.name
     }
 
+    /// The service hours in words, consecutive weekdays with the same
+    /// windows grouped: `Monday–Friday 08:00–18:00; closed Saturday–Sunday`.
+    pub fn hours_in_words(&self) -> String {
+        let Hours::Weekly { days, .. } = &self.hours else {
+            return "every hour of every day (24x7)".to_string();
+        };
+        let day = |i: usize| {
+            let name = WEEKDAYS[i];
+            let mut c = name.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        };
+        let mut parts = Vec::new();
+        let mut i = 0;
+        while i < 7 {
+            let mut j = i;
+            while j + 1 < 7 && days[j + 1] == days[i] {
+                j += 1;
+            }
+            let span = match j == i {
+                true => day(i),
+                false => format!("{}–{}", day(i), day(j)),
+            };
+            parts.push(match days[i].is_empty() {
+                true => format!("closed {span}"),
+                false => format!(
+                    "{span} {}",
+                    days[i]
+                        .iter()
+                        .map(|w| fmt_window(*w).replace('-', "–"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+            i = j + 1;
+        }
+        parts.join("; ")
+    }
+
+    /// The calendar's holidays from `from` to `to` inclusive (none for 24x7).
+    pub fn holidays_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+        match &self.hours {
+            Hours::AlwaysOpen => Vec::new(),
+            Hours::Weekly { holidays, .. } => holidays.range(from..=to).copied().collect(),
+        }
+    }
+
     /// Calls `visit` with each open interval that overlaps `[from, to)`, clipped
     /// to it, in order. With `to = None` it walks forward until `visit` breaks
     /// (or ten years pass).

@@ -14,6 +14,7 @@
 //! - [`recovery`]: costs recoverable always or behind a gate; when to chase an unpaid claim.
 
 pub mod calendar;
+pub mod claim;
 pub mod commitment;
 pub mod dr;
 pub mod due_dates;
@@ -79,6 +80,8 @@ pub struct Contract {
     pub auto_issue: bool,
     /// When the scheduled draft (or issue) of a closed month may be made.
     pub issue_when: IssueWhen,
+    /// How the contract is named on the claim document.
+    pub particulars: claim::ClaimParticulars,
 }
 
 /// When the scheduled draft (or, with `auto_issue`, the issue) of a closed

@@ -40,6 +40,18 @@ impl Currency {
     pub fn exponent(&self) -> u32 {
         self.exponent
     }
+
+    /// The sign written before an amount (`£`), for the few currencies
+    /// whose sign no reader can mistake; `None` for the rest, which are
+    /// written with their code.
+    pub fn symbol(&self) -> Option<&'static str> {
+        match self.code.as_str() {
+            "GBP" => Some("£"),
+            "EUR" => Some("€"),
+            "USD" => Some("$"),
+            _ => None,
+        }
+    }
 }
 
 /// An amount of money in integer minor units of a currency.
@@ -126,6 +138,17 @@ pub fn with_code(minor: i64, currency: &Currency) -> String {
     )
 }
 
+/// An amount as a reader expects it on a claim: `£1,250.00`, `-£20.00`,
+/// or `CHF 1,250.00` for a currency without an unmistakable sign.
+pub fn with_symbol(minor: i64, currency: &Currency) -> String {
+    let amount = group_thousands(&format_minor(minor.abs(), currency.exponent()));
+    let sign = if minor < 0 { "-" } else { "" };
+    match currency.symbol() {
+        Some(symbol) => format!("{sign}{symbol}{amount}"),
+        None => format!("{sign}{} {amount}", currency.code()),
+    }
+}
+
 /// Formats minor units as a decimal string with `exponent` decimals.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
     if exponent == 0 {
@@ -181,6 +204,15 @@ mod tests {
 
     fn gbp() -> Currency {
         Currency::parse("GBP").unwrap()
+    }
+
+    #[test]
+    fn writes_amounts_with_their_sign() {
+        let gbp = gbp();
+        assert_eq!(with_symbol(125_000_00, &gbp), "£125,000.00");
+        assert_eq!(with_symbol(-2_000, &gbp), "-£20.00");
+        let chf = Currency::parse("CHF").unwrap();
+        assert_eq!(with_symbol(125_000, &chf), "CHF 1,250.00");
     }
 
     #[test]

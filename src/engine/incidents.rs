@@ -123,6 +123,143 @@ pub fn assessment_month(outcome: &ClockOutcome, tz: Tz) -> Option<Period> {
     }
 }
 
+/// How one applicable incident stands in the month it is assessed in.
+enum Step<'i, 'r> {
+    /// Excused: listed, not assessed.
+    Excused(Excused),
+    /// Assessed: its clock's outcome and its dispute, if any.
+    Counted {
+        incident: &'i Incident,
+        outcome: ClockOutcome,
+        dispute: Option<&'r Dispute>,
+    },
+}
+
+/// Visits every applicable incident whose assessment month is `period`,
+/// with whether it has records on file: the one walk both [`assess`] and
+/// [`counted`] make, so the appendix lists exactly what was counted.
+fn walk<'i, 'r>(
+    level: &ServiceLevel,
+    tz: Tz,
+    period: Period,
+    incidents: &'i [Incident],
+    in_force: &RecordsInForce<'r>,
+    now: Instant,
+    mut visit: impl FnMut(Step<'i, 'r>, bool),
+) {
+    for incident in incidents.iter().filter(|i| applies(level, i)) {
+        let Some(outcome) = clock_for(level, incident, now) else {
+            continue;
+        };
+        if assessment_month(&outcome, tz) != Some(period) {
+            continue;
+        }
+        let recorded = in_force.has_records(&incident.id);
+        match in_force.incident_excused(incident) {
+            Some(excused) => visit(Step::Excused(excused), recorded),
+            None => visit(
+                Step::Counted {
+                    incident,
+                    outcome,
+                    dispute: in_force.incident_dispute(&incident.id),
+                },
+                recorded,
+            ),
+        }
+    }
+}
+
+/// Whether an assessed incident met its target, as the month counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Its clock stopped by the deadline.
+    Met,
+    /// It missed the deadline.
+    Breached,
+    /// It missed the deadline, but the council accepted the supplier's
+    /// dispute, so it counts as met.
+    DisputeAccepted,
+}
+
+impl Verdict {
+    /// The verdict in words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Breached => "breached",
+            Verdict::DisputeAccepted => "met (dispute accepted)",
+        }
+    }
+}
+
+/// One incident counted for a level in a month: a row of the report's
+/// appendix, so the supplier can check the count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessed {
+    /// The supplier's ticket number.
+    pub incident: String,
+    /// Its priority.
+    pub priority: Priority,
+    /// When it was opened.
+    pub opened_at: Instant,
+    /// When its clock stopped; absent while still open (a breach).
+    pub stopped_at: Option<Instant>,
+    /// Business seconds elapsed at the stop (or at evaluation if open).
+    pub elapsed_seconds: i64,
+    /// When the target was reached, for a breach.
+    pub deadline: Option<Instant>,
+    /// How the month counts it.
+    pub verdict: Verdict,
+}
+
+/// Every incident assessed for `level` in `period` (excused ones are not),
+/// in the order they were opened: the count of this list is the line's
+/// "assessed".
+pub fn counted(
+    level: &ServiceLevel,
+    tz: Tz,
+    period: Period,
+    incidents: &[Incident],
+    in_force: &RecordsInForce<'_>,
+    now: Instant,
+) -> Vec<Assessed> {
+    let mut rows = Vec::new();
+    walk(level, tz, period, incidents, in_force, now, |step, _| {
+        let Step::Counted {
+            incident,
+            outcome,
+            dispute,
+        } = step
+        else {
+            return;
+        };
+        let verdict = match outcome.status {
+            ClockStatus::Breached
+                if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
+            {
+                Verdict::DisputeAccepted
+            }
+            ClockStatus::Breached if outcome.deadline.is_some() => Verdict::Breached,
+            _ => Verdict::Met,
+        };
+        rows.push(Assessed {
+            incident: incident.id.clone(),
+            priority: incident.priority,
+            opened_at: incident.opened_at,
+            stopped_at: outcome.stopped_at,
+            elapsed_seconds: outcome.elapsed_seconds,
+            deadline: outcome.deadline.filter(|_| verdict != Verdict::Met),
+            verdict,
+        });
+    });
+    rows.sort_by(|a, b| {
+        a.opened_at
+            .cmp(&b.opened_at)
+            .then_with(|| a.incident.cmp(&b.incident))
+    });
+    rows
+}
+
 /// Assesses every applicable incident whose assessment month is `period`.
 /// Excused incidents are listed, not assessed; a breach whose dispute was
 /// withdrawn (the customer no longer claims it) counts as met.
@@ -136,22 +273,25 @@ pub fn assess(
 ) -> IncidentFigures {
     let mut figures = IncidentFigures::default();
     let target = level.target_seconds.unwrap_or_default();
-    for incident in incidents.iter().filter(|i| applies(level, i)) {
-        let Some(outcome) = clock_for(level, incident, now) else {
-            continue;
+    walk(level, tz, period, incidents, in_force, now, |step, recorded| {
+        let (incident, outcome, dispute) = match step {
+            Step::Excused(excused) => {
+                if recorded {
+                    figures.recorded.push(excused.incident.clone());
+                }
+                figures.excused.push(excused);
+                return;
+            }
+            Step::Counted {
+                incident,
+                outcome,
+                dispute,
+            } => (incident, outcome, dispute),
         };
-        if assessment_month(&outcome, tz) != Some(period) {
-            continue;
-        }
-        if in_force.has_records(&incident.id) {
+        if recorded {
             figures.recorded.push(incident.id.clone());
         }
-        if let Some(excused) = in_force.incident_excused(incident) {
-            figures.excused.push(excused);
-            continue;
-        }
         figures.assessed += 1;
-        let dispute = in_force.incident_dispute(&incident.id);
         match (outcome.status, outcome.deadline) {
             (ClockStatus::Breached, Some(_))
                 if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
@@ -175,7 +315,7 @@ pub fn assess(
             }
             _ => figures.met += 1,
         }
-    }
+    });
     figures.breaches.sort_by(|a, b| {
         a.deadline
             .cmp(&b.deadline)

@@ -23,6 +23,7 @@
 //! - [`gates`]: the gates that open cost recovery under a sole-remedy clause.
 //! - [`recovery`]: money actually recovered: issued claims against credit notes and refusals.
 
+pub mod appendix;
 pub mod availability;
 pub mod clock;
 pub mod clock_stops;

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
+use crate::engine::appendix::appendix;
 use crate::engine::contract_year::{ContractHistory, evaluate_with_prior, first_needed};
 use crate::engine::escalation::escalations;
 use crate::engine::live::open_incident_stages;
@@ -146,6 +147,8 @@ async fn build<'c>(
         .with_recovery(recovery);
     if let Some(trends) = trends {
         report = report.with_trends(trends);
+        // The whole report lists the evidence behind each line.
+        report.appendix = Some(appendix(contract, period, &evidence, now));
     }
     if let Some(triggered) = triggered {
         report = report.with_escalations(triggered);

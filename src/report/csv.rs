@@ -14,6 +14,7 @@
 //! Supplier text is neutralised against spreadsheet formula injection.
 
 use super::MonthReport;
+use super::document::{Block, Document};
 use super::json::Wire;
 use crate::domain::money::format_minor;
 use crate::engine::Figures;
@@ -91,6 +92,11 @@ pub const RECOVERY_HEADER: [&str; 9] = [
 /// Renders the report's service-level lines as CSV text: the figures a line
 /// does not have (downtime for an incident level …) are empty cells.
 pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
+    render_document(r, &super::document::build(r))
+}
+
+/// [`render`] with the claim document already laid out.
+pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     let period = r.evaluation.period.to_string();
@@ -230,7 +236,87 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, csv::Error> {
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
         text.push_str(&String::from_utf8_lossy(&bytes));
     }
+    text.push('\n');
+    text.push_str(&document_rows(r, doc)?);
     Ok(text)
+}
+
+/// The header of the claim document's rows, the last table: every section
+/// of the document line for line, as the other formats show it.
+pub const DOCUMENT_HEADER: [&str; 3] = ["section", "row", "values"];
+
+/// The claim document as rows: `SECTION,title,TITLE`, then for each block
+/// `heading`, `text`, `note` (one value), `field` (label, value),
+/// `columns` (a table's headings) and `row` (its cells), and for the
+/// trends one `trend` row per line and month (line, month, attainment,
+/// status). Rows have as many values as their kind needs.
+fn document_rows(r: &MonthReport<'_>, doc: &Document) -> Result<String, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    w.write_record(DOCUMENT_HEADER)?;
+    let record = |key: &str, kind: &str, values: Vec<String>| {
+        let mut row = vec![key.to_string(), kind.to_string()];
+        row.extend(values.iter().map(|v| safe_cell(v)));
+        row
+    };
+    for s in &doc.sections {
+        w.write_record(record(s.key, "title", vec![s.title.clone()]))?;
+        for block in &s.blocks {
+            match block {
+                Block::Heading(t) => w.write_record(record(s.key, "heading", vec![t.clone()]))?,
+                Block::Text(t) => w.write_record(record(s.key, "text", vec![t.clone()]))?,
+                Block::Note(t) => w.write_record(record(s.key, "note", vec![t.clone()]))?,
+                Block::Fields(fields) => {
+                    for f in fields {
+                        w.write_record(record(
+                            s.key,
+                            "field",
+                            vec![f.label.clone(), f.value.text.clone()],
+                        ))?;
+                    }
+                }
+                Block::Table(t) => {
+                    w.write_record(record(
+                        s.key,
+                        "columns",
+                        t.columns.iter().map(|c| c.header.clone()).collect(),
+                    ))?;
+                    for cells in &t.rows {
+                        w.write_record(record(
+                            s.key,
+                            "row",
+                            cells.iter().map(|c| c.text.clone()).collect(),
+                        ))?;
+                    }
+                }
+                Block::Charts => {
+                    for series in &r.trends.series {
+                        let line = match &series.service {
+                            Some(service) => format!("{} ({service})", series.name),
+                            None => series.name.clone(),
+                        };
+                        for point in &series.points {
+                            w.write_record(record(
+                                s.key,
+                                "trend",
+                                vec![
+                                    line.clone(),
+                                    point.month.clone(),
+                                    point
+                                        .attainment_percent
+                                        .map_or(String::new(), super::document::format::attainment),
+                                    point.status.as_str().to_string(),
+                                ],
+                            ))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The recovery to date: one row per month, then the totals.

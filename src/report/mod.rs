@@ -23,6 +23,7 @@ pub mod amendment;
 pub mod assemble;
 pub mod chart;
 pub mod csv;
+pub mod document;
 pub mod html;
 pub mod json;
 pub mod notice;
@@ -112,6 +113,31 @@ pub struct MonthReport<'a> {
     /// (or issued) because every feed had delivered, or because the
     /// deadline passed first; `None` (and nothing in any format) otherwise.
     pub feed_gate: Option<FeedGate>,
+    /// Where this rendering stands in the monthly cycle: a recorded draft
+    /// or an issued version; `None` for a copy made on demand.
+    pub issue: Option<IssueState>,
+    /// The evidence behind each line, row by row, for the appendices;
+    /// `None` (and no appendix) for a report assembled without it.
+    pub appendix: Option<crate::engine::appendix::Appendix>,
+}
+
+/// Where a rendering of the report stands in the monthly cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueState {
+    /// A draft recorded for a manager's approval.
+    Draft {
+        /// The draft's number (1 for the first).
+        number: i64,
+        /// When it was drafted.
+        at: crate::domain::Instant,
+    },
+    /// An issued version.
+    Issued {
+        /// The version (1 for the first issue).
+        version: i64,
+        /// When it was issued.
+        at: crate::domain::Instant,
+    },
 }
 
 /// Why a month held for its feeds was drafted (or issued) when it was.
@@ -199,6 +225,8 @@ impl<'a> MonthReport<'a> {
             escalations: None,
             approval: None,
             feed_gate: None,
+            issue: None,
+            appendix: None,
         }
         .with_register(&Register::from_config(contract))
     }

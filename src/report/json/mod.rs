@@ -14,6 +14,7 @@
 //! - [`escalation`]: the escalation rules the month triggered.
 //! - [`recovery`]: credit notes, gates on costs, recovery to date.
 
+pub mod appendix;
 pub mod clock_stops;
 pub mod escalation;
 pub mod findings;
@@ -63,6 +64,9 @@ pub fn all<T: Wire>(items: &[T]) -> Vec<T::Json<'_>> {
 pub struct ReportJson<'a> {
     /// The contract's id.
     pub contract: &'a str,
+    /// The document's control data: status, version, the contract's
+    /// particulars.
+    pub control: appendix::ControlJson<'a>,
     /// The supplier's name.
     pub supplier: &'a str,
     /// The month, `YYYY-MM`.
@@ -156,6 +160,10 @@ pub struct ReportJson<'a> {
     /// The same in words, for the HTML and PDF control line.
     #[serde(skip)]
     pub issue_gate_words: Option<&'static str>,
+    /// The evidence behind each line, row by row; absent from a report
+    /// assembled without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appendix: Option<appendix::AppendixJson<'a>>,
 }
 
 /// A manager's approval of the issue.
@@ -359,6 +367,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
     let e = &r.evaluation;
     ReportJson {
         contract: &c.id,
+        control: appendix::ControlJson::new(r),
         supplier: &c.supplier,
         period: e.period.to_string(),
         evaluated_at: format_utc(e.evaluated_at),
@@ -441,6 +450,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         }),
         issue_gate: r.feed_gate.map(super::FeedGate::as_str),
         issue_gate_words: r.feed_gate.map(super::FeedGate::words),
+        appendix: r.appendix.as_ref().map(appendix::AppendixJson::new),
     }
 }
 

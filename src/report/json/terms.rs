@@ -107,7 +107,10 @@ pub fn workings(r: &MonthReport<'_>) -> Vec<String> {
         None => out.extend(charge_note(r)),
     }
     for l in &e.levels {
-        out.extend(line_working(l, e.charge_minor.unwrap_or(0), r, &money));
+        out.extend(
+            line_working(l, e.charge_minor.unwrap_or(0), r, &money)
+                .map(|text| format!("{}: {text}", line_name(l))),
+        );
     }
     if let Some(points) = e.points {
         out.push(format!("Service points this month: {points}."));
@@ -143,16 +146,23 @@ pub fn workings(r: &MonthReport<'_>) -> Vec<String> {
     out
 }
 
-fn line_working(
+/// A line's name in the workings: its id, with its service for availability.
+fn line_name(l: &LevelResult) -> String {
+    match &l.service {
+        Some(s) => format!("{} ({s})", l.id),
+        None => l.id.clone(),
+    }
+}
+
+/// One line's credit worked out in words (without the line's name), with
+/// money written by `money`; `None` for a line with no credit and nothing
+/// to explain.
+pub fn line_working(
     l: &LevelResult,
     charge: i64,
     r: &MonthReport<'_>,
     money: &dyn Fn(i64) -> String,
 ) -> Option<String> {
-    let name = match &l.service {
-        Some(s) => format!("{} ({s})", l.id),
-        None => l.id.clone(),
-    };
     let low = match (
         l.low_volume,
         low_volume_rule(r, &l.id, r.evaluation.period),
@@ -172,15 +182,16 @@ fn line_working(
         _ => String::new(),
     };
     if l.excused.is_some() {
-        return Some(format!("{name}: the month is excused: no credit."));
+        return Some("the month is excused: no credit.".to_string());
     }
     if l.dispute
         .as_ref()
         .is_some_and(|d| d.status == crate::domain::DisputeStatus::Accepted)
     {
-        return Some(format!(
-            "{name}: the claim for the month was withdrawn after the supplier's dispute: no credit."
-        ));
+        return Some(
+            "the claim for the month was withdrawn after the supplier's dispute: no credit."
+                .to_string(),
+        );
     }
     let percent = l
         .credit_percent
@@ -197,15 +208,15 @@ fn line_working(
                 _ => 0,
             };
             format!(
-                "{name}: per breach, {breaches} breached × {} = {}.",
+                "per breach, {breaches} breached × {} = {}.",
                 money(each),
                 money(l.credit_minor)
             )
         }
         _ if l.credit_minor == 0 && low.is_empty() => return None,
-        _ if l.credit_minor == 0 => format!("{name}: no credit."),
+        _ if l.credit_minor == 0 => "no credit.".to_string(),
         "shortfall" => format!(
-            "{name}: shortfall below the {} % target, {} % × {} = {}.",
+            "shortfall below the {} % target, {} % × {} = {}.",
             crate::report::json::number_text(l.target_percent.as_f64()),
             percent.unwrap_or_default(),
             money(charge),
@@ -221,7 +232,7 @@ fn line_working(
                 None => String::new(),
             };
             format!(
-                "{name}: {points} service points{repeat} × {} % = {} % × {} = {}.",
+                "{points} service points{repeat} × {} % = {} % × {} = {}.",
                 r.contract
                     .point_value_percent
                     .map_or("0".into(), |v| crate::report::json::number_text(v.as_f64())),
@@ -231,7 +242,7 @@ fn line_working(
             )
         }
         _ => format!(
-            "{name}: {} % × {} = {}.",
+            "{} % × {} = {}.",
             percent.unwrap_or_else(|| "0".into()),
             money(charge),
             money(l.credit_minor)

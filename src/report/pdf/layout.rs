@@ -5,7 +5,7 @@
 
 use printpdf::{
     BuiltinFont, Color, Line, LineDashPattern, LinePoint, Op, PaintMode, PdfFontHandle, PdfPage,
-    Point, Polygon, PolygonRing, Pt, Rect, Rgb, TextItem, WindingOrder,
+    Point, Polygon, PolygonRing, Pt, Rect, Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 use crate::report::chart::Chart;
@@ -25,6 +25,7 @@ const RULE: (f32, f32, f32) = (0.79, 0.82, 0.855);
 const SHADE: (f32, f32, f32) = (0.933, 0.949, 0.969);
 const ALERT: (f32, f32, f32) = (0.643, 0.086, 0.102);
 const GRID: (f32, f32, f32) = (0.89, 0.91, 0.933);
+const WATERMARK: (f32, f32, f32) = (0.97, 0.85, 0.85);
 
 pub(super) const REGULAR: BuiltinFont = BuiltinFont::Helvetica;
 pub(super) const BOLD: BuiltinFont = BuiltinFont::HelveticaBold;
@@ -49,6 +50,14 @@ impl Layout {
             pages: Vec::new(),
             ops: Vec::new(),
             y: PAGE_H - MARGIN_TOP,
+        }
+    }
+
+    /// Starts a new page unless this one is still empty.
+    pub(super) fn new_page(&mut self) {
+        if !self.ops.is_empty() {
+            self.pages.push(std::mem::take(&mut self.ops));
+            self.y = PAGE_H - MARGIN_TOP;
         }
     }
 
@@ -83,7 +92,7 @@ impl Layout {
                 },
             },
             Op::ShowText {
-                items: vec![TextItem::Text(s.to_string())],
+                items: vec![TextItem::Text(win_ansi(s))],
             },
             Op::EndTextSection,
         ]);
@@ -365,8 +374,37 @@ impl Layout {
         ]);
     }
 
-    /// The pages, each with a footer naming the report and "Page n of m".
-    pub(super) fn finish(mut self, footer: &str) -> Vec<PdfPage> {
+    /// A large pale word across the page, under nothing and over nothing
+    /// important: the mark of a document that is not an issued version.
+    fn watermark(&mut self, word: &str) {
+        const SIZE: f32 = 110.0;
+        let width = text_width(word, BOLD, SIZE);
+        // Rotated 35 degrees about the page's centre.
+        let (sin, cos) = 35f32.to_radians().sin_cos();
+        let x = PAGE_W / 2.0 - cos * width / 2.0 + sin * SIZE / 3.0;
+        let y = PAGE_H / 2.0 - sin * width / 2.0 - cos * SIZE / 3.0;
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::Builtin(BOLD),
+                size: Pt(SIZE),
+            },
+            Op::SetFillColor {
+                col: rgb(WATERMARK),
+            },
+            Op::SetTextMatrix {
+                matrix: TextMatrix::Raw([cos, sin, -sin, cos, x, y]),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(word.to_string())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    /// The pages, each with a footer naming the report and "Page n of m",
+    /// and `watermark` across each when given.
+    pub(super) fn finish(mut self, footer: &str, watermark: Option<&str>) -> Vec<PdfPage> {
         if !self.ops.is_empty() {
             self.pages.push(std::mem::take(&mut self.ops));
         }
@@ -376,7 +414,11 @@ impl Layout {
             .into_iter()
             .enumerate()
             .map(|(i, ops)| {
-                self.ops = ops;
+                self.ops = Vec::new();
+                if let Some(word) = watermark {
+                    self.watermark(word);
+                }
+                self.ops.extend(ops);
                 let y = MARGIN_BOTTOM - 28.0;
                 self.rule(MARGIN_X, MARGIN_X + CONTENT_W, y + 12.0, 0.5, RULE);
                 self.text_at(MARGIN_X, y, footer, REGULAR, 8.0, MUTED);
@@ -391,6 +433,12 @@ impl Layout {
             })
             .collect()
     }
+}
+
+/// The text as Helvetica's encoding (Windows-1252) can show it: an arrow
+/// or a minus sign outside it is written the way a typewriter would.
+fn win_ansi(s: &str) -> String {
+    s.replace('→', "->").replace('−', "-").replace('≥', ">=").replace('≤', "<=")
 }
 
 fn point(x: f32, y: f32) -> LinePoint {

@@ -97,7 +97,7 @@ pub fn render(n: &Notice) -> Vec<u8> {
         "{} · {} · {} · {}",
         n.supplier, n.contract, n.period, n.rule
     );
-    let pages = d.finish(&footer);
+    let pages = d.finish(&footer, None);
     let title = format!("Notice {} {} {}", n.contract, n.period, n.rule);
     let mut warnings = Vec::new();
     PdfDocument::new(&title)
