@@ -367,8 +367,16 @@ fn documents(
             "text/html; charset=utf-8",
             crate::report::html::render_document(report, &doc)?.into_bytes(),
         ),
-        ("pdf", PDF, crate::report::pdf::render_document(report, &doc)),
-        ("xlsx", XLSX, crate::report::xlsx::render_document(report, &doc)?),
+        (
+            "pdf",
+            PDF,
+            crate::report::pdf::render_document(report, &doc),
+        ),
+        (
+            "xlsx",
+            XLSX,
+            crate::report::xlsx::render_document(report, &doc)?,
+        ),
     ];
     Ok(formats
         .into_iter()

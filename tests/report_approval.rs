@@ -97,6 +97,12 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
         .unwrap()
         .unwrap();
     assert_eq!(draft.draft, 1);
+    // The draft's control data: a DRAFT, numbered, drafted at 07:00 UTC.
+    let control: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    assert_eq!(control["control"]["status"], "DRAFT");
+    assert_eq!(control["control"]["draft"], 1);
+    assert_eq!(control["control"]["issued_at"], "2026-11-01T07:00:00Z");
+    assert!(control["control"].get("version").is_none());
     assert_eq!(
         subjects(&deps).await,
         ["[slawatch] INFO acme: DRAFT 2026-10 report (draft 1), awaiting approval"]
@@ -139,7 +145,23 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
             .join("data/reports/acme/2026-10/acme-2026-10-v1.html"),
     )
     .unwrap();
-    assert!(html.contains("Approved by Jo Bloggs"), "{html}");
+    // Version 1, ISSUED at 10:00 GMT on 6 November (the clocks went back on
+    // 25 October), approved by Jo Bloggs at 09:30, and no DRAFT mark.
+    assert_eq!(value["control"]["status"], "ISSUED");
+    assert_eq!(value["control"]["version"], 1);
+    assert_eq!(value["control"]["issued_at"], "2026-11-06T10:00:00Z");
+    for expected in [
+        "<td>Status</td><td class=\"num plain\">ISSUED</td>",
+        "<td>Version</td><td class=\"num plain\">1</td>",
+        "<td>Issued</td><td class=\"num plain\">6 November 2026, 10:00 GMT (UTC+00:00)</td>",
+        "<td>Approved by</td><td class=\"num plain\">Jo Bloggs, 6 November 2026, 09:30 GMT (UTC+00:00)</td>",
+    ] {
+        assert!(html.contains(expected), "{expected} missing from {html}");
+    }
+    assert!(
+        !html.contains("class=\"watermark\""),
+        "an issued version has no DRAFT mark"
+    );
     let subjects = subjects(&deps).await;
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert_eq!(subjects[1], "[slawatch] INFO acme: 2026-10 report issued");
@@ -280,10 +302,15 @@ async fn a_month_whose_feeds_never_come_is_drafted_at_the_deadline() {
     )
     .unwrap();
     assert!(
-        html.contains("Issued at the deadline with a feed still missing"),
+        html.contains(
+            "<td>Issue gate</td><td class=\"num plain\">Issued at the deadline with a feed still missing</td>"
+        ),
         "{html}"
     );
-    assert!(html.contains("Approved by Jo Bloggs"), "{html}");
+    assert!(
+        html.contains("<td>Approved by</td><td class=\"num plain\">Jo Bloggs, 12 November 2026, 09:00 GMT (UTC+00:00)</td>"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -370,11 +370,12 @@ async fn planted_verdict_differences_and_feed_gaps_are_reported_with_their_reaso
     ]);
     let html = String::from_utf8_lossy(&out.stdout);
     assert!(
-        html.contains("<h3>Supplier&#x27;s SLA verdicts</h3>")
-            || html.contains("<h3>Supplier's SLA verdicts</h3>")
+        html.contains("<h3>The supplier&#x27;s SLA verdicts</h3>"),
+        "{html}"
     );
-    assert!(html.contains("Source acme-push (webhook) delivered no data dated in this month."));
+    assert!(html.contains("Source acme-push (webhook) delivered no data dated in this month"));
+    // 11:00Z on 10 October is 12:00 BST.
     assert!(html.contains(
-        "Incident PLANT-G was resolved 2026-10-10T11:00:00Z with a hold (awaiting_customer)"
+        "Incident PLANT-G was resolved 2026-10-10 12:00:00 +01:00 with a hold (awaiting_customer)"
     ));
 }

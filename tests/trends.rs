@@ -130,25 +130,31 @@ fn every_format_carries_the_trends() {
     let path = env.october_report_file("xlsx", AS_OF);
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
     assert!(book.sheet_names().contains(&"Trends".to_string()));
-    let rows: Vec<Vec<Data>> = book
+    let all: Vec<Vec<Data>> = book
         .worksheet_range("Trends")
         .unwrap()
         .rows()
         .map(|r| r.to_vec())
         .collect();
-    assert_eq!(rows.len(), 13);
+    // The section's title and note, then the table from its "Month" row.
+    assert_eq!(all[0][0], Data::String("Trends".into()));
+    let top = all
+        .iter()
+        .position(|r| r[0] == Data::String("Month".into()))
+        .expect("the trend table");
+    let rows = &all[top..top + 13];
     assert_eq!(rows[1][0], Data::String("2025-11".into()));
     assert_eq!(rows[12][0], Data::String("2026-10".into()));
     for s in report["trends"]["series"].as_array().unwrap() {
-        let mut title = s["service_level"].as_str().unwrap().to_string();
+        let mut title = s["name"].as_str().unwrap().to_string();
         if let Some(service) = s["service"].as_str() {
             title.push_str(&format!(" ({service})"));
         }
         let col = rows[0]
             .iter()
-            .position(|h| *h == Data::String(format!("{title} %")))
+            .position(|h| *h == Data::String(format!("{title}: attainment")))
             .unwrap_or_else(|| panic!("no column for {title}"));
-        assert_eq!(rows[0][col + 1], Data::String(format!("{title} target %")));
+        assert_eq!(rows[0][col + 1], Data::String(format!("{title}: target")));
         for (i, p) in s["points"].as_array().unwrap().iter().enumerate() {
             let cell = &rows[i + 1][col];
             match p["attainment_percent"].as_f64() {
@@ -163,7 +169,7 @@ fn every_format_carries_the_trends() {
     }
     let email = rows[0]
         .iter()
-        .position(|h| *h == Data::String("email-availability (email) %".into()))
+        .position(|h| *h == Data::String("email-availability (email): attainment".into()))
         .unwrap();
     assert_eq!(rows[11][email], Data::Float(99.861));
 

@@ -15,8 +15,8 @@
 //! - `sources`: `[[sources]]`, each kind with its own keys.
 //! - `reader`: walking TOML tables by hand with key paths and collecting problems.
 
-pub mod commitment;
 mod claim;
+pub mod commitment;
 mod contracts;
 mod daemon;
 pub mod database_url;

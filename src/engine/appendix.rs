@@ -73,7 +73,12 @@ pub struct Appendix {
 
 /// Lists the evidence each line of `period` counted, as seen at `now`, by
 /// the same rules as the month's evaluation.
-pub fn appendix(contract: &Contract, period: Period, evidence: &Evidence, now: Instant) -> Appendix {
+pub fn appendix(
+    contract: &Contract,
+    period: Period,
+    evidence: &Evidence,
+    now: Instant,
+) -> Appendix {
     let tz = contract.timezone;
     let (month_start, month_end) = (period.start(tz), period.end(tz));
     let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
@@ -83,14 +88,8 @@ pub fn appendix(contract: &Contract, period: Period, evidence: &Evidence, now: I
     for level in contract.levels_in_force(period) {
         match level.kind {
             ServiceLevelKind::ResponseTime | ServiceLevelKind::ResolutionTime => {
-                let rows = incidents::counted(
-                    level,
-                    tz,
-                    period,
-                    &evidence.incidents,
-                    &in_force,
-                    now,
-                );
+                let rows =
+                    incidents::counted(level, tz, period, &evidence.incidents, &in_force, now);
                 if level.kind == ServiceLevelKind::ResolutionTime {
                     held.extend(rows.iter().map(|r| r.incident.clone()));
                 }
@@ -143,11 +142,7 @@ pub fn appendix(contract: &Contract, period: Period, evidence: &Evidence, now: I
             ServiceLevelKind::ProactiveShare => {}
         }
     }
-    for incident in evidence
-        .incidents
-        .iter()
-        .filter(|i| held.contains(&i.id))
-    {
+    for incident in evidence.incidents.iter().filter(|i| held.contains(&i.id)) {
         for h in &incident.holds {
             out.holds.push(CountedHold {
                 incident: incident.id.clone(),

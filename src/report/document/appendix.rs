@@ -40,19 +40,22 @@ fn incidents(a: &Appendix, style: &Style) -> Section {
             continue;
         }
         let mut table = Table::new(&[
-            ("Incident", false, 1.0),
-            ("Priority", false, 0.5),
-            ("Opened", false, 1.4),
-            ("Stopped", false, 1.4),
-            ("Elapsed (business)", true, 0.9),
-            ("Verdict", false, 1.0),
+            ("Incident", false, 66.0),
+            ("Priority", false, 40.0),
+            ("Opened", false, 122.0),
+            ("Stopped", false, 122.0),
+            ("Elapsed (business)", true, 64.0),
+            ("Verdict", false, 85.0),
         ]);
         for row in &level.rows {
             table.row(vec![
                 Cell::text(&row.incident),
                 Cell::text(row.priority.as_str()),
                 Cell::text(style.instant(row.opened_at)),
-                Cell::text(row.stopped_at.map_or("still open".to_string(), |t| style.instant(t))),
+                Cell::text(
+                    row.stopped_at
+                        .map_or("still open".to_string(), |t| style.instant(t)),
+                ),
                 Cell::text(duration(row.elapsed_seconds as f64)),
                 Cell::text(row.verdict.as_str()).tone(match row.verdict {
                     Verdict::Breached => Tone::Bad,
@@ -73,7 +76,9 @@ fn outages(a: &Appendix, style: &Style) -> Section {
     );
     s.appendix = true;
     if a.outages.is_empty() {
-        s.push(Block::Note("No unplanned outage counted this month.".to_string()));
+        s.push(Block::Note(
+            "No unplanned outage counted this month.".to_string(),
+        ));
         return s;
     }
     s.push(Block::Note(
@@ -84,12 +89,12 @@ fn outages(a: &Appendix, style: &Style) -> Section {
             .to_string(),
     ));
     let mut table = Table::new(&[
-        ("Line", false, 1.1),
-        ("Outage", false, 0.9),
-        ("Start", false, 1.4),
-        ("End", false, 1.4),
-        ("Impact", false, 0.6),
-        ("Service hours covered", true, 1.0),
+        ("Line", false, 80.0),
+        ("Outage", false, 60.0),
+        ("Start", false, 122.0),
+        ("End", false, 122.0),
+        ("Impact", false, 45.0),
+        ("Service hours covered", true, 70.0),
     ]);
     for o in &a.outages {
         table.row(vec![
@@ -126,11 +131,11 @@ fn holds(a: &Appendix, style: &Style) -> Section {
             .to_string(),
     ));
     let mut table = Table::new(&[
-        ("Incident", false, 1.0),
-        ("From", false, 1.4),
-        ("To", false, 1.4),
-        ("Reason", false, 1.1),
-        ("Pauses the clock", false, 0.7),
+        ("Incident", false, 70.0),
+        ("From", false, 122.0),
+        ("To", false, 122.0),
+        ("Reason", false, 110.0),
+        ("Pauses the clock", false, 75.0),
     ]);
     for h in &a.holds {
         table.row(vec![

@@ -117,7 +117,11 @@ pub fn control(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
     ));
     fields.push((
         "Prepared by".to_string(),
-        text(p.prepared_by.as_deref().unwrap_or("slawatch, from the stored evidence")),
+        text(
+            p.prepared_by
+                .as_deref()
+                .unwrap_or("slawatch, from the stored evidence"),
+        ),
     ));
     fields.push((
         "Approved by".to_string(),
@@ -134,11 +138,19 @@ pub fn control(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
     }
     fields.push((
         "Service credits claimed under".to_string(),
-        text(p.credit_clause.as_deref().unwrap_or("the contract's service credit regime")),
+        text(
+            p.credit_clause
+                .as_deref()
+                .unwrap_or("the contract's service credit regime"),
+        ),
     ));
     fields.push((
         "Recoverable costs claimed under".to_string(),
-        text(p.costs_clause.as_deref().unwrap_or("the contract's remedies for breach")),
+        text(
+            p.costs_clause
+                .as_deref()
+                .unwrap_or("the contract's remedies for breach"),
+        ),
     ));
     fields.push((
         "Monthly charge".to_string(),
@@ -182,8 +194,11 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
     let mut fields = vec![
         line(
             "Service levels failed",
-            Cell::text(format!("{} of {levels}", r.failed_count()))
-                .tone(if r.failed_count() > 0 { Tone::Bad } else { Tone::Good }),
+            Cell::text(format!("{} of {levels}", r.failed_count())).tone(if r.failed_count() > 0 {
+                Tone::Bad
+            } else {
+                Tone::Good
+            }),
         ),
         line(
             "Critical service level failures",
@@ -200,11 +215,11 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
             ),
             money(credits.cap_minor),
         ),
-        total("Service credits claimed (after the caps)", money(credits.total_minor)),
-        line(
-            "of which in dispute",
-            money(credits.disputed_minor),
+        total(
+            "Service credits claimed (after the caps)",
+            money(credits.total_minor),
         ),
+        line("of which in dispute", money(credits.disputed_minor)),
         total(
             "Remedy 2 — recoverable costs claimed",
             money(json.recoverable_costs_minor),

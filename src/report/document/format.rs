@@ -88,7 +88,11 @@ pub fn attainment(percent: f64) -> String {
 pub fn figure(x: f64) -> String {
     let text = format!("{x:.6}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { "0".into() } else { text.into() }
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
 }
 
 /// A configured percentage: `95 %`.
@@ -104,7 +108,11 @@ pub fn duration(seconds: f64) -> String {
     let (whole, tenth) = (tenths / 10, tenths % 10);
     let (h, m, s) = (whole / 3_600, (whole % 3_600) / 60, whole % 60);
     let secs = |padded: bool| {
-        let whole = if padded { format!("{s:02}") } else { s.to_string() };
+        let whole = if padded {
+            format!("{s:02}")
+        } else {
+            s.to_string()
+        };
         match tenth {
             0 => format!("{whole}s"),
             t => format!("{whole}.{t}s"),
@@ -154,13 +162,22 @@ mod tests {
         // A summer 18:00 deadline reads 18:00, not 17:00.
         let summer = parse_rfc3339("2026-07-01T17:00:00Z").unwrap();
         assert_eq!(s.instant(summer), "2026-07-01 18:00:00 +01:00");
-        assert_eq!(s.instant_words(summer), "1 July 2026, 18:00 BST (UTC+01:00)");
+        assert_eq!(
+            s.instant_words(summer),
+            "1 July 2026, 18:00 BST (UTC+01:00)"
+        );
     }
 
     #[test]
     fn periods_and_figures_read_as_written() {
-        assert_eq!(period_words(Period::new(2026, 11).unwrap()), "1–30 November 2026");
-        assert_eq!(period_words(Period::new(2028, 2).unwrap()), "1–29 February 2028");
+        assert_eq!(
+            period_words(Period::new(2026, 11).unwrap()),
+            "1–30 November 2026"
+        );
+        assert_eq!(
+            period_words(Period::new(2028, 2).unwrap()),
+            "1–29 February 2028"
+        );
         assert_eq!(figure(95.0), "95");
         assert_eq!(figure(99.5), "99.5");
         assert_eq!(attainment(100.0), "100.000 %");

@@ -50,7 +50,13 @@ pub fn line_name(l: &LevelJson<'_>) -> String {
 }
 
 fn measured(l: &LevelJson<'_>) -> String {
-    match (l.assessed, l.met, l.service_seconds, l.proactive, l.reactive) {
+    match (
+        l.assessed,
+        l.met,
+        l.service_seconds,
+        l.proactive,
+        l.reactive,
+    ) {
         (Some(assessed), Some(met), ..) => format!("{met} of {assessed} met"),
         (_, _, Some(service), ..) => format!(
             "{} down of {} service hours",
@@ -101,21 +107,23 @@ pub fn breaches(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Se
         }
         any = true;
         s.push(Block::Heading(format!(
-            "{}: {} breach{}",
+            "{}: {} breach{} (target {} each)",
             line_name(l),
             breaches.len(),
-            if breaches.len() == 1 { "" } else { "es" }
+            if breaches.len() == 1 { "" } else { "es" },
+            l.target_seconds
+                .map_or("—".to_string(), |t| duration(t as f64))
         )));
+        // Widths in points of the PDF's 499: an instant with its offset
+        // needs 120 to stay on one line.
         let mut table = Table::new(&[
-            ("Incident", false, 1.1),
-            ("Priority", false, 0.5),
-            ("Opened", false, 1.3),
-            ("Deadline", false, 1.3),
-            ("Stopped", false, 1.3),
-            ("Elapsed (business)", true, 0.9),
-            ("Target", true, 0.8),
-            ("Late by", true, 0.8),
-            ("Title", false, 1.2),
+            ("Incident", false, 62.0),
+            ("Priority", false, 34.0),
+            ("Deadline", false, 120.0),
+            ("Stopped", false, 120.0),
+            ("Elapsed (business)", true, 54.0),
+            ("Late by", true, 54.0),
+            ("Title", false, 70.0),
         ]);
         for b in breaches {
             out_of_hours |= b.elapsed_seconds == b.target_seconds && b.stopped_at.is_some();
@@ -124,7 +132,9 @@ pub fn breaches(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Se
         s.push(Block::Table(table));
     }
     if !any {
-        s.push(Block::Note("No incident missed its target this month.".to_string()));
+        s.push(Block::Note(
+            "No incident missed its target this month.".to_string(),
+        ));
     }
     if out_of_hours {
         s.push(Block::Note(
@@ -139,7 +149,11 @@ pub fn breaches(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Se
     s
 }
 
-fn breach_row(b: &BreachJson<'_>, evaluated_at: crate::domain::Instant, style: &Style) -> Vec<Cell> {
+fn breach_row(
+    b: &BreachJson<'_>,
+    evaluated_at: crate::domain::Instant,
+    style: &Style,
+) -> Vec<Cell> {
     let late = b.stopped_at.unwrap_or(evaluated_at) - b.deadline;
     let incident = match &b.dispute {
         Some(d) => format!("{} (dispute {})", b.incident, d.status),
@@ -148,14 +162,12 @@ fn breach_row(b: &BreachJson<'_>, evaluated_at: crate::domain::Instant, style: &
     vec![
         Cell::text(incident),
         Cell::text(b.priority),
-        Cell::text(style.instant(b.opened_at)),
         Cell::text(style.instant(b.deadline)),
         Cell::text(match b.stopped_at {
             Some(t) => style.instant(t),
             None => "still open".to_string(),
         }),
         Cell::text(duration(b.elapsed_seconds as f64)),
-        Cell::text(duration(b.target_seconds as f64)),
         Cell::text(match b.stopped_at {
             Some(_) => duration(late.num_seconds() as f64),
             None => format!("{} so far", duration(late.num_seconds() as f64)),

@@ -265,7 +265,10 @@ pub fn build_from(r: &MonthReport<'_>, json: &ReportJson<'_>) -> Document {
         tz: r.contract.timezone,
     };
     let status = control::status(r);
-    let mut sections = vec![control::control(r, json, &style), control::summary(r, json, &style)];
+    let mut sections = vec![
+        control::control(r, json, &style),
+        control::summary(r, json, &style),
+    ];
     sections.extend(records::amendment(json, &style));
     sections.push(levels::service_levels(json, &style));
     sections.push(terms::definitions(r));
@@ -288,7 +291,11 @@ pub fn build_from(r: &MonthReport<'_>, json: &ReportJson<'_>) -> Document {
     Document {
         title: format!(
             "Performance Monitoring Report: {}",
-            r.contract.particulars.name.as_deref().unwrap_or(&r.contract.id)
+            r.contract
+                .particulars
+                .name
+                .as_deref()
+                .unwrap_or(&r.contract.id)
         ),
         status: status.word(),
         watermark: status.watermark(),

@@ -9,7 +9,11 @@ use crate::report::json::ReportJson;
 
 /// The DR register's summary and each system.
 pub fn disaster_recovery(json: &ReportJson<'_>) -> Section {
-    let mut s = Section::new("disaster_recovery", "Disaster recovery", "Disaster recovery");
+    let mut s = Section::new(
+        "disaster_recovery",
+        "Disaster recovery",
+        "Disaster recovery",
+    );
     let Some(dr) = &json.disaster_recovery else {
         s.push(Block::Note(
             "No systems listed for disaster-recovery assurance.".to_string(),
@@ -69,7 +73,11 @@ pub fn disaster_recovery(json: &ReportJson<'_>) -> Section {
                 true => "none".to_string(),
                 false => flags.join("\n"),
             })
-            .tone(if flags.is_empty() { Tone::Plain } else { Tone::Bad }),
+            .tone(if flags.is_empty() {
+                Tone::Plain
+            } else {
+                Tone::Bad
+            }),
             Cell::count(i64::from(sys.score)),
         ]);
     }
@@ -304,7 +312,9 @@ pub fn rewrites(json: &ReportJson<'_>, style: &Style) -> Section {
                 format!(
                     "{}{}: {} → {}",
                     e.service_level,
-                    e.period.as_ref().map_or(String::new(), |p| format!(" ({p})")),
+                    e.period
+                        .as_ref()
+                        .map_or(String::new(), |p| format!(" ({p})")),
                     e.before.replace('_', " "),
                     e.after.replace('_', " ")
                 )

@@ -56,9 +56,9 @@ fn figure_value(what: &str, v: &serde_json::Value, style: &Style) -> String {
         Value::Number(n) if what.ends_with("_minor") => {
             n.as_i64().map_or_else(|| n.to_string(), |m| style.money(m))
         }
-        Value::Number(n) if what.ends_with("_percent") => {
-            n.as_f64().map_or_else(|| n.to_string(), super::format::attainment)
-        }
+        Value::Number(n) if what.ends_with("_percent") => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), super::format::attainment),
         other => other.to_string(),
     }
 }
@@ -72,7 +72,9 @@ pub fn escalations(json: &ReportJson<'_>) -> Option<Section> {
         "Escalations",
     );
     if triggered.is_empty() {
-        s.push(Block::Note("No escalation rule was triggered this month.".to_string()));
+        s.push(Block::Note(
+            "No escalation rule was triggered this month.".to_string(),
+        ));
         return Some(s);
     }
     let mut table = Table::new(&[
@@ -101,11 +103,7 @@ pub fn escalations(json: &ReportJson<'_>) -> Option<Section> {
 
 /// Remedy 2: the recoverable costs claimed, with their total.
 pub fn costs(json: &ReportJson<'_>, style: &Style) -> Section {
-    let mut s = Section::new(
-        "costs",
-        "Remedy 2: recoverable costs",
-        "Recoverable costs",
-    );
+    let mut s = Section::new("costs", "Remedy 2: recoverable costs", "Recoverable costs");
     if json.recoverable_costs.is_empty() {
         s.push(Block::Note("None recorded for this month.".to_string()));
     } else {
@@ -203,7 +201,10 @@ pub fn recovery(json: &ReportJson<'_>, style: &Style) -> Option<Section> {
             Cell::money(style, m.credited_minor),
             Cell::money(style, m.refused_minor),
             Cell::money(style, m.outstanding_minor),
-            Cell::text(m.outstanding_days.map_or("—".to_string(), |d| format!("{d} days"))),
+            Cell::text(
+                m.outstanding_days
+                    .map_or("—".to_string(), |d| format!("{d} days")),
+            ),
         ]);
     }
     months.row(vec![
@@ -237,7 +238,11 @@ pub fn recovery(json: &ReportJson<'_>, style: &Style) -> Option<Section> {
             }),
             Cell::text(n.date.to_string()),
             Cell::text(n.months.join(", ")),
-            Cell::text(format!("{}, {}", n.recorded_by, style.instant(n.recorded_at))),
+            Cell::text(format!(
+                "{}, {}",
+                n.recorded_by,
+                style.instant(n.recorded_at)
+            )),
             Cell::money(style, n.amount_minor),
         ]);
     }
@@ -261,7 +266,9 @@ pub fn disputed(d: &DisputeJson<'_>) -> String {
 pub fn disputes(json: &ReportJson<'_>, style: &Style) -> Section {
     let mut s = Section::new("disputes", "Disputes", "Disputes");
     if json.disputes.is_empty() {
-        s.push(Block::Note("The supplier disputes nothing in this month.".to_string()));
+        s.push(Block::Note(
+            "The supplier disputes nothing in this month.".to_string(),
+        ));
         return s;
     }
     let mut table = Table::new(&[

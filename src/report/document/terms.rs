@@ -43,17 +43,17 @@ pub fn definitions(r: &MonthReport<'_>) -> Section {
     ]);
     let (first, last) = (
         period.first_day(),
-        period.next().first_day().pred_opt().unwrap_or(period.first_day()),
+        period
+            .next()
+            .first_day()
+            .pred_opt()
+            .unwrap_or(period.first_day()),
     );
     for k in calendars {
         let holidays = k.holidays_between(first, last);
         cal.row(vec![
             Cell::text(k.name()),
-            Cell::text(format!(
-                "{} ({})",
-                k.hours_in_words(),
-                c.timezone.name()
-            )),
+            Cell::text(format!("{} ({})", k.hours_in_words(), c.timezone.name())),
             Cell::text(match holidays.is_empty() {
                 true => "none".to_string(),
                 false => holidays
@@ -94,10 +94,7 @@ fn measure(level: &ServiceLevel) -> String {
         [] => "every incident".to_string(),
         ps => format!(
             "each {} incident",
-            ps.iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join("/")
+            ps.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("/")
         ),
     };
     let services = match level.services.is_empty() {
@@ -122,10 +119,12 @@ fn measure(level: &ServiceLevel) -> String {
              of its duration; planned maintenance is not downtime.",
             percent(level.partial_weight.millionths() as f64 / 10_000.0)
         ),
-        ServiceLevelKind::ProactiveShare => "Proactive share: the share of the supplier's work items \
+        ServiceLevelKind::ProactiveShare => {
+            "Proactive share: the share of the supplier's work items \
              opened in the month that were proactive (problems, changes, improvements) rather than \
              reactive (incidents)."
-            .to_string(),
+                .to_string()
+        }
     }
 }
 
@@ -160,7 +159,10 @@ fn scheme(level: &ServiceLevel, point_value: Option<f64>) -> String {
         CreditScheme::Shortfall { factor, max } => format!(
             "Shortfall: {} × the points below target, as a percentage of the monthly charge{}.",
             figure(factor.as_f64()),
-            max.map_or(String::new(), |m| format!(", at most {}", percent(m.as_f64())))
+            max.map_or(String::new(), |m| format!(
+                ", at most {}",
+                percent(m.as_f64())
+            ))
         ),
         CreditScheme::ServicePoints(bands) => {
             let bands: Vec<String> = bands

@@ -195,7 +195,7 @@ pub fn line_working(
     }
     let percent = l
         .credit_percent
-        .map(|p| crate::report::json::number_text(p.rounded3()));
+        .map(|p| crate::report::document::format::figure(p.rounded3()));
     let text = match l.scheme {
         "per_breach" => {
             let breaches = l.breaches_credited.unwrap_or(0);
@@ -217,7 +217,7 @@ pub fn line_working(
         _ if l.credit_minor == 0 => "no credit.".to_string(),
         "shortfall" => format!(
             "shortfall below the {} % target, {} % × {} = {}.",
-            crate::report::json::number_text(l.target_percent.as_f64()),
+            crate::report::document::format::figure(l.target_percent.as_f64()),
             percent.unwrap_or_default(),
             money(charge),
             money(l.credit_minor)
@@ -233,9 +233,9 @@ pub fn line_working(
             };
             format!(
                 "{points} service points{repeat} × {} % = {} % × {} = {}.",
-                r.contract
-                    .point_value_percent
-                    .map_or("0".into(), |v| crate::report::json::number_text(v.as_f64())),
+                r.contract.point_value_percent.map_or("0".into(), |v| {
+                    crate::report::document::format::figure(v.as_f64())
+                }),
                 percent.unwrap_or_default(),
                 money(charge),
                 money(l.credit_minor)

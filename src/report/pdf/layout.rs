@@ -438,7 +438,10 @@ impl Layout {
 /// The text as Helvetica's encoding (Windows-1252) can show it: an arrow
 /// or a minus sign outside it is written the way a typewriter would.
 fn win_ansi(s: &str) -> String {
-    s.replace('→', "->").replace('−', "-").replace('≥', ">=").replace('≤', "<=")
+    s.replace('→', "->")
+        .replace('−', "-")
+        .replace('≥', ">=")
+        .replace('≤', "<=")
 }
 
 fn point(x: f32, y: f32) -> LinePoint {

@@ -60,7 +60,22 @@ pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Vec<u8> {
                         .collect();
                     d.table(&cols, &rows, true);
                 }
-                Block::Charts => d.charts(&charts),
+                Block::Charts => {
+                    // Grouped as the HTML groups them.
+                    for (title, availability) in
+                        [("Service levels", false), ("Service availability", true)]
+                    {
+                        let shown: Vec<_> = charts
+                            .iter()
+                            .filter(|c| c.availability == availability)
+                            .cloned()
+                            .collect();
+                        if !shown.is_empty() {
+                            d.subheading(title);
+                            d.charts(&shown);
+                        }
+                    }
+                }
             }
         }
     }
