@@ -129,7 +129,7 @@ impl Formats {
             .expect("the document rows");
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(self.csv[start..].as_bytes());
+            .from_reader(&self.csv.as_bytes()[start..]);
         reader
             .records()
             .map(|r| r.unwrap().iter().map(str::to_string).collect())

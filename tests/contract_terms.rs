@@ -263,20 +263,36 @@ fn the_annual_cap_cuts_in_the_tenth_month_in_every_format() {
             other => panic!("{label}: not a number: {other:?}"),
         }
     };
-    assert_eq!(figure("Annual cap"), 7_560.0);
-    assert_eq!(figure("Credits earlier this contract year"), 6_750.0);
-    assert_eq!(figure("Headroom before this month"), 810.0);
-    assert_eq!(figure("Cut by the annual cap"), 90.0);
-    assert_eq!(figure("Headroom after this month"), 0.0);
+    // The steps as worked by hand: the line's £900.00, under the monthly
+    // cap; the annual cap £7,560.00 less £6,750.00 earlier leaves £810.00,
+    // so £90.00 is cut and nothing is left.
+    assert_eq!(figure("1. Credits of the lines, before the caps"), 900.0);
+    assert_eq!(
+        figure("3. After the monthly cap (the lesser of 1 and 2)"),
+        900.0
+    );
+    assert_eq!(
+        figure("4. Annual cap for the contract year from 2026-04"),
+        7_560.0
+    );
+    assert_eq!(figure("5. Credits earlier in the contract year"), 6_750.0);
+    assert_eq!(figure("6. Headroom before this month (4 less 5)"), 810.0);
+    assert_eq!(
+        figure("7. After the annual cap (the lesser of 3 and 6; £90.00 cut)"),
+        810.0
+    );
+    assert_eq!(figure("8. Headroom left after this month"), 0.0);
+    assert_eq!(figure("Service credits claimed"), 810.0);
 
-    // PDF text.
+    // PDF text: the same steps.
     let text = pdf_text(&env.report("2027-01", "pdf"));
     for expected in [
-        "How the credits were worked out",
-        "Annual cap (contract year from 2026-04)",
-        "7,560.00",
-        "6,750.00",
-        "810.00",
+        "How the service credits were worked out",
+        "4. Annual cap for the contract year from 2026-04",
+        "£7,560.00",
+        "£6,750.00",
+        "7. After the annual cap (the lesser of 3 and 6; £90.00 cut)",
+        "£810.00",
     ] {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
     }

@@ -301,7 +301,7 @@ fn tests_recorded_give_flags_and_a_rating_in_every_format() {
     let run = |format: &str| env.october_report_file(format, "2026-11-07T12:00:00Z");
     let html = std::fs::read_to_string(run("html")).unwrap();
     assert!(html.contains("<h2>Disaster recovery</h2>"), "html");
-    assert!(html.contains("DR risk rating <strong class=\"failed\">severe</strong> (score 15)"));
+    assert!(html.contains("<p>DR risk rating severe (score 15) as of 31 October 2026.</p>"));
     assert!(html.contains("test on 2025-10-31: RTO achieved 5h against 4h agreed"));
 
     let pdf = run("pdf");
@@ -311,7 +311,7 @@ fn tests_recorded_give_flags_and_a_rating_in_every_format() {
         .expect("pdftotext (poppler-utils) is installed");
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("DR risk rating: severe (score 15) as of 2026-10-31."),
+        text.contains("DR risk rating severe (score 15) as of 31 October 2026."),
         "{text}"
     );
     assert!(text.contains("Data quality"), "{text}");
@@ -323,13 +323,20 @@ fn tests_recorded_give_flags_and_a_rating_in_every_format() {
         .rows()
         .map(|r| r.to_vec())
         .collect();
-    let payroll = rows.iter().find(|r| r[0] == "payroll").unwrap();
-    assert_eq!(payroll[5], Data::Float(4.0), "agreed RTO in hours");
-    assert_eq!(payroll[8], Data::Float(5.0), "achieved RTO in hours");
-    assert_eq!(payroll[12], Data::Float(15.0), "score");
+    let payroll = rows
+        .iter()
+        .find(|r| matches!(&r[0], Data::String(s) if s.ends_with("\npayroll")))
+        .unwrap();
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        other => panic!("not text: {other:?}"),
+    };
+    assert!(text(&payroll[3]).starts_with("4h00m00s / "), "agreed RTO");
+    assert!(text(&payroll[5]).starts_with("5h00m00s / "), "achieved RTO");
+    assert_eq!(payroll[7], Data::Float(15.0), "score");
     assert!(
-        rows.iter()
-            .any(|r| r[0] == "DR risk rating" && r[1] == "severe")
+        rows.iter().any(|r| r[0]
+            == Data::String("DR risk rating severe (score 15) as of 31 October 2026.".into()))
     );
 }
 

@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn writes_amounts_with_their_sign() {
         let gbp = gbp();
-        assert_eq!(with_symbol(125_000_00, &gbp), "£125,000.00");
+        assert_eq!(with_symbol(12_500_000, &gbp), "£125,000.00");
         assert_eq!(with_symbol(-2_000, &gbp), "-£20.00");
         let chf = Currency::parse("CHF").unwrap();
         assert_eq!(with_symbol(125_000, &chf), "CHF 1,250.00");

@@ -269,6 +269,6 @@ fn user_text_is_escaped_in_the_html_report() {
     ] {
         assert!(html.contains(escaped), "missing {escaped}");
     }
-    assert!(html.contains("Appendix: audit trail"));
+    assert!(html.contains("Appendix A: audit trail"));
     assert!(html.contains("Claim not in dispute"));
 }

@@ -219,13 +219,13 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
             "Service credits claimed (after the caps)",
             money(credits.total_minor),
         ),
-        line("of which in dispute", money(credits.disputed_minor)),
+        line("Service credits in dispute", money(credits.disputed_minor)),
         total(
             "Remedy 2 — recoverable costs claimed",
             money(json.recoverable_costs_minor),
         ),
         line(
-            "of which in dispute",
+            "Recoverable costs in dispute",
             money(json.recoverable_costs_disputed_minor),
         ),
         total(

@@ -182,6 +182,6 @@ mod tests {
         assert_eq!(figure(99.5), "99.5");
         assert_eq!(attainment(100.0), "100.000 %");
         assert_eq!(attainment(90.909), "90.909 %");
-        assert_eq!(london().money(125_000_00), "£125,000.00");
+        assert_eq!(london().money(12_500_000), "£125,000.00");
     }
 }

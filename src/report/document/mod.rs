@@ -4,7 +4,7 @@
 //! document rows render these sections and nothing else, so they carry the
 //! same sections, the same rounding and the same words by construction.
 //!
-//! - [`format`]: how figures are written (money, attainment, durations,
+//! - [`mod@format`]: how figures are written (money, attainment, durations,
 //!   local times with their offset).
 //! - [`control`]: the control data and the summary of both remedies.
 //! - [`terms`]: each service level's definition and the credits worked out

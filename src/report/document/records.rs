@@ -13,9 +13,11 @@ use crate::report::json::records::{DisputeJson, DisputeSubjectJson};
 pub fn amendment(json: &ReportJson<'_>, style: &Style) -> Option<Section> {
     let a = json.amendment?;
     let mut s = Section::new("amendment", "Amended since issue", "Amendment");
+    let issued_at = crate::domain::time::parse_rfc3339(&a.issued_at)
+        .map_or_else(|_| a.issued_at.clone(), |t| style.instant_words(t));
     s.push(Block::Text(format!(
-        "These figures changed since version {} was issued on {}.",
-        a.issued_version, a.issued_at
+        "These figures changed since version {} was issued on {issued_at}.",
+        a.issued_version
     )));
     for line in &a.lines {
         s.push(Block::Text(line.summary.clone()));
@@ -43,7 +45,7 @@ pub fn amendment(json: &ReportJson<'_>, style: &Style) -> Option<Section> {
 fn figure_name(what: &str) -> String {
     what.replace("_minor", "")
         .replace("_percent", "")
-        .replace('_', " ")
+        .replace(['_', '.'], " ")
 }
 
 /// A compared figure's value as the reader knows it: money for a `…_minor`
@@ -151,7 +153,7 @@ pub fn costs(json: &ReportJson<'_>, style: &Style) -> Section {
             total: true,
         },
         super::Field {
-            label: "of which in dispute".to_string(),
+            label: "Recoverable costs in dispute".to_string(),
             value: Cell::money(style, json.recoverable_costs_disputed_minor),
             total: false,
         },
@@ -189,7 +191,7 @@ pub fn recovery(json: &ReportJson<'_>, style: &Style) -> Option<Section> {
         ("Credited", true, 1.0),
         ("Refused", true, 1.0),
         ("Outstanding", true, 1.0),
-        ("Age", true, 0.7),
+        ("Age", true, 1.1),
     ]);
     for m in &rc.months {
         months.row(vec![
