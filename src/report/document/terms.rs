@@ -114,9 +114,10 @@ fn measure(level: &ServiceLevel) -> String {
              target, or in the month its deadline fell if it did not."
         ),
         ServiceLevelKind::Availability => format!(
-            "Availability of{services}: the share of service hours on calendar {calendar} without \
+            "Availability of {}: the share of service hours on calendar {calendar} without \
              an unplanned outage. Overlapping outages count once; a partial outage counts at {} \
              of its duration; planned maintenance is not downtime.",
+            level.services.join(", "),
             percent(level.partial_weight.millionths() as f64 / 10_000.0)
         ),
         ServiceLevelKind::ProactiveShare => {
