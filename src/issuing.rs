@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::contract::Contract;
 use crate::contract::IssueWhen;
 use crate::domain::money::format_minor;
-use crate::domain::{Instant, Period, WallClock};
+use crate::domain::{EvidenceFile, Instant, Period, WallClock};
 use crate::engine::completeness::FeedGaps;
 use crate::report::amendment::amendment;
 use crate::report::{FeedGate, MonthReport, ReportApproval};
@@ -43,7 +43,7 @@ use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 use crate::store::approvals::{self, Draft};
 use crate::store::issued::{self, IssuedFile, IssuedKey, IssuedReport};
-use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
+use crate::store::outbox::{Attachment, EvidenceFileKey, NewAlert, Severity, enqueue};
 
 /// One version issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,11 +426,30 @@ fn summary_alert(
             format!("{} on {}", a.by, a.at.format("%Y-%m-%d %H:%M UTC")),
         ));
     }
+    let (evidence, left) = match c.attach_evidence_files {
+        true => evidence_attachments(&c.id, &report.evidence_files),
+        false => (Vec::new(), Vec::new()),
+    };
+    let mut evidence_note = String::new();
+    if !evidence.is_empty() {
+        let names: Vec<&str> = evidence.iter().map(|a| a.filename.as_str()).collect();
+        evidence_note = format!(" Evidence files attached: {}.", names.join(", "));
+    }
+    if !left.is_empty() {
+        // Named so the manager knows what to fetch by hand.
+        evidence_note.push_str(&format!(
+            " Not attached (over {} MiB of evidence files in one email): {}; \
+             `slawatch evidence get --contract {} --id N --out PATH` writes one out.",
+            EVIDENCE_EMAIL_BYTES / (1024 * 1024),
+            left.join(", "),
+            c.id
+        ));
+    }
     let facts = Facts {
         headline,
         lines,
         evidence: format!(
-            "Attached: {}. Every format is kept in {}.",
+            "Attached: {}. Every format is kept in {}.{evidence_note}",
             files
                 .iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "pdf" || e == "xlsx"))
@@ -453,7 +472,53 @@ fn summary_alert(
         false,
     );
     summary.attachments = attachments(files, key, data_dir)?;
+    summary.attachments.extend(evidence);
     Ok(summary)
+}
+
+/// The most evidence files' bytes one issued email carries (20 MiB): mail
+/// servers commonly refuse messages over 25 MB, and the PDF, XLSX and the
+/// encoding's overhead come on top.
+const EVIDENCE_EMAIL_BYTES: i64 = 20 * 1024 * 1024;
+
+/// The month's evidence files as attachments, in id order, while they fit
+/// in [`EVIDENCE_EMAIL_BYTES`]; and the names of those left out.
+fn evidence_attachments(contract: &str, files: &[EvidenceFile]) -> (Vec<Attachment>, Vec<String>) {
+    let mut total = 0i64;
+    let mut attached = Vec::new();
+    let mut left = Vec::new();
+    for f in files {
+        // The recipient sees the record it supports and a plain-ASCII name
+        // (the stored name is a person's text).
+        let safe: String = f
+            .filename
+            .chars()
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
+                    ch
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let filename = format!("evidence-{}-{}", f.id, safe);
+        if total + f.size > EVIDENCE_EMAIL_BYTES {
+            left.push(format!("{filename} ({})", f.subject));
+            continue;
+        }
+        total += f.size;
+        attached.push(Attachment {
+            filename,
+            content_type: f.media_type.clone(),
+            path: String::new(),
+            issued: None,
+            evidence_file: Some(EvidenceFileKey {
+                contract: contract.to_string(),
+                id: f.id,
+            }),
+        });
+    }
+    (attached, left)
 }
 
 /// The draft emailed to the contract's managers: the headline figures,
@@ -534,6 +599,7 @@ fn attachments(
             content_type: content_type.to_string(),
             path: path.to_string(),
             issued: Some(key.clone()),
+            evidence_file: None,
         });
     }
     Ok(out)

@@ -552,6 +552,7 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
             period: "2026-10".into(),
             version: 9,
         }),
+        evidence_file: None,
     }];
     assert!(deps.store.enqueue_alert(&unknown, 0).await.unwrap());
     let gone = dir

@@ -79,6 +79,9 @@ pub struct Contract {
     pub auto_issue: bool,
     /// When the scheduled draft (or issue) of a closed month may be made.
     pub issue_when: IssueWhen,
+    /// Whether the issued report's email also carries the evidence files of
+    /// the month's records (`attach_evidence_files = true`; default false).
+    pub attach_evidence_files: bool,
 }
 
 /// When the scheduled draft (or, with `auto_issue`, the issue) of a closed

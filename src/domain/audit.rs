@@ -40,4 +40,6 @@ pub struct MonthRecords {
     pub audit: Vec<AuditEntry>,
     /// Every gate record of those costs (opened or withdrawn), by id.
     pub cost_gates: Vec<super::CostGate>,
+    /// The evidence files whose subject bears on the month, by id.
+    pub evidence_files: Vec<super::EvidenceFile>,
 }

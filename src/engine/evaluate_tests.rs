@@ -82,6 +82,7 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         escalations: Vec::new(),
         auto_issue: false,
         issue_when: Default::default(),
+        attach_evidence_files: false,
     }
 }
 

@@ -250,6 +250,7 @@ mod tests {
             escalations: Vec::new(),
             auto_issue: false,
             issue_when: Default::default(),
+            attach_evidence_files: false,
         }
     }
 

@@ -112,6 +112,9 @@ pub struct MonthReport<'a> {
     /// (or issued) because every feed had delivered, or because the
     /// deadline passed first; `None` (and nothing in any format) otherwise.
     pub feed_gate: Option<FeedGate>,
+    /// The evidence files of the month's records (costs, excusals,
+    /// disputes, deliveries, DR tests), by id.
+    pub evidence_files: Vec<crate::domain::EvidenceFile>,
 }
 
 /// Why a month held for its feeds was drafted (or issued) when it was.
@@ -199,6 +202,7 @@ impl<'a> MonthReport<'a> {
             escalations: None,
             approval: None,
             feed_gate: None,
+            evidence_files: records.evidence_files,
         }
         .with_register(&Register::from_config(contract))
     }

@@ -216,7 +216,8 @@ impl Store {
         Ok(costs)
     }
 
-    /// What the month's report quotes: its costs, their disputes, the audit trail.
+    /// What the month's report quotes: its costs, their disputes, the audit
+    /// trail, the evidence files of its records.
     pub async fn month_records(
         &self,
         contract: &str,
@@ -236,6 +237,7 @@ impl Store {
             costs,
             cost_disputes,
             audit: self.audit(contract).await?,
+            evidence_files: self.evidence_files_of_month(contract, period).await?,
         })
     }
 

@@ -13,9 +13,11 @@
 //! - [`clock_stops`]: how the supplier stopped its clocks.
 //! - [`escalation`]: the escalation rules the month triggered.
 //! - [`recovery`]: credit notes, gates on costs, recovery to date.
+//! - [`evidence_files`]: the files behind costs, excusals, disputes, deliveries and DR tests.
 
 pub mod clock_stops;
 pub mod escalation;
+pub mod evidence_files;
 pub mod findings;
 pub mod history;
 pub mod records;
@@ -118,6 +120,9 @@ pub struct ReportJson<'a> {
     pub disputes: Vec<DisputeJson<'a>>,
     /// The audit entries bearing on the month.
     pub audit: Vec<AuditJson<'a>>,
+    /// The evidence files of the month's records (name, size, SHA-256, who
+    /// added them when), never their bytes.
+    pub evidence_files: Vec<evidence_files::EvidenceFileJson<'a>>,
     /// Where the evidence and the supplier's own figures disagree.
     pub data_quality: DataQualityJson<'a>,
     /// The DR register; `null` when the contract lists no DR systems.
@@ -418,6 +423,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         excused_outages: all(&e.excused_outages),
         disputes: all(&r.disputes),
         audit: all(&r.audit),
+        evidence_files: all(&r.evidence_files),
         data_quality: DataQualityJson {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: all(&r.discrepancies),
