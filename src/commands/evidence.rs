@@ -28,7 +28,7 @@ pub struct SubjectArgs {
     /// A dispute's id.
     #[arg(long, value_name = "ID")]
     pub dispute: Option<i64>,
-    /// A commitment delivery's id (from `commitment list --format json`).
+    /// A commitment delivery's id (printed by `commitment deliver`).
     #[arg(long, value_name = "ID")]
     pub delivery: Option<i64>,
     /// A DR test's id.

@@ -149,6 +149,26 @@ impl Store {
         rows.iter().map(file_row).collect()
     }
 
+    /// The id of the latest delivery recorded against an occurrence of a
+    /// commitment: what `evidence add --delivery` names.
+    pub async fn delivery_id(
+        &self,
+        contract: &str,
+        commitment: &str,
+        occurrence: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT MAX(id) FROM commitment_events
+              WHERE contract = $1 AND commitment = $2 AND occurrence = $3 AND action = 'delivered'",
+        )
+        .bind(contract)
+        .bind(commitment)
+        .bind(occurrence)
+        .fetch_one(self.pool())
+        .await
+        .map_err(failed("reading a commitment's deliveries"))
+    }
+
     /// The evidence files whose subject bears on `period`, oldest first.
     pub async fn evidence_files_of_month(
         &self,
