@@ -675,5 +675,9 @@ async fn with_attach_evidence_files_the_issued_email_carries_the_months_evidence
     // The issued files still travel beside it.
     attached(acme_mail, "acme-2026-10-v1.pdf");
     let bravo_mail = summary("report_issued/bravo/2026-10/v1");
-    assert!(!bravo_mail.text.contains("evidence-"), "{}", bravo_mail.text);
+    assert!(
+        !bravo_mail.text.contains("evidence-"),
+        "{}",
+        bravo_mail.text
+    );
 }

@@ -232,7 +232,14 @@ impl Store {
             .filter(|d| ids.contains(&d.subject.subject()))
             .collect();
         let cost_ids: Vec<i64> = costs.iter().map(|c| c.id).collect();
+        let delay_payment_disputes = self
+            .disputes(contract)
+            .await?
+            .into_iter()
+            .filter(|d| matches!(d.subject, DisputeSubject::DelayPayment { .. }))
+            .collect();
         Ok(MonthRecords {
+            delay_payment_disputes,
             cost_gates: self.cost_gates(contract, Some(&cost_ids)).await?,
             costs,
             cost_disputes,

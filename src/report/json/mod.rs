@@ -106,8 +106,11 @@ pub struct ReportJson<'a> {
     pub forecast_credit_minor: Option<i64>,
     /// What the supplier owes whatever the open disputes decide.
     pub total_claim_undisputed_minor: i64,
-    /// Delay payments for late commitments claimed in the month.
+    /// Delay payments for late commitments claimed in the month (those
+    /// withdrawn after an accepted dispute left out).
     pub delay_payments_minor: i64,
+    /// The part of it in open dispute.
+    pub delay_payments_disputed_minor: i64,
     /// The total claim with the delay payments added.
     pub total_claim_with_delay_payments_minor: i64,
     /// Commitment occurrences due in the month or still outstanding.
@@ -417,6 +420,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         forecast_credit_minor: r.standing.as_ref().map(|s| s.forecast_credit_minor),
         total_claim_undisputed_minor: r.total_claim_undisputed_minor(),
         delay_payments_minor: r.delay_payments_minor(),
+        delay_payments_disputed_minor: r.delay_payments_disputed_minor(),
         total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
         commitments: all(&r.commitments),
         excused: all(&e.excused),
