@@ -200,12 +200,14 @@ async fn close_month(
         return issue_month(config, store, contract, period, now, false).await;
     }
     if store.latest_issued(&contract.id, period).await?.is_some() {
+        tracing::debug!(contract = %contract.id, %period, "month already issued");
         return Ok(None);
     }
     if !contract.auto_issue
         && let Some(draft) = store.latest_draft(&contract.id, period).await?
     {
         let Some(approved) = store.approval(&contract.id, period, draft.draft).await? else {
+            tracing::debug!(contract = %contract.id, %period, draft = draft.draft, "draft awaiting approval");
             return Ok(None);
         };
         let closing = Closing {
@@ -262,7 +264,7 @@ pub fn feed_gate(
     }
 }
 
-/// Records the month's next draft and queues it for the contract's
+/// Records the month's draft and queues it for the contract's
 /// managers, marked DRAFT, in one transaction, so it is emailed once.
 /// Returns the draft's number, or `None` when another daemon drafted first.
 async fn record_draft(
@@ -275,10 +277,14 @@ async fn record_draft(
     let mut report = report;
     report.feed_gate = feed_gate;
     let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
-    let number = store
-        .latest_draft(&contract.id, period)
-        .await?
-        .map_or(1, |d| d.draft + 1);
+    // The month is drafted once: a draft recorded meanwhile (by another
+    // daemon around a change of leader) stands, rather than a second one
+    // emailed beside it and the first one's approval left pointing at an
+    // older draft.
+    if store.latest_draft(&contract.id, period).await?.is_some() {
+        return Ok(None);
+    }
+    let number = 1;
     let draft = Draft {
         contract: contract.id.clone(),
         period,
