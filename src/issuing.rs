@@ -37,7 +37,7 @@ use crate::contract::IssueWhen;
 use crate::domain::money::format_minor;
 use crate::domain::{EvidenceFile, Instant, Period, WallClock};
 use crate::engine::completeness::FeedGaps;
-use crate::report::amendment::amendment;
+use crate::report::amendment::{amendment, changes};
 use crate::report::{FeedGate, MonthReport, ReportApproval};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
@@ -210,6 +210,27 @@ async fn close_month(
             tracing::debug!(contract = %contract.id, %period, draft = draft.draft, "draft awaiting approval");
             return Ok(None);
         };
+        // The approval is of the figures the manager was sent: if they
+        // changed since (late evidence, a new cost or dispute), the month
+        // is drafted again and waits for that draft's approval, rather than
+        // issuing figures nobody approved over their name.
+        let report =
+            crate::report::assemble::with_trends(store, config, contract, period, now, None)
+                .await
+                .with_context(|| {
+                    format!("Failed to build the {} report for {period}", contract.id)
+                })?;
+        let gate = draft.gate.as_deref().and_then(FeedGate::parse);
+        let mut current = report;
+        current.feed_gate = gate;
+        let now_json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&current)?)?;
+        let approved_json: serde_json::Value =
+            serde_json::from_str(&draft.json).context("the approved draft's JSON is unreadable")?;
+        if !changes(&approved_json, &now_json).is_empty() {
+            record_draft(store, current, gate, now, Some(draft.draft)).await?;
+            return Ok(None);
+        }
         let closing = Closing {
             approval: Some(ReportApproval {
                 by: approved.by,
@@ -234,7 +255,7 @@ async fn close_month(
         };
         return issue_approved(config, store, contract, period, now, false, closing).await;
     }
-    record_draft(store, report, feed_gate, now).await?;
+    record_draft(store, report, feed_gate, now, None).await?;
     Ok(None)
 }
 
@@ -264,27 +285,33 @@ pub fn feed_gate(
     }
 }
 
-/// Records the month's draft and queues it for the contract's
-/// managers, marked DRAFT, in one transaction, so it is emailed once.
-/// Returns the draft's number, or `None` when another daemon drafted first.
+/// Records the month's next draft after `after` (the first when `None`)
+/// and queues it for the contract's managers, marked DRAFT, in one
+/// transaction, so it is emailed once. Returns the draft's number, or
+/// `None` when another daemon drafted first.
 async fn record_draft(
     store: &Store,
     report: MonthReport<'_>,
     feed_gate: Option<FeedGate>,
     now: Instant,
+    after: Option<i64>,
 ) -> anyhow::Result<Option<i64>> {
     let (contract, period) = (report.contract, report.evaluation.period);
     let mut report = report;
     report.feed_gate = feed_gate;
     let json = crate::report::json::render(&report).context("Failed to render the draft JSON")?;
-    // The month is drafted once: a draft recorded meanwhile (by another
-    // daemon around a change of leader) stands, rather than a second one
-    // emailed beside it and the first one's approval left pointing at an
-    // older draft.
-    if store.latest_draft(&contract.id, period).await?.is_some() {
+    // A draft recorded meanwhile (by another daemon around a change of
+    // leader) stands, rather than a second one emailed beside it and the
+    // first one's approval left pointing at an older draft.
+    if store
+        .latest_draft(&contract.id, period)
+        .await?
+        .map(|d| d.draft)
+        != after
+    {
         return Ok(None);
     }
-    let number = 1;
+    let number = after.map_or(1, |n| n + 1);
     let draft = Draft {
         contract: contract.id.clone(),
         period,
@@ -532,11 +559,18 @@ fn evidence_attachments(contract: &str, files: &[EvidenceFile]) -> (Vec<Attachme
 fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
     let c = report.contract;
     let period = report.evaluation.period;
+    let changed = match draft {
+        1 => String::new(),
+        _ => format!(
+            "The figures changed since draft {} was approved, so this draft needs an approval of its own. ",
+            draft - 1
+        ),
+    };
     let facts = Facts {
         headline: format!("DRAFT {period} report (draft {draft}), awaiting approval"),
         lines: figures(report),
         evidence: format!(
-            "DRAFT: this report is not issued yet. A manager approves it with \
+            "{changed}DRAFT: this report is not issued yet. A manager approves it with \
              `slawatch approve --contract {} --month {period} --by NAME`; it is then \
              issued, in every format, and emailed again.",
             c.id
