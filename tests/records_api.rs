@@ -384,14 +384,15 @@ async fn excusals_and_disputes_over_the_api() {
         .0,
         404
     );
+    // An outage can be disputed too; one that does not exist is not found.
     let (status, body) = api
         .post(
             "/api/v1/contracts/acme/disputes",
             MANAGER,
-            json!({"outage": "O1", "note": "n"}),
+            json!({"outage": "O9", "note": "n"}),
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 404, "{body}");
 
     // Who did what, when and why.
     let (_, audit) = api.get("/api/v1/contracts/acme/audit", VIEWER).await;

@@ -109,7 +109,9 @@ pub struct ReportJson<'a> {
     /// Delay payments for late commitments claimed in the month (those
     /// withdrawn after an accepted dispute left out).
     pub delay_payments_minor: i64,
-    /// The part of it in open dispute.
+    /// The part of it in open dispute (absent when none is, so reports
+    /// without such a dispute read as before).
+    #[serde(skip_serializing_if = "is_zero")]
     pub delay_payments_disputed_minor: i64,
     /// The total claim with the delay payments added.
     pub total_claim_with_delay_payments_minor: i64,
@@ -124,7 +126,9 @@ pub struct ReportJson<'a> {
     /// The audit entries bearing on the month.
     pub audit: Vec<AuditJson<'a>>,
     /// The evidence files of the month's records (name, size, SHA-256, who
-    /// added them when), never their bytes.
+    /// added them when), never their bytes; absent when there are none, so
+    /// reports without files read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence_files: Vec<evidence_files::EvidenceFileJson<'a>>,
     /// Where the evidence and the supplier's own figures disagree.
     pub data_quality: DataQualityJson<'a>,
@@ -452,6 +456,10 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         issue_gate: r.feed_gate.map(super::FeedGate::as_str),
         issue_gate_words: r.feed_gate.map(super::FeedGate::words),
     }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// A figure as the JSON writes it (`99.9`, `5.0`), for renderers that show
