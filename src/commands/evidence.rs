@@ -28,7 +28,8 @@ pub struct SubjectArgs {
     /// A dispute's id.
     #[arg(long, value_name = "ID")]
     pub dispute: Option<i64>,
-    /// A commitment delivery's id (printed by `commitment deliver`).
+    /// A commitment delivery's id (printed by `commitment deliver`; the API's
+    /// deliver answers it as `delivery`).
     #[arg(long, value_name = "ID")]
     pub delivery: Option<i64>,
     /// A DR test's id.
