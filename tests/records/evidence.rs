@@ -330,3 +330,45 @@ async fn evidence_files_cannot_be_changed_or_deleted_past_slawatch() {
     .unwrap();
     assert_eq!(listed[0]["name"], "invoice.pdf");
 }
+
+#[test]
+fn a_dr_test_carries_its_report() {
+    let env = TestEnv::new();
+    // One DR system, so a DR test can be recorded.
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let at = text
+        .find("\n[[contracts]]\nid = \"beta-hosting\"")
+        .expect("the second contract");
+    let system = "\n  [[contracts.dr_systems]]\n  id = \"payroll\"\n  name = \"Payroll\"\n  \
+                  criticality = \"critical\"\n  rto = \"4h\"\n  rpo = \"15m\"\n  hosted_by = \"supplier\"\n";
+    std::fs::write(
+        &env.config,
+        format!("{}{system}{}", &text[..at], &text[at..]),
+    )
+    .unwrap();
+    ok(
+        &env,
+        &[
+            "dr-test",
+            "add",
+            "--contract",
+            C,
+            "--system",
+            "payroll",
+            "--date",
+            "2026-10-15",
+            "--rto",
+            "3h",
+            "--by",
+            "J. Smith",
+        ],
+    );
+    add(&env, &["--dr-test", "1"], "dr-report.pdf", b"%PDF-1.7");
+    // Tested 15 October: the file bears on October.
+    let files = &report(&env)["evidence_files"];
+    assert_eq!(files[0]["subject"], "DR test 1");
+    assert_eq!(files[0]["subject_kind"], "dr_test");
+    assert_eq!(files[0]["period"], "2026-10");
+    // "%PDF-1.7" is 8 bytes.
+    assert_eq!(files[0]["size"], 8);
+}
