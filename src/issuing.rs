@@ -35,15 +35,15 @@ use crate::config::Config;
 use crate::contract::Contract;
 use crate::contract::IssueWhen;
 use crate::domain::money::format_minor;
-use crate::domain::{Instant, Period, WallClock};
+use crate::domain::{EvidenceFile, Instant, Period, WallClock};
 use crate::engine::completeness::FeedGaps;
-use crate::report::amendment::amendment;
+use crate::report::amendment::{amendment, changes};
 use crate::report::{FeedGate, IssueState, MonthReport, ReportApproval};
 use crate::shutdown::sleep_or_stop;
 use crate::store::Store;
 use crate::store::approvals::{self, Draft};
 use crate::store::issued::{self, IssuedFile, IssuedKey, IssuedReport};
-use crate::store::outbox::{Attachment, NewAlert, Severity, enqueue};
+use crate::store::outbox::{Attachment, EvidenceFileKey, NewAlert, Severity, enqueue};
 
 /// One version issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,14 +201,37 @@ async fn close_month(
         return issue_month(config, store, contract, period, now, false).await;
     }
     if store.latest_issued(&contract.id, period).await?.is_some() {
+        tracing::debug!(contract = %contract.id, %period, "month already issued");
         return Ok(None);
     }
     if !contract.auto_issue
         && let Some(draft) = store.latest_draft(&contract.id, period).await?
     {
         let Some(approved) = store.approval(&contract.id, period, draft.draft).await? else {
+            tracing::debug!(contract = %contract.id, %period, draft = draft.draft, "draft awaiting approval");
             return Ok(None);
         };
+        // The approval is of the figures the manager was sent: if they
+        // changed since (late evidence, a new cost or dispute), the month
+        // is drafted again and waits for that draft's approval, rather than
+        // issuing figures nobody approved over their name.
+        let report =
+            crate::report::assemble::with_trends(store, config, contract, period, now, None)
+                .await
+                .with_context(|| {
+                    format!("Failed to build the {} report for {period}", contract.id)
+                })?;
+        let gate = draft.gate.as_deref().and_then(FeedGate::parse);
+        let mut current = report;
+        current.feed_gate = gate;
+        let now_json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&current)?)?;
+        let approved_json: serde_json::Value =
+            serde_json::from_str(&draft.json).context("the approved draft's JSON is unreadable")?;
+        if !changes(&approved_json, &now_json).is_empty() {
+            record_draft(store, current, gate, now, Some(draft.draft)).await?;
+            return Ok(None);
+        }
         let closing = Closing {
             approval: Some(ReportApproval {
                 by: approved.by,
@@ -233,7 +256,7 @@ async fn close_month(
         };
         return issue_approved(config, store, contract, period, now, false, closing).await;
     }
-    record_draft(store, report, feed_gate, now).await?;
+    record_draft(store, report, feed_gate, now, None).await?;
     Ok(None)
 }
 
@@ -263,20 +286,30 @@ pub fn feed_gate(
     }
 }
 
-/// Records the month's next draft and queues it for the contract's
-/// managers, marked DRAFT, in one transaction, so it is emailed once.
-/// Returns the draft's number, or `None` when another daemon drafted first.
+/// Records the month's next draft after `after` (the first when `None`)
+/// and queues it for the contract's managers, marked DRAFT, in one
+/// transaction, so it is emailed once. Returns the draft's number, or
+/// `None` when another daemon drafted first.
 async fn record_draft(
     store: &Store,
     report: MonthReport<'_>,
     feed_gate: Option<FeedGate>,
     now: Instant,
+    after: Option<i64>,
 ) -> anyhow::Result<Option<i64>> {
     let (contract, period) = (report.contract, report.evaluation.period);
-    let number = store
+    // A draft recorded meanwhile (by another daemon around a change of
+    // leader) stands, rather than a second one emailed beside it and the
+    // first one's approval left pointing at an older draft.
+    if store
         .latest_draft(&contract.id, period)
         .await?
-        .map_or(1, |d| d.draft + 1);
+        .map(|d| d.draft)
+        != after
+    {
+        return Ok(None);
+    }
+    let number = after.map_or(1, |n| n + 1);
     let mut report = report;
     report.feed_gate = feed_gate;
     report.issue = Some(IssueState::Draft { number, at: now });
@@ -438,11 +471,30 @@ fn summary_alert(
             format!("{} on {}", a.by, a.at.format("%Y-%m-%d %H:%M UTC")),
         ));
     }
+    let (evidence, left) = match c.attach_evidence_files {
+        true => evidence_attachments(&c.id, &report.evidence_files),
+        false => (Vec::new(), Vec::new()),
+    };
+    let mut evidence_note = String::new();
+    if !evidence.is_empty() {
+        let names: Vec<&str> = evidence.iter().map(|a| a.filename.as_str()).collect();
+        evidence_note = format!(" Evidence files attached: {}.", names.join(", "));
+    }
+    if !left.is_empty() {
+        // Named so the manager knows what to fetch by hand.
+        evidence_note.push_str(&format!(
+            " Not attached (over {} MiB of evidence files in one email): {}; \
+             `slawatch evidence get --contract {} --id N --out PATH` writes one out.",
+            EVIDENCE_EMAIL_BYTES / (1024 * 1024),
+            left.join(", "),
+            c.id
+        ));
+    }
     let facts = Facts {
         headline,
         lines,
         evidence: format!(
-            "Attached: {}. Every format is kept in {}.",
+            "Attached: {}. Every format is kept in {}.{evidence_note}",
             files
                 .iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "pdf" || e == "xlsx"))
@@ -465,7 +517,53 @@ fn summary_alert(
         false,
     );
     summary.attachments = attachments(files, key, data_dir)?;
+    summary.attachments.extend(evidence);
     Ok(summary)
+}
+
+/// The most evidence files' bytes one issued email carries (20 MiB): mail
+/// servers commonly refuse messages over 25 MB, and the PDF, XLSX and the
+/// encoding's overhead come on top.
+const EVIDENCE_EMAIL_BYTES: i64 = 20 * 1024 * 1024;
+
+/// The month's evidence files as attachments, in id order, while they fit
+/// in [`EVIDENCE_EMAIL_BYTES`]; and the names of those left out.
+fn evidence_attachments(contract: &str, files: &[EvidenceFile]) -> (Vec<Attachment>, Vec<String>) {
+    let mut total = 0i64;
+    let mut attached = Vec::new();
+    let mut left = Vec::new();
+    for f in files {
+        // The recipient sees the record it supports and a plain-ASCII name
+        // (the stored name is a person's text).
+        let safe: String = f
+            .filename
+            .chars()
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
+                    ch
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let filename = format!("evidence-{}-{}", f.id, safe);
+        if total + f.size > EVIDENCE_EMAIL_BYTES {
+            left.push(format!("{filename} ({})", f.subject));
+            continue;
+        }
+        total += f.size;
+        attached.push(Attachment {
+            filename,
+            content_type: f.media_type.clone(),
+            path: String::new(),
+            issued: None,
+            evidence_file: Some(EvidenceFileKey {
+                contract: contract.to_string(),
+                id: f.id,
+            }),
+        });
+    }
+    (attached, left)
 }
 
 /// The draft emailed to the contract's managers: the headline figures,
@@ -473,11 +571,18 @@ fn summary_alert(
 fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
     let c = report.contract;
     let period = report.evaluation.period;
+    let changed = match draft {
+        1 => String::new(),
+        _ => format!(
+            "The figures changed since draft {} was approved, so this draft needs an approval of its own. ",
+            draft - 1
+        ),
+    };
     let facts = Facts {
         headline: format!("DRAFT {period} report (draft {draft}), awaiting approval"),
         lines: figures(report),
         evidence: format!(
-            "DRAFT: this report is not issued yet. A manager approves it with \
+            "{changed}DRAFT: this report is not issued yet. A manager approves it with \
              `slawatch approve --contract {} --month {period} --by NAME`; it is then \
              issued, in every format, and emailed again.",
             c.id
@@ -546,6 +651,7 @@ fn attachments(
             content_type: content_type.to_string(),
             path: path.to_string(),
             issued: Some(key.clone()),
+            evidence_file: None,
         });
     }
     Ok(out)

@@ -17,6 +17,7 @@ use crate::domain::{
     CostBreach, DisputeSubject, ExcusalTarget, ExcusedInterval, Money, NewCost, NewCreditNote,
     NoteKind, Period,
 };
+use crate::engine::commitments::{AsOf, Register};
 pub use crate::store::records::{RecordError, required};
 
 /// A recoverable cost as stated by a person (all text, checked by [`new_cost`]).
@@ -43,8 +44,9 @@ pub struct CostRequest {
 }
 
 /// What an excusal or a dispute is about, as stated by a person: exactly
-/// one of an incident, an outage (excusals only), a cost (disputes only) or
-/// a service level with its month.
+/// one of an incident, an outage, a cost (disputes only), a commitment's
+/// occurrence (its delay payments; disputes only) or a service level with
+/// its month.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct TargetRequest {
     /// An incident id.
@@ -62,6 +64,12 @@ pub struct TargetRequest {
     /// A recoverable cost's id.
     #[serde(default)]
     pub cost: Option<i64>,
+    /// A commitment whose delay payments are disputed (with `due`).
+    #[serde(default)]
+    pub commitment: Option<String>,
+    /// The occurrence of `commitment`: its due date or the month it covers.
+    #[serde(default)]
+    pub due: Option<String>,
 }
 
 /// Checks a cost against the contract.
@@ -222,6 +230,13 @@ pub fn excusal_target(
             "a cost is not excused: remove it, or record the supplier's dispute of it".into(),
         ));
     }
+    if r.commitment.is_some() || r.due.is_some() {
+        return Err(RecordError::Invalid(
+            "a commitment is not excused: record what was delivered, or the supplier's dispute \
+             of its delay payments"
+                .into(),
+        ));
+    }
     match (&r.incident, &r.outage, &r.service_level) {
         (Some(incident), None, None) if r.month.is_none() => Ok(ExcusalTarget::Incident {
             incident: required("incident", incident)?,
@@ -286,16 +301,44 @@ pub fn dispute_subject(
     contract: &Contract,
     r: &TargetRequest,
 ) -> Result<DisputeSubject, RecordError> {
-    if r.outage.is_some() {
+    let named = [
+        r.incident.is_some(),
+        r.cost.is_some(),
+        r.service_level.is_some(),
+        r.outage.is_some(),
+        r.commitment.is_some(),
+    ]
+    .iter()
+    .filter(|n| **n)
+    .count();
+    if named != 1 || (r.due.is_some() && r.commitment.is_none()) {
         return Err(RecordError::Invalid(
-            "an outage is not disputed on its own: dispute the service level's month".into(),
+            "name exactly one of a service level with its month, an incident, an outage, a cost, \
+             or a commitment with the due date (or month) of its occurrence"
+                .into(),
         ));
+    }
+    if let Some(commitment) = &r.commitment {
+        let due = r.due.as_deref().ok_or_else(|| {
+            RecordError::Invalid(
+                "a commitment's delay payments are disputed for one occurrence: give its due \
+                 date or month"
+                    .into(),
+            )
+        })?;
+        return Ok(DisputeSubject::DelayPayment {
+            commitment: required("commitment", commitment)?,
+            occurrence: required("due", due)?,
+        });
     }
     match (&r.incident, r.cost, &r.service_level) {
         (Some(incident), None, None) if r.month.is_none() => Ok(DisputeSubject::Incident {
             incident: required("incident", incident)?,
         }),
         (None, Some(cost), None) if r.month.is_none() => Ok(DisputeSubject::Cost { cost }),
+        (None, None, None) if r.month.is_none() => Ok(DisputeSubject::Outage {
+            outage: required("outage", r.outage.as_deref().unwrap_or_default())?,
+        }),
         (None, None, Some(level)) => Ok(DisputeSubject::ServiceLevel {
             service_level: service_level(contract, level)?,
             period: month(
@@ -308,9 +351,51 @@ pub fn dispute_subject(
             )?,
         }),
         _ => Err(RecordError::Invalid(
-            "name exactly one of a service level with its month, an incident, or a cost".into(),
+            "a month goes with a service level only: an incident, an outage or a cost is \
+             disputed without one"
+                .into(),
         )),
     }
+}
+
+/// Checks a delay payment's dispute against the commitments register: the
+/// commitment exists, has a delay payment clause, and the occurrence is one
+/// due by `today` and late (or overdue). Other subjects pass.
+pub fn check_disputed_delay_payment(
+    register: &Register,
+    subject: &DisputeSubject,
+    as_of: AsOf,
+) -> Result<(), RecordError> {
+    let DisputeSubject::DelayPayment {
+        commitment,
+        occurrence,
+    } = subject
+    else {
+        return Ok(());
+    };
+    let c = register.get(commitment).ok_or_else(|| {
+        RecordError::NotFound(format!("no commitment '{commitment}' in the register"))
+    })?;
+    if c.delay_payment_per_day.is_none() {
+        return Err(RecordError::Invalid(format!(
+            "commitment '{commitment}' has no delay_payment_per_day: there is no delay payment to dispute"
+        )));
+    }
+    let due = Register::dues_to_date(c, as_of.today)
+        .into_iter()
+        .find(|d| d.key == *occurrence)
+        .ok_or_else(|| {
+            RecordError::NotFound(format!(
+                "commitment '{commitment}' has no occurrence '{occurrence}' due by {} (give its due date, or the month it covers)",
+                as_of.today
+            ))
+        })?;
+    if register.occurrence(c, &due, as_of).days_late == 0 {
+        return Err(RecordError::Conflict(format!(
+            "{commitment} due {occurrence} is not late: there is no delay payment to dispute"
+        )));
+    }
+    Ok(())
 }
 
 fn month(field: &str, text: &str) -> Result<Period, RecordError> {

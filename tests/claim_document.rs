@@ -16,7 +16,7 @@ use october::{AS_OF, add_cost, october};
 
 /// The document's sections, in order, as a reader sees their titles, and
 /// the workbook's sheet for each.
-const SECTIONS: [(&str, &str, &str); 20] = [
+const SECTIONS: [(&str, &str, &str); 21] = [
     ("control", "Control data", "Control data"),
     ("summary", "Summary", "Summary"),
     ("service_levels", "Service levels", "Service levels"),
@@ -61,6 +61,11 @@ const SECTIONS: [(&str, &str, &str); 20] = [
         "Outages counted",
     ),
     ("appendix_holds", "Appendix D: holds", "Holds"),
+    (
+        "appendix_evidence",
+        "Appendix E: evidence files",
+        "Evidence files",
+    ),
 ];
 
 /// Every format of one month's report.

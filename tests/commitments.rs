@@ -488,6 +488,8 @@ async fn the_api_reads_for_viewers_and_records_for_managers() {
         (&o["status"], &o["days_late"]),
         (&json!("late"), &json!(12))
     );
+    // The delivery's id, which an evidence file names: the first event recorded.
+    assert_eq!(o["delivery"], 1);
     let nobody = post(format!("{base}/named-sdm/accept"), MANAGER, json!({}))
         .await
         .unwrap();

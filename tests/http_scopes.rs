@@ -165,6 +165,7 @@ struct Ids {
     excusals: Vec<i64>,
     disputes: Vec<i64>,
     dr_tests: Vec<i64>,
+    evidence: Vec<i64>,
 }
 
 /// Records, costs, excusals, disputes and DR tests for `c`, by the unscoped manager.
@@ -187,12 +188,22 @@ async fn seed(api: &Api, c: &str) -> Ids {
         excusals: vec![],
         disputes: vec![],
         dr_tests: vec![],
+        evidence: vec![],
     };
     let id = |v: &Value| v["id"].as_i64().unwrap();
     for i in 1..=2 {
         let cost = json!({"date": "2026-10-09", "amount": "10.00", "description": format!("{c} cost {i}"), "evidence": "inv"});
         ids.costs.push(id(&api
             .ok("POST", &format!("/api/v1/contracts/{c}/costs"), cost)
+            .await));
+        // An evidence file of that cost (the body is the file).
+        let cost_id = ids.costs[i - 1];
+        ids.evidence.push(id(&api
+            .ok(
+                "POST",
+                &format!("/api/v1/contracts/{c}/evidence?cost={cost_id}&name=invoice-{i}.json"),
+                json!({"invoice": i}),
+            )
             .await));
         let excusal = json!({"incident": format!("{c}-I{i}"), "reason": "r"});
         ids.excusals.push(id(&api
@@ -483,6 +494,32 @@ fn routes() -> Vec<Route> {
             template: "/api/v1/contracts/{contract}/audit",
             who: Who::Readers,
             path: |c, _, _| format!("/api/v1/contracts/{c}/audit"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/evidence",
+            who: Who::Readers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/evidence"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/evidence",
+            who: Who::Managers,
+            path: |c, ids, n| {
+                format!(
+                    "/api/v1/contracts/{c}/evidence?cost={}&name=receipt.json",
+                    ids.costs[n]
+                )
+            },
+            body: |_, n| json!({"receipt": n}),
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/evidence/{id}",
+            who: Who::Readers,
+            path: |c, ids, n| format!("/api/v1/contracts/{c}/evidence/{}", ids.evidence[n]),
             body: none,
         },
         Route {

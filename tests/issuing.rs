@@ -552,6 +552,7 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
             period: "2026-10".into(),
             version: 9,
         }),
+        evidence_file: None,
     }];
     assert!(deps.store.enqueue_alert(&unknown, 0).await.unwrap());
     let gone = dir
@@ -592,5 +593,91 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
             "the attachment acme-2026-10-v9.pdf of the issued report acme 2026-10 version 9 is not in the store"
         )),
         "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_attach_evidence_files_the_issued_email_carries_the_months_evidence() {
+    let Some(python) = smtp_sink::python_or_skip("with_attach_evidence_files…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = smtp_sink::free_port();
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"slawatch@council.example\"\n"
+    );
+    // acme asks for its evidence files; bravo does not.
+    let contracts = CONTRACTS.replacen(
+        "auto_issue = true",
+        "auto_issue = true\nattach_evidence_files = true",
+        1,
+    );
+    let deps = daemon_deps(&dir, &format!("{contracts}\n{email}")).await;
+    let sink = smtp_sink::SmtpSink::start(
+        &python,
+        port,
+        &dir.path().join("maildir"),
+        smtp_sink::Handler::Mailbox,
+    );
+    push(&deps, OCTOBER, "october.csv", &dir).await;
+    let acme = deps.config.contract("acme").unwrap();
+    let cost = slawatch::domain::NewCost {
+        date: "2026-10-16".parse().unwrap(),
+        amount: slawatch::domain::Money::parse("240.00", &acme.currency).unwrap(),
+        description: "Courier".into(),
+        evidence: "Invoice 7781".into(),
+        breach: None,
+    };
+    let recorded_at = t("2026-10-20T12:00:00Z").timestamp();
+    let cost = deps
+        .store
+        .record_cost("acme", &cost, "J. Smith", recorded_at)
+        .await
+        .unwrap();
+    let file = slawatch::domain::NewEvidenceFile {
+        subject: slawatch::domain::EvidenceSubject::Cost(cost.id),
+        filename: "Invoice 7781.pdf".into(),
+        media_type: "application/pdf".into(),
+        // A PDF's binary marker line, as real PDFs carry.
+        bytes: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\ninvoice".to_vec(),
+    };
+    deps.store
+        .add_evidence_file("acme", acme.timezone, &file, "J. Smith", recorded_at)
+        .await
+        .unwrap();
+    issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:00Z"))
+        .await
+        .unwrap();
+
+    let round = deliver_once(&deps).await;
+    assert_eq!((round.sent, round.failed), (2, 0));
+    let mails = sink.messages();
+    let summary = |key: &str| {
+        mails
+            .iter()
+            .find(|m| m.header("X-Slawatch-Alert").as_deref() == Some(key))
+            .unwrap_or_else(|| panic!("no {key} in {mails:#?}"))
+    };
+    let acme_mail = summary("report_issued/acme/2026-10/v1");
+    // Named for its id, its space made plain: evidence-1-Invoice_7781.pdf.
+    let (headers, bytes) = attached(acme_mail, "evidence-1-Invoice_7781.pdf");
+    assert!(
+        headers.contains("Content-Type: application/pdf"),
+        "{headers}"
+    );
+    assert_eq!(bytes, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\ninvoice");
+    // Quoted-printable: soft line breaks joined.
+    let plain = acme_mail.part("text/plain").unwrap().replace("=\n", "");
+    assert!(
+        plain.contains("Evidence files attached: evidence-1-Invoice_7781.pdf"),
+        "{plain}"
+    );
+    // The issued files still travel beside it.
+    attached(acme_mail, "acme-2026-10-v1.pdf");
+    let bravo_mail = summary("report_issued/bravo/2026-10/v1");
+    assert!(
+        !bravo_mail.text.contains("evidence-"),
+        "{}",
+        bravo_mail.text
     );
 }

@@ -94,6 +94,24 @@ fn source_store(sqlite: bool) -> TestEnv {
             "J. Smith",
         ],
     );
+    // The agency's invoice behind the cost, kept as an evidence file.
+    let invoice = env.file("invoice-88213.pdf", "abc");
+    ok(
+        &env,
+        &config,
+        &[
+            "evidence",
+            "add",
+            "--contract",
+            C,
+            "--cost",
+            "1",
+            "--file",
+            invoice.to_str().expect("a UTF-8 temporary path"),
+            "--by",
+            "J. Smith",
+        ],
+    );
     // A DR test recorded with the wrong RTO, then withdrawn.
     ok(
         &env,
@@ -216,7 +234,8 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("every table matches"), "{text}");
     // 15 incidents, 1 outage and 1 supplier figure from three files; the
-    // cost, its dispute, two audit entries; a DR test and its withdrawal;
+    // cost, its dispute, its evidence file, three audit entries; a DR test
+    // and its withdrawal;
     // October issued once (its five files kept in the store), its summary
     // queued.
     for (table, rows) in [
@@ -228,15 +247,16 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
         ("imports", 3),
         ("recoverable_costs", 1),
         ("disputes", 1),
-        ("audit", 2),
+        ("evidence_files", 1),
+        ("audit", 3),
         ("issued_reports", 1),
         ("issued_files", 5),
         ("outbox", 1),
         ("work_items", 0),
-        // Two audit entries, the issued report and its five files, sealed
-        // in three chains.
-        ("chain_links", 8),
-        ("chain_heads", 3),
+        // Three audit entries, the evidence file, the issued report and its
+        // five files: 3 + 1 + 1 + 5 = 10 links in four chains.
+        ("chain_links", 10),
+        ("chain_heads", 4),
         ("chain_backfill", 0),
     ] {
         assert_eq!(
@@ -254,12 +274,39 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
     let heads = |config: &PathBuf| {
         let text = ok(env, config, &["verify", "--contract", C]);
         assert!(
-            text.contains("audit of acme-managed-it: 2 rows, head 2 "),
+            text.contains("audit of acme-managed-it: 3 rows, head 3 "),
             "{text}"
         );
         text
     };
     assert_eq!(heads(&env.config), heads(&target_config));
+    // The evidence file came byte for byte: the SHA-256 of "abc" is the
+    // FIPS 180-2 test vector, and the target hands the same 3 bytes back.
+    let files = &after["evidence_files"];
+    assert_eq!(files.as_array().map(Vec::len), Some(1), "{files}");
+    assert_eq!(files[0]["subject"], "cost 1");
+    assert_eq!(files[0]["name"], "invoice-88213.pdf");
+    assert_eq!(files[0]["size"], 3);
+    assert_eq!(
+        files[0]["sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    let copy = env.dir.path().join("copied-invoice.pdf");
+    ok(
+        env,
+        &target_config,
+        &[
+            "evidence",
+            "get",
+            "--contract",
+            C,
+            "--id",
+            "1",
+            "--out",
+            copy.to_str().expect("a UTF-8 temporary path"),
+        ],
+    );
+    assert_eq!(std::fs::read(&copy).expect("the copied file"), b"abc");
     // The SPEC example's figures (see tests/october): credits 875,000 plus the
     // £2,400 cost, which is disputed and so also shown apart.
     assert_eq!(after["total_claim_minor"], 1_115_000);

@@ -384,14 +384,15 @@ async fn excusals_and_disputes_over_the_api() {
         .0,
         404
     );
+    // An outage can be disputed too; one that does not exist is not found.
     let (status, body) = api
         .post(
             "/api/v1/contracts/acme/disputes",
             MANAGER,
-            json!({"outage": "O1", "note": "n"}),
+            json!({"outage": "O9", "note": "n"}),
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 404, "{body}");
 
     // Who did what, when and why.
     let (_, audit) = api.get("/api/v1/contracts/acme/audit", VIEWER).await;
@@ -478,4 +479,127 @@ async fn a_byte_order_mark_before_a_json_body_is_skipped() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["amount_minor"], 12_050);
+}
+
+/// `POST …/evidence?QUERY` with `bytes` as the body.
+async fn upload(
+    api: &Api,
+    query: &str,
+    token: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let res = api
+        .client
+        .post(format!(
+            "{}/api/v1/contracts/acme/evidence?{query}",
+            api.base
+        ))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn evidence_files_go_up_as_the_body_and_come_back_byte_for_byte() {
+    let api = Api::start().await;
+    let (status, created) = api
+        .post("/api/v1/contracts/acme/costs", MANAGER, cost())
+        .await;
+    assert_eq!(status, 200, "{created}");
+    // A viewer may not add one.
+    let (status, _) = upload(
+        &api,
+        "cost=1&name=invoice.pdf",
+        VIEWER,
+        "application/pdf",
+        b"abc".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, file) = upload(
+        &api,
+        "cost=1&name=Invoice%207781.pdf",
+        MANAGER,
+        "application/pdf",
+        b"abc".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(file["id"], 1);
+    assert_eq!(file["subject"], "cost 1");
+    assert_eq!(file["name"], "Invoice 7781.pdf");
+    assert_eq!(file["added_by"], "jane.smith");
+    assert_eq!(file["period"], "2026-10");
+    // The FIPS 180-2 test vector for "abc".
+    assert_eq!(
+        file["sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    // Over 10 MiB (10,485,760 bytes): 413, naming the limit; nothing stored.
+    let (status, body) = upload(
+        &api,
+        "cost=1&name=scan.pdf",
+        MANAGER,
+        "application/pdf",
+        vec![b'x'; 10_485_761],
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 10485760 bytes (10 MiB)"),
+        "{body}"
+    );
+    // Naming nothing, or an unknown cost.
+    let (status, body) = upload(
+        &api,
+        "name=a.pdf",
+        MANAGER,
+        "application/pdf",
+        b"a".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = upload(
+        &api,
+        "cost=9&name=a.pdf",
+        MANAGER,
+        "application/pdf",
+        b"a".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+
+    let (status, list) = api.get("/api/v1/contracts/acme/evidence", VIEWER).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["evidence_files"].as_array().map(Vec::len), Some(1));
+    let res = api
+        .client
+        .get(format!("{}/api/v1/contracts/acme/evidence/1", api.base))
+        .bearer_auth(VIEWER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"Invoice 7781.pdf\""
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"abc");
+    assert_eq!(
+        api.get("/api/v1/contracts/acme/evidence/2", VIEWER).await.0,
+        404
+    );
+    // The month's report lists it.
+    let month = api.month().await;
+    assert_eq!(month["evidence_files"][0]["name"], "Invoice 7781.pdf");
 }

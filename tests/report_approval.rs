@@ -358,3 +358,70 @@ async fn a_manager_token_approves_over_the_api_and_a_viewer_cannot() {
     // Once issued, approving is a conflict.
     assert_eq!(post("manager-secret").await.unwrap().status().as_u16(), 409);
 }
+
+#[tokio::test]
+async fn figures_changed_after_approval_are_drafted_again_and_need_their_own_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = october(&dir).await;
+    let october = "2026-10".parse().unwrap();
+    issue_due(&deps.config, &deps.store, t("2026-11-01T07:00:00Z"))
+        .await
+        .unwrap();
+    approve(&deps, "Jo Bloggs", "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    // Before the next check a late P1 arrives: INC2, resolved in 6 h against
+    // 4 h. P1 resolution goes from 1 of 1 met (100 %) to 1 of 2 (50 %).
+    let csv = "id,contract,priority,opened_at,service,resolved_at,title\n\
+               INC2,acme,P1,2026-10-20T09:00:00Z,email,2026-10-20T15:00:00Z,Late\n";
+    push(&deps, csv, "late.csv", &dir).await;
+    // Draft 1 was approved with other figures: nothing is issued; draft 2
+    // is made and emailed, once.
+    for at in ["2026-11-02T10:00:00Z", "2026-11-02T11:00:00Z"] {
+        assert!(
+            issue_due(&deps.config, &deps.store, t(at))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        deps.store
+            .latest_issued("acme", october)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let draft = deps
+        .store
+        .latest_draft("acme", october)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(draft.draft, 2);
+    let value: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    assert_eq!(value["service_levels"][0]["attainment_percent"], 50.0);
+    assert_eq!(
+        subjects(&deps).await,
+        [
+            "[slawatch] INFO acme: DRAFT 2026-10 report (draft 1), awaiting approval",
+            "[slawatch] INFO acme: DRAFT 2026-10 report (draft 2), awaiting approval",
+        ]
+    );
+    // Approved in turn, it is issued with the figures approved.
+    approve(&deps, "Sam Smith", "2026-11-03T09:00:00Z")
+        .await
+        .unwrap();
+    let issued = issue_due(&deps.config, &deps.store, t("2026-11-03T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(issued.len(), 1);
+    let json = std::fs::read_to_string(
+        dir.path()
+            .join("data/reports/acme/2026-10/acme-2026-10-v1.json"),
+    )
+    .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["service_levels"][0]["attainment_percent"], 50.0);
+    assert_eq!(value["approval"]["approved_by"], "Sam Smith");
+}

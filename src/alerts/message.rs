@@ -98,6 +98,23 @@ impl Outgoing {
                 });
                 continue;
             }
+            if let Some(key) = &attachment.evidence_file {
+                let (_, bytes) = store
+                    .evidence_file_bytes(&key.contract, key.id)
+                    .await
+                    .with_context(|| format!("cannot read the evidence file {}", key.id))?
+                    .with_context(|| {
+                        format!(
+                            "the evidence file {} of contract {} is not in the store",
+                            key.id, key.contract
+                        )
+                    })?;
+                loaded.push(LoadedAttachment {
+                    attachment: attachment.clone(),
+                    bytes,
+                });
+                continue;
+            }
             let relative = Path::new(&attachment.path);
             if !relative
                 .components()

@@ -125,6 +125,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             cost::run(&config, &store, action, &clock).await
         }
+        Command::Evidence { action } => {
+            let (config, store) = open(&cli.config).await?;
+            evidence::run(&config, &store, action, &clock).await
+        }
         Command::CreditNote { action } => {
             let (config, store) = open(&cli.config).await?;
             credit_note::run(&config, &store, action, &clock).await

@@ -235,6 +235,13 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::dr::DrTestCommand,
     },
+    /// Evidence files (PDF, image, email) behind a cost, an excusal, a dispute, a commitment's
+    /// delivery or a DR test: add one, list them, get one back byte for byte.
+    Evidence {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::evidence::EvidenceCommand,
+    },
     /// Excuse an incident, an outage (whole, or part of it with --from and
     /// --until) or a service level's month (a relief event).
     Excuse {

@@ -329,6 +329,15 @@ async fn record(
         action.as_str(),
         o.status.as_str()
     );
+    if action == Action::Delivered
+        && let Some(delivery) = store
+            .delivery_id(&c.id, &o.id, &o.occurrence)
+            .await
+            .map_err(Failure::runtime)?
+    {
+        // What `evidence add --delivery` names, to attach the document.
+        println!("delivery {delivery}");
+    }
     Ok(())
 }
 

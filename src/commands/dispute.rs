@@ -1,5 +1,6 @@
 //! `slawatch dispute open|reject|accept|list`: the supplier disputes a
-//! breach (a service level's month or an incident) or a recoverable cost;
+//! breach (a service level's month, an incident or an outage), a
+//! recoverable cost or a commitment's delay payments;
 //! the customer later rejects the dispute (the claim stands) or accepts it
 //! (the claim item is withdrawn). `uphold` and `withdraw`, the words of the
 //! previous release, still work as aliases of `reject` and `accept`.
@@ -10,15 +11,16 @@ use super::Failure;
 use super::records::{ListFormat, contract, now, print_list, refused, who};
 use crate::config::Config;
 use crate::domain::time::format_utc;
-use crate::domain::{DisputeStatus, WallClock};
-use crate::records::{TargetRequest, dispute_subject, required};
+use crate::domain::{DisputeStatus, DisputeSubject, WallClock};
+use crate::engine::commitments::AsOf;
+use crate::records::{TargetRequest, check_disputed_delay_payment, dispute_subject, required};
 use crate::store::Store;
 
 /// The `dispute` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DisputeCommand {
-    /// Record that the supplier disputes a breach or a cost: it stays in the
-    /// claim, reported as disputed.
+    /// Record that the supplier disputes a breach, an outage, a cost or a
+    /// commitment's delay payments: it stays in the claim, reported as disputed.
     Open {
         /// The contract id.
         #[arg(long)]
@@ -35,6 +37,15 @@ pub enum DisputeCommand {
         /// A recoverable cost's id.
         #[arg(long, value_name = "ID")]
         cost: Option<i64>,
+        /// An outage counted as downtime.
+        #[arg(long, value_name = "ID")]
+        outage: Option<String>,
+        /// A commitment whose delay payments are disputed (with --due).
+        #[arg(long, value_name = "ID", requires = "due")]
+        commitment: Option<String>,
+        /// The occurrence of --commitment: its due date or the month it covers.
+        #[arg(long, value_name = "DATE|MONTH", requires = "commitment")]
+        due: Option<String>,
         /// The supplier's grounds.
         #[arg(long)]
         note: String,
@@ -101,6 +112,9 @@ pub async fn run(
             month,
             incident,
             cost,
+            outage,
+            commitment,
+            due,
             note,
             by,
         } => {
@@ -109,12 +123,22 @@ pub async fn run(
             let note = required("--note", &note).map_err(refused)?;
             let request = TargetRequest {
                 incident,
-                outage: None,
+                outage,
                 service_level,
                 month,
                 cost,
+                commitment,
+                due,
             };
             let subject = dispute_subject(c, &request).map_err(refused)?;
+            if matches!(subject, DisputeSubject::DelayPayment { .. }) {
+                let register = store
+                    .commitment_register(c, &config.calendars)
+                    .await
+                    .map_err(Failure::runtime)?;
+                let as_of = AsOf::new(clock.now(), c.timezone);
+                check_disputed_delay_payment(&register, &subject, as_of).map_err(refused)?;
+            }
             let d = store
                 .open_dispute(&c.id, &subject, &note, &by, now(clock))
                 .await

@@ -38,6 +38,8 @@ impl ExcusalTargetArgs {
             service_level: self.service_level.clone(),
             month: self.month.clone(),
             cost: None,
+            commitment: None,
+            due: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod dispute;
 pub mod dr;
 pub mod evaluate;
+pub mod evidence;
 pub mod excuse;
 pub mod failure;
 pub mod generate;

@@ -33,7 +33,7 @@ const CALENDAR_KEYS: [&str; 9] = [
     "holidays",
 ];
 
-const CONTRACT_KEYS: [&str; 19] = [
+const CONTRACT_KEYS: [&str; 20] = [
     "id",
     "supplier",
     "timezone",
@@ -53,6 +53,7 @@ const CONTRACT_KEYS: [&str; 19] = [
     "auto_issue",
     "issue_when",
     "issue_deadline_days",
+    "attach_evidence_files",
 ];
 
 const SERVICE_LEVEL_KEYS: [&str; 20] = [
@@ -209,7 +210,8 @@ fn contract(
         false => Some(DEFAULT_CAP),
     };
     let managers = managers(&s, p);
-    let auto_issue = auto_issue(&s, p);
+    let auto_issue = flag(&s, "auto_issue", p);
+    let attach_evidence_files = flag(&s, "attach_evidence_files", p);
     let particulars = super::claim::particulars(&s, p);
     let issue_when = issue_when(&s, p);
     let rewrite_grace = match s.has("rewrite_grace") {
@@ -294,6 +296,7 @@ fn contract(
         auto_issue: auto_issue?,
         issue_when: issue_when?,
         particulars,
+        attach_evidence_files: attach_evidence_files?,
     })
 }
 
@@ -340,14 +343,15 @@ fn issue_when(s: &Section, p: &mut Problems) -> Option<IssueWhen> {
     }
 }
 
-/// `auto_issue = true` issues the month on schedule without waiting for a
-/// manager's approval of its draft (the default waits).
-fn auto_issue(s: &Section, p: &mut Problems) -> Option<bool> {
-    match s.value("auto_issue") {
+/// A true/false key, false when absent: `auto_issue` (issue the month on
+/// schedule without waiting for a manager's approval of its draft),
+/// `attach_evidence_files` (the issued email carries the month's evidence files).
+fn flag(s: &Section, key: &str, p: &mut Problems) -> Option<bool> {
+    match s.value(key) {
         None => Some(false),
         Some(Value::Boolean(b)) => Some(*b),
         Some(_) => {
-            p.push(s.key("auto_issue"), "must be true or false");
+            p.push(s.key(key), "must be true or false");
             None
         }
     }

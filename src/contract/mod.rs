@@ -82,6 +82,9 @@ pub struct Contract {
     pub issue_when: IssueWhen,
     /// How the contract is named on the claim document.
     pub particulars: claim::ClaimParticulars,
+    /// Whether the issued report's email also carries the evidence files of
+    /// the month's records (`attach_evidence_files = true`; default false).
+    pub attach_evidence_files: bool,
 }
 
 /// When the scheduled draft (or, with `auto_issue`, the issue) of a closed

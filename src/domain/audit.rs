@@ -40,4 +40,9 @@ pub struct MonthRecords {
     pub audit: Vec<AuditEntry>,
     /// Every gate record of those costs (opened or withdrawn), by id.
     pub cost_gates: Vec<super::CostGate>,
+    /// Every dispute of a commitment's delay payments, whatever its status,
+    /// by id (the report keeps those of the occurrences it shows).
+    pub delay_payment_disputes: Vec<super::Dispute>,
+    /// The evidence files whose subject bears on the month, by id.
+    pub evidence_files: Vec<super::EvidenceFile>,
 }

@@ -1,5 +1,5 @@
-//! Disputes: the supplier contests a breach (a service level's month or an
-//! incident) or a recoverable cost. A dispute is `disputed` until the
+//! Disputes: the supplier contests a breach (a service level's month, an
+//! incident or an outage), a recoverable cost or a commitment's delay payment. A dispute is `disputed` until the
 //! customer decides: it **rejects** the dispute (the claim stands, and counts
 //! again as undisputed) or **accepts** it (the claim item is withdrawn and
 //! drops out of the claim).
@@ -35,24 +35,45 @@ pub enum DisputeSubject {
         /// The cost's id.
         cost: i64,
     },
+    /// One outage counted as downtime.
+    Outage {
+        /// The outage's id.
+        outage: String,
+    },
+    /// The delay payments of one occurrence of a commitment delivered late
+    /// (or still overdue), in every month they fall in.
+    DelayPayment {
+        /// The commitment's id.
+        commitment: String,
+        /// The occurrence's key: its due date or the month it covers.
+        occurrence: String,
+    },
 }
 
 impl DisputeSubject {
-    /// `service_level`, `incident` or `cost`, as stored.
+    /// `service_level`, `incident`, `cost`, `outage` or `delay_payment`, as stored.
     pub fn kind(&self) -> &'static str {
         match self {
             DisputeSubject::ServiceLevel { .. } => "service_level",
             DisputeSubject::Incident { .. } => "incident",
             DisputeSubject::Cost { .. } => "cost",
+            DisputeSubject::Outage { .. } => "outage",
+            DisputeSubject::DelayPayment { .. } => "delay_payment",
         }
     }
 
-    /// The id of what is disputed, as stored.
+    /// The id of what is disputed, as stored: a delay payment's as
+    /// `COMMITMENT@OCCURRENCE` (an occurrence key never holds `@`).
     pub fn subject(&self) -> String {
         match self {
             DisputeSubject::ServiceLevel { service_level, .. } => service_level.clone(),
             DisputeSubject::Incident { incident } => incident.clone(),
             DisputeSubject::Cost { cost } => cost.to_string(),
+            DisputeSubject::Outage { outage } => outage.clone(),
+            DisputeSubject::DelayPayment {
+                commitment,
+                occurrence,
+            } => format!("{commitment}@{occurrence}"),
         }
     }
 
@@ -76,6 +97,13 @@ impl DisputeSubject {
                 .parse()
                 .ok()
                 .map(|cost| DisputeSubject::Cost { cost }),
+            ("outage", None) => Some(DisputeSubject::Outage { outage: subject }),
+            ("delay_payment", None) => subject.rsplit_once('@').map(|(commitment, occurrence)| {
+                DisputeSubject::DelayPayment {
+                    commitment: commitment.to_string(),
+                    occurrence: occurrence.to_string(),
+                }
+            }),
             _ => None,
         }
     }
@@ -90,6 +118,11 @@ impl fmt::Display for DisputeSubject {
             } => write!(f, "service level {service_level} for {period}"),
             DisputeSubject::Incident { incident } => write!(f, "incident {incident}"),
             DisputeSubject::Cost { cost } => write!(f, "cost {cost}"),
+            DisputeSubject::Outage { outage } => write!(f, "outage {outage}"),
+            DisputeSubject::DelayPayment {
+                commitment,
+                occurrence,
+            } => write!(f, "the delay payments of {commitment} due {occurrence}"),
         }
     }
 }

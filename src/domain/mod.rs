@@ -16,6 +16,7 @@
 //!   of every such change.
 //! - [`credit_note`]: what the supplier credited or refused against the
 //!   issued claims.
+//! - [`evidence_file`]: files (PDF, image, email) behind those records.
 //! - [`cost_gate`]: gates a person records on a cost (wilful default, data
 //!   loss, termination), which open cost recovery under a sole-remedy clause.
 
@@ -26,6 +27,7 @@ pub mod credit_note;
 pub mod dispute;
 pub mod duration;
 pub mod evidence;
+pub mod evidence_file;
 pub mod excusal;
 pub mod money;
 pub mod percent;
@@ -45,6 +47,7 @@ pub use evidence::{
     ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
     WorkTally,
 };
+pub use evidence_file::{EvidenceFile, EvidenceSubject, NewEvidenceFile};
 pub use excusal::{Excusal, ExcusalTarget, ExcusedInterval, Revocation};
 pub use money::{Currency, Money};
 pub use percent::{Percent, Ratio, Weight};

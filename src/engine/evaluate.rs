@@ -229,6 +229,7 @@ pub fn evaluate_month_after(
     let mut excused = Vec::new();
     let in_force = RecordsInForce::new(&evidence.excusals, &evidence.disputes);
     let counted_outages: Vec<Outage> = in_force.counted_outages(&evidence.outages);
+    let undisputed_outages = in_force.undisputed_outages(&counted_outages);
     let mut recorded_incidents = BTreeSet::new();
     for level in contract.levels_in_force(period) {
         let settle = |counted: Counted, undisputed: Option<Counted>| Settle {
@@ -288,12 +289,30 @@ pub fn evaluate_month_after(
                             * crate::domain::percent::WEIGHT_SCALE as i128;
                         Ratio::percent_of(whole - figures.downtime_millionths, whole)
                     });
+                    // What it would be if every open dispute of an outage
+                    // went the supplier's way: those outages not counted.
+                    let undisputed = undisputed_outages.as_ref().map(|outages| {
+                        let f = availability::measure(
+                            &level.calendar,
+                            level.partial_weight,
+                            service,
+                            start,
+                            end,
+                            outages,
+                            now,
+                        );
+                        Counted::attainment((f.service_seconds > 0).then(|| {
+                            let whole = f.service_seconds as i128
+                                * crate::domain::percent::WEIGHT_SCALE as i128;
+                            Ratio::percent_of(whole - f.downtime_millionths, whole)
+                        }))
+                    });
                     let service = Some(service.clone());
                     levels.push(line(
                         level,
                         service.clone(),
                         terms(level, &service),
-                        settle(Counted::attainment(attainment), None),
+                        settle(Counted::attainment(attainment), undisputed),
                         reported,
                         Figures::Availability(figures),
                     ));

@@ -506,3 +506,83 @@ fn the_disputed_part_of_capped_credits_is_what_the_cap_leaves() {
     let e = evaluate_month(&c, oct(), &ev, t(LATER));
     assert_eq!(e.credits_undisputed.total_minor, 750_000);
 }
+
+fn disputed_outage(id: &str) -> DisputeSubject {
+    DisputeSubject::Outage { outage: id.into() }
+}
+
+fn outage_month(disputes: Vec<Dispute>) -> MonthEvaluation {
+    let c = contract(vec![email_availability()]);
+    let ev = Evidence {
+        outages: vec![
+            outage("OUT1", "2026-10-09T08:00:00Z", "2026-10-09T12:30:00Z"),
+            outage("OUT2", "2026-10-20T10:00:00Z", "2026-10-20T11:00:00Z"),
+        ],
+        disputes,
+        ..Default::default()
+    };
+    evaluate_month(&c, oct(), &ev, t(LATER))
+}
+
+#[test]
+fn a_disputed_outage_sets_its_part_of_the_credit_apart() {
+    // As in an_excused_outage_is_not_downtime: both outages, 19,800 s of
+    // 2,682,000 s → 99.262 %: 3 % = £3,750.00. Without OUT1 (the supplier's
+    // case): 3,600 s → 99.866 %, met, no credit. So all £3,750 is disputed;
+    // the downtime still counts while the dispute is open.
+    let open = outage_month(vec![dispute(
+        1,
+        disputed_outage("OUT1"),
+        DisputeStatus::Disputed,
+    )]);
+    let l = &open.levels[0];
+    let Figures::Availability(f) = &l.figures else {
+        panic!()
+    };
+    assert_eq!(f.downtime_millionths, 19_800 * 1_000_000);
+    assert_eq!(
+        (l.credit_minor, l.credit_disputed_minor),
+        (375_000, 375_000)
+    );
+    assert_eq!(open.credits_undisputed.total_minor, 0);
+    assert_eq!(open.disputes.len(), 1, "the dispute bears on October");
+
+    // Disputing OUT2 instead: without it 16,200 s → 99.396 %, still under
+    // 99.5 → still 3 %: nothing of the credit rests on OUT2.
+    let small = outage_month(vec![dispute(
+        1,
+        disputed_outage("OUT2"),
+        DisputeStatus::Disputed,
+    )]);
+    assert_eq!(small.levels[0].credit_disputed_minor, 0);
+    assert_eq!(small.credits_undisputed.total_minor, 375_000);
+}
+
+#[test]
+fn a_rejected_outage_dispute_counts_and_an_accepted_one_is_not_downtime() {
+    let rejected = outage_month(vec![dispute(
+        1,
+        disputed_outage("OUT1"),
+        DisputeStatus::Rejected,
+    )]);
+    assert_eq!(
+        (
+            rejected.levels[0].credit_minor,
+            rejected.levels[0].credit_disputed_minor
+        ),
+        (375_000, 0)
+    );
+    // Accepted: the claim of OUT1 is withdrawn, its 4 h 30 m no longer
+    // downtime: 3,600 s → 99.866 %, met.
+    let accepted = outage_month(vec![dispute(
+        1,
+        disputed_outage("OUT1"),
+        DisputeStatus::Accepted,
+    )]);
+    let l = &accepted.levels[0];
+    let Figures::Availability(f) = &l.figures else {
+        panic!()
+    };
+    assert_eq!(f.downtime_millionths, 3_600 * 1_000_000);
+    assert_eq!((l.status, l.credit_minor), (Status::Met, 0));
+}

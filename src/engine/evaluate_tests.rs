@@ -83,6 +83,7 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         auto_issue: false,
         issue_when: Default::default(),
         particulars: Default::default(),
+        attach_evidence_files: false,
     }
 }
 

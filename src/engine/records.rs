@@ -16,8 +16,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::incidents::Excused;
 use crate::domain::{
-    Dispute, DisputeSubject, Excusal, ExcusalTarget, ExcusedInterval, Incident, Instant, Outage,
-    Period,
+    Dispute, DisputeStatus, DisputeSubject, Excusal, ExcusalTarget, ExcusedInterval, Incident,
+    Instant, Outage, Period,
 };
 
 /// An outage the contract does not count, with why, who and when.
@@ -45,6 +45,7 @@ pub struct RecordsInForce<'a> {
     level_excusals: HashMap<(&'a str, Period), &'a Excusal>,
     incident_disputes: HashMap<&'a str, &'a Dispute>,
     level_disputes: HashMap<(&'a str, Period), &'a Dispute>,
+    outage_disputes: HashMap<&'a str, &'a Dispute>,
     /// Incidents with any excusal or dispute on record, in force or not.
     recorded_incidents: HashSet<&'a str>,
 }
@@ -93,7 +94,12 @@ impl<'a> RecordsInForce<'a> {
                         r.level_disputes.insert(key, d);
                     }
                 }
-                DisputeSubject::Cost { .. } => {}
+                DisputeSubject::Outage { outage } => {
+                    if latest(r.outage_disputes.get(outage.as_str())) {
+                        r.outage_disputes.insert(outage, d);
+                    }
+                }
+                DisputeSubject::Cost { .. } | DisputeSubject::DelayPayment { .. } => {}
             }
         }
         r
@@ -143,6 +149,25 @@ impl<'a> RecordsInForce<'a> {
         self.recorded_incidents.contains(incident)
     }
 
+    /// An outage's latest dispute.
+    pub fn outage_dispute(&self, outage: &str) -> Option<&'a Dispute> {
+        self.outage_disputes.get(outage).copied()
+    }
+
+    /// `counted` (from [`Self::counted_outages`]) without the outages in
+    /// open dispute: the downtime if every open dispute went the supplier's
+    /// way. `None` when no counted outage is in open dispute.
+    pub fn undisputed_outages(&self, counted: &[Outage]) -> Option<Vec<Outage>> {
+        let open = |o: &Outage| {
+            self.outage_dispute(&o.id)
+                .is_some_and(|d| d.status == DisputeStatus::Disputed)
+        };
+        counted
+            .iter()
+            .any(open)
+            .then(|| counted.iter().filter(|o| !open(o)).cloned().collect())
+    }
+
     /// The outages of `outages` excused, in their order.
     pub fn excused_outages(&self, outages: &[Outage]) -> Vec<ExcusedOutage> {
         outages
@@ -167,6 +192,14 @@ impl<'a> RecordsInForce<'a> {
     pub fn counted_outages(&self, outages: &[Outage]) -> Vec<Outage> {
         let mut counted = Vec::with_capacity(outages.len());
         for o in outages {
+            // An accepted dispute withdraws the outage from the claim: no
+            // downtime at all, as if excused whole.
+            if self
+                .outage_dispute(&o.id)
+                .is_some_and(|d| d.status == DisputeStatus::Accepted)
+            {
+                continue;
+            }
             let Some(e) = self.outage_excusal(&o.id) else {
                 counted.push(o.clone());
                 continue;
@@ -220,7 +253,8 @@ pub fn bearing_on_month(
         .filter(|d| match &d.subject {
             DisputeSubject::Incident { incident } => incidents.contains(incident),
             DisputeSubject::ServiceLevel { period: p, .. } => *p == period,
-            DisputeSubject::Cost { .. } => false,
+            DisputeSubject::Outage { outage } => outage_ids.contains(outage.as_str()),
+            DisputeSubject::Cost { .. } | DisputeSubject::DelayPayment { .. } => false,
         })
         .cloned()
         .collect();

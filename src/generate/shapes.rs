@@ -251,6 +251,7 @@ mod tests {
             auto_issue: false,
             issue_when: Default::default(),
             particulars: Default::default(),
+            attach_evidence_files: false,
         }
     }
 

@@ -144,6 +144,17 @@ pub async fn record(
         .record_commitment_event(&c, &app.deps.config.calendars, request, app.now())
         .await?;
     app.deps.notify_ingested();
-    let value = serde_json::to_value(o.json()).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut value = serde_json::to_value(o.json()).map_err(|e| ApiError::Internal(e.into()))?;
+    if action == Action::Delivered
+        && let Some(delivery) = app
+            .deps
+            .store
+            .delivery_id(&c.id, &o.id, &o.occurrence)
+            .await?
+        && let Some(fields) = value.as_object_mut()
+    {
+        // What `POST …/evidence?delivery=N` names, to attach the document.
+        fields.insert("delivery".into(), json!(delivery));
+    }
     Ok(Json(value))
 }

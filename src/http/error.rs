@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The request contradicts what is recorded (already excused, already decided).
     #[error("{0}")]
     Conflict(String),
+    /// The body is over what this endpoint takes.
+    #[error("{0}")]
+    TooLarge(String),
     /// Every place for a request is taken (`daemon.max_concurrent_requests`).
     #[error("the server is busy: try again shortly")]
     Overloaded,
@@ -46,6 +49,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");

@@ -30,6 +30,7 @@ pub mod body;
 pub mod commitments;
 pub mod dr;
 pub mod error;
+pub mod evidence;
 pub mod ingest;
 pub mod read;
 pub mod records;
@@ -170,6 +171,14 @@ pub fn router(deps: Deps) -> Router {
             post(records::accept_dispute),
         )
         .route("/api/v1/contracts/{contract}/audit", get(records::audit))
+        .route(
+            "/api/v1/contracts/{contract}/evidence",
+            get(evidence::list).post(evidence::add),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/evidence/{id}",
+            get(evidence::get),
+        )
         .route(
             "/api/v1/contracts/{contract}/recovery",
             get(recovery::recovery),

@@ -15,10 +15,11 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Reading, Writing};
 use super::error::ApiError;
-use crate::domain::{Cost, Dispute, DisputeStatus, Excusal, Period};
+use crate::domain::{Cost, Dispute, DisputeStatus, DisputeSubject, Excusal, Period};
+use crate::engine::commitments::AsOf;
 use crate::records::{
-    CostRequest, RecordError, TargetRequest, dispute_subject, excusal_target, excused_interval,
-    new_cost, required,
+    CostRequest, RecordError, TargetRequest, check_disputed_delay_payment, dispute_subject,
+    excusal_target, excused_interval, new_cost, required,
 };
 use crate::report::json::{Wire, all};
 use crate::store::approvals::Approved;
@@ -58,7 +59,8 @@ pub struct ExcuseBody {
 /// `POST …/disputes`: what the supplier disputes and on what grounds.
 #[derive(Debug, Deserialize)]
 pub struct DisputeBody {
-    /// One of `service_level` with `month`, `incident`, or `cost`.
+    /// One of `service_level` with `month`, `incident`, `outage`, `cost`,
+    /// or `commitment` with `due`.
     #[serde(flatten)]
     pub subject: TargetRequest,
     /// The supplier's grounds.
@@ -94,8 +96,8 @@ const REASON: &str = "JSON with the reason, e.g. {\"reason\": \"…\"}";
 const NOTE: &str = "JSON with a note, e.g. {\"note\": \"…\"}";
 const EXCUSAL: &str = "JSON naming an incident, an outage (optionally with from and until, to \
      excuse part of it), or a service_level with its month, and the reason";
-const DISPUTE: &str =
-    "JSON naming a service_level with its month, an incident or a cost, and the note";
+const DISPUTE: &str = "JSON naming a service_level with its month, an incident, an outage, a cost, \
+     or a commitment with the due date (or month) of its occurrence, and the note";
 
 /// The `{"reason": …}` body of a removal, revocation or withdrawal: the
 /// reason, required and trimmed.
@@ -249,6 +251,15 @@ pub async fn open_dispute(
 ) -> Result<Json<Value>, ApiError> {
     let DisputeBody { subject, note } = body(&bytes, DISPUTE)?;
     let subject = dispute_subject(&c, &subject)?;
+    if matches!(subject, DisputeSubject::DelayPayment { .. }) {
+        let register = app
+            .deps
+            .store
+            .commitment_register(&c, &app.deps.config.calendars)
+            .await?;
+        let as_of = AsOf::new(app.now(), c.timezone);
+        check_disputed_delay_payment(&register, &subject, as_of)?;
+    }
     let note = required("note", &note)?;
     let d = app
         .deps

@@ -40,7 +40,8 @@ use crate::config::ReconciliationConfig;
 use crate::contract::Contract;
 use crate::domain::rewrite::{CreditMoved, Rewrite};
 use crate::domain::{
-    AuditEntry, Cost, CostGate, Dispute, DisputeSubject, ExcusalTarget, MonthRecords, Percent,
+    AuditEntry, Cost, CostGate, Dispute, DisputeStatus, DisputeSubject, ExcusalTarget,
+    MonthRecords, Percent,
 };
 use crate::engine::clock_stops::ClockStops;
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
@@ -113,6 +114,12 @@ pub struct MonthReport<'a> {
     /// (or issued) because every feed had delivered, or because the
     /// deadline passed first; `None` (and nothing in any format) otherwise.
     pub feed_gate: Option<FeedGate>,
+    /// Every dispute of a commitment's delay payments (the month's
+    /// `disputes` carry those of the occurrences shown).
+    pub delay_payment_disputes: Vec<Dispute>,
+    /// The evidence files of the month's records (costs, excusals,
+    /// disputes, deliveries, DR tests), by id.
+    pub evidence_files: Vec<crate::domain::EvidenceFile>,
     /// Where this rendering stands in the monthly cycle: a recorded draft
     /// or an issued version; `None` for a copy made on demand.
     pub issue: Option<IssueState>,
@@ -225,6 +232,8 @@ impl<'a> MonthReport<'a> {
             escalations: None,
             approval: None,
             feed_gate: None,
+            evidence_files: records.evidence_files,
+            delay_payment_disputes: records.delay_payment_disputes,
             issue: None,
             appendix: None,
         }
@@ -236,7 +245,43 @@ impl<'a> MonthReport<'a> {
     pub fn with_register(mut self, register: &Register) -> Self {
         let as_of = AsOf::new(self.evaluation.evaluated_at, self.contract.timezone);
         self.commitments = register.for_period(self.evaluation.period, as_of);
+        // The month's disputes include those of the occurrences shown.
+        self.disputes
+            .retain(|d| !matches!(d.subject, DisputeSubject::DelayPayment { .. }));
+        let shown: Vec<Dispute> = self
+            .delay_payment_disputes
+            .iter()
+            .filter(|d| self.occurrence_of(d).is_some())
+            .cloned()
+            .collect();
+        self.disputes.extend(shown);
+        self.disputes.sort_by_key(|d| d.id);
         self
+    }
+
+    /// The occurrence shown that a delay payment's dispute names.
+    fn occurrence_of(&self, d: &Dispute) -> Option<&MonthOccurrence> {
+        let DisputeSubject::DelayPayment {
+            commitment,
+            occurrence,
+        } = &d.subject
+        else {
+            return None;
+        };
+        self.commitments
+            .iter()
+            .find(|o| o.occurrence.id == *commitment && o.occurrence.occurrence == *occurrence)
+    }
+
+    /// Where the latest dispute of an occurrence's delay payments stands.
+    pub fn delay_payment_dispute(&self, o: &MonthOccurrence) -> Option<&Dispute> {
+        self.delay_payment_disputes
+            .iter()
+            .filter(|d| {
+                matches!(&d.subject, DisputeSubject::DelayPayment { commitment, occurrence }
+                    if *commitment == o.occurrence.id && *occurrence == o.occurrence.occurrence)
+            })
+            .max_by_key(|d| d.id)
     }
 
     /// Shows `trends` (the report's twelve months); without it the trends hold the
@@ -310,8 +355,28 @@ impl<'a> MonthReport<'a> {
 
     /// The delay payments for late commitments claimed in this month (never
     /// capped: a separate contract clause).
+    /// An accepted dispute withdraws an occurrence's delay payments.
     pub fn delay_payments_minor(&self) -> i64 {
-        self.commitments.iter().map(|c| c.delay_payment_minor).sum()
+        self.commitments
+            .iter()
+            .filter(|c| {
+                self.delay_payment_dispute(c)
+                    .is_none_or(|d| d.status != DisputeStatus::Accepted)
+            })
+            .map(|c| c.delay_payment_minor)
+            .sum()
+    }
+
+    /// The part of [`Self::delay_payments_minor`] in open dispute.
+    pub fn delay_payments_disputed_minor(&self) -> i64 {
+        self.commitments
+            .iter()
+            .filter(|c| {
+                self.delay_payment_dispute(c)
+                    .is_some_and(|d| d.status == DisputeStatus::Disputed)
+            })
+            .map(|c| c.delay_payment_minor)
+            .sum()
     }
 
     /// The total claim with the delay payments added.

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::records::{
     Change, RecordError, Tx, audit_and_commit, cost_in, month_of, record_by_id, require_incident,
+    require_outage,
 };
 use super::row::{col, instant, opt_instant, period};
 use super::{Store, StoreError, failed};
@@ -41,6 +42,13 @@ impl Store {
                 Some(month_of(c.date))
             }
             DisputeSubject::ServiceLevel { period, .. } => Some(*period),
+            DisputeSubject::Outage { outage } => {
+                require_outage(&mut tx, contract, outage).await?;
+                None
+            }
+            // Checked against the commitments register by the caller
+            // (`records::check_disputed_delay_payment`).
+            DisputeSubject::DelayPayment { .. } => None,
         };
         let open: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM disputes WHERE contract = $1 AND kind = $2 AND subject = $3

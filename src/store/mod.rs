@@ -26,6 +26,7 @@
 //! - `testing` (hidden, for tests only): which database a test's store lives in.
 //! - [`records`], [`excusals`] and [`disputes`]: what people record — costs, excusals,
 //!   disputes — and the audit trail of every change.
+//! - [`evidence_files`]: the files behind those records (and deliveries, DR tests), byte for byte.
 //! - [`cost_gates`]: gates recorded on costs (wilful default, data loss, termination).
 //! - [`credit_notes`]: what the supplier credited or refused, and the issued claims
 //!   they are set against.
@@ -40,6 +41,7 @@ pub mod cost_gates;
 pub mod credit_notes;
 pub mod disputes;
 pub mod dr;
+pub mod evidence_files;
 pub mod excusals;
 pub mod inbox;
 pub mod issued;
@@ -238,6 +240,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_approval",
         include_str!("../../migrations/sqlite/0018_report_approval.sql"),
     ),
+    (
+        19,
+        "evidence_files",
+        include_str!("../../migrations/sqlite/0019_evidence_files.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -332,6 +339,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "report_approval",
         include_str!("../../migrations/postgres/0018_report_approval.sql"),
+    ),
+    (
+        19,
+        "evidence_files",
+        include_str!("../../migrations/postgres/0019_evidence_files.sql"),
     ),
 ];
 

@@ -72,6 +72,19 @@ pub struct Attachment {
     /// bytes are read from the store, so any daemon on it can send them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued: Option<super::issued::IssuedKey>,
+    /// The stored evidence file this is (`attach_evidence_files`): its
+    /// bytes are read from the store when sent, checked against its SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_file: Option<EvidenceFileKey>,
+}
+
+/// Which stored evidence file an attachment is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EvidenceFileKey {
+    /// The contract it belongs to.
+    pub contract: String,
+    /// Its id.
+    pub id: i64,
 }
 
 /// A queued alert awaiting delivery.

@@ -216,7 +216,8 @@ impl Store {
         Ok(costs)
     }
 
-    /// What the month's report quotes: its costs, their disputes, the audit trail.
+    /// What the month's report quotes: its costs, their disputes, the audit
+    /// trail, the evidence files of its records.
     pub async fn month_records(
         &self,
         contract: &str,
@@ -231,11 +232,19 @@ impl Store {
             .filter(|d| ids.contains(&d.subject.subject()))
             .collect();
         let cost_ids: Vec<i64> = costs.iter().map(|c| c.id).collect();
+        let delay_payment_disputes = self
+            .disputes(contract)
+            .await?
+            .into_iter()
+            .filter(|d| matches!(d.subject, DisputeSubject::DelayPayment { .. }))
+            .collect();
         Ok(MonthRecords {
+            delay_payment_disputes,
             cost_gates: self.cost_gates(contract, Some(&cost_ids)).await?,
             costs,
             cost_disputes,
             audit: self.audit(contract).await?,
+            evidence_files: self.evidence_files_of_month(contract, period).await?,
         })
     }
 

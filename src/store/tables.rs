@@ -582,6 +582,25 @@ pub const TABLES: &[Table] = &[
         serial: None,
     },
     Table {
+        name: "evidence_files",
+        columns: &[
+            ("id", Int),
+            ("contract", Text),
+            ("kind", Text),
+            ("subject", Int),
+            ("period", Text),
+            ("filename", Text),
+            ("media_type", Text),
+            ("size", Int),
+            ("sha256", Text),
+            ("bytes", Bytes),
+            ("added_by", Text),
+            ("added_at", Int),
+        ],
+        order_by: "id",
+        serial: Some("id"),
+    },
+    Table {
         name: "issued_reports",
         columns: &[
             ("contract", Text),

@@ -205,3 +205,169 @@ fn disputes_separate_the_claim_until_decided() {
         "{list}"
     );
 }
+
+#[test]
+fn an_outage_can_be_disputed_like_a_breach() {
+    let env = TestEnv::new();
+    october(&env);
+    // OUT1 is the month's only outage: 4 h 30 m of 745 h → 99.396 %, 3 % of
+    // £125,000 = £3,750.00 (375,000 pence). Without it the service met its
+    // target, so the whole credit rests on OUT1.
+    let out = dispute_open(&env, &["--outage", "OUT1"], "planned works, notified");
+    assert!(out.contains("recorded dispute 1 of outage OUT1"), "{out}");
+    let r = report(&env);
+    let email = level(&r, "email-availability");
+    assert_eq!(email["credit_minor"], 375_000);
+    assert_eq!(email["credit_disputed_minor"], 375_000);
+    assert_eq!(r["service_credits"]["disputed_minor"], 375_000);
+    // 875,000 of credits, 375,000 of them disputed: 500,000 undisputed.
+    assert_eq!(r["total_claim_undisputed_minor"], 500_000);
+    let d = &r["disputes"][0];
+    assert_eq!(
+        (d["kind"].as_str(), d["outage"].as_str()),
+        (Some("outage"), Some("OUT1"))
+    );
+    // Accepted: the claim of OUT1 is withdrawn, the service met its target.
+    ok(
+        &env,
+        &[
+            "dispute",
+            "accept",
+            "--contract",
+            C,
+            "--id",
+            "1",
+            "--note",
+            "notice found",
+            "--by",
+            "J. Smith",
+        ],
+    );
+    let r = report(&env);
+    let email = level(&r, "email-availability");
+    assert_eq!(email["status"], "met");
+    assert_eq!(email["credit_minor"], 0);
+    assert_eq!(r["service_credits"]["total_minor"], 500_000);
+    // An unknown outage is refused, naming it.
+    let err = refused(
+        &env,
+        &[
+            "dispute",
+            "open",
+            "--contract",
+            C,
+            "--outage",
+            "OUT9",
+            "--note",
+            "n",
+            "--by",
+            "J. Smith",
+        ],
+    );
+    assert!(err.contains("no outage 'OUT9'"), "{err}");
+}
+
+#[test]
+fn a_commitments_delay_payments_can_be_disputed() {
+    let env = TestEnv::new();
+    let at = |args: &[&str]| {
+        let mut all = vec!["--now", "2026-10-26T10:00:00Z"];
+        all.extend_from_slice(args);
+        ok(&env, &all)
+    };
+    at(&[
+        "commitment",
+        "add",
+        "--contract",
+        C,
+        "--id",
+        "pack",
+        "--name",
+        "Monthly pack",
+        "--due",
+        "2026-10-20",
+        "--delay-payment-per-day",
+        "100.00",
+    ]);
+    at(&[
+        "commitment",
+        "deliver",
+        "--contract",
+        C,
+        "--id",
+        "pack",
+        "--evidence",
+        "pack.pdf",
+        "--on",
+        "2026-10-25",
+    ]);
+    // Due 20 October, delivered on the 25th: 5 days late × £100.00 =
+    // £500.00 (50,000 pence), every day of it in October.
+    assert_eq!(report(&env)["delay_payments_minor"], 50_000);
+    let out = at(&[
+        "dispute",
+        "open",
+        "--contract",
+        C,
+        "--commitment",
+        "pack",
+        "--due",
+        "2026-10-20",
+        "--note",
+        "the council sent the data late",
+        "--by",
+        "Supplier desk",
+    ]);
+    assert!(
+        out.contains("recorded dispute 1 of the delay payments of pack due 2026-10-20"),
+        "{out}"
+    );
+    let r = report(&env);
+    // Still claimed, shown apart.
+    assert_eq!(r["delay_payments_minor"], 50_000);
+    assert_eq!(r["delay_payments_disputed_minor"], 50_000);
+    let d = &r["disputes"][0];
+    assert_eq!(d["kind"], "delay_payment");
+    assert_eq!(d["commitment"], "pack");
+    assert_eq!(d["occurrence"], "2026-10-20");
+    // Accepted: the delay payment is withdrawn.
+    at(&[
+        "dispute",
+        "accept",
+        "--contract",
+        C,
+        "--id",
+        "1",
+        "--note",
+        "agreed",
+        "--by",
+        "J. Smith",
+    ]);
+    let r = report(&env);
+    assert_eq!(r["delay_payments_minor"], 0);
+    // None in open dispute: the field is left out, as before such disputes.
+    assert!(r.get("delay_payments_disputed_minor").is_none(), "{r}");
+    // An occurrence that is not late, or does not exist, is refused.
+    let mut args = vec![
+        "--now",
+        "2026-10-26T10:00:00Z",
+        "dispute",
+        "open",
+        "--contract",
+        C,
+        "--commitment",
+        "dr-test",
+        "--due",
+        "2026-11-30",
+        "--note",
+        "n",
+        "--by",
+        "S",
+    ];
+    let err = refused(&env, &args);
+    assert!(err.contains("has no delay_payment_per_day"), "{err}");
+    args[7] = "pack";
+    args[9] = "2026-10-21";
+    let err = refused(&env, &args);
+    assert!(err.contains("no occurrence '2026-10-21'"), "{err}");
+}

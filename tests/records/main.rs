@@ -8,6 +8,7 @@
 //! - [`excusals`]: excused incidents, outages and service level months.
 //! - [`disputes`]: disputed, upheld and withdrawn claim items.
 //! - [`audit`]: the trail, the store's refusals, escaping in HTML.
+//! - [`evidence`]: evidence files behind the records.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -15,6 +16,7 @@ mod common;
 mod audit;
 mod costs;
 mod disputes;
+mod evidence;
 mod excusals;
 
 use common::{TestEnv, stderr, stdout};

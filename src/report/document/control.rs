@@ -242,6 +242,12 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
             "Delay payments for late commitments",
             money(json.delay_payments_minor),
         ));
+        if json.delay_payments_disputed_minor > 0 {
+            fields.push(line(
+                "Delay payments in dispute",
+                money(json.delay_payments_disputed_minor),
+            ));
+        }
         fields.push(total(
             "Total claim with delay payments",
             money(json.total_claim_with_delay_payments_minor),

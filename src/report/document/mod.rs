@@ -288,6 +288,7 @@ pub fn build_from(r: &MonthReport<'_>, json: &ReportJson<'_>) -> Document {
     sections.push(terms::method());
     sections.push(records::audit(json, &style));
     sections.extend(appendix::sections(r, &style));
+    sections.push(records::evidence_files(json, &style));
     Document {
         title: format!(
             "Performance Monitoring Report: {}",

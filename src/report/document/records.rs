@@ -261,6 +261,11 @@ pub fn disputed(d: &DisputeJson<'_>) -> String {
         } => format!("service level {service_level} for {period}"),
         DisputeSubjectJson::Incident { incident } => format!("incident {incident}"),
         DisputeSubjectJson::Cost { cost } => format!("cost {cost}"),
+        DisputeSubjectJson::Outage { outage } => format!("outage {outage}"),
+        DisputeSubjectJson::DelayPayment {
+            commitment,
+            occurrence,
+        } => format!("delay payments of {commitment} due {occurrence}"),
     }
 }
 
@@ -462,6 +467,47 @@ pub fn audit(json: &ReportJson<'_>, style: &Style) -> Section {
             Cell::text(a.action),
             Cell::text(a.detail),
             Cell::text(a.reason.unwrap_or("")),
+        ]);
+    }
+    s.push(Block::Table(table));
+    s
+}
+
+/// The evidence files of the month's records.
+pub fn evidence_files(json: &ReportJson<'_>, style: &Style) -> Section {
+    let mut s = Section::new(
+        "appendix_evidence",
+        "Appendix E: evidence files",
+        "Evidence files",
+    );
+    s.appendix = true;
+    if json.evidence_files.is_empty() {
+        s.push(Block::Note(
+            "No evidence file is attached to this month's records.".to_string(),
+        ));
+        return s;
+    }
+    s.push(Block::Note(
+        "Each file is kept in the store as received; its SHA-256 lets anyone check a copy \
+         (slawatch evidence get)."
+            .to_string(),
+    ));
+    let mut table = Table::new(&[
+        ("File", false, 0.4),
+        ("Evidence of", false, 1.1),
+        ("Name", false, 1.2),
+        ("Size (bytes)", true, 0.6),
+        ("SHA-256", false, 2.0),
+        ("Added", false, 1.3),
+    ]);
+    for f in &json.evidence_files {
+        table.row(vec![
+            Cell::count(f.id),
+            Cell::text(&f.subject),
+            Cell::text(f.name),
+            Cell::count(f.size),
+            Cell::text(f.sha256),
+            Cell::text(format!("{}, {}", f.added_by, style.instant(f.added_at))),
         ]);
     }
     s.push(Block::Table(table));

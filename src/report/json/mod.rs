@@ -13,10 +13,12 @@
 //! - [`clock_stops`]: how the supplier stopped its clocks.
 //! - [`escalation`]: the escalation rules the month triggered.
 //! - [`recovery`]: credit notes, gates on costs, recovery to date.
+//! - [`evidence_files`]: the files behind costs, excusals, disputes, deliveries and DR tests.
 
 pub mod appendix;
 pub mod clock_stops;
 pub mod escalation;
+pub mod evidence_files;
 pub mod findings;
 pub mod history;
 pub mod records;
@@ -108,8 +110,13 @@ pub struct ReportJson<'a> {
     pub forecast_credit_minor: Option<i64>,
     /// What the supplier owes whatever the open disputes decide.
     pub total_claim_undisputed_minor: i64,
-    /// Delay payments for late commitments claimed in the month.
+    /// Delay payments for late commitments claimed in the month (those
+    /// withdrawn after an accepted dispute left out).
     pub delay_payments_minor: i64,
+    /// The part of it in open dispute (absent when none is, so reports
+    /// without such a dispute read as before).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub delay_payments_disputed_minor: i64,
     /// The total claim with the delay payments added.
     pub total_claim_with_delay_payments_minor: i64,
     /// Commitment occurrences due in the month or still outstanding.
@@ -122,6 +129,11 @@ pub struct ReportJson<'a> {
     pub disputes: Vec<DisputeJson<'a>>,
     /// The audit entries bearing on the month.
     pub audit: Vec<AuditJson<'a>>,
+    /// The evidence files of the month's records (name, size, SHA-256, who
+    /// added them when), never their bytes; absent when there are none, so
+    /// reports without files read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence_files: Vec<evidence_files::EvidenceFileJson<'a>>,
     /// Where the evidence and the supplier's own figures disagree.
     pub data_quality: DataQualityJson<'a>,
     /// The DR register; `null` when the contract lists no DR systems.
@@ -421,12 +433,14 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         forecast_credit_minor: r.standing.as_ref().map(|s| s.forecast_credit_minor),
         total_claim_undisputed_minor: r.total_claim_undisputed_minor(),
         delay_payments_minor: r.delay_payments_minor(),
+        delay_payments_disputed_minor: r.delay_payments_disputed_minor(),
         total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
         commitments: all(&r.commitments),
         excused: all(&e.excused),
         excused_outages: all(&e.excused_outages),
         disputes: all(&r.disputes),
         audit: all(&r.audit),
+        evidence_files: all(&r.evidence_files),
         data_quality: DataQualityJson {
             reconciliation_tolerance_points: r.tolerance_points.as_f64(),
             discrepancies: all(&r.discrepancies),
@@ -452,6 +466,10 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         issue_gate_words: r.feed_gate.map(super::FeedGate::words),
         appendix: r.appendix.as_ref().map(appendix::AppendixJson::new),
     }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// A figure as the JSON writes it (`99.9`, `5.0`), for renderers that show

@@ -115,6 +115,18 @@ pub enum DisputeSubjectJson<'a> {
         /// The cost's id.
         cost: i64,
     },
+    /// One outage.
+    Outage {
+        /// The outage's id.
+        outage: &'a str,
+    },
+    /// The delay payments of one occurrence of a commitment.
+    DelayPayment {
+        /// The commitment's id.
+        commitment: &'a str,
+        /// The occurrence: its due date or the month it covers.
+        occurrence: &'a str,
+    },
 }
 
 impl<'a> From<&'a DisputeSubject> for DisputeSubjectJson<'a> {
@@ -129,6 +141,14 @@ impl<'a> From<&'a DisputeSubject> for DisputeSubjectJson<'a> {
             },
             DisputeSubject::Incident { incident } => DisputeSubjectJson::Incident { incident },
             DisputeSubject::Cost { cost } => DisputeSubjectJson::Cost { cost: *cost },
+            DisputeSubject::Outage { outage } => DisputeSubjectJson::Outage { outage },
+            DisputeSubject::DelayPayment {
+                commitment,
+                occurrence,
+            } => DisputeSubjectJson::DelayPayment {
+                commitment,
+                occurrence,
+            },
         }
     }
 }

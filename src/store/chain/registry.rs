@@ -200,6 +200,26 @@ pub const COST_GATES: ChainedTable = ChainedTable {
     ],
 };
 
+/// Evidence files behind costs, excusals, disputes, deliveries and DR
+/// tests (0023), byte for byte.
+pub const EVIDENCE_FILES: ChainedTable = ChainedTable {
+    name: "evidence_files",
+    contract: "contract",
+    key: &[("id", Int)],
+    content: &[
+        ("kind", Text),
+        ("subject", Int),
+        ("period", Text),
+        ("filename", Text),
+        ("media_type", Text),
+        ("size", Int),
+        ("sha256", Text),
+        ("bytes", Bytes),
+        ("added_by", Text),
+        ("added_at", Int),
+    ],
+};
+
 /// Every chained table, in the order `verify` reports them.
 pub const CHAINED: &[&ChainedTable] = &[
     &AUDIT,
@@ -212,6 +232,7 @@ pub const CHAINED: &[&ChainedTable] = &[
     &SUPPLIER_KPIS_VERSIONS,
     &CREDIT_NOTES,
     &COST_GATES,
+    &EVIDENCE_FILES,
 ];
 
 impl ChainedTable {
