@@ -108,6 +108,28 @@ pub struct EmailConfig {
     pub password_env: Option<String>,
     /// The From header.
     pub from: String,
+    /// A PEM file of certificate authorities trusted for the relay's
+    /// certificate besides the operating system's (a council's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `auth = "xoauth2"`: how the SMTP access token is obtained.
+    pub oauth: Option<SmtpOAuth>,
+}
+
+/// SMTP XOAUTH2 with an access token from the OAuth 2.0 client-credentials
+/// grant (Microsoft 365 and Google Workspace, where basic SMTP AUTH is
+/// retired). The token is fetched before a delivery round and reused until
+/// shortly before it expires.
+#[derive(Debug, Clone)]
+pub struct SmtpOAuth {
+    /// The token endpoint, e.g.
+    /// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`.
+    pub token_url: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The environment variable holding the client secret, never its value.
+    pub client_secret_env: String,
+    /// The scope asked for (Microsoft 365: `https://outlook.office365.com/.default`).
+    pub scope: String,
 }
 
 /// A configured source of evidence (the daemon's part of the file).
