@@ -505,3 +505,206 @@ async fn json_bodies_may_start_with_a_byte_order_mark() {
     assert_eq!(status, 200, "{result}");
     assert_eq!(result["stored"], 1);
 }
+
+/// A fixture payload as the real sender writes it.
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alerting")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The October downtime of email-availability, in seconds.
+async fn email_downtime(api: &Api) -> Value {
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap()["downtime_seconds"]
+        .clone()
+}
+
+/// The alerts live detection raises about the sources now, by kind.
+async fn source_alert_kinds(api: &Api) -> Vec<String> {
+    let mut out = Vec::new();
+    slawatch::alerts::feeds::source_alerts(
+        &api.deps.config,
+        &api.deps.store,
+        NOW.parse().unwrap(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    out.into_iter().map(|a| a.kind).collect()
+}
+
+#[tokio::test]
+async fn a_truncated_alertmanager_notification_is_stored_and_marks_the_source_until_a_complete_one()
+{
+    let api = Api::start().await;
+    // Alertmanager 0.25's webhook body with max_alerts = 2 and five alerts
+    // in the group: two sent, "truncatedAlerts": 3.
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("alertmanager-v4-truncated.json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["stored"], 2, "{result}");
+    let state = api
+        .deps
+        .store
+        .source_state("noc", "truncated_alerts")
+        .await
+        .unwrap();
+    assert_eq!(state.consecutive_failures, 1);
+    let note = state.last_error.unwrap();
+    assert!(
+        note.contains("Alertmanager left 3 alert(s) out of a notification")
+            && note.contains("max_alerts"),
+        "{note}"
+    );
+    assert_eq!(source_alert_kinds(&api).await, ["source_truncated"]);
+    // The same alert once per episode: the dedup key stays the same while
+    // truncated notifications keep coming.
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        api.post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("alertmanager-v4-truncated.json"),
+        )
+        .await;
+        let mut out = Vec::new();
+        slawatch::alerts::feeds::source_alerts(
+            &api.deps.config,
+            &api.deps.store,
+            NOW.parse().unwrap(),
+            &mut out,
+        )
+        .await
+        .unwrap();
+        keys.push(out[0].dedup_key.clone());
+    }
+    assert_eq!(keys[0], keys[1]);
+
+    // A complete notification ends the episode.
+    let complete = notification("firing", "0001-01-01T00:00:00Z", "critical");
+    let (status, _) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), complete)
+        .await;
+    assert_eq!(status, 200);
+    let state = api
+        .deps
+        .store
+        .source_state("noc", "truncated_alerts")
+        .await
+        .unwrap();
+    assert_eq!((state.consecutive_failures, state.last_error), (0, None));
+    assert_eq!(source_alert_kinds(&api).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn grafana_managed_alerting_notifications_record_outages() {
+    let api = Api::start().await;
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("grafana-v1-resolved.json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["stored"], 2, "{result}");
+    // 12:00–13:00 +02:00 is 10:00–11:00 UTC: 3,600 s; 14 October
+    // 08:00–08:30 UTC: 1,800 s. 3,600 + 1,800 = 5,400.
+    assert_eq!(email_downtime(&api).await, 5_400);
+}
+
+#[tokio::test]
+async fn an_unreadable_notification_is_refused_in_words_and_shows_in_the_sources_health() {
+    let api = Api::start().await;
+    let legacy = json!({"title": "[Alerting] Mail", "ruleId": 3, "ruleName": "Mail",
+        "state": "alerting", "evalMatches": [], "message": "down"})
+    .to_string();
+    let (status, body) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), legacy)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let state = api.deps.store.source_state("noc", "").await.unwrap();
+    assert_eq!(state.consecutive_failures, 1);
+    let error = state.last_error.unwrap();
+    assert!(
+        error.starts_with("refused a notification: this is a legacy Grafana dashboard-alert"),
+        "{error}"
+    );
+    let future = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace("\"version\":\"4\"", "\"version\":\"5\"");
+    assert!(future.contains("\"version\":\"5\""), "{future}");
+    for _ in 0..2 {
+        let (status, _) = api
+            .post("/api/v1/alertmanager/noc", Some(NOC), future.clone())
+            .await;
+        assert_eq!(status, 400);
+    }
+    let state = api.deps.store.source_state("noc", "").await.unwrap();
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unsupported webhook payload version '5'")),
+        "{state:?}"
+    );
+    // Three refusals in a row: the source is failing, and the managers hear.
+    assert_eq!(state.consecutive_failures, 3);
+    assert_eq!(source_alert_kinds(&api).await, ["source_failing"]);
+}
+
+#[tokio::test]
+async fn slawatch_for_moves_the_outage_start_back_by_the_rules_for_period() {
+    let api = Api::start().await;
+    let with_for = |status: &str, ends_at: &str| {
+        notification(status, ends_at, "critical").replace(
+            "\"service\":\"email\"",
+            "\"service\":\"email\",\"slawatch_for\":\"5m\"",
+        )
+    };
+    let firing = with_for("firing", "0001-01-01T00:00:00Z");
+    assert!(firing.contains("slawatch_for"), "{firing}");
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            with_for("resolved", "2026-10-12T11:30:00Z"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["updated"], 1, "{result}");
+    // Fired at 10:00 after 5 minutes of failing: down from 09:55 to 11:30,
+    // 5,400 + 300 = 5,700 s.
+    assert_eq!(email_downtime(&api).await, 5_700);
+    // A period that is not a duration refuses that alert, saying why.
+    let bad = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace(
+            "\"service\":\"email\"",
+            "\"service\":\"email\",\"slawatch_for\":\"5 min\"",
+        )
+        .replace("a1b2c3d4e5f60718", "0badf00d");
+    let (_, result) = api.post("/api/v1/alertmanager/noc", Some(NOC), bad).await;
+    assert_eq!(result["rejected"], 1, "{result}");
+    assert!(
+        result["rejections"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("slawatch_for: '5 min' is not a duration"),
+        "{result}"
+    );
+}

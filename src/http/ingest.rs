@@ -1,5 +1,6 @@
 //! Records pushed over HTTP: interchange records from a webhook source, and
-//! Prometheus Alertmanager notifications turned into outages.
+//! Prometheus Alertmanager (or Grafana-managed alerting) notifications
+//! turned into outages.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,16 +9,18 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AppState;
+use super::alerting;
 use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
+use crate::store::sources::TRUNCATED_ALERTS_SCOPE;
 
 /// What a push did, line by line for the refused ones.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -247,32 +250,6 @@ fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
         .collect())
 }
 
-/// The Alertmanager webhook payload (version 4), the parts slawatch reads.
-#[derive(Debug, Deserialize)]
-pub struct AlertmanagerPayload {
-    /// Must be "4".
-    pub version: String,
-    /// The alerts of the group.
-    pub alerts: Vec<AlertmanagerAlert>,
-}
-
-/// One alert of a notification.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlertmanagerAlert {
-    /// `firing` or `resolved`.
-    pub status: String,
-    /// Its labels.
-    #[serde(default)]
-    pub labels: HashMap<String, String>,
-    /// When it started firing.
-    pub starts_at: DateTime<Utc>,
-    /// When it stopped (`0001-01-01T00:00:00Z` while firing).
-    pub ends_at: Option<DateTime<Utc>>,
-    /// Identifies the alert's label set.
-    pub fingerprint: String,
-}
-
 /// The Alertmanager source `{source_id}` names, pushing with its own token;
 /// decided before the body is read.
 #[derive(Debug)]
@@ -320,6 +297,12 @@ impl FromRequestParts<AppState> for AlertSource {
 /// `POST /api/v1/alertmanager/{source_id}`: firing alerts open outages,
 /// resolved ones close them. An outage's id is the alert's fingerprint and
 /// start, so repeated and duplicated notifications change nothing.
+///
+/// A payload that cannot be read is refused (400) and also recorded as a
+/// failure of the source: neither Alertmanager nor Grafana retries a 4xx,
+/// and their logs are not where the contract manager looks. A truncated
+/// notification (`truncatedAlerts`) is stored and marks the source's
+/// `truncated_alerts` scope failing until a complete one arrives.
 pub async fn alertmanager(
     State(app): State<AppState>,
     AlertSource {
@@ -328,12 +311,32 @@ pub async fn alertmanager(
     }: AlertSource,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let payload: AlertmanagerPayload = super::body::json(&body, "an Alertmanager webhook payload")?;
-    if payload.version != "4" {
-        return Err(ApiError::BadRequest(format!(
-            "unsupported Alertmanager payload version '{}' (expected 4)",
-            payload.version
-        )));
+    let (sender, payload) = match alerting::parse(&body) {
+        Ok(parsed) => parsed,
+        Err(reason) => {
+            let now = app.now().timestamp();
+            let note = format!("refused a notification: {reason}");
+            app.deps
+                .store
+                .source_failed(&source.id, "", &note, now)
+                .await?;
+            tracing::warn!(source = %source.id, "{note}");
+            return Err(ApiError::BadRequest(reason));
+        }
+    };
+    let now = app.now().timestamp();
+    if payload.truncated_alerts > 0 {
+        let note = alerting::truncation_note(sender, payload.truncated_alerts);
+        tracing::warn!(source = %source.id, "{note}");
+        app.deps
+            .store
+            .source_failed(&source.id, TRUNCATED_ALERTS_SCOPE, &note, now)
+            .await?;
+    } else {
+        app.deps
+            .store
+            .source_succeeded(&source.id, TRUNCATED_ALERTS_SCOPE, None, now)
+            .await?;
     }
     let mut records = Vec::new();
     let mut rejections = Vec::new();
@@ -354,11 +357,18 @@ pub async fn alertmanager(
                 .partial_when
                 .iter()
                 .all(|(k, v)| alert.labels.get(k) == Some(v));
+        let start = match alert.outage_start() {
+            Ok(start) => start,
+            Err(reason) => {
+                rejections.push(LineResult { line, reason });
+                continue;
+            }
+        };
         let id = format!("am-{}-{}", alert.fingerprint, alert.starts_at.timestamp());
         // Alertmanager sends year 1 for "not ended" while firing.
         let end = match alert
             .ends_at
-            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= alert.starts_at)
+            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= start)
         {
             Some(end) => Some(end),
             // HA peers and retries deliver out of order. The alert (its
@@ -376,10 +386,7 @@ pub async fn alertmanager(
             ("id".to_string(), id),
             ("contract".to_string(), source.contract.clone()),
             ("service".to_string(), service.clone()),
-            (
-                "start".to_string(),
-                crate::domain::time::format_utc(alert.starts_at),
-            ),
+            ("start".to_string(), crate::domain::time::format_utc(start)),
             (
                 "impact".to_string(),
                 if partial { "partial" } else { "full" }.to_string(),
@@ -396,7 +403,7 @@ pub async fn alertmanager(
             line,
         });
     }
-    let label = format!("Alertmanager notification to {}", source.id);
+    let label = format!("{} notification to {}", sender.name(), source.id);
     store_pushed(
         &app,
         &source.id,

@@ -4,6 +4,11 @@
 
 use super::{Store, StoreError, failed};
 
+/// The scope of an Alertmanager (or Grafana alerting) source that fails
+/// while its notifications arrive truncated (`truncatedAlerts`), and
+/// succeeds again with the next complete one.
+pub const TRUNCATED_ALERTS_SCOPE: &str = "truncated_alerts";
+
 /// What the store knows about one source (and scope: a ServiceNow table, or
 /// `""` for the source as a whole).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
