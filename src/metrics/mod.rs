@@ -287,6 +287,12 @@ impl Metrics {
     /// The exposition for `GET /metrics`: the figures of the last detection
     /// run and the live parts, as seen at `now` by a daemon that is (or is
     /// not) the `leader`.
+    ///
+    /// Only the leader publishes figures. Every daemon reads the same store,
+    /// so with two daemons scraped each contract, source and alert figure
+    /// would otherwise be exported twice and every `sum()` on a dashboard
+    /// would double. A standby exports only what is its own: its build and
+    /// `slawatch_leader 0`.
     pub async fn render(
         &self,
         config: &Config,
@@ -306,6 +312,12 @@ impl Metrics {
             leader,
             ..LiveFeeds::default()
         };
+        if !leader {
+            return exposition::standby().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "metrics: cannot render the standby's part");
+                String::new()
+            });
+        }
         match store.all_source_states().await {
             Ok(states) => {
                 self.observe_failures(config, &states);
