@@ -78,6 +78,7 @@ kind = "alertmanager"
 token_env = "HTTP_API_TEST_NOC_TOKEN"
 service_label = "service"
 partial_when = {{ severity = "warning" }}
+repeat_interval = "1h"
 
 [[api_tokens]]
 name = "grafana"
@@ -707,4 +708,97 @@ async fn slawatch_for_moves_the_outage_start_back_by_the_rules_for_period() {
             .starts_with("slawatch_for: '5 min' is not a duration"),
         "{result}"
     );
+}
+
+#[tokio::test]
+async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_it_fires_again() {
+    let api = Api::start().await;
+    let clock = api.deps.clock.clone();
+    let at = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let source = api
+        .deps
+        .config
+        .sources
+        .iter()
+        .find(|s| s.id == "noc")
+        .unwrap()
+        .clone();
+    let slawatch::config::SourceKind::Alertmanager(cfg) = source.kind.clone() else {
+        panic!("noc is an Alertmanager source");
+    };
+    let infer = |now: &str| {
+        let (api, source, cfg) = (&api, &source, &cfg);
+        let now = at(now).timestamp();
+        async move {
+            slawatch::sources::alerting::infer_ends(
+                &api.deps.store,
+                &api.deps.config.contracts,
+                source,
+                cfg,
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // Fired at 08:00 on 5 November, sent at 09:00 (the API's clock) and
+    // again at 10:00; the receiver has no send_resolved, so nothing more.
+    let firing = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-11-05T08:00:00Z");
+    let id = format!(
+        "am-a1b2c3d4e5f60718-{}",
+        at("2026-11-05T08:00:00Z").timestamp()
+    );
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    clock.set(at("2026-11-05T10:00:00Z"));
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    let end = || async { api.deps.store.outage_end("acme", &id).await.unwrap() };
+    // repeat_interval 1h + 30 min margin after the last sighting (10:00)
+    // is 11:30: at 11:29 it is still open.
+    assert_eq!(infer("2026-11-05T11:29:00Z").await, 0);
+    assert_eq!(end().await, None);
+    // At 11:31 it has been unseen too long: ended at 10:00, its last sighting.
+    assert_eq!(infer("2026-11-05T11:31:00Z").await, 1);
+    assert_eq!(end().await, Some(at("2026-11-05T10:00:00Z").timestamp()));
+    let health = api
+        .deps
+        .store
+        .source_state("noc", "unresolved_alerts")
+        .await
+        .unwrap();
+    assert_eq!(health.consecutive_failures, 1);
+    let note = health.last_error.unwrap();
+    assert!(
+        note.contains("end inferred") && note.contains("send_resolved: true"),
+        "{note}"
+    );
+    // Only once: the next look finds nothing more to end.
+    assert_eq!(infer("2026-11-05T11:32:00Z").await, 0);
+
+    // Sent again as firing (Alertmanager was down, not the alert over):
+    // the outage is open again.
+    clock.set(at("2026-11-05T11:40:00Z"));
+    let (status, result) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(end().await, None);
+    // A resolved notification gives the real end and clears the health note.
+    let resolved = notification("resolved", "2026-11-05T11:45:00Z", "critical")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-11-05T08:00:00Z");
+    clock.set(at("2026-11-05T11:46:00Z"));
+    api.post("/api/v1/alertmanager/noc", Some(NOC), resolved)
+        .await;
+    assert_eq!(end().await, Some(at("2026-11-05T11:45:00Z").timestamp()));
+    let health = api
+        .deps
+        .store
+        .source_state("noc", "unresolved_alerts")
+        .await
+        .unwrap();
+    assert_eq!((health.consecutive_failures, health.last_error), (0, None));
+    // Nothing left to infer.
+    assert_eq!(infer("2026-11-06T12:00:00Z").await, 0);
 }

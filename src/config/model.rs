@@ -226,7 +226,16 @@ pub struct AlertmanagerSource {
     pub service_label: String,
     /// Labels that make a firing alert a partial outage.
     pub partial_when: BTreeMap<String, String>,
+    /// The receiver's `repeat_interval` (seconds): how often a firing alert
+    /// is sent again. One not sent again for this long plus
+    /// [`UNSEEN_MARGIN_SECONDS`] is taken as ended at its last sighting.
+    pub repeat_interval_seconds: i64,
 }
+
+/// The wait past `repeat_interval` before a firing alert not sent again is
+/// taken as ended: Alertmanager re-sends only at a `group_interval` tick
+/// (5 minutes by default), and a notification may be retried for a while.
+pub const UNSEEN_MARGIN_SECONDS: i64 = 1_800;
 
 /// `kind = "probe"` settings.
 #[derive(Debug, Clone)]

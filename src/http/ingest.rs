@@ -20,7 +20,8 @@ use super::error::ApiError;
 use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
-use crate::store::sources::TRUNCATED_ALERTS_SCOPE;
+use crate::store::sightings::Sighting;
+use crate::store::sources::{TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE};
 
 /// What a push did, line by line for the refused ones.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -340,6 +341,9 @@ pub async fn alertmanager(
     }
     let mut records = Vec::new();
     let mut rejections = Vec::new();
+    // Firing alerts as seen now, and alerts whose end is known.
+    let mut firing = Vec::new();
+    let mut ended = Vec::new();
     for (i, alert) in payload.alerts.iter().enumerate() {
         let line = i as i64 + 1;
         let Some(service) = alert.labels.get(&cfg.service_label) else {
@@ -375,6 +379,9 @@ pub async fn alertmanager(
             // fingerprint and start) once resolved stays resolved: a firing
             // notification of it arriving later is stale and keeps the end.
             // Firing again starts a new alert, with a new start.
+            // Unless that end was only inferred (it stopped being re-sent):
+            // firing now, it has not ended after all.
+            None if inferred(&app, &source.id, &id).await? => None,
             None => app
                 .deps
                 .store
@@ -382,15 +389,25 @@ pub async fn alertmanager(
                 .await?
                 .and_then(|end| DateTime::from_timestamp(end, 0)),
         };
+        let impact = if partial { "partial" } else { "full" };
+        match end {
+            None => firing.push(Sighting {
+                outage_id: id.clone(),
+                contract: source.contract.clone(),
+                service: service.clone(),
+                start_at: start.timestamp(),
+                impact: impact.to_string(),
+                last_seen_at: now,
+                inferred_end_at: None,
+            }),
+            Some(_) => ended.push(id.clone()),
+        }
         let mut fields = HashMap::from([
             ("id".to_string(), id),
             ("contract".to_string(), source.contract.clone()),
             ("service".to_string(), service.clone()),
             ("start".to_string(), crate::domain::time::format_utc(start)),
-            (
-                "impact".to_string(),
-                if partial { "partial" } else { "full" }.to_string(),
-            ),
+            ("impact".to_string(), impact.to_string()),
             ("planned".to_string(), "false".to_string()),
             ("source".to_string(), source.id.clone()),
         ]);
@@ -404,7 +421,7 @@ pub async fn alertmanager(
         });
     }
     let label = format!("{} notification to {}", sender.name(), source.id);
-    store_pushed(
+    let answer = store_pushed(
         &app,
         &source.id,
         &label,
@@ -412,5 +429,29 @@ pub async fn alertmanager(
         rejections,
         Some(&source.id),
     )
-    .await
+    .await?;
+    let store = &app.deps.store;
+    for sighting in &firing {
+        store.alert_firing(&source.id, sighting).await?;
+    }
+    for id in &ended {
+        store.alert_ended(&source.id, id).await?;
+    }
+    // Resolved notifications arrive: the receiver has send_resolved.
+    if payload.alerts.iter().any(|a| a.status == "resolved") {
+        store
+            .source_succeeded(&source.id, UNRESOLVED_ALERTS_SCOPE, None, now)
+            .await?;
+    }
+    Ok(answer)
+}
+
+/// Whether the outage `id` of `source` was ended only by inference.
+async fn inferred(app: &AppState, source: &str, id: &str) -> Result<bool, ApiError> {
+    Ok(app
+        .deps
+        .store
+        .alert_sighting(source, id)
+        .await?
+        .is_some_and(|s| s.inferred_end_at.is_some()))
 }

@@ -57,6 +57,7 @@ pub mod rewrites;
 mod row;
 pub mod server;
 pub mod servicenow;
+pub mod sightings;
 pub mod sources;
 pub mod tables;
 #[doc(hidden)]
@@ -238,6 +239,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_approval",
         include_str!("../../migrations/sqlite/0018_report_approval.sql"),
     ),
+    (
+        22,
+        "alert_sightings",
+        include_str!("../../migrations/sqlite/0022_alert_sightings.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -332,6 +338,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "report_approval",
         include_str!("../../migrations/postgres/0018_report_approval.sql"),
+    ),
+    (
+        22,
+        "alert_sightings",
+        include_str!("../../migrations/postgres/0022_alert_sightings.sql"),
     ),
 ];
 

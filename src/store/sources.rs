@@ -9,6 +9,11 @@ use super::{Store, StoreError, failed};
 /// succeeds again with the next complete one.
 pub const TRUNCATED_ALERTS_SCOPE: &str = "truncated_alerts";
 
+/// The scope of an Alertmanager (or Grafana alerting) source that fails once
+/// an alert stopped being re-sent without a resolved notification (its end
+/// inferred), and succeeds again with the next resolved notification.
+pub const UNRESOLVED_ALERTS_SCOPE: &str = "unresolved_alerts";
+
 /// What the store knows about one source (and scope: a ServiceNow table, or
 /// `""` for the source as a whole).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
