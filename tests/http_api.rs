@@ -564,6 +564,7 @@ async fn a_truncated_alertmanager_notification_is_stored_and_marks_the_source_un
         .source_state("noc", "truncated_alerts")
         .await
         .unwrap();
+    assert_eq!(source_up(&api).await, "0", "the source's health shows it");
     assert_eq!(state.consecutive_failures, 1);
     let note = state.last_error.unwrap();
     assert!(
@@ -774,6 +775,7 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
         note.contains("end inferred") && note.contains("send_resolved: true"),
         "{note}"
     );
+    assert_eq!(source_up(&api).await, "0", "the source's health shows it");
     // Only once: the next look finds nothing more to end.
     assert_eq!(infer("2026-11-05T11:32:00Z").await, 0);
 
@@ -799,6 +801,26 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
         .await
         .unwrap();
     assert_eq!((health.consecutive_failures, health.last_error), (0, None));
+    assert_eq!(source_up(&api).await, "1");
     // Nothing left to infer.
     assert_eq!(infer("2026-11-06T12:00:00Z").await, 0);
+}
+
+/// `slawatch_source_up` of the Alertmanager source `noc`, as scraped.
+async fn source_up(api: &Api) -> String {
+    let text = api
+        .deps
+        .metrics
+        .render(
+            &api.deps.config,
+            &api.deps.store,
+            true,
+            api.deps.clock.now(),
+        )
+        .await;
+    text.lines()
+        .find(|l| l.starts_with("slawatch_source_up{") && l.contains("source=\"noc\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no slawatch_source_up for noc in {text}"))
+        .to_string()
 }

@@ -45,6 +45,7 @@ use crate::engine::dr::{DrTest, assess};
 use crate::engine::live::LiveMonth;
 use crate::report::MonthReport;
 use crate::store::Store;
+use crate::store::sources::{TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE};
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
@@ -327,9 +328,15 @@ impl Metrics {
                     .map(|source| {
                         let mine: Vec<_> =
                             states.iter().filter(|(s, _, _)| s == &source.id).collect();
+                        // The source as a whole, and the scopes that speak
+                        // of what an alerting source's notifications lack.
                         let whole: Vec<_> = mine
                             .iter()
-                            .filter(|(_, scope, _)| scope.is_empty())
+                            .filter(|(_, scope, _)| {
+                                scope.is_empty()
+                                    || scope == TRUNCATED_ALERTS_SCOPE
+                                    || scope == UNRESOLVED_ALERTS_SCOPE
+                            })
                             .map(|(_, _, st)| st)
                             .collect();
                         let scoped: Vec<_> = mine.iter().map(|(_, _, st)| st).collect();
