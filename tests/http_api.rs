@@ -547,8 +547,8 @@ async fn source_alert_kinds(api: &Api) -> Vec<String> {
 async fn a_truncated_alertmanager_notification_is_stored_and_marks_the_source_until_a_complete_one()
 {
     let api = Api::start().await;
-    // Alertmanager 0.25's webhook body with max_alerts = 2 and five alerts
-    // in the group: two sent, "truncatedAlerts": 3.
+    // Recorded from a real Alertmanager 0.25 (a receiver with max_alerts: 2,
+    // five alerts in the group): two sent, "truncatedAlerts": 3.
     let (status, result) = api
         .post(
             "/api/v1/alertmanager/noc",
