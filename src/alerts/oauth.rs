@@ -30,11 +30,21 @@ pub struct TokenSource {
     cached: Arc<Mutex<Option<Cached>>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Cached {
     token: String,
     /// When to fetch a new one instead.
     renew_at: Instant,
+}
+
+/// Never the token itself: it is a credential to the council's mailbox.
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cached")
+            .field("token", &"<redacted>")
+            .field("renew_at", &self.renew_at)
+            .finish()
+    }
 }
 
 /// The token endpoint's answer (RFC 6749 §5.1), only what is used.
@@ -161,4 +171,22 @@ impl TokenSource {
 /// ids; the first says what is wrong.
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cached_token_never_shows_in_debug_output() {
+        let cached = Cached {
+            token: "eyJ0eXAiOiJKV1Qi-secret".into(),
+            renew_at: Instant::now(),
+        };
+        let text = format!("{cached:?}");
+        assert!(
+            !text.contains("secret") && text.contains("<redacted>"),
+            "{text}"
+        );
+    }
 }
