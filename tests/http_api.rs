@@ -79,6 +79,7 @@ token_env = "HTTP_API_TEST_NOC_TOKEN"
 service_label = "service"
 partial_when = {{ severity = "warning" }}
 repeat_interval = "1h"
+watchdog_alert = "Watchdog"
 
 [[api_tokens]]
 name = "grafana"
@@ -823,4 +824,103 @@ async fn source_up(api: &Api) -> String {
         .and_then(|l| l.rsplit(' ').next())
         .unwrap_or_else(|| panic!("no slawatch_source_up for noc in {text}"))
         .to_string()
+}
+
+/// Prometheus's always-firing `Watchdog` alert, as Alertmanager sends it.
+fn watchdog(status: &str, ends_at: &str) -> String {
+    json!({
+        "version": "4", "groupKey": "{}:{alertname=\"Watchdog\"}", "status": status,
+        "receiver": "slawatch", "groupLabels": {"alertname": "Watchdog"}, "commonLabels": {},
+        "commonAnnotations": {}, "externalURL": "http://127.0.0.1:9093", "truncatedAlerts": 0,
+        "alerts": [{
+            "status": status,
+            "labels": {"alertname": "Watchdog", "severity": "none"},
+            "annotations": {},
+            "startsAt": "2026-10-01T00:00:00Z",
+            "endsAt": ends_at,
+            "generatorURL": "http://127.0.0.1:9090/graph",
+            "fingerprint": "00000000deadbeef"
+        }]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn ends_received_while_prometheuss_watchdog_is_down_are_kept_and_flagged_once() {
+    let api = Api::start().await;
+    let post = |body: String| api.post("/api/v1/alertmanager/noc", Some(NOC), body);
+    // The watchdog is not an outage.
+    let (status, result) = post(watchdog("firing", "0001-01-01T00:00:00Z")).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // Mail down from 10:00 (alert A) and 10:30 (alert B).
+    let b = |n: String| {
+        n.replace("a1b2c3d4e5f60718", "b0b0b0b0b0b0b0b0")
+            .replace("2026-10-12T10:00:00.123456789Z", "2026-10-12T10:30:00Z")
+    };
+    post(notification("firing", "0001-01-01T00:00:00Z", "critical")).await;
+    post(b(notification(
+        "firing",
+        "0001-01-01T00:00:00Z",
+        "critical",
+    )))
+    .await;
+    // Prometheus stops: Alertmanager resolves everything it had at about
+    // 11:04. B's resolution arrives before the watchdog's, A's after.
+    post(b(notification(
+        "resolved",
+        "2026-10-12T11:03:30Z",
+        "critical",
+    )))
+    .await;
+    post(watchdog("resolved", "2026-10-12T11:04:00Z")).await;
+    post(notification("resolved", "2026-10-12T11:04:00Z", "critical")).await;
+
+    // The ends are kept: A 10:00–11:04 (3,840 s) and B 10:30–11:03:30
+    // (2,010 s), overlapping, so email was down 10:00–11:04: 3,840 s.
+    assert_eq!(email_downtime(&api).await, 3_840);
+    // … and flagged, naming both outages, in the health and once to the managers.
+    let a_id = format!(
+        "am-a1b2c3d4e5f60718-{}",
+        "2026-10-12T10:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp()
+    );
+    let b_id = format!(
+        "am-b0b0b0b0b0b0b0b0-{}",
+        "2026-10-12T10:30:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp()
+    );
+    let flag = api
+        .deps
+        .store
+        .source_state("noc", "early_ends")
+        .await
+        .unwrap();
+    let note = flag.last_error.unwrap();
+    assert!(
+        note.contains(&a_id) && note.contains(&b_id) && note.contains("watchdog"),
+        "{note}"
+    );
+    assert_eq!(source_up(&api).await, "0");
+    let kinds = source_alert_kinds(&api).await;
+    assert_eq!(kinds, ["source_early_ends"], "{kinds:?}");
+
+    // Prometheus is back: the episode ends.
+    post(watchdog("firing", "0001-01-01T00:00:00Z")).await;
+    assert_eq!(source_up(&api).await, "1");
+    assert_eq!(source_alert_kinds(&api).await, Vec::<String>::new());
+    // A resolution now is trusted as it comes.
+    let c = notification("resolved", "2026-10-13T11:00:00Z", "critical")
+        .replace("a1b2c3d4e5f60718", "c0c0c0c0c0c0c0c0")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-10-13T10:00:00Z");
+    post(c).await;
+    assert_eq!(source_up(&api).await, "1");
+    assert_eq!(email_downtime(&api).await, 3_840 + 3_600);
 }

@@ -14,7 +14,7 @@ use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
 use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
-use crate::store::sources::TRUNCATED_ALERTS_SCOPE;
+use crate::store::sources::{EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE};
 
 /// An alert when an unplanned outage of the last day started, and one when it ended.
 pub(super) fn outage_alerts(
@@ -115,6 +115,44 @@ async fn truncation_alert(
     Ok(())
 }
 
+/// An alert, once per episode, when outage ends from an Alertmanager source
+/// arrived while Prometheus's watchdog alert was down: they may be early.
+async fn early_ends_alert(
+    store: &Store,
+    source: &str,
+    contract: &Contract,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    let state = store.source_state(source, EARLY_ENDS_SCOPE).await?;
+    if state.consecutive_failures == 0 {
+        return Ok(());
+    }
+    let episode = state
+        .last_success_at
+        .map_or("never".to_string(), |t| t.to_string());
+    let facts = Facts {
+        headline: format!("outage ends from {source} may be early: Prometheus stopped"),
+        lines: vec![
+            ("Source", source.to_string()),
+            ("Contract", contract.id.clone()),
+            ("Flagged", state.last_error.clone().unwrap_or_default()),
+        ],
+        evidence: "The ends are kept as received. Where the service was still down, \
+                   correct the outage; the watchdog firing again ends this episode."
+            .into(),
+    };
+    out.push(alert(
+        format!("source/{source}/early_ends/{episode}"),
+        "source_early_ends",
+        Severity::Warning,
+        Some(&contract.id),
+        &contract.managers,
+        &facts,
+        false,
+    ));
+    Ok(())
+}
+
 /// An alert when a source has failed three times in a row (or once, refused
 /// its credentials), and when a ServiceNow source has had no successful poll
 /// for longer than its `stale_after`; once per episode (since its last success).
@@ -159,6 +197,7 @@ pub async fn source_alerts(
         }
         if matches!(source.kind, SourceKind::Alertmanager(_)) {
             truncation_alert(store, source.id.as_str(), contract, out).await?;
+            early_ends_alert(store, source.id.as_str(), contract, out).await?;
         }
         let stale_after = match &source.kind {
             SourceKind::ServiceNow(s) => s.stale_after_seconds,

@@ -230,6 +230,10 @@ pub struct AlertmanagerSource {
     /// is sent again. One not sent again for this long plus
     /// [`UNSEEN_MARGIN_SECONDS`] is taken as ended at its last sighting.
     pub repeat_interval_seconds: i64,
+    /// The `alertname` of an always-firing rule (Prometheus's `Watchdog`):
+    /// its resolution means Prometheus stopped, which resolves every alert
+    /// it had firing, so ends received then are flagged as possibly early.
+    pub watchdog_alert: Option<String>,
 }
 
 /// The wait past `repeat_interval` before a firing alert not sent again is

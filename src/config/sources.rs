@@ -42,6 +42,7 @@ const KINDS: [(&str, &[&str]); 5] = [
             "service_label",
             "partial_when",
             "repeat_interval",
+            "watchdog_alert",
         ],
     ),
     (
@@ -244,6 +245,7 @@ fn alertmanager(s: &Section, p: &mut Problems) -> Option<AlertmanagerSource> {
         service_label: service_label.to_string(),
         partial_when,
         repeat_interval_seconds: repeat_interval,
+        watchdog_alert: s.string("watchdog_alert", p).map(str::to_string),
     })
 }
 

@@ -21,7 +21,9 @@ use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
 use crate::store::sightings::Sighting;
-use crate::store::sources::{TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE};
+use crate::store::sources::{
+    EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE, WATCHDOG_SCOPE,
+};
 
 /// What a push did, line by line for the refused ones.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -344,8 +346,17 @@ pub async fn alertmanager(
     // Firing alerts as seen now, and alerts whose end is known.
     let mut firing = Vec::new();
     let mut ended = Vec::new();
+    // The always-firing watchdog's notifications, and alerts resolved now.
+    let mut watchdog = Vec::new();
+    let mut resolved_now = Vec::new();
     for (i, alert) in payload.alerts.iter().enumerate() {
         let line = i as i64 + 1;
+        if cfg.watchdog_alert.is_some()
+            && alert.labels.get("alertname") == cfg.watchdog_alert.as_ref()
+        {
+            watchdog.push(alert);
+            continue;
+        }
         let Some(service) = alert.labels.get(&cfg.service_label) else {
             rejections.push(LineResult {
                 line,
@@ -400,7 +411,12 @@ pub async fn alertmanager(
                 last_seen_at: now,
                 inferred_end_at: None,
             }),
-            Some(_) => ended.push(id.clone()),
+            Some(_) => {
+                if alert.status == "resolved" {
+                    resolved_now.push(id.clone());
+                }
+                ended.push(id.clone());
+            }
         }
         let mut fields = HashMap::from([
             ("id".to_string(), id),
@@ -437,6 +453,7 @@ pub async fn alertmanager(
     for id in &ended {
         store.alert_ended(&source.id, id).await?;
     }
+    watch_prometheus(&app, &source, &watchdog, &resolved_now, now).await?;
     // Resolved notifications arrive: the receiver has send_resolved.
     if payload.alerts.iter().any(|a| a.status == "resolved") {
         store
@@ -444,6 +461,80 @@ pub async fn alertmanager(
             .await?;
     }
     Ok(answer)
+}
+
+/// Follows the source's watchdog alert (Prometheus's always-firing rule):
+/// its resolution means Prometheus stopped, which makes Alertmanager resolve
+/// every alert it had firing. Outage ends received then (from 10 minutes
+/// before the watchdog's end until it fires again) may be early: they are
+/// kept, and flagged in the source's `early_ends` health.
+async fn watch_prometheus(
+    app: &AppState,
+    source: &SourceConfig,
+    watchdog: &[&alerting::AlertingAlert],
+    resolved_now: &[String],
+    now: i64,
+) -> Result<(), ApiError> {
+    let store = &app.deps.store;
+    let state = store.source_state(&source.id, WATCHDOG_SCOPE).await?;
+    // While down, the watermark holds the watchdog's end (Unix time).
+    let mut down_since = (state.consecutive_failures > 0)
+        .then(|| state.watermark.and_then(|w| w.parse::<i64>().ok()))
+        .flatten();
+    for w in watchdog {
+        if w.status == "resolved" {
+            let end = w
+                .ends_at
+                .filter(|e| e.timestamp() > 0)
+                .map_or(now, |e| e.timestamp());
+            let note = format!(
+                "the watchdog alert resolved at {}: Prometheus stopped evaluating its rules or \
+                 lost Alertmanager, which resolves every alert it had firing",
+                DateTime::from_timestamp(end, 0)
+                    .map_or_else(String::new, crate::domain::time::format_utc)
+            );
+            tracing::warn!(source = %source.id, "{note}");
+            store
+                .source_failed(&source.id, WATCHDOG_SCOPE, &note, now)
+                .await?;
+            store
+                .set_source_watermark(&source.id, WATCHDOG_SCOPE, &end.to_string())
+                .await?;
+            down_since = Some(end);
+        } else {
+            store
+                .source_succeeded(&source.id, WATCHDOG_SCOPE, None, now)
+                .await?;
+            store
+                .source_succeeded(&source.id, EARLY_ENDS_SCOPE, None, now)
+                .await?;
+            down_since = None;
+        }
+    }
+    let Some(end) = down_since else {
+        return Ok(());
+    };
+    if watchdog.is_empty() && resolved_now.is_empty() {
+        return Ok(());
+    }
+    // Every end from 10 minutes before the watchdog's (Alertmanager
+    // resolves them all about when the watchdog goes) until now.
+    let suspect = store
+        .outages_ended_between(&source.contract, &source.id, end - 600, now)
+        .await?;
+    if !suspect.is_empty() {
+        let note = format!(
+            "outage(s) {} ended while Prometheus's watchdog alert was not firing: the end may \
+             be Prometheus stopping rather than the service recovering; check each against \
+             the service's own records",
+            suspect.join(", ")
+        );
+        tracing::warn!(source = %source.id, "{note}");
+        store
+            .source_failed(&source.id, EARLY_ENDS_SCOPE, &note, now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether the outage `id` of `source` was ended only by inference.

@@ -45,7 +45,9 @@ use crate::engine::dr::{DrTest, assess};
 use crate::engine::live::LiveMonth;
 use crate::report::MonthReport;
 use crate::store::Store;
-use crate::store::sources::{TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE};
+use crate::store::sources::{
+    EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE, WATCHDOG_SCOPE,
+};
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
@@ -336,6 +338,8 @@ impl Metrics {
                                 scope.is_empty()
                                     || scope == TRUNCATED_ALERTS_SCOPE
                                     || scope == UNRESOLVED_ALERTS_SCOPE
+                                    || scope == WATCHDOG_SCOPE
+                                    || scope == EARLY_ENDS_SCOPE
                             })
                             .map(|(_, _, st)| st)
                             .collect();

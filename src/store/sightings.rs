@@ -134,3 +134,28 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The outages of `contract` stored by `source` that ended from `from`
+    /// to `to` (Unix times, inclusive), by id.
+    pub async fn outages_ended_between(
+        &self,
+        contract: &str,
+        source: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT id FROM outages
+              WHERE contract = $1 AND source = $2 AND end_at >= $3 AND end_at <= $4
+              ORDER BY id",
+        )
+        .bind(contract)
+        .bind(source)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("reading recently ended outages"))
+    }
+}
