@@ -16,6 +16,10 @@ if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2
   apt-get install -y --no-install-recommends prometheus
 fi
 
+# openssl for the mail tests' own certificate authority (a relay with a
+# council's internal CA).
+command -v openssl >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends openssl; }
+
 # pdftotext (poppler-utils) for the PDF report test.
 command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends poppler-utils; }
 

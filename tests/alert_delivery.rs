@@ -24,13 +24,20 @@ const FROM: &str = "SLA Watch <slawatch@council.example>";
 const SMTP_PASSWORD: &str = "smtp-Pa55word-never-in-clear";
 const SMTP_PASSWORD_ENV: &str = "SLAWATCH_TEST_SMTP_PASSWORD";
 
+/// The OAuth client secret the XOAUTH2 tests configure, and its variable.
+const OAUTH_SECRET: &str = "oauth-client-S3cret";
+const OAUTH_SECRET_ENV: &str = "SLAWATCH_TEST_SMTP_OAUTH_SECRET";
+
 /// Sets the test password once, before any sender reads the environment.
 fn environment() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: done once, under `Once`, first thing in every test's set-up;
         // nothing else in this binary writes the environment.
-        unsafe { std::env::set_var(SMTP_PASSWORD_ENV, SMTP_PASSWORD) };
+        unsafe {
+            std::env::set_var(SMTP_PASSWORD_ENV, SMTP_PASSWORD);
+            std::env::set_var(OAUTH_SECRET_ENV, OAUTH_SECRET);
+        };
     });
 }
 
@@ -335,6 +342,16 @@ async fn queued_alerts_arrive_once_with_text_and_html_and_a_restart_sends_nothin
     assert_eq!(
         first.header("X-MailFrom").unwrap(),
         "slawatch@council.example"
+    );
+    // Out-of-office replies are held back both ways: RFC 3834's header, and
+    // Exchange's own, which Exchange and Outlook honour instead.
+    assert_eq!(
+        first.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    assert_eq!(
+        first.header("X-Auto-Response-Suppress").as_deref(),
+        Some("All")
     );
     assert_eq!(
         first.header("Message-ID").unwrap(),
@@ -908,4 +925,249 @@ async fn a_due_digest_alert_is_sent_past_a_long_queue_of_alerts_not_yet_due() {
     assert_eq!(mail.header("To").unwrap(), "it@council.example");
     let counts = env.store().outbox_counts().await.unwrap();
     assert_eq!((counts.pending, counts.sent), (150, 1));
+}
+
+/// A token endpoint on loopback speaking the OAuth 2.0 client-credentials
+/// grant as Entra ID does (`POST` of a form, JSON answer): it issues
+/// `tok-1`, `tok-2`, … each lasting `expires_in` seconds, and keeps every
+/// request's form.
+struct TokenEndpoint {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>,
+    task: JoinHandle<()>,
+}
+
+impl TokenEndpoint {
+    async fn start(expires_in: u64) -> TokenEndpoint {
+        use axum::routing::post;
+        use std::collections::HashMap;
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let app = axum::Router::new().route(
+            "/tenant-id/oauth2/v2.0/token",
+            post(
+                move |axum::Form(form): axum::Form<HashMap<String, String>>| {
+                    let seen = seen.clone();
+                    async move {
+                        let n = {
+                            let mut seen = seen.lock().expect("requests");
+                            seen.push(form);
+                            seen.len()
+                        };
+                        axum::Json(serde_json::json!({
+                            "token_type": "Bearer",
+                            "expires_in": expires_in,
+                            "ext_expires_in": expires_in,
+                            "access_token": format!("tok-{n}"),
+                        }))
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the token endpoint");
+        let port = listener.local_addr().expect("its port").port();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve tokens");
+        });
+        TokenEndpoint {
+            url: format!("http://127.0.0.1:{port}/tenant-id/oauth2/v2.0/token"),
+            requests,
+            task,
+        }
+    }
+
+    fn requests(&self) -> Vec<std::collections::HashMap<String, String>> {
+        self.requests.lock().expect("requests").clone()
+    }
+}
+
+impl Drop for TokenEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The `[email]` keys for XOAUTH2 against `endpoint`, trusting `ca`.
+fn xoauth2_keys(endpoint: &TokenEndpoint, ca: &Path) -> String {
+    format!(
+        "username = \"alerts@council.example\"\nauth = \"xoauth2\"\n\
+         oauth_token_url = \"{}\"\noauth_client_id = \"slawatch-app-id\"\n\
+         oauth_client_secret_env = \"{OAUTH_SECRET_ENV}\"\nca_file = \"{}\"",
+        endpoint.url,
+        ca.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_with_a_certificate_from_the_councils_own_ca_is_trusted_through_ca_file() {
+    let Some(python) = python_or_skip("a_relay_with_a_certificate_from_the_councils_own_ca…")
+    else {
+        return;
+    };
+    let certs = tempfile::tempdir().expect("a folder for certificates");
+    let ca = smtp_sink::test_ca::make(certs.path());
+    let port = free_port();
+    // The same relay, first without the council's CA, then with it.
+    let without = Env::new(Some(port), None).await;
+    let with = Env::with_email(
+        Some(port),
+        &format!("ca_file = \"{}\"", ca.ca_cert.display()),
+        None,
+    )
+    .await;
+    let sink = SmtpSink::start_tls(
+        &python,
+        port,
+        &with.maildir(),
+        &ca.relay_cert,
+        &ca.relay_key,
+        "open",
+    );
+    let one = alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    );
+
+    without.enqueue(&one).await;
+    let sender = without.start_sender();
+    let rows = without
+        .wait_for("a failed attempt", |rows| rows[0].attempts >= 1)
+        .await;
+    sender.stop().await;
+    assert_eq!(rows[0].sent_at, None, "an unknown CA is not trusted");
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(error.contains("certificate"), "{error}");
+    assert_eq!(sink.messages().len(), 0);
+
+    with.enqueue(&one).await;
+    let sender = with.start_sender();
+    let rows = with
+        .wait_for("the alert sent", |rows| rows[0].sent_at.is_some())
+        .await;
+    sender.stop().await;
+    assert_eq!((rows[0].attempts, rows[0].last_error.as_deref()), (1, None));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(
+        by_key(&mails, &one.dedup_key).header("Subject").unwrap(),
+        one.subject
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xoauth2_sends_a_client_credentials_token_and_fetches_a_new_one_before_it_expires() {
+    let Some(python) = python_or_skip("xoauth2_sends_a_client_credentials_token…") else {
+        return;
+    };
+    let certs = tempfile::tempdir().expect("a folder for certificates");
+    let ca = smtp_sink::test_ca::make(certs.path());
+    // Tokens lasting 2 s are renewed once half their life is gone:
+    // 2 s − min(5 min, 2 s / 2) = 1 s after they were fetched.
+    let endpoint = TokenEndpoint::start(2).await;
+    let port = free_port();
+    let env = Env::with_email(Some(port), &xoauth2_keys(&endpoint, &ca.ca_cert), None).await;
+    let sink = SmtpSink::start_tls(
+        &python,
+        port,
+        &env.maildir(),
+        &ca.relay_cert,
+        &ca.relay_key,
+        "xoauth2",
+    );
+    let one = alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["contracts@council.example"],
+        false,
+    );
+    env.enqueue(&one).await;
+    let sender = env.start_sender();
+    env.wait_for("the first alert sent", |rows| rows[0].sent_at.is_some())
+        .await;
+    // Past the renewal point of the first token (1 s), well short of the
+    // relay's patience: the second alert needs a second token.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let two = alert(
+        "breached/acme/INC2/p1",
+        "Breached: INC2",
+        &["contracts@council.example"],
+        false,
+    );
+    env.enqueue(&two).await;
+    let rows = env
+        .wait_for("both alerts sent", |rows| {
+            rows.len() == 2 && rows.iter().all(|r| r.sent_at.is_some())
+        })
+        .await;
+    sender.stop().await;
+    assert!(rows.iter().all(|r| r.attempts == 1), "{rows:#?}");
+
+    let requests = endpoint.requests();
+    assert_eq!(requests.len(), 2, "one token per alert: {requests:#?}");
+    for form in &requests {
+        assert_eq!(form["grant_type"], "client_credentials");
+        assert_eq!(form["client_id"], "slawatch-app-id");
+        assert_eq!(form["client_secret"], OAUTH_SECRET);
+        assert_eq!(form["scope"], "https://outlook.office365.com/.default");
+    }
+    assert_eq!(
+        sink.auth_received(),
+        [
+            "XOAUTH2 user=alerts@council.example token=tok-1",
+            "XOAUTH2 user=alerts@council.example token=tok-2",
+        ]
+    );
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    by_key(&mails, &one.dedup_key);
+    by_key(&mails, &two.dedup_key);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_refusing_the_tenants_authentication_holds_every_alert_and_refuses_no_recipient() {
+    let Some(python) = python_or_skip("exchange_refusing_the_tenants_authentication…") else {
+        return;
+    };
+    let certs = tempfile::tempdir().expect("a folder for certificates");
+    let ca = smtp_sink::test_ca::make(certs.path());
+    let endpoint = TokenEndpoint::start(3600).await;
+    let port = free_port();
+    let env = Env::with_email(Some(port), &xoauth2_keys(&endpoint, &ca.ca_cert), None).await;
+    // Authentication is accepted, then every MAIL FROM gets Exchange
+    // Online's `550 5.7.30`: a tenant setting, not one recipient.
+    let sink = SmtpSink::start_tls(
+        &python,
+        port,
+        &env.maildir(),
+        &ca.relay_cert,
+        &ca.relay_key,
+        "basic-off",
+    );
+    let one = alert("breached/acme/INC1/p1", "Breached: INC1", &[ALIVE], false);
+    env.enqueue(&one).await;
+    let sender = env.start_sender();
+    // A recipient refused for good is given up on at its third refusal
+    // (REFUSALS_BEFORE_GIVING_UP); four rounds are past that.
+    let rows = env
+        .wait_for("four attempts", |rows| rows[0].attempts >= 4)
+        .await;
+    sender.stop().await;
+    assert_eq!(rows.len(), 1, "no recipient_refused notice: {rows:#?}");
+    assert_eq!(rows[0].sent_at, None, "the alert waits for the relay");
+    let error = rows[0].last_error.as_deref().unwrap();
+    assert!(error.contains("5.7.30"), "{error}");
+    for (recipient, delivered, refusals, given_up) in recipient_rows(&env, rows[0].id).await {
+        assert_eq!(
+            (delivered, refusals, given_up),
+            (false, 0, false),
+            "{recipient} is not refused: the relay is"
+        );
+    }
+    // A refused authentication drops the token: each round asks anew.
+    assert!(endpoint.requests().len() >= 4, "{:#?}", endpoint.requests());
+    assert_eq!(sink.messages().len(), 0);
 }

@@ -78,6 +78,8 @@ kind = "alertmanager"
 token_env = "HTTP_API_TEST_NOC_TOKEN"
 service_label = "service"
 partial_when = {{ severity = "warning" }}
+repeat_interval = "1h"
+watchdog_alert = "Watchdog"
 
 [[api_tokens]]
 name = "grafana"
@@ -504,4 +506,421 @@ async fn json_bodies_may_start_with_a_byte_order_mark() {
         .await;
     assert_eq!(status, 200, "{result}");
     assert_eq!(result["stored"], 1);
+}
+
+/// A fixture payload as the real sender writes it.
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alerting")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The October downtime of email-availability, in seconds.
+async fn email_downtime(api: &Api) -> Value {
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-10", Some(VIEWER))
+        .await;
+    month["service_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "email-availability")
+        .unwrap()["downtime_seconds"]
+        .clone()
+}
+
+/// The alerts live detection raises about the sources now, by kind.
+async fn source_alert_kinds(api: &Api) -> Vec<String> {
+    let mut out = Vec::new();
+    slawatch::alerts::feeds::source_alerts(
+        &api.deps.config,
+        &api.deps.store,
+        NOW.parse().unwrap(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    out.into_iter().map(|a| a.kind).collect()
+}
+
+#[tokio::test]
+async fn a_truncated_alertmanager_notification_is_stored_and_marks_the_source_until_a_complete_one()
+{
+    let api = Api::start().await;
+    // Recorded from a real Alertmanager 0.25 (a receiver with max_alerts: 2,
+    // five alerts in the group): two sent, "truncatedAlerts": 3.
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("alertmanager-v4-truncated.json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["stored"], 2, "{result}");
+    let state = api
+        .deps
+        .store
+        .source_state("noc", "truncated_alerts")
+        .await
+        .unwrap();
+    assert_eq!(source_up(&api).await, "0", "the source's health shows it");
+    assert_eq!(state.consecutive_failures, 1);
+    let note = state.last_error.unwrap();
+    assert!(
+        note.contains("Alertmanager left 3 alert(s) out of a notification")
+            && note.contains("max_alerts"),
+        "{note}"
+    );
+    assert_eq!(source_alert_kinds(&api).await, ["source_truncated"]);
+    // The same alert once per episode: the dedup key stays the same while
+    // truncated notifications keep coming.
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        api.post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("alertmanager-v4-truncated.json"),
+        )
+        .await;
+        let mut out = Vec::new();
+        slawatch::alerts::feeds::source_alerts(
+            &api.deps.config,
+            &api.deps.store,
+            NOW.parse().unwrap(),
+            &mut out,
+        )
+        .await
+        .unwrap();
+        keys.push(out[0].dedup_key.clone());
+    }
+    assert_eq!(keys[0], keys[1]);
+
+    // A complete notification ends the episode.
+    let complete = notification("firing", "0001-01-01T00:00:00Z", "critical");
+    let (status, _) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), complete)
+        .await;
+    assert_eq!(status, 200);
+    let state = api
+        .deps
+        .store
+        .source_state("noc", "truncated_alerts")
+        .await
+        .unwrap();
+    assert_eq!((state.consecutive_failures, state.last_error), (0, None));
+    assert_eq!(source_alert_kinds(&api).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn grafana_managed_alerting_notifications_record_outages() {
+    let api = Api::start().await;
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            fixture("grafana-v1-resolved.json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["stored"], 2, "{result}");
+    // 12:00–13:00 +02:00 is 10:00–11:00 UTC: 3,600 s; 14 October
+    // 08:00–08:30 UTC: 1,800 s. 3,600 + 1,800 = 5,400.
+    assert_eq!(email_downtime(&api).await, 5_400);
+}
+
+#[tokio::test]
+async fn an_unreadable_notification_is_refused_in_words_and_shows_in_the_sources_health() {
+    let api = Api::start().await;
+    let legacy = json!({"title": "[Alerting] Mail", "ruleId": 3, "ruleName": "Mail",
+        "state": "alerting", "evalMatches": [], "message": "down"})
+    .to_string();
+    let (status, body) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), legacy)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let state = api.deps.store.source_state("noc", "").await.unwrap();
+    assert_eq!(state.consecutive_failures, 1);
+    let error = state.last_error.unwrap();
+    assert!(
+        error.starts_with("refused a notification: this is a legacy Grafana dashboard-alert"),
+        "{error}"
+    );
+    let future = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace("\"version\":\"4\"", "\"version\":\"5\"");
+    assert!(future.contains("\"version\":\"5\""), "{future}");
+    for _ in 0..2 {
+        let (status, _) = api
+            .post("/api/v1/alertmanager/noc", Some(NOC), future.clone())
+            .await;
+        assert_eq!(status, 400);
+    }
+    let state = api.deps.store.source_state("noc", "").await.unwrap();
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unsupported webhook payload version '5'")),
+        "{state:?}"
+    );
+    // Three refusals in a row: the source is failing, and the managers hear.
+    assert_eq!(state.consecutive_failures, 3);
+    assert_eq!(source_alert_kinds(&api).await, ["source_failing"]);
+}
+
+#[tokio::test]
+async fn slawatch_for_moves_the_outage_start_back_by_the_rules_for_period() {
+    let api = Api::start().await;
+    let with_for = |status: &str, ends_at: &str| {
+        notification(status, ends_at, "critical").replace(
+            "\"service\":\"email\"",
+            "\"service\":\"email\",\"slawatch_for\":\"5m\"",
+        )
+    };
+    let firing = with_for("firing", "0001-01-01T00:00:00Z");
+    assert!(firing.contains("slawatch_for"), "{firing}");
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    let (status, result) = api
+        .post(
+            "/api/v1/alertmanager/noc",
+            Some(NOC),
+            with_for("resolved", "2026-10-12T11:30:00Z"),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["updated"], 1, "{result}");
+    // Fired at 10:00 after 5 minutes of failing: down from 09:55 to 11:30,
+    // 5,400 + 300 = 5,700 s.
+    assert_eq!(email_downtime(&api).await, 5_700);
+    // A period that is not a duration refuses that alert, saying why.
+    let bad = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace(
+            "\"service\":\"email\"",
+            "\"service\":\"email\",\"slawatch_for\":\"5 min\"",
+        )
+        .replace("a1b2c3d4e5f60718", "0badf00d");
+    let (_, result) = api.post("/api/v1/alertmanager/noc", Some(NOC), bad).await;
+    assert_eq!(result["rejected"], 1, "{result}");
+    assert!(
+        result["rejections"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("slawatch_for: '5 min' is not a duration"),
+        "{result}"
+    );
+}
+
+#[tokio::test]
+async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_it_fires_again() {
+    let api = Api::start().await;
+    let clock = api.deps.clock.clone();
+    let at = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let source = api
+        .deps
+        .config
+        .sources
+        .iter()
+        .find(|s| s.id == "noc")
+        .unwrap()
+        .clone();
+    let slawatch::config::SourceKind::Alertmanager(cfg) = source.kind.clone() else {
+        panic!("noc is an Alertmanager source");
+    };
+    let infer = |now: &str| {
+        let (api, source, cfg) = (&api, &source, &cfg);
+        let now = at(now).timestamp();
+        async move {
+            slawatch::sources::alerting::infer_ends(
+                &api.deps.store,
+                &api.deps.config.contracts,
+                source,
+                cfg,
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // Fired at 08:00 on 5 November, sent at 09:00 (the API's clock) and
+    // again at 10:00; the receiver has no send_resolved, so nothing more.
+    let firing = notification("firing", "0001-01-01T00:00:00Z", "critical")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-11-05T08:00:00Z");
+    let id = format!(
+        "am-a1b2c3d4e5f60718-{}",
+        at("2026-11-05T08:00:00Z").timestamp()
+    );
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    clock.set(at("2026-11-05T10:00:00Z"));
+    api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
+        .await;
+    let end = || async { api.deps.store.outage_end("acme", &id).await.unwrap() };
+    // repeat_interval 1h + 30 min margin after the last sighting (10:00)
+    // is 11:30: at 11:29 it is still open.
+    assert_eq!(infer("2026-11-05T11:29:00Z").await, 0);
+    assert_eq!(end().await, None);
+    // At 11:31 it has been unseen too long: ended at 10:00, its last sighting.
+    assert_eq!(infer("2026-11-05T11:31:00Z").await, 1);
+    assert_eq!(end().await, Some(at("2026-11-05T10:00:00Z").timestamp()));
+    let health = api
+        .deps
+        .store
+        .source_state("noc", "unresolved_alerts")
+        .await
+        .unwrap();
+    assert_eq!(health.consecutive_failures, 1);
+    let note = health.last_error.unwrap();
+    assert!(
+        note.contains("end inferred") && note.contains("send_resolved: true"),
+        "{note}"
+    );
+    assert_eq!(source_up(&api).await, "0", "the source's health shows it");
+    // Only once: the next look finds nothing more to end.
+    assert_eq!(infer("2026-11-05T11:32:00Z").await, 0);
+
+    // Sent again as firing (Alertmanager was down, not the alert over):
+    // the outage is open again.
+    clock.set(at("2026-11-05T11:40:00Z"));
+    let (status, result) = api
+        .post("/api/v1/alertmanager/noc", Some(NOC), firing)
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(end().await, None);
+    // A resolved notification gives the real end and clears the health note.
+    let resolved = notification("resolved", "2026-11-05T11:45:00Z", "critical")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-11-05T08:00:00Z");
+    clock.set(at("2026-11-05T11:46:00Z"));
+    api.post("/api/v1/alertmanager/noc", Some(NOC), resolved)
+        .await;
+    assert_eq!(end().await, Some(at("2026-11-05T11:45:00Z").timestamp()));
+    let health = api
+        .deps
+        .store
+        .source_state("noc", "unresolved_alerts")
+        .await
+        .unwrap();
+    assert_eq!((health.consecutive_failures, health.last_error), (0, None));
+    assert_eq!(source_up(&api).await, "1");
+    // Nothing left to infer.
+    assert_eq!(infer("2026-11-06T12:00:00Z").await, 0);
+}
+
+/// `slawatch_source_up` of the Alertmanager source `noc`, as scraped.
+async fn source_up(api: &Api) -> String {
+    let text = api
+        .deps
+        .metrics
+        .render(
+            &api.deps.config,
+            &api.deps.store,
+            true,
+            api.deps.clock.now(),
+        )
+        .await;
+    text.lines()
+        .find(|l| l.starts_with("slawatch_source_up{") && l.contains("source=\"noc\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no slawatch_source_up for noc in {text}"))
+        .to_string()
+}
+
+/// Prometheus's always-firing `Watchdog` alert, as Alertmanager sends it.
+fn watchdog(status: &str, ends_at: &str) -> String {
+    json!({
+        "version": "4", "groupKey": "{}:{alertname=\"Watchdog\"}", "status": status,
+        "receiver": "slawatch", "groupLabels": {"alertname": "Watchdog"}, "commonLabels": {},
+        "commonAnnotations": {}, "externalURL": "http://127.0.0.1:9093", "truncatedAlerts": 0,
+        "alerts": [{
+            "status": status,
+            "labels": {"alertname": "Watchdog", "severity": "none"},
+            "annotations": {},
+            "startsAt": "2026-10-01T00:00:00Z",
+            "endsAt": ends_at,
+            "generatorURL": "http://127.0.0.1:9090/graph",
+            "fingerprint": "00000000deadbeef"
+        }]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn ends_received_while_prometheuss_watchdog_is_down_are_kept_and_flagged_once() {
+    let api = Api::start().await;
+    let post = |body: String| api.post("/api/v1/alertmanager/noc", Some(NOC), body);
+    // The watchdog is not an outage.
+    let (status, result) = post(watchdog("firing", "0001-01-01T00:00:00Z")).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // Mail down from 10:00 (alert A) and 10:30 (alert B).
+    let b = |n: String| {
+        n.replace("a1b2c3d4e5f60718", "b0b0b0b0b0b0b0b0")
+            .replace("2026-10-12T10:00:00.123456789Z", "2026-10-12T10:30:00Z")
+    };
+    post(notification("firing", "0001-01-01T00:00:00Z", "critical")).await;
+    post(b(notification(
+        "firing",
+        "0001-01-01T00:00:00Z",
+        "critical",
+    )))
+    .await;
+    // Prometheus stops: Alertmanager resolves everything it had at about
+    // 11:04. B's resolution arrives before the watchdog's, A's after.
+    post(b(notification(
+        "resolved",
+        "2026-10-12T11:03:30Z",
+        "critical",
+    )))
+    .await;
+    post(watchdog("resolved", "2026-10-12T11:04:00Z")).await;
+    post(notification("resolved", "2026-10-12T11:04:00Z", "critical")).await;
+
+    // The ends are kept: A 10:00–11:04 (3,840 s) and B 10:30–11:03:30
+    // (2,010 s), overlapping, so email was down 10:00–11:04: 3,840 s.
+    assert_eq!(email_downtime(&api).await, 3_840);
+    // … and flagged, naming both outages, in the health and once to the managers.
+    let a_id = format!(
+        "am-a1b2c3d4e5f60718-{}",
+        "2026-10-12T10:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp()
+    );
+    let b_id = format!(
+        "am-b0b0b0b0b0b0b0b0-{}",
+        "2026-10-12T10:30:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp()
+    );
+    let flag = api
+        .deps
+        .store
+        .source_state("noc", "early_ends")
+        .await
+        .unwrap();
+    let note = flag.last_error.unwrap();
+    assert!(
+        note.contains(&a_id) && note.contains(&b_id) && note.contains("watchdog"),
+        "{note}"
+    );
+    assert_eq!(source_up(&api).await, "0");
+    let kinds = source_alert_kinds(&api).await;
+    assert_eq!(kinds, ["source_early_ends"], "{kinds:?}");
+
+    // Prometheus is back: the episode ends.
+    post(watchdog("firing", "0001-01-01T00:00:00Z")).await;
+    assert_eq!(source_up(&api).await, "1");
+    assert_eq!(source_alert_kinds(&api).await, Vec::<String>::new());
+    // A resolution now is trusted as it comes.
+    let c = notification("resolved", "2026-10-13T11:00:00Z", "critical")
+        .replace("a1b2c3d4e5f60718", "c0c0c0c0c0c0c0c0")
+        .replace("2026-10-12T10:00:00.123456789Z", "2026-10-13T10:00:00Z");
+    post(c).await;
+    assert_eq!(source_up(&api).await, "1");
+    assert_eq!(email_downtime(&api).await, 3_840 + 3_600);
 }

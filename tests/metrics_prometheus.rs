@@ -730,3 +730,180 @@ async fn scrape_benchmark() {
         assert!(h50 < 20.0, "a scrape took {h50:.2} ms (median)");
     }
 }
+
+/// Two daemons on one PostgreSQL store, as the README's high-availability
+/// set-up runs them, both scraped by one real Prometheus: every contract
+/// and feed figure is counted once (the leader's), while each daemon still
+/// exports its own build and leadership.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_scraped_by_a_real_prometheus_count_each_figure_once() {
+    if !slawatch::store::testing::postgres_or_skip("two_daemons_scraped…") {
+        return;
+    }
+    require_tool("prometheus");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = slawatch::store::testing::database_url(&dir.path().join("two.db"));
+    let config = |name: &str, port: u16| {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"[daemon]
+database_url = "{url}"
+data_dir = "{data}"
+listen = "127.0.0.1:{port}"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+managers = ["contracts@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+
+[[sources]]
+id = "acme-push"
+contract = "acme"
+kind = "webhook"
+token_env = "METRICS_TEST_PUSH_TOKEN"
+
+[[api_tokens]]
+name = "prometheus"
+role = "viewer"
+token_env = "METRICS_TEST_SCRAPE_TOKEN"
+"#,
+                data = dir.path().join(format!("data-{name}")).display(),
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let daemon = |name: &str, port: u16| {
+        Process::spawn(
+            Command::new(bin())
+                .arg("--config")
+                .arg(config(name, port))
+                .arg("run")
+                .env("METRICS_TEST_PUSH_TOKEN", PUSH_TOKEN)
+                .env("METRICS_TEST_SCRAPE_TOKEN", SCRAPE_TOKEN),
+            &dir.path().join(format!("{name}.log")),
+        )
+    };
+    let ready = |port: u16| {
+        let client = client.clone();
+        async move {
+            get(&client, &format!("http://127.0.0.1:{port}/readyz"))
+                .await
+                .unwrap_or_default()
+        }
+    };
+    let (port_a, port_b) = (free_port(), free_port());
+    let _a = daemon("a", port_a);
+    wait_for("daemon a to lead", Duration::from_secs(30), || async {
+        ready(port_a).await == "ready (leader)\n"
+    })
+    .await;
+    let _b = daemon("b", port_b);
+    wait_for("daemon b to stand by", Duration::from_secs(30), || async {
+        ready(port_b).await == "ready (standby)\n"
+    })
+    .await;
+
+    // One P1 incident, opened 5 hours ago and still open: breached.
+    let opened =
+        (Utc::now() - chrono::Duration::hours(5)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let pushed = client
+        .post(format!("http://127.0.0.1:{port_b}/api/v1/records"))
+        .bearer_auth(PUSH_TOKEN)
+        .header("content-type", "application/x-ndjson")
+        .body(format!(
+            "{}\n",
+            json!({"type": "incident", "id": "INC-1", "contract": "acme", "priority": "P1",
+                   "opened_at": opened})
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        pushed.status().is_success(),
+        "{}",
+        pushed.text().await.unwrap()
+    );
+
+    let prom_port = free_port();
+    let token_file = dir.path().join("slawatch-token");
+    std::fs::write(&token_file, SCRAPE_TOKEN).unwrap();
+    let prom_cfg = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &prom_cfg,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: slawatch\n    authorization:\n      credentials_file: {}\n    static_configs:\n      - targets: [\"127.0.0.1:{port_a}\", \"127.0.0.1:{port_b}\"]\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    let _prometheus = Process::spawn(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", prom_cfg.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
+            .arg("--log.level=warn"),
+        &dir.path().join("prometheus.log"),
+    );
+    let prom = format!("http://127.0.0.1:{prom_port}");
+    let value = |expr: &'static str| {
+        let client = client.clone();
+        let prom = prom.clone();
+        async move {
+            let series = promql(&client, &prom, expr).await.ok()?;
+            let [one] = series.as_slice() else {
+                return None;
+            };
+            one["value"][1].as_str()?.parse::<f64>().ok()
+        }
+    };
+    // Both daemons scraped, each at least twice, after detection saw the incident.
+    wait_for(
+        "two targets scraped with the incident",
+        Duration::from_secs(90),
+        || async {
+            value("count(count_over_time(slawatch_build_info[1m]) >= 2)").await == Some(2.0)
+                && value("count(slawatch_open_incidents > 0)").await.is_some()
+        },
+    )
+    .await;
+
+    // Each daemon's own series: two builds, one leader.
+    assert_eq!(value("count(slawatch_build_info)").await, Some(2.0));
+    assert_eq!(value("sum(slawatch_leader)").await, Some(1.0));
+    // The one contract's charge, GBP 125,000.00, once — not 250,000.
+    assert_eq!(value("sum(slawatch_monthly_charge)").await, Some(125_000.0));
+    // The one open P1 incident, once.
+    assert_eq!(value("sum(slawatch_open_incidents)").await, Some(1.0));
+    // The one configured source's health, once.
+    assert_eq!(value("count(slawatch_source_up)").await, Some(1.0));
+    // And all of it from the leader, a.
+    let series = promql(&client, &prom, "slawatch_monthly_charge")
+        .await
+        .unwrap();
+    assert_eq!(series.len(), 1, "{series:?}");
+    assert_eq!(
+        series[0]["metric"]["instance"],
+        format!("127.0.0.1:{port_a}")
+    );
+}

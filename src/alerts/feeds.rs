@@ -14,6 +14,7 @@ use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
 use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
+use crate::store::sources::{EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE};
 
 /// An alert when an unplanned outage of the last day started, and one when it ended.
 pub(super) fn outage_alerts(
@@ -72,6 +73,86 @@ pub(super) fn outage_alerts(
     }
 }
 
+/// An alert, once per episode, when an Alertmanager source's notifications
+/// arrive truncated: outages in the alerts left out are never recorded.
+async fn truncation_alert(
+    store: &Store,
+    source: &str,
+    contract: &Contract,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    let state = store.source_state(source, TRUNCATED_ALERTS_SCOPE).await?;
+    if state.consecutive_failures == 0 {
+        return Ok(());
+    }
+    let episode = state
+        .last_success_at
+        .map_or("never".to_string(), |t| t.to_string());
+    let facts = Facts {
+        headline: format!("source {source} receives truncated notifications"),
+        lines: vec![
+            ("Source", source.to_string()),
+            ("Contract", contract.id.clone()),
+            (
+                "Truncated notifications",
+                state.consecutive_failures.to_string(),
+            ),
+            ("Last", state.last_error.clone().unwrap_or_default()),
+        ],
+        evidence: "Outages in the alerts left out are missing from this contract's figures: \
+                   raise the webhook receiver's max_alerts, or set it to 0."
+            .into(),
+    };
+    out.push(alert(
+        format!("source/{source}/truncated/{episode}"),
+        "source_truncated",
+        Severity::Critical,
+        Some(&contract.id),
+        &contract.managers,
+        &facts,
+        false,
+    ));
+    Ok(())
+}
+
+/// An alert, once per episode, when outage ends from an Alertmanager source
+/// arrived while Prometheus's watchdog alert was down: they may be early.
+async fn early_ends_alert(
+    store: &Store,
+    source: &str,
+    contract: &Contract,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    let state = store.source_state(source, EARLY_ENDS_SCOPE).await?;
+    if state.consecutive_failures == 0 {
+        return Ok(());
+    }
+    let episode = state
+        .last_success_at
+        .map_or("never".to_string(), |t| t.to_string());
+    let facts = Facts {
+        headline: format!("outage ends from {source} may be early: Prometheus stopped"),
+        lines: vec![
+            ("Source", source.to_string()),
+            ("Contract", contract.id.clone()),
+            ("Flagged", state.last_error.clone().unwrap_or_default()),
+        ],
+        evidence: "The ends are kept as received. Where the service was still down, \
+                   correct the outage; the watchdog firing again ends this episode."
+            .into(),
+    };
+    out.push(alert(
+        format!("source/{source}/early_ends/{episode}"),
+        "source_early_ends",
+        Severity::Warning,
+        Some(&contract.id),
+        &contract.managers,
+        &facts,
+        false,
+    ));
+    Ok(())
+}
+
 /// An alert when a source has failed three times in a row (or once, refused
 /// its credentials), and when a ServiceNow source has had no successful poll
 /// for longer than its `stale_after`; once per episode (since its last success).
@@ -113,6 +194,10 @@ pub async fn source_alerts(
                 &facts,
                 false,
             ));
+        }
+        if matches!(source.kind, SourceKind::Alertmanager(_)) {
+            truncation_alert(store, source.id.as_str(), contract, out).await?;
+            early_ends_alert(store, source.id.as_str(), contract, out).await?;
         }
         let stale_after = match &source.kind {
             SourceKind::ServiceNow(s) => s.stale_after_seconds,

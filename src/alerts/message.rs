@@ -180,7 +180,8 @@ impl Outgoing {
             .subject(self.subject.clone())
             .message_id(Some(self.message_id(&domain)))
             .header(SlawatchAlert(self.dedup_keys.join(", ")))
-            .header(AutoSubmitted);
+            .header(AutoSubmitted)
+            .header(AutoResponseSuppress);
         if self.recipients.is_empty() {
             anyhow::bail!("the alert has no recipients");
         }
@@ -266,6 +267,26 @@ impl Header for AutoSubmitted {
 
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
+/// `X-Auto-Response-Suppress: All`: Exchange and Outlook ignore
+/// `Auto-Submitted` and honour only this for out-of-office and other
+/// automatic replies.
+#[derive(Debug, Clone)]
+struct AutoResponseSuppress;
+
+impl Header for AutoResponseSuppress {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoResponseSuppress)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "All".to_string())
     }
 }
 

@@ -30,6 +30,7 @@ pub mod escalation;
 pub mod evidence;
 pub mod feeds;
 pub mod message;
+pub mod oauth;
 mod per_recipient;
 pub mod recovery;
 pub mod refusal;

@@ -199,7 +199,7 @@ impl Sender {
         if due.is_empty() {
             return Ok(round);
         }
-        let session = match self.transport.session() {
+        let session = match self.transport.session().await {
             Ok(session) => session,
             Err(e) => {
                 for out in &due {

@@ -6,6 +6,15 @@
 //! which reads the SMTP password from its environment variable then, so a
 //! rotated secret is picked up without a restart.
 //!
+//! The relay's certificate is checked against the operating system's trust
+//! store (as for every other HTTPS connection), plus the certificate
+//! authorities in `[email] ca_file` for a council's internal CA.
+//!
+//! With `auth = "xoauth2"` the session authenticates with an OAuth access
+//! token (see [`super::oauth`]) instead of a password. A relay refusing the
+//! authentication (535, or Exchange Online's `5.7.30`/`5.7.139` refusals of
+//! basic authentication) fails the whole round, never one message.
+//!
 //! With credentials, `smtp://` requires STARTTLS: a relay that does not offer
 //! it (or someone on the way who strips the offer) gets no password, and the
 //! alerts wait. Only without credentials is TLS opportunistic, since then
@@ -17,12 +26,13 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::io::AsyncWriteExt;
 
 use super::message::{LoadedAttachment, Outgoing};
+use super::oauth::TokenSource;
 use crate::config::Config;
 
 /// The From of `.eml` files when there is no `[email]` section.
@@ -31,8 +41,8 @@ const FILE_FROM: &str = "SLA Watch <slawatch@localhost>";
 /// Where the sender delivers, as configured.
 #[derive(Debug, Clone)]
 pub enum Transport {
-    /// An SMTP relay.
-    Smtp(SmtpRelay),
+    /// An SMTP relay (boxed: it is large, the folder small).
+    Smtp(Box<SmtpRelay>),
     /// `.eml` files in a folder.
     Files {
         /// `data_dir/outbox`.
@@ -55,6 +65,10 @@ pub struct SmtpRelay {
     password_env: Option<String>,
     from: Mailbox,
     timeout: Duration,
+    /// `[email] ca_file`'s certificates (PEM), read at start.
+    ca_pem: Option<Vec<u8>>,
+    /// With `auth = "xoauth2"`: where the access token comes from.
+    oauth: Option<TokenSource>,
 }
 
 /// How far a failed delivery reaches, which decides what the sender does next.
@@ -119,7 +133,37 @@ impl Transport {
             .from
             .parse()
             .map_err(|e| anyhow!("[email] from '{}' is not a mailbox: {e}", email.from))?;
-        Ok(Transport::Smtp(SmtpRelay {
+        let ca_pem = match &email.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("[email] ca_file '{}'", path.display()))?;
+                // Parsed now, so a wrong file stops the daemon at start
+                // rather than failing every round.
+                let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                    anyhow!(
+                        "[email] ca_file '{}' holds no PEM certificate: {e}",
+                        path.display()
+                    )
+                })?;
+                if found.is_empty() {
+                    anyhow::bail!(
+                        "[email] ca_file '{}' holds no PEM certificate",
+                        path.display()
+                    );
+                }
+                Some(pem)
+            }
+            None => None,
+        };
+        let oauth = match &email.oauth {
+            Some(settings) => Some(TokenSource::new(
+                settings.clone(),
+                timeout,
+                ca_pem.as_deref(),
+            )?),
+            None => None,
+        };
+        Ok(Transport::Smtp(Box::new(SmtpRelay {
             host,
             port,
             implicit_tls,
@@ -127,7 +171,9 @@ impl Transport {
             password_env: email.password_env.clone(),
             from,
             timeout,
-        }))
+            ca_pem,
+            oauth,
+        })))
     }
 
     /// Where messages go, for logs (no secrets).
@@ -144,16 +190,19 @@ impl Transport {
         }
     }
 
-    /// Opens a session for one delivery round, reading the password now.
-    pub fn session(&self) -> Result<Session, DeliveryError> {
+    /// Opens a session for one delivery round, reading the password (or
+    /// obtaining the access token) now.
+    pub async fn session(&self) -> Result<Session, DeliveryError> {
         match self {
             Transport::Smtp(relay) => relay
                 .transport()
+                .await
                 .map(|transport| {
                     Session::Smtp(SmtpSession {
                         transport,
                         from: relay.from.clone(),
                         tls: relay.tls_rule(),
+                        oauth: relay.oauth.clone(),
                     })
                 })
                 .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
@@ -201,8 +250,15 @@ impl SmtpRelay {
         TlsRule::for_relay(self.implicit_tls, self.username.is_some())
     }
 
-    fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-        let tls_parameters = TlsParameters::new(self.host.clone())
+    async fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        let mut tls_builder = TlsParameters::builder(self.host.clone());
+        if let Some(pem) = &self.ca_pem {
+            // One `Certificate` holds every certificate of the bundle.
+            let cert = Certificate::from_pem(pem).context("[email] ca_file")?;
+            tls_builder = tls_builder.add_root_certificate(cert);
+        }
+        let tls_parameters = tls_builder
+            .build()
             .with_context(|| format!("TLS settings for {}", self.host))?;
         let tls = match self.tls_rule() {
             TlsRule::Implicit => Tls::Wrapper(tls_parameters),
@@ -213,6 +269,13 @@ impl SmtpRelay {
             .port(self.port)
             .tls(tls)
             .timeout(Some(self.timeout));
+        if let (Some(username), Some(oauth)) = (&self.username, &self.oauth) {
+            let token = oauth.token().await?;
+            return Ok(builder
+                .credentials(Credentials::new(username.clone(), token))
+                .authentication(vec![Mechanism::Xoauth2])
+                .build());
+        }
         if let Some(username) = &self.username {
             let password = match &self.password_env {
                 Some(var) => std::env::var(var).map_err(|_| {
@@ -242,6 +305,8 @@ pub struct SmtpSession {
     from: Mailbox,
     /// How the connection is encrypted, to explain a refusal to connect.
     tls: TlsRule,
+    /// The token source, told when the relay refuses its token.
+    oauth: Option<TokenSource>,
 }
 
 /// A folder of `.eml` files.
@@ -296,11 +361,18 @@ impl SmtpSession {
         })?;
         let envelope = Envelope::new(Some(self.from.email.clone()), vec![to])
             .map_err(|e| DeliveryError::new(Reach::Refused, anyhow!("no envelope: {e}")))?;
-        self.transport
-            .send_raw(&envelope, &prepared.bytes)
-            .await
-            .map_err(|e| smtp_failure(e, self.tls))?;
-        Ok(())
+        let result = self.transport.send_raw(&envelope, &prepared.bytes).await;
+        let failure = match result {
+            Ok(_) => return Ok(()),
+            Err(e) => smtp_failure(e, self.tls),
+        };
+        if failure.reach == Reach::Relay
+            && let Some(oauth) = &self.oauth
+        {
+            // Perhaps revoked or expired early: the next round asks anew.
+            oauth.forget();
+        }
+        Err(failure)
     }
 }
 
@@ -331,9 +403,15 @@ fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> Delivery
         );
     }
     let code = error.status().map(|c| c.to_string());
+    let text = error.to_string();
     let reach = match code.as_deref() {
         // Service closing, authentication required/failed: the relay, not the message.
         Some("421" | "454" | "530" | "534" | "535" | "538") => Reach::Relay,
+        // Exchange Online refuses a mailbox or tenant's authentication with
+        // 5xx replies of its own (e.g. `550 5.7.30 Basic authentication is
+        // not supported for Client Submission`): every message would get
+        // the same answer.
+        Some(_) if is_authentication_refusal(&text) => Reach::Relay,
         Some(_) if error.is_transient() => Reach::Deferred,
         Some(_) => Reach::Refused,
         // A message the relay cannot take as written (e.g. 8-bit without 8BITMIME).
@@ -344,6 +422,17 @@ fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> Delivery
         reach,
         anyhow::Error::new(error).context("the SMTP relay did not take the message"),
     )
+}
+
+/// Enhanced status codes (RFC 3463 class 5.7, "security or policy") that
+/// refuse the sender's authentication rather than a recipient: 5.7.8
+/// (credentials invalid, RFC 4954), 5.7.30 (basic authentication not supported), 5.7.57 (client not
+/// authenticated to send mail), 5.7.139 (SMTP AUTH disabled for the mailbox
+/// or tenant), 5.7.60 (not allowed to send as the From address).
+fn is_authentication_refusal(text: &str) -> bool {
+    const AUTH_CODES: [&str; 5] = ["5.7.8", "5.7.30", "5.7.57", "5.7.139", "5.7.60"];
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .any(|word| AUTH_CODES.contains(&word))
 }
 
 /// Writes `stem.eml` through a temporary name, so a reader never sees half a
@@ -458,6 +547,30 @@ mod tests {
             TlsRule::for_relay(false, false),
             TlsRule::StartTlsWhenOffered
         );
+    }
+
+    #[test]
+    fn authentication_refusals_are_told_from_recipient_refusals() {
+        // Exchange Online's replies, as its documentation quotes them.
+        assert!(is_authentication_refusal(
+            "permanent error (550): 5.7.30 Basic authentication is not supported for Client Submission"
+        ));
+        assert!(is_authentication_refusal(
+            "permanent error (535): 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
+        ));
+        assert!(is_authentication_refusal(
+            "permanent error (550): 5.7.60 SMTP; Client does not have permissions to send as this sender"
+        ));
+        // Recipients and policy on one message: not the relay.
+        assert!(!is_authentication_refusal(
+            "permanent error (550): 5.1.1 User unknown"
+        ));
+        assert!(!is_authentication_refusal(
+            "permanent error (550): 5.7.1 Unable to relay"
+        ));
+        assert!(!is_authentication_refusal(
+            "permanent error (550): 5.7.1390 Not a code Exchange uses"
+        ));
     }
 
     #[test]

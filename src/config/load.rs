@@ -19,7 +19,7 @@ use toml::{Table, Value};
 
 use super::model::{
     AlertsConfig, ApiToken, Config, EmailConfig, ImportLimits, ReconciliationConfig, ReportsConfig,
-    Role, TokenSecret,
+    Role, SmtpOAuth, TokenSecret,
 };
 use super::reader::{Problems, Section, all, items, report_duplicates};
 use super::sources;
@@ -190,7 +190,18 @@ pub(super) fn section<'a>(
 }
 
 fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
-    let known = ["smtp_url", "username", "password_env", "from"];
+    let known = [
+        "smtp_url",
+        "username",
+        "password_env",
+        "from",
+        "ca_file",
+        "auth",
+        "oauth_token_url",
+        "oauth_client_id",
+        "oauth_client_secret_env",
+        "oauth_scope",
+    ];
     let s = Section::open(value, "email".to_string(), &known, p)?;
     let smtp_url = s.req_parsed("smtp_url", p, |t| {
         match ["smtp://", "smtps://"]
@@ -223,12 +234,88 @@ fn email(value: &Value, p: &mut Problems) -> Option<EmailConfig> {
         };
         check_email(address).map(|()| t.trim().to_string())
     });
+    let ca_file = s.string("ca_file", p).map(std::path::PathBuf::from);
+    let oauth = smtp_oauth(&s, username.is_some(), p);
     Some(EmailConfig {
         smtp_url: smtp_url?,
         username: username.map(str::to_string),
         password_env,
         from: from?,
+        ca_file,
+        oauth: oauth?,
     })
+}
+
+/// `[email] auth` and its `oauth_*` keys: `Some(None)` for password (or no)
+/// authentication, `Some(Some(_))` for XOAUTH2, `None` after a problem.
+fn smtp_oauth(s: &Section<'_>, has_username: bool, p: &mut Problems) -> Option<Option<SmtpOAuth>> {
+    const OAUTH_KEYS: [&str; 4] = [
+        "oauth_token_url",
+        "oauth_client_id",
+        "oauth_client_secret_env",
+        "oauth_scope",
+    ];
+    let auth = s.string("auth", p).unwrap_or("password");
+    match auth {
+        "password" => {
+            for key in OAUTH_KEYS {
+                if s.has(key) {
+                    p.push(
+                        s.key(key),
+                        "is used only with auth = \"xoauth2\"".to_string(),
+                    );
+                }
+            }
+            return Some(None);
+        }
+        "xoauth2" => {}
+        other => {
+            p.push(
+                s.key("auth"),
+                format!(
+                    "'{other}' is not an SMTP authentication (expected \"password\" or \"xoauth2\")"
+                ),
+            );
+            return None;
+        }
+    }
+    if !has_username {
+        p.push(
+            s.key("username"),
+            "is missing: XOAUTH2 needs the mailbox that sends (e.g. alerts@council.example)"
+                .to_string(),
+        );
+    }
+    if s.has("password_env") {
+        p.push(
+            s.key("password_env"),
+            "is not used with auth = \"xoauth2\" (the client secret is named by oauth_client_secret_env)"
+                .to_string(),
+        );
+    }
+    let token_url = s.req_parsed("oauth_token_url", p, |t| {
+        let loopback = ["http://127.0.0.1:", "http://[::1]:", "http://localhost:"]
+            .iter()
+            .any(|prefix| t.starts_with(prefix));
+        if t.starts_with("https://") || loopback {
+            Ok(t.to_string())
+        } else {
+            Err(format!(
+                "'{t}' is not an https:// URL (the client secret is sent to it)"
+            ))
+        }
+    });
+    let client_id = s.req_string("oauth_client_id", p);
+    let client_secret_env = s.req_parsed("oauth_client_secret_env", p, check_env_name);
+    let scope = s
+        .string("oauth_scope", p)
+        .unwrap_or("https://outlook.office365.com/.default");
+    Some(Some(SmtpOAuth {
+        token_url: token_url?,
+        client_id: client_id?.to_string(),
+        client_secret_env: client_secret_env?,
+        scope: scope.to_string(),
+    }))
 }
 
 fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {

@@ -108,6 +108,28 @@ pub struct EmailConfig {
     pub password_env: Option<String>,
     /// The From header.
     pub from: String,
+    /// A PEM file of certificate authorities trusted for the relay's
+    /// certificate besides the operating system's (a council's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `auth = "xoauth2"`: how the SMTP access token is obtained.
+    pub oauth: Option<SmtpOAuth>,
+}
+
+/// SMTP XOAUTH2 with an access token from the OAuth 2.0 client-credentials
+/// grant (Microsoft 365 and Google Workspace, where basic SMTP AUTH is
+/// retired). The token is fetched before a delivery round and reused until
+/// shortly before it expires.
+#[derive(Debug, Clone)]
+pub struct SmtpOAuth {
+    /// The token endpoint, e.g.
+    /// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`.
+    pub token_url: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The environment variable holding the client secret, never its value.
+    pub client_secret_env: String,
+    /// The scope asked for (Microsoft 365: `https://outlook.office365.com/.default`).
+    pub scope: String,
 }
 
 /// A configured source of evidence (the daemon's part of the file).
@@ -204,7 +226,20 @@ pub struct AlertmanagerSource {
     pub service_label: String,
     /// Labels that make a firing alert a partial outage.
     pub partial_when: BTreeMap<String, String>,
+    /// The receiver's `repeat_interval` (seconds): how often a firing alert
+    /// is sent again. One not sent again for this long plus
+    /// [`UNSEEN_MARGIN_SECONDS`] is taken as ended at its last sighting.
+    pub repeat_interval_seconds: i64,
+    /// The `alertname` of an always-firing rule (Prometheus's `Watchdog`):
+    /// its resolution means Prometheus stopped, which resolves every alert
+    /// it had firing, so ends received then are flagged as possibly early.
+    pub watchdog_alert: Option<String>,
 }
+
+/// The wait past `repeat_interval` before a firing alert not sent again is
+/// taken as ended: Alertmanager re-sends only at a `group_interval` tick
+/// (5 minutes by default), and a notification may be retried for a while.
+pub const UNSEEN_MARGIN_SECONDS: i64 = 1_800;
 
 /// `kind = "probe"` settings.
 #[derive(Debug, Clone)]

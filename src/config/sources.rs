@@ -37,7 +37,13 @@ const KINDS: [(&str, &[&str]); 5] = [
     ("webhook", &["token_env"]),
     (
         "alertmanager",
-        &["token_env", "service_label", "partial_when"],
+        &[
+            "token_env",
+            "service_label",
+            "partial_when",
+            "repeat_interval",
+            "watchdog_alert",
+        ],
     ),
     (
         "probe",
@@ -230,10 +236,16 @@ fn alertmanager(s: &Section, p: &mut Problems) -> Option<AlertmanagerSource> {
         .into_iter()
         .map(|(_, label, value)| (label.to_string(), value.to_string()))
         .collect();
+    // Alertmanager's own default.
+    let repeat_interval = s
+        .parsed("repeat_interval", p, parse_duration)
+        .unwrap_or(4 * 3_600);
     Some(AlertmanagerSource {
         token_env: token_env?,
         service_label: service_label.to_string(),
         partial_when,
+        repeat_interval_seconds: repeat_interval,
+        watchdog_alert: s.string("watchdog_alert", p).map(str::to_string),
     })
 }
 
@@ -368,6 +380,8 @@ mod tests {
         };
         assert_eq!(am.service_label, "service");
         assert_eq!(am.partial_when["severity"], "warning");
+        // Alertmanager's default repeat_interval, 4 h = 14,400 s.
+        assert_eq!(am.repeat_interval_seconds, 14_400);
         let SourceKind::Probe(probe) = &config.sources[3].kind else {
             panic!("expected probe");
         };

@@ -554,6 +554,51 @@ fn an_smtp_password_needs_a_username() {
 }
 
 #[test]
+fn xoauth2_settings_are_read_and_checked() {
+    let relay = "[email]\nsmtp_url = \"smtp://smtp.office365.com:587\"\nfrom = \"alerts@council.example\"\n";
+    let config = crate::config::parse(
+        &format!(
+            "{CONTRACT}\n{relay}username = \"alerts@council.example\"\nauth = \"xoauth2\"\n\
+             oauth_token_url = \"https://login.microsoftonline.com/tid/oauth2/v2.0/token\"\n\
+             oauth_client_id = \"app\"\noauth_client_secret_env = \"SMTP_OAUTH_SECRET\"\n\
+             ca_file = \"/etc/slawatch/council-ca.pem\"\n"
+        ),
+        "t.toml",
+    )
+    .expect("valid XOAUTH2 settings");
+    let email = config.email.expect("[email]");
+    let oauth = email.oauth.expect("XOAUTH2");
+    assert_eq!(oauth.scope, "https://outlook.office365.com/.default");
+    assert_eq!(oauth.client_secret_env, "SMTP_OAUTH_SECRET");
+    assert_eq!(
+        email.ca_file.as_deref(),
+        Some(std::path::Path::new("/etc/slawatch/council-ca.pem"))
+    );
+
+    let all = problems(&format!(
+        "{CONTRACT}\n{relay}auth = \"xoauth2\"\npassword_env = \"P\"\n\
+         oauth_token_url = \"http://login.example/token\"\noauth_client_secret_env = \"a b\"\n"
+    ));
+    assert_problem(&all, "email.username", "XOAUTH2 needs the mailbox");
+    assert_problem(&all, "email.password_env", "not used with auth");
+    assert_problem(&all, "email.oauth_token_url", "not an https:// URL");
+    assert_problem(&all, "email.oauth_client_id", "required key is missing");
+    assert_problem(
+        &all,
+        "email.oauth_client_secret_env",
+        "not an environment variable name",
+    );
+    let all = problems(&format!("{CONTRACT}\n{relay}auth = \"oauth\"\n"));
+    assert_problem(&all, "email.auth", "expected \"password\" or \"xoauth2\"");
+    let all = problems(&format!("{CONTRACT}\n{relay}oauth_client_id = \"app\"\n"));
+    assert_problem(
+        &all,
+        "email.oauth_client_id",
+        "only with auth = \"xoauth2\"",
+    );
+}
+
+#[test]
 fn secrets_and_email_settings_are_checked() {
     let text = format!(
         r#"{CONTRACT}

@@ -1,5 +1,6 @@
 //! Records pushed over HTTP: interchange records from a webhook source, and
-//! Prometheus Alertmanager notifications turned into outages.
+//! Prometheus Alertmanager (or Grafana-managed alerting) notifications
+//! turned into outages.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,16 +9,21 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AppState;
+use super::alerting;
 use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use crate::config::{AlertmanagerSource, Role, SourceConfig, SourceKind};
 use crate::import::fields::{Fields, JsonFields, RecordKind};
 use crate::import::{Incoming, Rejection, ingest};
+use crate::store::sightings::Sighting;
+use crate::store::sources::{
+    EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE, WATCHDOG_SCOPE,
+};
 
 /// What a push did, line by line for the refused ones.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -247,32 +253,6 @@ fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
         .collect())
 }
 
-/// The Alertmanager webhook payload (version 4), the parts slawatch reads.
-#[derive(Debug, Deserialize)]
-pub struct AlertmanagerPayload {
-    /// Must be "4".
-    pub version: String,
-    /// The alerts of the group.
-    pub alerts: Vec<AlertmanagerAlert>,
-}
-
-/// One alert of a notification.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlertmanagerAlert {
-    /// `firing` or `resolved`.
-    pub status: String,
-    /// Its labels.
-    #[serde(default)]
-    pub labels: HashMap<String, String>,
-    /// When it started firing.
-    pub starts_at: DateTime<Utc>,
-    /// When it stopped (`0001-01-01T00:00:00Z` while firing).
-    pub ends_at: Option<DateTime<Utc>>,
-    /// Identifies the alert's label set.
-    pub fingerprint: String,
-}
-
 /// The Alertmanager source `{source_id}` names, pushing with its own token;
 /// decided before the body is read.
 #[derive(Debug)]
@@ -320,6 +300,12 @@ impl FromRequestParts<AppState> for AlertSource {
 /// `POST /api/v1/alertmanager/{source_id}`: firing alerts open outages,
 /// resolved ones close them. An outage's id is the alert's fingerprint and
 /// start, so repeated and duplicated notifications change nothing.
+///
+/// A payload that cannot be read is refused (400) and also recorded as a
+/// failure of the source: neither Alertmanager nor Grafana retries a 4xx,
+/// and their logs are not where the contract manager looks. A truncated
+/// notification (`truncatedAlerts`) is stored and marks the source's
+/// `truncated_alerts` scope failing until a complete one arrives.
 pub async fn alertmanager(
     State(app): State<AppState>,
     AlertSource {
@@ -328,17 +314,49 @@ pub async fn alertmanager(
     }: AlertSource,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let payload: AlertmanagerPayload = super::body::json(&body, "an Alertmanager webhook payload")?;
-    if payload.version != "4" {
-        return Err(ApiError::BadRequest(format!(
-            "unsupported Alertmanager payload version '{}' (expected 4)",
-            payload.version
-        )));
+    let (sender, payload) = match alerting::parse(&body) {
+        Ok(parsed) => parsed,
+        Err(reason) => {
+            let now = app.now().timestamp();
+            let note = format!("refused a notification: {reason}");
+            app.deps
+                .store
+                .source_failed(&source.id, "", &note, now)
+                .await?;
+            tracing::warn!(source = %source.id, "{note}");
+            return Err(ApiError::BadRequest(reason));
+        }
+    };
+    let now = app.now().timestamp();
+    if payload.truncated_alerts > 0 {
+        let note = alerting::truncation_note(sender, payload.truncated_alerts);
+        tracing::warn!(source = %source.id, "{note}");
+        app.deps
+            .store
+            .source_failed(&source.id, TRUNCATED_ALERTS_SCOPE, &note, now)
+            .await?;
+    } else {
+        app.deps
+            .store
+            .source_succeeded(&source.id, TRUNCATED_ALERTS_SCOPE, None, now)
+            .await?;
     }
     let mut records = Vec::new();
     let mut rejections = Vec::new();
+    // Firing alerts as seen now, and alerts whose end is known.
+    let mut firing = Vec::new();
+    let mut ended = Vec::new();
+    // The always-firing watchdog's notifications, and alerts resolved now.
+    let mut watchdog = Vec::new();
+    let mut resolved_now = Vec::new();
     for (i, alert) in payload.alerts.iter().enumerate() {
         let line = i as i64 + 1;
+        if cfg.watchdog_alert.is_some()
+            && alert.labels.get("alertname") == cfg.watchdog_alert.as_ref()
+        {
+            watchdog.push(alert);
+            continue;
+        }
         let Some(service) = alert.labels.get(&cfg.service_label) else {
             rejections.push(LineResult {
                 line,
@@ -354,17 +372,27 @@ pub async fn alertmanager(
                 .partial_when
                 .iter()
                 .all(|(k, v)| alert.labels.get(k) == Some(v));
+        let start = match alert.outage_start() {
+            Ok(start) => start,
+            Err(reason) => {
+                rejections.push(LineResult { line, reason });
+                continue;
+            }
+        };
         let id = format!("am-{}-{}", alert.fingerprint, alert.starts_at.timestamp());
         // Alertmanager sends year 1 for "not ended" while firing.
         let end = match alert
             .ends_at
-            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= alert.starts_at)
+            .filter(|e| alert.status == "resolved" && e.timestamp() > 0 && *e >= start)
         {
             Some(end) => Some(end),
             // HA peers and retries deliver out of order. The alert (its
             // fingerprint and start) once resolved stays resolved: a firing
             // notification of it arriving later is stale and keeps the end.
             // Firing again starts a new alert, with a new start.
+            // Unless that end was only inferred (it stopped being re-sent):
+            // firing now, it has not ended after all.
+            None if inferred(&app, &source.id, &id).await? => None,
             None => app
                 .deps
                 .store
@@ -372,18 +400,30 @@ pub async fn alertmanager(
                 .await?
                 .and_then(|end| DateTime::from_timestamp(end, 0)),
         };
+        let impact = if partial { "partial" } else { "full" };
+        match end {
+            None => firing.push(Sighting {
+                outage_id: id.clone(),
+                contract: source.contract.clone(),
+                service: service.clone(),
+                start_at: start.timestamp(),
+                impact: impact.to_string(),
+                last_seen_at: now,
+                inferred_end_at: None,
+            }),
+            Some(_) => {
+                if alert.status == "resolved" {
+                    resolved_now.push(id.clone());
+                }
+                ended.push(id.clone());
+            }
+        }
         let mut fields = HashMap::from([
             ("id".to_string(), id),
             ("contract".to_string(), source.contract.clone()),
             ("service".to_string(), service.clone()),
-            (
-                "start".to_string(),
-                crate::domain::time::format_utc(alert.starts_at),
-            ),
-            (
-                "impact".to_string(),
-                if partial { "partial" } else { "full" }.to_string(),
-            ),
+            ("start".to_string(), crate::domain::time::format_utc(start)),
+            ("impact".to_string(), impact.to_string()),
             ("planned".to_string(), "false".to_string()),
             ("source".to_string(), source.id.clone()),
         ]);
@@ -396,8 +436,8 @@ pub async fn alertmanager(
             line,
         });
     }
-    let label = format!("Alertmanager notification to {}", source.id);
-    store_pushed(
+    let label = format!("{} notification to {}", sender.name(), source.id);
+    let answer = store_pushed(
         &app,
         &source.id,
         &label,
@@ -405,5 +445,104 @@ pub async fn alertmanager(
         rejections,
         Some(&source.id),
     )
-    .await
+    .await?;
+    let store = &app.deps.store;
+    for sighting in &firing {
+        store.alert_firing(&source.id, sighting).await?;
+    }
+    for id in &ended {
+        store.alert_ended(&source.id, id).await?;
+    }
+    watch_prometheus(&app, &source, &watchdog, &resolved_now, now).await?;
+    // Resolved notifications arrive: the receiver has send_resolved.
+    if payload.alerts.iter().any(|a| a.status == "resolved") {
+        store
+            .source_succeeded(&source.id, UNRESOLVED_ALERTS_SCOPE, None, now)
+            .await?;
+    }
+    Ok(answer)
+}
+
+/// Follows the source's watchdog alert (Prometheus's always-firing rule):
+/// its resolution means Prometheus stopped, which makes Alertmanager resolve
+/// every alert it had firing. Outage ends received then (from 10 minutes
+/// before the watchdog's end until it fires again) may be early: they are
+/// kept, and flagged in the source's `early_ends` health.
+async fn watch_prometheus(
+    app: &AppState,
+    source: &SourceConfig,
+    watchdog: &[&alerting::AlertingAlert],
+    resolved_now: &[String],
+    now: i64,
+) -> Result<(), ApiError> {
+    let store = &app.deps.store;
+    let state = store.source_state(&source.id, WATCHDOG_SCOPE).await?;
+    // While down, the watermark holds the watchdog's end (Unix time).
+    let mut down_since = (state.consecutive_failures > 0)
+        .then(|| state.watermark.and_then(|w| w.parse::<i64>().ok()))
+        .flatten();
+    for w in watchdog {
+        if w.status == "resolved" {
+            let end = w
+                .ends_at
+                .filter(|e| e.timestamp() > 0)
+                .map_or(now, |e| e.timestamp());
+            let note = format!(
+                "the watchdog alert resolved at {}: Prometheus stopped evaluating its rules or \
+                 lost Alertmanager, which resolves every alert it had firing",
+                DateTime::from_timestamp(end, 0)
+                    .map_or_else(String::new, crate::domain::time::format_utc)
+            );
+            tracing::warn!(source = %source.id, "{note}");
+            store
+                .source_failed(&source.id, WATCHDOG_SCOPE, &note, now)
+                .await?;
+            store
+                .set_source_watermark(&source.id, WATCHDOG_SCOPE, &end.to_string())
+                .await?;
+            down_since = Some(end);
+        } else {
+            store
+                .source_succeeded(&source.id, WATCHDOG_SCOPE, None, now)
+                .await?;
+            store
+                .source_succeeded(&source.id, EARLY_ENDS_SCOPE, None, now)
+                .await?;
+            down_since = None;
+        }
+    }
+    let Some(end) = down_since else {
+        return Ok(());
+    };
+    if watchdog.is_empty() && resolved_now.is_empty() {
+        return Ok(());
+    }
+    // Every end from 10 minutes before the watchdog's (Alertmanager
+    // resolves them all about when the watchdog goes) until now.
+    let suspect = store
+        .outages_ended_between(&source.contract, &source.id, end - 600, now)
+        .await?;
+    if !suspect.is_empty() {
+        let note = format!(
+            "outage(s) {} ended while Prometheus's watchdog alert was not firing: the end may \
+             be Prometheus stopping rather than the service recovering; check each against \
+             the service's own records",
+            suspect.join(", ")
+        );
+        tracing::warn!(source = %source.id, "{note}");
+        store
+            .source_failed(&source.id, EARLY_ENDS_SCOPE, &note, now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether the outage `id` of `source` was ended only by inference.
+async fn inferred(app: &AppState, source: &str, id: &str) -> Result<bool, ApiError> {
+    Ok(app
+        .deps
+        .store
+        .alert_sighting(source, id)
+        .await?
+        .is_some_and(|s| s.inferred_end_at.is_some()))
 }

@@ -25,6 +25,7 @@
 //! - [`server`]: the listener, with hyper's header timeout.
 
 pub mod access;
+pub mod alerting;
 pub mod auth;
 pub mod body;
 pub mod commitments;

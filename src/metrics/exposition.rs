@@ -372,6 +372,21 @@ fn last_month<'a>(
 /// alert queue.
 pub(super) fn live(feeds: &LiveFeeds) -> prometheus::Result<String> {
     let f = Families::new();
+    own(&f, feeds.leader)?;
+    feeds.write(&f)?;
+    f.encode()
+}
+
+/// What a standby exports: its build and its leadership, nothing read from
+/// the store (the leader exports that, once).
+pub(super) fn standby() -> prometheus::Result<String> {
+    let f = Families::new();
+    own(&f, false)?;
+    f.encode()
+}
+
+/// The daemon's own series: its build and whether it leads.
+fn own(f: &Families, leader: bool) -> prometheus::Result<()> {
     f.gauge(
         "slawatch_build_info",
         "Always 1; the slawatch version in a label.",
@@ -385,7 +400,6 @@ pub(super) fn live(feeds: &LiveFeeds) -> prometheus::Result<String> {
         &[],
     )?
     .with_label_values::<&str>(&[])
-    .set(if feeds.leader { 1.0 } else { 0.0 });
-    feeds.write(&f)?;
-    f.encode()
+    .set(if leader { 1.0 } else { 0.0 });
+    Ok(())
 }

@@ -45,6 +45,9 @@ use crate::engine::dr::{DrTest, assess};
 use crate::engine::live::LiveMonth;
 use crate::report::MonthReport;
 use crate::store::Store;
+use crate::store::sources::{
+    EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE, WATCHDOG_SCOPE,
+};
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
@@ -287,6 +290,12 @@ impl Metrics {
     /// The exposition for `GET /metrics`: the figures of the last detection
     /// run and the live parts, as seen at `now` by a daemon that is (or is
     /// not) the `leader`.
+    ///
+    /// Only the leader publishes figures. Every daemon reads the same store,
+    /// so with two daemons scraped each contract, source and alert figure
+    /// would otherwise be exported twice and every `sum()` on a dashboard
+    /// would double. A standby exports only what is its own: its build and
+    /// `slawatch_leader 0`.
     pub async fn render(
         &self,
         config: &Config,
@@ -306,6 +315,12 @@ impl Metrics {
             leader,
             ..LiveFeeds::default()
         };
+        if !leader {
+            return exposition::standby().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "metrics: cannot render the standby's part");
+                String::new()
+            });
+        }
         match store.all_source_states().await {
             Ok(states) => {
                 self.observe_failures(config, &states);
@@ -315,9 +330,17 @@ impl Metrics {
                     .map(|source| {
                         let mine: Vec<_> =
                             states.iter().filter(|(s, _, _)| s == &source.id).collect();
+                        // The source as a whole, and the scopes that speak
+                        // of what an alerting source's notifications lack.
                         let whole: Vec<_> = mine
                             .iter()
-                            .filter(|(_, scope, _)| scope.is_empty())
+                            .filter(|(_, scope, _)| {
+                                scope.is_empty()
+                                    || scope == TRUNCATED_ALERTS_SCOPE
+                                    || scope == UNRESOLVED_ALERTS_SCOPE
+                                    || scope == WATCHDOG_SCOPE
+                                    || scope == EARLY_ENDS_SCOPE
+                            })
                             .map(|(_, _, st)| st)
                             .collect();
                         let scoped: Vec<_> = mine.iter().map(|(_, _, st)| st).collect();

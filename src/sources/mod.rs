@@ -6,7 +6,10 @@
 //! - [`servicenow`]: the supplier's ServiceNow, polled through the Table API.
 //! - [`inbox`]: a watched folder of packs and exports.
 //! - [`probe`]: slawatch's own checks of a service.
+//! - [`alerting`]: the leader's watch over an Alertmanager source's firing
+//!   alerts, ending those no longer sent.
 
+pub mod alerting;
 pub mod inbox;
 pub mod probe;
 pub mod servicenow;
@@ -53,6 +56,7 @@ pub async fn run(
         SourceKind::ServiceNow(cfg) => servicenow::run(deps, source, cfg, shutdown).await,
         SourceKind::Inbox { path, .. } => inbox::run(deps, source, path, shutdown).await,
         SourceKind::Probe(cfg) => probe::run(deps, source, cfg, shutdown).await,
-        SourceKind::Webhook { .. } | SourceKind::Alertmanager(_) => Ok(()),
+        SourceKind::Alertmanager(cfg) => alerting::run(deps, source, cfg, shutdown).await,
+        SourceKind::Webhook { .. } => Ok(()),
     }
 }

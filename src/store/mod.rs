@@ -59,6 +59,7 @@ pub mod rewrites;
 mod row;
 pub mod server;
 pub mod servicenow;
+pub mod sightings;
 pub mod sources;
 pub mod tables;
 #[doc(hidden)]
@@ -245,6 +246,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence_files",
         include_str!("../../migrations/sqlite/0019_evidence_files.sql"),
     ),
+    (
+        20,
+        "alert_sightings",
+        include_str!("../../migrations/sqlite/0020_alert_sightings.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -344,6 +350,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "evidence_files",
         include_str!("../../migrations/postgres/0019_evidence_files.sql"),
+    ),
+    (
+        20,
+        "alert_sightings",
+        include_str!("../../migrations/postgres/0020_alert_sightings.sql"),
     ),
 ];
 

@@ -4,6 +4,24 @@
 
 use super::{Store, StoreError, failed};
 
+/// The scope of an Alertmanager (or Grafana alerting) source that fails
+/// while its notifications arrive truncated (`truncatedAlerts`), and
+/// succeeds again with the next complete one.
+pub const TRUNCATED_ALERTS_SCOPE: &str = "truncated_alerts";
+
+/// The scope of an Alertmanager (or Grafana alerting) source that fails once
+/// an alert stopped being re-sent without a resolved notification (its end
+/// inferred), and succeeds again with the next resolved notification.
+pub const UNRESOLVED_ALERTS_SCOPE: &str = "unresolved_alerts";
+
+/// The scope of an alerting source with a `watchdog_alert`: failing from
+/// the watchdog's resolution (Prometheus stopped) until it fires again.
+pub const WATCHDOG_SCOPE: &str = "watchdog";
+
+/// The scope of an alerting source that fails when outage ends arrive while
+/// its watchdog is down (possibly early), until the watchdog fires again.
+pub const EARLY_ENDS_SCOPE: &str = "early_ends";
+
 /// What the store knows about one source (and scope: a ServiceNow table, or
 /// `""` for the source as a whole).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,6 +136,27 @@ impl Store {
         .execute(self.pool())
         .await
         .map_err(failed("recording a successful poll"))?;
+        Ok(())
+    }
+
+    /// Sets the watermark of `source`/`scope` alone (its health unchanged).
+    pub async fn set_source_watermark(
+        &self,
+        source: &str,
+        scope: &str,
+        watermark: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO source_state (source, scope, watermark, consecutive_failures)
+             VALUES ($1, $2, $3, 0)
+             ON CONFLICT (source, scope) DO UPDATE SET watermark = excluded.watermark",
+        )
+        .bind(source)
+        .bind(scope)
+        .bind(watermark)
+        .execute(self.pool())
+        .await
+        .map_err(failed("recording a watermark"))?;
         Ok(())
     }
 

@@ -348,6 +348,21 @@ pub const TABLES: &[Table] = &[
         serial: None,
     },
     Table {
+        name: "alert_sightings",
+        columns: &[
+            ("source", Text),
+            ("outage_id", Text),
+            ("contract", Text),
+            ("service", Text),
+            ("start_at", Int),
+            ("impact", Text),
+            ("last_seen_at", Int),
+            ("inferred_end_at", Int),
+        ],
+        order_by: "source, outage_id",
+        serial: None,
+    },
+    Table {
         name: "refused_recipients",
         columns: &[
             ("id", Int),

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod test_ca;
+
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -118,6 +120,35 @@ impl SmtpSink {
                     .arg(maildir.with_extension("auth"));
             }
         }
+        SmtpSink::spawn(command, port, maildir)
+    }
+
+    /// Starts `tls_relay.py` on `port`: STARTTLS with the certificate
+    /// `cert` (key `key`), in `mode` (`open`, `xoauth2` or `basic-off`, see
+    /// the script). XOAUTH2 attempts are noted ([`SmtpSink::auth_received`]).
+    pub fn start_tls(
+        python: &Path,
+        port: u16,
+        maildir: &Path,
+        cert: &Path,
+        key: &Path,
+        mode: &str,
+    ) -> SmtpSink {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink");
+        let mut command = Command::new(python);
+        command
+            .arg(here.join("tls_relay.py"))
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(maildir)
+            .arg(cert)
+            .arg(key)
+            .arg(maildir.with_extension("auth"))
+            .arg(mode);
+        SmtpSink::spawn(command, port, maildir)
+    }
+
+    fn spawn(mut command: Command, port: u16, maildir: &Path) -> SmtpSink {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink");
         let log_path = maildir.with_extension("log");
         let log = std::fs::File::create(&log_path).expect("create the SMTP server log");
         let child = command

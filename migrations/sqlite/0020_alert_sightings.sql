@@ -1,0 +1,17 @@
+-- Each alert of an Alertmanager (or Grafana alerting) source still firing,
+-- as last seen: the sender re-sends a firing alert every repeat_interval,
+-- so one not seen for longer (plus a margin) has ended unseen (the receiver
+-- without send_resolved, or the sender gone). Its outage is then ended at
+-- its last sighting and the row kept with inferred_end_at, so a later
+-- firing notification reopens it and a resolved one replaces the end.
+CREATE TABLE alert_sightings (
+    source          TEXT    NOT NULL,
+    outage_id       TEXT    NOT NULL,
+    contract        TEXT    NOT NULL,
+    service         TEXT    NOT NULL,
+    start_at        INTEGER NOT NULL,
+    impact          TEXT    NOT NULL,
+    last_seen_at    INTEGER NOT NULL,
+    inferred_end_at INTEGER,
+    PRIMARY KEY (source, outage_id)
+) WITHOUT ROWID;
