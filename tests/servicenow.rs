@@ -868,8 +868,10 @@ async fn a_missing_password_variable_is_an_authentication_failure() {
 async fn access_denied_stops_before_the_table_is_stored() {
     let h = Harness::new().await;
     h.fake.put("incident", six_incidents());
+    // The incidents themselves are refused (a missing audit role is not a
+    // stop: see the audit tests below).
     h.fake.script(
-        "sys_audit",
+        "incident",
         &[Scripted::Status {
             code: 403,
             retry_after: None,
@@ -882,13 +884,12 @@ async fn access_denied_stops_before_the_table_is_stored() {
     assert!(
         error
             .to_string()
-            .starts_with("access denied reading sys_audit"),
+            .starts_with("access denied reading incident"),
         "{error}"
     );
-    // The incidents were read but not stored without their history.
     assert_eq!(h.state("incident").await.watermark, None);
     assert!(h.october().await.incidents.is_empty());
-    assert!(h.state("sys_audit").await.last_error.is_some());
+    assert!(h.state("incident").await.last_error.is_some());
 }
 
 #[tokio::test]
@@ -1035,4 +1036,90 @@ async fn pages_are_stored_as_they_come_and_a_failure_keeps_them() {
     // The next poll reads on from there.
     h.poll().await.unwrap();
     assert_eq!(ids(&h.october().await).len(), 6);
+}
+
+/// The October figures of one incident level: (assessed, met, unknown ids).
+fn level(month: &slawatch::engine::MonthEvaluation, id: &str) -> (u64, u64, Vec<String>) {
+    match &month.levels.iter().find(|l| l.id == id).unwrap().figures {
+        Figures::Incidents(f) => (
+            f.assessed,
+            f.met,
+            f.unknown.iter().map(|u| u.incident.clone()).collect(),
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Polls an instance whose API user cannot read `sys_audit` (as `how`
+/// says), then again once the role is granted.
+async fn audit_unreadable_then_granted(how: fake_servicenow::Restriction, says: &str) {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    h.fake.restrict("sys_audit", how);
+
+    let summary = h.poll().await.unwrap();
+
+    // The other tables are read all the same.
+    assert_eq!(summary.fetched["incident"], 4);
+    assert_eq!(summary.fetched["problem"], 1);
+    assert_eq!(summary.fetched["change_request"], 2);
+    assert_eq!(summary.fetched["task_sla"], 2);
+    assert_eq!(summary.holds, 0);
+    // All four incidents read have unknown clocks (INC0010003 is then
+    // refused for its priority, as before).
+    assert_eq!(summary.unknown_clocks, 4);
+    let reason = summary
+        .audit_blocked
+        .clone()
+        .expect("the audit is unreadable");
+    assert!(reason.contains("audit_viewer"), "{reason}");
+    assert!(reason.contains(says), "{reason}");
+    // The source as a whole polled; its audit scope failed, naming the role.
+    assert_eq!(h.state("").await.consecutive_failures, 0);
+    let audit = h.state("sys_audit").await;
+    assert_eq!(audit.consecutive_failures, 1);
+    assert!(audit.last_error.unwrap().contains("audit_viewer"));
+    let mut alerts = Vec::new();
+    slawatch::alerts::feeds::source_alerts(&h.deps.config, &h.deps.store, now(), &mut alerts)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["source_audit_unreadable"]);
+
+    // No response and no hold is known. By hand: INC0010001 (09:00-14:00)
+    // and INC0010002 (08:00-13:00) each took 5 h to resolve, so on what is
+    // known each breaches both P1 levels (response capped at the 5 h
+    // resolution > 30 min; resolution 5 h > 4 h). Neither is counted: both
+    // are listed as unknown instead of two false breaches per level.
+    let evidence = h.october().await;
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    let both = vec!["INC0010001".to_string(), "INC0010002".to_string()];
+    assert_eq!(level(&month, "p1-response"), (0, 0, both.clone()));
+    assert_eq!(level(&month, "p1-resolution"), (0, 0, both));
+
+    // The role is granted: the next poll reads the incidents again from the
+    // start, with their history, and the clocks are known again.
+    h.fake.grant("sys_audit");
+    let again = h.poll().await.unwrap();
+    assert_eq!(again.audit_blocked, None);
+    assert_eq!(again.unknown_clocks, 0);
+    assert_eq!(again.fetched["incident"], 4);
+    assert_eq!(again.holds, 3);
+    assert_eq!(h.state("sys_audit").await.consecutive_failures, 0);
+    let evidence = h.october().await;
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    // As in the mapping test: response 20 min met, 45 min breached;
+    // resolution 3.5 h met, 5 h breached.
+    assert_eq!(level(&month, "p1-response"), (2, 1, vec![]));
+    assert_eq!(level(&month, "p1-resolution"), (2, 1, vec![]));
+}
+
+#[tokio::test]
+async fn an_audit_answered_403_marks_clocks_unknown_and_polls_the_rest() {
+    audit_unreadable_then_granted(fake_servicenow::Restriction::Forbidden, "HTTP 403").await;
+}
+
+#[tokio::test]
+async fn an_audit_filtered_by_access_control_marks_clocks_unknown() {
+    audit_unreadable_then_granted(fake_servicenow::Restriction::Filtered, "hidden").await;
 }

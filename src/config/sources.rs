@@ -9,7 +9,8 @@ use toml::Value;
 
 use super::load::{check_env_name, check_http_url, check_id, parse_cron, parse_duration};
 use super::model::{
-    AlertmanagerSource, Party, ProbeSource, ServiceNowSource, SourceConfig, SourceKind,
+    AlertmanagerSource, Party, ProbeSource, ResponseFrom, ServiceNowSource, SourceConfig,
+    SourceKind, StateModel,
 };
 use super::reader::{Problems, Section, all, items, report, report_duplicates};
 use crate::domain::Priority;
@@ -31,6 +32,10 @@ const KINDS: [(&str, &[&str]); 5] = [
             "service_field",
             "service_map",
             "stale_after",
+            "response_from",
+            "new_states",
+            "hold_states",
+            "hold_reasons",
         ],
     ),
     ("inbox", &["path", "columns"]),
@@ -206,6 +211,18 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
         .map(|(_, from, to)| (from.to_string(), to.to_string()))
         .collect();
     let stale_after = s.parsed("stale_after", p, parse_duration);
+    let response_from = s
+        .parsed("response_from", p, |v| match v {
+            "state" => Ok(ResponseFrom::StateChange),
+            "journal" => Ok(ResponseFrom::Journal),
+            "work_start" => Ok(ResponseFrom::WorkStart),
+            "assignment" => Ok(ResponseFrom::Assignment),
+            other => Err(format!(
+                "unknown response source '{other}' (expected state, journal, work_start or assignment)"
+            )),
+        })
+        .unwrap_or(ResponseFrom::StateChange);
+    let states = Box::new(state_model(s, p));
 
     Some(ServiceNowSource {
         base_url: base_url?,
@@ -218,7 +235,50 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
         service_field: service_field.map(str::to_string),
         service_map,
         stale_after_seconds: stale_after,
+        response_from,
+        states,
     })
+}
+
+/// `new_states`, `hold_states` and `hold_reasons`, each defaulting to the
+/// current state model's.
+fn state_model(s: &Section, p: &mut Problems) -> StateModel {
+    let mut model = StateModel::default();
+    if let Some(values) = s.strings("new_states", p) {
+        if values.is_empty() {
+            p.push(
+                s.key("new_states"),
+                "give at least one state value (the current model's New is \"1\")",
+            );
+        }
+        model.new_states = values.into_iter().map(|(_, v)| v.to_string()).collect();
+    }
+    if let Some(entries) = s.string_map("hold_states", p) {
+        model.hold_states = entries
+            .into_iter()
+            .map(|(_, state, reason)| {
+                let reason = (reason != "hold_reason").then(|| reason.to_string());
+                (state.to_string(), reason)
+            })
+            .collect();
+    }
+    if let Some(entries) = s.string_map("hold_reasons", p) {
+        model.hold_reasons = entries
+            .into_iter()
+            .map(|(_, value, reason)| (value.to_string(), reason.to_string()))
+            .collect();
+    }
+    if let Some(clash) = model
+        .new_states
+        .iter()
+        .find(|v| model.hold_states.contains_key(*v))
+    {
+        p.push(
+            s.key("hold_states"),
+            format!("state \"{clash}\" is in both new_states and hold_states"),
+        );
+    }
+    model
 }
 
 fn alertmanager(s: &Section, p: &mut Problems) -> Option<AlertmanagerSource> {

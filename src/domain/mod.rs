@@ -42,8 +42,8 @@ pub use credit_note::{CreditNote, NewCreditNote, NoteKind};
 pub use dispute::{Dispute, DisputeStatus, DisputeSubject};
 pub use duration::{Months, parse_duration_seconds};
 pub use evidence::{
-    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
-    WorkTally,
+    ChangeType, ClockUnknown, Hold, Impact, Incident, Outage, Priority, RecoverableCost,
+    SupplierKpi, WorkKind, WorkTally,
 };
 pub use excusal::{Excusal, ExcusalTarget, ExcusedInterval, Revocation};
 pub use money::{Currency, Money};

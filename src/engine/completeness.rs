@@ -177,6 +177,7 @@ mod tests {
             resolved_at: resolved.map(t),
             title: None,
             excused_reason: None,
+            unknown: Default::default(),
             holds: match open_hold {
                 true => vec![Hold {
                     start: t("2026-10-05T10:00:00Z"),

@@ -47,6 +47,18 @@ pub struct Excused {
     pub at: Option<Instant>,
 }
 
+/// An incident whose clock would breach on what its source could read, but
+/// whose response instant or holds it could not read: not assessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownClock {
+    /// The supplier's ticket number.
+    pub incident: String,
+    /// What is not known: `response` or `holds`.
+    pub missing: &'static str,
+    /// Why, as the source recorded it.
+    pub reason: String,
+}
+
 /// A threshold service level's figures for one month.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFigures {
@@ -58,6 +70,9 @@ pub struct IncidentFigures {
     pub breaches: Vec<Breach>,
     /// Excused incidents that would have been assessed in the month.
     pub excused: Vec<Excused>,
+    /// Incidents not assessed because their source could not read what
+    /// decides the clock (they would breach on what is known).
+    pub unknown: Vec<UnknownClock>,
     /// Of the breaches, how many the supplier disputes (still open).
     pub disputed: u64,
     /// Incidents assessed or excused in the month with an excusal or a
@@ -75,8 +90,31 @@ pub fn applies(level: &ServiceLevel, incident: &Incident) -> bool {
                 .is_some_and(|s| level.services.contains(s)))
 }
 
-/// Runs the level's clock on one incident.
+/// Runs the level's clock on one incident. A clock its source could not
+/// fully read (see [`unknown_for`]) is judged only when it is met on what is
+/// known (a later response or more holds could only shorten it): otherwise
+/// `None`, so missing data never becomes a breach or a warning.
 pub fn clock_for(level: &ServiceLevel, incident: &Incident, now: Instant) -> Option<ClockOutcome> {
+    let outcome = known_clock(level, incident, now)?;
+    if outcome.status != ClockStatus::Met && unknown_for(level, incident) {
+        return None;
+    }
+    Some(outcome)
+}
+
+/// True when what the incident's source could not read decides this
+/// level's clock: the response instant for a response level, the holds for
+/// a resolution level.
+pub fn unknown_for(level: &ServiceLevel, incident: &Incident) -> bool {
+    match level.kind {
+        ServiceLevelKind::ResponseTime => incident.unknown.response,
+        ServiceLevelKind::ResolutionTime => incident.unknown.holds,
+        ServiceLevelKind::Availability | ServiceLevelKind::ProactiveShare => false,
+    }
+}
+
+/// The level's clock on what is known of the incident.
+fn known_clock(level: &ServiceLevel, incident: &Incident, now: Instant) -> Option<ClockOutcome> {
     let target = level.target_seconds?;
     let outcome = match level.kind {
         ServiceLevelKind::ResponseTime => run_clock(
@@ -137,10 +175,23 @@ pub fn assess(
     let mut figures = IncidentFigures::default();
     let target = level.target_seconds.unwrap_or_default();
     for incident in incidents.iter().filter(|i| applies(level, i)) {
-        let Some(outcome) = clock_for(level, incident, now) else {
+        let Some(outcome) = known_clock(level, incident, now) else {
             continue;
         };
         if assessment_month(&outcome, tz) != Some(period) {
+            continue;
+        }
+        if outcome.status != ClockStatus::Met && unknown_for(level, incident) {
+            // Breached only on what is known: listed, never counted.
+            figures.unknown.push(UnknownClock {
+                incident: incident.id.clone(),
+                missing: if level.kind == ServiceLevelKind::ResponseTime {
+                    "response"
+                } else {
+                    "holds"
+                },
+                reason: incident.unknown.reason.clone(),
+            });
             continue;
         }
         if in_force.has_records(&incident.id) {

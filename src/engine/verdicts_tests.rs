@@ -59,6 +59,7 @@ fn incident(
         resolved_at: Some(t(resolved)),
         title: None,
         excused_reason: None,
+        unknown: Default::default(),
         holds: holds
             .iter()
             .map(|(s, e, r)| Hold {

@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 use super::exposition::Families;
 
 /// The alert kinds live detection queues: always exported, at zero when none.
-pub const ALERT_KINDS: [&str; 12] = [
+pub const ALERT_KINDS: [&str; 13] = [
     "at_risk",
     "month_at_risk",
     "breached",
@@ -32,6 +32,7 @@ pub const ALERT_KINDS: [&str; 12] = [
     "outage_ended",
     "source_failing",
     "source_stale",
+    "source_audit_unreadable",
     "evidence_rewritten",
     "evidence_refused",
     "escalation",

@@ -34,6 +34,7 @@
 
 pub mod approvals;
 pub mod chain;
+pub mod clock_gaps;
 pub mod commitments;
 pub mod copy;
 pub mod cost_gates;
@@ -238,6 +239,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_approval",
         include_str!("../../migrations/sqlite/0018_report_approval.sql"),
     ),
+    (
+        21,
+        "clock_gaps",
+        include_str!("../../migrations/sqlite/0021_clock_gaps.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -332,6 +338,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "report_approval",
         include_str!("../../migrations/postgres/0018_report_approval.sql"),
+    ),
+    (
+        21,
+        "clock_gaps",
+        include_str!("../../migrations/postgres/0021_clock_gaps.sql"),
     ),
 ];
 

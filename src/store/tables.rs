@@ -460,6 +460,20 @@ pub const TABLES: &[Table] = &[
         serial: None,
     },
     Table {
+        name: "clock_gaps",
+        columns: &[
+            ("contract", Text),
+            ("incident_id", Text),
+            ("source", Text),
+            ("response_unknown", Int),
+            ("holds_unknown", Int),
+            ("reason", Text),
+            ("recorded_at", Int),
+        ],
+        order_by: "contract, incident_id",
+        serial: None,
+    },
+    Table {
         name: "excusals",
         columns: &[
             ("id", Int),

@@ -5,7 +5,8 @@
 //! encoded-query conditions the connector sends (`^NQ` groups, `=`, `>`,
 //! `>=`, `IN`, several `ORDERBY`), basic auth, scripted failures (a status:
 //! 429 with `Retry-After`, 500, 401, 403; or a delay), and records changed
-//! between two requests, as an instance in use changes them mid-read.
+//! between two requests, as an instance in use changes them mid-read, and
+//! tables the API user lacks the role for (403, or rows filtered out).
 
 #![allow(dead_code)]
 
@@ -79,6 +80,18 @@ struct Inner {
     base_url: String,
     /// Records to put into a table once it has answered so many requests.
     changes: Vec<(String, usize, Vec<Row>)>,
+    /// Tables the API user lacks the role for, and how the instance says so.
+    restricted: HashMap<String, Restriction>,
+}
+
+/// How an instance answers a table the API user lacks the role for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    /// A table-level read ACL: HTTP 403 "User Not Authorized".
+    Forbidden,
+    /// Row-level ACLs: every row is counted in `X-Total-Count` but none is
+    /// sent (the answer is 200 with an empty or short `result`).
+    Filtered,
 }
 
 /// A running fake instance. Stops when dropped.
@@ -150,6 +163,17 @@ impl FakeServiceNow {
     /// a record updated while the connector is paging through the table.
     pub fn change_after(&self, table: &str, requests: usize, rows: Vec<Row>) {
         self.with(|i| i.changes.push((table.to_string(), requests, rows)));
+    }
+
+    /// Makes `table` unreadable to the API user, as an instance whose user
+    /// lacks the table's role answers (`sys_audit` needs `audit_viewer`).
+    pub fn restrict(&self, table: &str, how: Restriction) {
+        self.with(|i| i.restricted.insert(table.to_string(), how));
+    }
+
+    /// Grants the role again.
+    pub fn grant(&self, table: &str) {
+        self.with(|i| i.restricted.remove(table));
     }
 
     /// Hides a record from the API user (access control).
@@ -274,6 +298,14 @@ async fn table(
             "Required to provide Auth information",
         );
     }
+    let restriction = i.restricted.get(&table).copied();
+    if restriction == Some(Restriction::Forbidden) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "User Not Authorized",
+            "Failed ACL Validation",
+        );
+    }
     let conditions = match parse_query(params.get("sysparm_query").map_or("", String::as_str)) {
         Ok(c) => c,
         Err(term) => {
@@ -309,6 +341,7 @@ async fn table(
         .skip(offset)
         .take(limit)
         .filter(|r| !i.hidden.contains(text(r, "sys_id")))
+        .filter(|_| restriction.is_none())
         .map(|r| {
             let projected: Row = match &fields {
                 Some(fields) => fields

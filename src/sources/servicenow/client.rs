@@ -125,6 +125,15 @@ pub(super) struct Client<'a> {
     credential_hint: String,
 }
 
+/// A whole query's records, and how many more matched that access control
+/// hid from the API user.
+pub(super) struct Fetched {
+    /// The records received.
+    pub records: Vec<Record>,
+    /// Matching records not received (counted by the instance, not sent).
+    pub hidden: u64,
+}
+
 /// One page of a table.
 struct Page {
     records: Vec<Record>,
@@ -192,9 +201,22 @@ impl<'a> Client<'a> {
         query: &str,
         fields: &[&str],
     ) -> Result<Vec<Record>, PollError> {
+        Ok(self.fetch_all_seen(table, query, fields).await?.records)
+    }
+
+    /// [`Self::fetch_all`], telling whether access control hid any matching
+    /// record: the instance counts them in `X-Total-Count` and leaves them
+    /// out of the page. Without a total nothing can be told.
+    pub(super) async fn fetch_all_seen(
+        &self,
+        table: &str,
+        query: &str,
+        fields: &[&str],
+    ) -> Result<Fetched, PollError> {
         let limit = u64::from(self.options.page_size.max(1));
         let fields = fields.join(",");
         let mut records = Vec::new();
+        let mut hidden = 0u64;
         let mut offset = 0u64;
         for _ in 0..self.options.max_pages {
             let params = [
@@ -210,6 +232,10 @@ impl<'a> Client<'a> {
             // page starts a whole limit on, however many arrived.
             offset += limit;
             let more = page.more_after(offset);
+            if let Some(total) = page.total {
+                let slots = total.saturating_sub(offset - limit).min(limit);
+                hidden += slots.saturating_sub(page.records.len() as u64);
+            }
             records.extend(page.records);
             if records.len() > self.options.max_held_records {
                 return Err(PollError::BadResponse {
@@ -222,10 +248,30 @@ impl<'a> Client<'a> {
                 });
             }
             if !more {
-                return Ok(records);
+                return Ok(Fetched { records, hidden });
             }
         }
         Err(self.too_many_pages(table))
+    }
+
+    /// One record of `table` matching `query`, to see whether the API user
+    /// may read it: the records received and how many matched (`None`
+    /// without `X-Total-Count`).
+    pub(super) async fn probe(
+        &self,
+        table: &str,
+        query: &str,
+    ) -> Result<(usize, Option<u64>), PollError> {
+        let params = [
+            ("sysparm_query", query.to_string()),
+            ("sysparm_fields", "sys_id".to_string()),
+            ("sysparm_display_value", "false".to_string()),
+            ("sysparm_exclude_reference_link", "true".to_string()),
+            ("sysparm_limit", "1".to_string()),
+            ("sysparm_offset", "0".to_string()),
+        ];
+        let page = self.page(table, &params).await?;
+        Ok((page.records.len(), page.total))
     }
 
     /// The next page of an incremental read (see [`Pager`]); `None` once

@@ -108,6 +108,10 @@ pub struct PollSummary {
     pub rejected: Vec<RejectedRecord>,
     /// Supplier SLA verdicts written.
     pub verdicts: u64,
+    /// Incidents read whose response or holds are unknown.
+    pub unknown_clocks: usize,
+    /// Why the audit history could not be read (names the missing role).
+    pub audit_blocked: Option<String>,
 }
 
 /// A ServiceNow record that could not be stored.
@@ -229,6 +233,8 @@ pub async fn run_with(
                 updated = s.counts.updated,
                 unchanged = s.counts.unchanged,
                 rejected = s.rejected.len(),
+                unknown_clocks = s.unknown_clocks,
+                audit_unreadable = s.audit_blocked.as_deref().unwrap_or(""),
                 "ServiceNow poll done"
             ),
             Err(e) if e.needs_a_human() => {
@@ -312,6 +318,16 @@ fn settings_fingerprint(cfg: &ServiceNowSource) -> String {
     }
     for (from, to) in &cfg.service_map {
         text.push_str(&format!("service {from}={to}\n"));
+    }
+    text.push_str(&format!("response {}\n", cfg.response_from.as_str()));
+    let model = &cfg.states;
+    text.push_str(&format!("new {}\n", model.new_states.join(",")));
+    for (state, reason) in &model.hold_states {
+        let reason = reason.as_deref().unwrap_or("hold_reason");
+        text.push_str(&format!("hold state {state}={reason}\n"));
+    }
+    for (value, reason) in &model.hold_reasons {
+        text.push_str(&format!("hold reason {value}={reason}\n"));
     }
     format!(
         "settings:{}",
