@@ -1123,3 +1123,141 @@ async fn an_audit_answered_403_marks_clocks_unknown_and_polls_the_rest() {
 async fn an_audit_filtered_by_access_control_marks_clocks_unknown() {
     audit_unreadable_then_granted(fake_servicenow::Restriction::Filtered, "hidden").await;
 }
+
+/// An instance as shipped: inserts are not audited
+/// (`glide.sys.audit_inserts` false), so INC0020001, logged by the service
+/// desk straight into In Progress at 09:00, has no audited move away from
+/// New; its only audited state change is the resolution at 12:00.
+fn unaudited_insert_instance(fake: &FakeServiceNow) {
+    fake.put_json("incident", &format!(r#"[
+        {{"sys_id":"s1","number":"INC0020001","priority":"1","state":"6","opened_at":"2026-10-12 09:00:00","resolved_at":"2026-10-12 12:00:00","closed_at":"","short_description":"Phones","business_service":"svc-email","business_service.name":"Email","sys_updated_on":"2026-10-12 12:00:01","assignment_group.name":"{GROUP}","work_start":"2026-10-12 09:10:00","caller_id.user_name":"jbloggs"}}
+    ]"#));
+    fake.put_json("sys_audit", r#"[
+        {"tablename":"incident","documentkey":"s1","fieldname":"assigned_to","oldvalue":"","newvalue":"u-agent","sys_created_on":"2026-10-12 09:40:00","record_checkpoint":"2"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-12 12:00:00","record_checkpoint":"3"}
+    ]"#);
+    // The caller comments first; the supplier's agent writes at 09:25.
+    fake.put_json("sys_journal_field", r#"[
+        {"sys_id":"j1","name":"incident","element":"comments","element_id":"s1","sys_created_on":"2026-10-12 09:02:00","sys_created_by":"jbloggs","value":"Still down"},
+        {"sys_id":"j2","name":"incident","element":"work_notes","element_id":"s1","sys_created_on":"2026-10-12 09:25:00","sys_created_by":"acme.agent","value":"Looking"},
+        {"sys_id":"j3","name":"incident","element":"work_notes","element_id":"s9","sys_created_on":"2026-10-12 09:01:00","sys_created_by":"acme.agent","value":"Another incident"}
+    ]"#);
+}
+
+#[tokio::test]
+async fn the_response_instant_is_read_where_the_source_says() {
+    use slawatch::config::ResponseFrom;
+    let h = Harness::new().await;
+    unaudited_insert_instance(&h.fake);
+    let h = &h;
+    let responded = |from: ResponseFrom| {
+        let mut cfg = h.cfg.clone();
+        cfg.response_from = from;
+        async move {
+            h.poll_with(&cfg).await.unwrap();
+            let evidence = h.october().await;
+            let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+            (
+                evidence.incidents[0].responded_at,
+                level(&month, "p1-response"),
+            )
+        }
+    };
+
+    // By default (state): created past New, so answered as it was logged,
+    // 09:00: met. Taking the 12:00 resolution as the first move away from
+    // New would breach the 30 min response by 2.5 h.
+    assert_eq!(
+        responded(ResponseFrom::StateChange).await,
+        (Some(utc("2026-10-12T09:00:00Z")), (1, 1, vec![]))
+    );
+    // work_start 09:10: 10 min, met.
+    assert_eq!(
+        responded(ResponseFrom::WorkStart).await,
+        (Some(utc("2026-10-12T09:10:00Z")), (1, 1, vec![]))
+    );
+    // The first journal entry not by the caller (jbloggs at 09:02): the
+    // agent's work note at 09:25, 25 min, met.
+    assert_eq!(
+        responded(ResponseFrom::Journal).await,
+        (Some(utc("2026-10-12T09:25:00Z")), (1, 1, vec![]))
+    );
+    // The first assignment at 09:40: 40 min > 30 min, breached.
+    assert_eq!(
+        responded(ResponseFrom::Assignment).await,
+        (Some(utc("2026-10-12T09:40:00Z")), (1, 0, vec![]))
+    );
+    let journal = &h.fake.seen_for("sys_journal_field")[0];
+    assert_eq!(
+        journal.query(),
+        "name=incident^elementINwork_notes,comments^element_idINs1^ORDERBYsys_created_on"
+    );
+}
+
+#[tokio::test]
+async fn an_old_state_model_is_mapped_as_configured() {
+    use slawatch::config::StateModel;
+    let h = Harness::new().await;
+    // Before On Hold and hold_reason: Awaiting Problem (3), Awaiting User
+    // Info (4), Awaiting Evidence (5) are states of their own.
+    h.fake.put_json("incident", &format!(r#"[
+        {{"sys_id":"s1","number":"INC0030001","priority":"1","state":"6","opened_at":"2026-10-13 09:00:00","resolved_at":"2026-10-13 14:00:00","closed_at":"","short_description":"Old","business_service":"svc-email","business_service.name":"Email","sys_updated_on":"2026-10-13 14:00:01","assignment_group.name":"{GROUP}"}}
+    ]"#));
+    h.fake.put_json("sys_audit", r#"[
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"","newvalue":"1","sys_created_on":"2026-10-13 09:00:00","record_checkpoint":"1"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"1","newvalue":"2","sys_created_on":"2026-10-13 09:10:00","record_checkpoint":"2"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"4","sys_created_on":"2026-10-13 10:00:00","record_checkpoint":"3"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"4","newvalue":"2","sys_created_on":"2026-10-13 11:30:00","record_checkpoint":"4"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"3","sys_created_on":"2026-10-13 12:00:00","record_checkpoint":"5"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"3","newvalue":"2","sys_created_on":"2026-10-13 12:30:00","record_checkpoint":"6"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-13 14:00:00","record_checkpoint":"7"}
+    ]"#);
+    let mut cfg = h.cfg.clone();
+    cfg.states = Box::new(StateModel {
+        new_states: vec!["1".into()],
+        hold_states: [
+            ("3", "awaiting_problem"),
+            ("4", "awaiting_customer"),
+            ("5", "awaiting_evidence"),
+        ]
+        .into_iter()
+        .map(|(s, r)| (s.to_string(), Some(r.to_string())))
+        .collect(),
+        hold_reasons: Default::default(),
+    });
+
+    let summary = h.poll_with(&cfg).await.unwrap();
+
+    assert_eq!(summary.holds, 2);
+    let evidence = h.october().await;
+    let holds: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, &str)> = evidence.incidents[0]
+        .holds
+        .iter()
+        .map(|h| (h.start, h.end, h.reason.as_str()))
+        .collect();
+    assert_eq!(
+        holds,
+        [
+            (
+                utc("2026-10-13T10:00:00Z"),
+                Some(utc("2026-10-13T11:30:00Z")),
+                "awaiting_customer"
+            ),
+            (
+                utc("2026-10-13T12:00:00Z"),
+                Some(utc("2026-10-13T12:30:00Z")),
+                "awaiting_problem"
+            ),
+        ]
+    );
+    // By hand: 09:00-14:00 is 5 h, less 1.5 h awaiting the user = 3.5 h,
+    // within the 4 h P1 resolution (the current model would see no wait on
+    // the user and breach it by an hour). Response at 09:10: met.
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    assert_eq!(level(&month, "p1-resolution"), (1, 1, vec![]));
+    assert_eq!(level(&month, "p1-response"), (1, 1, vec![]));
+    assert_eq!(
+        evidence.incidents[0].responded_at,
+        Some(utc("2026-10-13T09:10:00Z"))
+    );
+}

@@ -356,7 +356,7 @@ fn count(s: &Section, key: &str, default: u32, p: &mut Problems) -> Option<u32> 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{CONTRACT, assert_problem, problems};
-    use crate::config::{Party, Role, SourceKind, TokenSecret, parse};
+    use crate::config::{Party, ResponseFrom, Role, SourceKind, StateModel, TokenSecret, parse};
     use crate::domain::Priority;
 
     #[test]
@@ -441,6 +441,65 @@ mod tests {
         assert_eq!(
             config.api_tokens[1].secret,
             TokenSecret::Env("PUSH_TOKEN".into())
+        );
+    }
+
+    #[test]
+    fn servicenow_response_and_state_model_are_configurable() {
+        let source = |extra: &str| {
+            format!(
+                r#"{CONTRACT}
+    [[sources]]
+    id = "acme-snow"
+    contract = "acme"
+    kind = "servicenow"
+    base_url = "https://acme.service-now.com"
+    token_env = "ACME_SNOW_TOKEN"
+    schedule = "0 */5 * * * *"
+    {extra}
+"#
+            )
+        };
+        let read = |extra: &str| {
+            let config = parse(&source(extra), "test.toml").unwrap();
+            let SourceKind::ServiceNow(snow) = config.sources[0].kind.clone() else {
+                panic!("expected servicenow");
+            };
+            snow
+        };
+        // The defaults: the current state model, the response from `state`.
+        let plain = read("");
+        assert_eq!(plain.response_from, ResponseFrom::StateChange);
+        assert_eq!(*plain.states, StateModel::default());
+        assert_eq!(plain.states.hold_states["3"], None);
+
+        let old = read(
+            r#"response_from = "journal"
+    new_states = ["1"]
+    hold_states = { "3" = "awaiting_problem", "4" = "awaiting_customer" }
+    hold_reasons = {}"#,
+        );
+        assert_eq!(old.response_from, ResponseFrom::Journal);
+        assert_eq!(
+            old.states.hold_states["4"].as_deref(),
+            Some("awaiting_customer")
+        );
+        assert!(old.states.hold_reasons.is_empty());
+
+        let all = problems(&source(
+            r#"response_from = "first_touch"
+    new_states = ["1", "3"]
+    hold_states = { "3" = "hold_reason" }"#,
+        ));
+        assert_problem(
+            &all,
+            "sources[0].response_from",
+            "journal, work_start or assignment",
+        );
+        assert_problem(
+            &all,
+            "sources[0].hold_states",
+            "both new_states and hold_states",
         );
     }
 
