@@ -1213,7 +1213,7 @@ async fn an_old_state_model_is_mapped_as_configured() {
         {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-13 14:00:00","record_checkpoint":"7"}
     ]"#);
     let mut cfg = h.cfg.clone();
-    cfg.states = Box::new(StateModel {
+    *cfg.states = StateModel {
         new_states: vec!["1".into()],
         hold_states: [
             ("3", "awaiting_problem"),
@@ -1224,13 +1224,13 @@ async fn an_old_state_model_is_mapped_as_configured() {
         .map(|(s, r)| (s.to_string(), Some(r.to_string())))
         .collect(),
         hold_reasons: Default::default(),
-    });
+    };
 
     let summary = h.poll_with(&cfg).await.unwrap();
 
     assert_eq!(summary.holds, 2);
     let evidence = h.october().await;
-    let holds: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, &str)> = evidence.incidents[0]
+    let holds: Vec<_> = evidence.incidents[0]
         .holds
         .iter()
         .map(|h| (h.start, h.end, h.reason.as_str()))
