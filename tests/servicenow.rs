@@ -1261,3 +1261,86 @@ async fn an_old_state_model_is_mapped_as_configured() {
         Some(utc("2026-10-13T09:10:00Z"))
     );
 }
+
+/// The dictionary of the tables the October instance serves: from then on
+/// the fake, as a real instance, ignores a term naming a field a table lacks.
+fn october_dictionary(fake: &FakeServiceNow) {
+    let task = [
+        "sys_id",
+        "number",
+        "opened_at",
+        "sys_updated_on",
+        "assignment_group",
+        "short_description",
+        "priority",
+        "state",
+        "business_service",
+    ];
+    fake.define("task", &task);
+    fake.define("incident", &["resolved_at", "closed_at", "hold_reason"]);
+    fake.define("problem", &["known_error"]);
+    fake.define("change_request", &["type"]);
+}
+
+#[tokio::test]
+async fn a_mistyped_query_is_refused_before_it_widens_the_read() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    october_dictionary(&h.fake);
+    let mut cfg = h.cfg.clone();
+    cfg.query = Some(format!("assigment_group.name={GROUP}"));
+
+    let error = h.poll_with(&cfg).await.unwrap_err();
+
+    // Unchecked, the instance would drop the term and send every incident,
+    // the other desk's INC0099999 among them.
+    assert!(error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.starts_with("invalid query for incident: incident has no field assigment_group"),
+        "{text}"
+    );
+    assert!(h.fake.seen_for("incident").is_empty());
+    assert!(h.october().await.incidents.is_empty());
+    assert!(h.state("incident").await.last_error.is_some());
+}
+
+#[tokio::test]
+async fn each_table_may_have_its_own_query() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    october_dictionary(&h.fake);
+    let mut cfg = h.cfg.clone();
+    cfg.queries
+        .insert("problem".into(), "assignment_group.name=Other Desk".into());
+
+    let summary = h.poll_with(&cfg).await.unwrap();
+
+    // Problems by their own query (the other desk's PRB0049999 only);
+    // incidents and changes by the common one.
+    assert_eq!(summary.fetched["problem"], 1);
+    assert_eq!(summary.fetched["incident"], 4);
+    assert_eq!(summary.fetched["change_request"], 2);
+    assert!(
+        h.fake.seen_for("problem")[0]
+            .query()
+            .starts_with("assignment_group.name=Other Desk^ORDERBY"),
+        "{:?}",
+        h.fake.seen_for("problem")[0].query()
+    );
+
+    // A table's own query is checked against that table.
+    cfg.queries
+        .insert("change_request".into(), "tpye=emergency".into());
+    let error = h.poll_with(&cfg).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("change_request has no field tpye"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("queries.change_request"),
+        "{error}"
+    );
+}

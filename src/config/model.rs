@@ -183,8 +183,12 @@ pub struct ServiceNowSource {
     pub token_env: Option<String>,
     /// The poll schedule (cron with seconds).
     pub schedule: String,
-    /// An encoded query added to every request.
+    /// An encoded query added to every table's requests (dot-walked
+    /// through `task` for `task_sla`), unless the table has its own.
     pub query: Option<String>,
+    /// Tables' own encoded queries (`incident`, `problem`,
+    /// `change_request`, `task_sla`), instead of `query`.
+    pub queries: BTreeMap<String, String>,
     /// ServiceNow priority value → P1..P5.
     pub priority_map: BTreeMap<String, Priority>,
     /// The incident field naming the service.

@@ -17,6 +17,9 @@ use crate::domain::Priority;
 
 const COMMON_KEYS: [&str; 4] = ["id", "contract", "kind", "party"];
 
+/// The ServiceNow tables a source reads, each of which may have its own query.
+const QUERY_TABLES: [&str; 4] = ["incident", "problem", "change_request", "task_sla"];
+
 /// Each kind with the keys it takes besides the common ones.
 const KINDS: [(&str, &[&str]); 5] = [
     (
@@ -28,6 +31,7 @@ const KINDS: [(&str, &[&str]); 5] = [
             "token_env",
             "schedule",
             "query",
+            "queries",
             "priority_map",
             "service_field",
             "service_map",
@@ -190,6 +194,20 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
     }
     let schedule = s.req_parsed("schedule", p, parse_cron);
     let query = s.string("query", p);
+    let mut queries = BTreeMap::new();
+    for (path, table, q) in s.string_map("queries", p).unwrap_or_default() {
+        if QUERY_TABLES.contains(&table) {
+            queries.insert(table.to_string(), q.to_string());
+        } else {
+            p.push(
+                path,
+                format!(
+                    "unknown table '{table}' (expected {})",
+                    QUERY_TABLES.join(", ")
+                ),
+            );
+        }
+    }
 
     // ServiceNow's stock priorities are 1 (critical) to 5 (planning).
     let mut priority_map: BTreeMap<String, Priority> = Priority::ALL
@@ -231,6 +249,7 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
         token_env,
         schedule: schedule?,
         query: query.map(str::to_string),
+        queries,
         priority_map,
         service_field: service_field.map(str::to_string),
         service_map,
@@ -477,8 +496,10 @@ mod tests {
             r#"response_from = "journal"
     new_states = ["1"]
     hold_states = { "3" = "awaiting_problem", "4" = "awaiting_customer" }
-    hold_reasons = {}"#,
+    hold_reasons = {}
+    queries = { problem = "assignment_group.name=Problem Team" }"#,
         );
+        assert_eq!(old.queries["problem"], "assignment_group.name=Problem Team");
         assert_eq!(old.response_from, ResponseFrom::Journal);
         assert_eq!(
             old.states.hold_states["4"].as_deref(),
@@ -489,8 +510,14 @@ mod tests {
         let all = problems(&source(
             r#"response_from = "first_touch"
     new_states = ["1", "3"]
-    hold_states = { "3" = "hold_reason" }"#,
+    hold_states = { "3" = "hold_reason" }
+    queries = { incidents = "active=true" }"#,
         ));
+        assert_problem(
+            &all,
+            "sources[0].queries.incidents",
+            "unknown table 'incidents'",
+        );
         assert_problem(
             &all,
             "sources[0].response_from",

@@ -171,6 +171,23 @@ impl FakeServiceNow {
         self.with(|i| i.restricted.insert(table.to_string(), how));
     }
 
+    /// Defines `table`'s fields in `sys_dictionary` (for the task tables,
+    /// define `task` too). From then on the instance ignores a query term
+    /// naming a field the table lacks, as a real one does by default.
+    pub fn define(&self, table: &str, fields: &[&str]) {
+        let rows = fields
+            .iter()
+            .map(|f| {
+                row(&[
+                    ("sys_id", &format!("dict-{table}-{f}")),
+                    ("name", table),
+                    ("element", f),
+                ])
+            })
+            .collect();
+        self.put("sys_dictionary", rows);
+    }
+
     /// Grants the role again.
     pub fn grant(&self, table: &str) {
         self.with(|i| i.restricted.remove(table));
@@ -306,7 +323,14 @@ async fn table(
             "Failed ACL Validation",
         );
     }
-    let conditions = match parse_query(params.get("sysparm_query").map_or("", String::as_str)) {
+    // An instance ignores a term naming a field the table lacks (unless
+    // glide.invalid_query.returns_no_rows is set): the rest reads wider.
+    let query = params.get("sysparm_query").map_or("", String::as_str);
+    let query = match known_fields(&i, &table) {
+        Some(known) => drop_invalid_terms(query, &known),
+        None => query.to_string(),
+    };
+    let conditions = match parse_query(&query) {
         Ok(c) => c,
         Err(term) => {
             return error(StatusCode::BAD_REQUEST, "Unsupported query term", &term);
@@ -386,6 +410,48 @@ async fn table(
     links.push(link("last", last));
     h.insert("link", HeaderValue::from_str(&links.join(",")).unwrap());
     response
+}
+
+/// The fields `sys_dictionary` defines for `table` (and for `task`, which
+/// incident, problem and change_request extend); `None` when the fake
+/// defines none for it.
+fn known_fields(i: &Inner, table: &str) -> Option<HashSet<String>> {
+    let task_family = ["incident", "problem", "change_request"].contains(&table);
+    let known: HashSet<String> = i
+        .tables
+        .get("sys_dictionary")?
+        .iter()
+        .filter(|r| text(r, "name") == table || (task_family && text(r, "name") == "task"))
+        .map(|r| text(r, "element").to_string())
+        .collect();
+    let own = i
+        .tables
+        .get("sys_dictionary")?
+        .iter()
+        .any(|r| text(r, "name") == table);
+    own.then_some(known)
+}
+
+/// `query` without the terms whose field (its first segment) is unknown.
+fn drop_invalid_terms(query: &str, known: &HashSet<String>) -> String {
+    query
+        .split("^NQ")
+        .map(|group| {
+            group
+                .split('^')
+                .filter(|term| {
+                    let term = term.strip_prefix("ORDERBY").unwrap_or(term);
+                    let name: String = term
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    name.is_empty() || known.contains(&name)
+                })
+                .collect::<Vec<_>>()
+                .join("^")
+        })
+        .collect::<Vec<_>>()
+        .join("^NQ")
 }
 
 fn text<'r>(r: &'r Row, field: &str) -> &'r str {

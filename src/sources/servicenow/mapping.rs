@@ -1,4 +1,4 @@
-//! ServiceNow records → interchange records (SPEC §3) and supplier SLA
+//! ServiceNow records → interchange records and supplier SLA
 //! verdicts. Pure functions: no I/O, so each rule is tested by example.
 //!
 //! - Raw date-times are UTC without an offset (`2026-10-05 09:00:00`); they
@@ -172,6 +172,39 @@ pub(super) fn dot_walk(query: &str, via: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("^NQ")
+}
+
+/// The fields an encoded query's conditions name, each as its first
+/// segment (`assignment_group` of `assignment_group.name=X`): what the
+/// table itself must have. Ordering terms name fields too.
+pub(super) fn query_fields(query: &str) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for term in query.split('^') {
+        let term = term.trim();
+        let term = term
+            .strip_prefix("ORDERBYDESC")
+            .or_else(|| term.strip_prefix("ORDERBY"))
+            .or_else(|| term.strip_prefix("OR"))
+            .or_else(|| term.strip_prefix("NQ"))
+            .unwrap_or(term);
+        if term.is_empty() || term == "EQ" {
+            continue;
+        }
+        let name: String = term
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // An operator spelt in capitals (`IN`, `STARTSWITH`, `ISEMPTY`) ends
+        // the name: field names are lower case.
+        let name = match name.find(|c: char| c.is_ascii_uppercase()) {
+            Some(at) => name[..at].to_string(),
+            None => name,
+        };
+        if !name.is_empty() && !fields.contains(&name) {
+            fields.push(name);
+        }
+    }
+    fields
 }
 
 /// The incident fields a poll asks for.

@@ -32,6 +32,7 @@ fn cfg() -> ServiceNowSource {
         token_env: None,
         schedule: "0 */5 * * * *".into(),
         query: Some("assignment_group.name=Acme Service Desk".into()),
+        queries: BTreeMap::new(),
         priority_map: BTreeMap::from([("1".into(), Priority::P1), ("2".into(), Priority::P2)]),
         service_field: Some("business_service".into()),
         service_map: BTreeMap::from([
@@ -352,4 +353,19 @@ fn maps_a_task_sla() {
     assert_eq!(v.pause_duration_seconds, Some(0));
     assert_eq!(v.updated_at, t("2026-10-05 14:00:02").timestamp());
     assert!(sla_verdict(&record(r#"{"sys_id":"t2"}"#), 0).is_none());
+}
+
+#[test]
+fn names_the_fields_a_query_uses() {
+    assert_eq!(
+        query_fields(
+            "assignment_group.name=Acme^ORpriorityIN1,2^NQcompany.nameSTARTSWITHAc^ORDERBYDESCnumber^EQ"
+        ),
+        ["assignment_group", "priority", "company", "number"]
+    );
+    assert_eq!(
+        query_fields("active=true^short_descriptionLIKEmail"),
+        ["active", "short_description"]
+    );
+    assert!(query_fields("").is_empty());
 }

@@ -1,4 +1,4 @@
-//! The supplier's ServiceNow, polled through the Table API (SPEC §4.1).
+//! The supplier's ServiceNow, polled through the Table API.
 //!
 //! On the source's cron schedule (read in the contract's timezone; the first
 //! poll runs at start) one poll reads, incrementally by `sys_updated_on`:
@@ -143,6 +143,15 @@ pub enum PollError {
         /// ServiceNow's reason.
         reason: String,
     },
+    /// A configured query names fields its table does not have: the
+    /// instance would ignore those terms and read more than was meant.
+    #[error("invalid query for {table}: {reason}")]
+    InvalidQuery {
+        /// The table.
+        table: String,
+        /// The fields it lacks, and what to do.
+        reason: String,
+    },
     /// Server errors, timeouts, connection failures or rate limits outlasted
     /// the retries: the next scheduled poll tries again.
     #[error("ServiceNow unavailable reading {table}: {reason}")]
@@ -170,7 +179,9 @@ impl PollError {
     pub fn needs_a_human(&self) -> bool {
         matches!(
             self,
-            PollError::Authentication { .. } | PollError::AccessDenied { .. }
+            PollError::Authentication { .. }
+                | PollError::AccessDenied { .. }
+                | PollError::InvalidQuery { .. }
         )
     }
 
@@ -178,6 +189,7 @@ impl PollError {
     pub fn table(&self) -> Option<&str> {
         match self {
             PollError::AccessDenied { table, .. }
+            | PollError::InvalidQuery { table, .. }
             | PollError::Unavailable { table, .. }
             | PollError::BadResponse { table, .. } => Some(table),
             PollError::Authentication { .. } | PollError::Store(_) => None,
@@ -313,6 +325,9 @@ fn settings_fingerprint(cfg: &ServiceNowSource) -> String {
         cfg.query.as_deref().unwrap_or(""),
         cfg.service_field.as_deref().unwrap_or("")
     );
+    for (table, query) in &cfg.queries {
+        text.push_str(&format!("query {table}={query}\n"));
+    }
     for (from, to) in &cfg.priority_map {
         text.push_str(&format!("priority {from}={to}\n"));
     }

@@ -20,6 +20,8 @@ use crate::sources::SourceDeps;
 
 /// The audit history table.
 const AUDIT: &str = "sys_audit";
+/// The table of every table's fields.
+const DICTIONARY: &str = "sys_dictionary";
 /// The journal (work notes and comments) table.
 const JOURNAL: &str = "sys_journal_field";
 
@@ -71,6 +73,7 @@ pub(super) async fn poll(
         labels: None,
         summary: PollSummary::default(),
     };
+    poll.check_queries().await?;
     poll.check_audit_access().await?;
     poll.incidents().await?;
     if let Some(reason) = &poll.audit_blocked {
@@ -137,8 +140,107 @@ impl Poll<'_> {
         *self.summary.fetched.entry(table.to_string()).or_default() += n;
     }
 
-    fn configured_query(&self) -> &str {
-        self.cfg.query.as_deref().unwrap_or("")
+    /// The configured query of `table`: its own, else the common one.
+    fn query_for(&self, table: &str) -> &str {
+        self.cfg
+            .queries
+            .get(table)
+            .or(self.cfg.query.as_ref())
+            .map_or("", String::as_str)
+    }
+
+    /// The `task_sla` filter: its own query, else the incidents' seen
+    /// through `task`.
+    fn task_sla_query(&self) -> String {
+        match self.cfg.queries.get("task_sla") {
+            Some(own) => own.clone(),
+            None => mapping::dot_walk(self.query_for("incident"), "task"),
+        }
+    }
+
+    /// Refuses a query naming a field its table lacks: the instance ignores
+    /// such a term (unless `glide.invalid_query.returns_no_rows` is set)
+    /// and would read every record the rest allows — other customers'
+    /// tickets too. Checked against `sys_dictionary` at every poll; without
+    /// read access to it the queries are used unchecked, with a warning.
+    async fn check_queries(&self) -> Result<(), PollError> {
+        let tables = [
+            (
+                "incident",
+                self.query_for("incident").to_string(),
+                "incident,task",
+            ),
+            (
+                "problem",
+                self.query_for("problem").to_string(),
+                "problem,task",
+            ),
+            (
+                "change_request",
+                self.query_for("change_request").to_string(),
+                "change_request,task",
+            ),
+            (
+                "task_sla",
+                self.cfg
+                    .queries
+                    .get("task_sla")
+                    .cloned()
+                    .unwrap_or_default(),
+                "task_sla",
+            ),
+        ];
+        for (table, query, defined_on) in tables {
+            let fields = mapping::query_fields(&query);
+            if fields.is_empty() {
+                continue;
+            }
+            // sys_id, which every table has, tells a dictionary the API user
+            // may not see from one without the fields.
+            let dictionary = self
+                .client
+                .fetch_all(
+                    DICTIONARY,
+                    &format!("nameIN{defined_on}^elementINsys_id,{}", fields.join(",")),
+                    &["name", "element"],
+                )
+                .await;
+            let rows = match dictionary {
+                Ok(rows) => rows,
+                Err(e @ PollError::AccessDenied { .. }) => {
+                    warn!(source = %self.source.id, error = %e, "cannot read sys_dictionary: the configured queries are used unchecked");
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
+            let known: Vec<&str> = rows.iter().filter_map(|r| field(r, "element")).collect();
+            if !known.contains(&"sys_id") {
+                warn!(source = %self.source.id, table, "sys_dictionary shows nothing of the table to the API user: its query is used unchecked");
+                continue;
+            }
+            let missing: Vec<&str> = fields
+                .iter()
+                .map(String::as_str)
+                .filter(|f| !known.contains(f))
+                .collect();
+            if !missing.is_empty() {
+                return Err(PollError::InvalidQuery {
+                    table: table.to_string(),
+                    reason: format!(
+                        "{table} has no field {} (per sys_dictionary): ServiceNow ignores such a \
+                         term and would read records the query was meant to leave out; fix the \
+                         source's query{}",
+                        missing.join(", "),
+                        if self.cfg.queries.contains_key(table) {
+                            format!(" for {table} (queries.{table})")
+                        } else {
+                            " (query), or give the table its own under queries".to_string()
+                        }
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Moves a table's watermark to the newest record stored.
@@ -154,7 +256,7 @@ impl Poll<'_> {
         const TABLE: &str = "incident";
         let fields = mapping::incident_fields(self.cfg);
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let filters = vec![self.configured_query().to_string()];
+        let filters = vec![self.query_for(TABLE).to_string()];
         let mut pager = self.pager(TABLE, filters, &fields).await?;
         self.fetched(TABLE, 0);
         self.fetched(AUDIT, 0);
@@ -444,7 +546,7 @@ impl Poll<'_> {
         if kind == WorkTable::Change {
             fields.push("type");
         }
-        let filters = vec![self.configured_query().to_string()];
+        let filters = vec![self.query_for(table).to_string()];
         let mut pager = self.pager(table, filters, &fields).await?;
         self.fetched(table, 0);
         while let Some(records) = self.client.next_page(&mut pager).await? {
@@ -474,7 +576,7 @@ impl Poll<'_> {
         const TABLE: &str = "task_sla";
         let filters = vec![
             "task.sys_class_name=incident".to_string(),
-            mapping::dot_walk(self.configured_query(), "task"),
+            self.task_sla_query(),
         ];
         let fields = [
             "sys_id",
