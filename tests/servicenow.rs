@@ -561,6 +561,8 @@ async fn maps_incidents_holds_work_and_supplier_verdicts() {
             planned_end_at: Some(utc("2026-10-06T13:00:00Z").timestamp()),
             business_duration_seconds: Some(4 * 3600),
             pause_duration_seconds: Some(3600),
+            business_pause_seconds: None,
+            target: None,
             updated_at: utc("2026-10-06T13:00:06Z").timestamp(),
         }
     );
@@ -1342,5 +1344,104 @@ async fn each_table_may_have_its_own_query() {
     assert!(
         error.to_string().contains("queries.change_request"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn task_sla_definitions_say_which_clock_and_olas_are_left_out() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    // INC0010001's response SLA, named without the word "response"; an OLA
+    // of the supplier's network team and an underpinning contract with its
+    // carrier, which bind the supplier's own teams, not the supplier.
+    let row = |sys_id: &str,
+               task: &str,
+               number: &str,
+               name: &str,
+               target: &str,
+               kind: &str,
+               breached: &str| {
+        format!(
+            r#"{{"sys_id":"{sys_id}","task":"{task}","task.number":"{number}","task.sys_class_name":"incident","task.assignment_group.name":"{GROUP}","sla":"def-{sys_id}","sla.name":"{name}","sla.target":"{target}","sla.type":"{kind}","stage":"completed","has_breached":"{breached}","start_time":"2026-10-05 09:00:00","end_time":"2026-10-05 09:20:00","planned_end_time":"2026-10-05 09:15:00","business_duration":"1970-01-01 00:20:00","pause_duration":"1970-01-01 00:00:00","business_pause_duration":"1970-01-01 00:00:00","sys_updated_on":"2026-10-05 14:00:07"}}"#
+        )
+    };
+    h.fake.put_json(
+        "task_sla",
+        &format!(
+            "[{},{},{}]",
+            row(
+                "t3",
+                "s1",
+                "INC0010001",
+                "P1 first touch",
+                "response",
+                "SLA",
+                "true"
+            ),
+            row(
+                "t4",
+                "s1",
+                "INC0010001",
+                "Network team OLA",
+                "resolution",
+                "OLA",
+                "true"
+            ),
+            row(
+                "t5",
+                "s2",
+                "INC0010002",
+                "Carrier UC",
+                "resolution",
+                "Underpinning contract",
+                "true"
+            ),
+        ),
+    );
+    // t1's definition runs the resolution clock; 1.5 h of business time paused.
+    h.fake.put_json(
+        "task_sla",
+        &format!(
+            r#"[{{"sys_id":"t1","task":"s1","task.number":"INC0010001","task.sys_class_name":"incident","task.assignment_group.name":"{GROUP}","sla":"def-p1","sla.name":"P1 resolution (4h)","sla.target":"resolution","sla.type":"SLA","stage":"completed","has_breached":"false","start_time":"2026-10-05 09:00:00","end_time":"2026-10-05 14:00:00","planned_end_time":"2026-10-05 14:30:00","business_duration":"1970-01-01 03:30:00","pause_duration":"1970-01-01 01:30:00","business_pause_duration":"1970-01-01 01:30:00","sys_updated_on":"2026-10-05 14:00:06"}}]"#
+        ),
+    );
+
+    let summary = h.poll().await.unwrap();
+
+    // t1, t2 and t3 are the supplier's SLAs; t4 and t5 are read, not kept.
+    assert_eq!(summary.fetched["task_sla"], 5);
+    assert_eq!(summary.verdicts, 3);
+    let verdicts = h.deps.store.sla_verdicts(CONTRACT).await.unwrap();
+    let ids: Vec<&str> = verdicts.iter().map(|v| v.sys_id.as_str()).collect();
+    // By incident, then SLA name ("P1 first touch" before "P1 resolution").
+    assert_eq!(ids, ["t3", "t1", "t2"]);
+    assert_eq!(verdicts[0].target.as_deref(), Some("response"));
+    assert_eq!(verdicts[1].target.as_deref(), Some("resolution"));
+    // 01:30:00 as a duration: 1.5 h = 5,400 s.
+    assert_eq!(verdicts[1].business_pause_seconds, Some(5_400));
+
+    // The supplier says INC0010001's response breached; the evidence has it
+    // 20 min after the opening, within 30 min: a disagreement on the
+    // response level (by its name alone it would have been compared with
+    // the resolution level). INC0010002: supplier met, evidence 5 h > 4 h.
+    let evidence = h.october().await;
+    let found = slawatch::engine::verdicts::compare(
+        h.contract(),
+        "2026-10".parse().unwrap(),
+        &evidence.incidents,
+        &Default::default(),
+        &verdicts,
+        now(),
+    );
+    let found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|d| (d.incident.as_str(), d.service_level.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("INC0010002", "p1-resolution"),
+            ("INC0010001", "p1-response")
+        ]
     );
 }

@@ -83,6 +83,8 @@ fn verdict(incident: &str, name: &str, breached: bool) -> SlaVerdict {
         planned_end_at: None,
         business_duration_seconds: None,
         pause_duration_seconds: None,
+        business_pause_seconds: None,
+        target: None,
         updated_at: 0,
     }
 }

@@ -241,8 +241,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         21,
-        "clock_gaps",
-        include_str!("../../migrations/sqlite/0021_clock_gaps.sql"),
+        "servicenow_deployed",
+        include_str!("../../migrations/sqlite/0021_servicenow_deployed.sql"),
     ),
 ];
 
@@ -341,8 +341,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         21,
-        "clock_gaps",
-        include_str!("../../migrations/postgres/0021_clock_gaps.sql"),
+        "servicenow_deployed",
+        include_str!("../../migrations/postgres/0021_servicenow_deployed.sql"),
     ),
 ];
 

@@ -455,6 +455,8 @@ pub const TABLES: &[Table] = &[
             ("business_duration_seconds", Int),
             ("pause_duration_seconds", Int),
             ("updated_at", Int),
+            ("business_pause_seconds", Int),
+            ("sla_target", Text),
         ],
         order_by: "contract, sys_id",
         serial: None,

@@ -600,6 +600,14 @@ pub(super) fn work_item(r: &Record, contract: &str, table: WorkTable) -> HashMap
     f
 }
 
+/// Whether a `task_sla` row's definition is an SLA (its `type`): an OLA or
+/// an underpinning contract binds the supplier's own teams or its
+/// suppliers, not the supplier to the customer. A definition without a
+/// readable type is taken as an SLA.
+pub(super) fn is_customer_sla(r: &Record) -> bool {
+    field(r, "sla.type").is_none_or(|t| t.eq_ignore_ascii_case("sla"))
+}
+
 /// The supplier's verdict from one `task_sla` row; `None` without a sys_id
 /// or the incident's number.
 pub(super) fn sla_verdict(r: &Record, now: i64) -> Option<SlaVerdict> {
@@ -615,6 +623,8 @@ pub(super) fn sla_verdict(r: &Record, now: i64) -> Option<SlaVerdict> {
         planned_end_at: time("planned_end_time"),
         business_duration_seconds: field(r, "business_duration").and_then(duration_seconds),
         pause_duration_seconds: field(r, "pause_duration").and_then(duration_seconds),
+        business_pause_seconds: field(r, "business_pause_duration").and_then(duration_seconds),
+        target: field(r, "sla.target").map(str::to_ascii_lowercase),
         updated_at: time("sys_updated_on").unwrap_or(now),
     })
 }

@@ -591,20 +591,27 @@ impl Poll<'_> {
             "planned_end_time",
             "business_duration",
             "pause_duration",
+            "business_pause_duration",
+            "sla.target",
+            "sla.type",
             "sys_updated_on",
         ];
         let mut pager = self.pager(TABLE, filters, &fields).await?;
         self.fetched(TABLE, 0);
         while let Some(records) = self.client.next_page(&mut pager).await? {
             self.fetched(TABLE, records.len());
-            let verdicts: Vec<_> = records
+            let slas: Vec<&Record> = records
+                .iter()
+                .filter(|r| mapping::is_customer_sla(r))
+                .collect();
+            let verdicts: Vec<_> = slas
                 .iter()
                 .filter_map(|r| mapping::sla_verdict(r, self.now))
                 .collect();
-            if verdicts.len() < records.len() {
+            if verdicts.len() < slas.len() {
                 warn!(
                     source = %self.source.id,
-                    skipped = records.len() - verdicts.len(),
+                    skipped = slas.len() - verdicts.len(),
                     "task_sla rows without a sys_id or a readable task.number were skipped"
                 );
             }

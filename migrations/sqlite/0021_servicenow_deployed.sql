@@ -14,3 +14,9 @@ CREATE TABLE clock_gaps (
     recorded_at      INTEGER NOT NULL,
     PRIMARY KEY (contract, incident_id)
 );
+
+-- The supplier's SLA records say which clock their definition runs
+-- (contract_sla.target: response or resolution) and how much business time
+-- the clock was paused (task_sla.business_pause_duration).
+ALTER TABLE supplier_sla_verdicts ADD COLUMN business_pause_seconds INTEGER;
+ALTER TABLE supplier_sla_verdicts ADD COLUMN sla_target TEXT;
