@@ -27,6 +27,10 @@ const PASSWORD_ENV: &str = "SLAWATCH_TEST_SNOW_PASSWORD";
 const WRONG_PASSWORD: &str = "not-the-Pa55word";
 const WRONG_PASSWORD_ENV: &str = "SLAWATCH_TEST_SNOW_WRONG_PASSWORD";
 const UNSET_ENV: &str = "SLAWATCH_TEST_SNOW_NEVER_SET";
+const CLIENT_SECRET: &str = "cl1ent-s3cret";
+const CLIENT_SECRET_ENV: &str = "SLAWATCH_TEST_SNOW_CLIENT_SECRET";
+const REFRESH_TOKEN: &str = "admin-issued-refresh";
+const REFRESH_TOKEN_ENV: &str = "SLAWATCH_TEST_SNOW_REFRESH_TOKEN";
 const CONTRACT: &str = "acme-managed-it";
 const GROUP: &str = "Acme Service Desk";
 
@@ -40,6 +44,8 @@ fn environment() {
         unsafe {
             std::env::set_var(PASSWORD_ENV, PASSWORD);
             std::env::set_var(WRONG_PASSWORD_ENV, WRONG_PASSWORD);
+            std::env::set_var(CLIENT_SECRET_ENV, CLIENT_SECRET);
+            std::env::set_var(REFRESH_TOKEN_ENV, REFRESH_TOKEN);
         }
     });
 }
@@ -137,7 +143,7 @@ impl Harness {
             fake,
             deps,
             source,
-            cfg,
+            cfg: *cfg,
             options,
             _dir: dir,
         }
@@ -1215,7 +1221,7 @@ async fn an_old_state_model_is_mapped_as_configured() {
         {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-13 14:00:00","record_checkpoint":"7"}
     ]"#);
     let mut cfg = h.cfg.clone();
-    *cfg.states = StateModel {
+    cfg.states = StateModel {
         new_states: vec!["1".into()],
         hold_states: [
             ("3", "awaiting_problem"),
@@ -1444,4 +1450,84 @@ async fn task_sla_definitions_say_which_clock_and_olas_are_left_out() {
             ("INC0010001", "p1-response")
         ]
     );
+}
+
+fn oauth_client(secret_env: &str, refresh_env: Option<&str>) -> slawatch::config::OAuthClient {
+    slawatch::config::OAuthClient {
+        client_id: "slawatch-client".into(),
+        client_secret_env: secret_env.into(),
+        refresh_token_env: refresh_env.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_renewed_before_they_expire_and_when_refused() {
+    let mut h = Harness::new().await;
+    // Tokens last 3 s here (30 min on an instance), renewed 1 s before.
+    h.options.token_margin = Duration::from_secs(1);
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(3));
+    h.fake.put("incident", six_incidents());
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(CLIENT_SECRET_ENV, None));
+
+    let first = h.poll_with(&cfg).await.unwrap();
+    assert_eq!(first.fetched["incident"], 6);
+    assert_eq!(h.fake.grants(), ["client_credentials"]);
+    // The next poll at once: the token has about 3 s left, kept.
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(h.fake.grants(), ["client_credentials"]);
+    // 2.2 s on, under 1 s is left: renewed by its refresh token first.
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(h.fake.grants(), ["client_credentials", "refresh_token"]);
+    // The instance revokes the token: the 401 gets a new one, the poll
+    // goes on.
+    h.fake.revoke_access_tokens();
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(
+        h.fake.grants(),
+        ["client_credentials", "refresh_token", "refresh_token"]
+    );
+    assert_eq!(h.state("").await.consecutive_failures, 0);
+}
+
+#[tokio::test]
+async fn an_administrators_refresh_token_starts_the_oauth_flow() {
+    let h = Harness::new().await;
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(1_800));
+    h.fake.issue_refresh_token(REFRESH_TOKEN);
+    h.fake.put("incident", six_incidents());
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(CLIENT_SECRET_ENV, Some(REFRESH_TOKEN_ENV)));
+
+    h.poll_with(&cfg).await.unwrap();
+
+    assert_eq!(h.fake.grants(), ["refresh_token"]);
+    let sent = &h.fake.seen_for("oauth_token.do")[0];
+    assert_eq!(sent.params["refresh_token"], REFRESH_TOKEN);
+}
+
+#[tokio::test]
+async fn a_refused_oauth_client_is_an_authentication_failure_without_the_secret() {
+    let h = Harness::new().await;
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(1_800));
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(WRONG_PASSWORD_ENV, None));
+
+    let error = h.poll_with(&cfg).await.unwrap_err();
+
+    assert!(error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "authentication failed: oauth_token.do refused the client_credentials grant (HTTP 401"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(WRONG_PASSWORD_ENV), "{text}");
+    assert!(!text.contains(WRONG_PASSWORD), "{text}");
+    assert!(h.fake.seen_for("incident").is_empty());
 }

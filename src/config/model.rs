@@ -150,7 +150,7 @@ impl Party {
 #[derive(Debug, Clone)]
 pub enum SourceKind {
     /// A ServiceNow instance polled through the Table API.
-    ServiceNow(ServiceNowSource),
+    ServiceNow(Box<ServiceNowSource>),
     /// A watched folder of packs and exports.
     Inbox {
         /// The folder.
@@ -181,6 +181,9 @@ pub struct ServiceNowSource {
     pub password_env: Option<String>,
     /// The environment variable holding an OAuth bearer token.
     pub token_env: Option<String>,
+    /// The OAuth client (application registry) slawatch gets its own
+    /// tokens as, from the instance's `oauth_token.do`.
+    pub oauth: Option<OAuthClient>,
     /// The poll schedule (cron with seconds).
     pub schedule: String,
     /// An encoded query added to every table's requests (dot-walked
@@ -200,7 +203,21 @@ pub struct ServiceNowSource {
     /// Where an incident's response instant is read from.
     pub response_from: ResponseFrom,
     /// What the instance's `state` and `hold_reason` values mean.
-    pub states: Box<StateModel>,
+    pub states: StateModel,
+}
+
+/// An OAuth client registered on the instance: tokens by the
+/// client-credentials grant, or from a refresh token an administrator
+/// issued, renewed by refresh-token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// The client id.
+    pub client_id: String,
+    /// The environment variable holding the client secret.
+    pub client_secret_env: String,
+    /// The environment variable holding a refresh token, when the first
+    /// token comes from one rather than the client-credentials grant.
+    pub refresh_token_env: Option<String>,
 }
 
 /// Where a ServiceNow incident's response instant is read from: the

@@ -9,8 +9,8 @@ use toml::Value;
 
 use super::load::{check_env_name, check_http_url, check_id, parse_cron, parse_duration};
 use super::model::{
-    AlertmanagerSource, Party, ProbeSource, ResponseFrom, ServiceNowSource, SourceConfig,
-    SourceKind, StateModel,
+    AlertmanagerSource, OAuthClient, Party, ProbeSource, ResponseFrom, ServiceNowSource,
+    SourceConfig, SourceKind, StateModel,
 };
 use super::reader::{Problems, Section, all, items, report, report_duplicates};
 use crate::domain::Priority;
@@ -29,6 +29,9 @@ const KINDS: [(&str, &[&str]); 5] = [
             "username",
             "password_env",
             "token_env",
+            "oauth_client_id",
+            "oauth_client_secret_env",
+            "oauth_refresh_token_env",
             "schedule",
             "query",
             "queries",
@@ -128,7 +131,7 @@ fn source(
         );
     }
     let kind = match kind? {
-        "servicenow" => servicenow(&s, p).map(SourceKind::ServiceNow),
+        "servicenow" => servicenow(&s, p).map(|s| SourceKind::ServiceNow(Box::new(s))),
         "inbox" => {
             let columns: BTreeMap<String, String> = s
                 .string_map("columns", p)
@@ -174,18 +177,46 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
     let username = s.string("username", p);
     let password_env = s.parsed("password_env", p, check_env_name);
     let token_env = s.parsed("token_env", p, check_env_name);
-    match (s.has("password_env"), s.has("token_env")) {
-        (false, false) => p.push(
+    let client_id = s.string("oauth_client_id", p);
+    let client_secret_env = s.parsed("oauth_client_secret_env", p, check_env_name);
+    let refresh_token_env = s.parsed("oauth_refresh_token_env", p, check_env_name);
+    let ways = ["password_env", "token_env", "oauth_client_id"]
+        .into_iter()
+        .filter(|k| s.has(k))
+        .count();
+    match ways {
+        0 => p.push(
             s.key("password_env"),
-            "required key is missing: give password_env (basic auth with username) or \
-             token_env (an OAuth bearer token)",
+            "required key is missing: give password_env (basic auth with username), \
+             token_env (an OAuth bearer token) or oauth_client_id (an OAuth client)",
         ),
-        (true, true) => p.push(
+        1 => {}
+        _ => p.push(
             s.key("token_env"),
-            "give password_env (basic auth) or token_env (bearer token), not both",
+            "give one of password_env (basic auth), token_env (bearer token) or \
+             oauth_client_id (OAuth client), not several",
         ),
-        _ => {}
     }
+    if s.has("oauth_client_id") != s.has("oauth_client_secret_env") {
+        p.push(
+            s.key("oauth_client_secret_env"),
+            "oauth_client_id and oauth_client_secret_env go together",
+        );
+    }
+    if s.has("oauth_refresh_token_env") && !s.has("oauth_client_id") {
+        p.push(
+            s.key("oauth_refresh_token_env"),
+            "a refresh token needs its client: give oauth_client_id and oauth_client_secret_env",
+        );
+    }
+    let oauth = match (client_id, client_secret_env) {
+        (Some(id), Some(secret)) => Some(OAuthClient {
+            client_id: id.to_string(),
+            client_secret_env: secret,
+            refresh_token_env,
+        }),
+        _ => None,
+    };
     if s.has("password_env") && !s.has("username") {
         p.push(
             s.key("username"),
@@ -240,13 +271,14 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
             )),
         })
         .unwrap_or(ResponseFrom::StateChange);
-    let states = Box::new(state_model(s, p));
+    let states = state_model(s, p);
 
     Some(ServiceNowSource {
         base_url: base_url?,
         username: username.map(str::to_string),
         password_env,
         token_env,
+        oauth,
         schedule: schedule?,
         query: query.map(str::to_string),
         queries,
@@ -489,7 +521,7 @@ mod tests {
         // The defaults: the current state model, the response from `state`.
         let plain = read("");
         assert_eq!(plain.response_from, ResponseFrom::StateChange);
-        assert_eq!(*plain.states, StateModel::default());
+        assert_eq!(plain.states, StateModel::default());
         assert_eq!(plain.states.hold_states["3"], None);
 
         let old = read(
@@ -518,6 +550,23 @@ mod tests {
             "sources[0].queries.incidents",
             "unknown table 'incidents'",
         );
+        // OAuth beside token_env is refused, and a client without its secret.
+        let beside = problems(&source(r#"oauth_client_id = "slawatch""#));
+        assert_problem(&beside, "sources[0].token_env", "not several");
+        assert_problem(&beside, "sources[0].oauth_client_secret_env", "go together");
+        let oauth = source(
+            r#"oauth_client_id = "slawatch"
+    oauth_client_secret_env = "ACME_SNOW_CLIENT_SECRET""#,
+        )
+        .replace("    token_env = \"ACME_SNOW_TOKEN\"\n", "");
+        let config = parse(&oauth, "test.toml").unwrap();
+        let SourceKind::ServiceNow(snow) = &config.sources[0].kind else {
+            panic!("expected servicenow");
+        };
+        let client = snow.oauth.as_ref().unwrap();
+        assert_eq!(client.client_id, "slawatch");
+        assert_eq!(client.client_secret_env, "ACME_SNOW_CLIENT_SECRET");
+        assert_eq!(client.refresh_token_env, None);
         assert_problem(
             &all,
             "sources[0].response_from",
@@ -652,7 +701,7 @@ mod tests {
             "sources[0].base_url",
             "not an http:// or https:// URL",
         );
-        assert_problem(&all, "sources[0].token_env", "not both");
+        assert_problem(&all, "sources[0].token_env", "not several");
         assert_problem(&all, "sources[0].username", "required key is missing");
         assert_problem(&all, "sources[0].schedule", "has 8 fields");
         assert_problem(&all, "sources[0].path", "belongs to kind = \"inbox\"");

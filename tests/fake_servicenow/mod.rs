@@ -82,6 +82,19 @@ struct Inner {
     changes: Vec<(String, usize, Vec<Row>)>,
     /// Tables the API user lacks the role for, and how the instance says so.
     restricted: HashMap<String, Restriction>,
+    /// The OAuth client registered, when any.
+    oauth: Option<OAuthServer>,
+}
+
+/// `oauth_token.do` for one client: tokens that expire.
+struct OAuthServer {
+    client_id: String,
+    client_secret: String,
+    lifetime: Duration,
+    /// Access tokens issued, with when each expires.
+    access: HashMap<String, std::time::Instant>,
+    refresh: HashSet<String>,
+    issued: usize,
 }
 
 /// How an instance answers a table the API user lacks the role for.
@@ -124,6 +137,7 @@ impl FakeServiceNow {
         }));
         let app = Router::new()
             .route("/api/now/table/{table}", get(table))
+            .route("/oauth_token.do", axum::routing::post(token))
             .with_state(inner.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake ServiceNow");
@@ -186,6 +200,47 @@ impl FakeServiceNow {
             })
             .collect();
         self.put("sys_dictionary", rows);
+    }
+
+    /// Registers an OAuth client whose access tokens last `lifetime`
+    /// (30 minutes on a real instance); refresh tokens do not expire here.
+    pub fn oauth(&self, client_id: &str, client_secret: &str, lifetime: Duration) {
+        self.with(|i| {
+            i.oauth = Some(OAuthServer {
+                client_id: client_id.to_string(),
+                client_secret: client_secret.to_string(),
+                lifetime,
+                access: HashMap::new(),
+                refresh: HashSet::new(),
+                issued: 0,
+            })
+        });
+    }
+
+    /// Revokes every access token issued (refresh tokens stay valid).
+    pub fn revoke_access_tokens(&self) {
+        self.with(|i| {
+            if let Some(o) = i.oauth.as_mut() {
+                o.access.clear();
+            }
+        });
+    }
+
+    /// Issues a refresh token, as an administrator does for a client.
+    pub fn issue_refresh_token(&self, token: &str) {
+        self.with(|i| {
+            if let Some(o) = i.oauth.as_mut() {
+                o.refresh.insert(token.to_string());
+            }
+        });
+    }
+
+    /// The grant types asked of `oauth_token.do`, in order.
+    pub fn grants(&self) -> Vec<String> {
+        self.seen_for("oauth_token.do")
+            .into_iter()
+            .filter_map(|s| s.params.get("grant_type").cloned())
+            .collect()
     }
 
     /// Grants the role again.
@@ -304,10 +359,18 @@ async fn table(
         None => {}
     }
     let i = inner.lock().unwrap();
-    let authorised = headers
+    let given = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == i.authorization);
+        .unwrap_or("");
+    let bearer = given.strip_prefix("Bearer ").is_some_and(|t| {
+        i.oauth.as_ref().is_some_and(|o| {
+            o.access
+                .get(t)
+                .is_some_and(|expires| *expires > std::time::Instant::now())
+        })
+    });
+    let authorised = bearer || given == i.authorization;
     if !authorised {
         return error(
             StatusCode::UNAUTHORIZED,
@@ -452,6 +515,58 @@ fn drop_invalid_terms(query: &str, known: &HashSet<String>) -> String {
         })
         .collect::<Vec<_>>()
         .join("^NQ")
+}
+
+/// `oauth_token.do`: the client-credentials and refresh-token grants,
+/// form-encoded, answered as ServiceNow answers them.
+async fn token(State(inner): State<Arc<Mutex<Inner>>>, body: String) -> Response {
+    let url = reqwest::Url::parse(&format!("http://x/?{body}")).unwrap();
+    let form: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let mut i = inner.lock().unwrap();
+    i.seen.push(Seen {
+        table: "oauth_token.do".into(),
+        params: form.clone(),
+    });
+    let refused = |code: StatusCode, error: &str, description: &str| {
+        (
+            code,
+            axum::Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response()
+    };
+    let Some(o) = i.oauth.as_mut() else {
+        return refused(StatusCode::UNAUTHORIZED, "server_error", "access_denied");
+    };
+    let field = |k: &str| form.get(k).map_or("", String::as_str);
+    if field("client_id") != o.client_id || field("client_secret") != o.client_secret {
+        return refused(StatusCode::UNAUTHORIZED, "server_error", "access_denied");
+    }
+    match field("grant_type") {
+        "client_credentials" => {}
+        "refresh_token" if o.refresh.contains(field("refresh_token")) => {}
+        "refresh_token" => {
+            return refused(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "invalid refresh token",
+            );
+        }
+        _ => return refused(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant"),
+    }
+    o.issued += 1;
+    let access = format!("access-{}", o.issued);
+    let refresh = format!("refresh-{}", o.issued);
+    o.access
+        .insert(access.clone(), std::time::Instant::now() + o.lifetime);
+    o.refresh.insert(refresh.clone());
+    axum::Json(json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "scope": "useraccount",
+        "token_type": "Bearer",
+        "expires_in": o.lifetime.as_secs(),
+    }))
+    .into_response()
 }
 
 fn text<'r>(r: &'r Row, field: &str) -> &'r str {

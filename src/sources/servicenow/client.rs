@@ -15,6 +15,7 @@ use serde_json::Value;
 use tracing::warn;
 
 use super::mapping::{incremental_query, page_key};
+use super::oauth::OAuth;
 use super::{Options, PollError};
 use crate::config::ServiceNowSource;
 
@@ -84,20 +85,39 @@ pub(super) fn field<'r>(record: &'r Record, name: &str) -> Option<&'r str> {
 }
 
 /// How requests prove who slawatch is. The secret is read from the
-/// environment at each poll and kept only for the poll.
+/// environment at each poll and kept only for the poll (an OAuth access
+/// token is kept until it nears its expiry).
 enum Auth {
     Basic { username: String, password: String },
     Bearer(String),
+    OAuth(OAuth),
 }
 
 impl Auth {
-    fn from_env(cfg: &ServiceNowSource) -> Result<Auth, PollError> {
+    fn from_env(cfg: &ServiceNowSource, options: &Options) -> Result<Auth, PollError> {
         let secret = |var: &str, key: &str| match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(v),
             _ => Err(PollError::Authentication {
                 reason: format!("the environment variable {var} named by {key} is not set"),
             }),
         };
+        if let Some(client) = &cfg.oauth {
+            let refresh_token = match &client.refresh_token_env {
+                Some(var) => Some(secret(var, "oauth_refresh_token_env")?),
+                None => None,
+            };
+            return Ok(Auth::OAuth(OAuth {
+                base_url: cfg.base_url.trim_end_matches('/').to_string(),
+                client_id: client.client_id.clone(),
+                client_secret: secret(&client.client_secret_env, "oauth_client_secret_env")?,
+                refresh_token,
+                hint: format!(
+                    "check the OAuth client {} and its secret in {}",
+                    client.client_id, client.client_secret_env
+                ),
+                margin: options.token_margin,
+            }));
+        }
         if let Some(var) = &cfg.token_env {
             return Ok(Auth::Bearer(secret(var, "token_env")?));
         }
@@ -174,6 +194,11 @@ impl<'a> Client<'a> {
         options: &'a Options,
     ) -> Result<Client<'a>, PollError> {
         let credential_hint = match (&cfg.token_env, &cfg.password_env, &cfg.username) {
+            _ if cfg.oauth.is_some() => {
+                "a fresh OAuth token was refused too: check the OAuth client's scope and the \
+                 API user it runs as"
+                    .to_string()
+            }
             (Some(var), _, _) => format!("check the token in {var}"),
             (None, Some(var), Some(user)) => {
                 format!("check the user {user} and the password in {var}")
@@ -183,7 +208,7 @@ impl<'a> Client<'a> {
         Ok(Client {
             http,
             base_url: cfg.base_url.trim_end_matches('/').to_string(),
-            auth: Auth::from_env(cfg)?,
+            auth: Auth::from_env(cfg, options)?,
             options,
             credential_hint,
         })
@@ -344,9 +369,24 @@ impl<'a> Client<'a> {
     async fn page(&self, table: &str, params: &[(&str, String)]) -> Result<Page, PollError> {
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
+        let mut renewed = false;
         loop {
             match self.attempt(table, params).await {
                 Ok(page) => return Ok(page),
+                // A token the instance no longer takes (revoked, or expired
+                // early): once, a fresh one.
+                Err(Attempt::Fatal(PollError::Authentication { .. }))
+                    if !renewed && matches!(self.auth, Auth::OAuth(_)) =>
+                {
+                    if let Auth::OAuth(oauth) = &self.auth {
+                        oauth.invalidate();
+                    }
+                    renewed = true;
+                    warn!(
+                        table,
+                        "ServiceNow refused the OAuth token (HTTP 401): getting a new one"
+                    );
+                }
                 Err(Attempt::Fatal(e)) => return Err(e),
                 Err(Attempt::RateLimited(wait)) => {
                     rate_limited += 1;
@@ -403,6 +443,13 @@ impl<'a> Client<'a> {
         let request = match &self.auth {
             Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
             Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::OAuth(oauth) => {
+                let token = oauth
+                    .token(self.http, self.options.request_timeout)
+                    .await
+                    .map_err(Attempt::Fatal)?;
+                request.bearer_auth(token)
+            }
         };
         let response = request
             .send()

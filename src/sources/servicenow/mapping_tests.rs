@@ -30,6 +30,7 @@ fn cfg() -> ServiceNowSource {
         username: Some("slawatch".into()),
         password_env: Some("X".into()),
         token_env: None,
+        oauth: None,
         schedule: "0 */5 * * * *".into(),
         query: Some("assignment_group.name=Acme Service Desk".into()),
         queries: BTreeMap::new(),
@@ -41,7 +42,7 @@ fn cfg() -> ServiceNowSource {
         ]),
         stale_after_seconds: None,
         response_from: ResponseFrom::StateChange,
-        states: Box::default(),
+        states: StateModel::default(),
     }
 }
 

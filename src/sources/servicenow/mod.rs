@@ -25,11 +25,13 @@
 //!
 //! # Layout
 //! - `client`: HTTP, credentials, paging and retries.
+//! - `oauth`: OAuth access tokens, kept and renewed.
 //! - `mapping`: ServiceNow records → interchange records (pure).
 //! - `poll`: one poll, table by table.
 
 mod client;
 mod mapping;
+mod oauth;
 mod poll;
 
 use std::collections::BTreeMap;
@@ -75,6 +77,8 @@ pub struct Options {
     /// How far before its watermark a table is read again, for updates
     /// committed after a later one was already visible.
     pub overlap: Duration,
+    /// How long before its expiry an OAuth access token is renewed.
+    pub token_margin: Duration,
 }
 
 impl Default for Options {
@@ -90,6 +94,7 @@ impl Default for Options {
             audit_batch: 50,
             max_held_records: 200_000,
             overlap: Duration::from_secs(60),
+            token_margin: Duration::from_secs(60),
         }
     }
 }
