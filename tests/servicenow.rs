@@ -1531,3 +1531,73 @@ async fn a_refused_oauth_client_is_an_authentication_failure_without_the_secret(
     assert!(!text.contains(WRONG_PASSWORD), "{text}");
     assert!(h.fake.seen_for("incident").is_empty());
 }
+
+/// A first sync that runs into the instance's hourly rate limit (with or
+/// without `Retry-After`): the poll stops at once instead of waiting most
+/// of an hour, keeps the pages it stored, and the next poll resumes there.
+async fn resumes_after_an_hourly_rate_limit(retry_after: bool) {
+    let mut h = Harness::new().await;
+    h.options.page_size = 2;
+    h.fake.put("incident", six_incidents());
+    // Pages: s1 s2, s3 s4, then the limit is spent for the next 55 min.
+    h.fake.script(
+        "incident",
+        &[
+            Scripted::Delay(Duration::ZERO),
+            Scripted::Delay(Duration::ZERO),
+            Scripted::RateLimitSpent {
+                limit: 1_000,
+                reset_in: 3_300,
+                retry_after,
+            },
+        ],
+    );
+
+    let started = Instant::now();
+    let error = tokio::time::timeout(Duration::from_secs(10), h.poll())
+        .await
+        .expect("the poll stops at once rather than waiting out the hour")
+        .unwrap_err();
+
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.contains("rate limited (HTTP 429) for another 3"),
+        "{text}"
+    );
+    // Four incidents stored, the watermark at the fourth (s4, 10:00 on the 4th).
+    assert_eq!(h.october().await.incidents.len(), 4);
+    assert_eq!(
+        h.state("incident").await.watermark.as_deref(),
+        Some("2026-10-04 10:00:00")
+    );
+
+    // The poll asked once more than it could: no waiting, no retries.
+    assert_eq!(h.fake.seen_for("incident").len(), 3);
+
+    // The hour is up. The next poll reads from there (less the 60 s
+    // overlap): s4, s5, s6.
+    h.fake.rate_limit_resets();
+    h.fake.forget_seen();
+    let summary = h.poll().await.unwrap();
+    assert_eq!(summary.fetched["incident"], 3);
+    assert!(
+        h.fake.seen_for("incident")[0]
+            .query()
+            .starts_with("sys_updated_on>=2026-10-04 09:59:00^"),
+        "{:?}",
+        h.fake.seen_for("incident")[0].query()
+    );
+    assert_eq!(h.october().await.incidents.len(), 6);
+}
+
+#[tokio::test]
+async fn an_hourly_rate_limit_stops_the_poll_and_the_next_resumes() {
+    resumes_after_an_hourly_rate_limit(true).await;
+}
+
+#[tokio::test]
+async fn an_hourly_rate_limit_without_retry_after_is_read_from_its_reset() {
+    resumes_after_an_hourly_rate_limit(false).await;
+}

@@ -42,6 +42,15 @@ pub enum Scripted {
     Delay(Duration),
     /// Answer 200 with exactly these bytes as the body.
     Body(Vec<u8>),
+    /// An hourly rate limit rule spent: 429 with `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (Unix time,
+    /// `reset_in` seconds on), and `Retry-After` when given; every request
+    /// after it too, until [`FakeServiceNow::rate_limit_resets`].
+    RateLimitSpent {
+        limit: u64,
+        reset_in: u64,
+        retry_after: bool,
+    },
 }
 
 /// A request the fake received.
@@ -84,6 +93,8 @@ struct Inner {
     restricted: HashMap<String, Restriction>,
     /// The OAuth client registered, when any.
     oauth: Option<OAuthServer>,
+    /// A spent hourly rate limit: every request is refused until it resets.
+    spent: Option<Scripted>,
 }
 
 /// `oauth_token.do` for one client: tokens that expire.
@@ -217,6 +228,11 @@ impl FakeServiceNow {
         });
     }
 
+    /// The hour is up: a spent rate limit is available again.
+    pub fn rate_limit_resets(&self) {
+        self.with(|i| i.spent = None);
+    }
+
     /// Revokes every access token issued (refresh tokens stay valid).
     pub fn revoke_access_tokens(&self) {
         self.with(|i| {
@@ -334,7 +350,11 @@ async fn table(
             table: table.clone(),
             params: params.clone(),
         });
-        i.script.get_mut(&table).and_then(VecDeque::pop_front)
+        let next = i.script.get_mut(&table).and_then(VecDeque::pop_front);
+        if let Some(spent @ Scripted::RateLimitSpent { .. }) = &next {
+            i.spent = Some(spent.clone());
+        }
+        i.spent.clone().or(next)
     };
     match scripted {
         Some(Scripted::Status { code, retry_after }) => {
@@ -344,6 +364,30 @@ async fn table(
                 response
                     .headers_mut()
                     .insert("retry-after", HeaderValue::from(seconds));
+            }
+            return response;
+        }
+        Some(Scripted::RateLimitSpent {
+            limit,
+            reset_in,
+            retry_after,
+        }) => {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded",
+                "The rate limit for this user has been exceeded",
+            );
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + reset_in;
+            let h = response.headers_mut();
+            h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+            if retry_after {
+                h.insert("retry-after", HeaderValue::from(reset_in));
             }
             return response;
         }

@@ -388,6 +388,22 @@ impl<'a> Client<'a> {
                     );
                 }
                 Err(Attempt::Fatal(e)) => return Err(e),
+                // An hourly limit spent: waiting it out would hold the poll
+                // for most of an hour. What was stored stays, each table's
+                // watermark where its last stored page left it, and the
+                // next scheduled poll resumes from there.
+                Err(Attempt::RateLimited(Some(wait))) if wait > self.options.max_retry_after => {
+                    return Err(PollError::Unavailable {
+                        table: table.to_string(),
+                        reason: format!(
+                            "rate limited (HTTP 429) for another {} s, longer than the {} s a \
+                             poll waits: the instance's rate limit is spent; the next scheduled \
+                             poll resumes where this one stopped",
+                            wait.as_secs(),
+                            self.options.max_retry_after.as_secs()
+                        ),
+                    });
+                }
                 Err(Attempt::RateLimited(wait)) => {
                     rate_limited += 1;
                     if rate_limited > self.options.rate_limit_waits {
@@ -601,16 +617,20 @@ fn has_next_link(link: &str) -> bool {
     })
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is rare here: ignored).
+/// How long a 429 asks to wait: `Retry-After` in seconds (the HTTP-date
+/// form is rare here: ignored), else until `X-RateLimit-Reset` (Unix time,
+/// as ServiceNow's rate limit rules send it).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    if let Some(seconds) = number(RETRY_AFTER.as_str()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = number("x-ratelimit-reset")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
 /// ServiceNow's `{"error":{"message":…,"detail":…}}`, as one line.
