@@ -1104,6 +1104,36 @@ async fn audit_unreadable_then_granted(how: fake_servicenow::Restriction, says: 
     let both = vec!["INC0010001".to_string(), "INC0010002".to_string()];
     assert_eq!(level(&month, "p1-response"), (0, 0, both.clone()));
     assert_eq!(level(&month, "p1-resolution"), (0, 0, both));
+    // The report's data-quality section lists them, level by level.
+    let report = slawatch::report::MonthReport::new(h.contract(), month, Default::default());
+    let json = serde_json::to_value(slawatch::report::json::to_json(&report)).unwrap();
+    let listed: Vec<(&str, &str, &str)> = json["data_quality"]["unknown_clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["service_level"].as_str().unwrap(),
+                u["incident"].as_str().unwrap(),
+                u["missing"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("p1-resolution", "INC0010001", "holds"),
+            ("p1-resolution", "INC0010002", "holds"),
+            ("p1-response", "INC0010001", "response"),
+            ("p1-response", "INC0010002", "response"),
+        ]
+    );
+    assert!(
+        json["data_quality"]["unknown_clocks"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("audit_viewer")
+    );
 
     // The role is granted: the next poll reads the incidents again from the
     // start, with their history, and the clocks are known again.

@@ -179,7 +179,8 @@ pub struct DataQualityJson<'a> {
     /// What the feeds are missing for the month.
     pub feed_completeness: FeedGapsJson<'a>,
     /// Clocks not judged because their source could not read what decides
-    /// them (they would breach on what is known).
+    /// them (they would breach on what is known); present only when any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_clocks: Vec<UnknownClockJson<'a>>,
 }
 

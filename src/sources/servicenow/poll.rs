@@ -286,7 +286,14 @@ impl Poll<'_> {
             Some(reason) => {
                 warn!(source = %self.source.id, %reason, "ServiceNow audit history unreadable: response times and holds marked unknown")
             }
-            None if before.consecutive_failures > 0 => {
+            // Only a missing role kept the history out: a server error
+            // reading it failed that poll and stored nothing without it.
+            None if before.consecutive_failures > 0
+                && before
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("access denied reading sys_audit")) =>
+            {
                 info!(source = %self.source.id, "ServiceNow audit history readable again: reading incidents again from the start");
                 self.reread_incidents = true;
             }
