@@ -1,27 +1,34 @@
 //! The supplier's ServiceNow, polled through the Table API.
 //!
 //! On the source's cron schedule (read in the contract's timezone; the first
-//! poll runs at start) one poll reads, incrementally by `sys_updated_on`:
-//! 1. `incident`, filtered by the configured `query`, with the `sys_audit`
-//!    history of `state` and `hold_reason` of every incident read: incidents
-//!    (the response is the first move away from New), their holds, and one
-//!    reactive `incident` work item each;
-//! 2. `problem` and `change_request`, filtered by the same `query` (all three
-//!    are task tables: assignment group, company, service are common to them):
-//!    work items;
-//! 3. `task_sla` of incidents the `query` selects (dot-walked through `task`):
-//!    the supplier's own verdicts, kept for reconciliation.
+//! poll runs at start) one poll first checks each configured query's fields
+//! against `sys_dictionary` (the instance ignores a term it does not know,
+//! which would widen the read) and whether the API user may read
+//! `sys_audit`, then reads, incrementally by `sys_updated_on`:
+//! 1. `incident`, filtered by its query, with the `sys_audit` history of
+//!    `state` and `hold_reason` of every incident read: incidents (the
+//!    response where `response_from` says), their holds (by the configured
+//!    state model), and one reactive `incident` work item each;
+//! 2. `problem` and `change_request`, each by its own query or the common
+//!    one (all three are task tables: assignment group, company, service
+//!    are common to them): work items;
+//! 3. `task_sla` of the incidents selected (their query dot-walked through
+//!    `task`, unless it has its own): the supplier's own verdicts on SLAs
+//!    (not OLAs or underpinning contracts), kept for reconciliation.
 //!
 //! Records go through [`crate::import::ingest`], so they are validated, keyed
 //! and counted exactly as an imported file's rows, and a bad record is refused
-//! with a reason while the others are stored. A table's watermark moves only
-//! once the whole table has been stored; a poll that fails part way leaves the
-//! rest for the next one, which reads it again (storing is idempotent).
+//! with a reason while the others are stored. Each page is stored as it
+//! comes and its table's watermark moved past it; a poll that fails part way
+//! leaves the rest for the next one, which resumes there.
 //!
 //! Failures are recorded against the source (scope `""`), which live
-//! detection turns into stale and failing alerts. Rate limits, server errors
-//! and timeouts are retried within a poll; bad credentials or missing access
-//! stop the source until a human fixes them and restarts slawatch.
+//! detection turns into stale and failing alerts. Short rate limits, server
+//! errors and timeouts are retried within a poll; an hourly rate limit ends
+//! the poll at once. Bad credentials, missing access to a table read or a
+//! refused query stop the source until a human fixes them and restarts
+//! slawatch; an unreadable audit history does not: it is recorded against
+//! the `sys_audit` scope and the clocks it decides are marked unknown.
 //!
 //! # Layout
 //! - `client`: HTTP, credentials, paging and retries.
