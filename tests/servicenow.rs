@@ -27,6 +27,10 @@ const PASSWORD_ENV: &str = "SLAWATCH_TEST_SNOW_PASSWORD";
 const WRONG_PASSWORD: &str = "not-the-Pa55word";
 const WRONG_PASSWORD_ENV: &str = "SLAWATCH_TEST_SNOW_WRONG_PASSWORD";
 const UNSET_ENV: &str = "SLAWATCH_TEST_SNOW_NEVER_SET";
+const CLIENT_SECRET: &str = "cl1ent-s3cret";
+const CLIENT_SECRET_ENV: &str = "SLAWATCH_TEST_SNOW_CLIENT_SECRET";
+const REFRESH_TOKEN: &str = "admin-issued-refresh";
+const REFRESH_TOKEN_ENV: &str = "SLAWATCH_TEST_SNOW_REFRESH_TOKEN";
 const CONTRACT: &str = "acme-managed-it";
 const GROUP: &str = "Acme Service Desk";
 
@@ -40,6 +44,8 @@ fn environment() {
         unsafe {
             std::env::set_var(PASSWORD_ENV, PASSWORD);
             std::env::set_var(WRONG_PASSWORD_ENV, WRONG_PASSWORD);
+            std::env::set_var(CLIENT_SECRET_ENV, CLIENT_SECRET);
+            std::env::set_var(REFRESH_TOKEN_ENV, REFRESH_TOKEN);
         }
     });
 }
@@ -137,7 +143,7 @@ impl Harness {
             fake,
             deps,
             source,
-            cfg,
+            cfg: *cfg,
             options,
             _dir: dir,
         }
@@ -561,6 +567,8 @@ async fn maps_incidents_holds_work_and_supplier_verdicts() {
             planned_end_at: Some(utc("2026-10-06T13:00:00Z").timestamp()),
             business_duration_seconds: Some(4 * 3600),
             pause_duration_seconds: Some(3600),
+            business_pause_seconds: None,
+            target: None,
             updated_at: utc("2026-10-06T13:00:06Z").timestamp(),
         }
     );
@@ -868,8 +876,10 @@ async fn a_missing_password_variable_is_an_authentication_failure() {
 async fn access_denied_stops_before_the_table_is_stored() {
     let h = Harness::new().await;
     h.fake.put("incident", six_incidents());
+    // The incidents themselves are refused (a missing audit role is not a
+    // stop: see the audit tests below).
     h.fake.script(
-        "sys_audit",
+        "incident",
         &[Scripted::Status {
             code: 403,
             retry_after: None,
@@ -882,13 +892,12 @@ async fn access_denied_stops_before_the_table_is_stored() {
     assert!(
         error
             .to_string()
-            .starts_with("access denied reading sys_audit"),
+            .starts_with("access denied reading incident"),
         "{error}"
     );
-    // The incidents were read but not stored without their history.
     assert_eq!(h.state("incident").await.watermark, None);
     assert!(h.october().await.incidents.is_empty());
-    assert!(h.state("sys_audit").await.last_error.is_some());
+    assert!(h.state("incident").await.last_error.is_some());
 }
 
 #[tokio::test]
@@ -1035,4 +1044,590 @@ async fn pages_are_stored_as_they_come_and_a_failure_keeps_them() {
     // The next poll reads on from there.
     h.poll().await.unwrap();
     assert_eq!(ids(&h.october().await).len(), 6);
+}
+
+/// The October figures of one incident level: (assessed, met, unknown ids).
+fn level(month: &slawatch::engine::MonthEvaluation, id: &str) -> (u64, u64, Vec<String>) {
+    match &month.levels.iter().find(|l| l.id == id).unwrap().figures {
+        Figures::Incidents(f) => (
+            f.assessed,
+            f.met,
+            f.unknown.iter().map(|u| u.incident.clone()).collect(),
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Polls an instance whose API user cannot read `sys_audit` (as `how`
+/// says), then again once the role is granted.
+async fn audit_unreadable_then_granted(how: fake_servicenow::Restriction, says: &str) {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    h.fake.restrict("sys_audit", how);
+
+    let summary = h.poll().await.unwrap();
+
+    // The other tables are read all the same.
+    assert_eq!(summary.fetched["incident"], 4);
+    assert_eq!(summary.fetched["problem"], 1);
+    assert_eq!(summary.fetched["change_request"], 2);
+    assert_eq!(summary.fetched["task_sla"], 2);
+    assert_eq!(summary.holds, 0);
+    // All four incidents read have unknown clocks (INC0010003 is then
+    // refused for its priority, as before).
+    assert_eq!(summary.unknown_clocks, 4);
+    let reason = summary
+        .audit_blocked
+        .clone()
+        .expect("the audit is unreadable");
+    assert!(reason.contains("audit_viewer"), "{reason}");
+    assert!(reason.contains(says), "{reason}");
+    // The source as a whole polled; its audit scope failed, naming the role.
+    assert_eq!(h.state("").await.consecutive_failures, 0);
+    let audit = h.state("sys_audit").await;
+    assert_eq!(audit.consecutive_failures, 1);
+    assert!(audit.last_error.unwrap().contains("audit_viewer"));
+    let mut alerts = Vec::new();
+    slawatch::alerts::feeds::source_alerts(&h.deps.config, &h.deps.store, now(), &mut alerts)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["source_audit_unreadable"]);
+
+    // No response and no hold is known. By hand: INC0010001 (09:00-14:00)
+    // and INC0010002 (08:00-13:00) each took 5 h to resolve, so on what is
+    // known each breaches both P1 levels (response capped at the 5 h
+    // resolution > 30 min; resolution 5 h > 4 h). Neither is counted: both
+    // are listed as unknown instead of two false breaches per level.
+    let evidence = h.october().await;
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    let both = vec!["INC0010001".to_string(), "INC0010002".to_string()];
+    assert_eq!(level(&month, "p1-response"), (0, 0, both.clone()));
+    assert_eq!(level(&month, "p1-resolution"), (0, 0, both));
+    // The report's data-quality section lists them, level by level.
+    let report = slawatch::report::MonthReport::new(h.contract(), month, Default::default());
+    let json = serde_json::to_value(slawatch::report::json::to_json(&report)).unwrap();
+    let listed: Vec<(&str, &str, &str)> = json["data_quality"]["unknown_clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["service_level"].as_str().unwrap(),
+                u["incident"].as_str().unwrap(),
+                u["missing"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("p1-resolution", "INC0010001", "holds"),
+            ("p1-resolution", "INC0010002", "holds"),
+            ("p1-response", "INC0010001", "response"),
+            ("p1-response", "INC0010002", "response"),
+        ]
+    );
+    assert!(
+        json["data_quality"]["unknown_clocks"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("audit_viewer")
+    );
+
+    // The role is granted: the next poll reads the incidents again from the
+    // start, with their history, and the clocks are known again.
+    h.fake.grant("sys_audit");
+    let again = h.poll().await.unwrap();
+    assert_eq!(again.audit_blocked, None);
+    assert_eq!(again.unknown_clocks, 0);
+    assert_eq!(again.fetched["incident"], 4);
+    assert_eq!(again.holds, 3);
+    assert_eq!(h.state("sys_audit").await.consecutive_failures, 0);
+    let evidence = h.october().await;
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    // As in the mapping test: response 20 min met, 45 min breached;
+    // resolution 3.5 h met, 5 h breached.
+    assert_eq!(level(&month, "p1-response"), (2, 1, vec![]));
+    assert_eq!(level(&month, "p1-resolution"), (2, 1, vec![]));
+}
+
+#[tokio::test]
+async fn an_audit_answered_403_marks_clocks_unknown_and_polls_the_rest() {
+    audit_unreadable_then_granted(fake_servicenow::Restriction::Forbidden, "HTTP 403").await;
+}
+
+#[tokio::test]
+async fn an_audit_filtered_by_access_control_marks_clocks_unknown() {
+    audit_unreadable_then_granted(fake_servicenow::Restriction::Filtered, "hidden").await;
+}
+
+/// An instance as shipped: inserts are not audited
+/// (`glide.sys.audit_inserts` false), so INC0020001, logged by the service
+/// desk straight into In Progress at 09:00, has no audited move away from
+/// New; its only audited state change is the resolution at 12:00.
+fn unaudited_insert_instance(fake: &FakeServiceNow) {
+    fake.put_json("incident", &format!(r#"[
+        {{"sys_id":"s1","number":"INC0020001","priority":"1","state":"6","opened_at":"2026-10-12 09:00:00","resolved_at":"2026-10-12 12:00:00","closed_at":"","short_description":"Phones","business_service":"svc-email","business_service.name":"Email","sys_updated_on":"2026-10-12 12:00:01","assignment_group.name":"{GROUP}","work_start":"2026-10-12 09:10:00","caller_id.user_name":"jbloggs"}}
+    ]"#));
+    fake.put_json("sys_audit", r#"[
+        {"tablename":"incident","documentkey":"s1","fieldname":"assigned_to","oldvalue":"","newvalue":"u-agent","sys_created_on":"2026-10-12 09:40:00","record_checkpoint":"2"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-12 12:00:00","record_checkpoint":"3"}
+    ]"#);
+    // The caller comments first; the supplier's agent writes at 09:25.
+    fake.put_json("sys_journal_field", r#"[
+        {"sys_id":"j1","name":"incident","element":"comments","element_id":"s1","sys_created_on":"2026-10-12 09:02:00","sys_created_by":"jbloggs","value":"Still down"},
+        {"sys_id":"j2","name":"incident","element":"work_notes","element_id":"s1","sys_created_on":"2026-10-12 09:25:00","sys_created_by":"acme.agent","value":"Looking"},
+        {"sys_id":"j3","name":"incident","element":"work_notes","element_id":"s9","sys_created_on":"2026-10-12 09:01:00","sys_created_by":"acme.agent","value":"Another incident"}
+    ]"#);
+}
+
+#[tokio::test]
+async fn the_response_instant_is_read_where_the_source_says() {
+    use slawatch::config::ResponseFrom;
+    let h = Harness::new().await;
+    unaudited_insert_instance(&h.fake);
+    let h = &h;
+    let responded = |from: ResponseFrom| {
+        let mut cfg = h.cfg.clone();
+        cfg.response_from = from;
+        async move {
+            h.poll_with(&cfg).await.unwrap();
+            let evidence = h.october().await;
+            let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+            (
+                evidence.incidents[0].responded_at,
+                level(&month, "p1-response"),
+            )
+        }
+    };
+
+    // By default (state): created past New, so answered as it was logged,
+    // 09:00: met. Taking the 12:00 resolution as the first move away from
+    // New would breach the 30 min response by 2.5 h.
+    assert_eq!(
+        responded(ResponseFrom::StateChange).await,
+        (Some(utc("2026-10-12T09:00:00Z")), (1, 1, vec![]))
+    );
+    // work_start 09:10: 10 min, met.
+    assert_eq!(
+        responded(ResponseFrom::WorkStart).await,
+        (Some(utc("2026-10-12T09:10:00Z")), (1, 1, vec![]))
+    );
+    // The first journal entry not by the caller (jbloggs at 09:02): the
+    // agent's work note at 09:25, 25 min, met.
+    assert_eq!(
+        responded(ResponseFrom::Journal).await,
+        (Some(utc("2026-10-12T09:25:00Z")), (1, 1, vec![]))
+    );
+    // The first assignment at 09:40: 40 min > 30 min, breached.
+    assert_eq!(
+        responded(ResponseFrom::Assignment).await,
+        (Some(utc("2026-10-12T09:40:00Z")), (1, 0, vec![]))
+    );
+    let journal = &h.fake.seen_for("sys_journal_field")[0];
+    assert_eq!(
+        journal.query(),
+        "name=incident^elementINwork_notes,comments^element_idINs1^ORDERBYsys_created_on"
+    );
+}
+
+#[tokio::test]
+async fn an_old_state_model_is_mapped_as_configured() {
+    use slawatch::config::StateModel;
+    let h = Harness::new().await;
+    // Before On Hold and hold_reason: Awaiting Problem (3), Awaiting User
+    // Info (4), Awaiting Evidence (5) are states of their own.
+    h.fake.put_json("incident", &format!(r#"[
+        {{"sys_id":"s1","number":"INC0030001","priority":"1","state":"6","opened_at":"2026-10-13 09:00:00","resolved_at":"2026-10-13 14:00:00","closed_at":"","short_description":"Old","business_service":"svc-email","business_service.name":"Email","sys_updated_on":"2026-10-13 14:00:01","assignment_group.name":"{GROUP}"}}
+    ]"#));
+    h.fake.put_json("sys_audit", r#"[
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"","newvalue":"1","sys_created_on":"2026-10-13 09:00:00","record_checkpoint":"1"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"1","newvalue":"2","sys_created_on":"2026-10-13 09:10:00","record_checkpoint":"2"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"4","sys_created_on":"2026-10-13 10:00:00","record_checkpoint":"3"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"4","newvalue":"2","sys_created_on":"2026-10-13 11:30:00","record_checkpoint":"4"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"3","sys_created_on":"2026-10-13 12:00:00","record_checkpoint":"5"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"3","newvalue":"2","sys_created_on":"2026-10-13 12:30:00","record_checkpoint":"6"},
+        {"tablename":"incident","documentkey":"s1","fieldname":"state","oldvalue":"2","newvalue":"6","sys_created_on":"2026-10-13 14:00:00","record_checkpoint":"7"}
+    ]"#);
+    let mut cfg = h.cfg.clone();
+    cfg.states = StateModel {
+        new_states: vec!["1".into()],
+        hold_states: [
+            ("3", "awaiting_problem"),
+            ("4", "awaiting_customer"),
+            ("5", "awaiting_evidence"),
+        ]
+        .into_iter()
+        .map(|(s, r)| (s.to_string(), Some(r.to_string())))
+        .collect(),
+        hold_reasons: Default::default(),
+    };
+
+    let summary = h.poll_with(&cfg).await.unwrap();
+
+    assert_eq!(summary.holds, 2);
+    let evidence = h.october().await;
+    let holds: Vec<_> = evidence.incidents[0]
+        .holds
+        .iter()
+        .map(|h| (h.start, h.end, h.reason.as_str()))
+        .collect();
+    assert_eq!(
+        holds,
+        [
+            (
+                utc("2026-10-13T10:00:00Z"),
+                Some(utc("2026-10-13T11:30:00Z")),
+                "awaiting_customer"
+            ),
+            (
+                utc("2026-10-13T12:00:00Z"),
+                Some(utc("2026-10-13T12:30:00Z")),
+                "awaiting_problem"
+            ),
+        ]
+    );
+    // By hand: 09:00-14:00 is 5 h, less 1.5 h awaiting the user = 3.5 h,
+    // within the 4 h P1 resolution (the current model would see no wait on
+    // the user and breach it by an hour). Response at 09:10: met.
+    let month = evaluate_month(h.contract(), "2026-10".parse().unwrap(), &evidence, now());
+    assert_eq!(level(&month, "p1-resolution"), (1, 1, vec![]));
+    assert_eq!(level(&month, "p1-response"), (1, 1, vec![]));
+    assert_eq!(
+        evidence.incidents[0].responded_at,
+        Some(utc("2026-10-13T09:10:00Z"))
+    );
+}
+
+/// The dictionary of the tables the October instance serves: from then on
+/// the fake, as a real instance, ignores a term naming a field a table lacks.
+fn october_dictionary(fake: &FakeServiceNow) {
+    let task = [
+        "sys_id",
+        "number",
+        "opened_at",
+        "sys_updated_on",
+        "assignment_group",
+        "short_description",
+        "priority",
+        "state",
+        "business_service",
+    ];
+    fake.define("task", &task);
+    fake.define("incident", &["resolved_at", "closed_at", "hold_reason"]);
+    fake.define("problem", &["known_error"]);
+    fake.define("change_request", &["type"]);
+}
+
+#[tokio::test]
+async fn a_mistyped_query_is_refused_before_it_widens_the_read() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    october_dictionary(&h.fake);
+    let mut cfg = h.cfg.clone();
+    cfg.query = Some(format!("assigment_group.name={GROUP}"));
+
+    let error = h.poll_with(&cfg).await.unwrap_err();
+
+    // Unchecked, the instance would drop the term and send every incident,
+    // the other desk's INC0099999 among them.
+    assert!(error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.starts_with("invalid query for incident: incident has no field assigment_group"),
+        "{text}"
+    );
+    assert!(h.fake.seen_for("incident").is_empty());
+    assert!(h.october().await.incidents.is_empty());
+    assert!(h.state("incident").await.last_error.is_some());
+}
+
+#[tokio::test]
+async fn each_table_may_have_its_own_query() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    october_dictionary(&h.fake);
+    let mut cfg = h.cfg.clone();
+    cfg.queries
+        .insert("problem".into(), "assignment_group.name=Other Desk".into());
+
+    let summary = h.poll_with(&cfg).await.unwrap();
+
+    // Problems by their own query (the other desk's PRB0049999 only);
+    // incidents and changes by the common one.
+    assert_eq!(summary.fetched["problem"], 1);
+    assert_eq!(summary.fetched["incident"], 4);
+    assert_eq!(summary.fetched["change_request"], 2);
+    assert!(
+        h.fake.seen_for("problem")[0]
+            .query()
+            .starts_with("assignment_group.name=Other Desk^ORDERBY"),
+        "{:?}",
+        h.fake.seen_for("problem")[0].query()
+    );
+
+    // A table's own query is checked against that table.
+    cfg.queries
+        .insert("change_request".into(), "tpye=emergency".into());
+    let error = h.poll_with(&cfg).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("change_request has no field tpye"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("queries.change_request"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn task_sla_definitions_say_which_clock_and_olas_are_left_out() {
+    let h = Harness::new().await;
+    october_instance(&h.fake);
+    // INC0010001's response SLA, named without the word "response"; an OLA
+    // of the supplier's network team and an underpinning contract with its
+    // carrier, which bind the supplier's own teams, not the supplier.
+    let row = |sys_id: &str,
+               task: &str,
+               number: &str,
+               name: &str,
+               target: &str,
+               kind: &str,
+               breached: &str| {
+        format!(
+            r#"{{"sys_id":"{sys_id}","task":"{task}","task.number":"{number}","task.sys_class_name":"incident","task.assignment_group.name":"{GROUP}","sla":"def-{sys_id}","sla.name":"{name}","sla.target":"{target}","sla.type":"{kind}","stage":"completed","has_breached":"{breached}","start_time":"2026-10-05 09:00:00","end_time":"2026-10-05 09:20:00","planned_end_time":"2026-10-05 09:15:00","business_duration":"1970-01-01 00:20:00","pause_duration":"1970-01-01 00:00:00","business_pause_duration":"1970-01-01 00:00:00","sys_updated_on":"2026-10-05 14:00:07"}}"#
+        )
+    };
+    h.fake.put_json(
+        "task_sla",
+        &format!(
+            "[{},{},{}]",
+            row(
+                "t3",
+                "s1",
+                "INC0010001",
+                "P1 first touch",
+                "response",
+                "SLA",
+                "true"
+            ),
+            row(
+                "t4",
+                "s1",
+                "INC0010001",
+                "Network team OLA",
+                "resolution",
+                "OLA",
+                "true"
+            ),
+            row(
+                "t5",
+                "s2",
+                "INC0010002",
+                "Carrier UC",
+                "resolution",
+                "Underpinning contract",
+                "true"
+            ),
+        ),
+    );
+    // t1's definition runs the resolution clock; 1.5 h of business time paused.
+    h.fake.put_json(
+        "task_sla",
+        &format!(
+            r#"[{{"sys_id":"t1","task":"s1","task.number":"INC0010001","task.sys_class_name":"incident","task.assignment_group.name":"{GROUP}","sla":"def-p1","sla.name":"P1 resolution (4h)","sla.target":"resolution","sla.type":"SLA","stage":"completed","has_breached":"false","start_time":"2026-10-05 09:00:00","end_time":"2026-10-05 14:00:00","planned_end_time":"2026-10-05 14:30:00","business_duration":"1970-01-01 03:30:00","pause_duration":"1970-01-01 01:30:00","business_pause_duration":"1970-01-01 01:30:00","sys_updated_on":"2026-10-05 14:00:06"}}]"#
+        ),
+    );
+
+    let summary = h.poll().await.unwrap();
+
+    // t1, t2 and t3 are the supplier's SLAs; t4 and t5 are read, not kept.
+    assert_eq!(summary.fetched["task_sla"], 5);
+    assert_eq!(summary.verdicts, 3);
+    let verdicts = h.deps.store.sla_verdicts(CONTRACT).await.unwrap();
+    let ids: Vec<&str> = verdicts.iter().map(|v| v.sys_id.as_str()).collect();
+    // By incident, then SLA name ("P1 first touch" before "P1 resolution").
+    assert_eq!(ids, ["t3", "t1", "t2"]);
+    assert_eq!(verdicts[0].target.as_deref(), Some("response"));
+    assert_eq!(verdicts[1].target.as_deref(), Some("resolution"));
+    // 01:30:00 as a duration: 1.5 h = 5,400 s.
+    assert_eq!(verdicts[1].business_pause_seconds, Some(5_400));
+
+    // The supplier says INC0010001's response breached; the evidence has it
+    // 20 min after the opening, within 30 min: a disagreement on the
+    // response level (by its name alone it would have been compared with
+    // the resolution level). INC0010002: supplier met, evidence 5 h > 4 h.
+    let evidence = h.october().await;
+    let found = slawatch::engine::verdicts::compare(
+        h.contract(),
+        "2026-10".parse().unwrap(),
+        &evidence.incidents,
+        &Default::default(),
+        &verdicts,
+        now(),
+    );
+    let found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|d| (d.incident.as_str(), d.service_level.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("INC0010002", "p1-resolution"),
+            ("INC0010001", "p1-response")
+        ]
+    );
+}
+
+fn oauth_client(secret_env: &str, refresh_env: Option<&str>) -> slawatch::config::OAuthClient {
+    slawatch::config::OAuthClient {
+        client_id: "slawatch-client".into(),
+        client_secret_env: secret_env.into(),
+        refresh_token_env: refresh_env.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_renewed_before_they_expire_and_when_refused() {
+    let mut h = Harness::new().await;
+    // Tokens last 3 s here (30 min on an instance), renewed 1 s before.
+    h.options.token_margin = Duration::from_secs(1);
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(3));
+    h.fake.put("incident", six_incidents());
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(CLIENT_SECRET_ENV, None));
+
+    let first = h.poll_with(&cfg).await.unwrap();
+    assert_eq!(first.fetched["incident"], 6);
+    assert_eq!(h.fake.grants(), ["client_credentials"]);
+    // The next poll at once: the token has about 3 s left, kept.
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(h.fake.grants(), ["client_credentials"]);
+    // 2.2 s on, under 1 s is left: renewed by its refresh token first.
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(h.fake.grants(), ["client_credentials", "refresh_token"]);
+    // The instance revokes the token: the 401 gets a new one, the poll
+    // goes on.
+    h.fake.revoke_access_tokens();
+    h.poll_with(&cfg).await.unwrap();
+    assert_eq!(
+        h.fake.grants(),
+        ["client_credentials", "refresh_token", "refresh_token"]
+    );
+    assert_eq!(h.state("").await.consecutive_failures, 0);
+}
+
+#[tokio::test]
+async fn an_administrators_refresh_token_starts_the_oauth_flow() {
+    let h = Harness::new().await;
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(1_800));
+    h.fake.issue_refresh_token(REFRESH_TOKEN);
+    h.fake.put("incident", six_incidents());
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(CLIENT_SECRET_ENV, Some(REFRESH_TOKEN_ENV)));
+
+    h.poll_with(&cfg).await.unwrap();
+
+    assert_eq!(h.fake.grants(), ["refresh_token"]);
+    let sent = &h.fake.seen_for("oauth_token.do")[0];
+    assert_eq!(sent.params["refresh_token"], REFRESH_TOKEN);
+}
+
+#[tokio::test]
+async fn a_refused_oauth_client_is_an_authentication_failure_without_the_secret() {
+    let h = Harness::new().await;
+    h.fake
+        .oauth("slawatch-client", CLIENT_SECRET, Duration::from_secs(1_800));
+    let mut cfg = h.cfg.clone();
+    cfg.oauth = Some(oauth_client(WRONG_PASSWORD_ENV, None));
+
+    let error = h.poll_with(&cfg).await.unwrap_err();
+
+    assert!(error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "authentication failed: oauth_token.do refused the client_credentials grant (HTTP 401"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(WRONG_PASSWORD_ENV), "{text}");
+    assert!(!text.contains(WRONG_PASSWORD), "{text}");
+    assert!(h.fake.seen_for("incident").is_empty());
+}
+
+/// A first sync that runs into the instance's hourly rate limit (with or
+/// without `Retry-After`): the poll stops at once instead of waiting most
+/// of an hour, keeps the pages it stored, and the next poll resumes there.
+async fn resumes_after_an_hourly_rate_limit(retry_after: bool) {
+    let mut h = Harness::new().await;
+    h.options.page_size = 2;
+    h.fake.put("incident", six_incidents());
+    // Pages: s1 s2, s3 s4, then the limit is spent for the next 55 min.
+    h.fake.script(
+        "incident",
+        &[
+            Scripted::Delay(Duration::ZERO),
+            Scripted::Delay(Duration::ZERO),
+            Scripted::RateLimitSpent {
+                limit: 1_000,
+                reset_in: 3_300,
+                retry_after,
+            },
+        ],
+    );
+
+    let started = Instant::now();
+    let error = tokio::time::timeout(Duration::from_secs(10), h.poll())
+        .await
+        .expect("the poll stops at once rather than waiting out the hour")
+        .unwrap_err();
+
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!error.needs_a_human());
+    let text = error.to_string();
+    assert!(
+        text.contains("rate limited (HTTP 429) for another 3"),
+        "{text}"
+    );
+    // Four incidents stored, the watermark at the fourth (s4, 10:00 on the 4th).
+    assert_eq!(h.october().await.incidents.len(), 4);
+    assert_eq!(
+        h.state("incident").await.watermark.as_deref(),
+        Some("2026-10-04 10:00:00")
+    );
+
+    // The poll asked once more than it could: no waiting, no retries.
+    assert_eq!(h.fake.seen_for("incident").len(), 3);
+
+    // The hour is up. The next poll reads from there (less the 60 s
+    // overlap): s4, s5, s6.
+    h.fake.rate_limit_resets();
+    h.fake.forget_seen();
+    let summary = h.poll().await.unwrap();
+    assert_eq!(summary.fetched["incident"], 3);
+    assert!(
+        h.fake.seen_for("incident")[0]
+            .query()
+            .starts_with("sys_updated_on>=2026-10-04 09:59:00^"),
+        "{:?}",
+        h.fake.seen_for("incident")[0].query()
+    );
+    assert_eq!(h.october().await.incidents.len(), 6);
+}
+
+#[tokio::test]
+async fn an_hourly_rate_limit_stops_the_poll_and_the_next_resumes() {
+    resumes_after_an_hourly_rate_limit(true).await;
+}
+
+#[tokio::test]
+async fn an_hourly_rate_limit_without_retry_after_is_read_from_its_reset() {
+    resumes_after_an_hourly_rate_limit(false).await;
 }

@@ -62,6 +62,8 @@ fn verdict(
         planned_end_at: planned_end.map(ts),
         business_duration_seconds: business,
         pause_duration_seconds: pause,
+        business_pause_seconds: None,
+        target: None,
         updated_at: 1,
     }
 }

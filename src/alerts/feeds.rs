@@ -199,6 +199,9 @@ pub async fn source_alerts(
             truncation_alert(store, source.id.as_str(), contract, out).await?;
             early_ends_alert(store, source.id.as_str(), contract, out).await?;
         }
+        if matches!(source.kind, SourceKind::ServiceNow(_)) {
+            audit_alert(store, source, contract, out).await?;
+        }
         let stale_after = match &source.kind {
             SourceKind::ServiceNow(s) => s.stale_after_seconds,
             _ => None,
@@ -227,5 +230,49 @@ pub async fn source_alerts(
             ));
         }
     }
+    Ok(())
+}
+
+/// An alert when a ServiceNow source cannot read the incidents' audit
+/// history (the API user lacks a role): polling goes on, but response times
+/// and holds are unknown until a human grants it. Once per episode.
+async fn audit_alert(
+    store: &Store,
+    source: &crate::config::SourceConfig,
+    contract: &Contract,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    let state = store.source_state(&source.id, "sys_audit").await?;
+    let Some(error) = state
+        .last_error
+        .as_deref()
+        .filter(|_| state.consecutive_failures > 0)
+    else {
+        return Ok(());
+    };
+    let episode = state
+        .last_success_at
+        .map_or("never".to_string(), |t| t.to_string());
+    let facts = Facts {
+        headline: format!("source {} cannot read the audit history", source.id),
+        lines: vec![
+            ("Source", source.id.clone()),
+            ("Contract", contract.id.clone()),
+            ("Error", error.to_string()),
+        ],
+        evidence: "Incidents are still read, but their response times and holds are unknown: \
+                   those clocks are listed in the report's data-quality section, never counted \
+                   as breaches."
+            .into(),
+    };
+    out.push(alert(
+        format!("source/{}/audit/{episode}", source.id),
+        "source_audit_unreadable",
+        Severity::Warning,
+        Some(&contract.id),
+        &contract.managers,
+        &facts,
+        false,
+    ));
     Ok(())
 }

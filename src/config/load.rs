@@ -635,7 +635,8 @@ pub(super) fn check_http_url(text: &str) -> Result<String, String> {
                 // in it would be written wherever it goes.
                 Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(
                     "holds credentials (user:password@): leave them out of the URL; a \
-                     ServiceNow source takes `username` and `password_env` or `token_env`"
+                     ServiceNow source takes `username` and `password_env`, `token_env` or \
+                     `oauth_client_id` and `oauth_client_secret_env`"
                         .to_string(),
                 ),
                 Ok(_) => Ok(text.to_string()),

@@ -172,7 +172,7 @@ impl Party {
 #[derive(Debug, Clone)]
 pub enum SourceKind {
     /// A ServiceNow instance polled through the Table API.
-    ServiceNow(ServiceNowSource),
+    ServiceNow(Box<ServiceNowSource>),
     /// A watched folder of packs and exports.
     Inbox {
         /// The folder.
@@ -203,10 +203,17 @@ pub struct ServiceNowSource {
     pub password_env: Option<String>,
     /// The environment variable holding an OAuth bearer token.
     pub token_env: Option<String>,
+    /// The OAuth client (application registry) slawatch gets its own
+    /// tokens as, from the instance's `oauth_token.do`.
+    pub oauth: Option<OAuthClient>,
     /// The poll schedule (cron with seconds).
     pub schedule: String,
-    /// An encoded query added to every request.
+    /// An encoded query added to every table's requests (dot-walked
+    /// through `task` for `task_sla`), unless the table has its own.
     pub query: Option<String>,
+    /// Tables' own encoded queries (`incident`, `problem`,
+    /// `change_request`, `task_sla`), instead of `query`.
+    pub queries: BTreeMap<String, String>,
     /// ServiceNow priority value → P1..P5.
     pub priority_map: BTreeMap<String, Priority>,
     /// The incident field naming the service.
@@ -215,6 +222,77 @@ pub struct ServiceNowSource {
     pub service_map: BTreeMap<String, String>,
     /// Alert when no poll has succeeded for this many seconds.
     pub stale_after_seconds: Option<i64>,
+    /// Where an incident's response instant is read from.
+    pub response_from: ResponseFrom,
+    /// What the instance's `state` and `hold_reason` values mean.
+    pub states: StateModel,
+}
+
+/// An OAuth client registered on the instance: tokens by the
+/// client-credentials grant, or from a refresh token an administrator
+/// issued, renewed by refresh-token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// The client id.
+    pub client_id: String,
+    /// The environment variable holding the client secret.
+    pub client_secret_env: String,
+    /// The environment variable holding a refresh token, when the first
+    /// token comes from one rather than the client-credentials grant.
+    pub refresh_token_env: Option<String>,
+}
+
+/// Where a ServiceNow incident's response instant is read from: the
+/// instance has no standard response field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFrom {
+    /// The first audited change of `state` away from a new state (`state`).
+    StateChange,
+    /// The first `work_notes` or `comments` journal entry written by someone
+    /// other than the caller (`journal`).
+    Journal,
+    /// The incident's `work_start` field (`work_start`).
+    WorkStart,
+    /// The first audited assignment to a person (`assignment`).
+    Assignment,
+}
+
+impl ResponseFrom {
+    /// The configuration's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseFrom::StateChange => "state",
+            ResponseFrom::Journal => "journal",
+            ResponseFrom::WorkStart => "work_start",
+            ResponseFrom::Assignment => "assignment",
+        }
+    }
+}
+
+/// What an instance's incident `state` and `hold_reason` values mean. The
+/// default is the current model (New = 1, On Hold = 3 with a `hold_reason`,
+/// Awaiting Caller = 1); older instances wait in states of their own
+/// (Awaiting Problem 3, Awaiting User Info 4, Awaiting Evidence 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateModel {
+    /// `state` values of an incident nobody has touched yet.
+    pub new_states: Vec<String>,
+    /// `state` values that put an incident on hold → the hold's reason, or
+    /// `None` to read it from `hold_reason`.
+    pub hold_states: BTreeMap<String, Option<String>>,
+    /// `hold_reason` values → hold reasons (others take their `sys_choice`
+    /// label).
+    pub hold_reasons: BTreeMap<String, String>,
+}
+
+impl Default for StateModel {
+    fn default() -> Self {
+        StateModel {
+            new_states: vec!["1".into()],
+            hold_states: BTreeMap::from([("3".into(), None)]),
+            hold_reasons: BTreeMap::from([("1".into(), "awaiting_customer".into())]),
+        }
+    }
 }
 
 /// `kind = "alertmanager"` settings.

@@ -9,12 +9,16 @@ use toml::Value;
 
 use super::load::{check_env_name, check_http_url, check_id, parse_cron, parse_duration};
 use super::model::{
-    AlertmanagerSource, Party, ProbeSource, ServiceNowSource, SourceConfig, SourceKind,
+    AlertmanagerSource, OAuthClient, Party, ProbeSource, ResponseFrom, ServiceNowSource,
+    SourceConfig, SourceKind, StateModel,
 };
 use super::reader::{Problems, Section, all, items, report, report_duplicates};
 use crate::domain::Priority;
 
 const COMMON_KEYS: [&str; 4] = ["id", "contract", "kind", "party"];
+
+/// The ServiceNow tables a source reads, each of which may have its own query.
+const QUERY_TABLES: [&str; 4] = ["incident", "problem", "change_request", "task_sla"];
 
 /// Each kind with the keys it takes besides the common ones.
 const KINDS: [(&str, &[&str]); 5] = [
@@ -25,12 +29,20 @@ const KINDS: [(&str, &[&str]); 5] = [
             "username",
             "password_env",
             "token_env",
+            "oauth_client_id",
+            "oauth_client_secret_env",
+            "oauth_refresh_token_env",
             "schedule",
             "query",
+            "queries",
             "priority_map",
             "service_field",
             "service_map",
             "stale_after",
+            "response_from",
+            "new_states",
+            "hold_states",
+            "hold_reasons",
         ],
     ),
     ("inbox", &["path", "columns"]),
@@ -125,7 +137,7 @@ fn source(
         );
     }
     let kind = match kind? {
-        "servicenow" => servicenow(&s, p).map(SourceKind::ServiceNow),
+        "servicenow" => servicenow(&s, p).map(|s| SourceKind::ServiceNow(Box::new(s))),
         "inbox" => {
             let columns: BTreeMap<String, String> = s
                 .string_map("columns", p)
@@ -171,18 +183,46 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
     let username = s.string("username", p);
     let password_env = s.parsed("password_env", p, check_env_name);
     let token_env = s.parsed("token_env", p, check_env_name);
-    match (s.has("password_env"), s.has("token_env")) {
-        (false, false) => p.push(
+    let client_id = s.string("oauth_client_id", p);
+    let client_secret_env = s.parsed("oauth_client_secret_env", p, check_env_name);
+    let refresh_token_env = s.parsed("oauth_refresh_token_env", p, check_env_name);
+    let ways = ["password_env", "token_env", "oauth_client_id"]
+        .into_iter()
+        .filter(|k| s.has(k))
+        .count();
+    match ways {
+        0 => p.push(
             s.key("password_env"),
-            "required key is missing: give password_env (basic auth with username) or \
-             token_env (an OAuth bearer token)",
+            "required key is missing: give password_env (basic auth with username), \
+             token_env (an OAuth bearer token) or oauth_client_id (an OAuth client)",
         ),
-        (true, true) => p.push(
+        1 => {}
+        _ => p.push(
             s.key("token_env"),
-            "give password_env (basic auth) or token_env (bearer token), not both",
+            "give one of password_env (basic auth), token_env (bearer token) or \
+             oauth_client_id (OAuth client), not several",
         ),
-        _ => {}
     }
+    if s.has("oauth_client_id") != s.has("oauth_client_secret_env") {
+        p.push(
+            s.key("oauth_client_secret_env"),
+            "oauth_client_id and oauth_client_secret_env go together",
+        );
+    }
+    if s.has("oauth_refresh_token_env") && !s.has("oauth_client_id") {
+        p.push(
+            s.key("oauth_refresh_token_env"),
+            "a refresh token needs its client: give oauth_client_id and oauth_client_secret_env",
+        );
+    }
+    let oauth = match (client_id, client_secret_env) {
+        (Some(id), Some(secret)) => Some(OAuthClient {
+            client_id: id.to_string(),
+            client_secret_env: secret,
+            refresh_token_env,
+        }),
+        _ => None,
+    };
     if s.has("password_env") && !s.has("username") {
         p.push(
             s.key("username"),
@@ -191,6 +231,20 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
     }
     let schedule = s.req_parsed("schedule", p, parse_cron);
     let query = s.string("query", p);
+    let mut queries = BTreeMap::new();
+    for (path, table, q) in s.string_map("queries", p).unwrap_or_default() {
+        if QUERY_TABLES.contains(&table) {
+            queries.insert(table.to_string(), q.to_string());
+        } else {
+            p.push(
+                path,
+                format!(
+                    "unknown table '{table}' (expected {})",
+                    QUERY_TABLES.join(", ")
+                ),
+            );
+        }
+    }
 
     // ServiceNow's stock priorities are 1 (critical) to 5 (planning).
     let mut priority_map: BTreeMap<String, Priority> = Priority::ALL
@@ -212,19 +266,76 @@ fn servicenow(s: &Section, p: &mut Problems) -> Option<ServiceNowSource> {
         .map(|(_, from, to)| (from.to_string(), to.to_string()))
         .collect();
     let stale_after = s.parsed("stale_after", p, parse_duration);
+    let response_from = s
+        .parsed("response_from", p, |v| match v {
+            "state" => Ok(ResponseFrom::StateChange),
+            "journal" => Ok(ResponseFrom::Journal),
+            "work_start" => Ok(ResponseFrom::WorkStart),
+            "assignment" => Ok(ResponseFrom::Assignment),
+            other => Err(format!(
+                "unknown response source '{other}' (expected state, journal, work_start or assignment)"
+            )),
+        })
+        .unwrap_or(ResponseFrom::StateChange);
+    let states = state_model(s, p);
 
     Some(ServiceNowSource {
         base_url: base_url?,
         username: username.map(str::to_string),
         password_env,
         token_env,
+        oauth,
         schedule: schedule?,
         query: query.map(str::to_string),
+        queries,
         priority_map,
         service_field: service_field.map(str::to_string),
         service_map,
         stale_after_seconds: stale_after,
+        response_from,
+        states,
     })
+}
+
+/// `new_states`, `hold_states` and `hold_reasons`, each defaulting to the
+/// current state model's.
+fn state_model(s: &Section, p: &mut Problems) -> StateModel {
+    let mut model = StateModel::default();
+    if let Some(values) = s.strings("new_states", p) {
+        if values.is_empty() {
+            p.push(
+                s.key("new_states"),
+                "give at least one state value (the current model's New is \"1\")",
+            );
+        }
+        model.new_states = values.into_iter().map(|(_, v)| v.to_string()).collect();
+    }
+    if let Some(entries) = s.string_map("hold_states", p) {
+        model.hold_states = entries
+            .into_iter()
+            .map(|(_, state, reason)| {
+                let reason = (reason != "hold_reason").then(|| reason.to_string());
+                (state.to_string(), reason)
+            })
+            .collect();
+    }
+    if let Some(entries) = s.string_map("hold_reasons", p) {
+        model.hold_reasons = entries
+            .into_iter()
+            .map(|(_, value, reason)| (value.to_string(), reason.to_string()))
+            .collect();
+    }
+    if let Some(clash) = model
+        .new_states
+        .iter()
+        .find(|v| model.hold_states.contains_key(*v))
+    {
+        p.push(
+            s.key("hold_states"),
+            format!("state \"{clash}\" is in both new_states and hold_states"),
+        );
+    }
+    model
 }
 
 fn alertmanager(s: &Section, p: &mut Problems) -> Option<AlertmanagerSource> {
@@ -308,7 +419,7 @@ fn count(s: &Section, key: &str, default: u32, p: &mut Problems) -> Option<u32> 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{CONTRACT, assert_problem, problems};
-    use crate::config::{Party, Role, SourceKind, TokenSecret, parse};
+    use crate::config::{Party, ResponseFrom, Role, SourceKind, StateModel, TokenSecret, parse};
     use crate::domain::Priority;
 
     #[test]
@@ -395,6 +506,90 @@ mod tests {
         assert_eq!(
             config.api_tokens[1].secret,
             TokenSecret::Env("PUSH_TOKEN".into())
+        );
+    }
+
+    #[test]
+    fn servicenow_response_and_state_model_are_configurable() {
+        let source = |extra: &str| {
+            format!(
+                r#"{CONTRACT}
+    [[sources]]
+    id = "acme-snow"
+    contract = "acme"
+    kind = "servicenow"
+    base_url = "https://acme.service-now.com"
+    token_env = "ACME_SNOW_TOKEN"
+    schedule = "0 */5 * * * *"
+    {extra}
+"#
+            )
+        };
+        let read = |extra: &str| {
+            let config = parse(&source(extra), "test.toml").unwrap();
+            let SourceKind::ServiceNow(snow) = config.sources[0].kind.clone() else {
+                panic!("expected servicenow");
+            };
+            snow
+        };
+        // The defaults: the current state model, the response from `state`.
+        let plain = read("");
+        assert_eq!(plain.response_from, ResponseFrom::StateChange);
+        assert_eq!(plain.states, StateModel::default());
+        assert_eq!(plain.states.hold_states["3"], None);
+
+        let old = read(
+            r#"response_from = "journal"
+    new_states = ["1"]
+    hold_states = { "3" = "awaiting_problem", "4" = "awaiting_customer" }
+    hold_reasons = {}
+    queries = { problem = "assignment_group.name=Problem Team" }"#,
+        );
+        assert_eq!(old.queries["problem"], "assignment_group.name=Problem Team");
+        assert_eq!(old.response_from, ResponseFrom::Journal);
+        assert_eq!(
+            old.states.hold_states["4"].as_deref(),
+            Some("awaiting_customer")
+        );
+        assert!(old.states.hold_reasons.is_empty());
+
+        let all = problems(&source(
+            r#"response_from = "first_touch"
+    new_states = ["1", "3"]
+    hold_states = { "3" = "hold_reason" }
+    queries = { incidents = "active=true" }"#,
+        ));
+        assert_problem(
+            &all,
+            "sources[0].queries.incidents",
+            "unknown table 'incidents'",
+        );
+        // OAuth beside token_env is refused, and a client without its secret.
+        let beside = problems(&source(r#"oauth_client_id = "slawatch""#));
+        assert_problem(&beside, "sources[0].token_env", "not several");
+        assert_problem(&beside, "sources[0].oauth_client_secret_env", "go together");
+        let oauth = source(
+            r#"oauth_client_id = "slawatch"
+    oauth_client_secret_env = "ACME_SNOW_CLIENT_SECRET""#,
+        )
+        .replace("    token_env = \"ACME_SNOW_TOKEN\"\n", "");
+        let config = parse(&oauth, "test.toml").unwrap();
+        let SourceKind::ServiceNow(snow) = &config.sources[0].kind else {
+            panic!("expected servicenow");
+        };
+        let client = snow.oauth.as_ref().unwrap();
+        assert_eq!(client.client_id, "slawatch");
+        assert_eq!(client.client_secret_env, "ACME_SNOW_CLIENT_SECRET");
+        assert_eq!(client.refresh_token_env, None);
+        assert_problem(
+            &all,
+            "sources[0].response_from",
+            "journal, work_start or assignment",
+        );
+        assert_problem(
+            &all,
+            "sources[0].hold_states",
+            "both new_states and hold_states",
         );
     }
 
@@ -520,7 +715,7 @@ mod tests {
             "sources[0].base_url",
             "not an http:// or https:// URL",
         );
-        assert_problem(&all, "sources[0].token_env", "not both");
+        assert_problem(&all, "sources[0].token_env", "not several");
         assert_problem(&all, "sources[0].username", "required key is missing");
         assert_problem(&all, "sources[0].schedule", "has 8 fields");
         assert_problem(&all, "sources[0].path", "belongs to kind = \"inbox\"");

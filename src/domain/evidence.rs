@@ -86,6 +86,28 @@ pub struct Incident {
     pub excused_reason: Option<String>,
     /// Intervals during which its clock may be paused.
     pub holds: Vec<Hold>,
+    /// What its source could not read about it, when anything.
+    pub unknown: ClockUnknown,
+}
+
+/// What a source could not read about an incident: its response instant,
+/// its holds, or both (a ServiceNow API user without access to the audit
+/// history). A clock that would breach on what is known is then not judged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClockUnknown {
+    /// The response instant is not known.
+    pub response: bool,
+    /// The holds are not known.
+    pub holds: bool,
+    /// Why, in words (names what the source's user lacks).
+    pub reason: String,
+}
+
+impl ClockUnknown {
+    /// True when something is not known.
+    pub fn any(&self) -> bool {
+        self.response || self.holds
+    }
 }
 
 /// A hold on an incident's clock.

@@ -44,8 +44,8 @@ pub use credit_note::{CreditNote, NewCreditNote, NoteKind};
 pub use dispute::{Dispute, DisputeStatus, DisputeSubject};
 pub use duration::{Months, parse_duration_seconds};
 pub use evidence::{
-    ChangeType, Hold, Impact, Incident, Outage, Priority, RecoverableCost, SupplierKpi, WorkKind,
-    WorkTally,
+    ChangeType, ClockUnknown, Hold, Impact, Incident, Outage, Priority, RecoverableCost,
+    SupplierKpi, WorkKind, WorkTally,
 };
 pub use evidence_file::{EvidenceFile, EvidenceSubject, NewEvidenceFile};
 pub use excusal::{Excusal, ExcusalTarget, ExcusedInterval, Revocation};

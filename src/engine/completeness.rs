@@ -120,10 +120,7 @@ pub fn gaps(
     for i in incidents.iter().filter(|i| i.resolved_at.is_none()) {
         let stopped = verdicts.iter().find(|v| {
             v.incident_id == i.id
-                && !v
-                    .sla_name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains("respon"))
+                && !v.times_response()
                 && (v.stage.as_deref() == Some("completed") || v.end_at.is_some())
         });
         if let Some(v) = stopped {
@@ -177,6 +174,7 @@ mod tests {
             resolved_at: resolved.map(t),
             title: None,
             excused_reason: None,
+            unknown: Default::default(),
             holds: match open_hold {
                 true => vec![Hold {
                     start: t("2026-10-05T10:00:00Z"),
@@ -200,6 +198,8 @@ mod tests {
             planned_end_at: None,
             business_duration_seconds: None,
             pause_duration_seconds: None,
+            business_pause_seconds: None,
+            target: None,
             updated_at: 0,
         }
     }

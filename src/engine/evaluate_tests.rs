@@ -97,6 +97,7 @@ pub(crate) fn incident(id: &str, opened: &str, resolved: Option<&str>) -> Incide
         resolved_at: resolved.map(t),
         title: None,
         excused_reason: None,
+        unknown: Default::default(),
         holds: vec![],
     }
 }

@@ -47,6 +47,18 @@ pub struct Excused {
     pub at: Option<Instant>,
 }
 
+/// An incident whose clock would breach on what its source could read, but
+/// whose response instant or holds it could not read: not assessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownClock {
+    /// The supplier's ticket number.
+    pub incident: String,
+    /// What is not known: `response` or `holds`.
+    pub missing: &'static str,
+    /// Why, as the source recorded it.
+    pub reason: String,
+}
+
 /// A threshold service level's figures for one month.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFigures {
@@ -58,6 +70,9 @@ pub struct IncidentFigures {
     pub breaches: Vec<Breach>,
     /// Excused incidents that would have been assessed in the month.
     pub excused: Vec<Excused>,
+    /// Incidents not assessed because their source could not read what
+    /// decides the clock (they would breach on what is known).
+    pub unknown: Vec<UnknownClock>,
     /// Of the breaches, how many the supplier disputes (still open).
     pub disputed: u64,
     /// Incidents assessed or excused in the month with an excusal or a
@@ -75,8 +90,31 @@ pub fn applies(level: &ServiceLevel, incident: &Incident) -> bool {
                 .is_some_and(|s| level.services.contains(s)))
 }
 
-/// Runs the level's clock on one incident.
+/// Runs the level's clock on one incident. A clock its source could not
+/// fully read (see [`unknown_for`]) is judged only when it is met on what is
+/// known (a later response or more holds could only shorten it): otherwise
+/// `None`, so missing data never becomes a breach or a warning.
 pub fn clock_for(level: &ServiceLevel, incident: &Incident, now: Instant) -> Option<ClockOutcome> {
+    let outcome = known_clock(level, incident, now)?;
+    if outcome.status != ClockStatus::Met && unknown_for(level, incident) {
+        return None;
+    }
+    Some(outcome)
+}
+
+/// True when what the incident's source could not read decides this
+/// level's clock: the response instant for a response level, the holds for
+/// a resolution level.
+pub fn unknown_for(level: &ServiceLevel, incident: &Incident) -> bool {
+    match level.kind {
+        ServiceLevelKind::ResponseTime => incident.unknown.response,
+        ServiceLevelKind::ResolutionTime => incident.unknown.holds,
+        ServiceLevelKind::Availability | ServiceLevelKind::ProactiveShare => false,
+    }
+}
+
+/// The level's clock on what is known of the incident.
+fn known_clock(level: &ServiceLevel, incident: &Incident, now: Instant) -> Option<ClockOutcome> {
     let target = level.target_seconds?;
     let outcome = match level.kind {
         ServiceLevelKind::ResponseTime => run_clock(
@@ -125,6 +163,9 @@ pub fn assessment_month(outcome: &ClockOutcome, tz: Tz) -> Option<Period> {
 
 /// How one applicable incident stands in the month it is assessed in.
 enum Step<'i, 'r> {
+    /// Breached only on what is known (a response or holds the source
+    /// could not read): listed, never counted.
+    Unknown(UnknownClock),
     /// Excused: listed, not assessed.
     Excused(Excused),
     /// Assessed: its clock's outcome and its dispute, if any.
@@ -148,10 +189,25 @@ fn walk<'i, 'r>(
     mut visit: impl FnMut(Step<'i, 'r>, bool),
 ) {
     for incident in incidents.iter().filter(|i| applies(level, i)) {
-        let Some(outcome) = clock_for(level, incident, now) else {
+        let Some(outcome) = known_clock(level, incident, now) else {
             continue;
         };
         if assessment_month(&outcome, tz) != Some(period) {
+            continue;
+        }
+        if outcome.status != ClockStatus::Met && unknown_for(level, incident) {
+            visit(
+                Step::Unknown(UnknownClock {
+                    incident: incident.id.clone(),
+                    missing: if level.kind == ServiceLevelKind::ResponseTime {
+                        "response"
+                    } else {
+                        "holds"
+                    },
+                    reason: incident.unknown.reason.clone(),
+                }),
+                false,
+            );
             continue;
         }
         let recorded = in_force.has_records(&incident.id);
@@ -212,9 +268,9 @@ pub struct Assessed {
     pub verdict: Verdict,
 }
 
-/// Every incident assessed for `level` in `period` (excused ones are not),
-/// in the order they were opened: the count of this list is the line's
-/// "assessed".
+/// Every incident assessed for `level` in `period` (excused ones and
+/// unknown clocks are not), in the order they were opened: the count of
+/// this list is the line's "assessed".
 pub fn counted(
     level: &ServiceLevel,
     tz: Tz,
@@ -261,8 +317,9 @@ pub fn counted(
 }
 
 /// Assesses every applicable incident whose assessment month is `period`.
-/// Excused incidents are listed, not assessed; a breach whose dispute was
-/// withdrawn (the customer no longer claims it) counts as met.
+/// Excused incidents are listed, not assessed; a clock breached only on
+/// what is known is listed as unknown, never counted; a breach whose
+/// dispute was accepted (the customer no longer claims it) counts as met.
 pub fn assess(
     level: &ServiceLevel,
     tz: Tz,
@@ -273,57 +330,53 @@ pub fn assess(
 ) -> IncidentFigures {
     let mut figures = IncidentFigures::default();
     let target = level.target_seconds.unwrap_or_default();
-    walk(
-        level,
-        tz,
-        period,
-        incidents,
-        in_force,
-        now,
-        |step, recorded| {
-            let (incident, outcome, dispute) = match step {
-                Step::Excused(excused) => {
-                    if recorded {
-                        figures.recorded.push(excused.incident.clone());
-                    }
-                    figures.excused.push(excused);
-                    return;
-                }
-                Step::Counted {
-                    incident,
-                    outcome,
-                    dispute,
-                } => (incident, outcome, dispute),
-            };
-            if recorded {
-                figures.recorded.push(incident.id.clone());
+    walk(level, tz, period, incidents, in_force, now, |step, recorded| {
+        let (incident, outcome, dispute) = match step {
+            Step::Unknown(unknown) => {
+                figures.unknown.push(unknown);
+                return;
             }
-            figures.assessed += 1;
-            match (outcome.status, outcome.deadline) {
-                (ClockStatus::Breached, Some(_))
-                    if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
-                {
-                    figures.met += 1;
+            Step::Excused(excused) => {
+                if recorded {
+                    figures.recorded.push(excused.incident.clone());
                 }
-                (ClockStatus::Breached, Some(deadline)) => {
-                    figures.disputed += u64::from(dispute.is_some_and(Dispute::is_open));
-                    figures.breaches.push(Breach {
-                        incident: incident.id.clone(),
-                        priority: incident.priority,
-                        service: incident.service.clone(),
-                        opened_at: incident.opened_at,
-                        stopped_at: outcome.stopped_at,
-                        elapsed_seconds: outcome.elapsed_seconds,
-                        target_seconds: target,
-                        deadline,
-                        title: incident.title.clone(),
-                        dispute: dispute.cloned(),
-                    });
-                }
-                _ => figures.met += 1,
+                figures.excused.push(excused);
+                return;
             }
-        },
-    );
+            Step::Counted {
+                incident,
+                outcome,
+                dispute,
+            } => (incident, outcome, dispute),
+        };
+        if recorded {
+            figures.recorded.push(incident.id.clone());
+        }
+        figures.assessed += 1;
+        match (outcome.status, outcome.deadline) {
+            (ClockStatus::Breached, Some(_))
+                if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
+            {
+                figures.met += 1;
+            }
+            (ClockStatus::Breached, Some(deadline)) => {
+                figures.disputed += u64::from(dispute.is_some_and(Dispute::is_open));
+                figures.breaches.push(Breach {
+                    incident: incident.id.clone(),
+                    priority: incident.priority,
+                    service: incident.service.clone(),
+                    opened_at: incident.opened_at,
+                    stopped_at: outcome.stopped_at,
+                    elapsed_seconds: outcome.elapsed_seconds,
+                    target_seconds: target,
+                    deadline,
+                    title: incident.title.clone(),
+                    dispute: dispute.cloned(),
+                });
+            }
+            _ => figures.met += 1,
+        }
+    });
     figures.breaches.sort_by(|a, b| {
         a.deadline
             .cmp(&b.deadline)

@@ -127,11 +127,7 @@ pub fn compare(
         let Some(incident) = incidents.iter().find(|i| i.id == v.incident_id) else {
             continue;
         };
-        let kind = match v
-            .sla_name
-            .as_deref()
-            .is_some_and(|n| n.to_lowercase().contains("respon"))
-        {
+        let kind = match v.times_response() {
             true => ServiceLevelKind::ResponseTime,
             false => ServiceLevelKind::ResolutionTime,
         };
@@ -167,7 +163,7 @@ pub fn compare(
                     .planned_end_at
                     .and_then(|s| DateTime::from_timestamp(s, 0)),
                 supplier_business_seconds: v.business_duration_seconds,
-                supplier_pause_seconds: v.pause_duration_seconds,
+                supplier_pause_seconds: v.paused_seconds(),
             });
         }
     }
@@ -257,7 +253,7 @@ fn explain(
 ) -> (Reason, String) {
     let resolution = level.kind == ServiceLevelKind::ResolutionTime;
     let target = level.target_seconds.unwrap_or(0);
-    let paused = v.pause_duration_seconds;
+    let paused = v.paused_seconds();
     match direction {
         Direction::SupplierMetEvidenceBreached if resolution && paused != Some(0) => {
             let (secs, reasons) = held(&level.calendar, incident, outcome, now, |h| {

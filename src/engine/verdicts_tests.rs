@@ -59,6 +59,7 @@ fn incident(
         resolved_at: Some(t(resolved)),
         title: None,
         excused_reason: None,
+        unknown: Default::default(),
         holds: holds
             .iter()
             .map(|(s, e, r)| Hold {
@@ -82,6 +83,8 @@ fn verdict(incident: &str, name: &str, breached: bool) -> SlaVerdict {
         planned_end_at: None,
         business_duration_seconds: None,
         pause_duration_seconds: None,
+        business_pause_seconds: None,
+        target: None,
         updated_at: 0,
     }
 }

@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 use super::exposition::Families;
 
 /// The alert kinds live detection queues: always exported, at zero when none.
-pub const ALERT_KINDS: [&str; 14] = [
+pub const ALERT_KINDS: [&str; 15] = [
     "at_risk",
     "month_at_risk",
     "breached",
@@ -34,6 +34,7 @@ pub const ALERT_KINDS: [&str; 14] = [
     "source_stale",
     "source_truncated",
     "source_early_ends",
+    "source_audit_unreadable",
     "evidence_rewritten",
     "evidence_refused",
     "escalation",

@@ -78,6 +78,7 @@ fn incident(id: &str, priority: Priority, opened: &str, resolved: Option<&str>) 
         resolved_at: resolved.map(t),
         title: Some("Supplier <free> text".into()),
         excused_reason: None,
+        unknown: Default::default(),
         holds: vec![],
     }
 }

@@ -53,7 +53,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     match source.kind.clone() {
-        SourceKind::ServiceNow(cfg) => servicenow::run(deps, source, cfg, shutdown).await,
+        SourceKind::ServiceNow(cfg) => servicenow::run(deps, source, *cfg, shutdown).await,
         SourceKind::Inbox { path, .. } => inbox::run(deps, source, path, shutdown).await,
         SourceKind::Probe(cfg) => probe::run(deps, source, cfg, shutdown).await,
         SourceKind::Alertmanager(cfg) => alerting::run(deps, source, cfg, shutdown).await,

@@ -35,6 +35,7 @@
 
 pub mod approvals;
 pub mod chain;
+pub mod clock_gaps;
 pub mod commitments;
 pub mod copy;
 pub mod cost_gates;
@@ -251,6 +252,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "alert_sightings",
         include_str!("../../migrations/sqlite/0020_alert_sightings.sql"),
     ),
+    (
+        21,
+        "servicenow_deployed",
+        include_str!("../../migrations/sqlite/0021_servicenow_deployed.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -355,6 +361,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         20,
         "alert_sightings",
         include_str!("../../migrations/postgres/0020_alert_sightings.sql"),
+    ),
+    (
+        21,
+        "servicenow_deployed",
+        include_str!("../../migrations/postgres/0021_servicenow_deployed.sql"),
     ),
 ];
 

@@ -5,7 +5,8 @@
 use super::row::{col, instant, opt_instant, parsed};
 use super::{Backend, Store, StoreError, failed};
 use crate::domain::{
-    Hold, Incident, Instant, Outage, Percent, Period, Priority, SupplierKpi, WorkTally,
+    ClockUnknown, Hold, Incident, Instant, Outage, Percent, Period, Priority, SupplierKpi,
+    WorkTally,
 };
 use crate::engine::Evidence;
 
@@ -17,7 +18,9 @@ const INCIDENTS_SQLITE: &str = "\
     SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
                (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM {holds} h
-                 WHERE h.contract = c.contract AND h.incident_id = c.id)))
+                 WHERE h.contract = c.contract AND h.incident_id = c.id),
+               (SELECT json_array(g.response_unknown, g.holds_unknown, g.reason) FROM clock_gaps g
+                 WHERE g.contract = c.contract AND g.incident_id = c.id)))
       FROM ({selection}) AS c";
 
 // The same document from PostgreSQL: json_agg of nothing is NULL (SQLite
@@ -26,7 +29,9 @@ const INCIDENTS_POSTGRES: &str = "\
     SELECT CAST(json_agg(json_build_array(id, priority, service, opened_at, responded_at, resolved_at,
                title, excused_reason,
                (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
-                  FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id))) AS TEXT)
+                  FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id),
+               (SELECT json_build_array(g.response_unknown, g.holds_unknown, g.reason)
+                  FROM clock_gaps g WHERE g.contract = c.contract AND g.incident_id = c.id))) AS TEXT)
       FROM ({selection}) AS c";
 
 // Incidents whose clocks can be assessed in [start, end): opened before the
@@ -101,7 +106,12 @@ type IncidentTuple = (
     Option<String>,
     Option<String>,
     Vec<HoldTuple>,
+    Option<GapTuple>,
 );
+
+/// What a source could not read about an incident (see `clock_gaps`):
+/// response unknown, holds unknown, why.
+type GapTuple = (i64, i64, String);
 
 /// One hold inside an incident's tuple.
 type HoldTuple = (i64, Option<i64>, String);
@@ -341,7 +351,18 @@ fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
     tuples
         .into_iter()
         .map(
-            |(id, priority, service, opened, responded, resolved, title, excused_reason, holds)| {
+            |(
+                id,
+                priority,
+                service,
+                opened,
+                responded,
+                resolved,
+                title,
+                excused_reason,
+                holds,
+                gap,
+            )| {
                 Ok(Incident {
                     priority: parsed::<Priority>(&priority, "priority")?,
                     service,
@@ -360,6 +381,13 @@ fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
                             })
                         })
                         .collect::<Result<_, StoreError>>()?,
+                    unknown: gap.map_or_else(ClockUnknown::default, |(response, holds, reason)| {
+                        ClockUnknown {
+                            response: response != 0,
+                            holds: holds != 0,
+                            reason,
+                        }
+                    }),
                     id,
                 })
             },

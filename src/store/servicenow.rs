@@ -7,7 +7,7 @@ use super::{Store, StoreError, failed};
 pub use crate::domain::SlaVerdict;
 
 /// sys_id, incident, SLA name, stage, breached, start, end, planned end,
-/// business duration, pause duration, updated at.
+/// business duration, pause duration, updated at, business pause, target.
 type VerdictColumns = (
     String,
     String,
@@ -20,6 +20,8 @@ type VerdictColumns = (
     Option<i64>,
     Option<i64>,
     i64,
+    Option<i64>,
+    Option<String>,
 );
 
 impl Store {
@@ -40,8 +42,8 @@ impl Store {
             written += sqlx::query(
                 "INSERT INTO supplier_sla_verdicts (contract, sys_id, source, incident_id, sla_name, stage,
                      has_breached, start_at, end_at, planned_end_at, business_duration_seconds,
-                     pause_duration_seconds, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     pause_duration_seconds, updated_at, business_pause_seconds, sla_target)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                  ON CONFLICT (contract, sys_id) DO UPDATE SET
                      source = excluded.source,
                      incident_id = excluded.incident_id,
@@ -53,7 +55,9 @@ impl Store {
                      planned_end_at = excluded.planned_end_at,
                      business_duration_seconds = excluded.business_duration_seconds,
                      pause_duration_seconds = excluded.pause_duration_seconds,
-                     updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at,
+                     business_pause_seconds = excluded.business_pause_seconds,
+                     sla_target = excluded.sla_target",
             )
             .bind(contract)
             .bind(v.sys_id.clone())
@@ -68,6 +72,8 @@ impl Store {
             .bind(v.business_duration_seconds)
             .bind(v.pause_duration_seconds)
             .bind(v.updated_at)
+            .bind(v.business_pause_seconds)
+            .bind(v.target.clone())
             .execute(&mut *tx)
             .await
             .map_err(failed("storing a supplier SLA verdict"))?
@@ -83,7 +89,8 @@ impl Store {
     pub async fn sla_verdicts(&self, contract: &str) -> Result<Vec<SlaVerdict>, StoreError> {
         let rows: Vec<VerdictColumns> = sqlx::query_as(
             "SELECT sys_id, incident_id, sla_name, stage, has_breached, start_at, end_at,
-                    planned_end_at, business_duration_seconds, pause_duration_seconds, updated_at
+                    planned_end_at, business_duration_seconds, pause_duration_seconds, updated_at,
+                    business_pause_seconds, sla_target
                FROM supplier_sla_verdicts WHERE contract = $1
               ORDER BY incident_id, sla_name NULLS FIRST, sys_id",
         )
@@ -106,6 +113,8 @@ impl Store {
                     business_duration_seconds,
                     pause_duration_seconds,
                     updated_at,
+                    business_pause_seconds,
+                    target,
                 )| SlaVerdict {
                     sys_id,
                     incident_id,
@@ -117,6 +126,8 @@ impl Store {
                     planned_end_at,
                     business_duration_seconds,
                     pause_duration_seconds,
+                    business_pause_seconds,
+                    target,
                     updated_at,
                 },
             )
@@ -140,6 +151,8 @@ mod tests {
             planned_end_at: None,
             business_duration_seconds: None,
             pause_duration_seconds: None,
+            business_pause_seconds: None,
+            target: None,
             updated_at: 1,
         }
     }

@@ -5,7 +5,8 @@
 //! encoded-query conditions the connector sends (`^NQ` groups, `=`, `>`,
 //! `>=`, `IN`, several `ORDERBY`), basic auth, scripted failures (a status:
 //! 429 with `Retry-After`, 500, 401, 403; or a delay), and records changed
-//! between two requests, as an instance in use changes them mid-read.
+//! between two requests, as an instance in use changes them mid-read, and
+//! tables the API user lacks the role for (403, or rows filtered out).
 
 #![allow(dead_code)]
 
@@ -41,6 +42,15 @@ pub enum Scripted {
     Delay(Duration),
     /// Answer 200 with exactly these bytes as the body.
     Body(Vec<u8>),
+    /// An hourly rate limit rule spent: 429 with `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` (Unix time,
+    /// `reset_in` seconds on), and `Retry-After` when given; every request
+    /// after it too, until [`FakeServiceNow::rate_limit_resets`].
+    RateLimitSpent {
+        limit: u64,
+        reset_in: u64,
+        retry_after: bool,
+    },
 }
 
 /// A request the fake received.
@@ -79,6 +89,33 @@ struct Inner {
     base_url: String,
     /// Records to put into a table once it has answered so many requests.
     changes: Vec<(String, usize, Vec<Row>)>,
+    /// Tables the API user lacks the role for, and how the instance says so.
+    restricted: HashMap<String, Restriction>,
+    /// The OAuth client registered, when any.
+    oauth: Option<OAuthServer>,
+    /// A spent hourly rate limit: every request is refused until it resets.
+    spent: Option<Scripted>,
+}
+
+/// `oauth_token.do` for one client: tokens that expire.
+struct OAuthServer {
+    client_id: String,
+    client_secret: String,
+    lifetime: Duration,
+    /// Access tokens issued, with when each expires.
+    access: HashMap<String, std::time::Instant>,
+    refresh: HashSet<String>,
+    issued: usize,
+}
+
+/// How an instance answers a table the API user lacks the role for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    /// A table-level read ACL: HTTP 403 "User Not Authorized".
+    Forbidden,
+    /// Row-level ACLs: every row is counted in `X-Total-Count` but none is
+    /// sent (the answer is 200 with an empty or short `result`).
+    Filtered,
 }
 
 /// A running fake instance. Stops when dropped.
@@ -111,6 +148,7 @@ impl FakeServiceNow {
         }));
         let app = Router::new()
             .route("/api/now/table/{table}", get(table))
+            .route("/oauth_token.do", axum::routing::post(token))
             .with_state(inner.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake ServiceNow");
@@ -150,6 +188,80 @@ impl FakeServiceNow {
     /// a record updated while the connector is paging through the table.
     pub fn change_after(&self, table: &str, requests: usize, rows: Vec<Row>) {
         self.with(|i| i.changes.push((table.to_string(), requests, rows)));
+    }
+
+    /// Makes `table` unreadable to the API user, as an instance whose user
+    /// lacks the table's role answers (`sys_audit` needs `audit_viewer`).
+    pub fn restrict(&self, table: &str, how: Restriction) {
+        self.with(|i| i.restricted.insert(table.to_string(), how));
+    }
+
+    /// Defines `table`'s fields in `sys_dictionary` (for the task tables,
+    /// define `task` too). From then on the instance ignores a query term
+    /// naming a field the table lacks, as a real one does by default.
+    pub fn define(&self, table: &str, fields: &[&str]) {
+        let rows = fields
+            .iter()
+            .map(|f| {
+                row(&[
+                    ("sys_id", &format!("dict-{table}-{f}")),
+                    ("name", table),
+                    ("element", f),
+                ])
+            })
+            .collect();
+        self.put("sys_dictionary", rows);
+    }
+
+    /// Registers an OAuth client whose access tokens last `lifetime`
+    /// (30 minutes on a real instance); refresh tokens do not expire here.
+    pub fn oauth(&self, client_id: &str, client_secret: &str, lifetime: Duration) {
+        self.with(|i| {
+            i.oauth = Some(OAuthServer {
+                client_id: client_id.to_string(),
+                client_secret: client_secret.to_string(),
+                lifetime,
+                access: HashMap::new(),
+                refresh: HashSet::new(),
+                issued: 0,
+            })
+        });
+    }
+
+    /// The hour is up: a spent rate limit is available again.
+    pub fn rate_limit_resets(&self) {
+        self.with(|i| i.spent = None);
+    }
+
+    /// Revokes every access token issued (refresh tokens stay valid).
+    pub fn revoke_access_tokens(&self) {
+        self.with(|i| {
+            if let Some(o) = i.oauth.as_mut() {
+                o.access.clear();
+            }
+        });
+    }
+
+    /// Issues a refresh token, as an administrator does for a client.
+    pub fn issue_refresh_token(&self, token: &str) {
+        self.with(|i| {
+            if let Some(o) = i.oauth.as_mut() {
+                o.refresh.insert(token.to_string());
+            }
+        });
+    }
+
+    /// The grant types asked of `oauth_token.do`, in order.
+    pub fn grants(&self) -> Vec<String> {
+        self.seen_for("oauth_token.do")
+            .into_iter()
+            .filter_map(|s| s.params.get("grant_type").cloned())
+            .collect()
+    }
+
+    /// Grants the role again.
+    pub fn grant(&self, table: &str) {
+        self.with(|i| i.restricted.remove(table));
     }
 
     /// Hides a record from the API user (access control).
@@ -238,7 +350,11 @@ async fn table(
             table: table.clone(),
             params: params.clone(),
         });
-        i.script.get_mut(&table).and_then(VecDeque::pop_front)
+        let next = i.script.get_mut(&table).and_then(VecDeque::pop_front);
+        if let Some(spent @ Scripted::RateLimitSpent { .. }) = &next {
+            i.spent = Some(spent.clone());
+        }
+        i.spent.clone().or(next)
     };
     match scripted {
         Some(Scripted::Status { code, retry_after }) => {
@@ -248,6 +364,30 @@ async fn table(
                 response
                     .headers_mut()
                     .insert("retry-after", HeaderValue::from(seconds));
+            }
+            return response;
+        }
+        Some(Scripted::RateLimitSpent {
+            limit,
+            reset_in,
+            retry_after,
+        }) => {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded",
+                "The rate limit for this user has been exceeded",
+            );
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + reset_in;
+            let h = response.headers_mut();
+            h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+            if retry_after {
+                h.insert("retry-after", HeaderValue::from(reset_in));
             }
             return response;
         }
@@ -263,10 +403,18 @@ async fn table(
         None => {}
     }
     let i = inner.lock().unwrap();
-    let authorised = headers
+    let given = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == i.authorization);
+        .unwrap_or("");
+    let bearer = given.strip_prefix("Bearer ").is_some_and(|t| {
+        i.oauth.as_ref().is_some_and(|o| {
+            o.access
+                .get(t)
+                .is_some_and(|expires| *expires > std::time::Instant::now())
+        })
+    });
+    let authorised = bearer || given == i.authorization;
     if !authorised {
         return error(
             StatusCode::UNAUTHORIZED,
@@ -274,7 +422,22 @@ async fn table(
             "Required to provide Auth information",
         );
     }
-    let conditions = match parse_query(params.get("sysparm_query").map_or("", String::as_str)) {
+    let restriction = i.restricted.get(&table).copied();
+    if restriction == Some(Restriction::Forbidden) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "User Not Authorized",
+            "Failed ACL Validation",
+        );
+    }
+    // An instance ignores a term naming a field the table lacks (unless
+    // glide.invalid_query.returns_no_rows is set): the rest reads wider.
+    let query = params.get("sysparm_query").map_or("", String::as_str);
+    let query = match known_fields(&i, &table) {
+        Some(known) => drop_invalid_terms(query, &known),
+        None => query.to_string(),
+    };
+    let conditions = match parse_query(&query) {
         Ok(c) => c,
         Err(term) => {
             return error(StatusCode::BAD_REQUEST, "Unsupported query term", &term);
@@ -309,6 +472,7 @@ async fn table(
         .skip(offset)
         .take(limit)
         .filter(|r| !i.hidden.contains(text(r, "sys_id")))
+        .filter(|_| restriction.is_none())
         .map(|r| {
             let projected: Row = match &fields {
                 Some(fields) => fields
@@ -353,6 +517,100 @@ async fn table(
     links.push(link("last", last));
     h.insert("link", HeaderValue::from_str(&links.join(",")).unwrap());
     response
+}
+
+/// The fields `sys_dictionary` defines for `table` (and for `task`, which
+/// incident, problem and change_request extend); `None` when the fake
+/// defines none for it.
+fn known_fields(i: &Inner, table: &str) -> Option<HashSet<String>> {
+    let task_family = ["incident", "problem", "change_request"].contains(&table);
+    let known: HashSet<String> = i
+        .tables
+        .get("sys_dictionary")?
+        .iter()
+        .filter(|r| text(r, "name") == table || (task_family && text(r, "name") == "task"))
+        .map(|r| text(r, "element").to_string())
+        .collect();
+    let own = i
+        .tables
+        .get("sys_dictionary")?
+        .iter()
+        .any(|r| text(r, "name") == table);
+    own.then_some(known)
+}
+
+/// `query` without the terms whose field (its first segment) is unknown.
+fn drop_invalid_terms(query: &str, known: &HashSet<String>) -> String {
+    query
+        .split("^NQ")
+        .map(|group| {
+            group
+                .split('^')
+                .filter(|term| {
+                    let term = term.strip_prefix("ORDERBY").unwrap_or(term);
+                    let name: String = term
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    name.is_empty() || known.contains(&name)
+                })
+                .collect::<Vec<_>>()
+                .join("^")
+        })
+        .collect::<Vec<_>>()
+        .join("^NQ")
+}
+
+/// `oauth_token.do`: the client-credentials and refresh-token grants,
+/// form-encoded, answered as ServiceNow answers them.
+async fn token(State(inner): State<Arc<Mutex<Inner>>>, body: String) -> Response {
+    let url = reqwest::Url::parse(&format!("http://x/?{body}")).unwrap();
+    let form: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let mut i = inner.lock().unwrap();
+    i.seen.push(Seen {
+        table: "oauth_token.do".into(),
+        params: form.clone(),
+    });
+    let refused = |code: StatusCode, error: &str, description: &str| {
+        (
+            code,
+            axum::Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response()
+    };
+    let Some(o) = i.oauth.as_mut() else {
+        return refused(StatusCode::UNAUTHORIZED, "server_error", "access_denied");
+    };
+    let field = |k: &str| form.get(k).map_or("", String::as_str);
+    if field("client_id") != o.client_id || field("client_secret") != o.client_secret {
+        return refused(StatusCode::UNAUTHORIZED, "server_error", "access_denied");
+    }
+    match field("grant_type") {
+        "client_credentials" => {}
+        "refresh_token" if o.refresh.contains(field("refresh_token")) => {}
+        "refresh_token" => {
+            return refused(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "invalid refresh token",
+            );
+        }
+        _ => return refused(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant"),
+    }
+    o.issued += 1;
+    let access = format!("access-{}", o.issued);
+    let refresh = format!("refresh-{}", o.issued);
+    o.access
+        .insert(access.clone(), std::time::Instant::now() + o.lifetime);
+    o.refresh.insert(refresh.clone());
+    axum::Json(json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "scope": "useraccount",
+        "token_type": "Bearer",
+        "expires_in": o.lifetime.as_secs(),
+    }))
+    .into_response()
 }
 
 fn text<'r>(r: &'r Row, field: &str) -> &'r str {

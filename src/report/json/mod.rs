@@ -198,6 +198,42 @@ pub struct DataQualityJson<'a> {
     pub supplier_verdicts: Vec<DisagreementJson<'a>>,
     /// What the feeds are missing for the month.
     pub feed_completeness: FeedGapsJson<'a>,
+    /// Clocks not judged because their source could not read what decides
+    /// them (they would breach on what is known); present only when any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_clocks: Vec<UnknownClockJson<'a>>,
+}
+
+/// One clock not judged: its response instant or holds are not known.
+#[derive(Debug, Serialize)]
+pub struct UnknownClockJson<'a> {
+    /// The service level's id.
+    pub service_level: &'a str,
+    /// The supplier's ticket number.
+    pub incident: &'a str,
+    /// What is not known: `response` or `holds`.
+    pub missing: &'static str,
+    /// Why, as the source recorded it.
+    pub reason: &'a str,
+}
+
+/// Every level's unknown clocks, level by level.
+fn unknown_clocks(e: &crate::engine::MonthEvaluation) -> Vec<UnknownClockJson<'_>> {
+    e.levels
+        .iter()
+        .flat_map(|l| {
+            let unknown = match &l.figures {
+                Figures::Incidents(f) => f.unknown.as_slice(),
+                _ => &[],
+            };
+            unknown.iter().map(move |u| UnknownClockJson {
+                service_level: &l.id,
+                incident: &u.incident,
+                missing: u.missing,
+                reason: &u.reason,
+            })
+        })
+        .collect()
 }
 
 /// One service-level line. Kind-specific figures are present only for their kind.
@@ -446,6 +482,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             discrepancies: all(&r.discrepancies),
             supplier_verdicts: all(&r.verdict_disagreements),
             feed_completeness: r.feed_gaps.json(),
+            unknown_clocks: unknown_clocks(e),
         },
         disaster_recovery: r.disaster_recovery.as_ref().map(Wire::json),
         trends: r.trends.json(),

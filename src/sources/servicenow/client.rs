@@ -15,6 +15,7 @@ use serde_json::Value;
 use tracing::warn;
 
 use super::mapping::{incremental_query, page_key};
+use super::oauth::OAuth;
 use super::{Options, PollError};
 use crate::config::ServiceNowSource;
 
@@ -84,20 +85,39 @@ pub(super) fn field<'r>(record: &'r Record, name: &str) -> Option<&'r str> {
 }
 
 /// How requests prove who slawatch is. The secret is read from the
-/// environment at each poll and kept only for the poll.
+/// environment at each poll and kept only for the poll (an OAuth access
+/// token is kept until it nears its expiry).
 enum Auth {
     Basic { username: String, password: String },
     Bearer(String),
+    OAuth(OAuth),
 }
 
 impl Auth {
-    fn from_env(cfg: &ServiceNowSource) -> Result<Auth, PollError> {
+    fn from_env(cfg: &ServiceNowSource, options: &Options) -> Result<Auth, PollError> {
         let secret = |var: &str, key: &str| match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(v),
             _ => Err(PollError::Authentication {
                 reason: format!("the environment variable {var} named by {key} is not set"),
             }),
         };
+        if let Some(client) = &cfg.oauth {
+            let refresh_token = match &client.refresh_token_env {
+                Some(var) => Some(secret(var, "oauth_refresh_token_env")?),
+                None => None,
+            };
+            return Ok(Auth::OAuth(OAuth {
+                base_url: cfg.base_url.trim_end_matches('/').to_string(),
+                client_id: client.client_id.clone(),
+                client_secret: secret(&client.client_secret_env, "oauth_client_secret_env")?,
+                refresh_token,
+                hint: format!(
+                    "check the OAuth client {} and its secret in {}",
+                    client.client_id, client.client_secret_env
+                ),
+                margin: options.token_margin,
+            }));
+        }
         if let Some(var) = &cfg.token_env {
             return Ok(Auth::Bearer(secret(var, "token_env")?));
         }
@@ -123,6 +143,15 @@ pub(super) struct Client<'a> {
     options: &'a Options,
     /// Named in authentication errors so the operator knows what to fix.
     credential_hint: String,
+}
+
+/// A whole query's records, and how many more matched that access control
+/// hid from the API user.
+pub(super) struct Fetched {
+    /// The records received.
+    pub records: Vec<Record>,
+    /// Matching records not received (counted by the instance, not sent).
+    pub hidden: u64,
 }
 
 /// One page of a table.
@@ -165,6 +194,11 @@ impl<'a> Client<'a> {
         options: &'a Options,
     ) -> Result<Client<'a>, PollError> {
         let credential_hint = match (&cfg.token_env, &cfg.password_env, &cfg.username) {
+            _ if cfg.oauth.is_some() => {
+                "a fresh OAuth token was refused too: check the OAuth client's scope and the \
+                 API user it runs as"
+                    .to_string()
+            }
             (Some(var), _, _) => format!("check the token in {var}"),
             (None, Some(var), Some(user)) => {
                 format!("check the user {user} and the password in {var}")
@@ -174,7 +208,7 @@ impl<'a> Client<'a> {
         Ok(Client {
             http,
             base_url: cfg.base_url.trim_end_matches('/').to_string(),
-            auth: Auth::from_env(cfg)?,
+            auth: Auth::from_env(cfg, options)?,
             options,
             credential_hint,
         })
@@ -192,9 +226,22 @@ impl<'a> Client<'a> {
         query: &str,
         fields: &[&str],
     ) -> Result<Vec<Record>, PollError> {
+        Ok(self.fetch_all_seen(table, query, fields).await?.records)
+    }
+
+    /// [`Self::fetch_all`], telling whether access control hid any matching
+    /// record: the instance counts them in `X-Total-Count` and leaves them
+    /// out of the page. Without a total nothing can be told.
+    pub(super) async fn fetch_all_seen(
+        &self,
+        table: &str,
+        query: &str,
+        fields: &[&str],
+    ) -> Result<Fetched, PollError> {
         let limit = u64::from(self.options.page_size.max(1));
         let fields = fields.join(",");
         let mut records = Vec::new();
+        let mut hidden = 0u64;
         let mut offset = 0u64;
         for _ in 0..self.options.max_pages {
             let params = [
@@ -210,6 +257,10 @@ impl<'a> Client<'a> {
             // page starts a whole limit on, however many arrived.
             offset += limit;
             let more = page.more_after(offset);
+            if let Some(total) = page.total {
+                let slots = total.saturating_sub(offset - limit).min(limit);
+                hidden += slots.saturating_sub(page.records.len() as u64);
+            }
             records.extend(page.records);
             if records.len() > self.options.max_held_records {
                 return Err(PollError::BadResponse {
@@ -222,10 +273,30 @@ impl<'a> Client<'a> {
                 });
             }
             if !more {
-                return Ok(records);
+                return Ok(Fetched { records, hidden });
             }
         }
         Err(self.too_many_pages(table))
+    }
+
+    /// One record of `table` matching `query`, to see whether the API user
+    /// may read it: the records received and how many matched (`None`
+    /// without `X-Total-Count`).
+    pub(super) async fn probe(
+        &self,
+        table: &str,
+        query: &str,
+    ) -> Result<(usize, Option<u64>), PollError> {
+        let params = [
+            ("sysparm_query", query.to_string()),
+            ("sysparm_fields", "sys_id".to_string()),
+            ("sysparm_display_value", "false".to_string()),
+            ("sysparm_exclude_reference_link", "true".to_string()),
+            ("sysparm_limit", "1".to_string()),
+            ("sysparm_offset", "0".to_string()),
+        ];
+        let page = self.page(table, &params).await?;
+        Ok((page.records.len(), page.total))
     }
 
     /// The next page of an incremental read (see [`Pager`]); `None` once
@@ -298,10 +369,41 @@ impl<'a> Client<'a> {
     async fn page(&self, table: &str, params: &[(&str, String)]) -> Result<Page, PollError> {
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
+        let mut renewed = false;
         loop {
             match self.attempt(table, params).await {
                 Ok(page) => return Ok(page),
+                // A token the instance no longer takes (revoked, or expired
+                // early): once, a fresh one.
+                Err(Attempt::Fatal(PollError::Authentication { .. }))
+                    if !renewed && matches!(self.auth, Auth::OAuth(_)) =>
+                {
+                    if let Auth::OAuth(oauth) = &self.auth {
+                        oauth.invalidate();
+                    }
+                    renewed = true;
+                    warn!(
+                        table,
+                        "ServiceNow refused the OAuth token (HTTP 401): getting a new one"
+                    );
+                }
                 Err(Attempt::Fatal(e)) => return Err(e),
+                // An hourly limit spent: waiting it out would hold the poll
+                // for most of an hour. What was stored stays, each table's
+                // watermark where its last stored page left it, and the
+                // next scheduled poll resumes from there.
+                Err(Attempt::RateLimited(Some(wait))) if wait > self.options.max_retry_after => {
+                    return Err(PollError::Unavailable {
+                        table: table.to_string(),
+                        reason: format!(
+                            "rate limited (HTTP 429) for another {} s, longer than the {} s a \
+                             poll waits: the instance's rate limit is spent; the next scheduled \
+                             poll resumes where this one stopped",
+                            wait.as_secs(),
+                            self.options.max_retry_after.as_secs()
+                        ),
+                    });
+                }
                 Err(Attempt::RateLimited(wait)) => {
                     rate_limited += 1;
                     if rate_limited > self.options.rate_limit_waits {
@@ -357,6 +459,13 @@ impl<'a> Client<'a> {
         let request = match &self.auth {
             Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
             Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::OAuth(oauth) => {
+                let token = oauth
+                    .token(self.http, self.options.request_timeout)
+                    .await
+                    .map_err(Attempt::Fatal)?;
+                request.bearer_auth(token)
+            }
         };
         let response = request
             .send()
@@ -508,16 +617,20 @@ fn has_next_link(link: &str) -> bool {
     })
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is rare here: ignored).
+/// How long a 429 asks to wait: `Retry-After` in seconds (the HTTP-date
+/// form is rare here: ignored), else until `X-RateLimit-Reset` (Unix time,
+/// as ServiceNow's rate limit rules send it).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    if let Some(seconds) = number(RETRY_AFTER.as_str()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = number("x-ratelimit-reset")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
 /// ServiceNow's `{"error":{"message":…,"detail":…}}`, as one line.

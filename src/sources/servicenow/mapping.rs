@@ -1,14 +1,16 @@
-//! ServiceNow records → interchange records (SPEC §3) and supplier SLA
+//! ServiceNow records → interchange records and supplier SLA
 //! verdicts. Pure functions: no I/O, so each rule is tested by example.
 //!
 //! - Raw date-times are UTC without an offset (`2026-10-05 09:00:00`); they
 //!   are handed on as RFC 3339 with `Z`, because the interchange reads naive
 //!   times in the contract's timezone.
-//! - An incident's response is the first audited change of `state` away
-//!   from New (1): ServiceNow has no standard response field.
-//! - Holds are the audited spans in state On Hold (3), one per hold reason:
-//!   Awaiting Caller (`hold_reason` 1) is `awaiting_customer`; other reasons
-//!   are named by their choice label (`awaiting_vendor`) or, without one,
+//! - ServiceNow has no standard response field: an incident's response is
+//!   read where the source says (`response_from`): by default the first
+//!   audited change of `state` away from New (1).
+//! - Holds are the audited spans in a hold state (the state model's; by
+//!   default On Hold, 3), one per hold reason: Awaiting Caller
+//!   (`hold_reason` 1) is `awaiting_customer`; other reasons are named by
+//!   their choice label (`awaiting_vendor`) or, without one,
 //!   `hold_reason_<value>`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,18 +18,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
 use super::client::{Record, field};
-use crate::config::ServiceNowSource;
+use crate::config::{ResponseFrom, ServiceNowSource, StateModel};
 use crate::store::servicenow::SlaVerdict;
 
 /// The raw date-time format of the Table API (UTC).
 const RAW_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-/// `state` value of a new, untouched incident.
-const STATE_NEW: &str = "1";
-/// `state` value of an incident on hold.
-const STATE_ON_HOLD: &str = "3";
-/// `hold_reason` value of Awaiting Caller: the customer must act.
-const HOLD_AWAITING_CALLER: &str = "1";
 
 /// A raw ServiceNow date-time (UTC).
 pub(super) fn raw_time(text: &str) -> Option<DateTime<Utc>> {
@@ -179,6 +174,39 @@ pub(super) fn dot_walk(query: &str, via: &str) -> String {
         .join("^NQ")
 }
 
+/// The fields an encoded query's conditions name, each as its first
+/// segment (`assignment_group` of `assignment_group.name=X`): what the
+/// table itself must have. Ordering terms name fields too.
+pub(super) fn query_fields(query: &str) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for term in query.split('^') {
+        let term = term.trim();
+        let term = term
+            .strip_prefix("ORDERBYDESC")
+            .or_else(|| term.strip_prefix("ORDERBY"))
+            .or_else(|| term.strip_prefix("OR"))
+            .or_else(|| term.strip_prefix("NQ"))
+            .unwrap_or(term);
+        if term.is_empty() || term == "EQ" {
+            continue;
+        }
+        let name: String = term
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // An operator spelt in capitals (`IN`, `STARTSWITH`, `ISEMPTY`) ends
+        // the name: field names are lower case.
+        let name = match name.find(|c: char| c.is_ascii_uppercase()) {
+            Some(at) => name[..at].to_string(),
+            None => name,
+        };
+        if !name.is_empty() && !fields.contains(&name) {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
 /// The incident fields a poll asks for.
 pub(super) fn incident_fields(cfg: &ServiceNowSource) -> Vec<String> {
     let mut fields: Vec<String> = [
@@ -194,6 +222,12 @@ pub(super) fn incident_fields(cfg: &ServiceNowSource) -> Vec<String> {
     ]
     .map(str::to_string)
     .to_vec();
+    match cfg.response_from {
+        ResponseFrom::WorkStart => fields.push("work_start".into()),
+        // Entries by the caller are not the supplier's response.
+        ResponseFrom::Journal => fields.push("caller_id.user_name".into()),
+        ResponseFrom::StateChange | ResponseFrom::Assignment => {}
+    }
     if let Some(service) = &cfg.service_field {
         // The dot-walk gives the service's name (its display value) while
         // every other field stays raw.
@@ -236,13 +270,104 @@ impl AuditChange {
     }
 }
 
-/// The first change of `state` away from New: the supplier's response.
-pub(super) fn responded_at(changes: &[AuditChange]) -> Option<DateTime<Utc>> {
+/// The first change of `state` away from a new state: the supplier's response.
+pub(super) fn responded_at(changes: &[AuditChange], model: &StateModel) -> Option<DateTime<Utc>> {
     changes
         .iter()
-        .filter(|c| c.field == "state" && !c.new.is_empty() && c.new != STATE_NEW)
+        .filter(|c| c.field == "state" && !c.new.is_empty() && !model.new_states.contains(&c.new))
         .map(|c| c.at)
         .min()
+}
+
+/// The first assignment to a person (`assigned_to` set).
+pub(super) fn first_assignment(changes: &[AuditChange]) -> Option<DateTime<Utc>> {
+    changes
+        .iter()
+        .filter(|c| c.field == "assigned_to" && !c.new.is_empty())
+        .map(|c| c.at)
+        .min()
+}
+
+/// The audited fields a poll asks `sys_audit` for.
+pub(super) fn audited_fields(cfg: &ServiceNowSource) -> Vec<&'static str> {
+    let mut fields = vec!["state", "hold_reason"];
+    if cfg.response_from == ResponseFrom::Assignment {
+        fields.push("assigned_to");
+    }
+    fields
+}
+
+/// Whether the response instant comes from the audit history.
+pub(super) fn response_needs_audit(cfg: &ServiceNowSource) -> bool {
+    matches!(
+        cfg.response_from,
+        ResponseFrom::StateChange | ResponseFrom::Assignment
+    )
+}
+
+/// Whether an incident was created past a new state: its first audited
+/// `state` change starts from another state, or, with none, its state now
+/// is another. Instances audit no inserts by default
+/// (`glide.sys.audit_inserts`), so an incident logged straight into In
+/// Progress has no audited move away from New: it was answered as it was
+/// logged.
+fn created_past_new(r: &Record, changes: &[AuditChange], model: &StateModel) -> bool {
+    let first = changes
+        .iter()
+        .filter(|c| c.field == "state")
+        .min_by_key(|c| (c.at, c.checkpoint));
+    let initial = match first {
+        Some(c) => c.old.as_str(),
+        None => field(r, "state").unwrap_or(""),
+    };
+    !initial.is_empty() && !model.new_states.iter().any(|s| s == initial)
+}
+
+/// An incident's response instant, read where the source is configured
+/// to: `journal` is the first qualifying journal entry's time, when asked;
+/// `audited` says whether `changes` is the whole audited history (not when
+/// the API user may not read it).
+pub(super) fn response(
+    r: &Record,
+    cfg: &ServiceNowSource,
+    changes: &[AuditChange],
+    audited: bool,
+    journal: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match cfg.response_from {
+        ResponseFrom::StateChange if audited && created_past_new(r, changes, &cfg.states) => {
+            field(r, "opened_at").and_then(raw_time)
+        }
+        ResponseFrom::StateChange => responded_at(changes, &cfg.states),
+        ResponseFrom::Assignment => first_assignment(changes),
+        ResponseFrom::WorkStart => field(r, "work_start").and_then(raw_time),
+        ResponseFrom::Journal => journal,
+    }
+}
+
+/// The first `work_notes` or `comments` entry of each incident (by sys_id)
+/// not written by its caller: the supplier speaking first. `callers` maps
+/// an incident's sys_id to its caller's user name.
+pub(super) fn first_journal(
+    rows: &[Record],
+    callers: &HashMap<String, String>,
+) -> HashMap<String, DateTime<Utc>> {
+    let mut first: HashMap<String, DateTime<Utc>> = HashMap::new();
+    for r in rows {
+        let (Some(id), Some(at)) = (
+            field(r, "element_id"),
+            field(r, "sys_created_on").and_then(raw_time),
+        ) else {
+            continue;
+        };
+        let by = field(r, "sys_created_by").unwrap_or("");
+        if callers.get(id).is_some_and(|caller| caller == by) {
+            continue;
+        }
+        let entry = first.entry(id.to_string()).or_insert(at);
+        *entry = (*entry).min(at);
+    }
+    first
 }
 
 /// A span on hold with one reason.
@@ -259,13 +384,21 @@ pub(super) struct HoldSpan {
 /// Hold reason values → their choice labels (from `sys_choice`).
 pub(super) type HoldReasonLabels = HashMap<String, String>;
 
-/// The interchange name of a `hold_reason` value.
-pub(super) fn hold_reason_name(value: &str, labels: &HoldReasonLabels) -> String {
+/// The interchange name of a `hold_reason` value: as `hold_reasons` maps
+/// it, else its label (Awaiting Caller is `awaiting_customer`).
+pub(super) fn hold_reason_name(
+    value: &str,
+    labels: &HoldReasonLabels,
+    model: &StateModel,
+) -> String {
+    if let Some(reason) = model.hold_reasons.get(value) {
+        return reason.clone();
+    }
     if value.is_empty() {
         return "unspecified".to_string();
     }
     let label = labels.get(value).map(|l| slug(l));
-    if value == HOLD_AWAITING_CALLER || label.as_deref() == Some("awaiting_caller") {
+    if label.as_deref() == Some("awaiting_caller") {
         return "awaiting_customer".to_string();
     }
     label
@@ -289,14 +422,21 @@ fn slug(text: &str) -> String {
 }
 
 /// The hold spans an incident's audited history shows. A hold starts when
-/// `state` becomes On Hold and ends when it leaves it; a change of reason
-/// while on hold ends one span and starts the next, because only waiting on
-/// the customer stops the resolution clock.
+/// `state` becomes a hold state and ends when it leaves it; a change of
+/// reason while on hold ends one span and starts the next, because only
+/// waiting on the customer stops the resolution clock.
 pub(super) fn holds(
     changes: &[AuditChange],
     opened_at: Option<DateTime<Utc>>,
     labels: &HoldReasonLabels,
+    model: &StateModel,
 ) -> Vec<HoldSpan> {
+    // The hold's reason in `state` with `hold_reason`; `None` when not on hold.
+    let on_hold = |state: &str, reason: &str| match model.hold_states.get(state) {
+        Some(Some(fixed)) => Some(fixed.clone()),
+        Some(None) => Some(hold_reason_name(reason, labels, model)),
+        None => None,
+    };
     let mut sorted: Vec<&AuditChange> = changes
         .iter()
         .filter(|c| c.field == "state" || c.field == "hold_reason")
@@ -314,13 +454,13 @@ pub(super) fn holds(
     let mut reason = before("hold_reason");
     let mut spans: Vec<HoldSpan> = Vec::new();
     let mut open: Option<HoldSpan> = None;
-    if state == STATE_ON_HOLD
+    if let Some(name) = on_hold(&state, &reason)
         && let Some(start) = opened_at.or(sorted.first().map(|c| c.at))
     {
         open = Some(HoldSpan {
             start,
             end: None,
-            reason: hold_reason_name(&reason, labels),
+            reason: name,
         });
     }
     let mut i = 0;
@@ -335,29 +475,25 @@ pub(super) fn holds(
             }
             i += 1;
         }
-        let now_on_hold = state == STATE_ON_HOLD;
-        let name = hold_reason_name(&reason, labels);
-        match open.take() {
-            Some(mut span) if !now_on_hold || span.reason != name => {
+        let now = on_hold(&state, &reason);
+        match (open.take(), now) {
+            (Some(span), Some(name)) if span.reason == name => open = Some(span),
+            (Some(mut span), now) => {
                 span.end = Some(at);
                 spans.push(span);
-                if now_on_hold {
-                    open = Some(HoldSpan {
-                        start: at,
-                        end: None,
-                        reason: name,
-                    });
-                }
+                open = now.map(|name| HoldSpan {
+                    start: at,
+                    end: None,
+                    reason: name,
+                });
             }
-            Some(span) => open = Some(span),
-            None if now_on_hold => {
-                open = Some(HoldSpan {
+            (None, now) => {
+                open = now.map(|name| HoldSpan {
                     start: at,
                     end: None,
                     reason: name,
                 })
             }
-            None => {}
         }
     }
     spans.extend(open);
@@ -369,7 +505,7 @@ pub(super) fn incident(
     r: &Record,
     contract: &str,
     cfg: &ServiceNowSource,
-    changes: &[AuditChange],
+    responded: Option<DateTime<Utc>>,
 ) -> HashMap<String, String> {
     let mut f = HashMap::new();
     f.insert("contract".into(), contract.to_string());
@@ -389,7 +525,7 @@ pub(super) fn incident(
     // A response the audit dates before the opening (opened_at can be
     // edited) is taken as at the opening.
     let opened_time = opened.and_then(raw_time);
-    let responded = responded_at(changes).map(|t| opened_time.map_or(t, |o| t.max(o)));
+    let responded = responded.map(|t| opened_time.map_or(t, |o| t.max(o)));
     put(&mut f, "responded_at", responded.map(rfc3339));
     // A cancelled or closed ticket without a resolution time stopped when
     // it was closed: a supplier cannot stop a clock by cancelling.
@@ -464,6 +600,14 @@ pub(super) fn work_item(r: &Record, contract: &str, table: WorkTable) -> HashMap
     f
 }
 
+/// Whether a `task_sla` row's definition is an SLA (its `type`): an OLA or
+/// an underpinning contract binds the supplier's own teams or its
+/// suppliers, not the supplier to the customer. A definition without a
+/// readable type is taken as an SLA.
+pub(super) fn is_customer_sla(r: &Record) -> bool {
+    field(r, "sla.type").is_none_or(|t| t.eq_ignore_ascii_case("sla"))
+}
+
 /// The supplier's verdict from one `task_sla` row; `None` without a sys_id
 /// or the incident's number.
 pub(super) fn sla_verdict(r: &Record, now: i64) -> Option<SlaVerdict> {
@@ -479,6 +623,8 @@ pub(super) fn sla_verdict(r: &Record, now: i64) -> Option<SlaVerdict> {
         planned_end_at: time("planned_end_time"),
         business_duration_seconds: field(r, "business_duration").and_then(duration_seconds),
         pause_duration_seconds: field(r, "pause_duration").and_then(duration_seconds),
+        business_pause_seconds: field(r, "business_pause_duration").and_then(duration_seconds),
+        target: field(r, "sla.target").map(str::to_ascii_lowercase),
         updated_at: time("sys_updated_on").unwrap_or(now),
     })
 }

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use chrono::TimeZone;
 
 use super::*;
+use crate::config::{ResponseFrom, StateModel};
 use crate::domain::Priority;
 
 fn t(text: &str) -> DateTime<Utc> {
@@ -29,8 +30,10 @@ fn cfg() -> ServiceNowSource {
         username: Some("slawatch".into()),
         password_env: Some("X".into()),
         token_env: None,
+        oauth: None,
         schedule: "0 */5 * * * *".into(),
         query: Some("assignment_group.name=Acme Service Desk".into()),
+        queries: BTreeMap::new(),
         priority_map: BTreeMap::from([("1".into(), Priority::P1), ("2".into(), Priority::P2)]),
         service_field: Some("business_service".into()),
         service_map: BTreeMap::from([
@@ -38,6 +41,8 @@ fn cfg() -> ServiceNowSource {
             ("a1b2".into(), "network".into()),
         ]),
         stale_after_seconds: None,
+        response_from: ResponseFrom::StateChange,
+        states: StateModel::default(),
     }
 }
 
@@ -169,8 +174,11 @@ fn the_response_is_the_first_move_away_from_new() {
         change("2026-10-05 09:40:00", "state", "2", "3"),
         change("2026-10-05 09:12:00", "state", "1", "2"),
     ];
-    assert_eq!(responded_at(&changes), Some(t("2026-10-05 09:12:00")));
-    assert_eq!(responded_at(&changes[..1]), None);
+    assert_eq!(
+        responded_at(&changes, &StateModel::default()),
+        Some(t("2026-10-05 09:12:00"))
+    );
+    assert_eq!(responded_at(&changes[..1], &StateModel::default()), None);
 }
 
 #[test]
@@ -190,7 +198,12 @@ fn holds_follow_state_and_reason() {
         change("2026-10-05 14:00:00", "state", "2", "3"),
         change("2026-10-05 14:00:00", "hold_reason", "", "7"),
     ];
-    let spans = holds(&changes, Some(t("2026-10-05 09:00:00")), &labels);
+    let spans = holds(
+        &changes,
+        Some(t("2026-10-05 09:00:00")),
+        &labels,
+        &StateModel::default(),
+    );
     assert_eq!(
         spans,
         vec![
@@ -223,6 +236,7 @@ fn an_incident_opened_on_hold_is_on_hold_from_its_opening() {
         &changes,
         Some(t("2026-10-05 09:00:00")),
         &HoldReasonLabels::new(),
+        &StateModel::default(),
     );
     assert_eq!(
         spans,
@@ -241,11 +255,26 @@ fn hold_reasons_are_named() {
         ("4".into(), "Awaiting Change".into()),
         ("9".into(), "Awaiting Caller".into()),
     ]);
-    assert_eq!(hold_reason_name("1", &labels), "awaiting_customer");
-    assert_eq!(hold_reason_name("9", &labels), "awaiting_customer");
-    assert_eq!(hold_reason_name("4", &labels), "awaiting_change");
-    assert_eq!(hold_reason_name("6", &labels), "hold_reason_6");
-    assert_eq!(hold_reason_name("", &labels), "unspecified");
+    assert_eq!(
+        hold_reason_name("1", &labels, &StateModel::default()),
+        "awaiting_customer"
+    );
+    assert_eq!(
+        hold_reason_name("9", &labels, &StateModel::default()),
+        "awaiting_customer"
+    );
+    assert_eq!(
+        hold_reason_name("4", &labels, &StateModel::default()),
+        "awaiting_change"
+    );
+    assert_eq!(
+        hold_reason_name("6", &labels, &StateModel::default()),
+        "hold_reason_6"
+    );
+    assert_eq!(
+        hold_reason_name("", &labels, &StateModel::default()),
+        "unspecified"
+    );
 }
 
 #[test]
@@ -258,7 +287,12 @@ fn maps_an_incident() {
     );
     // The audit dates the response a second before the opening: taken as the opening.
     let changes = [change("2026-10-05 08:59:59", "state", "", "2")];
-    let f = incident(&r, "acme", &cfg(), &changes);
+    let f = incident(
+        &r,
+        "acme",
+        &cfg(),
+        responded_at(&changes, &StateModel::default()),
+    );
     let get = |k: &str| f.get(k).map(String::as_str);
     assert_eq!(get("id"), Some("INC0010001"));
     assert_eq!(get("contract"), Some("acme"));
@@ -276,7 +310,7 @@ fn unmapped_values_are_named() {
         r#"{"number":"INC2","priority":"5","opened_at":"2026-10-05 09:00:00",
             "closed_at":"2026-10-06 10:00:00","business_service":"a1b2"}"#,
     );
-    let f = incident(&r, "acme", &cfg(), &[]);
+    let f = incident(&r, "acme", &cfg(), None);
     assert_eq!(f["priority"], "5 (not in priority_map)");
     assert_eq!(f.get("responded_at"), None);
     // Cancelled without a resolution time: stopped when closed.
@@ -285,7 +319,7 @@ fn unmapped_values_are_named() {
     assert_eq!(f["service"], "network");
     let r =
         record(r#"{"number":"INC3","business_service":"zz","business_service.name":"Payroll"}"#);
-    assert_eq!(incident(&r, "acme", &cfg(), &[])["service"], "Payroll");
+    assert_eq!(incident(&r, "acme", &cfg(), None)["service"], "Payroll");
 }
 
 #[test]
@@ -320,4 +354,19 @@ fn maps_a_task_sla() {
     assert_eq!(v.pause_duration_seconds, Some(0));
     assert_eq!(v.updated_at, t("2026-10-05 14:00:02").timestamp());
     assert!(sla_verdict(&record(r#"{"sys_id":"t2"}"#), 0).is_none());
+}
+
+#[test]
+fn names_the_fields_a_query_uses() {
+    assert_eq!(
+        query_fields(
+            "assignment_group.name=Acme^ORpriorityIN1,2^NQcompany.nameSTARTSWITHAc^ORDERBYDESCnumber^EQ"
+        ),
+        ["assignment_group", "priority", "company", "number"]
+    );
+    assert_eq!(
+        query_fields("active=true^short_descriptionLIKEmail"),
+        ["active", "short_description"]
+    );
+    assert!(query_fields("").is_empty());
 }

@@ -1,35 +1,44 @@
-//! The supplier's ServiceNow, polled through the Table API (SPEC §4.1).
+//! The supplier's ServiceNow, polled through the Table API.
 //!
 //! On the source's cron schedule (read in the contract's timezone; the first
-//! poll runs at start) one poll reads, incrementally by `sys_updated_on`:
-//! 1. `incident`, filtered by the configured `query`, with the `sys_audit`
-//!    history of `state` and `hold_reason` of every incident read: incidents
-//!    (the response is the first move away from New), their holds, and one
-//!    reactive `incident` work item each;
-//! 2. `problem` and `change_request`, filtered by the same `query` (all three
-//!    are task tables: assignment group, company, service are common to them):
-//!    work items;
-//! 3. `task_sla` of incidents the `query` selects (dot-walked through `task`):
-//!    the supplier's own verdicts, kept for reconciliation.
+//! poll runs at start) one poll first checks each configured query's fields
+//! against `sys_dictionary` (the instance ignores a term it does not know,
+//! which would widen the read) and whether the API user may read
+//! `sys_audit`, then reads, incrementally by `sys_updated_on`:
+//! 1. `incident`, filtered by its query, with the `sys_audit` history of
+//!    `state` and `hold_reason` of every incident read: incidents (the
+//!    response where `response_from` says), their holds (by the configured
+//!    state model), and one reactive `incident` work item each;
+//! 2. `problem` and `change_request`, each by its own query or the common
+//!    one (all three are task tables: assignment group, company, service
+//!    are common to them): work items;
+//! 3. `task_sla` of the incidents selected (their query dot-walked through
+//!    `task`, unless it has its own): the supplier's own verdicts on SLAs
+//!    (not OLAs or underpinning contracts), kept for reconciliation.
 //!
 //! Records go through [`crate::import::ingest`], so they are validated, keyed
 //! and counted exactly as an imported file's rows, and a bad record is refused
-//! with a reason while the others are stored. A table's watermark moves only
-//! once the whole table has been stored; a poll that fails part way leaves the
-//! rest for the next one, which reads it again (storing is idempotent).
+//! with a reason while the others are stored. Each page is stored as it
+//! comes and its table's watermark moved past it; a poll that fails part way
+//! leaves the rest for the next one, which resumes there.
 //!
 //! Failures are recorded against the source (scope `""`), which live
-//! detection turns into stale and failing alerts. Rate limits, server errors
-//! and timeouts are retried within a poll; bad credentials or missing access
-//! stop the source until a human fixes them and restarts slawatch.
+//! detection turns into stale and failing alerts. Short rate limits, server
+//! errors and timeouts are retried within a poll; an hourly rate limit ends
+//! the poll at once. Bad credentials, missing access to a table read or a
+//! refused query stop the source until a human fixes them and restarts
+//! slawatch; an unreadable audit history does not: it is recorded against
+//! the `sys_audit` scope and the clocks it decides are marked unknown.
 //!
 //! # Layout
 //! - `client`: HTTP, credentials, paging and retries.
+//! - `oauth`: OAuth access tokens, kept and renewed.
 //! - `mapping`: ServiceNow records → interchange records (pure).
 //! - `poll`: one poll, table by table.
 
 mod client;
 mod mapping;
+mod oauth;
 mod poll;
 
 use std::collections::BTreeMap;
@@ -75,6 +84,8 @@ pub struct Options {
     /// How far before its watermark a table is read again, for updates
     /// committed after a later one was already visible.
     pub overlap: Duration,
+    /// How long before its expiry an OAuth access token is renewed.
+    pub token_margin: Duration,
 }
 
 impl Default for Options {
@@ -90,6 +101,7 @@ impl Default for Options {
             audit_batch: 50,
             max_held_records: 200_000,
             overlap: Duration::from_secs(60),
+            token_margin: Duration::from_secs(60),
         }
     }
 }
@@ -108,6 +120,10 @@ pub struct PollSummary {
     pub rejected: Vec<RejectedRecord>,
     /// Supplier SLA verdicts written.
     pub verdicts: u64,
+    /// Incidents read whose response or holds are unknown.
+    pub unknown_clocks: usize,
+    /// Why the audit history could not be read (names the missing role).
+    pub audit_blocked: Option<String>,
 }
 
 /// A ServiceNow record that could not be stored.
@@ -139,6 +155,15 @@ pub enum PollError {
         /// ServiceNow's reason.
         reason: String,
     },
+    /// A configured query names fields its table does not have: the
+    /// instance would ignore those terms and read more than was meant.
+    #[error("invalid query for {table}: {reason}")]
+    InvalidQuery {
+        /// The table.
+        table: String,
+        /// The fields it lacks, and what to do.
+        reason: String,
+    },
     /// Server errors, timeouts, connection failures or rate limits outlasted
     /// the retries: the next scheduled poll tries again.
     #[error("ServiceNow unavailable reading {table}: {reason}")]
@@ -166,7 +191,9 @@ impl PollError {
     pub fn needs_a_human(&self) -> bool {
         matches!(
             self,
-            PollError::Authentication { .. } | PollError::AccessDenied { .. }
+            PollError::Authentication { .. }
+                | PollError::AccessDenied { .. }
+                | PollError::InvalidQuery { .. }
         )
     }
 
@@ -174,6 +201,7 @@ impl PollError {
     pub fn table(&self) -> Option<&str> {
         match self {
             PollError::AccessDenied { table, .. }
+            | PollError::InvalidQuery { table, .. }
             | PollError::Unavailable { table, .. }
             | PollError::BadResponse { table, .. } => Some(table),
             PollError::Authentication { .. } | PollError::Store(_) => None,
@@ -229,6 +257,8 @@ pub async fn run_with(
                 updated = s.counts.updated,
                 unchanged = s.counts.unchanged,
                 rejected = s.rejected.len(),
+                unknown_clocks = s.unknown_clocks,
+                audit_unreadable = s.audit_blocked.as_deref().unwrap_or(""),
                 "ServiceNow poll done"
             ),
             Err(e) if e.needs_a_human() => {
@@ -307,11 +337,24 @@ fn settings_fingerprint(cfg: &ServiceNowSource) -> String {
         cfg.query.as_deref().unwrap_or(""),
         cfg.service_field.as_deref().unwrap_or("")
     );
+    for (table, query) in &cfg.queries {
+        text.push_str(&format!("query {table}={query}\n"));
+    }
     for (from, to) in &cfg.priority_map {
         text.push_str(&format!("priority {from}={to}\n"));
     }
     for (from, to) in &cfg.service_map {
         text.push_str(&format!("service {from}={to}\n"));
+    }
+    text.push_str(&format!("response {}\n", cfg.response_from.as_str()));
+    let model = &cfg.states;
+    text.push_str(&format!("new {}\n", model.new_states.join(",")));
+    for (state, reason) in &model.hold_states {
+        let reason = reason.as_deref().unwrap_or("hold_reason");
+        text.push_str(&format!("hold state {state}={reason}\n"));
+    }
+    for (value, reason) in &model.hold_reasons {
+        text.push_str(&format!("hold reason {value}={reason}\n"));
     }
     format!(
         "settings:{}",
