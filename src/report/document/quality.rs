@@ -172,6 +172,30 @@ pub fn data_quality(json: &ReportJson<'_>, style: &Style) -> Section {
         }
         s.push(Block::Table(table));
     }
+    if !dq.unknown_clocks.is_empty() {
+        s.push(Block::Heading("Clocks not judged".to_string()));
+        s.push(Block::Text(
+            "These incidents would breach on what slawatch could read, but their response \
+             instant or holds could not be read from the supplier's system, so they are neither \
+             counted nor claimed until the missing data is read."
+                .to_string(),
+        ));
+        let mut table = Table::new(&[
+            ("Service level", false, 1.2),
+            ("Incident", false, 1.0),
+            ("Not known", false, 0.8),
+            ("Why", false, 2.6),
+        ]);
+        for u in &dq.unknown_clocks {
+            table.row(vec![
+                Cell::text(u.service_level),
+                Cell::text(u.incident),
+                Cell::text(u.missing),
+                Cell::text(u.reason),
+            ]);
+        }
+        s.push(Block::Table(table));
+    }
     s.push(Block::Heading("Feed completeness".to_string()));
     let fc = &dq.feed_completeness;
     let mut items = Vec::new();
