@@ -159,6 +159,7 @@ fn commitment_alert(
              the register: `slawatch commitment list --contract {}`.",
             contract.id, o.id, o.occurrence, contract.id
         ),
+        ..Facts::default()
     };
     let (kind, severity, digest) = match stage {
         Stage::DueSoon => ("commitment_due_soon", Severity::Warning, true),
@@ -222,6 +223,7 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
             "Evidence: the data-quality section of `slawatch report --contract {} --month {} --format html`.",
             contract.id, d.period
         ),
+        ..Facts::default()
     };
     alert(
         format!(
@@ -237,7 +239,7 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
         Some(&contract.id),
         &contract.managers,
         &facts,
-        false,
+        true,
     )
 }
 

@@ -46,6 +46,7 @@ pub fn escalation_alert(contract: &Contract, e: &Escalation) -> NewAlert {
             "The notice letter: `slawatch notice --contract {} --trigger {} --month {} --format pdf --out notice.pdf`.",
             contract.id, e.rule, e.period
         ),
+        ..Facts::default()
     };
     alert(
         dedup_key(&contract.id, e),

@@ -93,6 +93,7 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
              the recovery to date: `slawatch credit-note list --contract {}`.",
             contract.id, m.period, contract.id
         ),
+        ..Facts::default()
     };
     alert(
         dedup_key(&contract.id, m),
@@ -101,7 +102,7 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
         Some(&contract.id),
         &contract.managers,
         &facts,
-        false,
+        true,
     )
 }
 
