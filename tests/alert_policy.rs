@@ -1,0 +1,255 @@
+//! What a contract manager's mailbox receives over a day, through real
+//! parts: live detection on a SQLite/PostgreSQL store queues the alerts,
+//! the sender delivers them to aiosmtpd on loopback, and a stopped clock
+//! stands in for the day passing. What needs a decision today goes at once;
+//! the rest waits for the contract's digest time and goes as one message per
+//! kind, every alert in exactly one message.
+
+mod common;
+mod smtp_sink;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use common::{daemon_deps, push};
+use slawatch::alerts::sender::SenderSettings;
+use slawatch::daemon::Deps;
+use slawatch::daemon::live::detect_once;
+use slawatch::domain::WallClock;
+use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip};
+use tokio_util::sync::CancellationToken;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+const MANAGER: &str = "contracts@council.example";
+
+fn config(smtp: u16) -> String {
+    format!(
+        r#"
+[email]
+smtp_url = "smtp://127.0.0.1:{smtp}"
+from = "SLA Watch <slawatch@council.example>"
+
+[alerts]
+digest_at = "08:00"
+public_url = "https://slawatch.council.example/"
+
+[[contracts]]
+id = "acme"
+supplier = "Acme Ltd"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "125000.00"
+managers = ["{MANAGER}"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  name = "P1 resolved in 4 hours"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  service_credits = [ {{ below = 95.0, percent = 2.0 }} ]
+
+  [[contracts.service_levels]]
+  id = "p3-resolution"
+  name = "P3 resolved in 8 hours"
+  kind = "resolution_time"
+  priorities = ["P3"]
+  target = "8h"
+  target_percent = 90.0
+"#
+    )
+}
+
+/// One delivery round at the clock's time; returns the rows it sent.
+async fn round(deps: &Deps) -> usize {
+    let settings = SenderSettings {
+        smtp_timeout: Duration::from_secs(10),
+        ..SenderSettings::default()
+    };
+    let r = deps
+        .sender(settings)
+        .expect("a sender")
+        .deliver_due(&CancellationToken::new())
+        .await
+        .expect("a delivery round");
+    assert_eq!(r.failed, 0, "a delivery failed");
+    r.sent
+}
+
+/// Every undelivered or delivered outbox row: (dedup key, kind, severity, sent_at).
+async fn outbox(deps: &Deps) -> Vec<(String, String, String, Option<i64>)> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&deps.config.daemon.database_url)
+        .await
+        .expect("open the store");
+    let rows = sqlx::query_as("SELECT dedup_key, kind, severity, sent_at FROM outbox ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("read the outbox");
+    pool.close().await;
+    rows
+}
+
+fn keys(mail: &Mail) -> Vec<String> {
+    mail.header("X-Slawatch-Alert")
+        .unwrap_or_default()
+        .split(", ")
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits (up to 10 s) until the sink holds `count` messages.
+async fn received(sink: &SmtpSink, count: usize) -> Vec<Mail> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mails = sink.messages();
+        if mails.len() >= count || std::time::Instant::now() > deadline {
+            return mails;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_sends_what_needs_a_decision_at_once_and_the_rest_in_one_digest_per_kind() {
+    let Some(python) = python_or_skip("a_day_sends_what_needs_a_decision…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let clock = WallClock::manual(t("2026-12-04T12:00:00Z"));
+    let deps = daemon_deps(&dir, &config(port))
+        .await
+        .with_clock(clock.clone());
+    let sink = SmtpSink::start(&python, port, &dir.path().join("mail"), Handler::Mailbox);
+    // Fri 4 Dec 2026 (GMT, so UTC is the wall clock): a P1 opened at 09:00
+    // and still open; two P3s opened at 01:00 and resolved at 10:00, 9 h
+    // against an 8 h target, so both breached.
+    push(
+        &deps,
+        "id,contract,priority,opened_at,resolved_at,title\n\
+         INC1,acme,P1,2026-12-04T09:00:00Z,,Payroll down\n\
+         INC3A,acme,P3,2026-12-04T01:00:00Z,2026-12-04T10:00:00Z,Printer\n\
+         INC3B,acme,P3,2026-12-04T01:00:00Z,2026-12-04T10:00:00Z,Laptop\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+
+    // 12:00: INC1 has used 3 h of 4 h (at risk); the P3 breaches are known.
+    detect_once(&deps, clock.now()).await.unwrap();
+    let sent_at_noon = round(&deps).await;
+    // 13:30: INC1 is past its 13:00 deadline: a P1 breach, sent at once.
+    clock.set(t("2026-12-04T13:30:00Z"));
+    detect_once(&deps, clock.now()).await.unwrap();
+    let sent_after_breach = round(&deps).await;
+    assert_eq!(sent_at_noon, 0, "nothing at noon needs a decision today");
+    assert_eq!(sent_after_breach, 1, "{:#?}", outbox(&deps).await);
+    let mails = received(&sink, 1).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    let breach = &mails[0];
+    assert_eq!(keys(breach), vec!["breached/acme/p1-resolution/INC1"]);
+    assert_eq!(
+        breach.header("Subject").unwrap(),
+        "[slawatch] acme 2026-12 breach: INC1 breached P1 resolved in 4 hours (4 h target)"
+    );
+    assert_eq!(
+        breach.header("List-Id").unwrap(),
+        "slawatch alerts for acme <acme.alerts.council.example>"
+    );
+    assert_eq!(breach.header("Auto-Submitted").unwrap(), "auto-generated");
+    let text = breach.decoded_part("text/plain").unwrap();
+    for line in [
+        // Opened 09:00 GMT + 4 h.
+        "Deadline       Fri 4 Dec 2026 13:00 GMT",
+        "Stopped        still open",
+        // 0 of 1 P1 met: 0 % < 95 %, 2 % of £125,000.00 = £2,500.00.
+        "This month     0.000 % against a target of 95 %",
+        "credit 2 % = £2,500.00",
+        "What to do next: INC1 is still open: ask the supplier's service manager when it will be resolved;",
+        "Open: https://slawatch.council.example/api/v1/contracts/acme/months/2026-12",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+    assert!(!text.contains("slawatch report --"), "{text}");
+
+    // Through the evening and night nothing more goes: the rest waits for
+    // Sat 5 Dec 08:00 in London (GMT: 08:00 UTC).
+    clock.set(t("2026-12-05T07:59:59Z"));
+    assert_eq!(round(&deps).await, 0);
+    clock.set(t("2026-12-05T08:00:00Z"));
+    let digest_rows = round(&deps).await;
+    let rows = outbox(&deps).await;
+    let mails = received(&sink, 1 + 1).await;
+    assert!(
+        rows.iter().all(|r| r.3.is_some()),
+        "all delivered: {rows:#?}"
+    );
+    assert_eq!(digest_rows, rows.len() - 1, "{rows:#?}");
+
+    // Each alert's key is in exactly one message.
+    for (key, ..) in &rows {
+        let carrying = mails.iter().filter(|m| keys(m).contains(key)).count();
+        assert_eq!(carrying, 1, "{key} in {carrying} messages");
+    }
+    // Only critical alerts went before the digest time; every message after
+    // it carries one kind, and no kind is split over two messages.
+    let kind_of = |key: &str| rows.iter().find(|r| r.0 == key).unwrap().1.clone();
+    let severity_of = |key: &str| rows.iter().find(|r| r.0 == key).unwrap().2.clone();
+    let mut kinds_seen = Vec::new();
+    for mail in &mails[1..] {
+        let ks = keys(mail);
+        let kind = kind_of(&ks[0]);
+        assert!(ks.iter().all(|k| kind_of(k) == kind), "{ks:?} mixes kinds");
+        assert!(ks.iter().all(|k| severity_of(k) != "critical"), "{ks:?}");
+        assert!(
+            !kinds_seen.contains(&kind),
+            "{kind} split over two messages"
+        );
+        kinds_seen.push(kind);
+    }
+    // The two P3 breaches are one digest, queued at the noon detection.
+    let p3 = mails
+        .iter()
+        .find(|m| keys(m).contains(&"breached/acme/p3-resolution/INC3A".to_string()))
+        .unwrap();
+    assert_eq!(
+        keys(p3),
+        vec![
+            "breached/acme/p3-resolution/INC3A",
+            "breached/acme/p3-resolution/INC3B"
+        ]
+    );
+    assert_eq!(
+        p3.header("Subject").unwrap(),
+        "[slawatch] acme 2026-12 breach digest: 2 alerts since Fri 4 Dec 2026 12:00 GMT"
+    );
+    let text = p3.decoded_part("text/plain").unwrap();
+    for item in [
+        "1. [slawatch] acme 2026-12 breach: INC3A breached P3 resolved in 8 hours (8 h target)",
+        "2. [slawatch] acme 2026-12 breach: INC3B breached P3 resolved in 8 hours (8 h target)",
+        // 9 h elapsed; deadline 01:00 + 8 h; resolved at 10:00.
+        "Elapsed        9 h",
+        "Deadline       Fri 4 Dec 2026 09:00 GMT",
+        "Stopped        Fri 4 Dec 2026 10:00 GMT",
+    ] {
+        assert!(text.contains(item), "{item:?} not in:\n{text}");
+    }
+    // The incident at risk is alone of its kind, so it goes as itself.
+    let at_risk = mails
+        .iter()
+        .find(|m| keys(m) == vec!["at_risk/acme/p1-resolution/INC1".to_string()])
+        .expect("the at-risk warning, at the digest time");
+    assert!(
+        at_risk
+            .header("Subject")
+            .unwrap()
+            .starts_with("[slawatch] acme 2026-12 incident at risk: INC1 at risk"),
+        "{:?}",
+        at_risk.header("Subject")
+    );
+}
