@@ -253,3 +253,119 @@ async fn a_day_sends_what_needs_a_decision_at_once_and_the_rest_in_one_digest_pe
         at_risk.header("Subject")
     );
 }
+
+const NIGHT: &str = "night@council.example";
+
+/// `MANAGER` with the defaults, and `NIGHT` who turned incidents at risk
+/// off, wants breaches at once, and keeps 20:00 to 07:00 quiet.
+fn subscribed(smtp: u16) -> String {
+    config(smtp).replace(
+        &format!("managers = [\"{MANAGER}\"]"),
+        &format!(
+            "managers = [\"{MANAGER}\", {{ address = \"{NIGHT}\", kinds = {{ at_risk = \"off\", \
+             breached = \"immediate\" }}, quiet_hours = \"20:00-07:00\" }}]"
+        ),
+    )
+}
+
+/// The messages `to` has received so far.
+fn mail_to(sink: &SmtpSink, to: &str) -> Vec<Mail> {
+    sink.messages()
+        .into_iter()
+        .filter(|m| m.header("X-RcptTo").as_deref() == Some(to))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsubscribed_kind_never_arrives_and_quiet_hours_hold_a_warning_but_not_a_breach_of_p1()
+{
+    let Some(python) = python_or_skip("an_unsubscribed_kind_never_arrives…") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let clock = WallClock::manual(t("2026-12-04T21:00:00Z"));
+    let deps = daemon_deps(&dir, &subscribed(port))
+        .await
+        .with_clock(clock.clone());
+    let sink = SmtpSink::start(&python, port, &dir.path().join("mail"), Handler::Mailbox);
+    // Fri 4 Dec 2026, GMT. At 21:00: INC1 (P1, opened 16:00, due 20:00) is
+    // breached; INC2 (P1, opened 18:00) has used 3 h of 4 h, at risk; INC3
+    // (P3, 10:00 to 19:00: 9 h of 8 h) breached.
+    push(
+        &deps,
+        "id,contract,priority,opened_at,resolved_at,title\n\
+         INC1,acme,P1,2026-12-04T16:00:00Z,,Payroll down\n\
+         INC2,acme,P1,2026-12-04T18:00:00Z,,Email slow\n\
+         INC3,acme,P3,2026-12-04T10:00:00Z,2026-12-04T19:00:00Z,Printer\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+    detect_once(&deps, clock.now()).await.unwrap();
+    round(&deps).await;
+    let p1 = vec!["breached/acme/p1-resolution/INC1".to_string()];
+    // The P1 breach is critical: both managers get it at once, quiet hours or not.
+    let lead = received(&sink, 2).await;
+    assert_eq!(lead.len(), 2, "{lead:#?}");
+    assert_eq!(
+        mail_to(&sink, MANAGER).iter().map(keys).collect::<Vec<_>>(),
+        [p1.clone()]
+    );
+    assert_eq!(
+        mail_to(&sink, NIGHT).iter().map(keys).collect::<Vec<_>>(),
+        [p1.clone()]
+    );
+
+    // NIGHT wants breaches at once, but the P3 breach is a warning: held
+    // until the quiet hours end at 07:00 (GMT = UTC in December).
+    clock.set(t("2026-12-05T06:59:59Z"));
+    round(&deps).await;
+    assert_eq!(mail_to(&sink, NIGHT).len(), 1);
+    clock.set(t("2026-12-05T07:00:00Z"));
+    round(&deps).await;
+    let night = received(&sink, 3).await;
+    let night: Vec<&Mail> = night
+        .iter()
+        .filter(|m| m.header("X-RcptTo").as_deref() == Some(NIGHT))
+        .collect();
+    assert_eq!(night.len(), 2, "{night:#?}");
+    assert_eq!(
+        keys(night[1]),
+        vec!["breached/acme/p3-resolution/INC3#immediate#quiet"]
+    );
+    // MANAGER has had nothing more: the rest waits for the 08:00 digest.
+    assert_eq!(mail_to(&sink, MANAGER).len(), 1);
+
+    clock.set(t("2026-12-05T08:00:00Z"));
+    round(&deps).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at_risk = "at_risk/acme/p1-resolution/INC2".to_string();
+    let lead = mail_to(&sink, MANAGER);
+    assert!(
+        lead.iter().any(|m| keys(m).contains(&at_risk)),
+        "the lead gets the incident at risk in the digest: {lead:#?}"
+    );
+    assert!(
+        lead.iter()
+            .any(|m| keys(m).contains(&"breached/acme/p3-resolution/INC3".to_string())),
+        "the lead gets the P3 breach at the digest time: {lead:#?}"
+    );
+    let night = mail_to(&sink, NIGHT);
+    assert!(
+        night
+            .iter()
+            .all(|m| !keys(m).iter().any(|k| k.starts_with("at_risk/"))),
+        "an unsubscribed kind arrived: {night:#?}"
+    );
+    // Nothing is left to send, and nothing reached anyone twice.
+    let rows = outbox(&deps).await;
+    assert!(rows.iter().all(|r| r.3.is_some()), "{rows:#?}");
+    for to in [MANAGER, NIGHT] {
+        let mut seen: Vec<String> = mail_to(&sink, to).iter().flat_map(keys).collect();
+        let all = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), all, "{to} had a key twice");
+    }
+}
