@@ -407,11 +407,9 @@ fn managers(s: &Section, p: &mut Problems) -> Option<(Vec<String>, Vec<Subscript
         let Some(m) = Section::open(item, path, &MANAGER_KEYS, p) else {
             continue;
         };
-        let Some(address) = m.req_parsed("address", p, |t| {
+        let address = m.req_parsed("address", p, |t| {
             check_email(t).map(|()| t.trim().to_string())
-        }) else {
-            continue;
-        };
+        });
         let mut kinds = std::collections::BTreeMap::new();
         let table = match m.value("kinds") {
             None => None,
@@ -449,8 +447,12 @@ fn managers(s: &Section, p: &mut Problems) -> Option<(Vec<String>, Vec<Subscript
             }
         }
         let quiet_hours = match m.has("quiet_hours") {
-            true => Some(m.parsed("quiet_hours", p, QuietHours::parse)?),
-            false => None,
+            true => m.parsed("quiet_hours", p, QuietHours::parse).map(Some),
+            false => Some(None),
+        };
+        // Every problem of the entry is reported before giving up on it.
+        let (Some(address), Some(quiet_hours)) = (address, quiet_hours) else {
+            continue;
         };
         addresses.push(address.clone());
         subscriptions.push(Subscription {

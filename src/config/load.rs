@@ -318,9 +318,6 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
             )),
         }
     });
-    if s.has("public_url") && public_url.is_none() {
-        return None;
-    }
     let digest_at = match s.has("digest_at") {
         false => Some(default.digest_at),
         true => s.parsed("digest_at", p, |t| match t {
@@ -340,7 +337,10 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
         digest_interval_seconds: digest_interval,
         routes,
         commitment_lead_days: lead_days?,
-        public_url,
+        public_url: match s.has("public_url") {
+            true => Some(public_url?),
+            false => None,
+        },
         digest_at: digest_at?,
     })
 }
