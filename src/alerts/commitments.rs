@@ -20,7 +20,6 @@ use super::compose::{Facts, alert};
 use super::detect::RECENT_DAYS;
 use crate::config::Config;
 use crate::contract::{Commitment, Contract};
-use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Occurrence, Register};
 use crate::engine::evaluate_month;
@@ -87,11 +86,7 @@ pub fn commitment_alerts(
 }
 
 fn money(contract: &Contract, minor: i64) -> String {
-    format!(
-        "{} {}",
-        contract.currency.code(),
-        format_minor(minor, contract.currency.exponent())
-    )
+    crate::domain::display::money(minor, &contract.currency)
 }
 
 fn commitment_alert(

@@ -151,6 +151,84 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_alert_reads_in_local_time_either_side_of_the_clocks_going_back() {
+        use crate::domain::display::{duration, local_time, money};
+        use crate::domain::{Currency, Instant};
+        use chrono_tz::Europe::London;
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let (deadline, stopped): (Instant, Instant) =
+            (at("2026-10-25T00:30:00Z"), at("2026-10-25T01:45:00Z"));
+        let gbp = Currency::parse("GBP").unwrap();
+        let facts = Facts {
+            headline: "INC9 breached P2 resolved in 8 hours (8 h target)".into(),
+            lines: vec![
+                ("Deadline", local_time(deadline, London)),
+                ("Stopped", local_time(stopped, London)),
+                (
+                    "Elapsed",
+                    duration(stopped.timestamp() - deadline.timestamp() + 8 * 3_600),
+                ),
+                ("Credit", money(1_234_567, &gbp)),
+            ],
+            evidence: "Evidence: the incident record.".into(),
+            month: Some("2026-10".parse().unwrap()),
+            next_step: Some("raise it at the service review.".into()),
+            link: Some(
+                "https://slawatch.council.example/api/v1/contracts/acme/months/2026-10".into(),
+            ),
+        };
+        let a = alert(
+            "k".into(),
+            "breached",
+            Severity::Critical,
+            Some("acme"),
+            &["m@x.example".into()],
+            &facts,
+            false,
+        );
+        assert_eq!(
+            a.subject,
+            "[slawatch] acme 2026-10 breach: INC9 breached P2 resolved in 8 hours (8 h target)"
+        );
+        // 00:30 UTC is 01:30 BST; the clocks go back at 01:00 UTC, so 01:45
+        // UTC is 01:45 GMT: 1 h 15 min later though the wall clock moved 15
+        // min. Elapsed: 8 h + 1 h 15 min. £12,345.67 from 1 234 567 pence.
+        assert_eq!(
+            a.body_text,
+            "INC9 breached P2 resolved in 8 hours (8 h target)\n\
+             Needs a decision today.\n\
+             \n\
+             What to do next: raise it at the service review.\n\
+             \n\
+             Deadline  Sun 25 Oct 2026 01:30 BST\n\
+             Stopped   Sun 25 Oct 2026 01:45 GMT\n\
+             Elapsed   9 h 15 min\n\
+             Credit    £12,345.67\n\
+             \n\
+             Evidence: the incident record.\n\
+             Open: https://slawatch.council.example/api/v1/contracts/acme/months/2026-10\n"
+        );
+        assert!(
+            a.body_html.contains("<td>Sun 25 Oct 2026 01:45 GMT</td>"),
+            "{}",
+            a.body_html
+        );
+        assert!(a.body_html.contains("<td>£12,345.67</td>"));
+        // The HTML escaper writes `/` as `&#x2f;`, which a mail client reads as `/`.
+        assert!(
+            a.body_html.replace("&#x2f;", "/").contains(
+                "<a href=\"https://slawatch.council.example/api/v1/contracts/acme/months/2026-10\">"
+            ),
+            "{}",
+            a.body_html
+        );
+    }
+
+    #[test]
     fn supplier_text_is_escaped_in_html_and_kept_in_text() {
         let facts = Facts {
             headline: "INC1 breached".into(),
