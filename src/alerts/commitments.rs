@@ -146,14 +146,35 @@ fn commitment_alert(
             ),
         ));
     }
+    let next_step = match stage {
+        Stage::DueSoon => format!(
+            "remind {} that {} is due on {}; when it arrives, record its delivery with the \
+             evidence reference in the commitments register.",
+            contract.supplier, o.name, o.due
+        ),
+        Stage::Overdue(_) => format!(
+            "ask {} for {} now and record the delivery with its evidence reference in the \
+             commitments register when it arrives{}.",
+            contract.supplier,
+            o.name,
+            match o.delay_payment_per_day_minor {
+                Some(per_day) => format!(
+                    "; delay payments of {} a day are claimed with the monthly report",
+                    money(contract, per_day)
+                ),
+                None => String::new(),
+            }
+        ),
+    };
     let facts = Facts {
         headline,
         lines,
         evidence: format!(
-            "Record the delivery: `slawatch commitment deliver --contract {} --id {} --due {} --evidence REF`; \
-             the register: `slawatch commitment list --contract {}`.",
-            contract.id, o.id, o.occurrence, contract.id
+            "Evidence: the commitments register of {} (occurrence {} of {}, due {}), \
+             where every delivery and rejection is kept.",
+            contract.id, o.occurrence, o.id, o.due
         ),
+        next_step: Some(next_step),
         ..Facts::default()
     };
     let (kind, severity, digest) = match stage {
