@@ -369,3 +369,63 @@ async fn an_unsubscribed_kind_never_arrives_and_quiet_hours_hold_a_warning_but_n
         assert_eq!(seen.len(), all, "{to} had a key twice");
     }
 }
+
+#[tokio::test]
+async fn a_weekly_summary_comes_on_monday_at_the_digest_time_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = daemon_deps(&dir, &config(free_port())).await;
+    // December 2026 so far: INC1 (P1) 09:00 to 14:00 on Fri 4 Dec, 5 h
+    // against 4 h: breached, deadline 13:00; INC3 (P3) 2 h against 8 h: met.
+    push(
+        &deps,
+        "id,contract,priority,opened_at,resolved_at,title\n\
+         INC1,acme,P1,2026-12-04T09:00:00Z,2026-12-04T14:00:00Z,Payroll down\n\
+         INC3,acme,P3,2026-12-01T00:00:00Z,2026-12-01T02:00:00Z,Printer\n",
+        "incidents.csv",
+        &dir,
+    )
+    .await;
+    let weekly = |deps: &Deps| {
+        let store = deps.store.clone();
+        async move {
+            store
+                .due_alerts(i64::MAX, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|a| a.alert.kind == "weekly_summary")
+                .collect::<Vec<_>>()
+        }
+    };
+    // Sunday, and Monday before 08:00 (GMT): nothing.
+    for at in ["2026-12-06T09:00:00Z", "2026-12-07T07:59:00Z"] {
+        detect_once(&deps, t(at)).await.unwrap();
+        assert!(weekly(&deps).await.is_empty(), "at {at}");
+    }
+    detect_once(&deps, t("2026-12-07T08:00:00Z")).await.unwrap();
+    detect_once(&deps, t("2026-12-07T15:00:00Z")).await.unwrap();
+    let found = weekly(&deps).await;
+    assert_eq!(found.len(), 1, "once a week");
+    let a = &found[0].alert;
+    // 7 Dec 2026 is in ISO week 50.
+    assert_eq!(a.dedup_key, "weekly/acme/2026-W50");
+    assert_eq!(
+        a.subject,
+        "[slawatch] acme 2026-12 weekly summary: week 50 summary of 2026-12 to date"
+    );
+    for line in [
+        // 0 of 1 P1 met; 1 of 1 P3 met.
+        "Service level    P1 resolved in 4 hours: 0.000 % against 95 %, ",
+        "Service level    P3 resolved in 8 hours: 100.000 % against 90 %, met so far",
+        // 2 % of £125,000.00 for P1 under 95 %; P3 has no credits.
+        "If it ended now  service credit £2,500.00",
+        // INC1's deadline (4 Dec 13:00) is within the 7 days before Monday 08:00.
+        "Last 7 days      1 breach(es) of incident targets",
+    ] {
+        assert!(
+            a.body_text.contains(line),
+            "{line:?} not in:\n{}",
+            a.body_text
+        );
+    }
+}

@@ -52,6 +52,7 @@ pub async fn contract_alerts(
     super::feeds::outage_alerts(config, contract, evidence, now, &mut alerts);
     super::commitments::detect(config, store, contract, register, now, &mut alerts).await?;
     super::dr::detect(contract, dr_tests, now, &mut alerts);
+    super::weekly::summary(config, contract, live, now, &mut alerts);
     Ok(alerts)
 }
 

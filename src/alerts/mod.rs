@@ -14,6 +14,7 @@
 //! - [`escalation`]: an escalation trigger of a closed month, and the rectification plan it makes due.
 //! - [`recovery`]: an issued claim still unpaid after `recovery_chase_after` days.
 //! - [`subscriptions`]: each manager's kinds, at once or in the digest, and quiet hours.
+//! - `weekly`: each Monday, a contract's month to date.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
 //! - `per_recipient`: one message by SMTP, each recipient in an envelope of its own.
@@ -37,3 +38,4 @@ pub mod refusal;
 pub mod sender;
 pub mod subscriptions;
 pub mod transport;
+mod weekly;

@@ -356,7 +356,7 @@ fn auto_issue(s: &Section, p: &mut Problems) -> Option<bool> {
 const MANAGER_KEYS: [&str; 3] = ["address", "kinds", "quiet_hours"];
 
 /// The kinds of alert live detection raises, which a manager may route.
-pub const ALERT_KINDS: [&str; 18] = [
+pub const ALERT_KINDS: [&str; 19] = [
     "breached",
     "at_risk",
     "month_at_risk",
@@ -375,6 +375,7 @@ pub const ALERT_KINDS: [&str; 18] = [
     "dr_flag",
     "escalation",
     "claim_unpaid",
+    "weekly_summary",
 ];
 
 /// `managers`: plain addresses, or `[[contracts.managers]]` tables with an
