@@ -373,7 +373,11 @@ async fn an_unsubscribed_kind_never_arrives_and_quiet_hours_hold_a_warning_but_n
 #[tokio::test]
 async fn a_weekly_summary_comes_on_monday_at_the_digest_time_once() {
     let dir = tempfile::tempdir().unwrap();
-    let deps = daemon_deps(&dir, &config(free_port())).await;
+    let text = config(free_port()).replace(
+        "digest_at = \"08:00\"",
+        "digest_at = \"08:00\"\nweekly_summary = true",
+    );
+    let deps = daemon_deps(&dir, &text).await;
     // December 2026 so far: INC1 (P1) 09:00 to 14:00 on Fri 4 Dec, 5 h
     // against 4 h: breached, deadline 13:00; INC3 (P3) 2 h against 8 h: met.
     push(

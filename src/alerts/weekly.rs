@@ -15,8 +15,9 @@ use crate::engine::Figures;
 use crate::engine::live::LiveMonth;
 use crate::store::outbox::{NewAlert, Severity};
 
-/// The summary for `contract` when `now` is a Monday at or after the digest
-/// time (08:00 when digests are off), else nothing.
+/// The summary for `contract` when `[alerts] weekly_summary` is on and `now`
+/// is a Monday at or after the digest time (08:00 when digests are off),
+/// else nothing.
 pub(super) fn summary(
     config: &Config,
     contract: &Contract,
@@ -24,6 +25,9 @@ pub(super) fn summary(
     now: Instant,
     out: &mut Vec<NewAlert>,
 ) {
+    if !config.alerts.weekly_summary {
+        return;
+    }
     let at = config
         .alerts
         .digest_at

@@ -240,6 +240,7 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
         "commitment_lead_time",
         "public_url",
         "digest_at",
+        "weekly_summary",
     ];
     let s = section(value, "alerts", &known, &empty, p)?;
     let default = AlertsConfig::default();
@@ -332,7 +333,16 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
                 }),
         }),
     };
+    let weekly_summary = match s.value("weekly_summary") {
+        None => Some(false),
+        Some(Value::Boolean(b)) => Some(*b),
+        Some(_) => {
+            p.push(s.key("weekly_summary"), "expected true or false");
+            None
+        }
+    };
     Some(AlertsConfig {
+        weekly_summary: weekly_summary?,
         at_risk_share: at_risk_share?,
         digest_interval_seconds: digest_interval,
         routes,

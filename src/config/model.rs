@@ -246,6 +246,8 @@ pub struct AlertsConfig {
     /// at (`digest_at`, default 08:00), when no `digest_interval` is set;
     /// `None` (`digest_at = "off"`) sends every alert on its own at once.
     pub digest_at: Option<chrono::NaiveTime>,
+    /// Send each contract's weekly summary on Mondays (`weekly_summary`, default false).
+    pub weekly_summary: bool,
 }
 
 impl Default for AlertsConfig {
@@ -257,6 +259,7 @@ impl Default for AlertsConfig {
             commitment_lead_days: 14,
             public_url: None,
             digest_at: chrono::NaiveTime::from_hms_opt(8, 0, 0),
+            weekly_summary: false,
         }
     }
 }
