@@ -506,6 +506,7 @@ fn summary_alert(
                 .and_then(|f| f.parent())
                 .map_or_else(String::new, |d| d.display().to_string())
         ),
+        ..Facts::default()
     };
     let mut summary = alert(
         format!("report_issued/{}/{period}/v{version}", c.id),
@@ -587,6 +588,7 @@ fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
              issued, in every format, and emailed again.",
             c.id
         ),
+        ..Facts::default()
     };
     alert(
         format!("report_draft/{}/{period}/d{draft}", c.id),

@@ -89,8 +89,10 @@ impl Env {
                 "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"{FROM}\"\n{email_keys}\n"
             );
         }
-        if let Some(interval) = digest_interval {
-            text += &format!("[alerts]\ndigest_interval = \"{interval}\"\n");
+        // Without an interval these tests send every alert on its own.
+        match digest_interval {
+            Some(interval) => text += &format!("[alerts]\ndigest_interval = \"{interval}\"\n"),
+            None => text += "[alerts]\ndigest_at = \"off\"\n",
         }
         text += contracts;
         let config = slawatch::config::parse(&text, "test.toml").expect("valid configuration");
@@ -495,11 +497,13 @@ async fn at_risk_warnings_arrive_as_one_digest_and_breaches_are_not_held() {
         .unwrap();
     let keys: Vec<&str> = warnings.iter().map(|w| w.dedup_key.as_str()).collect();
     assert_eq!(digest.header("X-Slawatch-Alert").unwrap(), keys.join(", "));
+    // The three at-risk warnings of one contract, told in London time.
+    let subject = digest.header("Subject").unwrap();
     assert!(
-        digest
-            .header("Subject")
-            .unwrap()
-            .starts_with("SLA Watch digest: 3 alerts since ")
+        subject.starts_with("[slawatch] acme-managed-it ")
+            && subject.contains(" incident at risk digest: 3 alerts since ")
+            && (subject.ends_with(" GMT") || subject.ends_with(" BST")),
+        "{subject}"
     );
     assert_eq!(digest.header("X-RcptTo").unwrap(), to[0]);
     let text = digest.part("text/plain").unwrap();
@@ -655,7 +659,7 @@ async fn a_dead_mailbox_never_holds_up_the_other_managers_and_is_reported_once()
     assert_eq!(
         notice.header("Subject").unwrap(),
         format!(
-            "[slawatch] ACTION acme-managed-it: Alerts to {DEAD} are refused by the mail server"
+            "[slawatch] acme-managed-it recipient refused: Alerts to {DEAD} are refused by the mail server"
         )
     );
     // Quoted-printable: soft line breaks undone.

@@ -616,7 +616,7 @@ async fn due_soon_then_overdue_at_once_then_a_reminder_once_a_week() {
     assert!(
         last.alert
             .body_text
-            .contains("GBP 50.00 a day late; GBP 1800.00 so far"),
+            .contains("£50.00 a day late; £1,800.00 so far"),
         "{}",
         last.alert.body_text
     );

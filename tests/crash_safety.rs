@@ -38,6 +38,10 @@ listen = "127.0.0.1:{listen}"
 smtp_url = "smtp://127.0.0.1:{smtp}"
 from = "SLA Watch <slawatch@council.example>"
 
+# Every alert on its own at once: this test is about delivery, not digests.
+[alerts]
+digest_at = "off"
+
 [[contracts]]
 id = "acme"
 supplier = "Acme Managed Services Ltd"

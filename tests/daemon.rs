@@ -36,6 +36,11 @@ database_url = "{db}"
 data_dir = "{data}"
 listen = "127.0.0.1:{port}"
 {extra}
+
+# Every alert on its own at once: this test is about delivery, not digests.
+[alerts]
+digest_at = "off"
+
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"

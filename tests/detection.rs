@@ -103,9 +103,9 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
     assert_eq!(
         s,
         vec![
-            "[slawatch] ACTION acme: INC1 breached P1 resolved in 4 hours (4h00m target)",
-            "[slawatch] WARNING acme: INC1 at risk of breaching P1 resolved in 4 hours: 3h00m of 4h00m used",
-            "[slawatch] WARNING acme: P1 resolved in 4 hours is at risk for 2026-10: needs 19 more P1 incidents, all met; no closed month yet to compare with",
+            "[slawatch] acme 2026-10 breach: INC1 breached P1 resolved in 4 hours (4 h target)",
+            "[slawatch] acme 2026-10 incident at risk: INC1 at risk of breaching P1 resolved in 4 hours: 3 h of 4 h used",
+            "[slawatch] acme 2026-10 month at risk: P1 resolved in 4 hours is at risk for 2026-10: needs 19 more P1 incidents, all met; no closed month yet to compare with",
         ]
     );
     let breach = deps
@@ -121,14 +121,15 @@ async fn an_incident_is_alerted_at_risk_then_breached_once_each() {
         breach
             .alert
             .body_text
-            .contains("Deadline       2026-10-12T13:00:00Z"),
+            // 13:00 UTC on 12 Oct is 14:00 in London (BST until the 25th).
+            .contains("Deadline       Mon 12 Oct 2026 14:00 BST"),
         "{}",
         breach.alert.body_text
     );
     assert!(breach.alert.body_text.contains("Mail <down>"));
     assert!(breach.alert.body_html.contains("Mail &lt;down&gt;"));
     assert!(
-        breach.alert.body_text.contains("credit 2 % = GBP 2500.00"),
+        breach.alert.body_text.contains("credit 2 % = £2,500.00"),
         "{}",
         breach.alert.body_text
     );
@@ -176,11 +177,13 @@ async fn outages_are_alerted_when_they_start_and_end() {
     detect_once(&deps, t("2026-10-12T10:50:00Z")).await.unwrap();
     let s = subjects(&deps).await;
     assert!(
-        s.contains(&"[slawatch] WARNING acme: full outage of email started".to_string()),
+        s.contains(
+            &"[slawatch] acme 2026-10 outage started: full outage of email started".to_string()
+        ),
         "{s:?}"
     );
     assert!(
-        s.contains(&"[slawatch] INFO acme: outage of email ended".to_string()),
+        s.contains(&"[slawatch] acme 2026-10 outage ended: outage of email ended".to_string()),
         "{s:?}"
     );
     // 45 minutes down in October's 745 hours: 2,700 s of 2,682,000 s is
@@ -232,7 +235,7 @@ path = "inbox"
     let s = subjects(&deps).await;
     assert_eq!(
         s,
-        vec!["[slawatch] ACTION acme: source acme-pack is failing"]
+        vec!["[slawatch] acme source failing: source acme-pack is failing"]
     );
 }
 

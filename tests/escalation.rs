@@ -370,6 +370,31 @@ async fn the_daemon_alerts_each_trigger_once_and_exports_it() {
     // November triggered repeat-failure, plans and breaches: one alert each.
     assert_eq!(first.len(), 3, "{first:?}");
     assert!(first.iter().any(|s| s.contains("termination")), "{first:?}");
+    // The plan's alert says what the contract lets the council do, with the
+    // clause and the deadline: ten office days from Tuesday 1 December is
+    // Tuesday 15 December.
+    let plan = deps
+        .store
+        .due_alerts(i64::MAX, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.alert.kind == "escalation" && a.alert.subject.contains("rectification plan"))
+        .expect("the rectification plan's alert");
+    assert!(
+        plan.alert.body_text.contains(
+            "What to do next: demand a rectification plan from the supplier under Clause 12.1: \
+             two failures of one service level within three months; the supplier must respond \
+             by 2026-12-15."
+        ),
+        "{}",
+        plan.alert.body_text
+    );
+    assert!(
+        !plan.alert.body_text.contains("slawatch "),
+        "{}",
+        plan.alert.body_text
+    );
     // An hour later: nothing new.
     slawatch::daemon::live::detect_once(&deps, now + chrono::Duration::hours(1))
         .await

@@ -541,6 +541,10 @@ id = "acme-inbox"
 contract = "{C}"
 kind = "inbox"
 path = "{}"
+
+# Every alert on its own at once: this test is about what is alerted.
+[alerts]
+digest_at = "off"
 "#,
             inbox.display()
         ));

@@ -420,7 +420,7 @@ async fn the_metrics_show_it_and_an_unpaid_claim_is_chased_once() {
     assert!(
         alert
             .subject
-            .contains("the 2026-10 claim is unpaid after 61 days: GBP 9900.00 outstanding"),
+            .contains("the 2026-10 claim is unpaid after 61 days: £9,900.00 outstanding"),
         "{}",
         alert.subject
     );

@@ -105,7 +105,7 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
     assert!(control["control"].get("version").is_none());
     assert_eq!(
         subjects(&deps).await,
-        ["[slawatch] INFO acme: DRAFT 2026-10 report (draft 1), awaiting approval"]
+        ["[slawatch] acme report draft: DRAFT 2026-10 report (draft 1), awaiting approval"]
     );
     assert!(!dir.path().join("data/reports/acme/2026-10").exists());
 
@@ -164,7 +164,10 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
     );
     let subjects = subjects(&deps).await;
     assert_eq!(subjects.len(), 2, "{subjects:?}");
-    assert_eq!(subjects[1], "[slawatch] INFO acme: 2026-10 report issued");
+    assert_eq!(
+        subjects[1],
+        "[slawatch] acme report issued: 2026-10 report issued"
+    );
 
     // Approving once issued is refused.
     let late = approve(&deps, "Sam", "2026-11-07T09:00:00Z").await;
@@ -404,8 +407,8 @@ async fn figures_changed_after_approval_are_drafted_again_and_need_their_own_app
     assert_eq!(
         subjects(&deps).await,
         [
-            "[slawatch] INFO acme: DRAFT 2026-10 report (draft 1), awaiting approval",
-            "[slawatch] INFO acme: DRAFT 2026-10 report (draft 2), awaiting approval",
+            "[slawatch] acme report draft: DRAFT 2026-10 report (draft 1), awaiting approval",
+            "[slawatch] acme report draft: DRAFT 2026-10 report (draft 2), awaiting approval",
         ]
     );
     // Approved in turn, it is issued with the figures approved.

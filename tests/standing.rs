@@ -134,9 +134,9 @@ async fn an_early_breach_is_at_risk_and_a_spent_downtime_budget_is_certain_to_fa
     assert_eq!(
         s,
         vec![
-            "[slawatch] ACTION acme: B1 breached P1 resolved in 4 hours (4h00m target)",
-            "[slawatch] ACTION acme: Email available (email) is certain to fail for 2026-10",
-            "[slawatch] WARNING acme: P1 resolved in 4 hours is at risk for 2026-10: needs 16 more P1 incidents, all met; a typical month has 11",
+            "[slawatch] acme 2026-10 breach: B1 breached P1 resolved in 4 hours (4 h target)",
+            "[slawatch] acme 2026-10 month at risk: P1 resolved in 4 hours is at risk for 2026-10: needs 16 more P1 incidents, all met; a typical month has 11",
+            "[slawatch] acme 2026-10 month failing: Email available (email) is certain to fail for 2026-10",
         ]
     );
     // 1 of 2 = 50 % so far is under the 80 % critical line, but the month
@@ -158,7 +158,7 @@ async fn an_early_breach_is_at_risk_and_a_spent_downtime_budget_is_certain_to_fa
     );
     // If the month ended now: 50 % is under the 90 band, 4 % of £125,000.
     assert!(
-        at_risk.alert.body_text.contains("credit 4 % = GBP 5000.00"),
+        at_risk.alert.body_text.contains("credit 4 % = £5,000.00"),
         "{}",
         at_risk.alert.body_text
     );
@@ -235,7 +235,7 @@ async fn an_excused_month_raises_nothing() {
     // The breach of B1 itself is still news; the months are not.
     assert_eq!(
         subjects(&deps).await,
-        vec!["[slawatch] ACTION acme: B1 breached P1 resolved in 4 hours (4h00m target)"]
+        vec!["[slawatch] acme 2026-10 breach: B1 breached P1 resolved in 4 hours (4 h target)"]
     );
     // The state is as measured (the contract does not count the failure:
     // no credit, no alert, never critical).
@@ -285,6 +285,10 @@ listen = "127.0.0.1:{listen}"
 [email]
 smtp_url = "smtp://127.0.0.1:{smtp}"
 from = "SLA Watch <slawatch@council.example>"
+
+# Every alert on its own at once: this test is about delivery, not digests.
+[alerts]
+digest_at = "off"
 
 [[api_tokens]]
 name = "grafana"
@@ -365,9 +369,9 @@ token_sha256 = "{viewer}"
     assert_eq!(
         subjects,
         vec![
-            "[slawatch] ACTION acme: B1 breached P1 resolved in 4 hours (4h00m target)",
-            "[slawatch] ACTION acme: Email available (email) is certain to fail for 2026-10",
-            "[slawatch] WARNING acme: P1 resolved in 4 hours is at risk for 2026-10: needs 16 more P1 incidents, all met; a typical month has 11",
+            "[slawatch] acme 2026-10 breach: B1 breached P1 resolved in 4 hours (4 h target)",
+            "[slawatch] acme 2026-10 month at risk: P1 resolved in 4 hours is at risk for 2026-10: needs 16 more P1 incidents, all met; a typical month has 11",
+            "[slawatch] acme 2026-10 month failing: Email available (email) is certain to fail for 2026-10",
         ]
     );
 

@@ -20,7 +20,6 @@ use super::compose::{Facts, alert};
 use super::detect::RECENT_DAYS;
 use crate::config::Config;
 use crate::contract::{Commitment, Contract};
-use crate::domain::money::format_minor;
 use crate::domain::{Instant, Period};
 use crate::engine::commitments::{AsOf, CommitmentStatus, Occurrence, Register};
 use crate::engine::evaluate_month;
@@ -87,11 +86,7 @@ pub fn commitment_alerts(
 }
 
 fn money(contract: &Contract, minor: i64) -> String {
-    format!(
-        "{} {}",
-        contract.currency.code(),
-        format_minor(minor, contract.currency.exponent())
-    )
+    crate::domain::display::money(minor, &contract.currency)
 }
 
 fn commitment_alert(
@@ -151,14 +146,36 @@ fn commitment_alert(
             ),
         ));
     }
+    let next_step = match stage {
+        Stage::DueSoon => format!(
+            "remind {} that {} is due on {}; when it arrives, record its delivery with the \
+             evidence reference in the commitments register.",
+            contract.supplier, o.name, o.due
+        ),
+        Stage::Overdue(_) => format!(
+            "ask {} for {} now and record the delivery with its evidence reference in the \
+             commitments register when it arrives{}.",
+            contract.supplier,
+            o.name,
+            match o.delay_payment_per_day_minor {
+                Some(per_day) => format!(
+                    "; delay payments of {} a day are claimed with the monthly report",
+                    money(contract, per_day)
+                ),
+                None => String::new(),
+            }
+        ),
+    };
     let facts = Facts {
         headline,
         lines,
         evidence: format!(
-            "Record the delivery: `slawatch commitment deliver --contract {} --id {} --due {} --evidence REF`; \
-             the register: `slawatch commitment list --contract {}`.",
-            contract.id, o.id, o.occurrence, contract.id
+            "Evidence: the commitments register of {} (occurrence {} of {}, due {}), \
+             where every delivery and rejection is kept.",
+            contract.id, o.occurrence, o.id, o.due
         ),
+        next_step: Some(next_step),
+        ..Facts::default()
     };
     let (kind, severity, digest) = match stage {
         Stage::DueSoon => ("commitment_due_soon", Severity::Warning, true),
@@ -222,6 +239,7 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
             "Evidence: the data-quality section of `slawatch report --contract {} --month {} --format html`.",
             contract.id, d.period
         ),
+        ..Facts::default()
     };
     alert(
         format!(
@@ -237,7 +255,7 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
         Some(&contract.id),
         &contract.managers,
         &facts,
-        false,
+        true,
     )
 }
 

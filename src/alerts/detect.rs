@@ -14,9 +14,9 @@ use chrono::Duration as Span;
 
 use super::compose::{Facts, alert};
 use crate::config::Config;
+use crate::contract::escalation::When;
 use crate::contract::{Contract, ServiceLevel};
-use crate::domain::money::format_minor;
-use crate::domain::time::format_utc;
+use crate::domain::display::{duration, local_time, money, percent};
 use crate::domain::{Instant, Period, Priority};
 use crate::engine::commitments::Register;
 use crate::engine::dr::DrTest;
@@ -46,11 +46,13 @@ pub async fn contract_alerts(
     let mut alerts = Vec::new();
     let period = live.evaluation.period;
     let lines = &live.evaluation.levels;
-    incident_alerts(contract, live, now, &mut alerts);
-    level_alerts(contract, period, lines, &live.standing, &mut alerts);
-    super::feeds::outage_alerts(contract, evidence, now, &mut alerts);
+    let link = month_link(config, contract, period);
+    incident_alerts(contract, live, now, &link, &mut alerts);
+    level_alerts(contract, period, lines, &live.standing, &link, &mut alerts);
+    super::feeds::outage_alerts(config, contract, evidence, now, &mut alerts);
     super::commitments::detect(config, store, contract, register, now, &mut alerts).await?;
     super::dr::detect(contract, dr_tests, now, &mut alerts);
+    super::weekly::summary(config, contract, live, now, &mut alerts);
     Ok(alerts)
 }
 
@@ -72,19 +74,35 @@ pub fn route(config: &Config, alerts: &mut [NewAlert]) {
     }
 }
 
-/// A duration as a contract manager reads it: `4h00m`, or `45s` under a minute.
+/// A duration as a contract manager reads it: `4 h`, `15 min 19 s`.
 pub(super) fn hm(seconds: i64) -> String {
-    if seconds.abs() < 60 {
-        return format!("{seconds}s");
-    }
-    format!("{}h{:02}m", seconds / 3_600, (seconds % 3_600) / 60)
+    duration(seconds)
 }
 
+/// What a month's alerts rest on, in words: the records, not a command.
 pub(super) fn evidence_line(contract: &Contract, period: Period) -> String {
     format!(
-        "Evidence: `slawatch report --contract {} --month {period} --format html`, or the API at /api/v1/contracts/{}/months/{period}.",
-        contract.id, contract.id
+        "Evidence: the incident and outage records slawatch holds from {}'s feeds for {period} \
+         (each as first received, with any later change kept), measured on the contract's \
+         calendars; the month's report works out every figure.",
+        contract.supplier
     )
+}
+
+/// Where a reader sees `contract`'s month: the configured `public_url`, or
+/// the daemon's own HTTP address, followed by the month's API path.
+pub(super) fn month_link(config: &Config, contract: &Contract, period: Period) -> String {
+    let base = match &config.alerts.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => format!("http://{}", config.daemon.listen),
+    };
+    format!("{base}/api/v1/contracts/{}/months/{period}", contract.id)
+}
+
+/// Whether a breach of `priority` needs a decision today: P1 and P2 do;
+/// lower priorities wait for the day's digest.
+pub fn breach_is_immediate(priority: Priority) -> bool {
+    matches!(priority, Priority::P1 | Priority::P2)
 }
 
 /// What the level stands at this month, for the "what it costs" line.
@@ -94,13 +112,10 @@ fn this_month(
     line: &LevelResult,
     at: Option<&LineStanding>,
 ) -> String {
-    let attainment = line.attainment.map_or("no data yet".to_string(), |a| {
-        format!("{:.3} %", a.rounded3())
-    });
-    let mut s = format!(
-        "{attainment} this month against a target of {} %",
-        line.target_percent
-    );
+    let attainment = line
+        .attainment
+        .map_or("no data yet".to_string(), |a| percent(&a));
+    let mut s = format!("{attainment} against a target of {} %", line.target_percent);
     match at {
         Some(at) if at.standing == Standing::AtRisk => {
             let words = level_of(contract, &line.id, period)
@@ -115,10 +130,9 @@ fn this_month(
     }
     if line.credit_minor > 0 {
         s.push_str(&format!(
-            "; if the month ended now: credit {} % = {} {}",
+            "; if the month ended now: credit {} % = {}",
             line.tier.map_or(0.0, |t| t.percent.as_f64()),
-            contract.currency.code(),
-            format_minor(line.credit_minor, contract.currency.exponent())
+            money(line.credit_minor, &contract.currency)
         ));
     }
     s
@@ -146,7 +160,13 @@ fn recovery(level: &ServiceLevel, at: &LineStanding) -> String {
     s
 }
 
-fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mut Vec<NewAlert>) {
+fn incident_alerts(
+    contract: &Contract,
+    live: &LiveMonth,
+    now: Instant,
+    link: &str,
+    out: &mut Vec<NewAlert>,
+) {
     let period = live.evaluation.period;
     let lines = &live.evaluation.levels;
     let open: &[OpenStage] = &live.open;
@@ -186,13 +206,18 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
                     format!("{} on the {} calendar", hm(target), l.calendar.name()),
                 ),
                 ("Elapsed", hm(elapsed)),
-                ("Deadline", format_utc(deadline)),
+                ("Deadline", local_time(deadline, contract.timezone)),
                 (
                     "Stopped",
-                    stopped.map_or("still open".to_string(), format_utc),
+                    stopped.map_or("still open".to_string(), |t| {
+                        local_time(t, contract.timezone)
+                    }),
                 ),
             ],
             evidence: evidence_line(contract, period),
+            month: Some(period),
+            next_step: Some(breach_step(l, incident, stopped.is_none())),
+            link: Some(link.to_string()),
         };
         if let Some(line) = line {
             let at = live.standing.line(&line.id, line.service.as_deref());
@@ -200,14 +225,19 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
                 .lines
                 .push(("This month", this_month(contract, period, line, at)));
         }
+        let immediate = breach_is_immediate(priority);
         Some(alert(
             format!("breached/{}/{}/{}", contract.id, level, incident),
             "breached",
-            Severity::Critical,
+            if immediate {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             Some(&contract.id),
             &contract.managers,
             &facts,
-            false,
+            !immediate,
         ))
     };
     for line in lines {
@@ -273,10 +303,22 @@ fn incident_alerts(contract: &Contract, live: &LiveMonth, now: Instant, out: &mu
                         ),
                         (
                             "Deadline",
-                            deadline.map_or("paused".to_string(), format_utc),
+                            deadline
+                                .map_or("paused".to_string(), |d| local_time(d, contract.timezone)),
                         ),
                     ],
                     evidence: evidence_line(contract, period),
+                    month: Some(period),
+                    next_step: Some(format!(
+                        "ask {} to prioritise {} so that it is {} within target{}.",
+                        contract.supplier,
+                        s.incident,
+                        done_word(l),
+                        deadline
+                            .map(|d| format!(", by {}", local_time(d, contract.timezone)))
+                            .unwrap_or_default()
+                    )),
+                    link: Some(link.to_string()),
                 };
                 out.push(alert(
                     format!("at_risk/{}/{}/{}", contract.id, s.level, s.incident),
@@ -304,6 +346,7 @@ fn level_alerts(
     period: Period,
     lines: &[LevelResult],
     standing: &MonthStanding,
+    link: &str,
     out: &mut Vec<NewAlert>,
 ) {
     // An excused month's failure does not count.
@@ -362,6 +405,9 @@ fn level_alerts(
             headline,
             lines,
             evidence: evidence_line(contract, period),
+            month: Some(period),
+            next_step: Some(level_step(contract, level, at, stage)),
+            link: Some(link.to_string()),
         };
         out.push(alert(
             format!(
@@ -379,5 +425,70 @@ fn level_alerts(
             &facts,
             severity == Severity::Warning,
         ));
+    }
+}
+
+/// What to do about a breached incident: a single breach is not a notice,
+/// it is measured in the month and raised at the service review.
+fn breach_step(level: &ServiceLevel, incident: &str, open: bool) -> String {
+    let chase = if open {
+        format!(
+            "{incident} is still open: ask the supplier's service manager when it will be {}; ",
+            done_word(level)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{chase}record it for the monthly service review. One breach needs no notice: it counts \
+         in the month's {} figure, and any service credit is claimed with the monthly report.",
+        level.name
+    )
+}
+
+/// What to do about a month at risk or failing, naming the contract's
+/// escalation rule that the failure feeds when there is one.
+fn level_step(contract: &Contract, level: &ServiceLevel, at: &LineStanding, stage: &str) -> String {
+    let rule = contract.escalations.iter().find(|r| match &r.when {
+        When::CriticalFailure => stage == "critical",
+        When::Failure { .. } => stage != "at_risk",
+        _ => false,
+    });
+    let ladder = rule.map(|r| {
+        let when = match &r.when {
+            When::Failure {
+                count,
+                within_months,
+            } => {
+                format!("{count} failures of a service level within {within_months} months")
+            }
+            _ => "a critical service level failure".to_string(),
+        };
+        format!(
+            " Under the contract ({}), {when} means {}: check the escalation ladder in the report.",
+            r.clause,
+            r.then.replace('_', " ")
+        )
+    });
+    let step = match stage {
+        "at_risk" => format!(
+            "ask the supplier how it will recover {} this month ({}).",
+            level.name,
+            recovery(level, at)
+        ),
+        _ => format!(
+            "the month will fail {}: the service credit is claimed with the monthly report; \
+             put the failure and the supplier's remedy on the service review agenda.",
+            level.name
+        ),
+    };
+    format!("{step}{}", ladder.unwrap_or_default())
+}
+
+/// What meeting an incident service level takes: "responded to" or "resolved".
+fn done_word(level: &ServiceLevel) -> &'static str {
+    match level.kind {
+        crate::contract::ServiceLevelKind::ResponseTime => "responded to",
+        _ => "resolved",
     }
 }

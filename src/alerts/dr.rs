@@ -59,6 +59,7 @@ pub fn dr_alerts(contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
                      `slawatch dr-test add --contract {} --system {} --date YYYY-MM-DD …`.",
                     contract.id, contract.id, s.id
                 ),
+                ..Facts::default()
             };
             let critical = s.criticality == Criticality::Critical;
             out.push(alert(

@@ -43,9 +43,13 @@ pub fn escalation_alert(contract: &Contract, e: &Escalation) -> NewAlert {
         ),
         lines,
         evidence: format!(
-            "The notice letter: `slawatch notice --contract {} --trigger {} --month {} --format pdf --out notice.pdf`.",
-            contract.id, e.rule, e.period
+            "Evidence: the failures of the months listed, as each month's report shows them; \
+             the notice letter for {} in {} is produced from the same figures.",
+            e.rule, e.period
         ),
+        month: Some(e.period),
+        next_step: Some(next_step(e)),
+        ..Facts::default()
     };
     alert(
         dedup_key(&contract.id, e),
@@ -56,6 +60,26 @@ pub fn escalation_alert(contract: &Contract, e: &Escalation) -> NewAlert {
         &facts,
         false,
     )
+}
+
+/// What the contract lets the council do now, in its own words where it has them.
+fn next_step(e: &Escalation) -> String {
+    let by = e
+        .respond_by
+        .map(|d| format!("; the supplier must respond by {d}"))
+        .unwrap_or_default();
+    match e.then.as_str() {
+        RECTIFICATION_PLAN => format!(
+            "demand a rectification plan from the supplier under {}{by}. The plan is in the \
+             commitments register as due.",
+            e.clause
+        ),
+        crate::contract::escalation::MATERIAL_BREACH => format!(
+            "take advice on serving notice of material breach under {}{by}.",
+            e.clause
+        ),
+        other => format!("act under {}: {}{by}.", e.clause, other.replace('_', " ")),
+    }
 }
 
 /// The commitment a rectification-plan trigger makes due on its deadline;

@@ -82,6 +82,7 @@ pub async fn evidence_alerts(
                 contract.id,
                 months.first().map_or("", String::as_str),
             ),
+            ..Facts::default()
         };
         out.push(alert(
             format!("rewrites/{}/{import_id}", contract.id),
@@ -90,7 +91,7 @@ pub async fn evidence_alerts(
             Some(&contract.id),
             &contract.managers,
             &facts,
-            false,
+            true,
         ));
     }
 
@@ -133,6 +134,7 @@ pub async fn evidence_alerts(
                 ("For example", refusals[0].example.clone()),
             ],
             evidence: "Nothing was changed: only the source that first stored a record, or a person's correction (slawatch import --correct), may change it. Each refused row is in the import's rejections.".into(),
+            ..Facts::default()
         };
         out.push(alert(
             format!("refused/{source}/{day}"),
@@ -141,7 +143,7 @@ pub async fn evidence_alerts(
             Some(&contract.id),
             &contract.managers,
             &facts,
-            false,
+            true,
         ));
     }
     Ok(())

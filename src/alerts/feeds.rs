@@ -5,19 +5,29 @@
 use chrono::Duration as Span;
 
 use super::compose::{Facts, alert};
-use super::detect::{evidence_line, hm};
+use super::detect::{evidence_line, hm, month_link};
 use crate::config::Config;
 use crate::config::SourceKind;
 use crate::contract::Contract;
-use crate::domain::time::format_utc;
-use crate::domain::{Instant, Period};
+use crate::domain::display::local_time;
+use crate::domain::{Impact, Instant, Period};
 use crate::engine::Evidence;
 use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
 use crate::store::sources::{EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE};
 
+/// Whether an availability service level in force in `period` measures `service`.
+fn measured_service(contract: &Contract, service: &str, period: Period) -> bool {
+    contract.service_levels.iter().any(|l| {
+        l.kind == crate::contract::ServiceLevelKind::Availability
+            && l.in_force(period)
+            && l.services.iter().any(|s| s == service)
+    })
+}
+
 /// An alert when an unplanned outage of the last day started, and one when it ended.
 pub(super) fn outage_alerts(
+    config: &Config,
     contract: &Contract,
     evidence: &Evidence,
     now: Instant,
@@ -32,33 +42,56 @@ pub(super) fn outage_alerts(
             ),
             ("Service", o.service.clone()),
             ("Impact", o.impact.as_str().to_string()),
-            ("Started", format_utc(o.start)),
+            ("Started", local_time(o.start, contract.timezone)),
             ("Reported by", o.source.clone().unwrap_or_default()),
         ];
         let period = Period::of(o.start, contract.timezone);
+        let link = month_link(config, contract, period);
+        let critical = o.impact == Impact::Full && measured_service(contract, &o.service, period);
         if o.start >= since && o.start <= now {
             let facts = Facts {
                 headline: format!("{} outage of {} started", o.impact.as_str(), o.service),
                 lines: lines.clone(),
                 evidence: evidence_line(contract, period),
+                month: Some(period),
+                next_step: Some(if critical {
+                    format!(
+                        "ask {} for its restoration estimate and updates until {} is back; \
+                         the outage counts against the service's availability this month.",
+                        contract.supplier, o.service
+                    )
+                } else {
+                    "none today: the outage is measured in the month's figures.".to_string()
+                }),
+                link: Some(link.clone()),
             };
+            // A full outage of a service the contract measures needs a
+            // decision today; a partial one or an unmeasured service can wait
+            // for the day's digest.
             out.push(alert(
                 format!("outage/{}/{}/started", contract.id, o.id),
                 "outage_started",
-                Severity::Warning,
+                if critical {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                },
                 Some(&contract.id),
                 &contract.managers,
                 &facts,
-                false,
+                !critical,
             ));
         }
         if let Some(end) = o.end.filter(|e| *e >= since && *e <= now) {
-            lines.push(("Ended", format_utc(end)));
+            lines.push(("Ended", local_time(end, contract.timezone)));
             lines.push(("Lasted", hm((end - o.start).num_seconds())));
             let facts = Facts {
                 headline: format!("outage of {} ended", o.service),
                 lines,
                 evidence: evidence_line(contract, period),
+                month: Some(period),
+                next_step: None,
+                link: Some(link),
             };
             out.push(alert(
                 format!("outage/{}/{}/ended", contract.id, o.id),
@@ -67,7 +100,7 @@ pub(super) fn outage_alerts(
                 Some(&contract.id),
                 &contract.managers,
                 &facts,
-                false,
+                true,
             ));
         }
     }
@@ -99,9 +132,13 @@ async fn truncation_alert(
             ),
             ("Last", state.last_error.clone().unwrap_or_default()),
         ],
-        evidence: "Outages in the alerts left out are missing from this contract's figures: \
-                   raise the webhook receiver's max_alerts, or set it to 0."
-            .into(),
+        evidence: "Outages in the alerts left out are missing from this contract's figures.".into(),
+        month: None,
+        next_step: Some(
+            "ask the monitoring team to raise the webhook receiver's max_alerts, or set it to 0."
+                .into(),
+        ),
+        link: None,
     };
     out.push(alert(
         format!("source/{source}/truncated/{episode}"),
@@ -137,9 +174,11 @@ async fn early_ends_alert(
             ("Contract", contract.id.clone()),
             ("Flagged", state.last_error.clone().unwrap_or_default()),
         ],
-        evidence: "The ends are kept as received. Where the service was still down, \
-                   correct the outage; the watchdog firing again ends this episode."
+        evidence: "The ends are kept as received; the watchdog firing again ends this episode."
             .into(),
+        month: None,
+        next_step: Some("where the service was still down, correct the outage's end.".into()),
+        link: None,
     };
     out.push(alert(
         format!("source/{source}/early_ends/{episode}"),
@@ -181,18 +220,19 @@ pub async fn source_alerts(
                     ("Contract", contract.id.clone()),
                     ("Failures in a row", state.consecutive_failures.to_string()),
                     ("Last error", state.last_error.clone().unwrap_or_default()),
-                    ("Last success", state.last_success_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map_or("never".into(), format_utc)),
+                    ("Last success", state.last_success_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map_or("never".into(), |t| local_time(t, contract.timezone))),
                 ],
                 evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+                ..Facts::default()
             };
             out.push(alert(
                 format!("source/{}/failing/{episode}", source.id),
                 "source_failing",
-                Severity::Critical,
+                Severity::Warning,
                 Some(&contract.id),
                 &contract.managers,
                 &facts,
-                false,
+                true,
             ));
         }
         if matches!(source.kind, SourceKind::Alertmanager(_)) {
@@ -214,19 +254,20 @@ pub async fn source_alerts(
                 lines: vec![
                     ("Source", source.id.clone()),
                     ("Contract", contract.id.clone()),
-                    ("Last success", chrono::DateTime::from_timestamp(last, 0).map_or(String::new(), format_utc)),
+                    ("Last success", chrono::DateTime::from_timestamp(last, 0).map_or(String::new(), |t| local_time(t, contract.timezone))),
                     ("Stale after", hm(limit)),
                 ],
                 evidence: "Until it recovers, figures for this contract may be missing this source's evidence.".into(),
+                ..Facts::default()
             };
             out.push(alert(
                 format!("source/{}/stale/{episode}", source.id),
                 "source_stale",
-                Severity::Critical,
+                Severity::Warning,
                 Some(&contract.id),
                 &contract.managers,
                 &facts,
-                false,
+                true,
             ));
         }
     }
@@ -264,6 +305,12 @@ async fn audit_alert(
                    those clocks are listed in the report's data-quality section, never counted \
                    as breaches."
             .into(),
+        month: None,
+        next_step: Some(
+            "ask the ServiceNow administrator to grant the integration user the audit_viewer role."
+                .into(),
+        ),
+        link: None,
     };
     out.push(alert(
         format!("source/{}/audit/{episode}", source.id),

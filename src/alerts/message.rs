@@ -182,6 +182,12 @@ impl Outgoing {
             .header(SlawatchAlert(self.dedup_keys.join(", ")))
             .header(AutoSubmitted)
             .header(AutoResponseSuppress);
+        if let Some(contract) = &self.contract {
+            builder = builder.header(ListId(format!(
+                "slawatch alerts for {contract} <{}.alerts.{domain}>",
+                slug(contract)
+            )));
+        }
         if self.recipients.is_empty() {
             anyhow::bail!("the alert has no recipients");
         }
@@ -290,6 +296,25 @@ impl Header for AutoResponseSuppress {
     }
 }
 
+/// `List-Id` (RFC 2919), one per contract, so a mail rule can file a
+/// contract's alerts in a folder of their own.
+#[derive(Debug, Clone)]
+struct ListId(String);
+
+impl Header for ListId {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Id")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListId(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +359,10 @@ mod tests {
         assert!(text.contains("Message-ID: <7.breached-acme-INC0001-p1@council.example>"));
         assert!(text.contains("X-Slawatch-Alert: breached/acme/INC0001/p1"));
         assert!(text.contains("Auto-Submitted: auto-generated"));
+        assert!(
+            text.contains("List-Id: slawatch alerts for acme <acme.alerts.council.example>"),
+            "{text}"
+        );
         assert!(text.contains("multipart/alternative"));
         assert!(text.contains("Content-Type: text/plain"));
         assert!(text.contains("Content-Type: text/html"));

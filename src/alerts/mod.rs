@@ -13,6 +13,8 @@
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
 //! - [`escalation`]: an escalation trigger of a closed month, and the rectification plan it makes due.
 //! - [`recovery`]: an issued claim still unpaid after `recovery_chase_after` days.
+//! - [`subscriptions`]: each manager's kinds, at once or in the digest, and quiet hours.
+//! - `weekly`: each Monday, a contract's month to date.
 //! - [`compose`]: the words of an alert, as text and HTML.
 //! - [`sender`]: delivers the outbox, retrying with backoff until each alert is sent.
 //! - `per_recipient`: one message by SMTP, each recipient in an envelope of its own.
@@ -35,4 +37,6 @@ mod per_recipient;
 pub mod recovery;
 pub mod refusal;
 pub mod sender;
+pub mod subscriptions;
 pub mod transport;
+mod weekly;

@@ -13,7 +13,6 @@
 
 use super::compose::{Facts, alert};
 use crate::contract::Contract;
-use crate::domain::money::format_minor;
 use crate::engine::recovery::{MonthRecovery, Recovery};
 use crate::store::outbox::{NewAlert, Severity};
 
@@ -41,13 +40,7 @@ pub fn chase_alerts(contract: &Contract, recovery: &Recovery) -> Vec<NewAlert> {
 }
 
 fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
-    let money = |minor: i64| {
-        format!(
-            "{} {}",
-            contract.currency.code(),
-            format_minor(minor, contract.currency.exponent())
-        )
-    };
+    let money = |minor: i64| crate::domain::display::money(minor, &contract.currency);
     let days = m.outstanding_days.unwrap_or_default();
     let mut lines = vec![
         (
@@ -61,7 +54,7 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
             "Claim issued",
             format!(
                 "{} (version {})",
-                crate::domain::time::format_utc(c.first_issued_at),
+                crate::domain::display::local_time(c.first_issued_at, contract.timezone),
                 c.version
             ),
         ));
@@ -93,6 +86,7 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
              the recovery to date: `slawatch credit-note list --contract {}`.",
             contract.id, m.period, contract.id
         ),
+        ..Facts::default()
     };
     alert(
         dedup_key(&contract.id, m),
@@ -101,7 +95,7 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
         Some(&contract.id),
         &contract.managers,
         &facts,
-        false,
+        true,
     )
 }
 
@@ -148,7 +142,7 @@ recovery_chase_after = "60d"
         assert!(
             alerts[0]
                 .subject
-                .contains("the 2026-10 claim is unpaid after 61 days: GBP 11150.00 outstanding"),
+                .contains("the 2026-10 claim is unpaid after 61 days: £11,150.00 outstanding"),
             "{}",
             alerts[0].subject
         );

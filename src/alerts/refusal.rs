@@ -66,6 +66,7 @@ pub fn notice(
         evidence: "Correct or remove the address in the contract's `managers` (or under \
                    `[alerts] routes`) in slawatch.toml, or have the mailbox restored."
             .to_string(),
+        ..Facts::default()
     };
     alert(
         format!("{KIND}/{}/{refused}/{outbox_id}", contract.unwrap_or("-")),
@@ -146,7 +147,7 @@ mod tests {
         assert_eq!(n.kind, "recipient_refused");
         assert_eq!(
             n.subject,
-            "[slawatch] ACTION acme: Alerts to dead@council.example are refused by the mail server"
+            "[slawatch] acme recipient refused: Alerts to dead@council.example are refused by the mail server"
         );
         assert_eq!(n.recipients, to);
         assert!(!n.digest);

@@ -19,10 +19,11 @@
 //!   that recipient of that message, and a recipient refused for good is given
 //!   up on after [`super::refusal::REFUSALS_BEFORE_GIVING_UP`] refusals and
 //!   reported once; an unreachable relay backs off the whole round.
-//! - **Digests**: with `[alerts] digest_interval`, alerts queued as
-//!   `digest` (at-risk warnings) wait until that long after the oldest of them
-//!   for the same recipients, then go as one message. Breaches, critical
-//!   failures and failing sources are never held.
+//! - **Digests**: alerts queued as `digest` (what needs no decision today)
+//!   wait for the contract's daily digest time (`[alerts] digest_at`, or
+//!   `digest_interval` after the oldest of them when that is set), then go as
+//!   one message per recipients, contract and kind (see [`super::digest`]).
+//!   What needs a decision today is never held.
 //! - **Only the leader sends** (see [`crate::leader`]). Before each
 //!   message the sender confirms on the leader lock's own connection that
 //!   it still leads; a message being sent when leadership is lost is
@@ -38,7 +39,7 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::digest::due_digests;
+use super::digest::{Schedule, due_digests};
 use super::message::Outgoing;
 use super::per_recipient::{Deliverer, Outcome};
 use super::transport::{DeliveryError, Reach, Session, Transport};
@@ -108,7 +109,7 @@ pub async fn run(
             }
         }
     }
-    info!(to = %sender.transport.describe(), digest_interval_s = ?sender.digest_interval, "alert sender started");
+    info!(to = %sender.transport.describe(), digest = ?sender.schedule, "alert sender started");
     while !shutdown.is_cancelled() {
         if let Err(e) = sender.deliver_due(&shutdown).await {
             warn!(error = %format!("{e:#}"), "alert delivery round failed; trying again shortly");
@@ -139,7 +140,8 @@ pub struct Sender {
     /// Alerts with ids up to this wait until that instant (the takeover grace).
     held: Option<(i64, std::time::Instant)>,
     transport: Transport,
-    digest_interval: Option<i64>,
+    /// When alerts that can wait go, as digests.
+    schedule: Schedule,
     settings: SenderSettings,
     /// Where attachment paths are relative to (alerts queued before issued
     /// files were kept in the store).
@@ -173,7 +175,21 @@ impl Sender {
             term,
             held: None,
             transport,
-            digest_interval: config.alerts.digest_interval_seconds,
+            schedule: {
+                let zones = config
+                    .contracts
+                    .iter()
+                    .map(|c| (c.id.clone(), c.timezone))
+                    .collect();
+                match (
+                    config.alerts.digest_interval_seconds,
+                    config.alerts.digest_at,
+                ) {
+                    (Some(seconds), _) => Schedule::Interval { seconds, zones },
+                    (None, None) => Schedule::Off,
+                    (None, Some(at)) => Schedule::Daily { at, zones },
+                }
+            },
             settings,
             data_dir: config.daemon.data_dir.clone(),
             clock,
@@ -310,34 +326,44 @@ impl Sender {
         self.clock.now().timestamp()
     }
 
-    /// The messages due now: every due alert on its own, except that with a
-    /// digest interval, digest alerts wait for their group's window (only
-    /// groups already due are read, so waiting ones never fill the batch).
+    /// The messages due now: every due alert that cannot wait on its own,
+    /// and the digests whose time has come. With an interval only groups
+    /// already due are read, so waiting ones never fill the batch; with a
+    /// daily time, alerts fall due in the order they were queued (within a
+    /// timezone), so reading the oldest waiting ones finds the due ones. A
+    /// group larger than one read goes as two messages, each alert in one.
     async fn due(&self, now: i64) -> anyhow::Result<Vec<Outgoing>> {
         let limit = self.settings.batch_limit;
-        let Some(interval) = self.digest_interval else {
+        if let Schedule::Off = self.schedule {
             let due = self
                 .store
                 .due_alerts(now, limit)
                 .await
                 .context("Failed to read due alerts")?;
             return Ok(due.iter().map(Outgoing::single).collect());
-        };
+        }
         let singles = self
             .store
             .pending_alerts(false, now, limit)
             .await
             .context("Failed to read due alerts")?;
-        let waiting = self
-            .store
-            .due_digest_alerts(interval, now, limit)
-            .await
-            .context("Failed to read alerts waiting for a digest")?;
+        let waiting = match &self.schedule {
+            Schedule::Interval { seconds, .. } => self
+                .store
+                .due_digest_alerts(*seconds, now, limit)
+                .await
+                .context("Failed to read alerts waiting for a digest")?,
+            Schedule::Daily { .. } | Schedule::Off => self
+                .store
+                .pending_alerts(true, i64::MAX, limit.saturating_mul(10))
+                .await
+                .context("Failed to read alerts waiting for a digest")?,
+        };
         let mut due: Vec<Outgoing> = singles
             .iter()
             .map(|p| Outgoing::single(&p.queued))
             .collect();
-        due.extend(due_digests(&waiting, interval, now));
+        due.extend(due_digests(&waiting, &self.schedule, now));
         Ok(due)
     }
 

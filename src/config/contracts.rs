@@ -15,6 +15,7 @@ use super::reader::{
 use super::terms::percent;
 use crate::contract::calendar::{ALWAYS_OPEN, Calendar, WEEKDAYS, Window};
 use crate::contract::commitment::Origin;
+use crate::contract::subscription::{Delivery, QuietHours, Subscription};
 use crate::contract::{
     Commitment, Contract, DEFAULT_ISSUE_DEADLINE_DAYS, IssueWhen, ServiceLevel, ServiceLevelKind,
 };
@@ -281,7 +282,8 @@ fn contract(
         currency: currency?,
         monthly_charge: monthly_charge?,
         service_credit_cap_percent: cap?,
-        managers: managers?,
+        managers: managers.as_ref()?.0.clone(),
+        subscriptions: managers?.1,
         service_levels: service_levels?,
         commitments: commitments?,
         dr_systems: dr_systems?,
@@ -357,7 +359,36 @@ fn flag(s: &Section, key: &str, p: &mut Problems) -> Option<bool> {
     }
 }
 
-fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {
+/// The keys of a `[[contracts.managers]]` table.
+const MANAGER_KEYS: [&str; 3] = ["address", "kinds", "quiet_hours"];
+
+/// The kinds of alert live detection raises, which a manager may route.
+pub const ALERT_KINDS: [&str; 19] = [
+    "breached",
+    "at_risk",
+    "month_at_risk",
+    "certain_to_fail",
+    "critical",
+    "outage_started",
+    "outage_ended",
+    "source_failing",
+    "source_stale",
+    "evidence_rewritten",
+    "evidence_refused",
+    "commitment_due_soon",
+    "commitment_overdue",
+    "commitment_reminder",
+    "discrepancy",
+    "dr_flag",
+    "escalation",
+    "claim_unpaid",
+    "weekly_summary",
+];
+
+/// `managers`: plain addresses, or `[[contracts.managers]]` tables with an
+/// address and preferences (both forms may be mixed). Returns every address
+/// and the preferences of those given as tables.
+fn managers(s: &Section, p: &mut Problems) -> Option<(Vec<String>, Vec<Subscription>)> {
     if !s.has("managers") {
         p.push(
             s.key("managers"),
@@ -365,18 +396,80 @@ fn managers(s: &Section, p: &mut Problems) -> Option<Vec<String>> {
         );
         return None;
     }
-    let list = s.strings("managers", p)?;
-    if list.is_empty() && s.array("managers", p).is_some_and(|a| a.is_empty()) {
+    let items = s.array("managers", p)?;
+    if items.is_empty() {
         p.push(
             s.key("managers"),
             "list at least one email address to alert",
         );
     }
-    let mut out = Vec::with_capacity(list.len());
-    for (path, text) in list {
-        out.extend(report(check_email(text), &path, p).map(|()| text.trim().to_string()));
+    let base = s.key("managers");
+    let mut addresses = Vec::with_capacity(items.len());
+    let mut subscriptions = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = index(&base, i);
+        if let Some(text) = item.as_str() {
+            addresses.extend(report(check_email(text), &path, p).map(|()| text.trim().to_string()));
+            continue;
+        }
+        let Some(m) = Section::open(item, path, &MANAGER_KEYS, p) else {
+            continue;
+        };
+        let address = m.req_parsed("address", p, |t| {
+            check_email(t).map(|()| t.trim().to_string())
+        });
+        let mut kinds = std::collections::BTreeMap::new();
+        let table = match m.value("kinds") {
+            None => None,
+            Some(Value::Table(t)) => Some(t),
+            Some(other) => {
+                p.push(
+                    m.key("kinds"),
+                    format!(
+                        "expected a table such as {{ at_risk = \"digest\" }}, found {}",
+                        type_name(other)
+                    ),
+                );
+                None
+            }
+        };
+        for (kind, value) in table.into_iter().flatten() {
+            let kind_path = join(&m.key("kinds"), kind);
+            let kind = kind.clone();
+            if !ALERT_KINDS.contains(&kind.as_str()) {
+                p.push(
+                    kind_path.clone(),
+                    format!(
+                        "unknown alert kind '{kind}' (expected one of {})",
+                        ALERT_KINDS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            match value.as_str().map(Delivery::parse) {
+                Some(Ok(d)) => {
+                    kinds.insert(kind, d);
+                }
+                Some(Err(e)) => p.push(kind_path, e),
+                None => p.push(kind_path, "expected \"immediate\", \"digest\" or \"off\""),
+            }
+        }
+        let quiet_hours = match m.has("quiet_hours") {
+            true => m.parsed("quiet_hours", p, QuietHours::parse).map(Some),
+            false => Some(None),
+        };
+        // Every problem of the entry is reported before giving up on it.
+        let (Some(address), Some(quiet_hours)) = (address, quiet_hours) else {
+            continue;
+        };
+        addresses.push(address.clone());
+        subscriptions.push(Subscription {
+            address,
+            kinds,
+            quiet_hours,
+        });
     }
-    Some(out)
+    Some((addresses, subscriptions))
 }
 
 fn service_level(

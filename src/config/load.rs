@@ -325,6 +325,9 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
         "digest_interval",
         "routes",
         "commitment_lead_time",
+        "public_url",
+        "digest_at",
+        "weekly_summary",
     ];
     let s = section(value, "alerts", &known, &empty, p)?;
     let default = AlertsConfig::default();
@@ -390,11 +393,52 @@ fn alerts(value: Option<&Value>, p: &mut Problems) -> Option<AlertsConfig> {
             )),
         }),
     };
+    let public_url = s.parsed("public_url", p, |t| {
+        let rest = t
+            .strip_prefix("https://")
+            .or_else(|| t.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+                Ok(t.to_string())
+            }
+            _ => Err(format!(
+                "'{t}' is not an http(s) address (e.g. \"https://slawatch.council.example\")"
+            )),
+        }
+    });
+    let digest_at = match s.has("digest_at") {
+        false => Some(default.digest_at),
+        true => s.parsed("digest_at", p, |t| match t {
+            "off" => Ok(None),
+            _ => chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                .map(Some)
+                .map_err(|_| {
+                    format!(
+                        "'{t}' is not a local time of day such as \"08:00\" (24-hour HH:MM), \
+                         or \"off\""
+                    )
+                }),
+        }),
+    };
+    let weekly_summary = match s.value("weekly_summary") {
+        None => Some(false),
+        Some(Value::Boolean(b)) => Some(*b),
+        Some(_) => {
+            p.push(s.key("weekly_summary"), "expected true or false");
+            None
+        }
+    };
     Some(AlertsConfig {
+        weekly_summary: weekly_summary?,
         at_risk_share: at_risk_share?,
         digest_interval_seconds: digest_interval,
         routes,
         commitment_lead_days: lead_days?,
+        public_url: match s.has("public_url") {
+            true => Some(public_url?),
+            false => None,
+        },
+        digest_at: digest_at?,
     })
 }
 

@@ -352,6 +352,15 @@ pub struct AlertsConfig {
     pub routes: BTreeMap<String, Vec<String>>,
     /// Warn this many days before a commitment falls due (default 14).
     pub commitment_lead_days: i64,
+    /// The address people open slawatch at (`public_url`), for the link in
+    /// every alert; `None` links to the daemon's own listen address.
+    pub public_url: Option<String>,
+    /// The local time (in each contract's timezone) the daily digest goes
+    /// at (`digest_at`, default 08:00), when no `digest_interval` is set;
+    /// `None` (`digest_at = "off"`) sends every alert on its own at once.
+    pub digest_at: Option<chrono::NaiveTime>,
+    /// Send each contract's weekly summary on Mondays (`weekly_summary`, default false).
+    pub weekly_summary: bool,
 }
 
 impl Default for AlertsConfig {
@@ -361,6 +370,9 @@ impl Default for AlertsConfig {
             digest_interval_seconds: None,
             routes: BTreeMap::new(),
             commitment_lead_days: 14,
+            public_url: None,
+            digest_at: chrono::NaiveTime::from_hms_opt(8, 0, 0),
+            weekly_summary: false,
         }
     }
 }

@@ -750,3 +750,65 @@ fn the_http_servers_limits_have_defaults_and_are_checked() {
     assert_problem(&all, "daemon.request_timeout", "expected a string");
     assert_problem(&all, "daemon.max_concurrent_requests", "above zero");
 }
+
+#[test]
+fn managers_may_be_addresses_or_tables_with_preferences() {
+    use crate::contract::subscription::{Delivery, QuietHours};
+    let text = CONTRACT.replace(
+        r#"managers = ["a@council.example"]"#,
+        r#"managers = ["a@council.example", { address = "b@council.example", kinds = { at_risk = "off", breached = "immediate" }, quiet_hours = "20:00-07:00" }]"#,
+    ) + "[alerts]\ndigest_at = \"07:30\"\npublic_url = \"https://slawatch.council.example\"\n";
+    let config = parse(&text, "test.toml").unwrap();
+    let c = &config.contracts[0];
+    assert_eq!(c.managers, vec!["a@council.example", "b@council.example"]);
+    assert_eq!(c.subscriptions.len(), 1);
+    let b = &c.subscriptions[0];
+    assert_eq!(b.kinds.get("at_risk"), Some(&Delivery::Off));
+    assert_eq!(b.kinds.get("breached"), Some(&Delivery::Immediate));
+    assert_eq!(
+        b.quiet_hours,
+        Some(QuietHours::parse("20:00-07:00").unwrap())
+    );
+    assert_eq!(
+        config.alerts.digest_at,
+        chrono::NaiveTime::from_hms_opt(7, 30, 0)
+    );
+    assert_eq!(
+        config.alerts.public_url.as_deref(),
+        Some("https://slawatch.council.example")
+    );
+    // The defaults: a digest at 08:00, no public address.
+    let defaults = parse(CONTRACT, "test.toml").unwrap();
+    assert_eq!(
+        defaults.alerts.digest_at,
+        chrono::NaiveTime::from_hms_opt(8, 0, 0)
+    );
+    assert_eq!(defaults.alerts.public_url, None);
+}
+
+#[test]
+fn bad_manager_preferences_are_named_where_they_are() {
+    let text = CONTRACT.replace(
+        r#"managers = ["a@council.example"]"#,
+        r#"managers = [{ address = "not-an-address", kinds = { atrisk = "off", breached = "weekly" }, quiet_hours = "late" }]"#,
+    ) + "[alerts]\ndigest_at = \"8am\"\npublic_url = \"slawatch.council.example\"\n";
+    let all = problems(&text);
+    assert_problem(&all, "contracts[0].managers[0].address", "not-an-address");
+    assert_problem(
+        &all,
+        "contracts[0].managers[0].kinds.atrisk",
+        "unknown alert kind 'atrisk'",
+    );
+    assert_problem(
+        &all,
+        "contracts[0].managers[0].kinds.breached",
+        "'weekly' is not a delivery",
+    );
+    assert_problem(
+        &all,
+        "contracts[0].managers[0].quiet_hours",
+        "'late' is not a window of local times",
+    );
+    assert_problem(&all, "alerts.digest_at", "'8am' is not a local time of day");
+    assert_problem(&all, "alerts.public_url", "is not an http(s) address");
+}

@@ -11,6 +11,7 @@
 //! - [`dr`]: the systems of the disaster-recovery register.
 //! - [`escalation`]: the escalation ladder: rules, consequences, the supplier's deadline.
 //! - [`terms`]: the dated charge, credit schemes, the low-volume rule, the contract year.
+//! - [`subscription`]: what each manager hears about, when, and their quiet hours.
 //! - [`recovery`]: costs recoverable always or behind a gate; when to chase an unpaid claim.
 
 pub mod calendar;
@@ -20,6 +21,7 @@ pub mod dr;
 pub mod due_dates;
 pub mod escalation;
 pub mod recovery;
+pub mod subscription;
 pub mod terms;
 
 use std::sync::Arc;
@@ -61,6 +63,9 @@ pub struct Contract {
     pub repeat_multiplier: u32,
     /// Who to alert.
     pub managers: Vec<String>,
+    /// The preferences of the managers given as `[[contracts.managers]]`
+    /// tables; a manager given as a plain address has none (the defaults).
+    pub subscriptions: Vec<subscription::Subscription>,
     /// What the supplier must meet each month.
     pub service_levels: Vec<ServiceLevel>,
     /// Dated deliverables.

@@ -22,7 +22,7 @@ use crate::engine::escalation::Escalation;
 use crate::engine::gates::{MonthGates, counted_costs_minor};
 use crate::engine::live::LiveMonth;
 use crate::store::commitments::RegisterError;
-use crate::store::outbox::enqueue;
+use crate::store::outbox::enqueue_held;
 use crate::store::{Store, StoreError};
 
 /// How often detection runs without an ingest to prompt it.
@@ -156,10 +156,11 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
     if !deps.leadership.is_leader() {
         alerts.clear();
     }
+    let alerts = crate::alerts::subscriptions::apply(&config.contracts, alerts, now);
     let mut tx = store.begin().await?;
     let mut queued = 0;
-    for a in &alerts {
-        if enqueue(&mut tx, a, now.timestamp()).await? {
+    for held in &alerts {
+        if enqueue_held(&mut tx, &held.alert, now.timestamp(), held.not_before).await? {
             queued += 1;
         }
     }

@@ -6,6 +6,8 @@
 //! - [`percent`]: percentages with a fixed precision and exact ratios.
 //! - [`period`]: a calendar month in a timezone.
 //! - [`duration`]: `4h`, `1h30m` style durations and `12 months` recurrences.
+//! - [`display`]: figures as people read them (local time with its zone, money
+//!   with its symbol, durations in words, percentages at the report's precision).
 //! - [`time`]: instants in UTC and the rules for reading local times.
 //! - [`wall_clock`]: where "now" comes from (the system's clock, or a test's).
 //! - [`evidence`]: the normalised evidence records (incidents, holds, outages, work items, supplier figures).
@@ -24,6 +26,7 @@ pub mod audit;
 pub mod cost;
 pub mod cost_gate;
 pub mod credit_note;
+pub mod display;
 pub mod dispute;
 pub mod duration;
 pub mod evidence;

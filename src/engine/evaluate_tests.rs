@@ -74,6 +74,7 @@ pub(crate) fn contract(levels: Vec<ServiceLevel>) -> Contract {
         currency: gbp,
         service_credit_cap_percent: p(12.0),
         managers: vec![],
+        subscriptions: vec![],
         service_levels: levels,
         commitments: vec![],
         dr_systems: vec![],

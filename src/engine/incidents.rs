@@ -330,53 +330,61 @@ pub fn assess(
 ) -> IncidentFigures {
     let mut figures = IncidentFigures::default();
     let target = level.target_seconds.unwrap_or_default();
-    walk(level, tz, period, incidents, in_force, now, |step, recorded| {
-        let (incident, outcome, dispute) = match step {
-            Step::Unknown(unknown) => {
-                figures.unknown.push(unknown);
-                return;
-            }
-            Step::Excused(excused) => {
-                if recorded {
-                    figures.recorded.push(excused.incident.clone());
+    walk(
+        level,
+        tz,
+        period,
+        incidents,
+        in_force,
+        now,
+        |step, recorded| {
+            let (incident, outcome, dispute) = match step {
+                Step::Unknown(unknown) => {
+                    figures.unknown.push(unknown);
+                    return;
                 }
-                figures.excused.push(excused);
-                return;
+                Step::Excused(excused) => {
+                    if recorded {
+                        figures.recorded.push(excused.incident.clone());
+                    }
+                    figures.excused.push(excused);
+                    return;
+                }
+                Step::Counted {
+                    incident,
+                    outcome,
+                    dispute,
+                } => (incident, outcome, dispute),
+            };
+            if recorded {
+                figures.recorded.push(incident.id.clone());
             }
-            Step::Counted {
-                incident,
-                outcome,
-                dispute,
-            } => (incident, outcome, dispute),
-        };
-        if recorded {
-            figures.recorded.push(incident.id.clone());
-        }
-        figures.assessed += 1;
-        match (outcome.status, outcome.deadline) {
-            (ClockStatus::Breached, Some(_))
-                if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
-            {
-                figures.met += 1;
+            figures.assessed += 1;
+            match (outcome.status, outcome.deadline) {
+                (ClockStatus::Breached, Some(_))
+                    if dispute.is_some_and(|d| d.status == DisputeStatus::Accepted) =>
+                {
+                    figures.met += 1;
+                }
+                (ClockStatus::Breached, Some(deadline)) => {
+                    figures.disputed += u64::from(dispute.is_some_and(Dispute::is_open));
+                    figures.breaches.push(Breach {
+                        incident: incident.id.clone(),
+                        priority: incident.priority,
+                        service: incident.service.clone(),
+                        opened_at: incident.opened_at,
+                        stopped_at: outcome.stopped_at,
+                        elapsed_seconds: outcome.elapsed_seconds,
+                        target_seconds: target,
+                        deadline,
+                        title: incident.title.clone(),
+                        dispute: dispute.cloned(),
+                    });
+                }
+                _ => figures.met += 1,
             }
-            (ClockStatus::Breached, Some(deadline)) => {
-                figures.disputed += u64::from(dispute.is_some_and(Dispute::is_open));
-                figures.breaches.push(Breach {
-                    incident: incident.id.clone(),
-                    priority: incident.priority,
-                    service: incident.service.clone(),
-                    opened_at: incident.opened_at,
-                    stopped_at: outcome.stopped_at,
-                    elapsed_seconds: outcome.elapsed_seconds,
-                    target_seconds: target,
-                    deadline,
-                    title: incident.title.clone(),
-                    dispute: dispute.cloned(),
-                });
-            }
-            _ => figures.met += 1,
-        }
-    });
+        },
+    );
     figures.breaches.sort_by(|a, b| {
         a.deadline
             .cmp(&b.deadline)

@@ -242,6 +242,7 @@ mod tests {
             currency: gbp,
             service_credit_cap_percent: Percent::from_f64(12.0).unwrap(),
             managers: vec![],
+            subscriptions: vec![],
             service_levels,
             commitments: vec![],
             dr_systems: vec![],

@@ -119,9 +119,20 @@ pub async fn enqueue(
     alert: &NewAlert,
     now: i64,
 ) -> Result<bool, StoreError> {
+    enqueue_held(tx, alert, now, now).await
+}
+
+/// As [`enqueue`], not to be sent before `not_before` (epoch seconds): a
+/// recipient's quiet hours.
+pub async fn enqueue_held(
+    tx: &mut Transaction<'static, Any>,
+    alert: &NewAlert,
+    now: i64,
+    not_before: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO outbox (dedup_key, kind, severity, contract, recipients, subject, body_text, body_html, digest, attachments, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(alert.dedup_key.clone())
@@ -138,6 +149,7 @@ pub async fn enqueue(
             .map_err(|e| StoreError::Corrupt(format!("alert attachments: {e}")))?,
     )
     .bind(now)
+    .bind(not_before.max(now))
     .execute(&mut **tx)
     .await
     .map_err(failed("queuing an alert"))?;

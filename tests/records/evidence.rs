@@ -153,7 +153,10 @@ fn evidence_files_are_kept_byte_for_byte_and_listed_in_their_month() {
     // The HTML appendix lists them, names escaped.
     add(&env, &["--cost", "1"], "<b>x<b> & co.pdf", b"x");
     let html = std::fs::read_to_string(env.october_report_file("html", AS_OF)).unwrap();
-    assert!(html.contains("<h2>Appendix E: evidence files</h2>"), "no appendix");
+    assert!(
+        html.contains("<h2>Appendix E: evidence files</h2>"),
+        "no appendix"
+    );
     assert!(html.contains("invoice 88213.pdf"));
     assert!(
         html.contains("&lt;b&gt;x&lt;b&gt; &amp; co.pdf"),

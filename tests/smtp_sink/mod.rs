@@ -268,4 +268,37 @@ impl Mail {
         let end = body.find("\n--").unwrap_or(body.len());
         Some(body[..end].to_string())
     }
+
+    /// As [`Mail::part`], decoded when the part is quoted-printable (as
+    /// lettre sends text with long lines or non-ASCII characters).
+    pub fn decoded_part(&self, content_type: &str) -> Option<String> {
+        let at = self.text.find(&format!("Content-Type: {content_type}"))?;
+        let headers = &self.text[at..];
+        let headers = &headers[..headers.find("\n\n").unwrap_or(headers.len())];
+        let body = self.part(content_type)?;
+        if !headers.contains("quoted-printable") {
+            return Some(body);
+        }
+        let joined = body.replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'=', Some(b)) => {
+                    out.push(b);
+                    i += 3;
+                }
+                (b, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
 }
