@@ -6,7 +6,6 @@
 use chrono_tz::Tz;
 
 use super::Instant;
-use super::money::{Currency, format_minor, group_thousands, with_code};
 use super::percent::Ratio;
 
 /// `Sat 5 Dec 2026 04:29 GMT`: the wall-clock time in `tz`, with the
@@ -21,17 +20,7 @@ pub fn local_time(instant: Instant, tz: Tz) -> String {
 /// `£1,250.00`: the currency's symbol where it is unambiguous to a UK or
 /// European reader (GBP, EUR, USD), otherwise its code (`CHF 1,250.00`).
 /// A negative amount reads `-£12.50`.
-pub fn money(minor: i64, currency: &Currency) -> String {
-    let symbol = match currency.code() {
-        "GBP" => "£",
-        "EUR" => "€",
-        "USD" => "$",
-        _ => return with_code(minor, currency),
-    };
-    let amount = group_thousands(&format_minor(minor.abs(), currency.exponent()));
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{symbol}{amount}")
-}
+pub use super::money::with_symbol as money;
 
 /// A duration as a person says it: `45 s`, `15 min 19 s`, `4 h`, `4 h 5 min`,
 /// `2 d 3 h`. Below a minute seconds count; from an hour on, seconds are

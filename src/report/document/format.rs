@@ -79,10 +79,9 @@ pub fn month_name(m: u32) -> &'static str {
         .unwrap_or("")
 }
 
-/// Attainment as the report decides it: three decimals, `95.455 %`.
-pub fn attainment(percent: f64) -> String {
-    format!("{percent:.3} %")
-}
+/// Attainment as the report decides it: three decimals, `95.455 %`, as
+/// the alerts write it too.
+pub use crate::domain::display::percent_value as attainment;
 
 /// A configured figure without trailing zeros: `95`, `99.5`, `0.25`.
 pub fn figure(x: f64) -> String {
