@@ -45,6 +45,7 @@ pub mod inbox;
 pub mod issued;
 pub mod leader;
 pub mod metrics;
+pub mod months;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod outbox_recipients;
@@ -238,6 +239,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_approval",
         include_str!("../../migrations/sqlite/0018_report_approval.sql"),
     ),
+    (
+        20,
+        "month_reads",
+        include_str!("../../migrations/sqlite/0020_month_reads.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -332,6 +338,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "report_approval",
         include_str!("../../migrations/postgres/0018_report_approval.sql"),
+    ),
+    (
+        20,
+        "month_reads",
+        include_str!("../../migrations/postgres/0020_month_reads.sql"),
     ),
 ];
 
