@@ -58,6 +58,7 @@ pub mod rewrites;
 mod row;
 pub mod server;
 pub mod servicenow;
+pub mod slow;
 pub mod sources;
 pub mod tables;
 #[doc(hidden)]
@@ -70,7 +71,7 @@ use std::path::Path;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr};
+use sqlx::{AnyPool, ConnectOptions as _, Executor, SqlSafeStr};
 
 use crate::config::database_url::redact;
 
@@ -375,7 +376,10 @@ impl Store {
             Backend::Sqlite => sqlite_url(url).map_err(open_err)?,
             Backend::Postgres => url.to_string(),
         };
+        let slow = slow::level().map_err(|e| open_err(sqlx::Error::Configuration(e.into())))?;
         let options: AnyConnectOptions = connect_url.parse().map_err(open_err)?;
+        // Slow statements at debug level unless an operator asks (see `slow`).
+        let options = options.log_slow_statements(slow, slow::SLOW_AFTER);
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {
