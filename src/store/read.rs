@@ -30,15 +30,17 @@ const INCIDENTS_POSTGRES: &str = "\
       FROM ({selection}) AS c";
 
 // The incidents carried into a month starting at $2: opened before it and
-// not settled (every clock stopped) before it began. Each arm reads the
-// (contract, settled_at, opened_at) index, which holds the opening too, so
-// incidents settled later but opened after $2 are skipped without reading
-// their rows; the unary `+` keeps both databases off the opened_at index,
-// which would read the whole history before the month instead.
+// not settled (every clock stopped) before it began. `{pin}` is a unary `+`
+// on SQLite, which keeps its planner (without value statistics) on the
+// (contract, settled_at, opened_at) index: incidents settled later but
+// opened after $2 are skipped in the index without reading their rows.
+// PostgreSQL gets the bare column and chooses by its statistics: the
+// opened_at index when little was opened before the month (the first month
+// of a long run), the settled_at one when little is still unsettled.
 const CARRIED_IN: &str = "\
-    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND +opened_at < $2
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND {pin}opened_at < $2
     UNION ALL
-    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND +opened_at < $2";
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND {pin}opened_at < $2";
 
 // The incidents opened in [$2, $3), on the (contract, opened_at) index: a
 // month costs what it holds.
@@ -181,7 +183,12 @@ impl Store {
         start: i64,
         known_at: Option<Seen>,
     ) -> Result<Vec<Settled>, StoreError> {
-        let sql = self.incidents_sql(CARRIED_IN, known_at.map(|s| (s, "$3")));
+        let pin = match self.backend() {
+            Backend::Sqlite => "+",
+            Backend::Postgres => "",
+        };
+        let selection = CARRIED_IN.replace("{pin}", pin);
+        let sql = self.incidents_sql(&selection, known_at.map(|s| (s, "$3")));
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(start);
