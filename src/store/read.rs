@@ -42,6 +42,16 @@ const CARRIED_IN: &str = "\
     UNION ALL
     SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND {pin}opened_at < $2";
 
+// [`CARRIED_IN`] on SQLite's current rows: the subquery reads the index
+// alone (it holds the rowid), so rows are read only for the incidents
+// carried in. SQLite would otherwise read each row before testing its
+// opening, as costly as reading every incident settled since the month.
+const CARRIED_IN_SQLITE_CURRENT: &str = "\
+    SELECT * FROM incidents AS i WHERE rowid IN (
+        SELECT rowid FROM incidents WHERE contract = $1 AND settled_at >= $2 AND +opened_at < $2
+        UNION ALL
+        SELECT rowid FROM incidents WHERE contract = $1 AND settled_at IS NULL AND +opened_at < $2)";
+
 // The incidents opened in [$2, $3), on the (contract, opened_at) index: a
 // month costs what it holds.
 const OPENED_IN: &str =
@@ -183,11 +193,11 @@ impl Store {
         start: i64,
         known_at: Option<Seen>,
     ) -> Result<Vec<Settled>, StoreError> {
-        let pin = match self.backend() {
-            Backend::Sqlite => "+",
-            Backend::Postgres => "",
+        let selection = match (self.backend(), known_at) {
+            (Backend::Sqlite, None) => CARRIED_IN_SQLITE_CURRENT.to_string(),
+            (Backend::Sqlite, Some(_)) => CARRIED_IN.replace("{pin}", "+"),
+            (Backend::Postgres, _) => CARRIED_IN.replace("{pin}", ""),
         };
-        let selection = CARRIED_IN.replace("{pin}", pin);
         let sql = self.incidents_sql(&selection, known_at.map(|s| (s, "$3")));
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(contract)
