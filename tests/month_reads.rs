@@ -50,7 +50,7 @@ fn set(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// Reads `months` consecutive months from `first` in one pass, and each
+/// Reads the months of `expected` from `first` in one pass, and each
 /// month alone, and checks both against `expected`.
 async fn check(store: &Store, first: &str, seen: Option<Seen>, expected: &[(&str, &[&str])]) {
     let tz = chrono_tz::Europe::London;
