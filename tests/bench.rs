@@ -36,6 +36,12 @@ fn every_generated_incident_is_imported_and_evaluated() {
     );
     assert!(text.contains("(3000 stored, 0 rejected)"), "{text}");
     assert!(text.contains("for 2 contract-months"), "{text}");
+    // The first contract's October report, trends included, was assembled.
+    assert!(
+        text.lines().any(|l| l.starts_with("report 2026-10")
+            && l.contains("with twelve-month trends, as JSON, for ")),
+        "{text}"
+    );
     let store = text
         .lines()
         .find_map(|l| l.strip_prefix("store"))

@@ -3,8 +3,9 @@
 //! database of its own on a PostgreSQL server), compares the incident import
 //! with the database's own bulk loader (the `sqlite3` shell's `.import`, or
 //! `psql`'s `\copy`) of the same CSV into a table with the same primary key,
-//! evaluates one month for every contract, and reports the peak memory of
-//! the whole run.
+//! evaluates one month for every contract, assembles the first contract's
+//! report of that month with its twelve months of trends, and reports the
+//! peak memory of the whole run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -212,6 +213,24 @@ async fn measure(
         engine_secs += e;
     }
     let evaluate_secs = clock.elapsed().as_secs_f64();
+
+    // The issued report of the first contract: October with its twelve
+    // months of trends (November 2025 on, mostly empty) and what its credits
+    // depend on, read in one pass, rendered as JSON.
+    let mut report_secs = None;
+    if let Some(contract) = config.contracts.first() {
+        let clock = Clock::now();
+        let report =
+            crate::report::assemble::with_trends(&store, &config, contract, period, now, None)
+                .await
+                .map_err(Failure::runtime)?;
+        let json = crate::report::json::render(&report).map_err(Failure::runtime)?;
+        report_secs = Some((
+            contract.id.clone(),
+            clock.elapsed().as_secs_f64(),
+            json.len(),
+        ));
+    }
     store.close().await;
 
     let rate = |rows: u64, secs: f64| {
@@ -260,6 +279,11 @@ async fn measure(
         "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments; engine {engine_secs:.3} s of CPU)",
         config.contracts.len()
     );
+    if let Some((id, secs, bytes)) = &report_secs {
+        println!(
+            "report {EVALUATED_MONTH}    {secs:>8.3} s  with twelve-month trends, as JSON, for {id} ({bytes} bytes)"
+        );
+    }
     match memory_mb(std::process::id(), "VmHWM") {
         Some(mb) => println!("peak memory       {mb:>8.1} MB (VmHWM)"),
         None => println!("peak memory       unknown (no /proc/self/status)"),

@@ -65,6 +65,7 @@ pub fn percent_value(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Currency;
     use chrono::{DateTime, Utc};
     use chrono_tz::Europe::London;
 

@@ -11,6 +11,7 @@ use crate::engine::escalation::escalations;
 use crate::engine::live::open_incident_stages;
 use crate::engine::standing::{MonthStanding, TYPICAL_MONTHS, TypicalVolumes};
 use crate::engine::{Evidence, MonthEvaluation};
+use crate::store::read::Seen;
 use crate::store::{Store, StoreError};
 
 use super::MonthReport;
@@ -173,16 +174,18 @@ async fn evaluate_through(
 ) -> Result<(Vec<(MonthEvaluation, bool)>, MonthEvaluation, Evidence), StoreError> {
     let mut history = ContractHistory::new(contract);
     let mut monitored = Vec::new();
+    // One pass over the months: each month's incidents read by what it
+    // holds, those still open carried into the next in memory.
+    let seen = known_at.map(|t| Seen::At(t.timestamp()));
+    let mut reader = store.months_evidence(&contract.id, from, contract.timezone, now, seen);
     let mut month = from;
-    let read =
-        |month: Period| store.month_evidence(&contract.id, month, contract.timezone, now, known_at);
     while month < period {
-        let evidence = read(month).await?;
+        let evidence = reader.next().await?.1;
         history.push(month, &evidence, now);
         monitored.push(trends::monitored(&evidence));
         month = month.next();
     }
-    let evidence = read(period).await?;
+    let evidence = reader.next().await?.1;
     let current = evaluate_with_prior(contract, period, &evidence, now, &history.prior_for(period));
     Ok((
         history.into_months().into_iter().zip(monitored).collect(),

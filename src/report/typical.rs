@@ -10,6 +10,7 @@ use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::contract_year::{ContractHistory, Prior, first_needed};
 use crate::engine::standing::{TYPICAL_MONTHS, TypicalVolumes};
+use crate::store::read::Seen;
 use crate::store::{Store, StoreError};
 
 /// Reads and evaluates the closed months before `period` that its typical
@@ -26,10 +27,10 @@ pub async fn closed_before(
     let mut month = first_needed(contract, period).min(typical_from);
     let mut history = ContractHistory::new(contract);
     let mut monitored = Vec::new();
+    let seen = known_at.map(|t| Seen::At(t.timestamp()));
+    let mut reader = store.months_evidence(&contract.id, month, contract.timezone, now, seen);
     while month < period {
-        let evidence = store
-            .month_evidence(&contract.id, month, contract.timezone, now, known_at)
-            .await?;
+        let evidence = reader.next().await?.1;
         history.push(month, &evidence, now);
         if month >= typical_from && super::trends::monitored(&evidence) {
             monitored.push(month);

@@ -48,6 +48,7 @@ pub mod inbox;
 pub mod issued;
 pub mod leader;
 pub mod metrics;
+pub mod months;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod outbox_recipients;
@@ -61,6 +62,7 @@ mod row;
 pub mod server;
 pub mod servicenow;
 pub mod sightings;
+pub mod slow;
 pub mod sources;
 pub mod tables;
 #[doc(hidden)]
@@ -73,7 +75,7 @@ use std::path::Path;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr};
+use sqlx::{AnyPool, ConnectOptions as _, Executor, SqlSafeStr};
 
 use crate::config::database_url::redact;
 
@@ -257,6 +259,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "servicenow_deployed",
         include_str!("../../migrations/sqlite/0021_servicenow_deployed.sql"),
     ),
+    (
+        22,
+        "month_reads",
+        include_str!("../../migrations/sqlite/0022_month_reads.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -367,6 +374,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "servicenow_deployed",
         include_str!("../../migrations/postgres/0021_servicenow_deployed.sql"),
     ),
+    (
+        22,
+        "month_reads",
+        include_str!("../../migrations/postgres/0022_month_reads.sql"),
+    ),
 ];
 
 impl Backend {
@@ -398,7 +410,10 @@ impl Store {
             Backend::Sqlite => sqlite_url(url).map_err(open_err)?,
             Backend::Postgres => url.to_string(),
         };
+        let slow = slow::level().map_err(|e| open_err(sqlx::Error::Configuration(e.into())))?;
         let options: AnyConnectOptions = connect_url.parse().map_err(open_err)?;
+        // Slow statements at debug level unless an operator asks (see `slow`).
+        let options = options.log_slow_statements(slow, slow::SLOW_AFTER);
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {

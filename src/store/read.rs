@@ -16,7 +16,7 @@ use crate::engine::Evidence;
 // `{holds}` are the tables, or the versions known at an instant (see [`known`]).
 const INCIDENTS_SQLITE: &str = "\
     SELECT json_group_array(json_array(id, priority, service, opened_at, responded_at, resolved_at,
-               title, excused_reason,
+               title, excused_reason, settled_at,
                (SELECT json_group_array(json_array(h.start_at, h.end_at, h.reason)) FROM {holds} h
                  WHERE h.contract = c.contract AND h.incident_id = c.id),
                (SELECT json_array(g.response_unknown, g.holds_unknown, g.reason) FROM clock_gaps g
@@ -27,20 +27,40 @@ const INCIDENTS_SQLITE: &str = "\
 // gives `[]`), and the text cast is how the `Any` driver can read json.
 const INCIDENTS_POSTGRES: &str = "\
     SELECT CAST(json_agg(json_build_array(id, priority, service, opened_at, responded_at, resolved_at,
-               title, excused_reason,
+               title, excused_reason, settled_at,
                (SELECT COALESCE(json_agg(json_build_array(h.start_at, h.end_at, h.reason)), '[]'::json)
                   FROM {holds} h WHERE h.contract = c.contract AND h.incident_id = c.id),
                (SELECT json_build_array(g.response_unknown, g.holds_unknown, g.reason)
                   FROM clock_gaps g WHERE g.contract = c.contract AND g.incident_id = c.id))) AS TEXT)
       FROM ({selection}) AS c";
 
-// Incidents whose clocks can be assessed in [start, end): opened before the
-// end, and not settled (every clock stopped) before the start. Two arms so
-// each uses the (contract, settled_at) index.
-const IN_MONTH: &str = "\
-    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND opened_at < $3
+// The incidents carried into a month starting at $2: opened before it and
+// not settled (every clock stopped) before it began. `{pin}` is a unary `+`
+// on SQLite, which keeps its planner (without value statistics) on the
+// (contract, settled_at, opened_at) index: incidents settled later but
+// opened after $2 are skipped in the index without reading their rows.
+// PostgreSQL gets the bare column and chooses by its statistics: the
+// opened_at index when little was opened before the month (the first month
+// of a long run), the settled_at one when little is still unsettled.
+const CARRIED_IN: &str = "\
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at >= $2 AND {pin}opened_at < $2
     UNION ALL
-    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND opened_at < $3";
+    SELECT * FROM {incidents} AS i WHERE contract = $1 AND settled_at IS NULL AND {pin}opened_at < $2";
+
+// [`CARRIED_IN`] on SQLite's current rows: the subquery reads the index
+// alone (it holds the rowid), so rows are read only for the incidents
+// carried in. SQLite would otherwise read each row before testing its
+// opening, as costly as reading every incident settled since the month.
+const CARRIED_IN_SQLITE_CURRENT: &str = "\
+    SELECT * FROM incidents AS i WHERE rowid IN (
+        SELECT rowid FROM incidents WHERE contract = $1 AND settled_at >= $2 AND +opened_at < $2
+        UNION ALL
+        SELECT rowid FROM incidents WHERE contract = $1 AND settled_at IS NULL AND +opened_at < $2)";
+
+// The incidents opened in [$2, $3), on the (contract, opened_at) index: a
+// month costs what it holds.
+const OPENED_IN: &str =
+    "SELECT * FROM {incidents} AS i WHERE contract = $1 AND opened_at >= $2 AND opened_at < $3";
 
 const INCIDENT_COLUMNS: &str = "contract, id, priority, service, opened_at, responded_at, resolved_at, settled_at, title, excused_reason";
 const HOLD_COLUMNS: &str = "contract, incident_id, start_at, end_at, reason";
@@ -105,6 +125,7 @@ type IncidentTuple = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    Option<i64>,
     Vec<HoldTuple>,
     Option<GapTuple>,
 );
@@ -115,6 +136,10 @@ type GapTuple = (i64, i64, String);
 
 /// One hold inside an incident's tuple.
 type HoldTuple = (i64, Option<i64>, String);
+
+/// An incident as read, with when it settled (every clock stopped; `None`
+/// while unresolved): whether it carries into the next month.
+pub(super) type Settled = (Incident, Option<i64>);
 
 impl Store {
     /// Everything that can affect `contract`'s figures for `period` (month
@@ -142,29 +167,70 @@ impl Store {
         now: Instant,
         known_at: Option<Seen>,
     ) -> Result<Evidence, StoreError> {
+        let (_, evidence) = self
+            .months_evidence(contract, period, tz, now, known_at)
+            .next()
+            .await?;
+        Ok(evidence)
+    }
+
+    /// Everything of `period` but its incidents and the contract's excusals
+    /// and disputes: the outages, work tallies and supplier figures.
+    pub(super) async fn month_rest(
+        &self,
+        contract: &str,
+        period: Period,
+        tz: chrono_tz::Tz,
+        now: Instant,
+        known_at: Option<Seen>,
+    ) -> Result<(Vec<Outage>, Vec<WorkTally>, Vec<SupplierKpi>), StoreError> {
         let (start, end) = (period.start(tz).timestamp(), period.end(tz).timestamp());
         // Work opened after `now` is not yet known.
         let work_end = end.min(now.timestamp() + 1);
-        Ok(Evidence {
-            incidents: self.incidents(contract, start, end, known_at).await?,
-            outages: self.outages(contract, start, end, known_at).await?,
-            work: self
-                .work_tallies(contract, start, work_end, known_at)
+        Ok((
+            self.outages(contract, start, end, known_at).await?,
+            self.work_tallies(contract, start, work_end, known_at)
                 .await?,
-            supplier_kpis: self.supplier_kpis(contract, period, known_at).await?,
-            excusals: self.excusals(contract).await?,
-            disputes: self.disputes(contract).await?,
-        })
+            self.supplier_kpis(contract, period, known_at).await?,
+        ))
     }
 
-    async fn incidents(
+    /// The incidents carried into a month starting at `start` (epoch
+    /// seconds): opened before it, not settled before it.
+    pub(super) async fn incidents_carried_in(
+        &self,
+        contract: &str,
+        start: i64,
+        known_at: Option<Seen>,
+    ) -> Result<Vec<Settled>, StoreError> {
+        let selection = match (self.backend(), known_at) {
+            (Backend::Sqlite, None) => CARRIED_IN_SQLITE_CURRENT.to_string(),
+            (Backend::Sqlite, Some(_)) => CARRIED_IN.replace("{pin}", "+"),
+            (Backend::Postgres, _) => CARRIED_IN.replace("{pin}", ""),
+        };
+        let sql = self.incidents_sql(&selection, known_at.map(|s| (s, "$3")));
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(start);
+        if let Some(seen) = known_at {
+            query = query.bind(seen.value());
+        }
+        let json: Option<String> = query
+            .fetch_one(self.pool())
+            .await
+            .map_err(failed("reading incidents"))?;
+        decode_incidents(json)
+    }
+
+    /// The incidents opened in `[start, end)` (epoch seconds).
+    pub(super) async fn incidents_opened_in(
         &self,
         contract: &str,
         start: i64,
         end: i64,
         known_at: Option<Seen>,
-    ) -> Result<Vec<Incident>, StoreError> {
-        let sql = self.incidents_sql(IN_MONTH, known_at.map(|s| (s, "$4")));
+    ) -> Result<Vec<Settled>, StoreError> {
+        let sql = self.incidents_sql(OPENED_IN, known_at.map(|s| (s, "$4")));
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(contract)
             .bind(start)
@@ -207,7 +273,7 @@ impl Store {
                 .fetch_one(self.pool())
                 .await
                 .map_err(failed("reading incidents"))?;
-            found.extend(decode_incidents(json)?);
+            found.extend(decode_incidents(json)?.into_iter().map(|(i, _)| i));
         }
         Ok(found)
     }
@@ -342,7 +408,7 @@ impl Store {
 }
 
 /// The incidents document (see [`INCIDENTS_SQLITE`]) as incidents.
-fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
+fn decode_incidents(json: Option<String>) -> Result<Vec<Settled>, StoreError> {
     let tuples: Vec<IncidentTuple> = match json {
         Some(text) => serde_json::from_str(&text)
             .map_err(|e| StoreError::Corrupt(format!("incidents: {e}")))?,
@@ -360,10 +426,11 @@ fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
                 resolved,
                 title,
                 excused_reason,
+                settled,
                 holds,
                 gap,
             )| {
-                Ok(Incident {
+                let incident = Incident {
                     priority: parsed::<Priority>(&priority, "priority")?,
                     service,
                     opened_at: instant(opened)?,
@@ -389,7 +456,8 @@ fn decode_incidents(json: Option<String>) -> Result<Vec<Incident>, StoreError> {
                         }
                     }),
                     id,
-                })
+                };
+                Ok((incident, settled))
             },
         )
         .collect()
