@@ -252,8 +252,8 @@ async fn every_format_carries_the_same_sections_and_figures() {
         // (a cell that wraps in the PDF: its pieces)
         "4h30m00s down",
         "745h00m00s",
-        "4 % × £125,000.00 = £5,000.00.",
-        "3 % × £125,000.00 = £3,750.00.",
+        "4 % × £125,000.00 monthly charge = £5,000.00.",
+        "3 % × £125,000.00 monthly charge = £3,750.00.",
         "2. Monthly cap: 12 % × £125,000.00 monthly charge",
         "Total claim (service credits + recoverable costs)",
         "1–31 October 2026",

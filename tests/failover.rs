@@ -32,6 +32,10 @@ data_dir = "{data}"
 listen = "127.0.0.1:{listen}"
 
 {email}
+# Delivery is under test, not the daily digest: every alert goes at once.
+[alerts]
+digest_at = "off"
+
 [[contracts]]
 id = "acme"
 supplier = "Acme Ltd"

@@ -216,7 +216,7 @@ pub fn line_working(
         _ if l.credit_minor == 0 && low.is_empty() => return None,
         _ if l.credit_minor == 0 => "no credit.".to_string(),
         "shortfall" => format!(
-            "shortfall below the {} % target, {} % × {} = {}.",
+            "shortfall below the {} % target, {} % × {} monthly charge = {}.",
             crate::report::document::format::figure(l.target_percent.as_f64()),
             percent.unwrap_or_default(),
             money(charge),
@@ -232,7 +232,7 @@ pub fn line_working(
                 None => String::new(),
             };
             format!(
-                "{points} service points{repeat} × {} % = {} % × {} = {}.",
+                "{points} service points{repeat} × {} % = {} % × {} monthly charge = {}.",
                 r.contract.point_value_percent.map_or("0".into(), |v| {
                     crate::report::document::format::figure(v.as_f64())
                 }),
@@ -242,7 +242,7 @@ pub fn line_working(
             )
         }
         _ => format!(
-            "{} % × {} = {}.",
+            "{} % × {} monthly charge = {}.",
             percent.unwrap_or_else(|| "0".into()),
             money(charge),
             money(l.credit_minor)
