@@ -128,6 +128,49 @@ pub struct MonthReport<'a> {
     pub appendix: Option<crate::engine::appendix::Appendix>,
 }
 
+/// Where the document stands, as its control data and watermark say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentStatus {
+    /// The month is still running.
+    Provisional,
+    /// A closed month not (or not yet) issued, or a draft recorded for approval.
+    Draft,
+    /// The first issued version.
+    Issued,
+    /// A later issued version, superseding the one before.
+    Amended,
+}
+
+impl DocumentStatus {
+    /// The word on the document.
+    pub fn word(self) -> &'static str {
+        match self {
+            DocumentStatus::Provisional => "PROVISIONAL",
+            DocumentStatus::Draft => "DRAFT",
+            DocumentStatus::Issued => "ISSUED",
+            DocumentStatus::Amended => "AMENDED",
+        }
+    }
+
+    /// The watermark of a document that is not an issued version.
+    pub fn watermark(self) -> Option<&'static str> {
+        match self {
+            DocumentStatus::Provisional | DocumentStatus::Draft => Some(self.word()),
+            DocumentStatus::Issued | DocumentStatus::Amended => None,
+        }
+    }
+
+    /// The word for a footer line.
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentStatus::Provisional => "PROVISIONAL: the month is not over",
+            DocumentStatus::Draft => "DRAFT: not issued",
+            DocumentStatus::Issued => "ISSUED",
+            DocumentStatus::Amended => "AMENDED",
+        }
+    }
+}
+
 /// Where a rendering of the report stands in the monthly cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueState {
@@ -193,6 +236,18 @@ pub struct ReportApproval {
 }
 
 impl<'a> MonthReport<'a> {
+    /// The report's status: an issued version is ISSUED (version 1) or AMENDED
+    /// (a later one); anything else is a DRAFT, or PROVISIONAL while the month runs.
+    pub fn status(&self) -> DocumentStatus {
+        match self.issue {
+            Some(IssueState::Issued { version: 1, .. }) => DocumentStatus::Issued,
+            Some(IssueState::Issued { .. }) => DocumentStatus::Amended,
+            Some(IssueState::Draft { .. }) => DocumentStatus::Draft,
+            None if self.standing.is_some() => DocumentStatus::Provisional,
+            None => DocumentStatus::Draft,
+        }
+    }
+
     /// Assembles the report from the evaluation and what people recorded
     /// about the month (costs, their disputes, the audit trail), with the
     /// configured commitments (nothing recorded against them) and the

@@ -5,62 +5,7 @@
 use super::format::{Style, date_words, period_words};
 use super::{Cell, Field, Section, Tone};
 use crate::report::json::ReportJson;
-use crate::report::{IssueState, MonthReport};
-
-/// Where the document stands, as its control data and watermark say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// The month is still running.
-    Provisional,
-    /// A closed month not (or not yet) issued, or a draft recorded for approval.
-    Draft,
-    /// The first issued version.
-    Issued,
-    /// A later issued version, superseding the one before.
-    Amended,
-}
-
-impl Status {
-    /// The word on the document.
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Provisional => "PROVISIONAL",
-            Status::Draft => "DRAFT",
-            Status::Issued => "ISSUED",
-            Status::Amended => "AMENDED",
-        }
-    }
-
-    /// The watermark of a document that is not an issued version.
-    pub fn watermark(self) -> Option<&'static str> {
-        match self {
-            Status::Provisional | Status::Draft => Some(self.word()),
-            Status::Issued | Status::Amended => None,
-        }
-    }
-
-    /// The word for a footer line.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Provisional => "PROVISIONAL: the month is not over",
-            Status::Draft => "DRAFT: not issued",
-            Status::Issued => "ISSUED",
-            Status::Amended => "AMENDED",
-        }
-    }
-}
-
-/// The report's status: an issued version is ISSUED (version 1) or AMENDED
-/// (a later one); anything else is a DRAFT, or PROVISIONAL while the month runs.
-pub fn status(r: &MonthReport<'_>) -> Status {
-    match r.issue {
-        Some(IssueState::Issued { version: 1, .. }) => Status::Issued,
-        Some(IssueState::Issued { .. }) => Status::Amended,
-        Some(IssueState::Draft { .. }) => Status::Draft,
-        None if r.standing.is_some() => Status::Provisional,
-        None => Status::Draft,
-    }
-}
+use crate::report::{DocumentStatus as Status, IssueState, MonthReport};
 
 /// The control data.
 pub fn control(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Section {
@@ -68,7 +13,7 @@ pub fn control(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
     let p = &c.particulars;
     let text = |s: &str| Cell::text(s);
     let mut s = Section::new("control", "Control data", "Control data");
-    let status = status(r);
+    let status = r.status();
     let mut fields = vec![
         (
             "Contract".to_string(),

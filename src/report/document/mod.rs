@@ -264,7 +264,7 @@ pub fn build_from(r: &MonthReport<'_>, json: &ReportJson<'_>) -> Document {
         currency: r.contract.currency.clone(),
         tz: r.contract.timezone,
     };
-    let status = control::status(r);
+    let status = r.status();
     let mut sections = vec![
         control::control(r, json, &style),
         control::summary(r, json, &style),

@@ -7,7 +7,6 @@ use serde::Serialize;
 use crate::domain::{Impact, Instant};
 use crate::engine::appendix::Appendix;
 use crate::report::MonthReport;
-use crate::report::document::control::status;
 use crate::report::{IssueState, json_time};
 
 /// The document's control data.
@@ -53,7 +52,7 @@ impl<'a> ControlJson<'a> {
             None => (None, None, None),
         };
         ControlJson {
-            status: status(r).word(),
+            status: r.status().word(),
             version,
             draft,
             issued_at,
