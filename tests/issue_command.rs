@@ -1,5 +1,5 @@
 //! `slawatch issue` through the binary: the same once-only issuing as the
-//! daemon, by hand, against the SPEC §6 example month.
+//! daemon, by hand, against the example month (tests/october).
 
 mod common;
 mod october;

@@ -307,7 +307,7 @@ fn migrate_and_check(env: &TestEnv, target_url: &str, name: &str) {
         ],
     );
     assert_eq!(std::fs::read(&copy).expect("the copied file"), b"abc");
-    // The SPEC example's figures (see tests/october): credits 875,000 plus the
+    // The example month's figures (see tests/october): credits 875,000 plus the
     // £2,400 cost, which is disputed and so also shown apart.
     assert_eq!(after["total_claim_minor"], 1_115_000);
     assert_eq!(after["recoverable_costs_minor"], 240_000);

@@ -1,4 +1,4 @@
-//! The monthly report end to end: the SPEC §6 example month rebuilt from
+//! The monthly report end to end: the example month rebuilt from
 //! evidence, with every figure worked out by hand; CSV and HTML carry the
 //! same figures; supplier text is escaped and neutralised.
 

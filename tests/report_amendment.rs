@@ -1,6 +1,6 @@
 //! The amendment since issue, the disputed and undisputed totals and the
 //! delay payments in every format, against the JSON and figures worked out
-//! by hand on the SPEC §6 example month (see `tests/october`).
+//! by hand on the example month (see `tests/october`).
 
 mod common;
 mod october;

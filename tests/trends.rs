@@ -1,5 +1,5 @@
 //! The report's trends against hand-worked figures: three months of evidence
-//! (August to October 2026) for the SPEC §4 contract, October reported, so
+//! (August to October 2026) for the example contract, October reported, so
 //! the twelve months run from November 2025 and the first nine are gaps.
 
 mod common;

@@ -1,7 +1,7 @@
 //! `slawatch excuse`, `unexcuse` and `excusals`: failures the contract does
-//! not count (SPEC §1, §2.2) — an incident, an outage (whole, or part of it
-//! with `--from` and `--until`) or a service level's month — with why, who
-//! and when.
+//! not count (see the README, 'Recording what the engine can't know') — an
+//! incident, an outage (whole, or part of it with `--from` and `--until`) or a
+//! service level's month — with why, who and when.
 
 use clap::Args;
 

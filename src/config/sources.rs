@@ -1,6 +1,6 @@
-//! `[[sources]]` (SPEC §4.1): where evidence comes from. Each kind has its own
-//! keys; a key of another kind is an unknown key here, reported with the kind
-//! it belongs to.
+//! `[[sources]]` (see the README, 'The daemon (`slawatch run`)'): where
+//! evidence comes from. Each kind has its own keys; a key of another kind is an
+//! unknown key here, reported with the kind it belongs to.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Business-hours calendars (SPEC §2.1).
+//! Business-hours calendars (see the README, 'The measures, in plain words').
 //!
 //! A calendar is a set of weekly local windows minus whole-day holidays, in an
 //! IANA timezone. Business time is the overlap of an interval of real

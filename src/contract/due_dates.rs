@@ -1,6 +1,7 @@
-//! When a commitment falls due (SPEC §2.7): on a fixed date, possibly again
-//! every N months, or by a rule counted from the end of each month it covers
-//! ("5 working days after month end") on a calendar's working days.
+//! When a commitment falls due (see the README, 'The commitments register'): on
+//! a fixed date, possibly again every N months, or by a rule counted from the
+//! end of each month it covers ("5 working days after month end") on a
+//! calendar's working days.
 //!
 //! Each occurrence has a key that stays put when the calendar's holidays are
 //! edited: its nominal due date for dated commitments, the month it covers
@@ -202,7 +203,8 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// Monday to Friday 08:00-18:00 with the SPEC's holidays and New Year's Day 2027.
+    /// Monday to Friday 08:00-18:00 with the README example's holidays and New
+    /// Year's Day 2027.
     fn office() -> Arc<Calendar> {
         let day = vec![Window::parse("08:00-18:00").unwrap()];
         let days = [

@@ -1,6 +1,7 @@
-//! Recoverable costs as recorded (SPEC §2.6): money the customer spent
-//! because of a breach, with who recorded it, its removal if any (a removal
-//! is recorded, never a delete) and the latest dispute of it.
+//! Recoverable costs as recorded (see the README, 'The measures, in plain
+//! words'): money the customer spent because of a breach, with who recorded it,
+//! its removal if any (a removal is recorded, never a delete) and the latest
+//! dispute of it.
 
 use chrono::NaiveDate;
 

@@ -1,4 +1,5 @@
-//! The normalised evidence records of SPEC §3, as the engine sees them.
+//! The normalised evidence records of the README's 'Interchange formats', as
+//! the engine sees them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -122,7 +123,8 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// The reason that pauses the resolution clock (SPEC §2.2).
+    /// The reason that pauses the resolution clock (see the README, 'The
+    /// measures, in plain words').
     pub const AWAITING_CUSTOMER: &'static str = "awaiting_customer";
 
     /// True when this hold stops the resolution clock.
@@ -257,8 +259,8 @@ impl FromStr for ChangeType {
     }
 }
 
-/// SPEC §2.5's classification of a work item from its kind, change type and
-/// explicit statement.
+/// The proactive-share classification (see the README, 'The measures, in plain
+/// words') of a work item from its kind, change type and explicit statement.
 pub fn is_proactive(kind: WorkKind, change_type: Option<ChangeType>, stated: Option<bool>) -> bool {
     if let Some(explicit) = stated {
         return explicit;
@@ -303,7 +305,8 @@ pub struct SupplierKpi {
 }
 
 /// Money the customer spent because of a breach, claimable from the supplier
-/// (SPEC §2.6: never capped; it belongs to the month of its date).
+/// (never capped; it belongs to the month of its date: see the README, 'The
+/// measures, in plain words').
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoverableCost {
     /// When the cost was incurred.

@@ -1,6 +1,7 @@
-//! Excusals (SPEC §1, §2.2): failures the contract does not count — a relief
-//! event, something the customer caused — always with a reason, who excused
-//! it and when. Recorded by a contract manager; the engine applies them.
+//! Excusals (see the README, 'Recording what the engine can't know'): failures
+//! the contract does not count — a relief event, something the customer caused
+//! — always with a reason, who excused it and when. Recorded by a contract
+//! manager; the engine applies them.
 //!
 //! An outage may be excused whole or for part of its interval
 //! ([`ExcusedInterval`]): only the excused part stops being downtime.

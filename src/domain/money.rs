@@ -1,4 +1,4 @@
-//! Money in integer minor units (SPEC §2.6).
+//! Money in integer minor units (see the README, 'The measures, in plain words').
 
 use std::fmt;
 

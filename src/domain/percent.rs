@@ -1,9 +1,10 @@
 //! Percentages held exactly.
 //!
 //! Contract figures such as `99.5` or `2.0` are read from TOML floats but
-//! pass/fail must be decided exactly (SPEC §6: rounding is for display only),
-//! so a [`Percent`] is an integer count of ten-thousandths of a percent and an
-//! attainment is a [`Ratio`] of integers.
+//! pass/fail must be decided exactly (rounding is for display only: see the
+//! README, 'The measures, in plain words'), so a [`Percent`] is an integer
+//! count of ten-thousandths of a percent and an attainment is a [`Ratio`] of
+//! integers.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -135,7 +136,7 @@ impl Weight {
         self.0
     }
 
-    /// The default partial-outage weight of SPEC §2.4.
+    /// The default partial-outage weight (see the README, 'The measures, in plain words').
     pub const HALF: Weight = Weight(WEIGHT_SCALE / 2);
 }
 

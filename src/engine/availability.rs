@@ -1,4 +1,5 @@
-//! Availability service levels (SPEC §2.4): downtime in service hours.
+//! Availability service levels (see the README, 'The measures, in plain
+//! words'): downtime in service hours.
 
 use super::spans::{Span, difference, union};
 use crate::contract::calendar::Calendar;

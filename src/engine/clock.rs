@@ -1,5 +1,6 @@
-//! Incident clocks (SPEC §2.2): elapsed business time, the deadline, and
-//! whether the incident met, breached or is still pending.
+//! Incident clocks (see the README, 'The measures, in plain words'): elapsed
+//! business time, the deadline, and whether the incident met, breached or is
+//! still pending.
 
 use std::ops::ControlFlow;
 

@@ -1,5 +1,5 @@
-//! Commitments (SPEC §2.7): dated deliverables, what happened to each
-//! occurrence, and where it stands.
+//! Commitments (see the README, 'The commitments register'): dated
+//! deliverables, what happened to each occurrence, and where it stands.
 //!
 //! A [`Register`] holds a contract's commitments (from the configuration and
 //! recorded ad hoc) and the events recorded against their occurrences:

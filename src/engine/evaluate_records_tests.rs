@@ -1,4 +1,5 @@
-//! Hand-worked months with excusals and disputes (SPEC §2.2, §2.6).
+//! Hand-worked months with excusals and disputes (see the README, 'Recording
+//! what the engine can't know').
 
 use super::tests::{LATER, contract, incident, level, oct, p, p1_resolution, t};
 use super::*;

@@ -1,5 +1,6 @@
-//! Threshold service levels over incidents (SPEC §2.2, §2.3): which incidents
-//! a level applies to, which month each is assessed in, and the breaches.
+//! Threshold service levels over incidents (see the README, 'The measures, in
+//! plain words'): which incidents a level applies to, which month each is
+//! assessed in, and the breaches.
 
 use chrono_tz::Tz;
 

@@ -1,6 +1,6 @@
-//! The measures of SPEC §2, pure: evidence in, figures out, "now" passed in.
-//! The CLI, the daemon and the report all call [`evaluate_month`], so they
-//! can never disagree.
+//! The measures (see the README, 'The measures, in plain words'), pure:
+//! evidence in, figures out, "now" passed in. The CLI, the daemon and the
+//! report all call [`evaluate_month`], so they can never disagree.
 //!
 //! # Layout
 //! - [`spans`]: union and difference of intervals.

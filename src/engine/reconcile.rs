@@ -1,5 +1,6 @@
-//! Reconciling the supplier's own figures (`supplier_kpi` records, SPEC §3)
-//! with slawatch's measurement of the same service level and month.
+//! Reconciling the supplier's own figures (`supplier_kpi` records; see the
+//! README, 'Reconciling the supplier's own figures') with slawatch's
+//! measurement of the same service level and month.
 //!
 //! A supplier figure further from the measured attainment than the
 //! configured tolerance (in percentage points, default 0.5) is a

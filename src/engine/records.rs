@@ -1,4 +1,6 @@
-//! Excusals and disputes as the engine applies them (SPEC §2.2, §2.6).
+//! Excusals and disputes as the engine applies them (see the README, 'The
+//! measures, in plain words', and the README, 'Recording what the engine can't
+//! know').
 //!
 //! - An excused incident is listed with its reason, not assessed.
 //! - An excused outage is not downtime; one excused for part of its interval

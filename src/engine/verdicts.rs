@@ -7,9 +7,9 @@
 //! mentioning "response" to the response-time levels, any other to the
 //! resolution-time levels (ServiceNow's `task_sla` does not say which clock
 //! an SLA definition runs). It is compared with every such level that
-//! applies to the incident and assesses it in the month (SPEC §2.2);
-//! cancelled rows, rows with no verdict, excused incidents and incidents
-//! still pending are left out.
+//! applies to the incident and assesses it in the month (see the README, 'The
+//! measures, in plain words'); cancelled rows, rows with no verdict, excused
+//! incidents and incidents still pending are left out.
 //!
 //! The reason is the first of these that the evidence shows:
 //! - `non_customer_hold` (supplier met, evidence breached): the supplier

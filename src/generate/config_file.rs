@@ -1,5 +1,6 @@
-//! A slawatch configuration (SPEC §4) for generated contracts, so a demo or
-//! a benchmark can load, evaluate and report on the generated data.
+//! A slawatch configuration (see the README, 'Configuration by example') for
+//! generated contracts, so a demo or a benchmark can load, evaluate and report
+//! on the generated data.
 
 use std::fmt::Write as _;
 use std::io;

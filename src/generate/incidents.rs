@@ -20,7 +20,7 @@ use super::{
 };
 use crate::domain::Priority;
 
-/// The incident columns of SPEC §3.
+/// The incident columns of the README's 'Interchange formats'.
 pub(super) const INCIDENT_HEADER: [&str; 9] = [
     "id",
     "contract",
@@ -33,7 +33,7 @@ pub(super) const INCIDENT_HEADER: [&str; 9] = [
     "excused_reason",
 ];
 
-/// The hold columns of SPEC §3.
+/// The hold columns of the README's 'Interchange formats'.
 pub(super) const HOLD_HEADER: [&str; 5] = ["incident_id", "contract", "start", "end", "reason"];
 
 /// Priorities with their weights in percent.

@@ -19,7 +19,7 @@ use super::{
     ContractShape, GenerateOptions, MonthBounds, SortedUniform, Stream, create_csv, rng, stamp,
 };
 
-/// The work item columns of SPEC §3.
+/// The work item columns of the README's 'Interchange formats'.
 pub(super) const WORK_ITEM_HEADER: [&str; 6] = [
     "id",
     "contract",
@@ -29,7 +29,7 @@ pub(super) const WORK_ITEM_HEADER: [&str; 6] = [
     "proactive",
 ];
 
-/// The supplier KPI columns of SPEC §3.
+/// The supplier KPI columns of the README's 'Interchange formats'.
 pub(super) const SUPPLIER_KPI_HEADER: [&str; 4] =
     ["contract", "service_level", "period", "attainment_percent"];
 

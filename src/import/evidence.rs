@@ -1,7 +1,7 @@
 //! Turning one input record into a row for the store, or a reason it is
-//! rejected (SPEC §3): a missing required field, an unknown contract or
-//! priority, a time that cannot be read or does not exist, a stop before its
-//! start.
+//! rejected (see the README, 'Interchange formats'): a missing required field,
+//! an unknown contract or priority, a time that cannot be read or does not
+//! exist, a stop before its start.
 
 use crate::contract::Contract;
 use crate::domain::evidence::parse_bool;

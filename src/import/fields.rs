@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-/// The five interchange record kinds of SPEC §3.
+/// The five interchange record kinds of the README's 'Interchange formats'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     /// `incident`.

@@ -1,7 +1,8 @@
-//! Import of interchange files (SPEC §3): CSV with a header, or JSON Lines
-//! with a `type` per line. Files are streamed in batches, so memory does not
-//! grow with their size. Every good row is stored; every bad one is reported
-//! with its file, line and reason and recorded for the data-quality record.
+//! Import of interchange files (see the README, 'Interchange formats'): CSV
+//! with a header, or JSON Lines with a `type` per line. Files are streamed in
+//! batches, so memory does not grow with their size. Every good row is stored;
+//! every bad one is reported with its file, line and reason and recorded for
+//! the data-quality record.
 //!
 //! # Layout
 //! - [`fields`]: field access over CSV and JSON, and kind detection.

@@ -1,5 +1,7 @@
-//! The monthly breach report (SPEC §6): one assembled [`MonthReport`] and its
-//! renderings, so every format carries the same figures.
+//! The monthly breach report (see the README, 'What the report looks like:
+//! the claim document', and 'Decisions where the specification is silent'
+//! for its JSON): one assembled [`MonthReport`] and its renderings, so every
+//! format carries the same figures.
 //!
 //! # Layout
 //! - [`assemble`]: one contract-month's report built from the store.
@@ -403,7 +405,8 @@ impl<'a> MonthReport<'a> {
         e.credits.total_minor - e.credits_undisputed.total_minor
     }
 
-    /// Service credits after the cap plus recoverable costs (SPEC §6).
+    /// Service credits after the cap plus recoverable costs (see the README,
+    /// 'The measures, in plain words').
     pub fn total_claim_minor(&self) -> i64 {
         self.evaluation.credits.total_minor + self.recoverable_costs_minor()
     }

@@ -1,7 +1,8 @@
-//! A watched folder for the supplier's monthly packs and exports (SPEC §4.1,
-//! `kind = "inbox"`). CSV, JSON Lines and XLSX files dropped in are imported
-//! once each, then moved to `processed/`; a file with a refused row stays
-//! where it is, beside a `<file>.errors.txt` listing file, line and reason.
+//! A watched folder for the supplier's monthly packs and exports (see the
+//! README, 'The daemon (`slawatch run`)', `kind = "inbox"`). CSV, JSON Lines
+//! and XLSX files dropped in are imported once each, then moved to
+//! `processed/`; a file with a refused row stays where it is, beside a
+//! `<file>.errors.txt` listing file, line and reason.
 //!
 //! A file is taken only when complete. Names ending `.part` or `.tmp` (and
 //! hidden ones) are never taken, so a writer can write under such a name and

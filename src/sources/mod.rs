@@ -1,6 +1,6 @@
-//! Where evidence comes from while the daemon runs (SPEC §4.1). Polled and
-//! watched sources run as tasks; pushed ones (webhook, Alertmanager) are HTTP
-//! endpoints.
+//! Where evidence comes from while the daemon runs (see the README, 'The daemon
+//! (`slawatch run`)'). Polled and watched sources run as tasks; pushed ones
+//! (webhook, Alertmanager) are HTTP endpoints.
 //!
 //! # Layout
 //! - [`servicenow`]: the supplier's ServiceNow, polled through the Table API.

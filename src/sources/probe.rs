@@ -1,5 +1,6 @@
-//! slawatch's own HTTP(S) check of a service (SPEC §4.1, `kind = "probe"`):
-//! the customer's evidence of an outage, independent of the supplier's.
+//! slawatch's own HTTP(S) check of a service (`kind = "probe"`; see the README,
+//! 'The daemon (`slawatch run`)'): the customer's evidence of an outage,
+//! independent of the supplier's.
 //!
 //! Every `interval` the URL is fetched with GET within `timeout`; the check
 //! is up when the answer has the expected status, down otherwise (another

@@ -1,4 +1,4 @@
-//! Idempotent batch writes of imported records (SPEC §3).
+//! Idempotent batch writes of imported records (see the README, 'Interchange formats').
 //!
 //! Records are upserted by their key in multi-row statements. Each row carries
 //! a hash of its values: a re-import rewrites only rows whose values changed,

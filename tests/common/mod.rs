@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-/// A contract with an office calendar and the service levels of SPEC §4.
+/// A contract with an office calendar and the service levels of the README's
+/// 'Configuration by example'.
 pub const CONTRACT: &str = r#"
 [calendars.office]
 timezone = "Europe/London"

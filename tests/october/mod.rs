@@ -1,4 +1,4 @@
-//! The SPEC §6 example month (October 2026 for acme-managed-it) rebuilt from
+//! The example month of the README (October 2026 for acme-managed-it) rebuilt from
 //! evidence, shared by the report tests; every figure is worked out by hand
 //! in the doc comment of [`october`].
 

@@ -1,5 +1,6 @@
-//! The report's stable JSON (SPEC §6), and the JSON of every record and
-//! register the API and the CLI answer with.
+//! The report's stable JSON (see the README, 'Decisions where the specification
+//! is silent'), and the JSON of every record and register the API and the CLI
+//! answer with.
 //!
 //! The JSON is owned here: each domain or engine value is copied into a wire
 //! type of this module before it is serialised, so renaming a field in the

@@ -1,6 +1,7 @@
 //! XLSX packs: the first sheet, whose first row names interchange columns
-//! (SPEC §3) as a CSV header would; the record kind comes from those names,
-//! or failing that from the file name. Other sheets are ignored.
+//! (see the README, 'Interchange formats') as a CSV header would; the record
+//! kind comes from those names, or failing that from the file name. Other
+//! sheets are ignored.
 //!
 //! Cells become the text an interchange file would hold. A date cell carries
 //! no timezone, so it becomes a naive `YYYY-MM-DD HH:MM:SS`, read in the

@@ -1,0 +1,201 @@
+//! The repository is its own reference: code, tests, templates, the example
+//! configuration and the README never cite the outside product specification
+//! by section (a reader of the repository has no way to follow such a
+//! citation), and every "see the README, '…'" a comment gives names a
+//! section the README really has.
+
+use std::path::{Path, PathBuf};
+
+/// The folders and files whose text is searched, relative to the crate root.
+const SEARCHED: &[&str] = &[
+    "src",
+    "tests",
+    "templates",
+    "config",
+    "scripts",
+    "README.md",
+];
+
+/// The forbidden citation, built from parts so that this file does not
+/// contain it and does not find itself.
+fn outside_citation() -> String {
+    ["SP", "EC", " ", "\u{a7}"].concat()
+}
+
+/// Every file under `path` (or `path` itself), in a stable order.
+fn files_under(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .unwrap_or_else(|e| panic!("reading folder {}: {e}", path.display()))
+            .map(|entry| entry.expect("folder entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            files_under(&entry, out);
+        }
+    } else if path.is_file() {
+        out.push(path.to_path_buf());
+    }
+}
+
+/// `file:line` for every line of the files under `roots` that contains
+/// `needle`. Files are read as bytes, so binary fixtures (XLSX, PDF) are
+/// searched too rather than skipped.
+fn lines_citing(roots: &[PathBuf], needle: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    for root in roots {
+        files_under(root, &mut files);
+    }
+    let mut hits = Vec::new();
+    for file in files {
+        let bytes =
+            std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if line
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+            {
+                hits.push(format!("{}:{}", file.display(), n + 1));
+            }
+        }
+    }
+    hits
+}
+
+fn searched_roots() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    SEARCHED.iter().map(|p| root.join(p)).collect()
+}
+
+#[test]
+fn nothing_cites_the_outside_specification_by_section() {
+    let hits = lines_citing(&searched_roots(), &outside_citation());
+    assert!(
+        hits.is_empty(),
+        "these lines cite a document that is not in the repository; cite the \
+         README section that states the rule instead:\n{}",
+        hits.join("\n")
+    );
+}
+
+#[test]
+fn the_search_finds_a_planted_citation_with_its_line() {
+    // The check above passes on an empty search as well as on a clean
+    // repository; this shows the search would see a citation: one file with
+    // a clean line 1 and a citing line 2, one clean file beside it.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let citing = dir.path().join("citing.rs");
+    let body = format!(
+        "//! Clean first line.\n//! Calendars ({}2.1).\n",
+        outside_citation()
+    );
+    std::fs::write(&citing, body).expect("writing the planted file");
+    std::fs::write(dir.path().join("clean.rs"), "//! Nothing here.\n").expect("clean file");
+    let hits = lines_citing(&[dir.path().to_path_buf()], &outside_citation());
+    assert_eq!(hits, vec![format!("{}:2", citing.display())]);
+}
+
+/// The README's headings, without their leading `#`s.
+fn readme_headings() -> Vec<String> {
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&readme).expect("README.md");
+    let mut in_fence = false;
+    let mut headings = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_fence = !in_fence;
+        } else if !in_fence && line.starts_with('#') {
+            headings.push(line.trim_start_matches('#').trim().to_string());
+        }
+    }
+    headings
+}
+
+/// A file's comment text as one line: each line with its comment marker
+/// (`//!`, `///`, `//`, `#`) and surrounding space removed, so a citation
+/// wrapped over two comment lines reads as written.
+fn joined_comments(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let line = line.trim_start();
+            let line = ["//!", "///", "//", "#"]
+                .iter()
+                .find_map(|marker| line.strip_prefix(marker))
+                .unwrap_or(line);
+            line.trim()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Each README section named after `the README, '` or `the README's '` in
+/// `text` that is not one of `headings`.
+fn unknown_sections(text: &str, headings: &[String]) -> Vec<String> {
+    let joined = joined_comments(text);
+    let mut unknown = Vec::new();
+    for lead in ["the README, '", "the README's '"] {
+        for (at, _) in joined.match_indices(lead) {
+            let rest = &joined[at + lead.len()..];
+            // A heading may hold an apostrophe ("can't"), so the citation is
+            // matched against each heading rather than cut at the next quote.
+            let known = headings.iter().any(|h| rest.starts_with(&format!("{h}'")));
+            if !known {
+                unknown.push(rest.chars().take(60).collect());
+            }
+        }
+    }
+    unknown
+}
+
+#[test]
+fn every_readme_section_a_comment_cites_exists() {
+    let headings = readme_headings();
+    let mut files = Vec::new();
+    for root in searched_roots() {
+        files_under(&root, &mut files);
+    }
+    let mut dangling = Vec::new();
+    let mut cited = 0;
+    for file in files {
+        // This file quotes the citation's form in its own examples.
+        if file.ends_with(file!())
+            || !matches!(
+                file.extension().and_then(|e| e.to_str()),
+                Some("rs" | "toml" | "sh" | "py")
+            )
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        cited += joined_comments(&text).matches("the README").count();
+        for section in unknown_sections(&text, &headings) {
+            dangling.push(format!("{}: '{section}…", file.display()));
+        }
+    }
+    assert!(
+        dangling.is_empty(),
+        "these comments cite a README section that does not exist:\n{}",
+        dangling.join("\n")
+    );
+    // The modules of the measures, formats and configuration all cite the
+    // README (about forty files do); a handful would mean the search broke.
+    assert!(cited >= 30, "only {cited} README citations found");
+}
+
+#[test]
+fn a_citation_of_a_missing_section_is_caught_even_when_wrapped() {
+    let headings = vec![
+        "The measures, in plain words".to_string(),
+        "Recording what the engine can't know".to_string(),
+    ];
+    // Wrapped over two comment lines, and a heading with an apostrophe.
+    let good = "//! Clocks (see the README, 'The measures, in plain\n//! words').\n\
+                /// Excusals (see the README, 'Recording what the engine can't know').\n";
+    assert_eq!(unknown_sections(good, &headings), Vec::<String>::new());
+    let bad = "//! Clocks (see the README, 'The measures in\n//! plain words').\n";
+    assert_eq!(
+        unknown_sections(bad, &headings),
+        vec!["The measures in plain words').".to_string()]
+    );
+}
