@@ -108,10 +108,23 @@ pub async fn issue_approved(
     if latest.is_some() && !reissue {
         return Ok(None);
     }
-    let mut report =
-        crate::report::assemble::with_trends(store, config, contract, period, now, None)
-            .await
-            .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
+        .await
+        .with_context(|| format!("Failed to build the {} report for {period}", contract.id))?;
+    issue_report(config, store, report, latest, now, closing).await
+}
+
+/// Issues `report` as the version after `latest` (the first when `None`)
+/// unless no compared figure changed since `latest`.
+async fn issue_report(
+    config: &Config,
+    store: &Store,
+    mut report: MonthReport<'_>,
+    latest: Option<IssuedReport>,
+    now: Instant,
+    closing: Closing,
+) -> anyhow::Result<Option<Issued>> {
+    let (contract, period) = (report.contract, report.evaluation.period);
     report.approval = closing.approval;
     report.feed_gate = closing.feed_gate;
     let version = latest.as_ref().map_or(1, |l| l.version + 1);
@@ -238,9 +251,10 @@ async fn close_month(
                 at: chrono::DateTime::from_timestamp(approved.at, 0)
                     .context("the approval's time is out of range")?,
             }),
-            feed_gate: draft.gate.as_deref().and_then(FeedGate::parse),
+            feed_gate: gate,
         };
-        return issue_approved(config, store, contract, period, now, false, closing).await;
+        // The report just compared is the one issued: no second assembly.
+        return issue_report(config, store, current, None, now, closing).await;
     }
     let report = crate::report::assemble::with_trends(store, config, contract, period, now, None)
         .await
@@ -254,7 +268,7 @@ async fn close_month(
             approval: None,
             feed_gate,
         };
-        return issue_approved(config, store, contract, period, now, false, closing).await;
+        return issue_report(config, store, report, None, now, closing).await;
     }
     record_draft(store, report, feed_gate, now, None).await?;
     Ok(None)

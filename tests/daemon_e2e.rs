@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fake_servicenow::{FakeServiceNow, row};
-use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip};
+use smtp_sink::{Handler, Mail, SmtpSink, free_port, python_or_skip, quoted_printable};
 
 const SNOW_USER: &str = "slawatch";
 const SNOW_PASSWORD: &str = "e2e-snow-password";
@@ -167,31 +167,6 @@ fn wait_for(sink: &SmtpSink, what: impl Fn(&[Mail]) -> bool, limit: Duration) ->
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Decodes a quoted-printable body (soft line breaks and `=XX` escapes).
-fn quoted_printable(text: &str) -> String {
-    let joined = text.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn subjects(mails: &[Mail]) -> Vec<String> {

@@ -14,7 +14,7 @@ use crate::domain::{Impact, Instant, Period};
 use crate::engine::Evidence;
 use crate::store::Store;
 use crate::store::outbox::{NewAlert, Severity};
-use crate::store::sources::{EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE};
+use crate::store::sources::{EARLY_ENDS_SCOPE, SourceState, TRUNCATED_ALERTS_SCOPE};
 
 /// Whether an availability service level in force in `period` measures `service`.
 fn measured_service(contract: &Contract, service: &str, period: Period) -> bool {
@@ -106,6 +106,44 @@ pub(super) fn outage_alerts(
     }
 }
 
+/// The episode a source scope's failures belong to: its last success
+/// before them (`never` when it has not succeeded yet), so an episode is
+/// alerted once.
+fn episode(state: &SourceState) -> String {
+    state
+        .last_success_at
+        .map_or("never".to_string(), |t| t.to_string())
+}
+
+/// One alert per episode while a scope of `source` (other than the
+/// source's own polls) is failing: `kind` keyed `source/SOURCE/KEY/EPISODE`,
+/// with the facts `facts` makes of its state and last error.
+async fn scope_alert(
+    store: &Store,
+    source: &str,
+    scope: &str,
+    contract: &Contract,
+    (kind, key, severity): (&str, &str, Severity),
+    facts: impl FnOnce(&SourceState, &str) -> Facts,
+    out: &mut Vec<NewAlert>,
+) -> anyhow::Result<()> {
+    let state = store.source_state(source, scope).await?;
+    if state.consecutive_failures == 0 {
+        return Ok(());
+    }
+    let error = state.last_error.clone().unwrap_or_default();
+    out.push(alert(
+        format!("source/{source}/{key}/{}", episode(&state)),
+        kind,
+        severity,
+        Some(&contract.id),
+        &contract.managers,
+        &facts(&state, &error),
+        false,
+    ));
+    Ok(())
+}
+
 /// An alert, once per episode, when an Alertmanager source's notifications
 /// arrive truncated: outages in the alerts left out are never recorded.
 async fn truncation_alert(
@@ -114,14 +152,15 @@ async fn truncation_alert(
     contract: &Contract,
     out: &mut Vec<NewAlert>,
 ) -> anyhow::Result<()> {
-    let state = store.source_state(source, TRUNCATED_ALERTS_SCOPE).await?;
-    if state.consecutive_failures == 0 {
-        return Ok(());
-    }
-    let episode = state
-        .last_success_at
-        .map_or("never".to_string(), |t| t.to_string());
-    let facts = Facts {
+    let kind = ("source_truncated", "truncated", Severity::Critical);
+    scope_alert(
+        store,
+        source,
+        TRUNCATED_ALERTS_SCOPE,
+        contract,
+        kind,
+        |state, error| {
+            Facts {
         headline: format!("source {source} receives truncated notifications"),
         lines: vec![
             ("Source", source.to_string()),
@@ -130,7 +169,7 @@ async fn truncation_alert(
                 "Truncated notifications",
                 state.consecutive_failures.to_string(),
             ),
-            ("Last", state.last_error.clone().unwrap_or_default()),
+            ("Last", error.to_string()),
         ],
         evidence: "Outages in the alerts left out are missing from this contract's figures.".into(),
         month: None,
@@ -139,17 +178,11 @@ async fn truncation_alert(
                 .into(),
         ),
         link: None,
-    };
-    out.push(alert(
-        format!("source/{source}/truncated/{episode}"),
-        "source_truncated",
-        Severity::Critical,
-        Some(&contract.id),
-        &contract.managers,
-        &facts,
-        false,
-    ));
-    Ok(())
+    }
+        },
+        out,
+    )
+    .await
 }
 
 /// An alert, once per episode, when outage ends from an Alertmanager source
@@ -160,36 +193,29 @@ async fn early_ends_alert(
     contract: &Contract,
     out: &mut Vec<NewAlert>,
 ) -> anyhow::Result<()> {
-    let state = store.source_state(source, EARLY_ENDS_SCOPE).await?;
-    if state.consecutive_failures == 0 {
-        return Ok(());
-    }
-    let episode = state
-        .last_success_at
-        .map_or("never".to_string(), |t| t.to_string());
-    let facts = Facts {
-        headline: format!("outage ends from {source} may be early: Prometheus stopped"),
-        lines: vec![
-            ("Source", source.to_string()),
-            ("Contract", contract.id.clone()),
-            ("Flagged", state.last_error.clone().unwrap_or_default()),
-        ],
-        evidence: "The ends are kept as received; the watchdog firing again ends this episode."
-            .into(),
-        month: None,
-        next_step: Some("where the service was still down, correct the outage's end.".into()),
-        link: None,
-    };
-    out.push(alert(
-        format!("source/{source}/early_ends/{episode}"),
-        "source_early_ends",
-        Severity::Warning,
-        Some(&contract.id),
-        &contract.managers,
-        &facts,
-        false,
-    ));
-    Ok(())
+    let kind = ("source_early_ends", "early_ends", Severity::Warning);
+    scope_alert(
+        store,
+        source,
+        EARLY_ENDS_SCOPE,
+        contract,
+        kind,
+        |_, error| Facts {
+            headline: format!("outage ends from {source} may be early: Prometheus stopped"),
+            lines: vec![
+                ("Source", source.to_string()),
+                ("Contract", contract.id.clone()),
+                ("Flagged", error.to_string()),
+            ],
+            evidence: "The ends are kept as received; the watchdog firing again ends this episode."
+                .into(),
+            month: None,
+            next_step: Some("where the service was still down, correct the outage's end.".into()),
+            link: None,
+        },
+        out,
+    )
+    .await
 }
 
 /// An alert when a source has failed three times in a row (or once, refused
@@ -206,9 +232,7 @@ pub async fn source_alerts(
             continue;
         };
         let state = store.source_state(&source.id, "").await?;
-        let episode = state
-            .last_success_at
-            .map_or("never".to_string(), |t| t.to_string());
+        let episode = episode(&state);
         let auth = state.last_error.as_deref().is_some_and(|e| {
             e.starts_with("authentication failed") || e.starts_with("access denied")
         });
@@ -240,7 +264,7 @@ pub async fn source_alerts(
             early_ends_alert(store, source.id.as_str(), contract, out).await?;
         }
         if matches!(source.kind, SourceKind::ServiceNow(_)) {
-            audit_alert(store, source, contract, out).await?;
+            audit_alert(store, source.id.as_str(), contract, out).await?;
         }
         let stale_after = match &source.kind {
             SourceKind::ServiceNow(s) => s.stale_after_seconds,
@@ -279,25 +303,22 @@ pub async fn source_alerts(
 /// and holds are unknown until a human grants it. Once per episode.
 async fn audit_alert(
     store: &Store,
-    source: &crate::config::SourceConfig,
+    source: &str,
     contract: &Contract,
     out: &mut Vec<NewAlert>,
 ) -> anyhow::Result<()> {
-    let state = store.source_state(&source.id, "sys_audit").await?;
-    let Some(error) = state
-        .last_error
-        .as_deref()
-        .filter(|_| state.consecutive_failures > 0)
-    else {
-        return Ok(());
-    };
-    let episode = state
-        .last_success_at
-        .map_or("never".to_string(), |t| t.to_string());
-    let facts = Facts {
-        headline: format!("source {} cannot read the audit history", source.id),
+    let kind = ("source_audit_unreadable", "audit", Severity::Warning);
+    scope_alert(
+        store,
+        source,
+        "sys_audit",
+        contract,
+        kind,
+        |_, error| {
+            Facts {
+        headline: format!("source {source} cannot read the audit history"),
         lines: vec![
-            ("Source", source.id.clone()),
+            ("Source", source.to_string()),
             ("Contract", contract.id.clone()),
             ("Error", error.to_string()),
         ],
@@ -311,15 +332,9 @@ async fn audit_alert(
                 .into(),
         ),
         link: None,
-    };
-    out.push(alert(
-        format!("source/{}/audit/{episode}", source.id),
-        "source_audit_unreadable",
-        Severity::Warning,
-        Some(&contract.id),
-        &contract.managers,
-        &facts,
-        false,
-    ));
-    Ok(())
+    }
+        },
+        out,
+    )
+    .await
 }
