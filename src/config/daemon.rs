@@ -25,7 +25,12 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// `max_request_bytes` held in memory.
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
 
-const KEYS: [&str; 7] = [
+/// Month reports the API keeps assembled: a few of the largest months
+/// (a 500,000-incident month renders to about 15 MB) or hundreds of
+/// ordinary ones.
+const DEFAULT_REPORT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+const KEYS: [&str; 8] = [
     "database_url",
     "listen",
     "data_dir",
@@ -33,6 +38,7 @@ const KEYS: [&str; 7] = [
     "header_timeout",
     "request_timeout",
     "max_concurrent_requests",
+    "report_cache_bytes",
 ];
 
 /// Reads `[daemon]`; every key has a default.
@@ -56,6 +62,17 @@ pub(super) fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonCo
     let max_concurrent_requests =
         above_zero(&s, "max_concurrent_requests", "a number of requests", p)
             .map(|n| n.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS));
+    let report_cache_bytes = match s.integer("report_cache_bytes", p) {
+        None if s.has("report_cache_bytes") => None,
+        None => Some(DEFAULT_REPORT_CACHE_BYTES),
+        Some(n) => usize::try_from(n).ok().or_else(|| {
+            p.push(
+                s.key("report_cache_bytes"),
+                format!("{n} is not a size in bytes (0 keeps no reports)"),
+            );
+            None
+        }),
+    };
     let header_timeout = timeout(&s, "header_timeout", DEFAULT_HEADER_TIMEOUT, p);
     let request_timeout = timeout(&s, "request_timeout", DEFAULT_REQUEST_TIMEOUT, p);
     Some(DaemonConfig {
@@ -66,6 +83,7 @@ pub(super) fn daemon(value: Option<&Value>, p: &mut Problems) -> Option<DaemonCo
         header_timeout: header_timeout?,
         request_timeout: request_timeout?,
         max_concurrent_requests: max_concurrent_requests?,
+        report_cache_bytes: report_cache_bytes?,
     })
 }
 

@@ -66,6 +66,9 @@ pub struct DaemonConfig {
     /// How many requests are served at once (default 64); more are refused
     /// with 503 at once rather than queued, so memory stays bounded.
     pub max_concurrent_requests: usize,
+    /// How many bytes of month reports the API keeps assembled (default
+    /// 64 MiB; 0 keeps none), served again while nothing they rest on changed.
+    pub report_cache_bytes: usize,
 }
 
 /// `[limits]`: how much of a supplier's file slawatch will hold or read, so

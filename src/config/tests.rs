@@ -730,6 +730,7 @@ fn the_http_servers_limits_have_defaults_and_are_checked() {
     assert_eq!(d.header_timeout, std::time::Duration::from_secs(10));
     assert_eq!(d.request_timeout, std::time::Duration::from_secs(30));
     assert_eq!(d.max_concurrent_requests, 64);
+    assert_eq!(d.report_cache_bytes, 64 * 1024 * 1024);
     let text = format!(
         "[daemon]\nheader_timeout = \"2s\"\nrequest_timeout = \"1m\"\nmax_concurrent_requests = 8\n{CONTRACT}"
     );
@@ -749,6 +750,19 @@ fn the_http_servers_limits_have_defaults_and_are_checked() {
     assert_problem(&all, "daemon.header_timeout", "more than zero");
     assert_problem(&all, "daemon.request_timeout", "expected a string");
     assert_problem(&all, "daemon.max_concurrent_requests", "above zero");
+    // 0 keeps no reports; a negative size is refused.
+    let d = parse(
+        &format!("[daemon]\nreport_cache_bytes = 0\n{CONTRACT}"),
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(d.daemon.report_cache_bytes, 0);
+    let all = problems(&format!("[daemon]\nreport_cache_bytes = -1\n{CONTRACT}"));
+    assert_problem(
+        &all,
+        "daemon.report_cache_bytes",
+        "-1 is not a size in bytes",
+    );
 }
 
 #[test]

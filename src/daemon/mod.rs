@@ -61,6 +61,8 @@ pub struct Deps {
     pub clock: WallClock,
     /// Each contract's typical volumes, read by live detection at most hourly.
     pub typical: Arc<typical::TypicalCache>,
+    /// Month reports as the API last rendered them.
+    pub month_reports: Arc<crate::report::cache::MonthCache>,
 }
 
 impl Deps {
@@ -70,6 +72,9 @@ impl Deps {
             .user_agent(concat!("slawatch/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
+        let month_reports = Arc::new(crate::report::cache::MonthCache::new(
+            config.daemon.report_cache_bytes,
+        ));
         Ok(Deps {
             config: Arc::new(config),
             store,
@@ -80,6 +85,7 @@ impl Deps {
             announce: Arc::new(Notify::new()),
             clock: WallClock::system(),
             typical: Arc::new(typical::TypicalCache::default()),
+            month_reports,
         })
     }
 

@@ -3,6 +3,9 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderName, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -11,6 +14,7 @@ use super::error::ApiError;
 use crate::domain::Period;
 use crate::domain::time::{format_utc, parse_rfc3339};
 use crate::engine::live::open_incident_stages;
+use crate::report::cache::{self, Freshness, MonthKey};
 
 /// `GET /api/v1/contracts`: the configured contracts the token may see,
 /// and their service levels.
@@ -49,12 +53,16 @@ pub struct KnownAtQuery {
 /// the month's report JSON as it stands now (month to date for the current
 /// month), with the amendment since issue when there is one; with
 /// `known_at`, as the store knew it then (and seen as at that instant).
+/// A report assembled earlier is served again while nothing it rests on
+/// changed (the [`crate::report::cache`] rules); its `evaluated_at` says
+/// when it was assembled, and the `X-Slawatch-Cache` header whether this
+/// answer was (`hit`) or was assembled now (`miss`).
 pub async fn month(
     State(app): State<AppState>,
     Reading(c): Reading,
     Path((_, month)): Path<(String, String)>,
     query: Result<Query<KnownAtQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let period: Period = month.parse().map_err(ApiError::BadRequest)?;
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let known_at = q
@@ -62,16 +70,42 @@ pub async fn month(
         .map(|t| parse_rfc3339(&t).map_err(|e| ApiError::BadRequest(format!("known_at: {e}"))))
         .transpose()?;
     let now = known_at.unwrap_or_else(|| app.now());
-    let store = &app.deps.store;
-    // The same assembly as `slawatch report`: trends, and the amendment
-    // when the month was issued and figures changed since.
-    let report =
-        crate::report::assemble::as_it_stands(store, &app.deps.config, &c, period, now, known_at)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-    let value = serde_json::to_value(crate::report::json::to_json(&report))
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(Json(value))
+    let (store, config) = (&app.deps.store, &app.deps.config);
+    // Read before assembling: a write meanwhile leaves this entry behind
+    // the revision, never a newer report under an older one.
+    let key = MonthKey {
+        contract: c.id.clone(),
+        period,
+        known_at: known_at.map(|t| t.timestamp()),
+        revision: store.contract_revision(&c.id).await?,
+        definitions: cache::definitions(config, &c),
+    };
+    let cache = &app.deps.month_reports;
+    let (body, served) = match cache.get(&key, now) {
+        Some(body) => (body, "hit"),
+        None => {
+            // The same assembly as `slawatch report`: trends, and the
+            // amendment when the month was issued and figures changed since.
+            let report =
+                crate::report::assemble::as_it_stands(store, config, &c, period, now, known_at)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+            let body = serde_json::to_vec(&crate::report::json::to_json(&report))
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            let body = Bytes::from(body);
+            let freshness = Freshness::of(c.timezone, known_at.is_some(), report.settled, now);
+            cache.put(key, body.clone(), now, freshness);
+            (body, "miss")
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (HeaderName::from_static("x-slawatch-cache"), served),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/contracts/{contract}/open-incidents`: every open incident's

@@ -140,6 +140,9 @@ async fn build<'c>(
     } else {
         None
     };
+    let settled = period.end(tz) <= now
+        && evidence.incidents.iter().all(|i| i.resolved_at.is_some())
+        && evidence.outages.iter().all(|o| o.end.is_some());
     let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
     let mut report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
@@ -154,6 +157,7 @@ async fn build<'c>(
     if let Some(triggered) = triggered {
         report = report.with_escalations(triggered);
     }
+    report.settled = settled;
     Ok(match standing {
         Some(s) => report.with_standing(s),
         None => report,

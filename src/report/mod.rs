@@ -23,6 +23,7 @@
 
 pub mod amendment;
 pub mod assemble;
+pub mod cache;
 pub mod chart;
 pub mod csv;
 pub mod document;
@@ -128,6 +129,10 @@ pub struct MonthReport<'a> {
     /// The evidence behind each line, row by row, for the appendices;
     /// `None` (and no appendix) for a report assembled without it.
     pub appendix: Option<crate::engine::appendix::Appendix>,
+    /// Whether the figures can change only with the store: the month was
+    /// over and nothing bearing on it (an incident's clock, an outage) was
+    /// still open when the report was assembled.
+    pub settled: bool,
 }
 
 /// Where the document stands, as its control data and watermark say.
@@ -293,6 +298,7 @@ impl<'a> MonthReport<'a> {
             delay_payment_disputes: records.delay_payment_disputes,
             issue: None,
             appendix: None,
+            settled: false,
         }
         .with_register(&Register::from_config(contract))
     }

@@ -241,6 +241,14 @@ impl Store {
         use futures_util::TryStreamExt;
         let mut tx = target.begin().await?;
         for table in TABLES {
+            if table.name == super::revisions::REVISIONS_TABLE {
+                // The triggers moved them while the tables above were
+                // copied: the source's own are copied instead.
+                sqlx::query("DELETE FROM contract_revisions")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed("emptying the copied store's revisions"))?;
+            }
             let limit = table.batch_rows();
             let mut batch: Vec<Vec<Value>> = Vec::with_capacity(limit);
             let mut copied = 0;

@@ -57,6 +57,7 @@ pub mod quality;
 pub mod read;
 pub mod reconcile;
 pub mod records;
+pub mod revisions;
 pub mod rewrites;
 mod row;
 pub mod server;
@@ -264,6 +265,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "month_reads",
         include_str!("../../migrations/sqlite/0022_month_reads.sql"),
     ),
+    (
+        26,
+        "contract_revisions",
+        include_str!("../../migrations/sqlite/0026_contract_revisions.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -378,6 +384,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         22,
         "month_reads",
         include_str!("../../migrations/postgres/0022_month_reads.sql"),
+    ),
+    (
+        26,
+        "contract_revisions",
+        include_str!("../../migrations/postgres/0026_contract_revisions.sql"),
     ),
 ];
 

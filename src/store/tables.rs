@@ -747,6 +747,14 @@ pub const TABLES: &[Table] = &[
         order_by: "contract, period, import_id",
         serial: None,
     },
+    // Last: copying the tables above moves the target's revisions by
+    // trigger; the copy then replaces them with the source's.
+    Table {
+        name: "contract_revisions",
+        columns: &[("contract", Text), ("revision", Int)],
+        order_by: "contract",
+        serial: None,
+    },
 ];
 
 #[cfg(test)]

@@ -384,6 +384,18 @@ impl ImportSession {
             import_id,
         )
         .await?;
+        // What reports rest on changed for these contracts (a batch of
+        // unchanged rows leaves their revisions alone).
+        let mut revised: Vec<String> = accepted
+            .iter()
+            .filter_map(|(row, _)| match row.key.first() {
+                Some(Param::Text(Some(contract))) => Some(contract.clone()),
+                _ => None,
+            })
+            .collect();
+        revised.sort_unstable();
+        revised.dedup();
+        super::revisions::revise(self.tx()?, revised.iter().map(String::as_str)).await?;
         let owner = self.writer.source.clone();
         self.upsert(table, accepted, &owner).await?;
         Ok(counts)
