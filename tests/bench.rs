@@ -36,6 +36,12 @@ fn every_generated_incident_is_imported_and_evaluated() {
     );
     assert!(text.contains("(3000 stored, 0 rejected)"), "{text}");
     assert!(text.contains("for 2 contract-months"), "{text}");
+    // The month API answered both GETs (a failed one fails the run).
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("month API") && l.contains("the second (served again)")),
+        "{text}"
+    );
     // The first contract's October report, trends included, was assembled.
     assert!(
         text.lines().any(|l| l.starts_with("report 2026-10")

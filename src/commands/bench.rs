@@ -7,13 +7,18 @@
 //! report of that month with its twelve months of trends, and reports the
 //! peak memory of the whole run.
 
+use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant as Clock;
 
+use sha2::{Digest, Sha256};
+
 use super::Failure;
 use crate::config::database_url::redact;
-use crate::domain::{Period, WallClock};
+use crate::config::{ApiToken, Config, Role, TokenSecret};
+use crate::daemon::Deps;
+use crate::domain::{Instant, Period, WallClock};
 use crate::engine::evaluate_month;
 use crate::generate::{FILES, GenerateOptions, generate, synthetic_contracts, write_config};
 use crate::import::{Writer, import_file};
@@ -231,6 +236,12 @@ async fn measure(
             json.len(),
         ));
     }
+    // The month API asked for the same closed month twice, as a dashboard
+    // or the web desk would: assembled, then served again.
+    let api_secs = match config.contracts.first() {
+        Some(contract) => Some(month_api(&config, &store, &contract.id, period, now).await?),
+        None => None,
+    };
     store.close().await;
 
     let rate = |rows: u64, secs: f64| {
@@ -284,12 +295,70 @@ async fn measure(
             "report {EVALUATED_MONTH}    {secs:>8.3} s  with twelve-month trends, as JSON, for {id} ({bytes} bytes)"
         );
     }
+    if let Some((first, second)) = api_secs {
+        println!(
+            "month API         {first:>8.3} s  first GET of {EVALUATED_MONTH}, {:.1} ms the second (served again)",
+            second * 1000.0
+        );
+    }
     match memory_mb(std::process::id(), "VmHWM") {
         Some(mb) => println!("peak memory       {mb:>8.1} MB (VmHWM)"),
         None => println!("peak memory       unknown (no /proc/self/status)"),
     }
     println!("work folder: {}", dir.display());
     Ok(())
+}
+
+/// Seconds for the first and the second `GET` of `contract`'s `period`
+/// from the month API of a daemon on loopback over `store`, its clock
+/// standing at `now`.
+async fn month_api(
+    config: &Config,
+    store: &Store,
+    contract: &str,
+    period: Period,
+    now: Instant,
+) -> Result<(f64, f64), Failure> {
+    let token = format!("bench-{}-{}", std::process::id(), now.timestamp());
+    let mut config = config.clone();
+    config.api_tokens.push(ApiToken {
+        name: "bench".to_string(),
+        role: Role::Viewer,
+        secret: TokenSecret::Sha256(hex::encode(Sha256::digest(token.as_bytes()))),
+        contracts: None,
+    });
+    let deps = Deps::new(config, store.clone())
+        .map_err(Failure::runtime)?
+        .with_clock(WallClock::manual(now));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(Failure::runtime)?;
+    let addr = listener.local_addr().map_err(Failure::runtime)?;
+    let server = tokio::spawn(axum::serve(listener, crate::http::router(deps)).into_future());
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/v1/contracts/{contract}/months/{period}");
+    let mut secs = Vec::new();
+    for _ in 0..2 {
+        let clock = Clock::now();
+        let res = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .map_err(Failure::runtime)?;
+        let status = res.status();
+        let body = res.bytes().await.map_err(Failure::runtime)?;
+        if !status.is_success() {
+            server.abort();
+            return Err(Failure::runtime(anyhow::anyhow!(
+                "the month API answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        secs.push(clock.elapsed().as_secs_f64());
+    }
+    server.abort();
+    Ok((secs[0], secs[1]))
 }
 
 /// Copies the incidents CSV `from` to `to` with `column` changed on every
