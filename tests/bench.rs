@@ -35,6 +35,12 @@ fn every_generated_incident_is_imported_and_evaluated() {
         "{text}"
     );
     assert!(text.contains("(3000 stored, 0 rejected)"), "{text}");
+    // The same rows out of time order, into an empty store: all stored.
+    assert!(
+        text.lines().any(|l| l.starts_with("import unordered")
+            && l.contains("(3000 stored, rows out of time order")),
+        "{text}"
+    );
     assert!(text.contains("for 2 contract-months"), "{text}");
     // The month API answered both GETs (a failed one fails the run).
     assert!(

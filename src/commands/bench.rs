@@ -56,26 +56,38 @@ pub async fn run(args: &BenchArgs, wall_clock: &WallClock) -> Result<(), Failure
         )));
     }
     let name = format!("slawatch_bench_{}", std::process::id());
-    // A run killed earlier with the same process id may have left it behind.
-    drop_postgres_database(server, &name)
-        .await
-        .map_err(Failure::runtime)?;
-    let url = create_postgres_database(server, &name)
-        .await
-        .map_err(Failure::runtime)?;
-    let measured = measure(args, Some(&url), wall_clock).await;
-    let dropped = drop_postgres_database(server, &name).await;
+    // The second database takes the rows out of time order, from empty.
+    let unordered = format!("{name}_unordered");
+    let mut urls = Vec::new();
+    for db in [&name, &unordered] {
+        // A run killed earlier with the same process id may have left it behind.
+        drop_postgres_database(server, db)
+            .await
+            .map_err(Failure::runtime)?;
+        urls.push(
+            create_postgres_database(server, db)
+                .await
+                .map_err(Failure::runtime)?,
+        );
+    }
+    let measured = measure(args, Some((&urls[0], &urls[1])), wall_clock).await;
+    let mut dropped = Ok(());
+    for db in [&name, &unordered] {
+        dropped = dropped.and(drop_postgres_database(server, db).await);
+    }
     measured?;
     dropped.map_err(Failure::runtime)
 }
 
-/// The benchmark itself, on `database_url` when given (else the SQLite file
-/// of the generated configuration).
+/// The benchmark itself, on the first of `database_urls` when given (else
+/// the SQLite file of the generated configuration), the import of rows out
+/// of time order on the second (else a SQLite file beside it).
 async fn measure(
     args: &BenchArgs,
-    database_url: Option<&str>,
+    database_urls: Option<(&str, &str)>,
     wall_clock: &WallClock,
 ) -> Result<(), Failure> {
+    let database_url = database_urls.map(|(main, _)| main);
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("slawatch-bench-{}", std::process::id()))
     });
@@ -183,7 +195,39 @@ async fn measure(
     let backend = store.backend();
     let shell_secs = match database_url {
         None => sqlite_shell_import(&dir.join("shell.db"), &incidents_csv),
-        Some(url) => psql_copy_import(url, &incidents_csv),
+        Some(url) => psql_copy_import(url, &incidents_csv, "bench_copy"),
+    };
+
+    // The same incidents as a full export sorted by ticket number would
+    // give them: not in time order (here scrambled by the id's digits
+    // read backwards), into an empty store, beside the database's own load
+    // of that file.
+    let unordered_csv = dir.join("incidents-unordered.csv");
+    scramble(&incidents_csv, &unordered_csv).map_err(|e| io_failure(&unordered_csv, e))?;
+    let unordered_url = match database_urls {
+        Some((_, url)) => url.to_string(),
+        None => format!("sqlite://{}", dir.join("unordered.db").display()),
+    };
+    let unordered_store = Store::open(&unordered_url)
+        .await
+        .map_err(Failure::runtime)?;
+    let clock = Clock::now();
+    let unordered = import_file(
+        &unordered_store,
+        &config.contracts,
+        &unordered_csv,
+        &Writer::source("bench"),
+        &config.limits,
+        now.timestamp(),
+        &mut ignore,
+    )
+    .await
+    .map_err(Failure::runtime)?;
+    let unordered_secs = clock.elapsed().as_secs_f64();
+    unordered_store.close().await;
+    let unordered_shell_secs = match database_url {
+        None => sqlite_shell_import(&dir.join("shell-unordered.db"), &unordered_csv),
+        Some(_) => psql_copy_import(&unordered_url, &unordered_csv, "bench_copy_unordered"),
     };
 
     let period: Period = EVALUATED_MONTH.parse().map_err(Failure::input)?;
@@ -272,8 +316,22 @@ async fn measure(
     };
     match shell_secs {
         Some(s) => println!(
-            "{loader}  {s:>8.2} s  {:>10.0} rows/s  (same CSV, same primary key)",
-            rate(summary.incidents, s)
+            "{loader}  {s:>8.2} s  {:>10.0} rows/s  (same CSV, same primary key; ratio {:.1})",
+            rate(summary.incidents, s),
+            incident_secs / s
+        ),
+        None => println!("{loader}  not measured ({missing})"),
+    }
+    println!(
+        "import unordered  {unordered_secs:>8.2} s  {:>10.0} rows/s  ({} stored, rows out of time order, into an empty store)",
+        rate(unordered.counts.stored, unordered_secs),
+        unordered.counts.stored
+    );
+    match unordered_shell_secs {
+        Some(s) => println!(
+            "{loader}  {s:>8.2} s  {:>10.0} rows/s  (the same unordered CSV; ratio {:.1})",
+            rate(summary.incidents, s),
+            unordered_secs / s
         ),
         None => println!("{loader}  not measured ({missing})"),
     }
@@ -401,6 +459,35 @@ fn vary(from: &Path, to: &Path, every: usize, column: &str) -> Result<u64, csv::
     Ok(changed)
 }
 
+/// Copies the incidents CSV `from` to `to` with its rows out of time order:
+/// sorted by their id read backwards, so neighbours in the file are far
+/// apart in time, as in an export sorted by another column. The generated
+/// file has one record per line, its id first.
+fn scramble(from: &Path, to: &Path) -> std::io::Result<()> {
+    let text = std::fs::read(from)?;
+    let mut lines = text.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    let header = lines.next().unwrap_or_default();
+    let mut rows: Vec<&[u8]> = lines.collect();
+    let id = |line: &[u8]| {
+        line.split(|b| *b == b',')
+            .next()
+            .unwrap_or_default()
+            .to_vec()
+    };
+    rows.sort_by_cached_key(|line| {
+        let mut key = id(line);
+        key.reverse();
+        key
+    });
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to)?);
+    use std::io::Write as _;
+    for line in std::iter::once(header).chain(rows) {
+        out.write_all(line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
 /// Times the `sqlite3` shell importing the same CSV into a table with the
 /// same primary key; `None` when the shell is not installed or fails.
 fn sqlite_shell_import(db: &Path, csv: &Path) -> Option<f64> {
@@ -427,12 +514,14 @@ fn sqlite_shell_import(db: &Path, csv: &Path) -> Option<f64> {
 /// Times `psql` loading the same CSV with `\copy` into a table with the same
 /// primary key, in the benchmark's own database; `None` when `psql` is not
 /// installed or fails.
-fn psql_copy_import(url: &str, csv: &Path) -> Option<f64> {
-    let create = "CREATE TABLE bench_copy (id TEXT NOT NULL, contract TEXT NOT NULL, priority TEXT, \
+fn psql_copy_import(url: &str, csv: &Path, table: &str) -> Option<f64> {
+    let create = format!(
+        "CREATE TABLE {table} (id TEXT NOT NULL, contract TEXT NOT NULL, priority TEXT, \
          opened_at TEXT, service TEXT, responded_at TEXT, resolved_at TEXT, title TEXT, \
-         excused_reason TEXT, PRIMARY KEY (contract, id))";
+         excused_reason TEXT, PRIMARY KEY (contract, id))"
+    );
     let copy = format!(
-        "\\copy bench_copy FROM '{}' WITH (FORMAT csv, HEADER true)",
+        "\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)",
         csv.display().to_string().replace('\'', "''")
     );
     let clock = Clock::now();
@@ -445,7 +534,7 @@ fn psql_copy_import(url: &str, csv: &Path) -> Option<f64> {
             "-d",
             url,
             "-c",
-            create,
+            &create,
             "-c",
         ])
         .arg(copy)
