@@ -11,8 +11,10 @@
 //! # Layout
 //! - this module: [`ActionRequest`] and [`StatusRequest`] and their checks.
 //! - [`import`]: an audit tracker in CSV or XLSX, row by row.
+//! - [`wire`]: the register's JSON and the follow-up table.
 
 pub mod import;
+pub mod wire;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -154,6 +156,16 @@ pub struct Linkable {
 }
 
 impl Linkable {
+    /// What `contract` offers, reading the commitments added to its
+    /// register from `store`.
+    pub async fn read(
+        store: &crate::store::Store,
+        contract: &Contract,
+    ) -> Result<Linkable, crate::store::StoreError> {
+        let ad_hoc = store.commitment_specs(&contract.id).await?;
+        Ok(Linkable::new(contract, ad_hoc.into_iter().map(|s| s.id)))
+    }
+
     /// What `contract` offers, with `ad_hoc_commitments` added to the
     /// register beside the configured ones.
     pub fn new(contract: &Contract, ad_hoc_commitments: impl IntoIterator<Item = String>) -> Self {

@@ -7,8 +7,6 @@
 //! Origins are listed in alphabetical order so the table reads the same
 //! every time; the total is over every origin shown.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 
 use crate::domain::{Action, ActionStatus};
@@ -75,24 +73,45 @@ pub struct FollowUp {
     pub total: FollowUpRow,
 }
 
-/// The follow-up summary of `actions` on `today` (the date overdue is
-/// judged on, in the contract's timezone).
+impl Default for FollowUp {
+    fn default() -> Self {
+        FollowUp {
+            rows: Vec::new(),
+            total: FollowUpRow::new("Total"),
+        }
+    }
+}
+
+impl FollowUp {
+    /// Counts `action` in, overdue or not on `today` (a date in its
+    /// contract's timezone, so a summary across contracts judges each by
+    /// its own).
+    pub fn add(&mut self, action: &Action, today: NaiveDate) {
+        let status = action.status();
+        let overdue = action.is_overdue(today);
+        let at = match self
+            .rows
+            .binary_search_by(|r| r.origin.as_str().cmp(action.origin.as_str()))
+        {
+            Ok(i) => i,
+            Err(i) => {
+                self.rows.insert(i, FollowUpRow::new(&action.origin));
+                i
+            }
+        };
+        self.rows[at].add(status, overdue);
+        self.total.add(status, overdue);
+    }
+}
+
+/// The follow-up summary of one contract's `actions` on `today` (the date
+/// overdue is judged on, in the contract's timezone).
 pub fn follow_up<'a>(actions: impl IntoIterator<Item = &'a Action>, today: NaiveDate) -> FollowUp {
-    let mut by_origin: BTreeMap<&str, FollowUpRow> = BTreeMap::new();
-    let mut total = FollowUpRow::new("Total");
+    let mut summary = FollowUp::default();
     for a in actions {
-        let status = a.status();
-        let overdue = a.is_overdue(today);
-        by_origin
-            .entry(a.origin.as_str())
-            .or_insert_with(|| FollowUpRow::new(&a.origin))
-            .add(status, overdue);
-        total.add(status, overdue);
+        summary.add(a, today);
     }
-    FollowUp {
-        rows: by_origin.into_values().collect(),
-        total,
-    }
+    summary
 }
 
 #[cfg(test)]
