@@ -348,10 +348,8 @@ pub async fn run(
                 }
             }
             let text = match format {
-                EvaluateFormat::Json => {
-                    serde_json::to_string_pretty(&FollowUpJson::new(&summary))
-                        .map_err(Failure::runtime)?
-                }
+                EvaluateFormat::Json => serde_json::to_string_pretty(&FollowUpJson::new(&summary))
+                    .map_err(Failure::runtime)?,
                 EvaluateFormat::Table => follow_up_table(&summary),
             };
             println!("{text}");
@@ -364,7 +362,8 @@ pub async fn run(
                 .map_err(|e| format!("cannot open it: {e}"))
                 .and_then(|f| import::read_limited(f, MAX_TRACKER_BYTES))
                 .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-            let rows = import::read(&file, &bytes).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let rows =
+                import::read(&file, &bytes).map_err(|e| Failure::input(format!("{name}: {e}")))?;
             let links = Linkable::read(store, c).await.map_err(Failure::runtime)?;
             let by = by.unwrap_or_else(|| recorded_by.clone());
             let outcome = import::import(store, &c.id, &links, &rows, &by, &recorded_by, now)
@@ -402,8 +401,10 @@ fn report_import(name: &str, o: &Outcome) -> Result<(), Failure> {
 
 fn list_table(shown: &[(Action, NaiveDate)]) -> String {
     let mut rows = vec![
-        ["CONTRACT", "ACTION", "ORIGIN", "OWNER", "DUE", "STATUS", "OVERDUE", "TITLE"]
-            .map(String::from),
+        [
+            "CONTRACT", "ACTION", "ORIGIN", "OWNER", "DUE", "STATUS", "OVERDUE", "TITLE",
+        ]
+        .map(String::from),
     ];
     for (a, day) in shown {
         rows.push([

@@ -111,12 +111,10 @@ pub async fn show(
     Reading(c): Reading,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let a = app
-        .deps
-        .store
-        .action(&c.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no action '{id}' for contract '{}'", c.id)))?;
+    let a =
+        app.deps.store.action(&c.id, &id).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("no action '{id}' for contract '{}'", c.id))
+        })?;
     let today = local_date(c.timezone, app.now());
     Ok(Json(to_value(&ActionJson::new(&a, today))?))
 }
