@@ -8,8 +8,8 @@
 //! A module only uses the modules before it in this line, so no two reach
 //! each other:
 //!
-//! `domain → contract → config, engine → store → import, records, report,
-//! alerts → issuing, metrics, sources, leader → daemon → http → commands → cli`
+//! `domain → contract → config, engine → store → import, records, actions,
+//! report, alerts → issuing, metrics, sources, leader → daemon → http → commands → cli`
 //!
 //! - [`domain`]: money, percentages, months, instants, the wall clock,
 //!   evidence records and what people record.
@@ -22,6 +22,8 @@
 //! - [`import`]: CSV and JSON Lines files into the store.
 //! - [`records`]: costs, excusals and disputes stated by people, checked
 //!   against the contract (the store keeps them with an audit trail).
+//! - [`actions`]: the actions register as people state it (audit actions and
+//!   their status on the auditors' scale), and audit trackers imported.
 //! - [`report`]: the monthly report, assembled once, in JSON, CSV, HTML, PDF and XLSX.
 //! - [`alerts`]: what to tell contract managers, and delivering it.
 //! - [`issuing`]: closing a month: the report issued once and emailed.
@@ -38,6 +40,7 @@
 
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod alerts;
 pub mod cli;
 pub mod commands;

@@ -8,6 +8,8 @@
 //! - [`feeds`]: outages starting and ending, sources failing or gone stale.
 //! - [`evidence`]: records changed after the fact in the supplier's favour;
 //!   rows refused because another source owns their record.
+//! - [`actions`]: actions of the actions register due soon, overdue and overdue
+//!   again each week.
 //! - [`commitments`]: commitments due soon, overdue and overdue again each
 //!   week; the supplier's figures that disagree with slawatch's.
 //! - [`dr`]: a disaster-recovery flag newly raised on a system.
@@ -23,6 +25,7 @@
 //! - [`message`]: one message (an alert or a digest) and its RFC 5322 form.
 //! - [`transport`]: an SMTP relay (`[email]`), or `.eml` files under `data_dir/outbox/`.
 
+pub mod actions;
 pub mod commitments;
 pub mod compose;
 pub mod detect;

@@ -215,6 +215,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             demo::run(config, store, !no_daemon, clock).await
         }
+        Command::Actions { command } => {
+            let (config, store) = open(&cli.config).await?;
+            actions::run(&config, &store, command, &clock).await
+        }
         Command::Commitment { command } => {
             let (config, store) = open(&cli.config).await?;
             commitment::run(&config, &store, command, &clock).await

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
+use crate::commands::actions::ActionsCommand;
 use crate::commands::commitment::CommitmentCommand;
 use crate::commands::evaluate::EvaluateFormat;
 use crate::commands::month::Seen;
@@ -356,6 +357,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: CommitmentCommand,
+    },
+    /// The actions register: actions agreed after audits, committee resolutions and plans,
+    /// their status on the auditors' scale, the follow-up summary, tracker imports.
+    Actions {
+        /// What to do.
+        #[command(subcommand)]
+        command: ActionsCommand,
     },
     /// Measure import and evaluation speed and peak memory on generated data.
     Bench {

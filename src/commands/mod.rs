@@ -8,6 +8,7 @@
 //!   `unexcuse`, `excusals`, `dispute`, `audit`).
 //! - one module per subcommand.
 
+pub mod actions;
 pub mod approve;
 pub mod audit;
 pub mod bench;

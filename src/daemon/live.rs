@@ -98,6 +98,26 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             }
         };
         let dr_tests = store.dr_tests(&contract.id).await?;
+        // The actions register: the same read for its alerts and metrics;
+        // like the commitments register, a failure here is logged and must
+        // not stop the contract's other alerts.
+        match store.actions(&contract.id).await {
+            Ok(actions) => {
+                let today = crate::domain::time::local_date(contract.timezone, now);
+                deps.metrics.set_actions(contract, &actions, today).await;
+                alerts.extend(crate::alerts::actions::action_alerts(
+                    contract,
+                    &actions,
+                    today,
+                    config.alerts.commitment_lead_days,
+                ));
+            }
+            Err(e) => tracing::error!(
+                contract = %contract.id,
+                error = format!("{e:#}"),
+                "action alerts and metrics skipped: the actions register cannot be read"
+            ),
+        }
         // Issued claims against credit notes: the same view for the chase
         // alert and the metrics.
         // Like the register, a failure here is logged and must not stop the

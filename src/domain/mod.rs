@@ -21,7 +21,10 @@
 //! - [`evidence_file`]: files (PDF, image, email) behind those records.
 //! - [`cost_gate`]: gates a person records on a cost (wilful default, data
 //!   loss, termination), which open cost recovery under a sole-remedy clause.
+//! - [`action`]: actions agreed after an audit or a committee resolution,
+//!   their status on the auditors' scale and its history.
 
+pub mod action;
 pub mod audit;
 pub mod cost;
 pub mod cost_gate;
@@ -40,6 +43,7 @@ pub mod sla_verdict;
 pub mod time;
 pub mod wall_clock;
 
+pub use action::{Action, ActionLinks, ActionStatus, NewAction, NewStatus, StatusChange};
 pub use audit::{AuditEntry, MonthRecords};
 pub use cost::{Cost, CostBreach, NewCost, Removal};
 pub use cost_gate::{CostGate, RecordedGate};

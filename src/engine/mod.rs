@@ -11,6 +11,7 @@
 //! - [`credits`]: each line's credit under its scheme, the low-volume rule, the monthly cap.
 //! - [`contract_year`]: a month in its history: the repeat multiplier and the annual cap.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
+//! - [`follow_up`]: the actions register summed per origin, as a follow-up review tabulates it.
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
 //! - [`live`]: the month in progress: its figures so far and each open incident's stage.
@@ -34,6 +35,7 @@ pub mod credits;
 pub mod dr;
 pub mod escalation;
 pub mod evaluate;
+pub mod follow_up;
 pub mod gates;
 pub mod incidents;
 pub mod live;

@@ -13,6 +13,7 @@
 //!
 //! # Layout
 //! - [`access`]: who may call what, from the request's head.
+//! - [`actions`]: the actions register and its follow-up summary (viewers read, managers record).
 //! - [`auth`]: bearer tokens and roles.
 //! - [`body`]: request bodies (a byte-order mark skipped, JSON read).
 //! - [`commitments`]: the commitments register (viewers read, managers record).
@@ -25,6 +26,7 @@
 //! - [`server`]: the listener, with hyper's header timeout.
 
 pub mod access;
+pub mod actions;
 pub mod alerting;
 pub mod auth;
 pub mod body;
@@ -127,6 +129,23 @@ pub fn router(deps: Deps) -> Router {
         .route(
             "/api/v1/contracts/{contract}/commitments/{id}/{action}",
             post(commitments::record),
+        )
+        .route("/api/v1/follow-up", get(actions::portfolio_follow_up))
+        .route(
+            "/api/v1/contracts/{contract}/actions",
+            get(actions::list).post(actions::add),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/actions/{id}",
+            get(actions::show),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/actions/{id}/status",
+            post(actions::update),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/follow-up",
+            get(actions::contract_follow_up),
         )
         .route("/api/v1/contracts/{contract}/dr", get(dr::register))
         .route("/api/v1/contracts/{contract}/dr-tests", post(dr::add_test))

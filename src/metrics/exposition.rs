@@ -52,12 +52,14 @@ const MONEY: &[&str] = &["contract", "currency"];
 
 /// The figures detection computed: contracts, their last closed months, and
 /// the feed and alert totals. Rendered once per detection run, not per scrape.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn figures<'a>(
     contracts: impl Iterator<Item = &'a ContractFigures> + Clone,
     last_months: impl Iterator<Item = &'a LastMonthFigures> + Clone,
     dr: impl Iterator<Item = &'a DrFigures>,
     quality: impl Iterator<Item = &'a QualityFigures> + Clone,
     recovery: impl Iterator<Item = &'a RecoveryFigures>,
+    actions: impl Iterator<Item = &'a super::actions::ActionFigures>,
     feeds: &FeedFigures,
     computed_at: i64,
 ) -> prometheus::Result<String> {
@@ -65,6 +67,7 @@ pub(super) fn figures<'a>(
     month_to_date(&f, contracts)?;
     last_month(&f, last_months)?;
     super::recovery::write(&f, recovery)?;
+    super::actions::write(&f, actions)?;
     super::quality::write(&f, dr, quality.clone())?;
     super::quality::write_clock_stops(&f, quality)?;
     feeds.write(&f)?;

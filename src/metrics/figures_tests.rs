@@ -312,6 +312,7 @@ fn the_exposition_names_only_configured_things() {
         std::iter::empty(),
         std::iter::empty(),
         [&recovery].into_iter(),
+        std::iter::empty(),
         &super::super::feeds::FeedFigures::default(),
         now.timestamp(),
     )
@@ -410,6 +411,7 @@ managers = ["m@council.example"]
     );
     let text = super::super::exposition::figures(
         [&f].into_iter(),
+        std::iter::empty(),
         std::iter::empty(),
         std::iter::empty(),
         std::iter::empty(),

@@ -23,8 +23,10 @@
 //! - [`feeds`]: ingest totals, source health and failures, the alert queue.
 //! - [`quality`]: the DR register and the last closed month's data quality.
 //! - [`recovery`]: money claimed, recovered, refused and outstanding.
+//! - [`actions`]: the actions register: actions by origin and status, overdue.
 //! - `exposition`: registries and the text format.
 
+pub mod actions;
 mod exposition;
 pub mod feeds;
 pub mod figures;
@@ -48,6 +50,7 @@ use crate::store::Store;
 use crate::store::sources::{
     EARLY_ENDS_SCOPE, TRUNCATED_ALERTS_SCOPE, UNRESOLVED_ALERTS_SCOPE, WATCHDOG_SCOPE,
 };
+use actions::ActionFigures;
 use feeds::{FailureTracker, FeedFigures, IngestTally, LiveFeeds, SourceHealth, SourceLabels};
 use figures::{ContractFigures, LastMonthFigures};
 use quality::{DrFigures, QualityFigures};
@@ -80,6 +83,7 @@ struct Work {
     dr: HashMap<String, DrFigures>,
     quality: HashMap<String, QualityFigures>,
     recovery: HashMap<String, RecoveryFigures>,
+    actions: HashMap<String, ActionFigures>,
     ingest: IngestTally,
 }
 
@@ -180,6 +184,19 @@ impl Metrics {
         work.recovery.insert(contract.id.clone(), figures);
     }
 
+    /// Takes one contract's actions register as at `today` (in the
+    /// contract's timezone) from live detection.
+    pub async fn set_actions(
+        &self,
+        contract: &Contract,
+        actions: &[crate::domain::Action],
+        today: chrono::NaiveDate,
+    ) {
+        let figures = ActionFigures::new(&contract.id, actions, today);
+        let mut work = self.work.lock().await;
+        work.actions.insert(contract.id.clone(), figures);
+    }
+
     /// Brings the ingest and alert totals up to date and renders every figure
     /// into the text scrapes copy. Called at the end of each detection run.
     pub async fn publish(&self, config: &Config, store: &Store, now: Instant) {
@@ -251,12 +268,17 @@ impl Metrics {
             .contracts
             .iter()
             .filter_map(|c| work.recovery.get(&c.id));
+        let actions = config
+            .contracts
+            .iter()
+            .filter_map(|c| work.actions.get(&c.id));
         let text = exposition::figures(
             contracts,
             last_months,
             dr,
             quality,
             recovery,
+            actions,
             &feeds,
             now.timestamp(),
         )?;

@@ -16,6 +16,7 @@
 //! - [`metrics`]: ingest and outbox aggregates for the Prometheus metrics.
 //! - [`tables`] and [`copy`]: every table of the store, copied whole to another store and checked.
 //! - [`commitments`]: the commitments register: ad hoc commitments and what was recorded against them.
+//! - [`actions`]: the actions register: actions and every status change, insert-only and chained.
 //! - [`dr`]: DR tests recorded against the systems of the disaster-recovery register, and their withdrawals.
 //! - [`issued`]: issued monthly reports and their files, insert-only, one row per version (per file).
 //! - [`approvals`]: drafts of monthly reports and the managers' approvals that let them be issued.
@@ -33,6 +34,7 @@
 //! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
 //!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
+pub mod actions;
 pub mod approvals;
 pub mod chain;
 pub mod clock_gaps;
@@ -266,6 +268,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0022_month_reads.sql"),
     ),
     (
+        24,
+        "actions",
+        include_str!("../../migrations/sqlite/0024_actions.sql"),
+    ),
+    (
         26,
         "contract_revisions",
         include_str!("../../migrations/sqlite/0026_contract_revisions.sql"),
@@ -384,6 +391,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         22,
         "month_reads",
         include_str!("../../migrations/postgres/0022_month_reads.sql"),
+    ),
+    (
+        24,
+        "actions",
+        include_str!("../../migrations/postgres/0024_actions.sql"),
     ),
     (
         26,

@@ -220,6 +220,43 @@ pub const EVIDENCE_FILES: ChainedTable = ChainedTable {
     ],
 };
 
+/// The actions register's actions (0024): their particulars, recorded once.
+pub const ACTIONS: ChainedTable = ChainedTable {
+    name: "actions",
+    contract: "contract",
+    key: &[("contract", Text), ("id", Text)],
+    content: &[
+        ("origin", Text),
+        ("reference", Text),
+        ("title", Text),
+        ("description", Text),
+        ("owner", Text),
+        ("due_date", Text),
+        ("service_level", Text),
+        ("dr_system", Text),
+        ("commitment", Text),
+        ("created_by", Text),
+        ("created_at", Int),
+    ],
+};
+
+/// Every status each action has had (0024).
+pub const ACTION_CHANGES: ChainedTable = ChainedTable {
+    name: "action_changes",
+    contract: "contract",
+    key: &[("id", Int)],
+    content: &[
+        ("action", Text),
+        ("status", Text),
+        ("decided_by", Text),
+        ("reason", Text),
+        ("evidence", Text),
+        ("revised_due", Text),
+        ("recorded_by", Text),
+        ("recorded_at", Int),
+    ],
+};
+
 /// Every chained table, in the order `verify` reports them.
 pub const CHAINED: &[&ChainedTable] = &[
     &AUDIT,
@@ -233,6 +270,8 @@ pub const CHAINED: &[&ChainedTable] = &[
     &CREDIT_NOTES,
     &COST_GATES,
     &EVIDENCE_FILES,
+    &ACTIONS,
+    &ACTION_CHANGES,
 ];
 
 impl ChainedTable {
