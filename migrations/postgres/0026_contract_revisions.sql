@@ -67,3 +67,7 @@ CREATE TRIGGER evidence_rewrites_revise AFTER INSERT OR UPDATE OR DELETE ON evid
 FOR EACH ROW EXECUTE FUNCTION slawatch_revise_contract();
 CREATE TRIGGER evidence_rewrite_months_revise AFTER INSERT OR UPDATE OR DELETE ON evidence_rewrite_months
 FOR EACH ROW EXECUTE FUNCTION slawatch_revise_contract();
+CREATE TRIGGER actions_revise AFTER INSERT OR UPDATE OR DELETE ON actions
+FOR EACH ROW EXECUTE FUNCTION slawatch_revise_contract();
+CREATE TRIGGER action_changes_revise AFTER INSERT OR UPDATE OR DELETE ON action_changes
+FOR EACH ROW EXECUTE FUNCTION slawatch_revise_contract();

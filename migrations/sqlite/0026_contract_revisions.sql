@@ -251,3 +251,27 @@ CREATE TRIGGER evidence_rewrite_months_revise_delete AFTER DELETE ON evidence_re
     INSERT INTO contract_revisions (contract, revision) VALUES (OLD.contract, 1)
     ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
 END;
+CREATE TRIGGER actions_revise_insert AFTER INSERT ON actions BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (NEW.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;
+CREATE TRIGGER actions_revise_update AFTER UPDATE ON actions BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (NEW.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;
+CREATE TRIGGER actions_revise_delete AFTER DELETE ON actions BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (OLD.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;
+CREATE TRIGGER action_changes_revise_insert AFTER INSERT ON action_changes BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (NEW.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;
+CREATE TRIGGER action_changes_revise_update AFTER UPDATE ON action_changes BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (NEW.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;
+CREATE TRIGGER action_changes_revise_delete AFTER DELETE ON action_changes BEGIN
+    INSERT INTO contract_revisions (contract, revision) VALUES (OLD.contract, 1)
+    ON CONFLICT (contract) DO UPDATE SET revision = revision + 1;
+END;

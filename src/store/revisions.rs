@@ -41,6 +41,8 @@ pub const REVISED_BY_TRIGGER: &[&str] = &[
     "report_approvals",
     "evidence_rewrites",
     "evidence_rewrite_months",
+    "actions",
+    "action_changes",
 ];
 
 /// Tables the import writes, revising per batch.
