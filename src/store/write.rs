@@ -203,6 +203,8 @@ pub struct ImportSession {
     received_at: i64,
     refusals: Vec<Refusal>,
     new_holds: Vec<NewHold>,
+    /// Tables given new rows since the last checkpoint.
+    grown: Vec<&'static str>,
 }
 
 impl Store {
@@ -237,6 +239,7 @@ impl Store {
             received_at: now,
             refusals: Vec::new(),
             new_holds: Vec::new(),
+            grown: Vec::new(),
         })
     }
 
@@ -373,6 +376,9 @@ impl ImportSession {
                 self.audit_correction(table, &correction, &key, detail)
                     .await?;
             }
+        }
+        if counts.stored > 0 && !self.grown.contains(&table.name) {
+            self.grown.push(table.name);
         }
         let (import_id, received_at) = (self.import_id, self.received_at);
         versions::keep(
@@ -512,7 +518,20 @@ impl ImportSession {
                 .await
                 .map_err(failed("committing imported records"))?;
         }
-        self.tx = Some(store.begin_import().await?);
+        let mut tx = store.begin_import().await?;
+        if self.backend == Backend::Postgres {
+            // Without statistics for what it just stored (a first import,
+            // a new contract), PostgreSQL plans each batch's lookup of
+            // existing records as a scan of the whole contract on a time
+            // index: quadratic. Fresh statistics keep it on the key.
+            for table in std::mem::take(&mut self.grown) {
+                sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed("refreshing the statistics of imported records"))?;
+            }
+        }
+        self.tx = Some(tx);
         Ok(())
     }
 
