@@ -32,7 +32,7 @@ impl Failure {
     pub fn runtime(e: impl Into<anyhow::Error>) -> Failure {
         Failure {
             code: 2,
-            message: format!("{:#}", e.into()),
+            message: with_causes(&e.into()),
         }
     }
 
@@ -52,5 +52,49 @@ impl Failure {
             eprintln!("error: {line}");
         }
         ExitCode::from(self.code)
+    }
+}
+
+/// The error and each cause its own words do not already say: many errors
+/// quote their source in their message, and printing the chain as well
+/// would say the same thing twice.
+fn with_causes(e: &anyhow::Error) -> String {
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the store: {0}")]
+    struct Quoting(#[from] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the store")]
+    struct Silent(#[source] std::io::Error);
+
+    fn refused() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused")
+    }
+
+    #[test]
+    fn a_cause_is_said_once() {
+        assert_eq!(
+            Failure::runtime(Quoting(refused())).message,
+            "cannot open the store: connection refused"
+        );
+        assert_eq!(
+            Failure::runtime(Silent(refused())).message,
+            "cannot open the store: connection refused"
+        );
     }
 }
