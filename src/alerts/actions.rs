@@ -158,34 +158,14 @@ fn action_alert(contract: &Contract, a: &Action, stage: Stage, today: NaiveDate)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ActionLinks, ActionStatus, StatusChange};
+    use crate::domain::ActionStatus;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
     fn action(due: &str, status: ActionStatus) -> Action {
-        Action {
-            contract: "acme".into(),
-            id: "itdr-4".into(),
-            origin: "IT DR audit".into(),
-            reference: None,
-            title: "Test the DR plan".into(),
-            description: None,
-            owner: "Head of IT".into(),
-            agreed_due: d(due),
-            links: ActionLinks::default(),
-            history: vec![StatusChange {
-                seq: 1,
-                status,
-                by: "Internal Audit".into(),
-                reason: "follow-up review".into(),
-                evidence: None,
-                revised_due: None,
-                recorded_by: "cli:test".into(),
-                recorded_at: chrono::DateTime::UNIX_EPOCH,
-            }],
-        }
+        Action::for_test("IT DR audit", "itdr-4", "Test the DR plan", due, status)
     }
 
     #[test]

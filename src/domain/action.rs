@@ -230,6 +230,41 @@ impl Action {
 }
 
 #[cfg(test)]
+impl Action {
+    /// An action of contract `acme` with one review (`status`, by Internal
+    /// Audit), due on `due` (`YYYY-MM-DD`), for unit tests.
+    pub(crate) fn for_test(
+        origin: &str,
+        id: &str,
+        title: &str,
+        due: &str,
+        status: ActionStatus,
+    ) -> Action {
+        Action {
+            contract: "acme".into(),
+            id: id.into(),
+            origin: origin.into(),
+            reference: None,
+            title: title.into(),
+            description: None,
+            owner: "Head of IT".into(),
+            agreed_due: due.parse().expect("a test date"),
+            links: ActionLinks::default(),
+            history: vec![StatusChange {
+                seq: 1,
+                status,
+                by: "Internal Audit".into(),
+                reason: "follow-up review".into(),
+                evidence: None,
+                revised_due: None,
+                recorded_by: "cli:test".into(),
+                recorded_at: chrono::DateTime::UNIX_EPOCH,
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

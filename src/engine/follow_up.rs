@@ -117,34 +117,13 @@ pub fn follow_up<'a>(actions: impl IntoIterator<Item = &'a Action>, today: Naive
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ActionLinks, StatusChange};
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
     fn action(origin: &str, id: &str, due: &str, status: ActionStatus) -> Action {
-        Action {
-            contract: "acme".into(),
-            id: id.into(),
-            origin: origin.into(),
-            reference: None,
-            title: id.into(),
-            description: None,
-            owner: "Head of IT".into(),
-            agreed_due: d(due),
-            links: ActionLinks::default(),
-            history: vec![StatusChange {
-                seq: 1,
-                status,
-                by: "Internal Audit".into(),
-                reason: "follow-up review".into(),
-                evidence: None,
-                revised_due: None,
-                recorded_by: "cli:test".into(),
-                recorded_at: chrono::DateTime::UNIX_EPOCH,
-            }],
-        }
+        Action::for_test(origin, id, id, due, status)
     }
 
     #[test]
