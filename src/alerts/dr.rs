@@ -97,6 +97,13 @@ fn episode(s: &SystemAssessment, flag: Flag) -> String {
             s.rpo_seconds.map_or("none".into(), |v| v.to_string())
         ),
         Flag::NoThirdPartyEvidence => "config".to_string(),
+        // The detail names the assurance and its expiry: a later one that
+        // expires in turn is an episode of its own.
+        Flag::AssuranceExpired => s
+            .flags
+            .iter()
+            .find(|r| r.flag == flag)
+            .map_or_else(String::new, |r| r.detail.clone()),
     }
 }
 
@@ -106,7 +113,7 @@ mod tests {
 
     use super::*;
     use crate::contract::dr::{DrSystem, Host};
-    use crate::engine::dr::DrTest;
+    use crate::engine::dr::{DrTest, EvidenceKind};
 
     fn contract() -> Contract {
         let text = "[[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\
@@ -118,7 +125,9 @@ mod tests {
         DrTest {
             id,
             system: "payroll".into(),
+            kind: EvidenceKind::Test,
             date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+            expires: None,
             achieved_rto_seconds: Some(rto),
             achieved_rpo_seconds: None,
             evidence: None,

@@ -172,6 +172,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             dr::run(&config, &store, action, &clock).await
         }
+        Command::DrAssurance { action } => {
+            let (config, store) = open(&cli.config).await?;
+            dr::run_assurance(&config, &store, action, &clock).await
+        }
         Command::Dispute { action } => {
             let (config, store) = open(&cli.config).await?;
             dispute::run(&config, &store, action, &clock).await

@@ -236,6 +236,13 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::dr::DrTestCommand,
     },
+    /// Third-party DR assurance: a vendor's SOC 2 report, ISO 22301 certificate or DR test
+    /// report for a system it runs, dated and with an expiry.
+    DrAssurance {
+        /// What to do.
+        #[command(subcommand)]
+        action: commands::dr::DrAssuranceCommand,
+    },
     /// Evidence files (PDF, image, email) behind a cost, an excusal, a dispute, a commitment's
     /// delivery or a DR test: add one, list them, get one back byte for byte.
     Evidence {

@@ -1,7 +1,9 @@
 //! `slawatch dr-test add|withdraw|list`: DR tests recorded against the
 //! systems of the disaster-recovery register (and withdrawn when recorded by
 //! mistake), and the register as it stands (flags per system, the
-//! supplier's DR risk rating). The same store functions serve the API.
+//! supplier's DR risk rating); `slawatch dr-assurance add`: a vendor's dated
+//! DR assurance for a system it runs (withdrawn like a test). The same store
+//! functions serve the API.
 
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -13,7 +15,7 @@ use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::time::{format_utc, local_date};
 use crate::domain::{WallClock, parse_duration_seconds};
-use crate::engine::dr::{DrAssessment, assess, words};
+use crate::engine::dr::{DrAssessment, EvidenceKind, assess, words};
 use crate::records::required;
 use crate::report::json::{Wire, all};
 use crate::store::Store;
@@ -80,6 +82,86 @@ pub enum DrTestCommand {
     },
 }
 
+/// The `dr-assurance` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DrAssuranceCommand {
+    /// Record a vendor's DR assurance for a system it runs (a SOC 2 Type II
+    /// report, an ISO 22301 certificate, the vendor's DR test report); withdraw
+    /// one recorded by mistake with `dr-test withdraw`.
+    Add {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The system (an id from `[[contracts.dr_systems]]` hosted by a SaaS vendor or cloud provider).
+        #[arg(long)]
+        system: String,
+        /// soc2, iso22301, vendor_test_report or other.
+        #[arg(long)]
+        kind: String,
+        /// The end of the period it covers, or the date it was issued, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        period_end: String,
+        /// The last day it counts, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: String,
+        /// Where the document is (its reference or file).
+        #[arg(long)]
+        evidence: String,
+        /// Anything else worth saying.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who is recording it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+}
+
+/// Runs a `dr-assurance` subcommand.
+pub async fn run_assurance(
+    config: &Config,
+    store: &Store,
+    cmd: DrAssuranceCommand,
+    clock: &WallClock,
+) -> Result<(), Failure> {
+    let DrAssuranceCommand::Add {
+        contract: id,
+        system,
+        kind,
+        period_end,
+        expires,
+        evidence,
+        note,
+        by,
+    } = cmd;
+    let c = contract(config, &id)?;
+    let by = who(&by)?;
+    let evidence = required("--evidence", &evidence).map_err(refused)?;
+    let record = NewDrTest {
+        system,
+        kind: EvidenceKind::assurance(&kind).map_err(Failure::input)?,
+        date: parse_date("--period-end", &period_end)?,
+        expires: Some(parse_date("--expires", &expires)?),
+        achieved_rto_seconds: None,
+        achieved_rpo_seconds: None,
+        evidence: Some(evidence),
+        note,
+    };
+    let stored = store
+        .record_dr_test(c, &record, &by, clock.now())
+        .await
+        .map_err(refused)?;
+    println!(
+        "recorded {} {} of {} for {}: dated {}, current until {}",
+        stored.kind.words(),
+        stored.id,
+        stored.system,
+        c.id,
+        stored.date,
+        expires
+    );
+    Ok(())
+}
+
 /// Runs a `dr-test` subcommand.
 pub async fn run(
     config: &Config,
@@ -103,7 +185,9 @@ pub async fn run(
             let by = who(&by)?;
             let test = NewDrTest {
                 system,
+                kind: EvidenceKind::Test,
                 date: parse_date("--date", &date)?,
+                expires: None,
                 achieved_rto_seconds: duration("--rto", rto.as_deref())?,
                 achieved_rpo_seconds: duration("--rpo", rpo.as_deref())?,
                 evidence,

@@ -12,8 +12,22 @@
 //! - `no_rto_rpo_agreed`: a `critical` system without an agreed RTO or RPO.
 //! - `no_third_party_evidence`: a system hosted by a SaaS vendor or a cloud
 //!   provider, with no DR evidence obtained from them: neither
-//!   `third_party_evidence` in the configuration nor an evidence reference on
-//!   any recorded test.
+//!   `third_party_evidence` in the configuration, nor an evidence reference on
+//!   any recorded test, nor a current third-party assurance.
+//! - `assurance_expired`: a vendor-run system whose latest third-party
+//!   assurance has expired and no current one replaces it (raised instead of
+//!   `no_third_party_evidence`, which it implies).
+//!
+//! # Third-party assurance
+//! For a system a SaaS vendor or cloud provider runs, the council seldom sees
+//! a test: what it gets is the vendor's assurance — a SOC 2 Type II report
+//! covering DR testing, an ISO 22301 certificate, the vendor's own DR test
+//! summary. Each is recorded like a test, dated by the end of the period it
+//! covers (or the date it was issued) and with the date it expires. One is
+//! **current** on a date from its own date to its expiry, both included; a
+//! current one counts as the system's recent test (the system then *rests on
+//! third-party assurance*, shown in the register) and as DR evidence from the
+//! vendor.
 //!
 //! A withdrawn test (recorded by mistake; see [`Withdrawal`]) counts for
 //! none of these, on any date.
@@ -21,7 +35,7 @@
 //! # Risk rating
 //! A system's score is its criticality weight (critical 5, high 3, medium 2,
 //! low 1) times the points of its flags (no recent test 3, worse than agreed
-//! 3, no RTO/RPO agreed 2, no third-party evidence 2). The supplier's score
+//! 3, no RTO/RPO agreed 2, no third-party evidence 2, assurance expired 2). The supplier's score
 //! is its worst system's score, banded: 0 **low**, 1–6 **medium**, 7–14
 //! **high**, 15 and over **severe**. So a critical system untested for a
 //! year (5 × 3 = 15) is severe on its own, a medium one (2 × 3 = 6) medium.
@@ -30,15 +44,89 @@ use chrono::{Months, NaiveDate};
 
 use crate::contract::dr::{Criticality, DrSystem, Host};
 
-/// One DR test recorded against a system.
+/// What a DR record is: a test the council saw, or a third party's
+/// assurance about a system it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    /// A DR test of the system.
+    Test,
+    /// A SOC 2 Type II report covering DR testing.
+    Soc2,
+    /// An ISO 22301 (business continuity) certificate.
+    Iso22301,
+    /// The vendor's own DR test summary.
+    VendorTestReport,
+    /// Any other dated assurance from the vendor.
+    Other,
+}
+
+impl EvidenceKind {
+    /// The kinds of third-party assurance, as recorded.
+    pub const ASSURANCES: [EvidenceKind; 4] = [
+        EvidenceKind::Soc2,
+        EvidenceKind::Iso22301,
+        EvidenceKind::VendorTestReport,
+        EvidenceKind::Other,
+    ];
+
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Test => "test",
+            EvidenceKind::Soc2 => "soc2",
+            EvidenceKind::Iso22301 => "iso22301",
+            EvidenceKind::VendorTestReport => "vendor_test_report",
+            EvidenceKind::Other => "other",
+        }
+    }
+
+    /// The kind spelled `text`.
+    pub fn parse(text: &str) -> Option<EvidenceKind> {
+        std::iter::once(EvidenceKind::Test)
+            .chain(EvidenceKind::ASSURANCES)
+            .find(|k| k.as_str() == text)
+    }
+
+    /// The assurance kind spelled `text`, or a message listing the kinds.
+    pub fn assurance(text: &str) -> Result<EvidenceKind, String> {
+        EvidenceKind::parse(text.trim())
+            .filter(|k| *k != EvidenceKind::Test)
+            .ok_or_else(|| {
+                let kinds: Vec<&str> = EvidenceKind::ASSURANCES
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect();
+                format!("kind '{text}' is not one of {}", kinds.join(", "))
+            })
+    }
+
+    /// In words, for messages and documents.
+    pub fn words(self) -> &'static str {
+        match self {
+            EvidenceKind::Test => "DR test",
+            EvidenceKind::Soc2 => "SOC 2 Type II report",
+            EvidenceKind::Iso22301 => "ISO 22301 certificate",
+            EvidenceKind::VendorTestReport => "vendor's DR test report",
+            EvidenceKind::Other => "third-party assurance",
+        }
+    }
+}
+
+/// One DR test, or one third-party assurance, recorded against a system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrTest {
     /// Its id in the store.
     pub id: i64,
     /// The system tested.
     pub system: String,
-    /// When the test took place.
+    /// A test, or which kind of third-party assurance.
+    pub kind: EvidenceKind,
+    /// When the test took place; for an assurance, the end of the period it
+    /// covers (or the date it was issued).
     pub date: NaiveDate,
+    /// The last day an assurance counts (always set for an assurance; never
+    /// for a test).
+    pub expires: Option<NaiveDate>,
     /// The recovery time the test achieved, in seconds.
     pub achieved_rto_seconds: Option<i64>,
     /// The recovery point the test achieved, in seconds.
@@ -78,15 +166,18 @@ pub enum Flag {
     NoRtoRpoAgreed,
     /// Hosted by a third party, no DR evidence obtained from it.
     NoThirdPartyEvidence,
+    /// Hosted by a third party whose latest assurance has expired.
+    AssuranceExpired,
 }
 
 impl Flag {
     /// Every flag, in the order they are reported.
-    pub const ALL: [Flag; 4] = [
+    pub const ALL: [Flag; 5] = [
         Flag::NoRecentTest,
         Flag::WorseThanAgreed,
         Flag::NoRtoRpoAgreed,
         Flag::NoThirdPartyEvidence,
+        Flag::AssuranceExpired,
     ];
 
     /// The report and metric spelling.
@@ -96,6 +187,7 @@ impl Flag {
             Flag::WorseThanAgreed => "worse_than_agreed",
             Flag::NoRtoRpoAgreed => "no_rto_rpo_agreed",
             Flag::NoThirdPartyEvidence => "no_third_party_evidence",
+            Flag::AssuranceExpired => "assurance_expired",
         }
     }
 
@@ -103,7 +195,7 @@ impl Flag {
     pub fn points(self) -> u32 {
         match self {
             Flag::NoRecentTest | Flag::WorseThanAgreed => 3,
-            Flag::NoRtoRpoAgreed | Flag::NoThirdPartyEvidence => 2,
+            Flag::NoRtoRpoAgreed | Flag::NoThirdPartyEvidence | Flag::AssuranceExpired => 2,
         }
     }
 }
@@ -174,18 +266,28 @@ pub struct SystemAssessment {
     pub rpo_seconds: Option<i64>,
     /// The third-party DR evidence obtained, when any.
     pub third_party_evidence: Option<String>,
-    /// The last test dated on or before the date.
+    /// The last test dated on or before the date (assurances aside).
     pub last_test: Option<DrTest>,
+    /// The third-party assurance current on the date, the latest if several.
+    pub assurance: Option<DrTest>,
     /// The flags raised.
     pub flags: Vec<Raised>,
     /// Criticality weight × the flags' points.
     pub score: u32,
+    /// Whether the last test is within the 12 months up to the date.
+    tested_within_a_year: bool,
 }
 
 impl SystemAssessment {
     /// True when `flag` is raised.
     pub fn has(&self, flag: Flag) -> bool {
         self.flags.iter().any(|r| r.flag == flag)
+    }
+
+    /// True when the system counts as recently tested only through a
+    /// third party's assurance, not a test the council saw.
+    pub fn rests_on_assurance(&self) -> bool {
+        self.assurance.is_some() && !self.tested_within_a_year
     }
 }
 
@@ -230,27 +332,47 @@ pub fn assess(systems: &[DrSystem], tests: &[DrTest], as_of: NaiveDate) -> Optio
     })
 }
 
-fn assess_system(s: &DrSystem, tests: &[&DrTest], as_of: NaiveDate) -> SystemAssessment {
+fn assess_system(s: &DrSystem, records: &[&DrTest], as_of: NaiveDate) -> SystemAssessment {
+    let (tests, assurances): (Vec<&DrTest>, Vec<&DrTest>) =
+        records.iter().partition(|t| t.kind == EvidenceKind::Test);
     // The latest by date; of two on one day, the later recorded.
-    let last = tests
+    let latest = |of: &[&DrTest]| {
+        of.iter()
+            .max_by_key(|t| (t.date, t.recorded_at, t.id))
+            .map(|t| (*t).clone())
+    };
+    let last = latest(&tests);
+    let third_party = s.hosted_by.is_third_party();
+    let current: Vec<&DrTest> = assurances
         .iter()
-        .max_by_key(|t| (t.date, t.recorded_at, t.id))
-        .map(|t| (*t).clone());
+        .copied()
+        .filter(|a| a.expires.is_some_and(|e| as_of <= e))
+        .collect();
+    let assurance = latest(&current).filter(|_| third_party);
+    let expired = match assurance {
+        Some(_) => None,
+        None => assurances
+            .iter()
+            .filter(|_| third_party)
+            .max_by_key(|a| (a.expires, a.date, a.recorded_at, a.id)),
+    };
     let mut flags = Vec::new();
     let window_start = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
-    match &last {
-        None => flags.push(Raised {
+    let tested_within_a_year = last.as_ref().is_some_and(|t| t.date >= window_start);
+    match (&last, &assurance) {
+        (_, _) if tested_within_a_year => {}
+        (_, Some(_)) => {}
+        (None, None) => flags.push(Raised {
             flag: Flag::NoRecentTest,
             detail: "no DR test recorded".into(),
         }),
-        Some(t) if t.date < window_start => flags.push(Raised {
+        (Some(t), None) => flags.push(Raised {
             flag: Flag::NoRecentTest,
             detail: format!(
                 "last DR test on {}, more than 12 months before {as_of}",
                 t.date
             ),
         }),
-        Some(_) => {}
     }
     if let Some(t) = &last {
         let mut worse = Vec::new();
@@ -288,12 +410,23 @@ fn assess_system(s: &DrSystem, tests: &[&DrTest], as_of: NaiveDate) -> SystemAss
             });
         }
     }
+    let who = s.vendor.as_deref().unwrap_or(s.hosted_by.as_str());
     let evidenced = s.third_party_evidence.is_some()
+        || assurance.is_some()
         || tests
             .iter()
             .any(|t| t.evidence.as_deref().is_some_and(|e| !e.trim().is_empty()));
-    if s.hosted_by.is_third_party() && !evidenced {
-        let who = s.vendor.as_deref().unwrap_or(s.hosted_by.as_str());
+    if let Some(a) = expired {
+        flags.push(Raised {
+            flag: Flag::AssuranceExpired,
+            detail: format!(
+                "hosted by {who}: its {} dated {} expired on {}",
+                a.kind.words(),
+                a.date,
+                a.expires.map(|e| e.to_string()).unwrap_or_default()
+            ),
+        });
+    } else if third_party && !evidenced {
         flags.push(Raised {
             flag: Flag::NoThirdPartyEvidence,
             detail: format!("hosted by {who}: no DR evidence obtained from them"),
@@ -310,8 +443,10 @@ fn assess_system(s: &DrSystem, tests: &[&DrTest], as_of: NaiveDate) -> SystemAss
         rpo_seconds: s.rpo_seconds,
         third_party_evidence: s.third_party_evidence.clone(),
         last_test: last,
+        assurance,
         score: s.criticality.weight() * points,
         flags,
+        tested_within_a_year,
     }
 }
 

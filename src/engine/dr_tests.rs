@@ -23,7 +23,9 @@ fn test(system: &str, date: &str, rto: Option<i64>, rpo: Option<i64>) -> DrTest 
     DrTest {
         id: 1,
         system: system.into(),
+        kind: EvidenceKind::Test,
         date: d(date),
+        expires: None,
         achieved_rto_seconds: rto,
         achieved_rpo_seconds: rpo,
         evidence: None,
@@ -273,4 +275,99 @@ fn a_withdrawn_test_counts_for_nothing() {
     );
     assert_eq!(a.systems[1].last_test, None);
     assert_eq!((a.score, a.rating), (10, Rating::High));
+}
+
+fn assurance(system: &str, kind: EvidenceKind, date: &str, expires: &str) -> DrTest {
+    DrTest {
+        kind,
+        expires: Some(d(expires)),
+        evidence: Some("SOC 2 Type II report FY2026, section 7".into()),
+        ..test(system, date, None, None)
+    }
+}
+
+#[test]
+fn a_current_assurance_stands_for_a_test_of_a_vendor_run_system_until_it_expires() {
+    // A high-criticality SaaS system never tested by the council, with a
+    // SOC 2 report for the period to 30 September 2026, expiring a year on.
+    let s = [system("email", Criticality::High, Host::Saas)];
+    let a = [assurance(
+        "email",
+        EvidenceKind::Soc2,
+        "2026-09-30",
+        "2027-09-30",
+    )];
+    // Before its own date it is not yet known: untested (3) and no
+    // evidence (2), high (3): 15, severe.
+    let r = assess(&s, &a, d("2026-09-29")).unwrap();
+    assert_eq!(
+        flags(&r.systems[0]),
+        [Flag::NoRecentTest, Flag::NoThirdPartyEvidence]
+    );
+    assert_eq!((r.score, r.rating), (15, Rating::Severe));
+    // From its date to its expiry, both included: nothing flagged, and the
+    // system rests on the assurance.
+    for day in ["2026-09-30", "2027-09-30"] {
+        let r = assess(&s, &a, d(day)).unwrap();
+        assert_eq!(flags(&r.systems[0]), [], "{day}");
+        assert!(r.systems[0].rests_on_assurance(), "{day}");
+        assert_eq!(
+            r.systems[0].assurance.as_ref().map(|x| x.date),
+            Some(d("2026-09-30"))
+        );
+    }
+    // The day after: untested (3) and expired (2), high (3): 15.
+    let r = assess(&s, &a, d("2027-10-01")).unwrap();
+    assert_eq!(
+        flags(&r.systems[0]),
+        [Flag::NoRecentTest, Flag::AssuranceExpired]
+    );
+    assert!(
+        r.systems[0].flags[1]
+            .detail
+            .contains("expired on 2027-09-30")
+    );
+    assert_eq!(r.score, 15);
+    assert!(!r.systems[0].rests_on_assurance());
+}
+
+#[test]
+fn a_test_seen_within_the_year_is_not_resting_on_assurance_and_a_withdrawn_assurance_counts_for_nothing()
+ {
+    let s = [system("email", Criticality::Medium, Host::Cloud)];
+    let mut withdrawn = assurance("email", EvidenceKind::Iso22301, "2026-06-30", "2027-06-30");
+    withdrawn.withdrawn = Some(Withdrawal {
+        by: "J. Smith".into(),
+        at: Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap(),
+        reason: "wrong system".into(),
+    });
+    let r = assess(&s, &[withdrawn.clone()], d("2026-11-30")).unwrap();
+    // Medium (2) × (untested 3 + no evidence 2) = 10.
+    assert_eq!(r.score, 10);
+    assert_eq!(r.systems[0].assurance, None);
+    let seen = test("email", "2026-03-01", Some(3600), Some(600));
+    let current = assurance(
+        "email",
+        EvidenceKind::VendorTestReport,
+        "2026-08-31",
+        "2027-08-31",
+    );
+    let r = assess(&s, &[seen, current, withdrawn], d("2026-11-30")).unwrap();
+    assert_eq!(flags(&r.systems[0]), []);
+    assert!(r.systems[0].assurance.is_some());
+    assert!(!r.systems[0].rests_on_assurance());
+}
+
+#[test]
+fn an_assurance_does_not_count_for_a_system_the_supplier_runs() {
+    let s = [system("payroll", Criticality::Critical, Host::Supplier)];
+    let a = [assurance(
+        "payroll",
+        EvidenceKind::Other,
+        "2026-09-30",
+        "2027-09-30",
+    )];
+    let r = assess(&s, &a, d("2026-11-30")).unwrap();
+    assert_eq!(flags(&r.systems[0]), [Flag::NoRecentTest]);
+    assert_eq!(r.systems[0].assurance, None);
 }

@@ -4,8 +4,11 @@
 //! - `GET  /api/v1/contracts/{contract}/dr` — the register as it stands today
 //!   (as `dr-test list --format json`)
 //! - `POST /api/v1/contracts/{contract}/dr-tests` — records a test
+//! - `POST /api/v1/contracts/{contract}/dr-assurances` — records a vendor's
+//!   dated DR assurance (as `slawatch dr-assurance add`)
 //! - `DELETE /api/v1/contracts/{contract}/dr-tests/{id}` with
-//!   `{"reason": …}` — withdraws a test recorded by mistake (it stays listed)
+//!   `{"reason": …}` — withdraws a test or an assurance recorded by mistake
+//!   (it stays listed)
 
 use axum::Json;
 use axum::body::Bytes;
@@ -21,7 +24,7 @@ use super::error::ApiError;
 use super::records::{json, reason_body};
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
-use crate::engine::dr::assess;
+use crate::engine::dr::{EvidenceKind, assess};
 use crate::report::json::{Wire, all};
 use crate::store::dr::NewDrTest;
 
@@ -39,6 +42,24 @@ struct TestBody {
     achieved_rpo: Option<String>,
     /// Where the proof is.
     evidence: Option<String>,
+    /// Anything else.
+    note: Option<String>,
+}
+
+/// What a third-party assurance carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssuranceBody {
+    /// The system the vendor runs.
+    system: String,
+    /// soc2, iso22301, vendor_test_report or other.
+    kind: String,
+    /// The end of the period covered, or the date issued, YYYY-MM-DD.
+    period_end: NaiveDate,
+    /// The last day it counts, YYYY-MM-DD.
+    expires: NaiveDate,
+    /// Where the document is.
+    evidence: String,
     /// Anything else.
     note: Option<String>,
 }
@@ -73,7 +94,9 @@ pub async fn add_test(
     };
     let test = NewDrTest {
         system: b.system,
+        kind: EvidenceKind::Test,
         date: b.date,
+        expires: None,
         achieved_rto_seconds: seconds("achieved_rto", b.achieved_rto.as_deref())?,
         achieved_rpo_seconds: seconds("achieved_rpo", b.achieved_rpo.as_deref())?,
         evidence: b.evidence,
@@ -83,6 +106,39 @@ pub async fn add_test(
         .deps
         .store
         .record_dr_test(&c, &test, &by, app.now())
+        .await?;
+    app.deps.notify_ingested();
+    let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// `POST …/dr-assurances`: records a vendor's dated DR assurance (201 with
+/// the record as stored).
+pub async fn add_assurance(
+    State(app): State<AppState>,
+    Writing { contract: c, by }: Writing,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b: AssuranceBody = super::body::json(&body, "the JSON expected")?;
+    if b.evidence.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            "evidence: where the document is is required".into(),
+        ));
+    }
+    let record = NewDrTest {
+        system: b.system,
+        kind: EvidenceKind::assurance(&b.kind).map_err(ApiError::BadRequest)?,
+        date: b.period_end,
+        expires: Some(b.expires),
+        achieved_rto_seconds: None,
+        achieved_rpo_seconds: None,
+        evidence: Some(b.evidence),
+        note: b.note,
+    };
+    let stored = app
+        .deps
+        .store
+        .record_dr_test(&c, &record, &by, app.now())
         .await?;
     app.deps.notify_ingested();
     let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;

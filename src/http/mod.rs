@@ -150,6 +150,10 @@ pub fn router(deps: Deps) -> Router {
         .route("/api/v1/contracts/{contract}/dr", get(dr::register))
         .route("/api/v1/contracts/{contract}/dr-tests", post(dr::add_test))
         .route(
+            "/api/v1/contracts/{contract}/dr-assurances",
+            post(dr::add_assurance),
+        )
+        .route(
             "/api/v1/contracts/{contract}/dr-tests/{id}",
             delete(dr::withdraw_test),
         )

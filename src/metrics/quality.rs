@@ -25,7 +25,7 @@ pub struct DrFigures {
     /// Its band.
     pub rating: Rating,
     /// Each system: id, score, and whether each flag of [`Flag::ALL`] is raised.
-    pub systems: Vec<(String, u32, [bool; 4])>,
+    pub systems: Vec<(String, u32, [bool; Flag::ALL.len()])>,
 }
 
 impl DrFigures {

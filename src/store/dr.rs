@@ -17,15 +17,21 @@ use super::{Store, StoreError, failed};
 use crate::contract::Contract;
 use crate::domain::Instant;
 use crate::domain::time::local_date;
-use crate::engine::dr::{DrTest, Withdrawal};
+use crate::engine::dr::{DrTest, EvidenceKind, Withdrawal};
 
-/// A DR test about to be recorded.
+/// A DR test, or a third-party assurance, about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewDrTest {
     /// The system tested (a `dr_systems` id).
     pub system: String,
-    /// When the test took place (contract's local date).
+    /// A test, or the kind of third-party assurance.
+    pub kind: EvidenceKind,
+    /// When the test took place (contract's local date); for an assurance,
+    /// the end of the period it covers or the date it was issued.
     pub date: NaiveDate,
+    /// The last day an assurance counts (required for an assurance, refused
+    /// for a test).
+    pub expires: Option<NaiveDate>,
     /// The recovery time achieved, in seconds.
     pub achieved_rto_seconds: Option<i64>,
     /// The recovery point achieved, in seconds.
@@ -36,12 +42,15 @@ pub struct NewDrTest {
     pub note: Option<String>,
 }
 
-/// id, system, date, RTO, RPO, evidence, note, recorded by, recorded at,
-/// then the withdrawal's by, at and reason (NULL when not withdrawn).
+/// id, system, kind, date, expiry, RTO, RPO, evidence, note, recorded by,
+/// recorded at, then the withdrawal's by, at and reason (NULL when not
+/// withdrawn).
 type TestColumns = (
     i64,
     String,
     String,
+    String,
+    Option<String>,
     Option<i64>,
     Option<i64>,
     Option<String>,
@@ -55,7 +64,7 @@ type TestColumns = (
 
 /// Every test with its withdrawal, if any; callers add the `WHERE`.
 const SELECT_TESTS: &str =
-    "SELECT t.id, t.system, t.tested_on, t.achieved_rto_seconds, t.achieved_rpo_seconds,
+    "SELECT t.id, t.system, t.kind, t.tested_on, t.expires_on, t.achieved_rto_seconds, t.achieved_rpo_seconds,
         t.evidence, t.note, t.recorded_by, t.recorded_at, w.withdrawn_by, w.withdrawn_at, w.reason
    FROM dr_tests t LEFT JOIN dr_test_withdrawals w ON w.test_id = t.id";
 
@@ -81,9 +90,11 @@ impl Store {
             )));
         }
         let today = local_date(contract.timezone, now);
+        check_kind(contract, test)?;
         if test.date > today {
             return Err(RecordError::Invalid(format!(
-                "the test date {} is after today ({today}): record a test once it has taken place",
+                "the {} date {} is after today ({today}): record it once it exists",
+                test.kind.words(),
                 test.date
             )));
         }
@@ -108,13 +119,15 @@ impl Store {
                 .map(str::to_string)
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO dr_tests (contract, system, tested_on, achieved_rto_seconds, achieved_rpo_seconds,
-                                   evidence, note, recorded_by, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO dr_tests (contract, system, kind, tested_on, expires_on, achieved_rto_seconds,
+                                   achieved_rpo_seconds, evidence, note, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(contract.id.clone())
         .bind(test.system.clone())
+        .bind(test.kind.as_str())
         .bind(test.date.to_string())
+        .bind(test.expires.map(|d| d.to_string()))
         .bind(test.achieved_rto_seconds)
         .bind(test.achieved_rpo_seconds)
         .bind(trimmed(&test.evidence))
@@ -127,7 +140,9 @@ impl Store {
         Ok(DrTest {
             id,
             system: test.system.clone(),
+            kind: test.kind,
             date: test.date,
+            expires: test.expires,
             achieved_rto_seconds: test.achieved_rto_seconds,
             achieved_rpo_seconds: test.achieved_rpo_seconds,
             evidence: trimmed(&test.evidence),
@@ -223,8 +238,55 @@ async fn test_in(
     row.map(test_row).transpose()
 }
 
+/// Refuses what a record of `test.kind` cannot be: an assurance of a system
+/// the supplier itself runs (the council can ask to see a test), an
+/// assurance without an expiry or expiring before its own date, a test with
+/// an expiry, or an assurance claiming measured recovery figures.
+fn check_kind(contract: &Contract, test: &NewDrTest) -> Result<(), RecordError> {
+    let invalid = |m: String| Err(RecordError::Invalid(m));
+    match (test.kind, test.expires) {
+        (EvidenceKind::Test, Some(_)) => {
+            invalid("a DR test has no expiry; an expiry belongs to a third-party assurance".into())
+        }
+        (EvidenceKind::Test, None) => Ok(()),
+        (kind, expires) => {
+            let hosted_by = contract
+                .dr_systems
+                .iter()
+                .find(|s| s.id == test.system)
+                .map(|s| s.hosted_by);
+            if let Some(host) = hosted_by.filter(|h| !h.is_third_party()) {
+                return invalid(format!(
+                    "DR system '{}' is run by {}: a third-party assurance is for a system a SaaS \
+                     vendor or cloud provider runs; record a DR test instead",
+                    test.system,
+                    host.as_str()
+                ));
+            }
+            if test.achieved_rto_seconds.is_some() || test.achieved_rpo_seconds.is_some() {
+                return invalid(format!(
+                    "a {} records no achieved RTO or RPO: those are measured in a test",
+                    kind.words()
+                ));
+            }
+            match expires {
+                None => invalid(format!(
+                    "a {} needs the date it expires (--expires / \"expires\")",
+                    kind.words()
+                )),
+                Some(e) if e < test.date => invalid(format!(
+                    "the {} expires on {e}, before its own date {}",
+                    kind.words(),
+                    test.date
+                )),
+                Some(_) => Ok(()),
+            }
+        }
+    }
+}
+
 fn test_row(
-    (id, system, date, rto, rpo, evidence, note, by, at, w_by, w_at, w_reason): TestColumns,
+    (id, system, kind, date, expires, rto, rpo, evidence, note, by, at, w_by, w_at, w_reason): TestColumns,
 ) -> Result<DrTest, StoreError> {
     let withdrawn = match (w_by, w_at, w_reason) {
         (Some(by), Some(at), Some(reason)) => Some(Withdrawal {
@@ -239,11 +301,17 @@ fn test_row(
             )));
         }
     };
+    let day = |text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| StoreError::Corrupt(format!("DR test {id}: date '{text}'")))
+    };
     Ok(DrTest {
         id,
         system,
-        date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-            .map_err(|_| StoreError::Corrupt(format!("DR test {id}: date '{date}'")))?,
+        kind: EvidenceKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("DR test {id}: kind '{kind}'")))?,
+        date: day(&date)?,
+        expires: expires.as_deref().map(day).transpose()?,
         achieved_rto_seconds: rto,
         achieved_rpo_seconds: rpo,
         evidence,

@@ -277,6 +277,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "contract_revisions",
         include_str!("../../migrations/sqlite/0026_contract_revisions.sql"),
     ),
+    (
+        27,
+        "dr_assurance",
+        include_str!("../../migrations/sqlite/0027_dr_assurance.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -401,6 +406,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         26,
         "contract_revisions",
         include_str!("../../migrations/postgres/0026_contract_revisions.sql"),
+    ),
+    (
+        27,
+        "dr_assurance",
+        include_str!("../../migrations/postgres/0027_dr_assurance.sql"),
     ),
 ];
 

@@ -633,6 +633,8 @@ pub const TABLES: &[Table] = &[
             ("note", Text),
             ("recorded_by", Text),
             ("recorded_at", Int),
+            ("kind", Text),
+            ("expires_on", Text),
         ],
         order_by: "id",
         serial: Some("id"),

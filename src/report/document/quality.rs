@@ -48,6 +48,17 @@ pub fn disaster_recovery(json: &ReportJson<'_>) -> Section {
         if let Some(e) = sys.third_party_evidence {
             hosted.push_str(&format!("\nevidence: {e}"));
         }
+        if let Some(a) = &sys.assurance {
+            let until = a.expires.map(|d| d.to_string()).unwrap_or_default();
+            hosted.push_str(&format!(
+                "\nassurance: {} to {}, current until {until}",
+                a.kind.replace('_', " "),
+                a.date
+            ));
+            if sys.rests_on_third_party_assurance {
+                hosted.push_str("\n(rests on the vendor's assurance, no test seen)");
+            }
+        }
         let flags: Vec<String> = sys
             .flags
             .iter()
@@ -86,7 +97,9 @@ pub fn disaster_recovery(json: &ReportJson<'_>) -> Section {
         "A system's score is its criticality weight (critical 5, high 3, medium 2, low 1) times the \
          points of its flags (no DR test in 12 months 3, last test worse than the agreed RTO or \
          RPO 3, critical system without an agreed RTO or RPO 2, no DR evidence from a SaaS or \
-         cloud host 2). The supplier's rating is its worst system's score: 0 low, 1–6 medium, \
+         cloud host 2, its assurance expired 2); a current third-party assurance (SOC 2, ISO 22301, \
+         the vendor's test report) counts as a recent test for a system a vendor runs. The \
+         supplier's rating is its worst system's score: 0 low, 1–6 medium, \
          7–14 high, 15 or more severe."
             .to_string(),
     ));

@@ -177,6 +177,11 @@ pub struct SystemJson<'a> {
     pub third_party_evidence: Option<&'a str>,
     /// The last test counted.
     pub last_test: Option<DrTestJson<'a>>,
+    /// The third-party assurance current on the date (vendor-run systems).
+    pub assurance: Option<DrTestJson<'a>>,
+    /// True when the system counts as recently tested only through that
+    /// assurance, not a test the council saw.
+    pub rests_on_third_party_assurance: bool,
     /// The flags raised.
     pub flags: Vec<RaisedJson<'a>>,
     /// Criticality weight × the flags' points.
@@ -197,6 +202,8 @@ impl Wire for SystemAssessment {
             rpo_seconds: self.rpo_seconds,
             third_party_evidence: self.third_party_evidence.as_deref(),
             last_test: self.last_test.as_ref().map(Wire::json),
+            assurance: self.assurance.as_ref().map(Wire::json),
+            rests_on_third_party_assurance: self.rests_on_assurance(),
             flags: self.flags.iter().map(RaisedJson::from).collect(),
             score: self.score,
         }
@@ -221,15 +228,21 @@ impl<'a> From<&'a Raised> for RaisedJson<'a> {
     }
 }
 
-/// One DR test recorded against a system.
+/// One DR test, or third-party assurance, recorded against a system.
 #[derive(Debug, Serialize)]
 pub struct DrTestJson<'a> {
     /// Its id in the store.
     pub id: i64,
     /// The system tested.
     pub system: &'a str,
-    /// When the test took place.
+    /// `test`, or the kind of assurance (`soc2`, `iso22301`,
+    /// `vendor_test_report`, `other`).
+    pub kind: &'static str,
+    /// When the test took place; for an assurance, the end of the period it
+    /// covers or the date it was issued.
     pub date: NaiveDate,
+    /// The last day an assurance counts (null for a test).
+    pub expires: Option<NaiveDate>,
     /// The recovery time achieved, in seconds.
     pub achieved_rto_seconds: Option<i64>,
     /// The recovery point achieved, in seconds.
@@ -255,7 +268,9 @@ impl Wire for DrTest {
         DrTestJson {
             id: self.id,
             system: &self.system,
+            kind: self.kind.as_str(),
             date: self.date,
+            expires: self.expires,
             achieved_rto_seconds: self.achieved_rto_seconds,
             achieved_rpo_seconds: self.achieved_rpo_seconds,
             evidence: self.evidence.as_deref(),
