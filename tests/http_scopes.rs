@@ -56,6 +56,13 @@ managers = ["m@council.example"]
   name = "Payroll"
   criticality = "critical"
   hosted_by = "supplier"
+
+  [[contracts.dr_systems]]
+  id = "email"
+  name = "Email"
+  criticality = "high"
+  hosted_by = "saas"
+  vendor = "Microsoft"
 "#
     )
 }
@@ -166,6 +173,7 @@ struct Ids {
     disputes: Vec<i64>,
     dr_tests: Vec<i64>,
     evidence: Vec<i64>,
+    actions: Vec<String>,
 }
 
 /// Records, costs, excusals, disputes and DR tests for `c`, by the unscoped manager.
@@ -189,6 +197,7 @@ async fn seed(api: &Api, c: &str) -> Ids {
         disputes: vec![],
         dr_tests: vec![],
         evidence: vec![],
+        actions: vec![],
     };
     let id = |v: &Value| v["id"].as_i64().unwrap();
     for i in 1..=2 {
@@ -220,6 +229,12 @@ async fn seed(api: &Api, c: &str) -> Ids {
         ids.dr_tests.push(id(&api
             .ok("POST", &format!("/api/v1/contracts/{c}/dr-tests"), test)
             .await));
+        let action = json!({"id": format!("{c}-A{i}"), "origin": "IT DR audit", "title": "t",
+                            "owner": "o", "due": "2027-01-31"});
+        let added = api
+            .ok("POST", &format!("/api/v1/contracts/{c}/actions"), action)
+            .await;
+        ids.actions.push(added["id"].as_str().unwrap().to_string());
     }
     ids
 }
@@ -234,6 +249,8 @@ async fn everything(api: &Api, c: &str) -> Value {
         "audit",
         "commitments",
         "dr",
+        "actions",
+        "follow-up",
         "open-incidents",
         "months/2026-10",
         "months/2026-11",
@@ -251,6 +268,10 @@ async fn everything(api: &Api, c: &str) -> Value {
     }
     Value::Object(all)
 }
+
+/// The routes over every contract a token may read (no contract in the
+/// path): a scoped token sees its own contracts in the answer.
+const PORTFOLIO: [&str; 2] = ["/api/v1/contracts", "/api/v1/follow-up"];
 
 /// Who may make a call, by role, on a contract the token covers.
 #[derive(Clone, Copy, PartialEq)]
@@ -399,6 +420,61 @@ fn routes() -> Vec<Route> {
             who: Who::Managers,
             path: |c, ids, n| format!("/api/v1/contracts/{c}/dr-tests/{}", ids.dr_tests[n]),
             body: |_, _| json!({"reason": "recorded by mistake"}),
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/dr-assurances",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/dr-assurances"),
+            body: |_, _| {
+                json!({"system": "email", "kind": "soc2", "period_end": "2026-09-30",
+                       "expires": "2027-09-30", "evidence": "SOC 2 Type II FY2026"})
+            },
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/follow-up",
+            who: Who::Readers,
+            path: |_, _, _| "/api/v1/follow-up".into(),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/follow-up",
+            who: Who::Readers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/follow-up"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/actions",
+            who: Who::Readers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/actions"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/actions",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/actions"),
+            body: |_, n| {
+                json!({"id": format!("new-{n}"), "origin": "Committee resolution", "title": "t",
+                       "owner": "o", "due": "2027-01-31"})
+            },
+        },
+        Route {
+            method: "GET",
+            template: "/api/v1/contracts/{contract}/actions/{id}",
+            who: Who::Readers,
+            path: |c, ids, n| format!("/api/v1/contracts/{c}/actions/{}", ids.actions[n]),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/actions/{id}/status",
+            who: Who::Managers,
+            path: |c, ids, n| format!("/api/v1/contracts/{c}/actions/{}/status", ids.actions[n]),
+            body: |_, _| json!({"status": "partially_implemented", "reason": "plan drafted"}),
         },
         Route {
             method: "GET",
@@ -622,7 +698,7 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
                         assert!(!reason.contains(other), "{place}: {reason}");
                     }
                     Who::Readers
-                        if route.template == "/api/v1/contracts" && may.contains(&Who::Readers) =>
+                        if PORTFOLIO.contains(&route.template) && may.contains(&Who::Readers) =>
                     {
                         // The list holds the token's contracts only.
                         assert_eq!(status, 200, "{place}");
@@ -630,7 +706,7 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
                             .as_array()
                             .unwrap()
                             .iter()
-                            .map(|c| c["id"].as_str().unwrap())
+                            .map(|c| c["id"].as_str().or(c.as_str()).unwrap())
                             .collect();
                         assert_eq!(ids, ["acme"], "{place}");
                     }

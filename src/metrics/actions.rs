@@ -63,9 +63,10 @@ pub(super) fn write<'a>(
         "Actions past their due date (in the contract's timezone) and neither fully implemented nor closed, by origin.",
         &["contract", "origin"],
     )?;
-    let max_days = f.gauge(
-        "slawatch_actions_overdue_max_days",
-        "Whole days the longest-overdue action of the contract is overdue (0 when none is).",
+    // Prometheus's base unit: a dashboard shows it in days.
+    let longest = f.gauge(
+        "slawatch_actions_overdue_max_seconds",
+        "How long the longest-overdue action of the contract has been overdue, in whole days as seconds (0 when none is).",
         &["contract"],
     )?;
     for a in all {
@@ -81,9 +82,9 @@ pub(super) fn write<'a>(
                 .with_label_values(&[a.contract.as_str(), origin.as_str()])
                 .set(*n as f64);
         }
-        max_days
+        longest
             .with_label_values(&[a.contract.as_str()])
-            .set(a.max_days_overdue as f64);
+            .set((a.max_days_overdue * 86_400) as f64);
     }
     Ok(())
 }
@@ -120,7 +121,7 @@ mod tests {
             r#"slawatch_actions{contract="acme",origin="IT DR audit",status="not_implemented"} 2"#,
             r#"slawatch_actions{contract="acme",origin="IT DR audit",status="closed"} 0"#,
             r#"slawatch_actions_overdue{contract="acme",origin="IT DR audit"} 2"#,
-            r#"slawatch_actions_overdue_max_days{contract="acme"} 31"#,
+            r#"slawatch_actions_overdue_max_seconds{contract="acme"} 2678400"#,
         ] {
             assert!(text.contains(needle), "{needle} not in\n{text}");
         }
