@@ -779,6 +779,27 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
     assert_eq!(source_up(&api).await, "0", "the source's health shows it");
     // Only once: the next look finds nothing more to end.
     assert_eq!(infer("2026-11-05T11:32:00Z").await, 0);
+    // The month's report says the end was inferred, in its data quality
+    // (per source) and beside the outage in the appendix.
+    let inferred =
+        |month: &serde_json::Value| month["data_quality"]["inferred_outage_ends"].clone();
+    let end_mark = |month: &serde_json::Value| {
+        month["appendix"]["outages"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["outage"] == id.as_str()))
+            .map(|o| o["end_mark"].clone())
+    };
+    let (status, month) = api
+        .get("/api/v1/contracts/acme/months/2026-11", Some(VIEWER))
+        .await;
+    assert_eq!(status, 200, "{month}");
+    assert_eq!(
+        inferred(&month),
+        serde_json::json!([{ "source": "noc", "count": 1, "outages": [id.clone()] }])
+    );
+    if month.get("appendix").is_some() {
+        assert_eq!(end_mark(&month), Some(serde_json::json!("inferred")));
+    }
 
     // Sent again as firing (Alertmanager was down, not the alert over):
     // the outage is open again.
@@ -802,6 +823,14 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
         .await
         .unwrap();
     assert_eq!((health.consecutive_failures, health.last_error), (0, None));
+    // The end is seen now: the report no longer calls it inferred.
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-11", Some(VIEWER))
+        .await;
+    assert_eq!(inferred(&month), serde_json::Value::Null);
+    if month.get("appendix").is_some() {
+        assert_eq!(end_mark(&month), Some(serde_json::json!("observed")));
+    }
     assert_eq!(source_up(&api).await, "1");
     // Nothing left to infer.
     assert_eq!(infer("2026-11-06T12:00:00Z").await, 0);
