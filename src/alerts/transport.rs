@@ -100,8 +100,8 @@ impl DeliveryError {
     }
 }
 
-/// The cause chain, `: `-separated. lettre already writes its source into its
-/// own message, so a cause the text so far ends with is not repeated.
+/// The cause chain, `: `-separated. Some errors write their source into
+/// their own message, so a cause the text so far ends with is not repeated.
 impl std::fmt::Display for DeliveryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut text = String::new();
