@@ -666,8 +666,8 @@ async fn a_dead_mailbox_never_holds_up_the_other_managers_and_is_reported_once()
     let text = notice.part("text/plain").unwrap().replace("=\n", "");
     assert!(
         text.contains(&format!(
-            "Refused with         the SMTP relay did not take the message: permanent error \
-             (550): 5.1.1 <{DEAD}>: mailbox unavailable\n"
+            "Refused with         the SMTP relay 127.0.0.1:{port} refused the message: 550 \
+             5.1.1 <{DEAD}>: mailbox unavailable\n"
         )),
         "{text}"
     );
@@ -1174,4 +1174,56 @@ async fn exchange_refusing_the_tenants_authentication_holds_every_alert_and_refu
     // A refused authentication drops the token: each round asks anew.
     assert!(endpoint.requests().len() >= 4, "{:#?}", endpoint.requests());
     assert_eq!(sink.messages().len(), 0);
+}
+
+/// The error recorded for one alert sent to a relay on `port`, after its
+/// first failed attempt.
+async fn first_failure(port: u16) -> String {
+    let env = Env::new(Some(port), None).await;
+    env.enqueue(&alert(
+        "breached/acme/INC1/p1",
+        "Breached: INC1",
+        &["it@council.example"],
+        false,
+    ))
+    .await;
+    let sender = env.start_sender();
+    let rows = env
+        .wait_for("a failed attempt", |rows| rows[0].attempts >= 1)
+        .await;
+    sender.stop().await;
+    assert_eq!(rows[0].sent_at, None);
+    rows[0].last_error.clone().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_refusing_the_connection_is_named_once_with_the_cause() {
+    // Nothing listens there: the kernel refuses the connection.
+    let port = free_port();
+    assert_eq!(
+        first_failure(port).await,
+        format!(
+            "not delivered to it@council.example: could not connect to the SMTP relay \
+             127.0.0.1:{port}: connection refused"
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_closing_the_connection_unanswered_is_named_once_with_the_cause() {
+    // Accepts each connection and closes it before any greeting.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    assert_eq!(
+        first_failure(port).await,
+        format!(
+            "not delivered to it@council.example: the SMTP relay 127.0.0.1:{port} closed the \
+             connection without answering"
+        )
+    );
 }

@@ -753,6 +753,8 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
     );
     api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
         .await;
+    // Firing notifications, never a resolved one: the health says so.
+    assert_eq!(resolved_seen(&api).await, "0");
     clock.set(at("2026-11-05T10:00:00Z"));
     api.post("/api/v1/alertmanager/noc", Some(NOC), firing.clone())
         .await;
@@ -779,6 +781,39 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
     assert_eq!(source_up(&api).await, "0", "the source's health shows it");
     // Only once: the next look finds nothing more to end.
     assert_eq!(infer("2026-11-05T11:32:00Z").await, 0);
+    // The month's report says the end was inferred, in its data quality
+    // (per source) and beside the outage in the appendix.
+    let inferred =
+        |month: &serde_json::Value| month["data_quality"]["inferred_outage_ends"].clone();
+    let end_mark = |month: &serde_json::Value| {
+        month["appendix"]["outages"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["outage"] == id.as_str()))
+            .map(|o| o["end_mark"].clone())
+    };
+    let (status, month) = api
+        .get("/api/v1/contracts/acme/months/2026-11", Some(VIEWER))
+        .await;
+    assert_eq!(status, 200, "{month}");
+    assert_eq!(
+        inferred(&month),
+        serde_json::json!([{ "source": "noc", "count": 1, "outages": [id.clone()] }])
+    );
+    if month.get("appendix").is_some() {
+        assert_eq!(end_mark(&month), Some(serde_json::json!("inferred")));
+    }
+    // The whole report, with its appendix, as the documents show it.
+    let whole = whole_report(&api, "2026-11").await;
+    assert_eq!(end_mark(&whole.0), Some(serde_json::json!("inferred")));
+    assert!(
+        whole.1.contains("Outage ends inferred")
+            && whole.1.contains(&format!(
+                "Source noc: 1 outage(s) with an inferred end ({id})."
+            ))
+            && whole.1.contains("(inferred)"),
+        "{}",
+        whole.1
+    );
 
     // Sent again as firing (Alertmanager was down, not the alert over):
     // the outage is open again.
@@ -802,9 +837,64 @@ async fn an_alert_no_longer_sent_is_ended_at_its_last_sighting_and_reopened_if_i
         .await
         .unwrap();
     assert_eq!((health.consecutive_failures, health.last_error), (0, None));
+    // The end is seen now: the report no longer calls it inferred.
+    let (_, month) = api
+        .get("/api/v1/contracts/acme/months/2026-11", Some(VIEWER))
+        .await;
+    assert_eq!(inferred(&month), serde_json::Value::Null);
+    if month.get("appendix").is_some() {
+        assert_eq!(end_mark(&month), Some(serde_json::json!("observed")));
+    }
+    let whole = whole_report(&api, "2026-11").await;
+    assert_eq!(end_mark(&whole.0), Some(serde_json::json!("observed")));
+    assert!(!whole.1.contains("Outage ends inferred"), "{}", whole.1);
     assert_eq!(source_up(&api).await, "1");
+    assert_eq!(resolved_seen(&api).await, "1");
     // Nothing left to infer.
     assert_eq!(infer("2026-11-06T12:00:00Z").await, 0);
+}
+
+/// The whole report of `acme` for `month` as it stands: its JSON and its HTML.
+async fn whole_report(api: &Api, month: &str) -> (serde_json::Value, String) {
+    let contract = api
+        .deps
+        .config
+        .contracts
+        .iter()
+        .find(|c| c.id == "acme")
+        .expect("the acme contract");
+    let report = slawatch::report::assemble::as_it_stands(
+        &api.deps.store,
+        &api.deps.config,
+        contract,
+        month.parse().expect("a month"),
+        api.deps.clock.now(),
+        None,
+    )
+    .await
+    .expect("the report");
+    let json = slawatch::report::json::render(&report).expect("JSON");
+    let html = slawatch::report::html::render(&report).expect("HTML");
+    (serde_json::from_str(&json).expect("JSON parses"), html)
+}
+
+/// `slawatch_source_resolved_seen` of the Alertmanager source `noc`.
+async fn resolved_seen(api: &Api) -> String {
+    let text = api
+        .deps
+        .metrics
+        .render(
+            &api.deps.config,
+            &api.deps.store,
+            true,
+            api.deps.clock.now(),
+        )
+        .await;
+    text.lines()
+        .find(|l| l.starts_with("slawatch_source_resolved_seen{") && l.contains("source=\"noc\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no slawatch_source_resolved_seen for noc in {text}"))
+        .to_string()
 }
 
 /// `slawatch_source_up` of the Alertmanager source `noc`, as scraped.

@@ -100,8 +100,8 @@ impl DeliveryError {
     }
 }
 
-/// The cause chain, `: `-separated. lettre already writes its source into its
-/// own message, so a cause the text so far ends with is not repeated.
+/// The cause chain, `: `-separated. Some errors write their source into
+/// their own message, so a cause the text so far ends with is not repeated.
 impl std::fmt::Display for DeliveryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut text = String::new();
@@ -203,6 +203,7 @@ impl Transport {
                         from: relay.from.clone(),
                         tls: relay.tls_rule(),
                         oauth: relay.oauth.clone(),
+                        relay: relay.address(),
                     })
                 })
                 .map_err(|cause| DeliveryError::new(Reach::Relay, cause)),
@@ -246,6 +247,15 @@ impl TlsRule {
 }
 
 impl SmtpRelay {
+    /// `host:port`, an IPv6 address in brackets.
+    fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
     fn tls_rule(&self) -> TlsRule {
         TlsRule::for_relay(self.implicit_tls, self.username.is_some())
     }
@@ -307,6 +317,8 @@ pub struct SmtpSession {
     tls: TlsRule,
     /// The token source, told when the relay refuses its token.
     oauth: Option<TokenSource>,
+    /// `host:port`, to name the relay in errors.
+    relay: String,
 }
 
 /// A folder of `.eml` files.
@@ -364,7 +376,7 @@ impl SmtpSession {
         let result = self.transport.send_raw(&envelope, &prepared.bytes).await;
         let failure = match result {
             Ok(_) => return Ok(()),
-            Err(e) => smtp_failure(e, self.tls),
+            Err(e) => smtp_failure(&e, self.tls, &self.relay),
         };
         if failure.reach == Reach::Relay
             && let Some(oauth) = &self.oauth
@@ -385,25 +397,28 @@ impl FileSession {
     }
 }
 
-/// Sorts an SMTP error by how far it reaches.
-fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> DeliveryError {
+/// Sorts an SMTP error by how far it reaches, and says it once, plainly,
+/// naming the relay: lettre's own text repeats its source and names neither
+/// the relay nor, in words a person uses, what went wrong.
+fn smtp_failure(
+    error: &lettre::transport::smtp::Error,
+    tls: TlsRule,
+    relay: &str,
+) -> DeliveryError {
+    let cause = lettre_cause(error);
     // lettre says so only in words: a client error about STARTTLS means the
     // relay did not offer it, which no message can get round.
-    if tls == TlsRule::StartTlsRequired
-        && error.is_client()
-        && error.to_string().contains("STARTTLS")
-    {
+    if tls == TlsRule::StartTlsRequired && error.is_client() && cause.contains("STARTTLS") {
         return DeliveryError::new(
             Reach::Relay,
-            anyhow::Error::new(error).context(
-                "TLS is required because SMTP credentials are configured, and the relay does \
-                 not offer STARTTLS: neither the password nor the alert was sent (use smtps:// \
-                 or a relay that offers STARTTLS)",
+            anyhow!(
+                "TLS is required because SMTP credentials are configured, and the SMTP relay \
+                 {relay} does not offer STARTTLS: neither the password nor the alert was sent \
+                 (use smtps:// or a relay that offers STARTTLS)"
             ),
         );
     }
     let code = error.status().map(|c| c.to_string());
-    let text = error.to_string();
     let reach = match code.as_deref() {
         // Service closing, authentication required/failed: the relay, not the message.
         Some("421" | "454" | "530" | "534" | "535" | "538") => Reach::Relay,
@@ -411,7 +426,7 @@ fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> Delivery
         // 5xx replies of its own (e.g. `550 5.7.30 Basic authentication is
         // not supported for Client Submission`): every message would get
         // the same answer.
-        Some(_) if is_authentication_refusal(&text) => Reach::Relay,
+        Some(_) if is_authentication_refusal(&cause) => Reach::Relay,
         Some(_) if error.is_transient() => Reach::Deferred,
         Some(_) => Reach::Refused,
         // A message the relay cannot take as written (e.g. 8-bit without 8BITMIME).
@@ -420,8 +435,96 @@ fn smtp_failure(error: lettre::transport::smtp::Error, tls: TlsRule) -> Delivery
     };
     DeliveryError::new(
         reach,
-        anyhow::Error::new(error).context("the SMTP relay did not take the message"),
+        anyhow!(describe_smtp_error(error, code.as_deref(), &cause, relay)),
     )
+}
+
+/// What went wrong, in one sentence naming `relay`.
+fn describe_smtp_error(
+    error: &lettre::transport::smtp::Error,
+    code: Option<&str>,
+    cause: &str,
+    relay: &str,
+) -> String {
+    if let Some(code) = code {
+        let verb = if error.is_transient() {
+            "deferred the message"
+        } else {
+            "refused the message"
+        };
+        return format!("the SMTP relay {relay} {verb}: {code} {cause}");
+    }
+    if error.is_timeout() {
+        return format!("the SMTP relay {relay} did not answer in time");
+    }
+    if error.is_tls() {
+        return format!("TLS with the SMTP relay {relay} failed: {cause}");
+    }
+    if error.is_response() {
+        // lettre's words for a connection closed before a full reply.
+        if cause == "incomplete response" {
+            return format!("the SMTP relay {relay} closed the connection without answering");
+        }
+        return format!("the SMTP relay {relay} answered what is not SMTP: {cause}");
+    }
+    if error.is_client() {
+        return format!("the message cannot be sent through the SMTP relay {relay}: {cause}");
+    }
+    if error.is_transport_shutdown() {
+        return format!("the connections to the SMTP relay {relay} were shut down");
+    }
+    // lettre tells a failed connection (including its TLS handshake) from a
+    // connection that broke later only by its words.
+    if error.to_string().starts_with("Connection error") {
+        format!("could not connect to the SMTP relay {relay}: {cause}")
+    } else {
+        format!("the connection to the SMTP relay {relay} broke: {cause}")
+    }
+}
+
+/// The innermost useful words of a lettre error: its source's, an operating
+/// system error as a person says it ("connection refused", without
+/// "(os error 111)").
+fn lettre_cause(error: &lettre::transport::smtp::Error) -> String {
+    use std::error::Error as _;
+    let Some(source) = error.source() else {
+        return String::new();
+    };
+    let mut inner: &(dyn std::error::Error + 'static) = source;
+    loop {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return io_words(io);
+        }
+        match inner.source() {
+            Some(next) => inner = next,
+            None => return source.to_string(),
+        }
+    }
+}
+
+/// An I/O error as a person says it.
+fn io_words(io: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let words = match io.kind() {
+        ErrorKind::ConnectionRefused => "connection refused",
+        ErrorKind::ConnectionReset => "connection reset",
+        ErrorKind::ConnectionAborted => "connection aborted",
+        ErrorKind::TimedOut => "timed out",
+        ErrorKind::HostUnreachable => "host unreachable",
+        ErrorKind::NetworkUnreachable => "network unreachable",
+        ErrorKind::AddrNotAvailable => "address not available",
+        ErrorKind::BrokenPipe => "connection closed",
+        ErrorKind::UnexpectedEof => "connection closed",
+        _ => {
+            // The system's own words, without "(os error N)".
+            let text = io.to_string();
+            return match text.rsplit_once(" (os error ") {
+                Some((words, _)) => words.to_lowercase(),
+                None => text,
+            };
+        }
+    };
+    words.to_string()
 }
 
 /// Enhanced status codes (RFC 3463 class 5.7, "security or policy") that

@@ -340,6 +340,10 @@ pub struct SourceHealth {
     pub last_success_at: Option<i64>,
     /// Failures since the last success.
     pub consecutive_failures: i64,
+    /// For an alerting source: whether any resolved notification has
+    /// arrived (without `send_resolved` none ever does, and outages end only
+    /// by inference); `None` for other kinds.
+    pub resolved_seen: Option<bool>,
 }
 
 impl SourceHealth {
@@ -369,6 +373,7 @@ impl SourceHealth {
             stale: matches!((stale_after, last_success_at), (Some(limit), Some(last)) if now - last > limit),
             last_success_at,
             consecutive_failures,
+            resolved_seen: None,
         }
     }
 }
@@ -418,6 +423,11 @@ impl LiveFeeds {
             "When the source last polled or delivered records successfully (Unix time).",
             &["source"],
         )?;
+        let resolved = f.gauge(
+            "slawatch_source_resolved_seen",
+            "Alerting sources only: 1 once a resolved notification has arrived, 0 while none has (check send_resolved on the receiver).",
+            &["source"],
+        )?;
         let errors = f.counter(
             "slawatch_source_errors_total",
             "Failed polls or ingests of a source, by kind (auth: credentials refused; other).",
@@ -439,6 +449,11 @@ impl LiveFeeds {
             failing
                 .with_label_values(&[&s.id])
                 .set(s.consecutive_failures as f64);
+            if let Some(seen) = s.resolved_seen {
+                resolved
+                    .with_label_values(&[&s.id])
+                    .set(if seen { 1.0 } else { 0.0 });
+            }
             if let Some(at) = s.last_success_at {
                 let e = last_success.entry(s.id.as_str()).or_insert(at);
                 *e = (*e).max(at);

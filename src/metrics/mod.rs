@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::Duration as Span;
 
-use crate::config::Config;
+use crate::config::{Config, SourceKind};
 use crate::contract::Contract;
 use crate::domain::{Instant, Period};
 use crate::engine::Evidence;
@@ -367,7 +367,14 @@ impl Metrics {
                             .collect();
                         let scoped: Vec<_> = mine.iter().map(|(_, _, st)| st).collect();
                         let chosen = if whole.is_empty() { scoped } else { whole };
-                        SourceHealth::new(source, &chosen, now.timestamp())
+                        let mut health = SourceHealth::new(source, &chosen, now.timestamp());
+                        if matches!(source.kind, SourceKind::Alertmanager(_)) {
+                            // A resolved notification marks its scope succeeded.
+                            health.resolved_seen = Some(mine.iter().any(|(_, scope, st)| {
+                                scope == UNRESOLVED_ALERTS_SCOPE && st.last_success_at.is_some()
+                            }));
+                        }
+                        health
                     })
                     .collect();
             }

@@ -129,6 +129,9 @@ pub struct MonthReport<'a> {
     /// The evidence behind each line, row by row, for the appendices;
     /// `None` (and no appendix) for a report assembled without it.
     pub appendix: Option<crate::engine::appendix::Appendix>,
+    /// The month's outages whose end was inferred (their alert stopped being
+    /// sent without a resolved notification) rather than seen.
+    pub inferred_ends: Vec<crate::store::sightings::InferredEnd>,
     /// Whether the figures can change only with the store: the month was
     /// over and nothing bearing on it (an incident's clock, an outage) was
     /// still open when the report was assembled.
@@ -298,6 +301,7 @@ impl<'a> MonthReport<'a> {
             delay_payment_disputes: records.delay_payment_disputes,
             issue: None,
             appendix: None,
+            inferred_ends: Vec::new(),
             settled: false,
         }
         .with_register(&Register::from_config(contract))

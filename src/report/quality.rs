@@ -17,6 +17,7 @@ use crate::engine::clock_stops::{self, PastVersion};
 use crate::engine::completeness::gaps;
 use crate::engine::dr::{DrTest, assess};
 use crate::engine::verdicts::compare;
+use crate::store::sightings::InferredEnd;
 use crate::store::{Store, StoreError};
 
 /// What the store holds for the data-quality and DR sections of a month.
@@ -36,6 +37,8 @@ pub struct Extras {
     pub rewrite_credits: Vec<CreditMoved>,
     /// Earlier versions of the month's incidents.
     pub past_versions: Vec<PastVersion>,
+    /// The month's outages whose end was inferred, not seen.
+    pub inferred_ends: Vec<InferredEnd>,
 }
 
 impl Extras {
@@ -60,7 +63,15 @@ impl Extras {
                 known_at,
             )
             .await?;
+        let inferred_ends = store
+            .inferred_outage_ends(
+                &contract.id,
+                period.start(tz).timestamp(),
+                period.end(tz).timestamp(),
+            )
+            .await?;
         Ok(Extras {
+            inferred_ends,
             past_versions,
             rewrites,
             rewrite_credits,
@@ -146,6 +157,7 @@ impl<'a> MonthReport<'a> {
             holds_added,
             e.evaluated_at,
         ));
+        self.inferred_ends = extras.inferred_ends.clone();
         self.rewrites = extras.rewrites.clone();
         self.rewrite_credits = extras.rewrite_credits.clone();
         self

@@ -44,6 +44,18 @@ pub async fn run(
             "{}",
             state.last_error.unwrap_or_default()
         );
+    } else if state.last_success_at.is_none() {
+        // Notifications came, never a resolved one: most likely the
+        // receiver lacks send_resolved, and every end will be inferred.
+        let whole = deps.store.source_state(&source.id, "").await?;
+        if whole.last_success_at.is_some() {
+            tracing::warn!(
+                source = %source.id,
+                "notifications have arrived from this source but never a resolved one: check \
+                 send_resolved: true on the receiver, or outages end only by inference \
+                 (repeat_interval + 30 minutes after their alert was last sent)"
+            );
+        }
     }
     loop {
         let now = deps.clock.now().timestamp();

@@ -23,6 +23,16 @@ pub struct Sighting {
     pub inferred_end_at: Option<i64>,
 }
 
+/// An outage ended by inference: its alert stopped being sent without a
+/// resolved notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferredEnd {
+    /// The alerting source that sent it.
+    pub source: String,
+    /// The outage's id.
+    pub outage: String,
+}
+
 type SightingRow = (String, String, String, i64, String, i64, Option<i64>);
 
 fn sighting(
@@ -113,6 +123,33 @@ impl Store {
         .await
         .map_err(failed("reading unseen alerts"))?;
         Ok(rows.into_iter().map(sighting).collect())
+    }
+
+    /// The outages of `contract` whose end was inferred (not seen resolved)
+    /// and that overlap `[from, to)` (Unix time), as (source, outage id),
+    /// ordered so.
+    pub async fn inferred_outage_ends(
+        &self,
+        contract: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<InferredEnd>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT source, outage_id FROM alert_sightings
+              WHERE contract = $1 AND inferred_end_at IS NOT NULL
+                AND start_at < $3 AND inferred_end_at >= $2
+              ORDER BY source, outage_id",
+        )
+        .bind(contract)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("reading inferred outage ends"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(source, outage)| InferredEnd { source, outage })
+            .collect())
     }
 
     /// Marks `outage_id` of `source` as ended by inference at `end`.

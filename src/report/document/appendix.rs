@@ -8,13 +8,19 @@ use crate::domain::Impact;
 use crate::engine::appendix::Appendix;
 use crate::engine::incidents::Verdict;
 use crate::report::MonthReport;
+use crate::report::json::appendix::end_mark;
+use crate::store::sightings::InferredEnd;
 
 /// The appendices, when the report was assembled with its evidence.
 pub fn sections(r: &MonthReport<'_>, style: &Style) -> Vec<Section> {
     let Some(a) = &r.appendix else {
         return Vec::new();
     };
-    vec![incidents(a, style), outages(a, style), holds(a, style)]
+    vec![
+        incidents(a, style),
+        outages(a, &r.inferred_ends, style),
+        holds(a, style),
+    ]
 }
 
 fn incidents(a: &Appendix, style: &Style) -> Section {
@@ -68,7 +74,7 @@ fn incidents(a: &Appendix, style: &Style) -> Section {
     s
 }
 
-fn outages(a: &Appendix, style: &Style) -> Section {
+fn outages(a: &Appendix, inferred: &[InferredEnd], style: &Style) -> Section {
     let mut s = Section::new(
         "appendix_outages",
         "Appendix C: outages counted",
@@ -104,7 +110,13 @@ fn outages(a: &Appendix, style: &Style) -> Section {
                 false => o.outage.clone(),
             }),
             Cell::text(style.instant(o.start)),
-            Cell::text(o.end.map_or("ongoing".to_string(), |t| style.instant(t))),
+            Cell::text(match o.end {
+                None => "ongoing".to_string(),
+                Some(t) if end_mark(&o.outage, inferred) == "inferred" => {
+                    format!("{} (inferred)", style.instant(t))
+                }
+                Some(t) => style.instant(t),
+            }),
             Cell::text(match o.impact {
                 Impact::Full => "full",
                 Impact::Partial => "partial",

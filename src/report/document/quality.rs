@@ -209,6 +209,22 @@ pub fn data_quality(json: &ReportJson<'_>, style: &Style) -> Section {
         }
         s.push(Block::Table(table));
     }
+    if !dq.inferred_outage_ends.is_empty() {
+        s.push(Block::Heading("Outage ends inferred".to_string()));
+        s.push(Block::Text(
+            "These outages' alerts stopped being sent without a resolved notification, so each \
+             was ended at its last sighting: the real end is not known and may be later."
+                .to_string(),
+        ));
+        for group in &dq.inferred_outage_ends {
+            s.push(Block::Text(format!(
+                "Source {}: {} outage(s) with an inferred end ({}).",
+                group.source,
+                group.count,
+                group.outages.join(", ")
+            )));
+        }
+    }
     s.push(Block::Heading("Feed completeness".to_string()));
     let fc = &dq.feed_completeness;
     let mut items = Vec::new();

@@ -8,6 +8,7 @@ use crate::domain::{Impact, Instant};
 use crate::engine::appendix::Appendix;
 use crate::report::MonthReport;
 use crate::report::{IssueState, json_time};
+use crate::store::sightings::InferredEnd;
 
 /// The document's control data.
 #[derive(Debug, Serialize)]
@@ -116,6 +117,11 @@ pub struct CountedOutageJson<'a> {
     /// When it ended; absent while ongoing.
     #[serde(with = "json_time::option", skip_serializing_if = "Option::is_none")]
     pub end: Option<Instant>,
+    /// How the end is known: `observed` (reported ended), or `inferred`
+    /// (its alert stopped being sent without a resolved notification, so it
+    /// was ended at its last sighting); absent while ongoing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_mark: Option<&'static str>,
     /// `full` or `partial`.
     pub impact: &'static str,
     /// Service-hours seconds of the month it covered (after any excused part).
@@ -142,8 +148,9 @@ pub struct HoldJson<'a> {
 }
 
 impl<'a> AppendixJson<'a> {
-    /// The wire form of `a`.
-    pub fn new(a: &'a Appendix) -> Self {
+    /// The wire form of `a`; the outages of `inferred` have their end
+    /// marked so.
+    pub fn new(a: &'a Appendix, inferred: &[InferredEnd]) -> Self {
         AppendixJson {
             incidents: a
                 .incidents
@@ -170,6 +177,7 @@ impl<'a> AppendixJson<'a> {
                     outage: &o.outage,
                     start: o.start,
                     end: o.end,
+                    end_mark: o.end.map(|_| end_mark(&o.outage, inferred)),
                     impact: match o.impact {
                         Impact::Full => "full",
                         Impact::Partial => "partial",
@@ -190,5 +198,14 @@ impl<'a> AppendixJson<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+/// `inferred` when `outage` is among `inferred`, else `observed`.
+pub fn end_mark(outage: &str, inferred: &[InferredEnd]) -> &'static str {
+    if inferred.iter().any(|i| i.outage == outage) {
+        "inferred"
+    } else {
+        "observed"
     }
 }

@@ -203,6 +203,41 @@ pub struct DataQualityJson<'a> {
     /// them (they would breach on what is known); present only when any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_clocks: Vec<UnknownClockJson<'a>>,
+    /// Per alerting source, the outages whose end was inferred (the alert
+    /// stopped being sent without a resolved notification) rather than
+    /// seen; present only when any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inferred_outage_ends: Vec<InferredEndsJson<'a>>,
+}
+
+/// One source's outages whose end was inferred.
+#[derive(Debug, Serialize)]
+pub struct InferredEndsJson<'a> {
+    /// The alerting source.
+    pub source: &'a str,
+    /// How many.
+    pub count: usize,
+    /// Their ids.
+    pub outages: Vec<&'a str>,
+}
+
+/// `ends` grouped by source (they come ordered by source).
+fn inferred_by_source(ends: &[crate::store::sightings::InferredEnd]) -> Vec<InferredEndsJson<'_>> {
+    let mut out: Vec<InferredEndsJson<'_>> = Vec::new();
+    for end in ends {
+        match out.last_mut() {
+            Some(last) if last.source == end.source => last.outages.push(&end.outage),
+            _ => out.push(InferredEndsJson {
+                source: &end.source,
+                count: 0,
+                outages: vec![&end.outage],
+            }),
+        }
+    }
+    for group in &mut out {
+        group.count = group.outages.len();
+    }
+    out
 }
 
 /// One clock not judged: its response instant or holds are not known.
@@ -484,6 +519,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
             supplier_verdicts: all(&r.verdict_disagreements),
             feed_completeness: r.feed_gaps.json(),
             unknown_clocks: unknown_clocks(e),
+            inferred_outage_ends: inferred_by_source(&r.inferred_ends),
         },
         disaster_recovery: r.disaster_recovery.as_ref().map(Wire::json),
         trends: r.trends.json(),
@@ -502,7 +538,10 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         }),
         issue_gate: r.feed_gate.map(super::FeedGate::as_str),
         issue_gate_words: r.feed_gate.map(super::FeedGate::words),
-        appendix: r.appendix.as_ref().map(appendix::AppendixJson::new),
+        appendix: r
+            .appendix
+            .as_ref()
+            .map(|a| appendix::AppendixJson::new(a, &r.inferred_ends)),
     }
 }
 
