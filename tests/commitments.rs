@@ -235,14 +235,14 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "--name",
             "Audit",
             "--category",
-            "finance",
+            "Finance",
             "--due",
             "10 working days after month end",
             "--calendar",
             "office",
         ],
     );
-    assert!(e.contains("--category: unknown category 'finance'"), "{e}");
+    assert!(e.contains("--category: 'Finance' is not a category: one lower-case word"), "{e}");
     assert!(e.contains("--first-month: required with a due rule"), "{e}");
     let e = refused(
         &env,

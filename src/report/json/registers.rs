@@ -18,7 +18,7 @@ pub struct OccurrenceJson<'a> {
     /// What is owed.
     pub name: &'a str,
     /// What kind of deliverable.
-    pub category: &'static str,
+    pub category: &'a str,
     /// Who answers for it at the supplier.
     pub owner: Option<&'a str>,
     /// `config` or `ad_hoc`.
