@@ -242,7 +242,10 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "office",
         ],
     );
-    assert!(e.contains("--category: 'Finance' is not a category: one lower-case word"), "{e}");
+    assert!(
+        e.contains("--category: 'Finance' is not a category: one lower-case word"),
+        "{e}"
+    );
     assert!(e.contains("--first-month: required with a due rule"), "{e}");
     let e = refused(
         &env,
