@@ -203,6 +203,28 @@ fn the_example_file_parses() {
                 "2026-12-07".parse().unwrap(),
                 Some(Months(1))
             ),
+            (
+                "vulnerability-scan",
+                "2026-09-30".parse().unwrap(),
+                Some(Months(3))
+            ),
+            (
+                "penetration-test",
+                "2026-10-31".parse().unwrap(),
+                Some(Months(12))
+            ),
+            (
+                "isms-internal-audit",
+                "2026-08-31".parse().unwrap(),
+                Some(Months(12))
+            ),
+            // Ten office days after 30 September 2026 (a Wednesday): 1, 2,
+            // 5 to 9 and 12 to 14 October.
+            (
+                "patch-compliance",
+                "2026-10-14".parse().unwrap(),
+                Some(Months(1))
+            ),
         ]
     );
     assert_eq!(
