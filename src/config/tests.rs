@@ -465,6 +465,7 @@ managers = ["not-an-address"]
   [[contracts.commitments]]
   id = "dr"
   name = "DR test"
+  category = "Disaster recovery"
   due = "30/11/2026"
   every = "fortnightly"
 
@@ -533,6 +534,11 @@ managers = ["x@y.example"]
         &all,
         "contracts[0].commitments[0].every",
         "not a recurrence",
+    );
+    assert_problem(
+        &all,
+        "contracts[0].commitments[0].category",
+        "'Disaster recovery' is not a category: one lower-case word",
     );
     assert_problem(
         &all,
