@@ -235,14 +235,17 @@ fn the_register_from_the_command_line_and_in_the_report() {
             "--name",
             "Audit",
             "--category",
-            "finance",
+            "Finance",
             "--due",
             "10 working days after month end",
             "--calendar",
             "office",
         ],
     );
-    assert!(e.contains("--category: unknown category 'finance'"), "{e}");
+    assert!(
+        e.contains("--category: 'Finance' is not a category: one lower-case word"),
+        "{e}"
+    );
     assert!(e.contains("--first-month: required with a due rule"), "{e}");
     let e = refused(
         &env,
@@ -375,6 +378,21 @@ fn the_register_from_the_command_line_and_in_the_report() {
     assert_eq!(r["delay_payments_minor"], 250_000);
     assert_eq!(r["total_claim_minor"], 0);
     assert_eq!(r["total_claim_with_delay_payments_minor"], 250_000);
+    // Per category, the occurrences due in September: August's pack (due
+    // 7 September), undelivered on the 30th. The DR test (category
+    // `other`) falls due in November.
+    assert_eq!(
+        r["commitment_categories"],
+        json!([{ "category": "governance", "committed": 1, "delivered": 0, "accepted": 0,
+                 "late": 0, "overdue": 1, "unevidenced": 1 }])
+    );
+    // July: June's pack, due 7 July, delivered on the 6th, accepted on the 8th.
+    let r = env.report_json("acme-managed-it", "2026-07", AS_OF);
+    assert_eq!(
+        r["commitment_categories"],
+        json!([{ "category": "governance", "committed": 1, "delivered": 1, "accepted": 1,
+                 "late": 0, "overdue": 0, "unevidenced": 0 }])
+    );
     // August's report: July's first 24 days late.
     let r = env.report_json("acme-managed-it", "2026-08", AS_OF);
     assert_eq!(r["delay_payments_minor"], 240_000);
@@ -393,6 +411,11 @@ fn the_register_from_the_command_line_and_in_the_report() {
         ],
     );
     assert!(html.contains("Total claim with delay payments"), "{html}");
+    assert!(
+        html.contains("Per category, the occurrences due this month"),
+        "{html}"
+    );
+    assert!(html.contains("Delivered with evidence"), "{html}");
     assert!(html.contains("rejected 2026-08-13 by Jane Smith: no availability figures"));
 }
 
@@ -543,6 +566,31 @@ async fn the_api_reads_for_viewers_and_records_for_managers() {
         .unwrap();
     assert_eq!(sdm["category"], "staffing");
     assert_eq!(sdm["accepted_on"], "2026-01-14");
+
+    // Per category: by default the quarter holding today (1 February 2026),
+    // in which nothing falls due.
+    assert_eq!(
+        listing["categories"],
+        json!({ "period": "2026-Q1", "from": "2026-01-01", "to": "2026-03-31", "rows": [] })
+    );
+    let categories = |period: &'static str| {
+        client
+            .get(format!("{base}?period={period}"))
+            .bearer_auth(VIEWER)
+            .send()
+    };
+    // The appointment was due on 31 December 2025, the quarter's last day,
+    // and delivered on 12 January: at the quarter's end it was committed,
+    // not evidenced, and not yet overdue (overdue from the day after).
+    let q4: Value = categories("2025-Q4").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        q4["categories"]["rows"],
+        json!([{ "category": "staffing", "committed": 1, "delivered": 0, "accepted": 0,
+                 "late": 0, "overdue": 0, "unevidenced": 1 }])
+    );
+    let bad = categories("2025-Q5").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("nor a quarter"));
 
     // The events carry who recorded them.
     let events = deps.store.commitment_events("acme").await.unwrap();

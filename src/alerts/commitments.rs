@@ -307,7 +307,7 @@ mod tests {
         Occurrence {
             id: "dr-test".into(),
             name: "DR test".into(),
-            category: Category::Dr,
+            category: Category::parse("dr").unwrap(),
             owner: None,
             origin: Origin::Config,
             occurrence: due.into(),

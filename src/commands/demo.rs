@@ -18,12 +18,14 @@ use super::generate::last_month;
 use super::{Failure, evaluate};
 use crate::config::Config;
 use crate::domain::WallClock;
+use crate::engine::commitments::{Action, AsOf, Register};
 use crate::engine::contract_year::first_needed;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, Writer, import_file};
 use crate::report::assemble;
 use crate::store::Store;
+use crate::store::commitments::EventRequest;
 
 /// The seed of the sample data, so every demo shows the same month.
 const DEMO_SEED: u64 = 2026;
@@ -118,6 +120,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
             s.counts.stored, s.counts.updated, s.counts.unchanged
         );
     }
+    evidence_security_programme(config, store, now).await?;
     for contract in &config.contracts {
         let report = assemble::with_trends(store, config, contract, period, now, None)
             .await
@@ -133,6 +136,98 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
         println!("reports: {}", dir.display());
     }
     today(config, store, now).await
+}
+
+/// The security activities the demo leaves without evidence: the latest
+/// occurrence due of each, so the report shows activities committed to and
+/// not evidenced beside those that were.
+const DEMO_UNEVIDENCED: [&str; 2] = ["penetration-test", "patch-compliance"];
+
+/// Evidence for the first contract's `security` commitments: each
+/// occurrence due by today is delivered three days before its due date and
+/// accepted five days after that (if that day has come), except the latest
+/// of those in [`DEMO_UNEVIDENCED`]. An occurrence already delivered (a
+/// demo run again on the same store) is left as it is.
+async fn evidence_security_programme(
+    config: &Config,
+    store: &Store,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), Failure> {
+    let Some(contract) = config.contracts.first() else {
+        return Ok(());
+    };
+    let as_of = AsOf::new(now, contract.timezone);
+    let register = store
+        .commitment_register(contract, &config.calendars)
+        .await
+        .map_err(Failure::runtime)?;
+    let mut delivered = 0;
+    for c in register
+        .commitments
+        .iter()
+        .filter(|c| c.category.as_str() == "security")
+    {
+        let mut dues: Vec<_> = Register::dues_to_date(c, as_of.today)
+            .into_iter()
+            .filter(|d| d.date <= as_of.today)
+            .collect();
+        if DEMO_UNEVIDENCED.contains(&c.id.as_str()) {
+            dues.pop();
+        }
+        for due in dues {
+            if register.state(&c.id, &due.key, now).delivery.is_some() {
+                continue;
+            }
+            let on = due.date - chrono::Duration::days(3);
+            let request =
+                |action, on, evidence: Option<String>, person: Option<&str>| EventRequest {
+                    commitment: c.id.clone(),
+                    selector: Some(due.date.to_string()),
+                    action,
+                    on: Some(on),
+                    evidence,
+                    person: person.map(str::to_string),
+                    reason: None,
+                    recorded_by: "demo".to_string(),
+                };
+            let evidence = format!("{}-{}.pdf", c.id, due.key);
+            store
+                .record_commitment_event(
+                    contract,
+                    &config.calendars,
+                    request(Action::Delivered, on, Some(evidence), None),
+                    now,
+                )
+                .await
+                .map_err(Failure::runtime)?;
+            delivered += 1;
+            let accepted_on = on + chrono::Duration::days(5);
+            if accepted_on <= as_of.today {
+                store
+                    .record_commitment_event(
+                        contract,
+                        &config.calendars,
+                        request(
+                            Action::Accepted,
+                            accepted_on,
+                            None,
+                            Some("Council information security officer"),
+                        ),
+                        now,
+                    )
+                    .await
+                    .map_err(Failure::runtime)?;
+            }
+        }
+    }
+    if delivered > 0 {
+        println!(
+            "recorded {delivered} security deliveries for {}; left without evidence: {}",
+            contract.id,
+            DEMO_UNEVIDENCED.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Incidents and an outage happening now, so live detection has something

@@ -203,6 +203,28 @@ fn the_example_file_parses() {
                 "2026-12-07".parse().unwrap(),
                 Some(Months(1))
             ),
+            (
+                "vulnerability-scan",
+                "2026-09-30".parse().unwrap(),
+                Some(Months(3))
+            ),
+            (
+                "penetration-test",
+                "2026-10-31".parse().unwrap(),
+                Some(Months(12))
+            ),
+            (
+                "isms-internal-audit",
+                "2026-08-31".parse().unwrap(),
+                Some(Months(12))
+            ),
+            // Ten office days after 30 September 2026 (a Wednesday): 1, 2,
+            // 5 to 9 and 12 to 14 October.
+            (
+                "patch-compliance",
+                "2026-10-14".parse().unwrap(),
+                Some(Months(1))
+            ),
         ]
     );
     assert_eq!(
@@ -443,6 +465,7 @@ managers = ["not-an-address"]
   [[contracts.commitments]]
   id = "dr"
   name = "DR test"
+  category = "Disaster recovery"
   due = "30/11/2026"
   every = "fortnightly"
 
@@ -511,6 +534,11 @@ managers = ["x@y.example"]
         &all,
         "contracts[0].commitments[0].every",
         "not a recurrence",
+    );
+    assert_problem(
+        &all,
+        "contracts[0].commitments[0].category",
+        "'Disaster recovery' is not a category: one lower-case word",
     );
     assert_problem(
         &all,

@@ -379,7 +379,7 @@ impl Register {
         Occurrence {
             id: c.id.clone(),
             name: c.name.clone(),
-            category: c.category,
+            category: c.category.clone(),
             owner: c.owner.clone(),
             origin: c.origin,
             occurrence: due.key.clone(),

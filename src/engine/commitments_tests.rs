@@ -29,7 +29,7 @@ fn dated(first: &str, every: Option<u32>) -> Commitment {
     Commitment {
         id: "dr-test".into(),
         name: "DR test".into(),
-        category: Category::Dr,
+        category: Category::parse("dr").unwrap(),
         owner: Some("Acme service manager".into()),
         schedule: Schedule::Dated {
             first: d(first),

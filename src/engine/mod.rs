@@ -11,6 +11,7 @@
 //! - [`credits`]: each line's credit under its scheme, the low-volume rule, the monthly cap.
 //! - [`contract_year`]: a month in its history: the repeat multiplier and the annual cap.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
+//! - [`commitment_categories`]: commitments summed per category and month or quarter: committed, delivered, accepted, late, overdue.
 //! - [`follow_up`]: the actions register summed per origin, as a follow-up review tabulates it.
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
@@ -28,6 +29,7 @@ pub mod appendix;
 pub mod availability;
 pub mod clock;
 pub mod clock_stops;
+pub mod commitment_categories;
 pub mod commitments;
 pub mod completeness;
 pub mod contract_year;

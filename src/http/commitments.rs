@@ -2,13 +2,15 @@
 //! commitments and record deliveries, acceptances and rejections, under the
 //! same rules as `slawatch commitment`.
 //!
-//! - `GET  /api/v1/contracts/{contract}/commitments`
+//! - `GET  /api/v1/contracts/{contract}/commitments[?period=YYYY-MM|YYYY-Qn]`
+//!   (with the period's occurrences per category; this quarter by default)
 //! - `POST /api/v1/contracts/{contract}/commitments` (a [`CommitmentSpec`])
 //! - `POST /api/v1/contracts/{contract}/commitments/{id}/deliver|accept|reject`
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -18,7 +20,9 @@ use super::AppState;
 use super::access::{Reading, Writing};
 use super::error::ApiError;
 use crate::config::CommitmentSpec;
+use crate::domain::Period;
 use crate::domain::time::format_utc;
+use crate::engine::commitment_categories::{Span, tally};
 use crate::engine::commitments::{Action, AsOf};
 use crate::report::json::{Wire, all};
 use crate::store::commitments::{EventRequest, RegisterError};
@@ -58,12 +62,24 @@ impl From<RegisterError> for ApiError {
     }
 }
 
+/// The query of `GET …/commitments`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// The period summed per category: a month (`YYYY-MM`) or a quarter
+    /// (`YYYY-Qn`); absent, the quarter holding today.
+    period: Option<String>,
+}
+
 /// `GET …/commitments`: every occurrence due so far and the next of each
-/// commitment, with its status.
+/// commitment, with its status, and a period's occurrences per category
+/// (committed, delivered with evidence, accepted, late, overdue).
 pub async fn list(
     State(app): State<AppState>,
     Reading(c): Reading,
+    q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let now = app.now();
     let register = app
         .deps
@@ -71,11 +87,21 @@ pub async fn list(
         .commitment_register(&c, &app.deps.config.calendars)
         .await?;
     let as_of = AsOf::new(now, c.timezone);
+    let span = match q.period.as_deref() {
+        Some(text) => Span::parse(text).map_err(ApiError::BadRequest)?,
+        None => Span::quarter_of(Period::of(now, c.timezone)),
+    };
     Ok(Json(json!({
         "contract": c.id,
         "as_of": format_utc(now),
         "today": as_of.today,
         "commitments": all(&register.listing(as_of)),
+        "categories": {
+            "period": span.label(),
+            "from": span.first_day(),
+            "to": span.last_day(),
+            "rows": all(&tally(&register, span, as_of)),
+        },
     })))
 }
 

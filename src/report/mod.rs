@@ -47,6 +47,7 @@ use crate::domain::{
     MonthRecords, Percent,
 };
 use crate::engine::clock_stops::ClockStops;
+use crate::engine::commitment_categories::{CategoryTally, Span, tally};
 use crate::engine::commitments::{AsOf, CommitmentStatus, MonthOccurrence, Register};
 use crate::engine::completeness::FeedGaps;
 use crate::engine::dr::DrAssessment;
@@ -68,6 +69,9 @@ pub struct MonthReport<'a> {
     /// Commitment occurrences due in (or next after) the month, and those
     /// still outstanding from before it.
     pub commitments: Vec<MonthOccurrence>,
+    /// The month's commitments summed per category: committed, delivered
+    /// with evidence, accepted, late, overdue.
+    pub commitment_categories: Vec<CategoryTally>,
     /// How far the supplier's figures may be from slawatch's.
     pub tolerance_points: Percent,
     /// The supplier's figures further than that from slawatch's.
@@ -277,6 +281,7 @@ impl<'a> MonthReport<'a> {
             contract,
             recoverable_costs: records.costs.into_iter().filter(Cost::is_claimed).collect(),
             commitments: Vec::new(),
+            commitment_categories: Vec::new(),
             tolerance_points: tolerance,
             discrepancies: discrepancies(&evaluation, tolerance),
             disputes,
@@ -312,6 +317,7 @@ impl<'a> MonthReport<'a> {
     pub fn with_register(mut self, register: &Register) -> Self {
         let as_of = AsOf::new(self.evaluation.evaluated_at, self.contract.timezone);
         self.commitments = register.for_period(self.evaluation.period, as_of);
+        self.commitment_categories = tally(register, Span::month(self.evaluation.period), as_of);
         // The month's disputes include those of the occurrences shown.
         self.disputes
             .retain(|d| !matches!(d.subject, DisputeSubject::DelayPayment { .. }));

@@ -7,6 +7,7 @@ use super::format::Style;
 use super::{Block, Cell, Section, Table, Tone};
 use crate::report::json::ReportJson;
 use crate::report::json::records::{DisputeJson, DisputeSubjectJson};
+use crate::report::json::registers::CategoryTallyJson;
 
 /// What changed since the month was issued, in words and figures; `None`
 /// when nothing did.
@@ -374,12 +375,51 @@ pub fn commitments(json: &ReportJson<'_>, style: &Style) -> Section {
         ]);
     }
     s.push(Block::Table(table));
+    if !json.commitment_categories.is_empty() {
+        s.push(Block::Text(
+            "Per category, the occurrences due this month, judged at its last day:".to_string(),
+        ));
+        s.push(Block::Table(categories(&json.commitment_categories)));
+    }
     s.push(Block::Note(
         "Overdue commitments are breaches. A delay payment is claimed for each day late in the \
          month that day falls in."
             .to_string(),
     ));
     s
+}
+
+/// Commitments due in a period per category: activities committed to
+/// against those evidenced, in one small table.
+pub fn categories(rows: &[CategoryTallyJson<'_>]) -> Table {
+    let mut table = Table::new(&[
+        ("Category", false, 1.2),
+        ("Committed", true, 0.8),
+        ("Delivered with evidence", true, 1.0),
+        ("Accepted", true, 0.8),
+        ("Late", true, 0.6),
+        ("Overdue", true, 0.7),
+        ("Not evidenced", true, 0.8),
+    ]);
+    for r in rows {
+        let flag = |n: u32| {
+            let cell = Cell::count(i64::from(n));
+            match n {
+                0 => cell,
+                _ => cell.tone(Tone::Bad),
+            }
+        };
+        table.row(vec![
+            Cell::text(r.category),
+            Cell::count(i64::from(r.committed)),
+            Cell::count(i64::from(r.delivered)),
+            Cell::count(i64::from(r.accepted)),
+            flag(r.late),
+            flag(r.overdue),
+            flag(r.unevidenced),
+        ]);
+    }
+    table
 }
 
 /// Excused incidents and outages.

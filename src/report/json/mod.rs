@@ -122,6 +122,10 @@ pub struct ReportJson<'a> {
     pub total_claim_with_delay_payments_minor: i64,
     /// Commitment occurrences due in the month or still outstanding.
     pub commitments: Vec<MonthOccurrenceJson<'a>>,
+    /// The month's commitments per category (absent when none fell due, so
+    /// reports without commitments read as before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commitment_categories: Vec<registers::CategoryTallyJson<'a>>,
     /// Excused incidents.
     pub excused: Vec<ExcusedJson<'a>>,
     /// Excused outages.
@@ -508,6 +512,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         delay_payments_disputed_minor: r.delay_payments_disputed_minor(),
         total_claim_with_delay_payments_minor: r.total_claim_with_delay_payments_minor(),
         commitments: all(&r.commitments),
+        commitment_categories: all(&r.commitment_categories),
         excused: all(&e.excused),
         excused_outages: all(&e.excused_outages),
         disputes: all(&r.disputes),

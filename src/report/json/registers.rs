@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Wire;
 use crate::contract::commitment::Origin;
 use crate::domain::Instant;
+use crate::engine::commitment_categories::CategoryTally;
 use crate::engine::commitments::{MonthOccurrence, Occurrence, Rejection};
 use crate::engine::dr::{DrAssessment, DrTest, Raised, SystemAssessment, Withdrawal};
 
@@ -18,7 +19,7 @@ pub struct OccurrenceJson<'a> {
     /// What is owed.
     pub name: &'a str,
     /// What kind of deliverable.
-    pub category: &'static str,
+    pub category: &'a str,
     /// Who answers for it at the supplier.
     pub owner: Option<&'a str>,
     /// `config` or `ad_hoc`.
@@ -300,6 +301,41 @@ impl<'a> From<&'a Withdrawal> for WithdrawalJson<'a> {
             by: &w.by,
             at: w.at,
             reason: &w.reason,
+        }
+    }
+}
+
+/// One category's occurrences due in a period.
+#[derive(Debug, Serialize)]
+pub struct CategoryTallyJson<'a> {
+    /// The category (a configured word).
+    pub category: &'a str,
+    /// Occurrences due in the period.
+    pub committed: u32,
+    /// Of those, delivered with evidence by the period's end.
+    pub delivered: u32,
+    /// Of those delivered, accepted by the period's end.
+    pub accepted: u32,
+    /// Of those delivered, delivered after the due date.
+    pub late: u32,
+    /// Not delivered by the period's end and past due then.
+    pub overdue: u32,
+    /// Due in the period with no evidence delivered by its end.
+    pub unevidenced: u32,
+}
+
+impl Wire for CategoryTally {
+    type Json<'a> = CategoryTallyJson<'a>;
+
+    fn json(&self) -> CategoryTallyJson<'_> {
+        CategoryTallyJson {
+            category: self.category.as_str(),
+            committed: self.committed,
+            delivered: self.delivered,
+            accepted: self.accepted,
+            late: self.late,
+            overdue: self.overdue,
+            unevidenced: self.unevidenced(),
         }
     }
 }
