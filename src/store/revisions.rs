@@ -4,7 +4,7 @@
 //! daemon's cache of month reports, [`crate::report::cache`]).
 //!
 //! Two writers move it. The import moves it once per batch for each
-//! contract whose evidence the batch stored or changed ([`revise`]); a
+//! contract whose evidence the batch stored or changed (`revise`); a
 //! batch of unchanged rows leaves it alone. Every other table a report
 //! reads moves it by a trigger on each row written (the migration
 //! `0026_contract_revisions`), so no code path that writes them can forget
