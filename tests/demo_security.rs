@@ -80,4 +80,18 @@ async fn the_demo_leaves_two_security_activities_unevidenced() {
         .map(|t| (t.committed, t.delivered, t.accepted, t.late, t.overdue))
         .collect();
     assert_eq!(security, [(5, 1, 1, 0, 2)]);
+
+    // The email service Microsoft 365 runs: never tested by the council, it
+    // rests on Microsoft's SOC 2 report for the year to 30 September 2026,
+    // current until 30 September 2027, so November's register flags nothing
+    // for it (without it: no recent test).
+    let email = report["disaster_recovery"]["systems"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "email"))
+        .expect("the email system in November's register");
+    assert_eq!(email["flags"], json!([]), "{email}");
+    assert_eq!(email["rests_on_third_party_assurance"], true);
+    assert_eq!(email["assurance"]["kind"], "soc2");
+    assert_eq!(email["assurance"]["date"], "2026-09-30");
+    assert_eq!(email["assurance"]["expires"], "2027-09-30");
 }

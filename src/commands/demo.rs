@@ -12,7 +12,7 @@ use std::path::Path;
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 
 use super::generate::last_month;
 use super::{Failure, evaluate};
@@ -20,12 +20,14 @@ use crate::config::Config;
 use crate::domain::WallClock;
 use crate::engine::commitments::{Action, AsOf, Register};
 use crate::engine::contract_year::first_needed;
+use crate::engine::dr::EvidenceKind;
 use crate::generate::{ContractShape, FILES, GenerateOptions, generate};
 use crate::import::fields::RecordKind;
 use crate::import::{Incoming, Writer, import_file};
 use crate::report::assemble;
 use crate::store::Store;
 use crate::store::commitments::EventRequest;
+use crate::store::dr::NewDrTest;
 
 /// The seed of the sample data, so every demo shows the same month.
 const DEMO_SEED: u64 = 2026;
@@ -121,6 +123,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
         );
     }
     evidence_security_programme(config, store, now).await?;
+    assure_vendor_systems(config, store, now).await?;
     for contract in &config.contracts {
         let report = assemble::with_trends(store, config, contract, period, now, None)
             .await
@@ -225,6 +228,66 @@ async fn evidence_security_programme(
             "recorded {delivered} security deliveries for {}; left without evidence: {}",
             contract.id,
             DEMO_UNEVIDENCED.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The vendor's SOC 2 Type II report for each system of the first contract
+/// that a SaaS vendor or cloud provider runs: for the year to the last 30
+/// September, current for a year after it. So the register shows a system
+/// resting on third-party assurance rather than flagged as never tested. A
+/// system already holding an assurance (a demo run again) is left alone.
+async fn assure_vendor_systems(
+    config: &Config,
+    store: &Store,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), Failure> {
+    let Some(contract) = config.contracts.first() else {
+        return Ok(());
+    };
+    let today = crate::domain::time::local_date(contract.timezone, now);
+    let Some(period_end) = (0..2)
+        .filter_map(|back| chrono::NaiveDate::from_ymd_opt(today.year() - back, 9, 30))
+        .find(|d| *d <= today)
+    else {
+        return Ok(());
+    };
+    let recorded = store
+        .dr_tests(&contract.id)
+        .await
+        .map_err(Failure::runtime)?;
+    for system in contract
+        .dr_systems
+        .iter()
+        .filter(|s| s.hosted_by.is_third_party())
+    {
+        if recorded
+            .iter()
+            .any(|t| t.system == system.id && t.kind != EvidenceKind::Test)
+        {
+            continue;
+        }
+        let vendor = system.vendor.as_deref().unwrap_or("the vendor");
+        let assurance = NewDrTest {
+            system: system.id.clone(),
+            kind: EvidenceKind::Soc2,
+            date: period_end,
+            expires: period_end.checked_add_months(chrono::Months::new(12)),
+            achieved_rto_seconds: None,
+            achieved_rpo_seconds: None,
+            evidence: Some(format!(
+                "{vendor} SOC 2 Type II report to {period_end}, section on business continuity and DR"
+            )),
+            note: None,
+        };
+        store
+            .record_dr_test(contract, &assurance, "demo", now)
+            .await
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("{e}")))?;
+        println!(
+            "recorded {vendor}'s SOC 2 report to {period_end} for {} ({})",
+            system.id, contract.id
         );
     }
     Ok(())
