@@ -34,7 +34,7 @@ use crate::alerts::compose::{Facts, alert};
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::contract::IssueWhen;
-use crate::domain::money::format_minor;
+use crate::domain::display::{local_time, money};
 use crate::domain::{EvidenceFile, Instant, Period, WallClock};
 use crate::engine::completeness::FeedGaps;
 use crate::report::amendment::{amendment, changes};
@@ -482,7 +482,7 @@ fn summary_alert(
     if let Some(a) = &report.approval {
         lines.push((
             "Approved by",
-            format!("{} on {}", a.by, a.at.format("%Y-%m-%d %H:%M UTC")),
+            format!("{} on {}", a.by, local_time(a.at, c.timezone)),
         ));
     }
     let (evidence, left) = match c.attach_evidence_files {
@@ -497,11 +497,10 @@ fn summary_alert(
     if !left.is_empty() {
         // Named so the manager knows what to fetch by hand.
         evidence_note.push_str(&format!(
-            " Not attached (over {} MiB of evidence files in one email): {}; \
-             `slawatch evidence get --contract {} --id N --out PATH` writes one out.",
+            " Not attached (over {} MiB of evidence files in one email): {}; each is kept \
+             with the record it supports, among the contract's evidence.",
             EVIDENCE_EMAIL_BYTES / (1024 * 1024),
             left.join(", "),
-            c.id
         ));
     }
     let facts = Facts {
@@ -597,10 +596,9 @@ fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
         headline: format!("DRAFT {period} report (draft {draft}), awaiting approval"),
         lines: figures(report),
         evidence: format!(
-            "{changed}DRAFT: this report is not issued yet. A manager approves it with \
-             `slawatch approve --contract {} --month {period} --by NAME`; it is then \
-             issued, in every format, and emailed again.",
-            c.id
+            "{changed}DRAFT: this report is not issued yet. Once a manager has checked \
+             the figures and approved the month, naming who approved it, it is issued, in \
+             every format, and emailed again."
         ),
         ..Facts::default()
     };
@@ -618,8 +616,7 @@ fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
 /// The headline figures of a month, for the issue and draft emails.
 fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
     let c = report.contract;
-    let exponent = c.currency.exponent();
-    let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
+    let money = |minor: i64| money(minor, &c.currency);
     vec![
         ("Supplier", c.supplier.clone()),
         (
@@ -681,6 +678,114 @@ mod tests {
         chrono::DateTime::parse_from_rfc3339(s)
             .unwrap()
             .with_timezone(&chrono::Utc)
+    }
+
+    /// September's report of a contract with no service levels, its credits
+    /// set by hand, approved by Jo Bloggs at `approved`.
+    fn september<'a>(
+        contract: &'a Contract,
+        credits_minor: i64,
+        approved: &str,
+    ) -> MonthReport<'a> {
+        let period: Period = "2026-09".parse().unwrap();
+        let evaluation = crate::engine::evaluate_month(
+            contract,
+            period,
+            &crate::engine::Evidence::default(),
+            t("2026-10-01T00:00:00Z"),
+        );
+        let mut report = MonthReport::new(contract, evaluation, Default::default());
+        report.evaluation.credits.total_minor = credits_minor;
+        report.approval = Some(ReportApproval {
+            by: "Jo Bloggs".into(),
+            at: t(approved),
+        });
+        report
+    }
+
+    #[test]
+    fn the_report_mails_read_in_local_time_either_side_of_the_clocks_going_back() {
+        let text = "[[contracts]]\nid = \"acme\"\nsupplier = \"Acme Ltd\"\n\
+                    timezone = \"Europe/London\"\ncurrency = \"GBP\"\n\
+                    monthly_charge = \"1000.00\"\nmanagers = [\"m@council.example\"]\n";
+        let config = crate::config::parse(text, "t.toml").unwrap();
+        let c = &config.contracts[0];
+        let data = Path::new("/srv/slawatch");
+        let folder = data.join("reports/acme/2026-09");
+        let issued = |version: i64, report: &MonthReport<'_>| {
+            let files = [
+                folder.join(format!("acme-2026-09-v{version}.pdf")),
+                folder.join(format!("acme-2026-09-v{version}.xlsx")),
+            ];
+            let key = IssuedKey {
+                contract: "acme".into(),
+                period: "2026-09".into(),
+                version,
+            };
+            summary_alert(report, &key, &files, data).unwrap()
+        };
+        // Approved at 00:30 UTC on Sun 25 Oct 2026, 01:30 BST; version 2 at
+        // 01:30 UTC, after the clocks went back at 01:00 UTC: 01:30 GMT.
+        // 1 234 567 pence is £12,345.67; 100 000 000 is £1,000,000.00.
+        let v1 = issued(1, &september(c, 1_234_567, "2026-10-25T00:30:00Z"));
+        assert_eq!(
+            v1.subject,
+            "[slawatch] acme report issued: 2026-09 report issued"
+        );
+        assert_eq!(
+            v1.body_text,
+            "2026-09 report issued\n\
+             For information.\n\
+             \n\
+             Supplier               Acme Ltd\n\
+             Service levels failed  0 of 0\n\
+             Critical failures      0\n\
+             Service credits        £12,345.67\n\
+             Total claim            £12,345.67\n\
+             Approved by            Jo Bloggs on Sun 25 Oct 2026 01:30 BST\n\
+             \n\
+             Attached: acme-2026-09-v1.pdf, acme-2026-09-v1.xlsx. Every format is kept in \
+             /srv/slawatch/reports/acme/2026-09.\n"
+        );
+        let v2 = issued(2, &september(c, 100_000_000, "2026-10-25T01:30:00Z"));
+        assert_eq!(
+            v2.body_text,
+            "2026-09 report reissued as version 2 (amended)\n\
+             For information.\n\
+             \n\
+             Supplier               Acme Ltd\n\
+             Service levels failed  0 of 0\n\
+             Critical failures      0\n\
+             Service credits        £1,000,000.00\n\
+             Total claim            £1,000,000.00\n\
+             Approved by            Jo Bloggs on Sun 25 Oct 2026 01:30 GMT\n\
+             \n\
+             Attached: acme-2026-09-v2.pdf, acme-2026-09-v2.xlsx. Every format is kept in \
+             /srv/slawatch/reports/acme/2026-09.\n"
+        );
+        assert!(
+            v2.body_html.contains("<td>£1,000,000.00</td>"),
+            "{}",
+            v2.body_html
+        );
+        // The draft: the same figures, and what happens next in words.
+        let draft = draft_alert(&september(c, 1_234_567, "2026-10-25T00:30:00Z"), 2);
+        assert_eq!(
+            draft.body_text,
+            "DRAFT 2026-09 report (draft 2), awaiting approval\n\
+             For information.\n\
+             \n\
+             Supplier               Acme Ltd\n\
+             Service levels failed  0 of 0\n\
+             Critical failures      0\n\
+             Service credits        £12,345.67\n\
+             Total claim            £12,345.67\n\
+             \n\
+             The figures changed since draft 1 was approved, so this draft needs an approval \
+             of its own. DRAFT: this report is not issued yet. Once a manager has checked the \
+             figures and approved the month, naming who approved it, it is issued, in every \
+             format, and emailed again.\n"
+        );
     }
 
     #[test]

@@ -365,9 +365,9 @@ async fn the_issued_summary_arrives_with_the_issued_pdf_and_xlsx_attached() {
     );
     // The summary itself is still text with an HTML alternative.
     assert!(acme.text.contains("multipart/alternative"));
-    let plain = acme.part("text/plain").unwrap();
+    let plain = acme.decoded_part("text/plain").unwrap();
     assert!(
-        plain.contains("Total claim            GBP 2500.00"),
+        plain.contains("Total claim            £2,500.00"),
         "{plain}"
     );
 

@@ -14,6 +14,8 @@
 use chrono::NaiveDate;
 
 use super::compose::{Facts, alert};
+use super::detect::contract_link;
+use crate::config::Config;
 use crate::contract::Contract;
 use crate::domain::Action;
 use crate::store::outbox::{NewAlert, Severity};
@@ -54,18 +56,30 @@ impl Stage {
 
 /// The alerts `actions` of `contract` call for on `today`.
 pub fn action_alerts(
+    config: &Config,
     contract: &Contract,
     actions: &[Action],
     today: NaiveDate,
-    lead_days: i64,
 ) -> Vec<NewAlert> {
+    let lead_days = config.alerts.commitment_lead_days;
     actions
         .iter()
-        .filter_map(|a| Stage::of(a, today, lead_days).map(|s| action_alert(contract, a, s, today)))
+        .filter_map(|a| {
+            Stage::of(a, today, lead_days).map(|s| {
+                let link = contract_link(config, contract, &format!("actions/{}", a.id));
+                action_alert(contract, a, s, today, link)
+            })
+        })
         .collect()
 }
 
-fn action_alert(contract: &Contract, a: &Action, stage: Stage, today: NaiveDate) -> NewAlert {
+fn action_alert(
+    contract: &Contract,
+    a: &Action,
+    stage: Stage,
+    today: NaiveDate,
+    link: String,
+) -> NewAlert {
     let name = format!("action {} ({})", a.id, a.title);
     let headline = match stage {
         Stage::DueSoon => match (a.due() - today).num_days() {
@@ -132,11 +146,11 @@ fn action_alert(contract: &Contract, a: &Action, stage: Stage, today: NaiveDate)
         headline,
         lines,
         evidence: format!(
-            "Evidence: the actions register of {} (`slawatch actions show --contract {} --id {}`), \
-             where every review is kept.",
-            contract.id, contract.id, a.id
+            "Evidence: the actions register of {} (action {}), where every review is kept.",
+            contract.id, a.id
         ),
         next_step: Some(next_step),
+        link: Some(link),
         ..Facts::default()
     };
     let (kind, digest) = match stage {
@@ -186,6 +200,34 @@ mod tests {
             Stage::Overdue(4).dedup_key(&a),
             "action/acme/itdr-4/2026-11-30/overdue/4"
         );
+    }
+
+    #[test]
+    fn an_overdue_action_says_what_to_ask_and_links_to_its_page() {
+        let text = "[alerts]\npublic_url = \"https://slawatch.council.example\"\n\
+                    [[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\n\
+                    timezone = \"Europe/London\"\ncurrency = \"GBP\"\n\
+                    monthly_charge = \"1000.00\"\nmanagers = [\"m@council.example\"]\n";
+        let config = crate::config::parse(text, "t.toml").unwrap();
+        let a = action("2026-11-30", ActionStatus::PartiallyImplemented);
+        let alerts = action_alerts(&config, &config.contracts[0], &[a], d("2026-12-01"));
+        assert_eq!(alerts.len(), 1);
+        let body = &alerts[0].body_text;
+        assert!(
+            body.contains(
+                "What to do next: ask Head of IT for the evidence or a revised date; record the \
+                 review in the actions register, with the revised due date if one is agreed."
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "Evidence: the actions register of acme (action itdr-4), where every review is \
+                 kept.\nOpen: https://slawatch.council.example/api/v1/contracts/acme/actions/itdr-4\n"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("slawatch actions"), "{body}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::compose::{Facts, alert};
-use super::detect::RECENT_DAYS;
+use super::detect::{RECENT_DAYS, contract_link};
 use crate::config::Config;
 use crate::contract::{Commitment, Contract};
 use crate::domain::{Instant, Period};
@@ -62,12 +62,14 @@ impl Stage {
 }
 
 /// The alerts `register` calls for as of `as_of`: every occurrence due by
-/// today or within the lead time.
+/// today or within the lead time, each linking to `link` (the contract's
+/// commitments page).
 pub fn commitment_alerts(
     contract: &Contract,
     register: &Register,
     as_of: AsOf,
     lead_days: i64,
+    link: &str,
 ) -> Vec<NewAlert> {
     let horizon = as_of
         .today
@@ -78,7 +80,7 @@ pub fn commitment_alerts(
         for due in c.schedule.occurrences().take_while(|d| d.date <= horizon) {
             let o = register.occurrence(c, &due, as_of);
             if let Some(stage) = Stage::of(&o, as_of.today, lead_days) {
-                out.push(commitment_alert(contract, c, &o, stage, as_of.today));
+                out.push(commitment_alert(contract, c, &o, stage, as_of.today, link));
             }
         }
     }
@@ -95,6 +97,7 @@ fn commitment_alert(
     o: &Occurrence,
     stage: Stage,
     today: NaiveDate,
+    link: &str,
 ) -> NewAlert {
     let headline = match stage {
         Stage::DueSoon => match (o.due - today).num_days() {
@@ -175,6 +178,7 @@ fn commitment_alert(
             contract.id, o.occurrence, o.id, o.due
         ),
         next_step: Some(next_step),
+        link: Some(link.to_string()),
         ..Facts::default()
     };
     let (kind, severity, digest) = match stage {
@@ -193,8 +197,8 @@ fn commitment_alert(
     )
 }
 
-/// The alert for one discrepancy.
-pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
+/// The alert for one discrepancy, linking to `link` (the month's page).
+pub fn discrepancy_alert(contract: &Contract, d: &Comparison, link: &str) -> NewAlert {
     let name = match &d.service {
         Some(s) => format!("{} ({s})", d.name),
         None => d.name.clone(),
@@ -236,9 +240,17 @@ pub fn discrepancy_alert(contract: &Contract, d: &Comparison) -> NewAlert {
         ),
         lines,
         evidence: format!(
-            "Evidence: the data-quality section of `slawatch report --contract {} --month {} --format html`.",
-            contract.id, d.period
+            "Evidence: the data-quality section of the {} report, which sets the supplier's \
+             figures beside those measured from the incident and outage records.",
+            d.period
         ),
+        next_step: Some(
+            "ask the supplier to explain the difference and correct its service report, and \
+             put it on the service review's agenda; the service credit follows the measured \
+             figure, not the reported one."
+                .to_string(),
+        ),
+        link: Some(link.to_string()),
         ..Facts::default()
     };
     alert(
@@ -275,6 +287,7 @@ pub async fn detect(
             register,
             AsOf::new(now, contract.timezone),
             config.alerts.commitment_lead_days,
+            &contract_link(config, contract, "commitments"),
         ));
     }
     let current = Period::of(now, contract.timezone);
@@ -288,7 +301,8 @@ pub async fn detect(
             .await?;
         let evaluation = evaluate_month(contract, period, &evidence, now);
         for d in discrepancies(&evaluation, config.reconciliation.tolerance_points) {
-            out.push(discrepancy_alert(contract, &d));
+            let link = contract_link(config, contract, &format!("months/{}", d.period));
+            out.push(discrepancy_alert(contract, &d, &link));
         }
     }
     Ok(())

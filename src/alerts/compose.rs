@@ -233,7 +233,7 @@ mod tests {
         let facts = Facts {
             headline: "INC1 breached".into(),
             lines: vec![("Title", "<script>alert(1)</script> & co".into())],
-            evidence: "slawatch report".into(),
+            evidence: "Evidence: the incident record.".into(),
             ..Facts::default()
         };
         let a = alert(

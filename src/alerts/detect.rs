@@ -51,7 +51,7 @@ pub async fn contract_alerts(
     level_alerts(contract, period, lines, &live.standing, &link, &mut alerts);
     super::feeds::outage_alerts(config, contract, evidence, now, &mut alerts);
     super::commitments::detect(config, store, contract, register, now, &mut alerts).await?;
-    super::dr::detect(contract, dr_tests, now, &mut alerts);
+    super::dr::detect(config, contract, dr_tests, now, &mut alerts);
     super::weekly::summary(config, contract, live, now, &mut alerts);
     Ok(alerts)
 }
@@ -92,11 +92,18 @@ pub(super) fn evidence_line(contract: &Contract, period: Period) -> String {
 /// Where a reader sees `contract`'s month: the configured `public_url`, or
 /// the daemon's own HTTP address, followed by the month's API path.
 pub(super) fn month_link(config: &Config, contract: &Contract, period: Period) -> String {
+    contract_link(config, contract, &format!("months/{period}"))
+}
+
+/// Where a reader sees a page of `contract` (`dr`, `recovery`,
+/// `commitments`, …): the configured `public_url`, or the daemon's own HTTP
+/// address, followed by the contract's API path and `page`.
+pub(super) fn contract_link(config: &Config, contract: &Contract, page: &str) -> String {
     let base = match &config.alerts.public_url {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => format!("http://{}", config.daemon.listen),
     };
-    format!("{base}/api/v1/contracts/{}/months/{period}", contract.id)
+    format!("{base}/api/v1/contracts/{}/{page}", contract.id)
 }
 
 /// Whether a breach of `priority` needs a decision today: P1 and P2 do;

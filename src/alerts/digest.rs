@@ -395,6 +395,97 @@ mod tests {
     }
 
     #[test]
+    fn a_digest_reads_in_local_time_either_side_of_the_clocks_going_back() {
+        use super::super::compose::{Facts, alert};
+        use crate::domain::Currency;
+        use crate::domain::display::money;
+        use chrono_tz::Europe::London;
+        let gbp = Currency::parse("GBP").unwrap();
+        let queued = |id: i64, at: &str, credit: i64| {
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let facts = Facts {
+                headline: format!("INC{id} breached P3 resolved in 8 hours (8 h target)"),
+                lines: vec![
+                    ("Deadline", local_time(at, London)),
+                    ("Credit", money(credit, &gbp)),
+                ],
+                evidence: "Evidence: the incident record.".into(),
+                month: Some("2026-10".parse().unwrap()),
+                next_step: Some("record it for the monthly service review.".into()),
+                link: None,
+            };
+            QueuedAlert {
+                id,
+                alert: alert(
+                    format!("breached/acme/INC{id}"),
+                    "breached",
+                    Severity::Warning,
+                    Some("acme"),
+                    &["m@council.example".into()],
+                    &facts,
+                    true,
+                ),
+                created_at: at.timestamp(),
+                attempts: 0,
+            }
+        };
+        // 00:30 UTC on Sun 25 Oct 2026 is 01:30 BST; the clocks go back at
+        // 01:00 UTC, so 01:30 UTC is 01:30 GMT: the same wall-clock time, an
+        // hour apart, told apart by the zone's abbreviation.
+        let first = queued(1, "2026-10-25T00:30:00Z", 1_234_567);
+        let second = queued(2, "2026-10-25T01:30:00Z", 100_000_000);
+        let out = digest(&[&first, &second], London);
+        assert_eq!(
+            out.subject,
+            "[slawatch] acme 2026-10 breach digest: 2 alerts since Sun 25 Oct 2026 01:30 BST"
+        );
+        // Each item's body is indented by three spaces, blank lines too.
+        assert_eq!(
+            out.body_text,
+            "2 breach alerts since Sun 25 Oct 2026 01:30 BST, oldest first. None needs a \
+             decision today; each says what to do next.\n\
+             \n\
+             1. [slawatch] acme 2026-10 breach: INC1 breached P3 resolved in 8 hours (8 h target)\n   \
+             INC1 breached P3 resolved in 8 hours (8 h target)\n   \
+             For attention.\n   \
+             \n   \
+             What to do next: record it for the monthly service review.\n   \
+             \n   \
+             Deadline  Sun 25 Oct 2026 01:30 BST\n   \
+             Credit    £12,345.67\n   \
+             \n   \
+             Evidence: the incident record.\n\
+             \n\
+             2. [slawatch] acme 2026-10 breach: INC2 breached P3 resolved in 8 hours (8 h target)\n   \
+             INC2 breached P3 resolved in 8 hours (8 h target)\n   \
+             For attention.\n   \
+             \n   \
+             What to do next: record it for the monthly service review.\n   \
+             \n   \
+             Deadline  Sun 25 Oct 2026 01:30 GMT\n   \
+             Credit    £1,000,000.00\n   \
+             \n   \
+             Evidence: the incident record.\n"
+        );
+        assert!(
+            out.body_html
+                .contains("<p>2 breach alerts since Sun 25 Oct 2026 01:30 BST, oldest first."),
+            "{}",
+            out.body_html
+        );
+        for cell in [
+            "<td>Sun 25 Oct 2026 01:30 BST</td>",
+            "<td>£12,345.67</td>",
+            "<td>Sun 25 Oct 2026 01:30 GMT</td>",
+            "<td>£1,000,000.00</td>",
+        ] {
+            assert_eq!(out.body_html.matches(cell).count(), 1, "{cell}");
+        }
+    }
+
+    #[test]
     fn a_fragment_is_kept_whole() {
         assert_eq!(body_fragment("<p>x</p>"), "<p>x</p>");
         assert_eq!(

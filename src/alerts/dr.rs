@@ -10,6 +10,8 @@
 //! systems' flags are critical alerts; the others are warnings, digested.
 
 use super::compose::{Facts, alert};
+use super::detect::contract_link;
+use crate::config::Config;
 use crate::contract::Contract;
 use crate::contract::dr::Criticality;
 use crate::domain::Instant;
@@ -18,15 +20,23 @@ use crate::engine::dr::{DrAssessment, DrTest, Flag, SystemAssessment, assess};
 use crate::store::outbox::{NewAlert, Severity};
 
 /// Adds the alerts the contract's DR register calls for today.
-pub fn detect(contract: &Contract, tests: &[DrTest], now: Instant, out: &mut Vec<NewAlert>) {
+pub fn detect(
+    config: &Config,
+    contract: &Contract,
+    tests: &[DrTest],
+    now: Instant,
+    out: &mut Vec<NewAlert>,
+) {
     let today = local_date(contract.timezone, now);
     if let Some(a) = assess(&contract.dr_systems, tests, today) {
-        out.extend(dr_alerts(contract, &a));
+        out.extend(dr_alerts(config, contract, &a));
     }
 }
 
-/// One alert per flag raised, keyed by its episode.
-pub fn dr_alerts(contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
+/// One alert per flag raised, keyed by its episode, each linking to the
+/// contract's DR register.
+pub fn dr_alerts(config: &Config, contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
+    let link = contract_link(config, contract, "dr");
     let mut out = Vec::new();
     for s in &a.systems {
         for raised in &s.flags {
@@ -55,10 +65,12 @@ pub fn dr_alerts(contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
                     ),
                 ],
                 evidence: format!(
-                    "The register: `slawatch dr-test list --contract {}`; record a test with \
-                     `slawatch dr-test add --contract {} --system {} --date YYYY-MM-DD …`.",
-                    contract.id, contract.id, s.id
+                    "Evidence: the DR register of {}: the tests recorded for {}, against the \
+                     recovery time and data loss agreed.",
+                    contract.id, s.name
                 ),
+                next_step: Some(next_step(s, raised.flag)),
+                link: Some(link.clone()),
                 ..Facts::default()
             };
             let critical = s.criticality == Criticality::Critical;
@@ -83,6 +95,33 @@ pub fn dr_alerts(contract: &Contract, a: &DrAssessment) -> Vec<NewAlert> {
         }
     }
     out
+}
+
+/// What the contract manager asks of the supplier, flag by flag: a test,
+/// a plan to meet the agreed figures, figures to agree, or the vendor's
+/// evidence; each recorded in the register once it is in hand.
+fn next_step(s: &SystemAssessment, flag: Flag) -> String {
+    let name = &s.name;
+    match flag {
+        Flag::NoRecentTest => format!(
+            "ask the supplier for a DR test of {name} and its results, and record the test in \
+             the DR register when they arrive."
+        ),
+        Flag::WorseThanAgreed => format!(
+            "ask the supplier for a rectification plan that brings {name}'s recovery within \
+             the agreed figures, with a date for a retest, and put it on the service review's \
+             agenda."
+        ),
+        Flag::NoRtoRpoAgreed => format!(
+            "agree a recovery time and a data loss limit for {name} with the supplier, and add \
+             them to the contract's DR register."
+        ),
+        Flag::NoThirdPartyEvidence => format!(
+            "ask the supplier for {}'s DR evidence for {name} (a test report or a certificate), \
+             and record it in the DR register.",
+            s.vendor.as_deref().unwrap_or("the hosting vendor")
+        ),
+    }
 }
 
 fn episode(s: &SystemAssessment, flag: Flag) -> String {
@@ -115,10 +154,11 @@ mod tests {
     use crate::contract::dr::{DrSystem, Host};
     use crate::engine::dr::{DrTest, EvidenceKind};
 
-    fn contract() -> Contract {
-        let text = "[[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\
+    fn config() -> Config {
+        let text = "[alerts]\npublic_url = \"https://slawatch.council.example/\"\n\
+                    [[contracts]]\nid = \"acme\"\nsupplier = \"Acme\"\ntimezone = \"Europe/London\"\n\
                     currency = \"GBP\"\nmonthly_charge = \"1000.00\"\nmanagers = [\"m@council.example\"]\n";
-        crate::config::parse(text, "t.toml").unwrap().contracts[0].clone()
+        crate::config::parse(text, "t.toml").unwrap()
     }
 
     fn test(id: i64, date: &str, rto: i64) -> DrTest {
@@ -150,11 +190,15 @@ mod tests {
             vendor: None,
             third_party_evidence: None,
         }];
-        let c = contract();
+        let config = config();
+        let c = config.contracts[0].clone();
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         let keys = |tests: &[DrTest], on: &str| -> Vec<String> {
             let a = assess(&systems, tests, day(on)).unwrap();
-            dr_alerts(&c, &a).into_iter().map(|x| x.dedup_key).collect()
+            dr_alerts(&config, &c, &a)
+                .into_iter()
+                .map(|x| x.dedup_key)
+                .collect()
         };
         assert_eq!(
             keys(&[], "2026-01-10"),
@@ -182,7 +226,7 @@ mod tests {
             ["dr/acme/payroll/worse_than_agreed/test-3"]
         );
         let a = assess(&systems, &t3, day("2027-03-02")).unwrap();
-        let alert = &dr_alerts(&c, &a)[0];
+        let alert = &dr_alerts(&config, &c, &a)[0];
         assert_eq!(alert.severity, Severity::Critical);
         assert!(
             alert
@@ -191,5 +235,23 @@ mod tests {
             "{}",
             alert.subject
         );
+        // The next step in words and the register's page, no command to run.
+        assert!(
+            alert.body_text.contains(
+                "What to do next: ask the supplier for a rectification plan that brings \
+                 Payroll's recovery within the agreed figures, with a date for a retest, and \
+                 put it on the service review's agenda."
+            ),
+            "{}",
+            alert.body_text
+        );
+        assert!(
+            alert
+                .body_text
+                .contains("Open: https://slawatch.council.example/api/v1/contracts/acme/dr\n"),
+            "{}",
+            alert.body_text
+        );
+        assert!(!alert.body_text.contains("slawatch dr-test"));
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::compose::{Facts, alert};
+use super::detect::contract_link;
 use crate::config::Config;
 use crate::domain::Instant;
 use crate::domain::rewrite::Rewrite;
@@ -77,11 +78,19 @@ pub async fn evidence_alerts(
             ),
             lines,
             evidence: format!(
-                "Each is listed, with the credit it moved, under \"Records changed after the fact\" in the report of {}: slawatch report --contract {} --month {}; every version is kept (slawatch history).",
+                "Evidence: each is listed, with the credit it moved, under \"Records changed \
+                 after the fact\" in the report of {}; every version of each record is kept.",
                 months.join(", "),
-                contract.id,
-                months.first().map_or("", String::as_str),
             ),
+            next_step: Some(
+                "ask the supplier why each record was changed after the fact, and dispute \
+                 every change its evidence does not support before the month's report is \
+                 approved."
+                    .to_string(),
+            ),
+            link: months
+                .first()
+                .map(|m| contract_link(config, contract, &format!("months/{m}"))),
             ..Facts::default()
         };
         out.push(alert(
@@ -126,14 +135,24 @@ pub async fn evidence_alerts(
                 "{count} row(s) from source {source} refused: the records belong to another source"
             ),
             lines: vec![
-                ("Contract", format!("{} ({})", contract.id, contract.supplier)),
+                (
+                    "Contract",
+                    format!("{} ({})", contract.id, contract.supplier),
+                ),
                 ("Refused source", source.clone()),
                 ("Owned by", owners.join(", ")),
                 ("Day (UTC)", day.clone()),
                 ("Rows", count.to_string()),
                 ("For example", refusals[0].example.clone()),
             ],
-            evidence: "Nothing was changed: only the source that first stored a record, or a person's correction (slawatch import --correct), may change it. Each refused row is in the import's rejections.".into(),
+            evidence: "Nothing was changed: only the source that first stored a record, or a \
+                       person's correction with a reason, may change it. Each refused row is \
+                       in the import's rejections."
+                .into(),
+            next_step: Some(format!(
+                "ask whoever runs source {source} why it sends records another source owns; a \
+                 record it should change is corrected by a person, with the reason."
+            )),
             ..Facts::default()
         };
         out.push(alert(

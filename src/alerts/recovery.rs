@@ -12,6 +12,8 @@
 //! enough that a daemon down for a while still chases on its return.
 
 use super::compose::{Facts, alert};
+use super::detect::contract_link;
+use crate::config::Config;
 use crate::contract::Contract;
 use crate::engine::recovery::{MonthRecovery, Recovery};
 use crate::store::outbox::{NewAlert, Severity};
@@ -27,7 +29,8 @@ pub fn dedup_key(contract: &str, m: &MonthRecovery) -> String {
 /// The chase alerts `recovery` calls for: one per month outstanding longer
 /// than the contract allows (and not longer than that by more than
 /// [`CHASE_WINDOW_DAYS`]).
-pub fn chase_alerts(contract: &Contract, recovery: &Recovery) -> Vec<NewAlert> {
+pub fn chase_alerts(config: &Config, contract: &Contract, recovery: &Recovery) -> Vec<NewAlert> {
+    let link = contract_link(config, contract, "recovery");
     let after = contract.recovery.chase_after_days;
     recovery
         .older_than(after)
@@ -35,11 +38,11 @@ pub fn chase_alerts(contract: &Contract, recovery: &Recovery) -> Vec<NewAlert> {
             m.outstanding_days
                 .is_some_and(|d| d <= after + CHASE_WINDOW_DAYS)
         })
-        .map(|m| chase_alert(contract, m))
+        .map(|m| chase_alert(contract, m, &link))
         .collect()
 }
 
-fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
+fn chase_alert(contract: &Contract, m: &MonthRecovery, link: &str) -> NewAlert {
     let money = |minor: i64| crate::domain::display::money(minor, &contract.currency);
     let days = m.outstanding_days.unwrap_or_default();
     let mut lines = vec![
@@ -82,10 +85,17 @@ fn chase_alert(contract: &Contract, m: &MonthRecovery) -> NewAlert {
         ),
         lines,
         evidence: format!(
-            "Record what the supplier credits: `slawatch credit-note add --contract {} --months {} …`; \
-             the recovery to date: `slawatch credit-note list --contract {}`.",
-            contract.id, m.period, contract.id
+            "Evidence: the claims issued to {} and the credit notes recorded against them.",
+            contract.supplier
         ),
+        next_step: Some(format!(
+            "chase the supplier for a credit note of {} for {}; if it refuses, ask for its \
+             reasons in writing and record the refusal; record the credit note against the \
+             month when it arrives.",
+            money(m.outstanding_minor),
+            m.period
+        )),
+        link: Some(link.to_string()),
         ..Facts::default()
     };
     alert(
@@ -106,8 +116,11 @@ mod tests {
     use crate::engine::recovery::{IssuedClaim, recovery};
     use chrono::{TimeZone, Utc};
 
-    fn contract() -> Contract {
+    fn config() -> Config {
         let text = r#"
+[alerts]
+public_url = "https://slawatch.council.example"
+
 [[contracts]]
 id = "acme"
 supplier = "Acme"
@@ -117,12 +130,13 @@ monthly_charge = "1000.00"
 managers = ["m@council.example"]
 recovery_chase_after = "60d"
 "#;
-        crate::config::parse(text, "t.toml").unwrap().contracts[0].clone()
+        crate::config::parse(text, "t.toml").unwrap()
     }
 
     #[test]
     fn an_unpaid_claim_is_chased_after_the_contract_s_days() {
-        let c = contract();
+        let config = config();
+        let c = config.contracts[0].clone();
         let issued = Utc.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap();
         let claims = [IssuedClaim {
             period: "2026-10".parse().unwrap(),
@@ -134,9 +148,9 @@ recovery_chase_after = "60d"
         let on = |m: u32, d: u32| Utc.with_ymd_and_hms(2027, m, d, 9, 0, 0).unwrap();
         // 1 Nov to 31 Dec is 60 days: not yet older than 60.
         let at = Utc.with_ymd_and_hms(2026, 12, 31, 9, 0, 0).unwrap();
-        assert!(chase_alerts(&c, &recovery(&claims, &[], c.timezone, at)).is_empty());
+        assert!(chase_alerts(&config, &c, &recovery(&claims, &[], c.timezone, at)).is_empty());
         // 1 January: 61 days, 11,150.00 outstanding.
-        let alerts = chase_alerts(&c, &recovery(&claims, &[], c.timezone, on(1, 1)));
+        let alerts = chase_alerts(&config, &c, &recovery(&claims, &[], c.timezone, on(1, 1)));
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].dedup_key, "recovery/acme/2026-10/chase");
         assert!(
@@ -145,6 +159,22 @@ recovery_chase_after = "60d"
                 .contains("the 2026-10 claim is unpaid after 61 days: £11,150.00 outstanding"),
             "{}",
             alerts[0].subject
+        );
+        assert!(
+            alerts[0].body_text.contains(
+                "What to do next: chase the supplier for a credit note of £11,150.00 for \
+                 2026-10; if it refuses, ask for its reasons in writing and record the refusal; \
+                 record the credit note against the month when it arrives."
+            ),
+            "{}",
+            alerts[0].body_text
+        );
+        assert!(
+            alerts[0].body_text.contains(
+                "Open: https://slawatch.council.example/api/v1/contracts/acme/recovery\n"
+            ),
+            "{}",
+            alerts[0].body_text
         );
         // Paid in full by a credit note: nothing to chase.
         let paid = CreditNote {
@@ -159,9 +189,9 @@ recovery_chase_after = "60d"
             recorded_at: on(1, 1),
         };
         let r = recovery(&claims, &[paid], c.timezone, on(1, 1));
-        assert!(chase_alerts(&c, &r).is_empty());
+        assert!(chase_alerts(&config, &c, &r).is_empty());
         // 91 days (60 + 31) after issue it is past the window: not emailed.
-        let late = chase_alerts(&c, &recovery(&claims, &[], c.timezone, on(1, 31)));
+        let late = chase_alerts(&config, &c, &recovery(&claims, &[], c.timezone, on(1, 31)));
         assert!(late.is_empty());
     }
 }

@@ -106,10 +106,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
                 let today = crate::domain::time::local_date(contract.timezone, now);
                 deps.metrics.set_actions(contract, &actions, today).await;
                 alerts.extend(crate::alerts::actions::action_alerts(
-                    contract,
-                    &actions,
-                    today,
-                    config.alerts.commitment_lead_days,
+                    config, contract, &actions, today,
                 ));
             }
             Err(e) => tracing::error!(
@@ -125,7 +122,9 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         match crate::report::recovery::load_always(store, contract, now).await {
             Ok(recovery) => {
                 deps.metrics.set_recovery(contract, &recovery).await;
-                alerts.extend(crate::alerts::recovery::chase_alerts(contract, &recovery));
+                alerts.extend(crate::alerts::recovery::chase_alerts(
+                    config, contract, &recovery,
+                ));
             }
             Err(e) => tracing::error!(
                 contract = %contract.id,
