@@ -11,6 +11,7 @@
 //! - [`credits`]: each line's credit under its scheme, the low-volume rule, the monthly cap.
 //! - [`contract_year`]: a month in its history: the repeat multiplier and the annual cap.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
+//! - [`assurance`]: a closed month's assurance rating (green, amber, red) with its reasons, and the trend over six months.
 //! - [`follow_up`]: the actions register summed per origin, as a follow-up review tabulates it.
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
@@ -25,6 +26,7 @@
 //! - [`recovery`]: money actually recovered: issued claims against credit notes and refusals.
 
 pub mod appendix;
+pub mod assurance;
 pub mod availability;
 pub mod clock;
 pub mod clock_stops;
