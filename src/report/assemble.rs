@@ -15,6 +15,7 @@ use crate::store::read::Seen;
 use crate::store::{Store, StoreError};
 
 use super::MonthReport;
+use super::assurance::{Registers, assurance};
 use super::quality::Extras;
 use super::trends::{self, Trends};
 
@@ -143,6 +144,25 @@ async fn build<'c>(
     let settled = period.end(tz) <= now
         && evidence.incidents.iter().all(|i| i.resolved_at.is_some())
         && evidence.outages.iter().all(|o| o.end.is_some());
+    // The rating reads the same months as the trends (the whole report only).
+    let assurance = if trend_months > 1 {
+        let actions = store.actions(&contract.id).await?;
+        let registers = Registers {
+            commitments: &register,
+            dr_tests: &extras.dr_tests,
+            actions: &actions,
+            tolerance: config.reconciliation.tolerance_points,
+        };
+        let mut rated: Vec<(Period, Option<&MonthEvaluation>)> = months
+            .iter()
+            .filter(|(e, _)| e.period >= trend_from)
+            .map(|(e, monitored)| (e.period, monitored.then_some(e)))
+            .collect();
+        rated.push((period, Some(&evaluation)));
+        assurance(contract, &registers, &rated, now)
+    } else {
+        None
+    };
     let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
     let mut report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
@@ -158,6 +178,7 @@ async fn build<'c>(
         report = report.with_escalations(triggered);
     }
     report.settled = settled;
+    report.assurance = assurance;
     Ok(match standing {
         Some(s) => report.with_standing(s),
         None => report,
