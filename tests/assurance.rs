@@ -179,3 +179,100 @@ fn a_month_in_progress_is_not_rated() {
     let october = env.report_json("acme-managed-it", "2026-10", "2026-10-20T00:00:00Z");
     assert!(october.get("assurance").is_none(), "{october:#}");
 }
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+fn new_action(id: &str, title: &str, due: &str) -> slawatch::domain::NewAction {
+    slawatch::domain::NewAction {
+        id: id.into(),
+        origin: "IT Disaster Recovery audit 2025/26".into(),
+        reference: None,
+        title: title.into(),
+        description: None,
+        owner: "Head of IT".into(),
+        due: due.parse().unwrap(),
+        links: slawatch::domain::ActionLinks::default(),
+        initial: slawatch::domain::NewStatus {
+            status: slawatch::domain::ActionStatus::NotImplemented,
+            by: "Internal Audit".into(),
+            reason: "agreed".into(),
+            evidence: None,
+            revised_due: None,
+        },
+    }
+}
+
+/// The daemon exports October (the last closed month on 5 November) as
+/// amber (1) and worsening (1), from the same six months as above; the other
+/// contract, with no evidence, green (0) and no trend yet (NaN).
+#[tokio::test]
+async fn the_daemon_exports_the_last_closed_months_rating_and_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let deps = common::daemon_deps(&dir, common::CONTRACT).await;
+    let mut incidents = String::from("id,contract,priority,opened_at,service,resolved_at,title\n");
+    for month in 5..=10 {
+        incidents.push_str(&format!(
+            "INC{month:02}01,acme-managed-it,P1,2026-{month:02}-10T09:00:00Z,email,2026-{month:02}-10T10:00:00Z,Fault\n"
+        ));
+    }
+    common::push(&deps, &incidents, "incidents.csv", &dir).await;
+    let store = &deps.store;
+    let late = new_action("late", "Document the DR plan", "2026-07-31");
+    store
+        .add_action(
+            "acme-managed-it",
+            &late,
+            "cli:test",
+            at("2026-07-01T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let new = new_action("new", "Test the backups", "2026-10-01");
+    store
+        .add_action(
+            "acme-managed-it",
+            &new,
+            "cli:test",
+            at("2026-09-15T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let done = slawatch::domain::NewStatus {
+        status: slawatch::domain::ActionStatus::FullyImplemented,
+        by: "Internal Audit".into(),
+        reason: "plan approved".into(),
+        evidence: Some("DR plan v2".into()),
+        revised_due: None,
+    };
+    store
+        .record_action_status(
+            "acme-managed-it",
+            "late",
+            &done,
+            "cli:test",
+            at("2026-10-05T09:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let now = at("2026-11-05T09:00:00Z");
+    slawatch::daemon::live::detect_once(&deps, now)
+        .await
+        .unwrap();
+    let text = deps
+        .metrics
+        .render(&deps.config, &deps.store, true, now)
+        .await;
+    for line in [
+        r#"slawatch_assurance_rating{contract="acme-managed-it"} 1"#,
+        r#"slawatch_assurance_trend{contract="acme-managed-it"} 1"#,
+        // No evidence before October's: rated green, no trend yet.
+        r#"slawatch_assurance_rating{contract="beta-hosting"} 0"#,
+        r#"slawatch_assurance_trend{contract="beta-hosting"} NaN"#,
+    ] {
+        assert!(text.contains(line), "no {line} in:\n{text}");
+    }
+}

@@ -74,6 +74,28 @@ pub async fn with_trends<'c>(
     .await
 }
 
+/// [`month_alone`] with the six months the assurance rating's trend reads
+/// (for the metrics, which need the rating but not the twelve months of
+/// trends): its trends cover those six months only.
+pub async fn with_assurance<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+) -> Result<MonthReport<'c>, ReportError> {
+    build(
+        store,
+        config,
+        contract,
+        period,
+        now,
+        None,
+        crate::engine::assurance::TREND_MONTHS,
+    )
+    .await
+}
+
 /// The report of `period` with `trend_months` months of trends (1: the
 /// month alone).
 async fn build<'c>(
