@@ -620,7 +620,7 @@ fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
     let c = report.contract;
     let exponent = c.currency.exponent();
     let money = |minor: i64| format!("{} {}", c.currency.code(), format_minor(minor, exponent));
-    vec![
+    let mut out = vec![
         ("Supplier", c.supplier.clone()),
         (
             "Service levels failed",
@@ -636,7 +636,15 @@ fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
             money(report.evaluation.credits.total_minor),
         ),
         ("Total claim", money(report.total_claim_minor())),
-    ]
+    ];
+    if let Some(a) = &report.assurance {
+        let trend = a.trend.map_or("no trend yet", |t| t.as_str());
+        out.push((
+            "Assurance",
+            format!("{}, {trend}", a.rating.rating.as_str()),
+        ));
+    }
+    out
 }
 
 /// The PDF and XLSX among `files`, as the issued version's stored files
