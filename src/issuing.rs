@@ -617,7 +617,7 @@ fn draft_alert(report: &MonthReport<'_>, draft: i64) -> NewAlert {
 fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
     let c = report.contract;
     let money = |minor: i64| money(minor, &c.currency);
-    vec![
+    let mut out = vec![
         ("Supplier", c.supplier.clone()),
         (
             "Service levels failed",
@@ -633,7 +633,15 @@ fn figures(report: &MonthReport<'_>) -> Vec<(&'static str, String)> {
             money(report.evaluation.credits.total_minor),
         ),
         ("Total claim", money(report.total_claim_minor())),
-    ]
+    ];
+    if let Some(a) = &report.assurance {
+        let trend = a.trend.map_or("no trend yet", |t| t.as_str());
+        out.push((
+            "Assurance",
+            format!("{}, {trend}", a.rating.rating.as_str()),
+        ));
+    }
+    out
 }
 
 /// The PDF and XLSX among `files`, as the issued version's stored files

@@ -121,6 +121,12 @@ fn next_step(s: &SystemAssessment, flag: Flag) -> String {
              and record it in the DR register.",
             s.vendor.as_deref().unwrap_or("the hosting vendor")
         ),
+        Flag::AssuranceExpired => format!(
+            "ask {} for its current DR assurance for {name} (the SOC 2 report, ISO 22301 \
+             certificate or DR test report that replaces the expired one), and record it in \
+             the DR register.",
+            s.vendor.as_deref().unwrap_or("the hosting vendor")
+        ),
     }
 }
 

@@ -258,7 +258,7 @@ async fn refresh_metrics(
         // Assembled without holding the metrics: other contracts' refreshes
         // and the rendering go on meanwhile.
         let report =
-            crate::report::assemble::month_alone(store, config, contract, prev, now, None).await?;
+            crate::report::assemble::with_assurance(store, config, contract, prev, now).await?;
         let costs = report.recoverable_costs_minor();
         deps.metrics.set_last_month(contract, &report, costs).await;
         return Ok(report.escalations.unwrap_or_default());

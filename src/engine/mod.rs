@@ -12,6 +12,7 @@
 //! - [`contract_year`]: a month in its history: the repeat multiplier and the annual cap.
 //! - [`commitments`]: the commitments register: occurrences, status, delay payments (§2.7).
 //! - [`commitment_categories`]: commitments summed per category and month or quarter: committed, delivered, accepted, late, overdue.
+//! - [`assurance`]: a closed month's assurance rating (green, amber, red) with its reasons, and the trend over six months.
 //! - [`follow_up`]: the actions register summed per origin, as a follow-up review tabulates it.
 //! - [`records`]: what people recorded (excusals and disputes), as the engine applies it.
 //! - [`evaluate`]: one contract-month, every service level.
@@ -26,6 +27,7 @@
 //! - [`recovery`]: money actually recovered: issued claims against credit notes and refusals.
 
 pub mod appendix;
+pub mod assurance;
 pub mod availability;
 pub mod clock;
 pub mod clock_stops;

@@ -343,8 +343,26 @@ fn last_month<'a>(
         "1 for each escalation rule the last closed month triggered, with its consequence (absent when none was).",
         &["contract", "rule", "then"],
     )?;
+    let rating = f.gauge(
+        "slawatch_assurance_rating",
+        "The last closed month's assurance rating: 0 green, 1 amber, 2 red.",
+        &["contract"],
+    )?;
+    let trend = f.gauge(
+        "slawatch_assurance_trend",
+        "The assurance trend, the last three closed months against the three before: -1 improving, 0 steady, 1 worsening (NaN with fewer than six months rated: no trend yet).",
+        &["contract"],
+    )?;
     for m in months {
         let id = m.contract.as_str();
+        if let Some((score, direction)) = m.assurance {
+            rating.with_label_values(&[id]).set(f64::from(score));
+            // NaN rather than absent: the dashboard's row stays whole and
+            // reads "no trend yet".
+            trend
+                .with_label_values(&[id])
+                .set(direction.map_or(f64::NAN, |d| d as f64));
+        }
         for (rule, then) in &m.escalations {
             escalations.with_label_values(&[id, rule, then]).set(1.0);
         }

@@ -414,6 +414,10 @@ pub struct LastMonthFigures {
     pub recoverable_minor: i64,
     /// The escalation rules the month triggered: (rule, consequence).
     pub escalations: Vec<(String, String)>,
+    /// The month's assurance rating (green 0, amber 1, red 2) and trend
+    /// (improving -1, steady 0, worsening 1; `None` with fewer than six
+    /// months rated); `None` when not rated.
+    pub assurance: Option<(u32, Option<i64>)>,
 }
 
 impl LastMonthFigures {
@@ -443,6 +447,7 @@ impl LastMonthFigures {
             credits_minor: evaluation.credits.total_minor,
             recoverable_minor,
             escalations: Vec::new(),
+            assurance: None,
         }
     }
 }

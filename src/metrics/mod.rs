@@ -149,8 +149,8 @@ impl Metrics {
             .is_none_or(|m| m.period != prev || now - m.computed_at >= LAST_MONTH_MAX_AGE)
     }
 
-    /// Takes the last closed month's report (assembled without trends) and
-    /// its recoverable costs (minor units).
+    /// Takes the last closed month's report (assembled with the six months
+    /// its assurance trend reads) and its recoverable costs (minor units).
     pub async fn set_last_month(
         &self,
         contract: &Contract,
@@ -173,6 +173,10 @@ impl Metrics {
             .flatten()
             .map(|e| (e.rule.clone(), e.then.clone()))
             .collect();
+        last.assurance = report
+            .assurance
+            .as_ref()
+            .map(|a| (a.rating.rating.score(), a.trend.map(|t| t.value())));
         work.last_months.insert(contract.id.clone(), last);
     }
 

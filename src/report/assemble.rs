@@ -15,6 +15,7 @@ use crate::store::read::Seen;
 use crate::store::{Store, StoreError};
 
 use super::MonthReport;
+use super::assurance::{Registers, assurance};
 use super::quality::Extras;
 use super::trends::{self, Trends};
 
@@ -69,6 +70,28 @@ pub async fn with_trends<'c>(
         now,
         known_at,
         trends::MONTHS,
+    )
+    .await
+}
+
+/// [`month_alone`] with the six months the assurance rating's trend reads
+/// (for the metrics, which need the rating but not the twelve months of
+/// trends): its trends cover those six months only.
+pub async fn with_assurance<'c>(
+    store: &Store,
+    config: &Config,
+    contract: &'c Contract,
+    period: Period,
+    now: Instant,
+) -> Result<MonthReport<'c>, ReportError> {
+    build(
+        store,
+        config,
+        contract,
+        period,
+        now,
+        None,
+        crate::engine::assurance::TREND_MONTHS,
     )
     .await
 }
@@ -143,6 +166,25 @@ async fn build<'c>(
     let settled = period.end(tz) <= now
         && evidence.incidents.iter().all(|i| i.resolved_at.is_some())
         && evidence.outages.iter().all(|o| o.end.is_some());
+    // The rating reads the same months as the trends (the whole report only).
+    let assurance = if trend_months > 1 {
+        let actions = store.actions(&contract.id).await?;
+        let registers = Registers {
+            commitments: &register,
+            dr_tests: &extras.dr_tests,
+            actions: &actions,
+            tolerance: config.reconciliation.tolerance_points,
+        };
+        let mut rated: Vec<(Period, Option<&MonthEvaluation>)> = months
+            .iter()
+            .filter(|(e, _)| e.period >= trend_from)
+            .map(|(e, monitored)| (e.period, monitored.then_some(e)))
+            .collect();
+        rated.push((period, Some(&evaluation)));
+        assurance(contract, &registers, &rated, now)
+    } else {
+        None
+    };
     let recovery = super::recovery::load(store, contract, evaluation.evaluated_at).await?;
     let mut report = MonthReport::new(contract, evaluation, records)
         .with_register(&register)
@@ -158,6 +200,7 @@ async fn build<'c>(
         report = report.with_escalations(triggered);
     }
     report.settled = settled;
+    report.assurance = assurance;
     Ok(match standing {
         Some(s) => report.with_standing(s),
         None => report,

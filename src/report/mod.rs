@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`assemble`]: one contract-month's report built from the store.
+//! - [`assurance`]: the month's assurance rating and its trend over six months.
 //! - [`json`]: the stable report JSON, built from wire types owned here
 //!   (also used for the records and registers the API and CLI answer with).
 //! - [`csv`]: one row per service level.
@@ -23,6 +24,7 @@
 
 pub mod amendment;
 pub mod assemble;
+pub mod assurance;
 pub mod cache;
 pub mod chart;
 pub mod csv;
@@ -140,6 +142,9 @@ pub struct MonthReport<'a> {
     /// over and nothing bearing on it (an incident's clock, an outage) was
     /// still open when the report was assembled.
     pub settled: bool,
+    /// The month's assurance rating and trend: the whole report of a closed
+    /// month only.
+    pub assurance: Option<assurance::Assurance>,
 }
 
 /// Where the document stands, as its control data and watermark say.
@@ -308,6 +313,7 @@ impl<'a> MonthReport<'a> {
             appendix: None,
             inferred_ends: Vec::new(),
             settled: false,
+            assurance: None,
         }
         .with_register(&Register::from_config(contract))
     }

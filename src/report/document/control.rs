@@ -231,7 +231,20 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
             }),
         ));
     }
+    if let Some(a) = &json.assurance {
+        fields.insert(0, line("Assurance", assurance_cell(a)));
+    }
     s.push(super::Block::Fields(fields));
+    if let Some(a) = &json.assurance
+        && !a.reasons.is_empty()
+    {
+        let reasons: Vec<&str> = a.reasons.iter().map(|r| r.detail).collect();
+        s.push(super::Block::Text(format!(
+            "Assurance is {} because: {}.",
+            a.rating,
+            reasons.join("; ")
+        )));
+    }
     s.push(super::Block::Note(
         "Service credits and recoverable costs are separate remedies: credits are a deduction \
          from the charges under the service credit regime; recoverable costs are a claim for the \
@@ -243,4 +256,17 @@ pub fn summary(r: &MonthReport<'_>, json: &ReportJson<'_>, style: &Style) -> Sec
         s.push(super::Block::Note(note.clone()));
     }
     s
+}
+
+/// "amber, improving": the rating, then the trend over six months (or why
+/// there is none), toned by the rating.
+fn assurance_cell(a: &crate::report::json::assurance::AssuranceJson<'_>) -> Cell {
+    let trend = a
+        .trend
+        .unwrap_or("no trend yet (fewer than six months rated)");
+    Cell::text(format!("{}, {trend}", a.rating)).tone(match a.rating {
+        "green" => Tone::Good,
+        "red" | "amber" => Tone::Bad,
+        _ => Tone::Plain,
+    })
 }

@@ -7,6 +7,7 @@
 //! engine cannot change the published JSON (it fails to compile here
 //! instead). The PDF and XLSX renderers read the same wire types.
 //!
+//! - [`assurance`]: the month's assurance rating, its reasons and trend.
 //! - [`records`]: costs, excusals, disputes, the audit trail.
 //! - [`findings`]: breaches, excused incidents and outages, data quality, trends.
 //! - [`registers`]: commitment occurrences, the DR register and its tests.
@@ -17,6 +18,7 @@
 //! - [`evidence_files`]: the files behind costs, excusals, disputes, deliveries and DR tests.
 
 pub mod appendix;
+pub mod assurance;
 pub mod clock_stops;
 pub mod escalation;
 pub mod evidence_files;
@@ -165,6 +167,10 @@ pub struct ReportJson<'a> {
     /// contract has an escalation ladder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalations: Option<Vec<escalation::EscalationJson<'a>>>,
+    /// The month's assurance rating, its reasons and its trend; present
+    /// only in the whole report of a closed month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assurance: Option<assurance::AssuranceJson<'a>>,
     /// Who approved the issue and when; present only on a report issued
     /// after a manager's approval.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -537,6 +543,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
         costs_recoverable: recovery::costs_recoverable(r),
         recovery: r.recovery.as_ref().map(Wire::json),
         escalations: r.escalations.as_deref().map(all),
+        assurance: r.assurance.as_ref().map(Wire::json),
         approval: r.approval.as_ref().map(|a| ApprovalJson {
             approved_by: &a.by,
             approved_at: format_utc(a.at),
