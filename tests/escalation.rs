@@ -395,6 +395,15 @@ async fn the_daemon_alerts_each_trigger_once_and_exports_it() {
         "{}",
         plan.alert.body_text
     );
+    // And where to read the month that triggered it: without a public_url,
+    // the daemon's own address (the default listen address here).
+    assert!(
+        plan.alert
+            .body_text
+            .contains("Open: http://127.0.0.1:9187/api/v1/contracts/beta-hosting/months/2026-11"),
+        "{}",
+        plan.alert.body_text
+    );
     // An hour later: nothing new.
     slawatch::daemon::live::detect_once(&deps, now + chrono::Duration::hours(1))
         .await

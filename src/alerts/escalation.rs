@@ -5,7 +5,7 @@
 //! an id per rule and month, so it is added once).
 
 use super::compose::{Facts, alert};
-use crate::config::CommitmentSpec;
+use crate::config::{CommitmentSpec, Config};
 use crate::contract::Contract;
 use crate::contract::escalation::RECTIFICATION_PLAN;
 use crate::engine::escalation::Escalation;
@@ -16,8 +16,9 @@ pub fn dedup_key(contract: &str, e: &Escalation) -> String {
     format!("escalation/{contract}/{}/{}", e.rule, e.period)
 }
 
-/// The alert for trigger `e` of `contract`.
-pub fn escalation_alert(contract: &Contract, e: &Escalation) -> NewAlert {
+/// The alert for trigger `e` of `contract`, linking to the month that
+/// triggered it.
+pub fn escalation_alert(config: &Config, contract: &Contract, e: &Escalation) -> NewAlert {
     let months: Vec<String> = e.months().iter().map(ToString::to_string).collect();
     let mut lines = vec![
         (
@@ -49,7 +50,7 @@ pub fn escalation_alert(contract: &Contract, e: &Escalation) -> NewAlert {
         ),
         month: Some(e.period),
         next_step: Some(next_step(e)),
-        ..Facts::default()
+        link: Some(super::detect::month_link(config, contract, e.period)),
     };
     alert(
         dedup_key(&contract.id, e),

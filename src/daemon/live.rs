@@ -142,7 +142,11 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
         match refresh_metrics(deps, &shared, now).await {
             Ok(triggered) => {
                 for e in &triggered {
-                    alerts.push(crate::alerts::escalation::escalation_alert(contract, e));
+                    alerts.push(crate::alerts::escalation::escalation_alert(
+                        &deps.config,
+                        contract,
+                        e,
+                    ));
                 }
                 if deps.leadership.is_leader() {
                     add_rectification_plans(deps, contract, &triggered, now).await;
