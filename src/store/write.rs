@@ -499,9 +499,9 @@ impl ImportSession {
         )
         .bind(self.import_id)
         .bind(line)
-        .bind(contract.map(str::to_string))
-        .bind(reason.to_string())
-        .bind(owner.map(str::to_string))
+        .bind(contract.map(storable))
+        .bind(storable(reason))
+        .bind(owner.map(storable))
         .execute(&mut **self.tx()?)
         .await
         .map_err(failed("recording a rejected row"))?;
@@ -713,6 +713,13 @@ mod tests {
     }
 }
 
+/// `text` as a rejection can keep it: a refused row may carry NUL
+/// characters (that may be why it was refused), which PostgreSQL's text
+/// cannot hold; each is kept visibly as `\0`.
+fn storable(text: &str) -> String {
+    text.replace('\0', "\\0")
+}
+
 #[cfg(test)]
 mod checkpoint_tests {
     use super::*;
@@ -774,5 +781,32 @@ mod checkpoint_tests {
         assert_eq!(counts(first), (1, 0, 0));
         assert_eq!(counts(second), (1, 0, 1));
         assert_eq!(counts(third), (1, 1, 1));
+    }
+
+    /// A refused row's contract and reason are kept whatever bytes they
+    /// hold: a NUL (which PostgreSQL's text refuses) is kept as `\0`.
+    #[tokio::test]
+    async fn a_rejection_with_a_nul_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::store::testing::database_url(
+            &dir.path().join("s.db"),
+        ))
+        .await
+        .unwrap();
+        let mut session = store
+            .start_import(crate::store::write::Writer::source("test"), "nul.csv", 1)
+            .await
+            .unwrap();
+        session
+            .reject(2, Some("a\0me"), "unknown contract 'a\0me'")
+            .await
+            .unwrap();
+        session.finish(WriteCounts::default(), 1, 2).await.unwrap();
+        let kept: (String, String) =
+            sqlx::query_as("SELECT contract, reason FROM rejections WHERE line = 2")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(kept, ("a\\0me".into(), "unknown contract 'a\\0me'".into()));
     }
 }
