@@ -164,6 +164,29 @@ fn every_bad_row_is_rejected_with_file_line_and_reason_and_good_rows_are_kept() 
 }
 
 #[test]
+fn a_row_holding_a_nul_is_refused_and_the_others_kept_on_either_backend() {
+    let env = TestEnv::new();
+    let incidents = env.file(
+        "incidents.csv",
+        "id,contract,priority,opened_at,resolved_at,title\n\
+         NUL1,acme-managed-it,P1,2026-10-05T09:00:00Z,2026-10-05T10:00:00Z,Pay\0roll down\n\
+         GOOD1,acme-managed-it,P1,2026-10-06T09:00:00Z,2026-10-06T10:00:00Z,Email slow\n",
+    );
+    let out = env.import(&[incidents.as_path()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = format!(
+        "{} line 2: a text field holds a NUL character (byte 0)",
+        incidents.display()
+    );
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("incidents.csv: 1 stored, 0 updated, 0 unchanged, 1 rejected"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn a_key_repeated_in_one_file_is_one_record_and_reimports_unchanged() {
     let env = TestEnv::new();
     let f = env.file(

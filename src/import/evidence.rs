@@ -217,6 +217,15 @@ pub fn parse<F: Fields + ?Sized>(
             )
         }
     };
+    // A NUL is no character of any text a supplier means to send, and
+    // PostgreSQL's text cannot hold one: the row is refused on both
+    // backends alike rather than failing the whole import on one.
+    let holds_nul = |p: &Param| matches!(p, Param::Text(Some(t)) if t.contains('\0'));
+    if key.iter().chain(&values).any(holds_nul) {
+        return Err(
+            "a text field holds a NUL character (byte 0), which no text may contain".into(),
+        );
+    }
     Ok(Parsed {
         contract: contract_id,
         row: Row { key, values, line },
