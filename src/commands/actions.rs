@@ -199,10 +199,7 @@ pub async fn run(
     clock: &WallClock,
 ) -> Result<(), Failure> {
     let now = clock.now();
-    let recorded_by = format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    );
+    let recorded_by = super::records::cli_recorder();
     match command {
         ActionsCommand::Add {
             contract,

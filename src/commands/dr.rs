@@ -135,7 +135,6 @@ pub async fn run_assurance(
     } = cmd;
     let c = contract(config, &id)?;
     let by = who(&by)?;
-    let evidence = required("--evidence", &evidence).map_err(refused)?;
     let record = NewDrTest {
         system,
         kind: EvidenceKind::assurance(&kind).map_err(Failure::input)?,

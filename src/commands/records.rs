@@ -31,6 +31,15 @@ pub fn contract<'c>(config: &'c Config, id: &str) -> Result<&'c Contract, Failur
     })
 }
 
+/// Who records from the command line, for the registers' `recorded_by`:
+/// `cli:` and the login name (`cli:unknown` without one).
+pub fn cli_recorder() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
 /// Who is acting: `--by NAME`, not blank.
 pub fn who(by: &str) -> Result<String, Failure> {
     required("--by", by).map_err(refused)

@@ -143,9 +143,7 @@ pub async fn detect_once(deps: &Deps, now: Instant) -> anyhow::Result<Detected> 
             Ok(triggered) => {
                 for e in &triggered {
                     alerts.push(crate::alerts::escalation::escalation_alert(
-                        &deps.config,
-                        contract,
-                        e,
+                        config, contract, e,
                     ));
                 }
                 if deps.leadership.is_leader() {

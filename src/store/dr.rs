@@ -240,8 +240,9 @@ async fn test_in(
 
 /// Refuses what a record of `test.kind` cannot be: an assurance of a system
 /// the supplier itself runs (the council can ask to see a test), an
-/// assurance without an expiry or expiring before its own date, a test with
-/// an expiry, or an assurance claiming measured recovery figures.
+/// assurance without the document's whereabouts, without an expiry or
+/// expiring before its own date, a test with an expiry, or an assurance
+/// claiming measured recovery figures.
 fn check_kind(contract: &Contract, test: &NewDrTest) -> Result<(), RecordError> {
     let invalid = |m: String| Err(RecordError::Invalid(m));
     match (test.kind, test.expires) {
@@ -266,6 +267,12 @@ fn check_kind(contract: &Contract, test: &NewDrTest) -> Result<(), RecordError> 
             if test.achieved_rto_seconds.is_some() || test.achieved_rpo_seconds.is_some() {
                 return invalid(format!(
                     "a {} records no achieved RTO or RPO: those are measured in a test",
+                    kind.words()
+                ));
+            }
+            if test.evidence.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                return invalid(format!(
+                    "a {} needs where the document is (--evidence / \"evidence\")",
                     kind.words()
                 ));
             }
