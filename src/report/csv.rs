@@ -290,7 +290,7 @@ fn document_rows(r: &MonthReport<'_>, doc: &Document) -> Result<String, csv::Err
                         ))?;
                     }
                 }
-                Block::Charts => {
+                Block::Charts(_) => {
                     for series in &r.trends.series {
                         let line = match &series.service {
                             Some(service) => format!("{} ({service})", series.name),

@@ -18,6 +18,14 @@ pub fn render(r: &MonthReport<'_>) -> Result<String, minijinja::Error> {
 
 /// Renders the report's claim document as HTML.
 pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Result<String, minijinja::Error> {
+    let title = format!("{} — {} — {}", doc.title, r.evaluation.period, doc.status);
+    render_page(doc, &title)
+}
+
+/// Renders any document laid out as sections (the claim document, the
+/// committee pack) as a self-contained page; `title` is the page's own
+/// title.
+pub fn render_page(doc: &Document, title: &str) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     // Supplier text escaped, then its line breaks kept.
@@ -28,8 +36,7 @@ pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Result<String, mi
     let template = env.get_template("report.html")?;
     template.render(minijinja::context! {
         doc => Value::from(Serde(doc)),
-        period => r.evaluation.period.to_string(),
-        charts => Value::from(Serde(r.trends.series.iter().map(super::chart::chart).collect::<Vec<_>>())),
+        title => title,
     })
 }
 

@@ -178,13 +178,19 @@ fn breach_row(
 }
 
 /// The trend charts of the last twelve months.
-pub fn trends() -> Section {
+pub fn trends(r: &MonthReport<'_>) -> Section {
     let mut s = Section::new("trends", "Trends", "Trends");
     s.push(Block::Note(
         "Attainment each month over the last twelve, against the target (dashed). Red points \
          failed; gaps are months with no evidence."
             .to_string(),
     ));
-    s.push(Block::Charts);
+    s.push(Block::Charts(
+        r.trends
+            .series
+            .iter()
+            .map(crate::report::chart::chart)
+            .collect(),
+    ));
     s
 }

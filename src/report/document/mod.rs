@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use self::format::Style;
 use super::MonthReport;
+use super::chart::Chart;
 use super::json::{ReportJson, to_json};
 
 /// A figure a spreadsheet can compute with, beside its written form.
@@ -177,9 +178,9 @@ pub enum Block {
     Fields(Vec<Field>),
     /// A table.
     Table(Table),
-    /// The trend charts (drawn in HTML and PDF; the spreadsheet charts them
-    /// from its trends table).
-    Charts,
+    /// Trend charts (drawn in HTML and PDF; the spreadsheet charts the
+    /// monthly report's from its trends table).
+    Charts(Vec<Chart>),
 }
 
 /// One section of the document.
@@ -275,7 +276,7 @@ pub fn build_from(r: &MonthReport<'_>, json: &ReportJson<'_>) -> Document {
     sections.push(terms::credits(r, json, &style));
     sections.extend(records::escalations(json));
     sections.push(levels::breaches(r, json, &style));
-    sections.push(levels::trends());
+    sections.push(levels::trends(r));
     sections.push(records::costs(json, &style));
     sections.extend(records::recovery(json, &style));
     sections.push(records::disputes(json, &style));

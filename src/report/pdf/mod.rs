@@ -25,10 +25,15 @@ pub fn render(r: &MonthReport<'_>) -> Result<Vec<u8>, serde_json::Error> {
 
 /// Renders the report's claim document as PDF bytes.
 pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Vec<u8> {
+    render_pages(doc, &format!("{} {}", doc.title, r.evaluation.period))
+}
+
+/// Renders any document laid out as sections (the claim document, the
+/// committee pack) as PDF bytes; `title` is the file's own title.
+pub fn render_pages(doc: &Document, title: &str) -> Vec<u8> {
     let mut d = Layout::new();
     d.line(&doc.title, BOLD, 17.0, INK, 24.0);
     d.wrapped(&format!("{} · {}", doc.status, doc.footer), 9.5, MUTED);
-    let charts: Vec<_> = r.trends.series.iter().map(super::chart::chart).collect();
     for section in &doc.sections {
         if section.appendix {
             d.new_page();
@@ -60,7 +65,7 @@ pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Vec<u8> {
                         .collect();
                     d.table(&cols, &rows, true);
                 }
-                Block::Charts => {
+                Block::Charts(charts) => {
                     // Grouped as the HTML groups them.
                     for (title, availability) in
                         [("Service levels", false), ("Service availability", true)]
@@ -81,7 +86,7 @@ pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Vec<u8> {
     }
     let pages = d.finish(&doc.footer, doc.watermark);
     let mut warnings = Vec::new();
-    PdfDocument::new(&format!("{} {}", doc.title, r.evaluation.period))
+    PdfDocument::new(title)
         .with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings)
 }

@@ -30,7 +30,7 @@ pub fn render_document(r: &MonthReport<'_>, doc: &Document) -> Result<Vec<u8>, X
     for section in &doc.sections {
         let ws = wb.add_worksheet().set_name(section.sheet)?;
         let mut row = write_section(ws, &f, doc, section, r.contract.currency.exponent())?;
-        if section.blocks.contains(&Block::Charts) {
+        if section.blocks.iter().any(|b| matches!(b, Block::Charts(_))) {
             row += 1;
             trends::write(ws, &f, section.sheet, &json.trends, row)?;
         }
@@ -88,7 +88,7 @@ fn write_section(
                 }
                 row += 1;
             }
-            Block::Charts => {}
+            Block::Charts(_) => {}
         }
     }
     for (col, w) in widths.iter().enumerate() {
