@@ -553,6 +553,7 @@ async fn a_missing_attachment_is_an_error_on_its_outbox_row_and_others_still_go(
             version: 9,
         }),
         evidence_file: None,
+        pack: None,
     }];
     assert!(deps.store.enqueue_alert(&unknown, 0).await.unwrap());
     let gone = dir

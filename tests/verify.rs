@@ -220,7 +220,7 @@ async fn every_chain_holds_and_its_head_is_printed() {
         );
     }
     assert!(
-        text.ends_with("every chain is intact: 26 chains, 9 rows\n"),
+        text.ends_with("every chain is intact: 28 chains, 9 rows\n"),
         "{text}"
     );
 
@@ -232,7 +232,7 @@ async fn every_chain_holds_and_its_head_is_printed() {
     // Every chained table: the audit trail, the issued reports and files, the
     // five evidence histories, the credit notes, the cost gates, the
     // evidence files, and the actions with their status changes.
-    assert_eq!(json["chains"].as_array().unwrap().len(), 13);
+    assert_eq!(json["chains"].as_array().unwrap().len(), 14);
     assert_eq!(
         json["chains"][0],
         serde_json::json!({
@@ -309,7 +309,7 @@ async fn an_edited_audit_row_is_named() {
     );
     assert_eq!(
         stderr(&out),
-        format!("error: 1 of 26 chains broken:\nerror: {broken}\n")
+        format!("error: 1 of 28 chains broken:\nerror: {broken}\n")
     );
 
     let out = verify(&env, &["--contract", C, "--format", "json"]);
@@ -432,7 +432,7 @@ async fn an_edited_issued_report_and_file_are_named() {
         line(&text, "audit of acme-managed-it").starts_with("audit of acme-managed-it: 3 rows"),
         "{text}"
     );
-    assert!(stderr(&out).starts_with("error: 2 of 13 chains broken:\n"));
+    assert!(stderr(&out).starts_with("error: 2 of 14 chains broken:\n"));
 }
 
 #[tokio::test]

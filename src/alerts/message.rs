@@ -98,6 +98,20 @@ impl Outgoing {
                 });
                 continue;
             }
+            if let Some(key) = &attachment.pack {
+                let pack = store
+                    .issued_pack(key)
+                    .await
+                    .with_context(|| format!("cannot read the pack {}", attachment.filename))?
+                    .with_context(|| {
+                        format!("the pack {} is not in the store", attachment.filename)
+                    })?;
+                loaded.push(LoadedAttachment {
+                    attachment: attachment.clone(),
+                    bytes: pack.pdf,
+                });
+                continue;
+            }
             if let Some(key) = &attachment.evidence_file {
                 let (_, bytes) = store
                     .evidence_file_bytes(&key.contract, key.id)

@@ -69,6 +69,44 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             )
             .await
         }
+        Command::Pack {
+            from,
+            to,
+            contract,
+            format,
+            out,
+            issue,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            let req = crate::commands::pack::PackRequest {
+                from: &from,
+                to: &to,
+                contract: contract.as_deref(),
+                format,
+                out: out.as_deref(),
+                issue,
+            };
+            crate::commands::pack::run(&config, &store, req, &clock).await
+        }
+        Command::Cause {
+            contract,
+            outage,
+            incident,
+            cause,
+            by,
+            why,
+        } => {
+            let (config, store) = open(&cli.config).await?;
+            let req = crate::commands::cause::CauseRequest {
+                contract: &contract,
+                outage: outage.as_deref(),
+                incident: incident.as_deref(),
+                cause: &cause,
+                by: &by,
+                why: &why,
+            };
+            crate::commands::cause::run(&config, &store, req, &clock).await
+        }
         Command::Notice {
             contract,
             trigger,

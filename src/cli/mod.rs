@@ -14,6 +14,7 @@ use crate::commands::actions::ActionsCommand;
 use crate::commands::commitment::CommitmentCommand;
 use crate::commands::evaluate::EvaluateFormat;
 use crate::commands::month::Seen;
+use crate::commands::pack::PackFormat;
 use crate::commands::report::ReportFormat;
 use crate::domain::{Instant, WallClock};
 
@@ -130,6 +131,56 @@ pub enum Command {
         /// since the last issue) before writing the report.
         #[arg(long)]
         reissue: bool,
+    },
+    /// Write the audit committee's pack over a run of months: the assurance
+    /// map, service levels, outages by cause, money claimed and recovered,
+    /// commitments, DR risk, actions, and what changed since the last pack.
+    Pack {
+        /// The first month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// The last month, YYYY-MM.
+        #[arg(long)]
+        to: String,
+        /// One contract only (every contract by default).
+        #[arg(long)]
+        contract: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: PackFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Record and email the pack (the next version only when figures
+        /// changed since the last issue) before writing it.
+        #[arg(long)]
+        issue: bool,
+    },
+    /// Record what caused an outage or an incident (malware, hardware,
+    /// change, …), read from the supplier's root-cause report.
+    Cause {
+        /// The contract id.
+        #[arg(long)]
+        contract: String,
+        /// The outage's id.
+        #[arg(
+            long,
+            conflicts_with = "incident",
+            required_unless_present = "incident"
+        )]
+        outage: Option<String>,
+        /// The incident's id.
+        #[arg(long)]
+        incident: Option<String>,
+        /// The cause: one lower-case word.
+        #[arg(long)]
+        cause: String,
+        /// Who classified it.
+        #[arg(long)]
+        by: String,
+        /// Why: the report read.
+        #[arg(long)]
+        why: String,
     },
     /// Write the notice letter for an escalation rule a month triggered:
     /// the clause, the evidence, the consequence and the supplier's deadline.

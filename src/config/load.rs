@@ -111,7 +111,7 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
-const ROOT_KEYS: [&str; 10] = [
+const ROOT_KEYS: [&str; 11] = [
     "daemon",
     "email",
     "calendars",
@@ -119,6 +119,7 @@ const ROOT_KEYS: [&str; 10] = [
     "sources",
     "alerts",
     "reports",
+    "pack",
     "api_tokens",
     "reconciliation",
     "limits",
@@ -134,6 +135,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let sources = sources::sources(s.value("sources"), &contract_ids, p);
     let alerts = alerts(s.value("alerts"), p);
     let reports = reports(s.value("reports"), p);
+    let pack = super::pack::pack(s.value("pack"), p);
     let api_tokens = api_tokens(s.value("api_tokens"), &contract_ids, p);
     let reconciliation = reconciliation(s.value("reconciliation"), p);
     let limits = limits(s.value("limits"), p);
@@ -148,6 +150,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
         sources: sources?,
         alerts: alerts?,
         reports: reports?,
+        pack: pack?,
         api_tokens: api_tokens?,
         reconciliation: reconciliation?,
         limits: limits?,

@@ -24,6 +24,7 @@ mod dr;
 mod escalation;
 pub mod load;
 pub mod model;
+mod pack;
 mod reader;
 mod recovery;
 mod sources;

@@ -28,6 +28,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// The `[reports]` section (defaults when absent).
     pub reports: ReportsConfig,
+    /// The `[pack]` section (defaults when absent).
+    pub pack: PackConfig,
     /// The `[[api_tokens]]`.
     pub api_tokens: Vec<ApiToken>,
     /// The `[reconciliation]` section (defaults when absent).
@@ -407,6 +409,31 @@ impl Default for ReportsConfig {
     fn default() -> Self {
         ReportsConfig {
             schedule: "0 0 7 1 * *".to_string(),
+        }
+    }
+}
+
+/// `[pack]`: the audit committee's pack.
+#[derive(Debug, Clone)]
+pub struct PackConfig {
+    /// When to issue the pack for the months just ended (cron with seconds,
+    /// read in the first contract's timezone).
+    pub schedule: String,
+    /// How many months a pack covers, ending with the month before the
+    /// scheduled time (3: a quarter).
+    pub months: u32,
+    /// Who receives it; empty sends it to every contract's managers.
+    pub recipients: Vec<String>,
+}
+
+impl Default for PackConfig {
+    fn default() -> Self {
+        PackConfig {
+            // 08:00 on the first day of each quarter, after the monthly
+            // reports' 07:00.
+            schedule: "0 0 8 1 1,4,7,10 *".to_string(),
+            months: 3,
+            recipients: Vec::new(),
         }
     }
 }

@@ -26,6 +26,7 @@
 
 pub mod action;
 pub mod audit;
+pub mod cause;
 pub mod cost;
 pub mod cost_gate;
 pub mod credit_note;
@@ -45,6 +46,7 @@ pub mod wall_clock;
 
 pub use action::{Action, ActionLinks, ActionStatus, NewAction, NewStatus, StatusChange};
 pub use audit::{AuditEntry, MonthRecords};
+pub use cause::{Cause, CauseSubject, NewCause, RecordedCause};
 pub use cost::{Cost, CostBreach, NewCost, Removal};
 pub use cost_gate::{CostGate, RecordedGate};
 pub use credit_note::{CreditNote, NewCreditNote, NoteKind};

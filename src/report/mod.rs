@@ -32,6 +32,7 @@ pub mod document;
 pub mod html;
 pub mod json;
 pub mod notice;
+pub mod pack;
 pub mod pdf;
 pub mod quality;
 pub mod recovery;

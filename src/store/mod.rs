@@ -36,6 +36,7 @@
 
 pub mod actions;
 pub mod approvals;
+pub mod causes;
 pub mod chain;
 pub mod clock_gaps;
 pub mod commitments;
@@ -54,6 +55,7 @@ pub mod months;
 pub mod outbox;
 pub mod outbox_pending;
 pub mod outbox_recipients;
+pub mod packs;
 pub mod probe;
 pub mod quality;
 pub mod read;
@@ -282,6 +284,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dr_assurance",
         include_str!("../../migrations/sqlite/0027_dr_assurance.sql"),
     ),
+    (
+        28,
+        "committee_pack",
+        include_str!("../../migrations/sqlite/0028_committee_pack.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -411,6 +418,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         27,
         "dr_assurance",
         include_str!("../../migrations/postgres/0027_dr_assurance.sql"),
+    ),
+    (
+        28,
+        "committee_pack",
+        include_str!("../../migrations/postgres/0028_committee_pack.sql"),
     ),
 ];
 

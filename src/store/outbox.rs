@@ -76,6 +76,10 @@ pub struct Attachment {
     /// bytes are read from the store when sent, checked against its SHA-256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_file: Option<EvidenceFileKey>,
+    /// The issued committee pack whose PDF this is: read from the store
+    /// when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<super::packs::PackKey>,
 }
 
 /// Which stored evidence file an attachment is.

@@ -60,7 +60,8 @@ pub const REVISED_BY_IMPORT: &[&str] = &[
 ];
 
 /// Tables with a contract column that no month report reads: the daemon's
-/// own bookkeeping (alerts, live stages, chains), refused rows, and the
+/// own bookkeeping (alerts, live stages, chains), refused rows, outages'
+/// causes (read by the committee pack alone, which is not cached), and the
 /// revisions themselves.
 pub const NOT_REPORTED: &[&str] = &[
     "rejections",
@@ -70,6 +71,7 @@ pub const NOT_REPORTED: &[&str] = &[
     "level_stages",
     "chain_links",
     "chain_heads",
+    "causes",
     REVISIONS_TABLE,
 ];
 

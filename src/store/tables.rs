@@ -621,6 +621,38 @@ pub const TABLES: &[Table] = &[
         serial: Some("id"),
     },
     Table {
+        name: "causes",
+        columns: &[
+            ("id", Int),
+            ("contract", Text),
+            ("subject", Text),
+            ("subject_id", Text),
+            ("cause", Text),
+            ("decided_by", Text),
+            ("reason", Text),
+            ("recorded_by", Text),
+            ("recorded_at", Int),
+        ],
+        order_by: "id",
+        serial: Some("id"),
+    },
+    Table {
+        name: "packs",
+        columns: &[
+            ("scope", Text),
+            ("period_from", Text),
+            ("period_to", Text),
+            ("version", Int),
+            ("issued_at", Int),
+            ("sha256", Text),
+            ("json", Text),
+            ("html", Text),
+            ("pdf", Bytes),
+        ],
+        order_by: "scope, period_from, period_to, version",
+        serial: None,
+    },
+    Table {
         name: "dr_tests",
         columns: &[
             ("id", Int),

@@ -257,6 +257,22 @@ pub const ACTION_CHANGES: ChainedTable = ChainedTable {
     ],
 };
 
+/// People's classifications of outages' and incidents' causes (0028).
+pub const CAUSES: ChainedTable = ChainedTable {
+    name: "causes",
+    contract: "contract",
+    key: &[("id", Int)],
+    content: &[
+        ("subject", Text),
+        ("subject_id", Text),
+        ("cause", Text),
+        ("decided_by", Text),
+        ("reason", Text),
+        ("recorded_by", Text),
+        ("recorded_at", Int),
+    ],
+};
+
 /// Every chained table, in the order `verify` reports them.
 pub const CHAINED: &[&ChainedTable] = &[
     &AUDIT,
@@ -272,6 +288,7 @@ pub const CHAINED: &[&ChainedTable] = &[
     &EVIDENCE_FILES,
     &ACTIONS,
     &ACTION_CHANGES,
+    &CAUSES,
 ];
 
 impl ChainedTable {

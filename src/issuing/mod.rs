@@ -21,6 +21,8 @@
 //! again issues nothing. A reissue (`slawatch report --reissue`) adds the
 //! next version when figures changed since the latest.
 
+pub mod pack;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -358,6 +360,22 @@ pub fn due_period(schedule: &cron::Schedule, tz: chrono_tz::Tz, now: Instant) ->
     (first.with_timezone(&chrono::Utc) <= now).then(|| current.prev())
 }
 
+/// As [`due_period`] for a schedule that does not fire every month (the
+/// committee pack's quarterly one): the previous month only when the
+/// schedule's first time after the current month began is in the current
+/// month and has passed.
+pub fn due_period_in_month(
+    schedule: &cron::Schedule,
+    tz: chrono_tz::Tz,
+    now: Instant,
+) -> Option<Period> {
+    let current = Period::of(now, tz);
+    let month_start = current.start(tz) - Duration::seconds(1);
+    let first = schedule.after(&month_start.with_timezone(&tz)).next()?;
+    let first = first.with_timezone(&chrono::Utc);
+    (first <= now && Period::of(first, tz) == current).then(|| current.prev())
+}
+
 /// The daemon part: checks at start, at each scheduled time, and at least
 /// hourly (to catch a time missed while the machine slept).
 pub async fn run(
@@ -368,14 +386,24 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let schedule = cron::Schedule::from_str(&config.reports.schedule)
         .context("Failed to read [reports] schedule")?;
+    let pack_schedule = cron::Schedule::from_str(&config.pack.schedule)
+        .context("Failed to read [pack] schedule")?;
     while !shutdown.is_cancelled() {
         let now = clock.now();
         if let Err(e) = issue_due(&config, &store, now).await {
             tracing::warn!(error = format!("{e:#}"), "issuing check failed");
         }
-        let next = schedule
-            .after(&now)
-            .next()
+        // After the months, so the pack reads months just issued.
+        if let Err(e) = pack::issue_due(&config, &store, now).await {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "committee pack not issued; trying again at the next check"
+            );
+        }
+        let next = [&schedule, &pack_schedule]
+            .iter()
+            .filter_map(|s| s.after(&now).next())
+            .min()
             .map_or(3_600, |t| (t - now).num_seconds().clamp(1, 3_600));
         let wait = std::time::Duration::from_secs(u64::try_from(next).unwrap_or(3_600));
         if !sleep_or_stop(wait, &shutdown).await {
@@ -455,7 +483,7 @@ fn write_files(
         .collect()
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("Failed to write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("Failed to write {}", path.display()))?;
@@ -575,6 +603,7 @@ fn evidence_attachments(contract: &str, files: &[EvidenceFile]) -> (Vec<Attachme
                 contract: contract.to_string(),
                 id: f.id,
             }),
+            pack: None,
         });
     }
     (attached, left)
@@ -673,6 +702,7 @@ fn attachments(
             path: path.to_string(),
             issued: Some(key.clone()),
             evidence_file: None,
+            pack: None,
         });
     }
     Ok(out)
