@@ -1,6 +1,7 @@
 //! `slawatch pack`: the audit committee's pack over a run of months, in
-//! HTML, PDF or JSON, as the evidence stands now; `--issue` records it (the
-//! next version only when figures changed) and emails it.
+//! HTML, PDF or JSON, as the evidence stands now (marked PROVISIONAL);
+//! `--issue` records it (the next version only when figures changed),
+//! emails it, and writes the version issued.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use super::Failure;
 use super::records::contract;
 use crate::config::Config;
 use crate::domain::{Period, WallClock};
-use crate::issuing::pack::{issue_pack, prepare};
+use crate::issuing::pack::{issue_pack, prepare, scope};
 use crate::store::Store;
 
 /// The pack's output formats.
@@ -67,7 +68,7 @@ pub async fn run(
         contract(config, id)?;
     }
     let now = clock.now();
-    if req.issue {
+    let bytes = if req.issue {
         match issue_pack(config, store, req.contract, (from, to), now)
             .await
             .map_err(Failure::runtime)?
@@ -78,14 +79,28 @@ pub async fn run(
             ),
             None => eprintln!("nothing changed since the last issue; not reissued"),
         }
-    }
-    let rendered = prepare(config, store, req.contract, (from, to), now)
-        .await
-        .map_err(Failure::runtime)?;
-    let bytes = match req.format {
-        PackFormat::Html => rendered.html.into_bytes(),
-        PackFormat::Pdf => rendered.pdf,
-        PackFormat::Json => rendered.json.into_bytes(),
+        // The document written is the version issued, as emailed.
+        let issued = store
+            .latest_pack(scope(req.contract), &from.to_string(), &to.to_string())
+            .await
+            .map_err(Failure::runtime)?
+            .ok_or_else(|| {
+                Failure::runtime(anyhow::anyhow!("the issued pack is not in the store"))
+            })?;
+        match req.format {
+            PackFormat::Html => issued.html.into_bytes(),
+            PackFormat::Pdf => issued.pdf,
+            PackFormat::Json => issued.json.into_bytes(),
+        }
+    } else {
+        let rendered = prepare(config, store, req.contract, (from, to), now)
+            .await
+            .map_err(Failure::runtime)?;
+        match req.format {
+            PackFormat::Html => rendered.html.into_bytes(),
+            PackFormat::Pdf => rendered.pdf,
+            PackFormat::Json => rendered.json.into_bytes(),
+        }
     };
     match req.out {
         Some(path) => std::fs::write(path, bytes)
