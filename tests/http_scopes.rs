@@ -402,6 +402,23 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            template: "/api/v1/contracts/{contract}/causes",
+            who: Who::Readers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/causes"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/api/v1/contracts/{contract}/causes",
+            who: Who::Managers,
+            path: |c, _, _| format!("/api/v1/contracts/{c}/causes"),
+            body: |c, _| {
+                json!({"incident": format!("{c}-I1"), "cause": "malware", "by": "J. Smith",
+                       "reason": "Supplier's root-cause report"})
+            },
+        },
+        Route {
+            method: "GET",
             template: "/api/v1/contracts/{contract}/dr",
             who: Who::Readers,
             path: |c, _, _| format!("/api/v1/contracts/{c}/dr"),

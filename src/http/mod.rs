@@ -16,6 +16,7 @@
 //! - [`actions`]: the actions register and its follow-up summary (viewers read, managers record).
 //! - [`auth`]: bearer tokens and roles.
 //! - [`body`]: request bodies (a byte-order mark skipped, JSON read).
+//! - [`causes`]: what caused outages and incidents (viewers read, managers record).
 //! - [`commitments`]: the commitments register (viewers read, managers record).
 //! - [`dr`]: the disaster-recovery register (viewers read, managers record tests).
 //! - [`error`]: what a failed call answers.
@@ -30,6 +31,7 @@ pub mod actions;
 pub mod alerting;
 pub mod auth;
 pub mod body;
+pub mod causes;
 pub mod commitments;
 pub mod dr;
 pub mod error;
@@ -146,6 +148,10 @@ pub fn router(deps: Deps) -> Router {
         .route(
             "/api/v1/contracts/{contract}/follow-up",
             get(actions::contract_follow_up),
+        )
+        .route(
+            "/api/v1/contracts/{contract}/causes",
+            get(causes::list).post(causes::add),
         )
         .route("/api/v1/contracts/{contract}/dr", get(dr::register))
         .route("/api/v1/contracts/{contract}/dr-tests", post(dr::add_test))

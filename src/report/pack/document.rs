@@ -301,9 +301,9 @@ fn outages<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
         ("Duration", true, 1.4),
     ]);
     let mut each = Table::new(&[
-        ("Contract", false, 2.2),
-        ("Outage", false, 1.2),
-        ("Service", false, 1.8),
+        ("Contract", false, 2.0),
+        ("Outage", false, 1.6),
+        ("Service", false, 1.6),
         ("Started", false, 2.4),
         ("Duration", true, 1.2),
         ("Impact", false, 0.9),
@@ -409,15 +409,14 @@ fn money<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
 /// The contract's months summed.
 fn total(c: &ContractPack) -> MonthLine {
     let sum = |f: fn(&MonthLine) -> i64| c.months.iter().map(f).sum::<i64>();
-    let outstanding: Option<i64> = c
+    // Outstanding counts issued months only; with none issued there is
+    // nothing outstanding yet.
+    let issued: Vec<i64> = c
         .months
         .iter()
-        .map(|m| m.outstanding_minor)
-        .try_fold(0i64, |acc, o| o.map(|o| acc + o))
-        .or_else(|| {
-            // Some month not issued yet: the issued months' outstanding.
-            Some(c.months.iter().filter_map(|m| m.outstanding_minor).sum())
-        });
+        .filter_map(|m| m.outstanding_minor)
+        .collect();
+    let outstanding = (!issued.is_empty()).then(|| issued.iter().sum());
     MonthLine {
         service_credits_minor: sum(|m| m.service_credits_minor),
         recoverable_costs_minor: sum(|m| m.recoverable_costs_minor),

@@ -8,6 +8,8 @@
 //! (written as `.eml` files under `data_dir/outbox/` without `[email]`), and
 //! its API and metrics answer on the listen address.
 
+mod committee;
+
 use std::path::Path;
 
 use std::collections::HashMap;
@@ -129,6 +131,7 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
             .await
             .map_err(Failure::runtime)?;
         println!("\n{}\n", evaluate::table(&report));
+        committee::classify_outages(store, &report, now).await?;
         let dir = config
             .daemon
             .data_dir
@@ -138,6 +141,8 @@ async fn prepare(config: &Config, store: &Store, clock: &WallClock) -> Result<()
         write_reports(&dir, &report)?;
         println!("reports: {}", dir.display());
     }
+    committee::record_actions(config, store, now).await?;
+    committee::issue_the_pack(config, store, period, now).await?;
     today(config, store, now).await
 }
 
