@@ -355,7 +355,11 @@ token_sha256 = "{viewer}"
             .messages()
             .iter()
             .filter_map(|m| m.header("Subject"))
-            .filter(|s| !s.contains("report issued") && !s.contains("DRAFT"))
+            // The closing of September (and, in October, of the quarter's
+            // committee pack) is the issuing tests' business.
+            .filter(|s| {
+                !s.contains("report issued") && !s.contains("DRAFT") && !s.contains("pack issued")
+            })
             .collect();
         s.sort();
         s

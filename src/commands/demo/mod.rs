@@ -3,7 +3,9 @@
 //! that its figures depend on, such as an annual cap's contract year) for the configured
 //! contracts, imports it into the SQLite store, prints each contract's
 //! evaluation, writes the month's report in every format under
-//! `data_dir/reports/`, adds a few incidents and an outage happening today,
+//! `data_dir/reports/`, records what the audit committee reads
+//! ([`committee`]: an audit's actions, outages' causes, the quarter's pack
+//! under `data_dir/packs/`), adds a few incidents and an outage happening today,
 //! and then runs the daemon: its live detection alerts on today's incidents
 //! (written as `.eml` files under `data_dir/outbox/` without `[email]`), and
 //! its API and metrics answer on the listen address.
