@@ -58,6 +58,9 @@ async fn issue_closes_a_month_once_and_reissues_only_what_changed() {
                 .exists()
         );
     }
+    common::report_schema::assert_valid_report_file(
+        &folder.join("acme-managed-it-2026-10-v1.json"),
+    );
     assert_eq!(
         summaries(&env).await,
         ["report_issued/acme-managed-it/2026-10/v1"]

@@ -60,6 +60,7 @@ pub mod read;
 pub mod reconcile;
 pub mod records;
 pub mod revisions;
+mod reworded;
 pub mod rewrites;
 mod row;
 pub mod server;
@@ -488,6 +489,7 @@ impl Store {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
+        reworded::accept_old_texts(self).await?;
         migrator.run(&self.pool).await?;
         Ok(())
     }
