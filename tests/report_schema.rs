@@ -190,3 +190,180 @@ fn a_report_of_another_schema_version_fails() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("/schema_version:"), "{errors:?}");
 }
+
+/// The wire types in `src/report/json` that the month report does not
+/// carry (the JSON of the records the API and the command line list).
+const NOT_IN_THE_REPORT: &[&str] = &[
+    "CostJson",
+    "RemovalJson",
+    "ExcusalTargetJson",
+    "ExcusalJson",
+    "RevocationJson",
+    "CostGateJson",
+];
+
+/// The report's source files: its wire types and the amendment's.
+const WIRE_SOURCES: &[&str] = &[
+    "src/report/json",
+    "src/report/amendment/mod.rs",
+    "src/report/amendment/words.rs",
+];
+
+/// The field names of every serialised struct and enum variant in `text`
+/// (a Rust source file), by type: `(type, field)`. Fields serde skips or
+/// flattens into their parent are left out (a flattened type's own fields
+/// are counted under it).
+fn serialised_fields(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut serialised = false;
+    let mut current: Option<String> = None;
+    let mut pending_skip = false;
+    for line in text.lines() {
+        if line.starts_with("#[derive(") {
+            serialised = line.contains("Serialize");
+            continue;
+        }
+        if current.is_none() {
+            for lead in ["pub struct ", "pub enum "] {
+                if let Some(rest) = line.strip_prefix(lead) {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if serialised && rest.trim_end().ends_with('{') {
+                        current = Some(name);
+                    }
+                    serialised = false;
+                }
+            }
+            continue;
+        }
+        if line == "}" {
+            current = None;
+            continue;
+        }
+        let trimmed = line.trim();
+        if trimmed == "#[serde(skip)]" || trimmed == "#[serde(flatten)]" {
+            pending_skip = true;
+            continue;
+        }
+        let field = trimmed.strip_prefix("pub ").unwrap_or(trimmed);
+        let name: String = field
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        if !name.is_empty() && field[name.len()..].starts_with(": ") {
+            if !pending_skip && let Some(ty) = &current {
+                out.push((ty.clone(), name));
+            }
+            pending_skip = false;
+        }
+    }
+    out
+}
+
+/// Every property name the schema lists anywhere.
+fn schema_property_names(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "properties"
+                    && let Some(props) = value.as_object()
+                {
+                    out.extend(props.keys().cloned());
+                }
+                schema_property_names(value, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| schema_property_names(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_schema_and_the_wire_types_name_the_same_fields() {
+    // A field added to or removed from the report's wire types without the
+    // schema, even one no test's report happens to carry (present only
+    // under some contract clause), fails here by name.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for source in WIRE_SOURCES {
+        let path = root.join(source);
+        if path.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(&path)
+                .expect("the wire types' folder")
+                .map(|e| e.expect("folder entry").path())
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(path);
+        }
+    }
+    let mut in_code = std::collections::BTreeSet::new();
+    let mut types = 0;
+    let mut seen_types = std::collections::BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a wire type source");
+        for (ty, field) in serialised_fields(&text) {
+            if NOT_IN_THE_REPORT.contains(&ty.as_str()) {
+                continue;
+            }
+            if seen_types.insert(ty) {
+                types += 1;
+            }
+            in_code.insert(field);
+        }
+    }
+    // The parse found the wire types (about sixty), not a handful.
+    assert!(types >= 50, "only {types} wire types found");
+    let mut in_schema = std::collections::BTreeSet::new();
+    schema_property_names(&schema(), &mut in_schema);
+    let missing: Vec<_> = in_code.difference(&in_schema).collect();
+    let stale: Vec<_> = in_schema.difference(&in_code).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "fields the code writes that {SCHEMA_FILE} does not list: {missing:?}\n\
+         fields {SCHEMA_FILE} lists that no wire type writes: {stale:?}"
+    );
+}
+
+#[test]
+fn the_field_parse_reads_structs_variants_and_skips() {
+    let source = "\
+#[derive(Debug, Serialize)]
+pub struct AJson<'a> {
+    /// Doc: not a field.
+    pub id: i64,
+    #[serde(skip_serializing_if = \"Option::is_none\")]
+    pub note: Option<&'a str>,
+    #[serde(skip)]
+    pub words: &'static str,
+    #[serde(flatten)]
+    pub inner: BJson,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = \"kind\")]
+pub enum BJson {
+    One {
+        /// A variant's field.
+        first: i64,
+    },
+}
+
+#[derive(Debug)]
+pub struct NotSerialised {
+    pub hidden: i64,
+}
+";
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        serialised_fields(source),
+        pairs(&[("AJson", "id"), ("AJson", "note"), ("BJson", "first")])
+    );
+}
