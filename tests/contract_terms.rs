@@ -91,6 +91,9 @@ impl Env {
             .output()
             .expect("run slawatch");
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        if let Some(report) = common::report_schema::report_written(args, &out) {
+            common::report_schema::assert_valid_report(&report);
+        }
         out.stdout
     }
 

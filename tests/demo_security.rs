@@ -43,6 +43,7 @@ async fn the_demo_leaves_two_security_activities_unevidenced() {
     let report = data.join("reports/acme-managed-it/2026-11/report.json");
     let report: Value =
         serde_json::from_slice(&std::fs::read(report).expect("report written")).expect("JSON");
+    common::report_schema::assert_valid_report(&report);
     assert_eq!(
         report["commitment_categories"],
         json!([

@@ -194,6 +194,7 @@ fn a_correction_is_a_second_version_and_known_at_gives_the_issued_figures() {
         ],
     );
     let issued = std::fs::read_to_string(out.join(format!("{C}-2026-10-v1.json"))).unwrap();
+    common::report_schema::assert_valid_report(&serde_json::from_str(&issued).unwrap());
     // Every figure as issued; only the control data differs (a copy made
     // on demand is not an issued version).
     let without_control = |text: &str| {

@@ -53,6 +53,7 @@ fn the_example_month_is_reported_byte_for_byte_as_before() {
     run(&["demo", "--no-daemon"]);
     let reports = data.join("reports/acme-managed-it/2026-11");
     let now = std::fs::read(reports.join("report.json")).expect("report written");
+    common::report_schema::assert_valid_report(&json(&now));
     let before = with_vendor_assurance(json(&fixture("report.json")), &json(&now));
     same_fields(&before, &json(&now), "report.json");
     let csv = std::fs::read(reports.join("report.csv")).expect("report written");
@@ -79,6 +80,7 @@ fn the_example_month_is_reported_byte_for_byte_as_before() {
         .output()
         .expect("run slawatch");
     assert!(later.status.success(), "{}", stderr(&later));
+    common::report_schema::assert_valid_report(&json(&later.stdout));
     same_fields(&before, &json(&later.stdout), "report --as-of");
 }
 

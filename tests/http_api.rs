@@ -123,7 +123,9 @@ token_sha256 = "{viewer}"
         }
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let body = res.json().await.unwrap_or(Value::Null);
+        common::report_schema::check_api_answer(path, status, &body);
+        (status, body)
     }
 }
 

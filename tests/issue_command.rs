@@ -58,6 +58,9 @@ async fn issue_closes_a_month_once_and_reissues_only_what_changed() {
                 .exists()
         );
     }
+    common::report_schema::assert_valid_report_file(
+        &folder.join("acme-managed-it-2026-10-v1.json"),
+    );
     assert_eq!(
         summaries(&env).await,
         ["report_issued/acme-managed-it/2026-10/v1"]
@@ -103,6 +106,7 @@ async fn issue_closes_a_month_once_and_reissues_only_what_changed() {
         &std::fs::read_to_string(folder.join("acme-managed-it-2026-10-v2.json")).unwrap(),
     )
     .unwrap();
+    common::report_schema::assert_valid_report(&v2);
     let p1 = common::level(&v2, "p1-resolution");
     assert_eq!(p1["met"], 12);
     assert_eq!(p1["assessed"], 15);

@@ -129,6 +129,7 @@ async fn october_is_issued_once_then_amended_and_reissued() {
         let file = folder.join(format!("acme-2026-10-v1.{ext}"));
         assert!(file.metadata().unwrap().len() > 0, "{}", file.display());
     }
+    common::report_schema::assert_valid_report_file(&folder.join("acme-2026-10-v1.json"));
     assert!(
         dir.path()
             .join("data/reports/bravo/2026-10/bravo-2026-10-v1.pdf")

@@ -118,7 +118,9 @@ impl Api {
             Some(Ok("miss")) => false,
             other => panic!("X-Slawatch-Cache: {other:?}"),
         };
-        (hit, res.json().await.unwrap())
+        let month = res.json().await.unwrap();
+        common::report_schema::assert_valid_report(&month);
+        (hit, month)
     }
 }
 

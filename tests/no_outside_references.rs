@@ -1,8 +1,8 @@
-//! The repository is its own reference: code, tests, templates, the example
-//! configuration and the README never cite the outside product specification
-//! by section (a reader of the repository has no way to follow such a
-//! citation), and every "see the README, '…'" a comment gives names a
-//! section the README really has.
+//! The repository is its own reference: no file in it (code, tests,
+//! migrations, templates, the example configuration, docs, the README)
+//! cites the outside product specification (a reader of the repository has
+//! no way to follow such a citation), and every "see the README, '…'" a
+//! comment gives names a section the README really has.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,16 @@ const SEARCHED: &[&str] = &[
     "README.md",
 ];
 
-/// The forbidden citation, built from parts so that this file does not
-/// contain it and does not find itself.
-fn outside_citation() -> String {
-    ["SP", "EC", " ", "\u{a7}"].concat()
+/// The outside specification's name, built from parts so that this file
+/// does not contain it and does not find itself. Cited as a word in any
+/// form ("… §2.7", "….md", "the …"), so any standalone occurrence counts.
+fn outside_name() -> String {
+    ["SP", "EC"].concat()
 }
+
+/// What the repository holds but did not write: build output and git's
+/// own folder, at the crate root.
+const NOT_OURS: &[&str] = &["target", ".git", "data"];
 
 /// Every file under `path` (or `path` itself), in a stable order.
 fn files_under(path: &Path, out: &mut Vec<PathBuf>) {
@@ -38,9 +43,20 @@ fn files_under(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `file:line` for every line of the files under `roots` that contains
-/// `needle`. Files are read as bytes, so binary fixtures (XLSX, PDF) are
-/// searched too rather than skipped.
+/// Whether `line` holds `word` standing alone: not inside a longer word or
+/// identifier ("SPECIAL", "INSPECT", "SPEC_LEN" are other words).
+fn has_word(line: &[u8], word: &[u8]) -> bool {
+    let part_of_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    line.windows(word.len()).enumerate().any(|(at, window)| {
+        window == word
+            && (at == 0 || !part_of_word(line[at - 1]))
+            && line.get(at + word.len()).is_none_or(|&b| !part_of_word(b))
+    })
+}
+
+/// `file:line` for every line of the files under `roots` that holds the
+/// word `needle`. Files are read as bytes, so binary fixtures (XLSX, PDF)
+/// are searched too rather than skipped.
 fn lines_citing(roots: &[PathBuf], needle: &str) -> Vec<String> {
     let mut files = Vec::new();
     for root in roots {
@@ -51,15 +67,28 @@ fn lines_citing(roots: &[PathBuf], needle: &str) -> Vec<String> {
         let bytes =
             std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
         for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            if line
-                .windows(needle.len())
-                .any(|window| window == needle.as_bytes())
-            {
+            if has_word(line, needle.as_bytes()) {
                 hits.push(format!("{}:{}", file.display(), n + 1));
             }
         }
     }
     hits
+}
+
+/// Every entry at the crate root but [`NOT_OURS`]: the whole repository.
+fn repository_roots() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", root.display()))
+        .map(|entry| entry.expect("folder entry").path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| !NOT_OURS.contains(&n))
+        })
+        .collect();
+    roots.sort();
+    roots
 }
 
 fn searched_roots() -> Vec<PathBuf> {
@@ -68,8 +97,16 @@ fn searched_roots() -> Vec<PathBuf> {
 }
 
 #[test]
-fn nothing_cites_the_outside_specification_by_section() {
-    let hits = lines_citing(&searched_roots(), &outside_citation());
+fn no_file_cites_the_outside_specification() {
+    let roots = repository_roots();
+    // The search covers the migrations and docs too, not only the code.
+    for folder in ["src", "tests", "migrations", "docs", "README.md"] {
+        assert!(
+            roots.iter().any(|r| r.ends_with(folder)),
+            "{folder} not searched"
+        );
+    }
+    let hits = lines_citing(&roots, &outside_name());
     assert!(
         hits.is_empty(),
         "these lines cite a document that is not in the repository; cite the \
@@ -82,17 +119,26 @@ fn nothing_cites_the_outside_specification_by_section() {
 fn the_search_finds_a_planted_citation_with_its_line() {
     // The check above passes on an empty search as well as on a clean
     // repository; this shows the search would see a citation: one file with
-    // a clean line 1 and a citing line 2, one clean file beside it.
+    // a clean line 1 and a citing line 2, a migration citing on its line 3,
+    // one clean file beside them whose words merely contain the name.
     let dir = tempfile::tempdir().expect("temporary folder");
+    let name = outside_name();
     let citing = dir.path().join("citing.rs");
-    let body = format!(
-        "//! Clean first line.\n//! Calendars ({}2.1).\n",
-        outside_citation()
-    );
+    let body = format!("//! Clean first line.\n//! Calendars ({name} \u{a7}2.1).\n");
     std::fs::write(&citing, body).expect("writing the planted file");
-    std::fs::write(dir.path().join("clean.rs"), "//! Nothing here.\n").expect("clean file");
-    let hits = lines_citing(&[dir.path().to_path_buf()], &outside_citation());
-    assert_eq!(hits, vec![format!("{}:2", citing.display())]);
+    let migration = dir.path().join("0004.sql");
+    let body = format!("-- One.\n-- Two.\n-- As the {name}.md says.\n");
+    std::fs::write(&migration, body).expect("writing the planted migration");
+    let clean = format!("//! {name}IAL, IN{name}T and {name}_LEN are other words.\n");
+    std::fs::write(dir.path().join("clean.rs"), clean).expect("clean file");
+    let hits = lines_citing(&[dir.path().to_path_buf()], &name);
+    assert_eq!(
+        hits,
+        vec![
+            format!("{}:3", migration.display()),
+            format!("{}:2", citing.display()),
+        ]
+    );
 }
 
 /// The README's headings, without their leading `#`s.

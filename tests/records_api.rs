@@ -122,6 +122,7 @@ token_sha256 = "{manager}"
             .get("/api/v1/contracts/acme/months/2026-10", VIEWER)
             .await;
         assert_eq!(status, 200, "{month}");
+        common::report_schema::assert_valid_report(&month);
         month
     }
 }

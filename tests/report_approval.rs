@@ -99,6 +99,7 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
     assert_eq!(draft.draft, 1);
     // The draft's control data: a DRAFT, numbered, drafted at 07:00 UTC.
     let control: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    common::report_schema::assert_valid_report(&control);
     assert_eq!(control["control"]["status"], "DRAFT");
     assert_eq!(control["control"]["draft"], 1);
     assert_eq!(control["control"]["issued_at"], "2026-11-01T07:00:00Z");
@@ -136,6 +137,7 @@ async fn the_month_is_drafted_on_schedule_and_issued_once_after_approval() {
     )
     .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(
         value["approval"],
         serde_json::json!({"approved_by": "Jo Bloggs", "approved_at": "2026-11-06T09:30:00Z"})
@@ -200,6 +202,7 @@ async fn auto_issue_issues_on_schedule_without_an_approver() {
     )
     .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert!(value.get("approval").is_none());
 }
 
@@ -256,6 +259,7 @@ async fn a_month_held_for_its_feeds_is_issued_once_when_the_pack_arrives() {
     )
     .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(value["issue_gate"], "feeds_complete");
     assert!(value.get("approval").is_none());
 }
@@ -291,6 +295,7 @@ async fn a_month_whose_feeds_never_come_is_drafted_at_the_deadline() {
         .unwrap();
     assert_eq!(draft.gate.as_deref(), Some("deadline"));
     let value: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(value["issue_gate"], "deadline");
     // Approved, it is issued saying so.
     approve(&deps, "Jo Bloggs", "2026-11-12T09:00:00Z")
@@ -357,6 +362,7 @@ async fn a_manager_token_approves_over_the_api_and_a_viewer_cannot() {
     )
     .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(value["approval"]["approved_by"], "jane.smith");
     // Once issued, approving is a conflict.
     assert_eq!(post("manager-secret").await.unwrap().status().as_u16(), 409);
@@ -403,6 +409,7 @@ async fn figures_changed_after_approval_are_drafted_again_and_need_their_own_app
         .unwrap();
     assert_eq!(draft.draft, 2);
     let value: serde_json::Value = serde_json::from_str(&draft.json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(value["service_levels"][0]["attainment_percent"], 50.0);
     assert_eq!(
         subjects(&deps).await,
@@ -425,6 +432,7 @@ async fn figures_changed_after_approval_are_drafted_again_and_need_their_own_app
     )
     .unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    common::report_schema::assert_valid_report(&value);
     assert_eq!(value["service_levels"][0]["attainment_percent"], 50.0);
     assert_eq!(value["approval"]["approved_by"], "Sam Smith");
 }

@@ -390,6 +390,7 @@ token_sha256 = "{viewer}"
             .send()
     };
     let october: serde_json::Value = get("2026-10").await.unwrap().json().await.unwrap();
+    common::report_schema::assert_valid_report(&october);
     let p1 = common::level(&october, "p1-resolution");
     assert_eq!(p1["standing"], "at_risk");
     assert_eq!(p1["status"], "failing");
@@ -406,6 +407,7 @@ token_sha256 = "{viewer}"
     assert_eq!(october["forecast_credit_minor"], 875_000);
     // A closed month has its verdict and no standing.
     let september: serde_json::Value = get("2026-09").await.unwrap().json().await.unwrap();
+    common::report_schema::assert_valid_report(&september);
     let p1 = common::level(&september, "p1-resolution");
     assert_eq!(p1["status"], "met");
     assert!(p1.get("standing").is_none(), "{p1}");

@@ -1,8 +1,8 @@
--- The commitments register (SPEC §2.7), PostgreSQL twin of
--- migrations/sqlite/0004: commitments recorded ad hoc beside those in the
--- configuration file, and what happened to each occurrence. Nothing here is
--- ever updated or deleted: a rejection is a new event, so the register can
--- always be replayed as it stood at any instant.
+-- The commitments register (see the README, 'The commitments register'),
+-- PostgreSQL twin of migrations/sqlite/0004: commitments recorded ad hoc
+-- beside those in the configuration file, and what happened to each
+-- occurrence. Nothing here is ever updated or deleted: a rejection is a new
+-- event, so the register can always be replayed as it stood at any instant.
 
 -- Commitments added with `slawatch commitment add` or the API. The columns
 -- hold the keys as written (CommitmentSpec); they are validated again against

@@ -1,5 +1,6 @@
--- The commitments register (SPEC §2.7): commitments recorded ad hoc beside
--- those in the configuration file, and what happened to each occurrence.
+-- The commitments register (see the README, 'The commitments register'):
+-- commitments recorded ad hoc beside those in the configuration file, and
+-- what happened to each occurrence.
 -- Nothing here is ever updated or deleted: a rejection is a new event, so the
 -- register can always be replayed as it stood at any instant.
 

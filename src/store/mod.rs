@@ -62,6 +62,7 @@ pub mod read;
 pub mod reconcile;
 pub mod records;
 pub mod revisions;
+mod reworded;
 pub mod rewrites;
 mod row;
 pub mod server;
@@ -500,6 +501,7 @@ impl Store {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
+        reworded::accept_old_texts(self).await?;
         migrator.run(&self.pool).await?;
         Ok(())
     }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod report_schema;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -134,14 +136,20 @@ impl TestEnv {
         path
     }
 
-    /// Runs `slawatch --config … ARGS`.
+    /// Runs `slawatch --config … ARGS`. A report JSON it writes is checked
+    /// against the published schema on the way, so every test that asks
+    /// for one checks it.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        let output = Command::new(env!("CARGO_BIN_EXE_slawatch"))
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .output()
-            .expect("run slawatch")
+            .expect("run slawatch");
+        if let Some(report) = report_schema::report_written(args, &output) {
+            report_schema::assert_valid_report(&report);
+        }
+        output
     }
 
     /// Runs `slawatch import FILES…`.
@@ -166,6 +174,7 @@ impl TestEnv {
             as_of,
         ]);
         assert!(out.status.success(), "report failed: {}", stderr(&out));
+        // `run` has checked it against the schema.
         serde_json::from_slice(&out.stdout).expect("report JSON")
     }
 

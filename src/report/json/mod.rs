@@ -64,9 +64,18 @@ pub fn all<T: Wire>(items: &[T]) -> Vec<T::Json<'_>> {
     items.iter().map(Wire::json).collect()
 }
 
+/// The version of the report's JSON, `MAJOR.MINOR`, written into every
+/// report and pinned by the published schema (`docs/schema/report.schema.json`).
+/// A new field or a new value of an enumeration raises MINOR; a field
+/// removed or renamed, or a type or meaning changed, raises MAJOR (see the
+/// README, 'The report's JSON: its schema and version').
+pub const SCHEMA_VERSION: &str = "1.0";
+
 /// The whole report document.
 #[derive(Debug, Serialize)]
 pub struct ReportJson<'a> {
+    /// [`SCHEMA_VERSION`]: which published schema the document follows.
+    pub schema_version: &'static str,
     /// The contract's id.
     pub contract: &'a str,
     /// The document's control data: status, version, the contract's
@@ -460,6 +469,7 @@ pub fn to_json<'a>(r: &'a MonthReport<'a>) -> ReportJson<'a> {
     let c = r.contract;
     let e = &r.evaluation;
     ReportJson {
+        schema_version: SCHEMA_VERSION,
         contract: &c.id,
         control: appendix::ControlJson::new(r),
         supplier: &c.supplier,
