@@ -35,6 +35,7 @@ pub mod notice;
 pub mod records;
 pub mod report;
 pub mod run;
+pub mod user;
 pub mod verify;
 
 use crate::config::Config;

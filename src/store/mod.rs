@@ -31,6 +31,7 @@
 //! - [`cost_gates`]: gates recorded on costs (wilful default, data loss, termination).
 //! - [`credit_notes`]: what the supplier credited or refused, and the issued claims
 //!   they are set against.
+//! - [`web`]: the web desk's people, sessions and failed sign-ins.
 //! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
 //!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
@@ -71,6 +72,7 @@ pub mod tables;
 #[doc(hidden)]
 pub mod testing;
 pub mod versions;
+pub mod web;
 pub mod write;
 
 use std::borrow::Cow;
@@ -282,6 +284,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dr_assurance",
         include_str!("../../migrations/sqlite/0027_dr_assurance.sql"),
     ),
+    (
+        29,
+        "web_desk",
+        include_str!("../../migrations/sqlite/0029_web_desk.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -411,6 +418,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         27,
         "dr_assurance",
         include_str!("../../migrations/postgres/0027_dr_assurance.sql"),
+    ),
+    (
+        29,
+        "web_desk",
+        include_str!("../../migrations/postgres/0029_web_desk.sql"),
     ),
 ];
 
