@@ -87,3 +87,59 @@ fn duration(
             .map(|seconds| Duration::from_secs(seconds.unsigned_abs())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    const CONTRACT: &str = "[[contracts]]\nid = \"a\"\nsupplier = \"S\"\ntimezone = \"Europe/London\"\ncurrency = \"GBP\"\nmonthly_charge = \"1.00\"\nmanagers = [\"m@x.example\"]\n";
+
+    fn parse(web: &str) -> Result<crate::config::Config, String> {
+        crate::config::parse(&format!("[web]\n{web}\n{CONTRACT}"), "t.toml")
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    #[test]
+    fn defaults_are_local_accounts_and_a_working_day() {
+        let c = crate::config::parse(CONTRACT, "t.toml").unwrap();
+        assert_eq!(c.web.auth_proxy_header, None);
+        assert!(c.web.trusted_proxies.is_empty());
+        assert_eq!(c.web.session_idle, Duration::from_secs(1800));
+        assert_eq!(c.web.session_absolute, Duration::from_secs(43_200));
+    }
+
+    #[test]
+    fn a_proxy_header_with_its_proxies_is_read() {
+        let c = parse(
+            "auth_proxy_header = \"X-Remote-User\"\ntrusted_proxies = [\"10.0.0.5\", \"::1\"]\nsession_idle = \"15m\"\nsession_absolute = \"8h\"",
+        )
+        .unwrap();
+        assert_eq!(c.web.auth_proxy_header.unwrap().as_str(), "x-remote-user");
+        assert_eq!(c.web.trusted_proxies.len(), 2);
+        assert_eq!(c.web.session_idle, Duration::from_secs(900));
+        assert_eq!(c.web.session_absolute, Duration::from_secs(28_800));
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_key() {
+        let e = parse("auth_proxy_header = \"X-Remote-User\"").unwrap_err();
+        assert!(e.contains("web.trusted_proxies"), "{e}");
+        let e = parse("auth_proxy_header = \"X Remote\"\ntrusted_proxies = [\"10.0.0.5\"]")
+            .unwrap_err();
+        assert!(
+            e.contains("web.auth_proxy_header") && e.contains("not an HTTP header name"),
+            "{e}"
+        );
+        let e = parse("trusted_proxies = [\"10.0.0.0/8\"]").unwrap_err();
+        assert!(
+            e.contains("web.trusted_proxies[0]") && e.contains("not an IP address"),
+            "{e}"
+        );
+        let e = parse("session_idle = \"0m\"").unwrap_err();
+        assert!(e.contains("web.session_idle"), "{e}");
+        let e = parse("sessions = 1").unwrap_err();
+        assert!(e.contains("sessions"), "{e}");
+        // Only the mistakes: the contract is fine.
+        assert!(!e.contains("contracts"), "{e}");
+    }
+}
