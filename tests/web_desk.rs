@@ -762,3 +762,38 @@ async fn a_session_opened_on_one_daemon_is_honoured_by_a_second() {
     );
     assert_eq!(b.get("/").await.location(), "/sign-in");
 }
+
+#[tokio::test]
+async fn the_daemon_serves_the_desk_and_believes_only_its_proxy() {
+    // `slawatch run` itself: its listener tells the desk each peer's address.
+    let (dir, d) = desk().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let file = dir.path().join("slawatch.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "[daemon]\n",
+        &format!("[daemon]\nlisten = \"127.0.0.1:{port}\"\n"),
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let mut child = common::start_daemon(&file, port, "2026-11-05T09:00:00Z".parse().unwrap(), &[]);
+    let real = Daemon {
+        base: format!("http://127.0.0.1:{port}"),
+        deps: d.deps.clone(),
+    };
+    let proxied = Browser::from(&real, Some(PROXY), &[("x-remote-user", "pat")]);
+    let home = proxied.get("/").await;
+    let direct = Browser::from(&real, Some("127.0.0.1"), &[("x-remote-user", "pat")]);
+    let refused = direct.get("/").await;
+    let local = Browser::new(&real);
+    let signed = local.sign_in("jane", JANE_PASSWORD).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Signed in as <strong>pat</strong>"));
+    assert_eq!(refused.location(), "/sign-in");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+}

@@ -154,6 +154,22 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every session unused since `idle_before` or opened before
+    /// `opened_before`: ones never presented again would otherwise stay.
+    pub async fn close_expired_web_sessions(
+        &self,
+        idle_before: i64,
+        opened_before: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(opened_before)
+            .execute(self.pool())
+            .await
+            .map_err(failed("ending expired web sessions"))?;
+        Ok(())
+    }
+
     /// The session known by `id_sha256`, if it is open.
     pub async fn web_session(&self, id_sha256: &str) -> Result<Option<WebSession>, StoreError> {
         let row: Option<(String, String, i64, i64)> = sqlx::query_as(

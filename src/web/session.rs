@@ -170,13 +170,27 @@ pub async fn open(app: &AppState, user: &WebUser) -> Result<(String, Desk), WebE
     let id = random_token();
     let csrf = random_token();
     let session = digest(&id);
+    let now = app.now().timestamp();
+    let (idle, absolute) = limits(app);
+    // Tidy as sessions are opened: at most as often as people sign in.
     app.deps
         .store
-        .open_web_session(&session, &user.name, &csrf, app.now().timestamp())
+        .close_expired_web_sessions(now.saturating_sub(idle), now.saturating_sub(absolute))
+        .await?;
+    app.deps
+        .store
+        .open_web_session(&session, &user.name, &csrf, now)
         .await?;
     let desk = desk(user, csrf, session)
         .ok_or_else(|| WebError::Internal(format!("user {} has an unknown role", user.name)))?;
     Ok((id, desk))
+}
+
+/// `[web] session_idle` and `session_absolute`, in seconds.
+fn limits(app: &AppState) -> (i64, i64) {
+    let web = &app.deps.config.web;
+    let seconds = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    (seconds(web.session_idle), seconds(web.session_absolute))
 }
 
 /// The [`Desk`] of an enabled account with a known role.
@@ -213,9 +227,7 @@ async fn from_cookie(app: &AppState, headers: &HeaderMap) -> Result<Option<Desk>
         return Ok(None);
     };
     let now = app.now().timestamp();
-    let web = &app.deps.config.web;
-    let idle = i64::try_from(web.session_idle.as_secs()).unwrap_or(i64::MAX);
-    let absolute = i64::try_from(web.session_absolute.as_secs()).unwrap_or(i64::MAX);
+    let (idle, absolute) = limits(app);
     if now.saturating_sub(row.last_seen_at) >= idle
         || now.saturating_sub(row.created_at) >= absolute
     {
