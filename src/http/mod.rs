@@ -2,7 +2,9 @@
 //! token) and the API.
 //!
 //! [`router`] is kept apart from [`serve`] so tests call the router on a
-//! port of their own.
+//! port of their own. [`router_with`] mounts more routes beside the API
+//! under the same limits: the daemon serves `crate::web::router`, the API
+//! and the web desk (which sits after this module and so is handed in).
 //!
 //! Everyone who can reach the port is treated as hostile, the supplier
 //! included: a call's token is checked from its head before its body is
