@@ -328,6 +328,8 @@ async fn a_local_account_signs_in_and_a_wrong_password_does_not() {
 
     let ok = b.sign_in("jane", JANE_PASSWORD).await;
     assert_eq!((ok.status.as_u16(), ok.location()), (303, "/"));
+    // Signed in, the sign-in page sends to the portfolio.
+    assert_eq!(b.get("/sign-in").await.location(), "/");
     let cookie = ok.cookie();
     assert!(
         cookie.contains("; HttpOnly; SameSite=Lax; Path=/") && !cookie.contains("Secure"),
@@ -531,9 +533,18 @@ async fn a_manager_records_a_cost_through_the_form() {
         )
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
-    assert_eq!(done.location(), "/contracts/acme/months/2026-10#costs");
-    let page = b.get(OCTOBER).await;
+    // The first cost of the store: id 1.
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/months/2026-10?recorded=1#costs"
+    );
+    let page = b.get(done.location().split('#').next().unwrap()).await;
     assert!(page.body.contains("GBP 2,400.00"), "{}", page.body);
+    assert!(
+        page.body.contains("Cost 1 recorded, in your name."),
+        "{}",
+        page.body
+    );
 
     // The month's claim over the API: £40.00 credit + £2,400.00 cost = £2,440.00.
     let (_, month) = api(
@@ -721,11 +732,13 @@ async fn repeated_wrong_passwords_are_slowed() {
     );
     d.deps.clock.advance(chrono::Duration::seconds(6));
     b.signed_in("jane", JANE_PASSWORD).await;
-    // The success cleared jane's count: three more wrong before a wait.
+    // The success cleared jane's count: three more wrong before a wait
+    // (from another browser: this one is signed in now).
+    let again = Browser::new(&d);
     for _ in 0..3 {
-        assert_eq!(b.sign_in("jane", "guess").await.status, 401);
+        assert_eq!(again.sign_in("jane", "guess").await.status, 401);
     }
-    assert_eq!(b.sign_in("jane", "guess").await.status, 429);
+    assert_eq!(again.sign_in("jane", "guess").await.status, 429);
 }
 
 #[tokio::test]

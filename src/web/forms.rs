@@ -88,7 +88,12 @@ pub async fn add_cost(
     match record_cost(&app, c, &request, &desk.name).await {
         Ok(cost) => {
             tracing::info!(contract = %c.id, cost = cost.id, by = %desk.name, "cost recorded on the web desk");
-            Ok(Redirect::to(&format!("/contracts/{}/months/{period}#costs", c.id)).into_response())
+            // Post, redirect, get: reloading the page does not post again.
+            Ok(Redirect::to(&format!(
+                "/contracts/{}/months/{period}?recorded={}#costs",
+                c.id, cost.id
+            ))
+            .into_response())
         }
         Err(ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Conflict(m)) => {
             let mut form = CostForm {

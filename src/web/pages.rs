@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::Value;
@@ -93,6 +93,8 @@ pub struct CostForm {
     pub errors: BTreeMap<String, String>,
     /// An error that belongs to no one field.
     pub error: Option<String>,
+    /// The cost just recorded, to confirm it.
+    pub recorded: Option<i64>,
 }
 
 /// `GET /contracts/{contract}/months/{month}`: each service level with its
@@ -102,10 +104,16 @@ pub async fn month(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, month)): Path<(String, String)>,
+    Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, WebError> {
     let c = contract(&app, &desk, &contract_id)?;
     let period = period(&month)?;
-    month_page(&app, &desk, c, period, StatusCode::OK, CostForm::default()).await
+    let form = CostForm {
+        // Only a number is echoed back: the page says which cost was recorded.
+        recorded: query.get("recorded").and_then(|id| id.parse().ok()),
+        ..CostForm::default()
+    };
+    month_page(&app, &desk, c, period, StatusCode::OK, form).await
 }
 
 /// The contract-month page with `form` in the cost form.

@@ -60,8 +60,16 @@ pub struct SignInForm {
     form_token: String,
 }
 
-/// `GET /sign-in`: the form (and its cookie).
-pub async fn form(State(_): State<AppState>, transport: Transport, headers: HeaderMap) -> Response {
+/// `GET /sign-in`: the form (and its cookie); someone signed in already
+/// goes to the portfolio.
+pub async fn form(
+    signed_in: Option<axum::Extension<super::session::Desk>>,
+    transport: Transport,
+    headers: HeaderMap,
+) -> Response {
+    if signed_in.is_some() {
+        return Redirect::to("/").into_response();
+    }
     show(&headers, transport, StatusCode::OK, "", None)
 }
 
