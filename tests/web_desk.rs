@@ -92,33 +92,43 @@ async fn daemon(dir: &tempfile::TempDir) -> Daemon {
     }
 }
 
-/// `slawatch user add` on the test's store, the password on standard input.
-fn user_add(dir: &tempfile::TempDir, args: &[&str], password: Option<&str>) {
+/// `slawatch ARGS` on the test's store, `stdin` written to standard input.
+fn slawatch(dir: &tempfile::TempDir, args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let file = dir.path().join("slawatch.toml");
     let url = slawatch::store::testing::database_url(&dir.path().join("s.db"));
-    std::fs::write(
-        &file,
-        format!(
-            "[daemon]\ndatabase_url = \"{url}\"\ndata_dir = \"{}\"\n{}",
-            dir.path().join("data").display(),
-            config()
-        ),
-    )
-    .unwrap();
+    if !file.exists() {
+        std::fs::write(
+            &file,
+            format!(
+                "[daemon]\ndatabase_url = \"{url}\"\ndata_dir = \"{}\"\n{}",
+                dir.path().join("data").display(),
+                config()
+            ),
+        )
+        .unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
         .arg("--config")
         .arg(&file)
-        .args(["user", "add"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    if let Some(p) = password {
-        writeln!(child.stdin.take().unwrap(), "{p}").unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        writeln!(input, "{text}").unwrap();
     }
-    let out = child.wait_with_output().unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// `slawatch user add ARGS`, the password on standard input.
+fn user_add(dir: &tempfile::TempDir, args: &[&str], password: Option<&str>) {
+    let mut all = vec!["user", "add"];
+    all.extend_from_slice(args);
+    let out = slawatch(dir, &all, password);
     assert!(
         out.status.success(),
         "user add {args:?}: {}",
@@ -809,4 +819,69 @@ async fn the_daemon_serves_the_desk_and_believes_only_its_proxy() {
     assert!(home.body.contains("Signed in as <strong>pat</strong>"));
     assert_eq!(refused.location(), "/sign-in");
     assert_eq!(signed.status, 303, "{}", signed.body);
+}
+
+#[tokio::test]
+async fn people_are_listed_refused_when_unsafe_and_disabled_at_once() {
+    let (dir, d) = desk().await;
+    let out = slawatch(&dir, &["user", "list"], None);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "jane\tmanager\tevery contract\tpassword\tenabled\n\
+         pat\tviewer\tevery contract\tproxy only\tenabled\n\
+         sam\tmanager\tacme\tpassword\tenabled\n\
+         vic\tviewer\tevery contract\tpassword\tenabled\n"
+    );
+    // A short password, a taken name, an unknown role or contract: exit 1, nothing added.
+    for (args, password) in [
+        (["--name", "kim", "--role", "viewer"].as_slice(), "short"),
+        (
+            ["--name", "jane", "--role", "viewer"].as_slice(),
+            JANE_PASSWORD,
+        ),
+        (
+            ["--name", "kim", "--role", "admin"].as_slice(),
+            JANE_PASSWORD,
+        ),
+        (
+            ["--name", "kim", "--role", "viewer", "--contract", "nope"].as_slice(),
+            JANE_PASSWORD,
+        ),
+    ] {
+        let mut all = vec!["user", "add"];
+        all.extend_from_slice(args);
+        let out = slawatch(&dir, &all, Some(password));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+    assert_eq!(d.deps.store.web_users().await.unwrap().len(), 4);
+    // The hash is argon2's, never the password.
+    let jane = d.deps.store.web_user("jane").await.unwrap().unwrap();
+    let hash = jane.password_hash.unwrap();
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(JANE_PASSWORD),
+        "{hash}"
+    );
+
+    // Disabling jane ends her session at once, and she cannot sign in again.
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    assert_eq!(b.get("/").await.status, 200);
+    let out = slawatch(&dir, &["user", "disable", "--name", "jane"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(b.get("/").await.location(), "/sign-in");
+    assert_eq!(b.sign_in("jane", JANE_PASSWORD).await.status, 401);
+    // Nor through the proxy.
+    let proxied = Browser::from(&d, Some(PROXY), &[("x-remote-user", "jane")]);
+    assert_eq!(proxied.get("/").await.location(), "/sign-in");
+    assert_eq!(
+        slawatch(&dir, &["user", "disable", "--name", "nobody"], None)
+            .status
+            .code(),
+        Some(1)
+    );
 }
