@@ -58,9 +58,10 @@ pub async fn run(
             no_password,
         } => {
             let name = name.trim().to_string();
-            if name.is_empty() || name.chars().any(char::is_control) {
+            // As the sign-in form reads names: at most 200 characters.
+            if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
                 return Err(Failure::input(
-                    "--name must be a name without control characters",
+                    "--name must be a name of at most 200 characters, without control characters",
                 ));
             }
             if role != "viewer" && role != "manager" {

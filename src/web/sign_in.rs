@@ -28,6 +28,9 @@ use crate::http::AppState;
 /// The sign-in form's cookie: the form repeats its value.
 const FORM_COOKIE: &str = "slawatch_sign_in";
 
+/// The longest name a sign-in is checked with.
+const MAX_NAME_CHARS: usize = 200;
+
 /// Failures in a row before an account waits.
 const ACCOUNT_FREE_FAILURES: i64 = 3;
 /// Failures in a row before an address waits.
@@ -120,7 +123,10 @@ pub async fn sign_in(
                 .into(),
         ));
     }
-    let name = f.name.trim();
+    // No account has a name this long: kept short, so a posted megabyte
+    // does not become a key of the failure count.
+    let name: String = f.name.trim().chars().take(MAX_NAME_CHARS).collect();
+    let name = name.as_str();
     let account = format!("user:{name}");
     let address = format!(
         "address:{}",
