@@ -9,7 +9,7 @@
 //! each other:
 //!
 //! `domain → contract → config, engine → store → import, records, actions,
-//! report, alerts → issuing, metrics, sources, leader → daemon → http → commands → cli`
+//! report, alerts → issuing, metrics, sources, leader → daemon → http → web → commands → cli`
 //!
 //! - [`domain`]: money, percentages, months, instants, the wall clock,
 //!   evidence records and what people record.
@@ -32,6 +32,7 @@
 //! - [`leader`]: which of several daemons on one database leads.
 //! - [`daemon`]: `slawatch run`: its shared parts, supervision and live detection.
 //! - [`http`]: the HTTP API, `/metrics` and `/healthz`.
+//! - [`web`]: the contract manager's web desk: sign-in, pages and forms.
 //! - [`commands`] and [`cli`]: the subcommands, their arguments and dispatch.
 //! - [`generate`]: seeded synthetic evidence in the interchange formats, for
 //!   tests, the demo and benchmarks.
@@ -61,3 +62,4 @@ pub mod report;
 pub mod shutdown;
 pub mod sources;
 pub mod store;
+pub mod web;

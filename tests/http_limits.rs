@@ -63,7 +63,9 @@ token_sha256 = "{viewer}"
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
-    tokio::spawn(slawatch::http::serve(listener, deps, stop.clone()));
+    // The daemon's router, as `slawatch run` serves it.
+    let app = slawatch::web::router(deps.clone());
+    tokio::spawn(slawatch::http::serve(listener, app, deps, stop.clone()));
     Server {
         addr,
         _dir: dir,

@@ -3,7 +3,10 @@
 //! nothing on beta (nor on a contract that does not exist): refused 403
 //! with nothing of beta in the answer, beta's records unchanged, a record
 //! for beta in a push refused. The table of routes is checked against the
-//! routes `src/http/mod.rs` declares, so a new route must join it.
+//! routes `src/http/mod.rs` and `src/web/mod.rs` declare, so a new route
+//! must join it. The web desk's routes take no token (a token there is no
+//! session); people of the desk scoped to acme are held to it the same way,
+//! except that another contract's page is "not found".
 
 mod common;
 
@@ -126,7 +129,8 @@ service_label = \"service\"
                 ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let app = slawatch::http::router(deps.clone());
+        // The daemon's whole router: the API and the web desk.
+        let app = slawatch::web::router(deps.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Api {
             base: format!("http://{addr}"),
@@ -288,6 +292,12 @@ enum Who {
     Anyone,
     /// Tokens for every contract only (`/metrics` shows them all).
     Unscoped,
+    /// The web desk's people signed in, viewers and managers (no token).
+    DeskReaders,
+    /// The web desk's managers signed in (no token).
+    DeskManagers,
+    /// The web desk's sign-in and sign-out forms (no token).
+    DeskSession,
 }
 
 /// One route of the router: its template as `src/http/mod.rs` writes it,
@@ -643,13 +653,66 @@ fn routes() -> Vec<Route> {
             path: |c, ids, n| format!("/api/v1/contracts/{c}/costs/{}/gates", ids.costs[n]),
             body: |_, _| json!({"gate": "data_loss", "reason": "r"}),
         },
+        Route {
+            method: "GET",
+            template: "/",
+            who: Who::DeskReaders,
+            path: |_, _, _| "/".into(),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/sign-in",
+            who: Who::Anyone,
+            path: |_, _, _| "/sign-in".into(),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/sign-in",
+            who: Who::DeskSession,
+            path: |_, _, _| "/sign-in".into(),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/sign-out",
+            who: Who::DeskSession,
+            path: |_, _, _| "/sign-out".into(),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/months/{month}",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/months/2026-10"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/contracts/{contract}/months/{month}/costs",
+            who: Who::DeskManagers,
+            path: |c, _, _| format!("/contracts/{c}/months/2026-10/costs"),
+            body: |_, n| json!({"date": "2026-10-09", "amount": format!("{n}.00"), "description": "d", "evidence": "e"}),
+        },
+        Route {
+            method: "GET",
+            template: "/static/desk.css",
+            who: Who::Anyone,
+            path: |_, _, _| "/static/desk.css".into(),
+            body: none,
+        },
     ]
 }
 
 /// Every `.route("…"` of the router, with its methods.
 fn declared_routes() -> BTreeSet<(String, String)> {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/mod.rs")).unwrap();
+    let mut text = String::new();
+    for file in ["src/http/mod.rs", "src/web/mod.rs"] {
+        text.push_str(
+            &std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+        );
+    }
     let mut out = BTreeSet::new();
     for part in text.split(".route(").skip(1) {
         let path = part.split('"').nth(1).unwrap().to_string();
@@ -703,6 +766,20 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
                 let text = answer.to_string();
                 match route.who {
                     Who::Anyone => assert_eq!(status, 200, "{place}"),
+                    // A token is no session: a page is the sign-in form
+                    // (the redirect followed), a form is refused.
+                    Who::DeskReaders | Who::DeskManagers | Who::DeskSession => {
+                        if route.method == "GET" {
+                            assert_eq!(status, 200, "{place}");
+                            assert!(text.contains("action=\\\"/sign-in\\\""), "{place}: {text}");
+                        } else {
+                            assert!((400..500).contains(&status), "{place}: {status}");
+                        }
+                        assert!(
+                            !text.contains("beta") && !text.contains("nope"),
+                            "{place}: {text}"
+                        );
+                    }
                     Who::Pushers if may.contains(&Who::Pushers) => {
                         // The push is taken, the other contract's line refused.
                         assert_eq!(status, 200, "{place}: {answer}");
@@ -741,6 +818,20 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
             let (status, answer) = api
                 .call(route.method, &path, token, &(route.body)("acme", n))
                 .await;
+            if matches!(
+                route.who,
+                Who::DeskReaders | Who::DeskManagers | Who::DeskSession
+            ) {
+                // No token opens the desk, on any contract.
+                match route.method {
+                    "GET" => assert!(
+                        answer.to_string().contains("action=\\\"/sign-in\\\""),
+                        "{place}"
+                    ),
+                    _ => assert!((400..500).contains(&status), "{place}: {status}"),
+                }
+                continue;
+            }
             let allowed = match route.who {
                 Who::Anyone => true,
                 Who::Unscoped | Who::Sources => false,
@@ -790,4 +881,134 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
     );
     // None of it changed anything of beta's.
     assert_eq!(everything(&api, "beta").await, beta_before);
+}
+
+/// A browser signed in to the web desk as `name`: cookies kept, redirects
+/// shown; and its session's CSRF token.
+async fn desk_browser(api: &Api, name: &str, password: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let field = |body: &str, name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = body.find(&marker).unwrap() + marker.len();
+        body[start..].split('"').next().unwrap().to_string()
+    };
+    let form = client
+        .get(format!("{}/sign-in", api.base))
+        .send()
+        .await
+        .unwrap();
+    let token = field(&form.text().await.unwrap(), "form_token");
+    let signed = client
+        .post(format!("{}/sign-in", api.base))
+        .form(&[
+            ("name", name),
+            ("password", password),
+            ("form_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303, "{name} signs in");
+    let home = client.get(format!("{}/", api.base)).send().await.unwrap();
+    let csrf = field(&home.text().await.unwrap(), "csrf");
+    (client, csrf)
+}
+
+#[tokio::test]
+async fn a_desk_user_scoped_to_one_contract_acts_on_it_and_on_no_other() {
+    let api = Api::start().await;
+    seed(&api, "acme").await;
+    seed(&api, "beta").await;
+    let beta_before = everything(&api, "beta").await;
+    let password = "a long enough passphrase";
+    for (name, role) in [("desk-viewer-a", "viewer"), ("desk-manager-a", "manager")] {
+        let user = slawatch::store::web::WebUser {
+            name: name.into(),
+            role: role.into(),
+            contracts: Some(vec!["acme".into()]),
+            password_hash: Some(slawatch::web::password::hash(password).unwrap()),
+            created_at: 0,
+            disabled_at: None,
+        };
+        assert!(api.deps.store.add_web_user(&user).await.unwrap());
+    }
+    let people = [
+        ("desk-viewer-a", [Who::DeskReaders].as_slice()),
+        (
+            "desk-manager-a",
+            [Who::DeskReaders, Who::DeskManagers].as_slice(),
+        ),
+    ];
+    let mut n = 0;
+    for (name, may) in people {
+        let (client, csrf) = desk_browser(&api, name, password).await;
+        for route in routes() {
+            if !matches!(route.who, Who::DeskReaders | Who::DeskManagers) {
+                continue;
+            }
+            n += 1;
+            let place = format!("{name} {} {}", route.method, route.template);
+            let send = |c: &str| {
+                let path = (route.path)(c, &Ids::none(), 0);
+                let url = format!("{}{path}", api.base);
+                let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+                if let Value::Object(fields) = (route.body)(c, n) {
+                    form.extend(
+                        fields
+                            .into_iter()
+                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())),
+                    );
+                }
+                let request = match route.method {
+                    "GET" => client.get(url),
+                    _ => client.post(url).form(&form),
+                };
+                async move {
+                    let res = request.send().await.unwrap();
+                    (res.status().as_u16(), res.text().await.unwrap())
+                }
+            };
+            // Another contract's page, or one that does not exist: the
+            // same 404, naming neither; the portfolio lists acme alone.
+            for other in ["beta", "nope"] {
+                let (status, text) = send(other).await;
+                // A form the role may not post is refused before the
+                // contract is looked at: 403 whichever it names.
+                let expected = if !may.contains(&route.who) {
+                    403
+                } else if route.template.contains("{contract}") {
+                    404
+                } else {
+                    200
+                };
+                assert_eq!(status, expected, "{place} on {other}: {text}");
+                assert!(!text.contains(other), "{place}: {text}");
+            }
+            let (status, text) = send("acme").await;
+            match (may.contains(&route.who), route.method) {
+                (true, "GET") => assert_eq!(status, 200, "{place}: {text}"),
+                (true, _) => assert_eq!(status, 303, "{place}: {text}"),
+                (false, _) => assert_eq!(status, 403, "{place}: {text}"),
+            }
+        }
+    }
+    assert_eq!(everything(&api, "beta").await, beta_before);
+}
+
+impl Ids {
+    /// No records: the desk's routes name none.
+    fn none() -> Ids {
+        Ids {
+            costs: vec![],
+            excusals: vec![],
+            disputes: vec![],
+            dr_tests: vec![],
+            evidence: vec![],
+            actions: vec![],
+        }
+    }
 }

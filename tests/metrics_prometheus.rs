@@ -661,6 +661,7 @@ async fn scrape_benchmark() {
     let shutdown = tokio_util::sync::CancellationToken::new();
     let server = tokio::spawn(slawatch::http::serve(
         listener,
+        slawatch::web::router(deps.clone()),
         deps.clone(),
         shutdown.clone(),
     ));

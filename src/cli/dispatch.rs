@@ -261,6 +261,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, store) = open(&cli.config).await?;
             actions::run(&config, &store, command, &clock).await
         }
+        Command::User { command } => {
+            let (config, store) = open(&cli.config).await?;
+            user::run(&config, &store, command, &clock).await
+        }
         Command::Commitment { command } => {
             let (config, store) = open(&cli.config).await?;
             commitment::run(&config, &store, command, &clock).await

@@ -16,6 +16,7 @@ use crate::commands::evaluate::EvaluateFormat;
 use crate::commands::month::Seen;
 use crate::commands::pack::PackFormat;
 use crate::commands::report::ReportFormat;
+use crate::commands::user::UserCommand;
 use crate::domain::{Instant, WallClock};
 
 /// slawatch: the customer's independent monitor of an outsourced IT supplier.
@@ -409,6 +410,12 @@ pub enum Command {
         /// Stop after preparing the data and reports; do not start the daemon.
         #[arg(long)]
         no_daemon: bool,
+    },
+    /// The web desk's people: add (password on standard input), disable, list.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// The commitments register: add commitments, record deliveries, acceptances and rejections, list.
     Commitment {

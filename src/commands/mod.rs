@@ -37,6 +37,7 @@ pub mod pack;
 pub mod records;
 pub mod report;
 pub mod run;
+pub mod user;
 pub mod verify;
 
 use crate::config::Config;

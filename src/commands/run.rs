@@ -25,8 +25,10 @@ pub async fn run(config: Config, store: Store, clock: WallClock) -> Result<(), F
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tracing::info!(%address, contracts = deps.config.contracts.len(), sources = deps.config.sources.len(), "slawatch running");
-    let serve: daemon::Serve =
-        Box::new(move |deps, stop| Box::pin(crate::http::serve(listener, deps, stop)));
+    let serve: daemon::Serve = Box::new(move |deps, stop| {
+        let app = crate::web::router(deps.clone());
+        Box::pin(crate::http::serve(listener, app, deps, stop))
+    });
     let outcome = daemon::run(deps, serve, shutdown).await;
     store.close().await;
     tracing::info!("slawatch stopped");

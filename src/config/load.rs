@@ -111,7 +111,7 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
-const ROOT_KEYS: [&str; 11] = [
+const ROOT_KEYS: [&str; 12] = [
     "daemon",
     "email",
     "calendars",
@@ -123,6 +123,7 @@ const ROOT_KEYS: [&str; 11] = [
     "api_tokens",
     "reconciliation",
     "limits",
+    "web",
 ];
 
 fn config(root: &Table, p: &mut Problems) -> Option<Config> {
@@ -139,6 +140,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
     let api_tokens = api_tokens(s.value("api_tokens"), &contract_ids, p);
     let reconciliation = reconciliation(s.value("reconciliation"), p);
     let limits = limits(s.value("limits"), p);
+    let web = super::web::web(s.value("web"), p);
     Some(Config {
         daemon: daemon?,
         email: match email {
@@ -154,6 +156,7 @@ fn config(root: &Table, p: &mut Problems) -> Option<Config> {
         api_tokens: api_tokens?,
         reconciliation: reconciliation?,
         limits: limits?,
+        web: web?,
     })
 }
 

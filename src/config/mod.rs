@@ -31,6 +31,7 @@ mod sources;
 mod terms;
 #[cfg(test)]
 mod tests;
+mod web;
 
 pub use commitment::CommitmentSpec;
 pub use load::{ConfigError, Problem, load, parse};

@@ -36,6 +36,34 @@ pub struct Config {
     pub reconciliation: ReconciliationConfig,
     /// The `[limits]` section (defaults when absent).
     pub limits: ImportLimits,
+    /// The `[web]` section (defaults when absent).
+    pub web: WebConfig,
+}
+
+/// `[web]`: the web desk's sessions and its single sign-on proxy.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The header a trusted proxy names the signed-in person in
+    /// (`X-Remote-User`); `None`: local accounts only.
+    pub auth_proxy_header: Option<axum::http::HeaderName>,
+    /// The proxies' addresses: the header (and `X-Forwarded-Proto`) is
+    /// believed from these peers only.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A session unused this long is over (default 30 minutes).
+    pub session_idle: std::time::Duration,
+    /// A session is over this long after sign-in (default 12 hours).
+    pub session_absolute: std::time::Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            auth_proxy_header: None,
+            trusted_proxies: Vec::new(),
+            session_idle: std::time::Duration::from_secs(30 * 60),
+            session_absolute: std::time::Duration::from_secs(12 * 60 * 60),
+        }
+    }
 }
 
 impl Config {

@@ -2,7 +2,9 @@
 //! token) and the API.
 //!
 //! [`router`] is kept apart from [`serve`] so tests call the router on a
-//! port of their own.
+//! port of their own. [`router_with`] mounts more routes beside the API
+//! under the same limits: the daemon serves `crate::web::router`, the API
+//! and the web desk (which sits after this module and so is handed in).
 //!
 //! Everyone who can reach the port is treated as hostile, the supplier
 //! included: a call's token is checked from its head before its body is
@@ -78,6 +80,12 @@ impl AppState {
 
 /// The routes, with the limits every request is held to.
 pub fn router(deps: Deps) -> Router {
+    router_with(deps, |_| Router::new())
+}
+
+/// The API's routes and `extra`'s (the web desk's, built with the shared
+/// state), all held to the same limits.
+pub fn router_with(deps: Deps, extra: impl FnOnce(&AppState) -> Router<AppState>) -> Router {
     let daemon = &deps.config.daemon;
     let limit = daemon.max_request_bytes;
     // The timeout sits inside the concurrency limit, so a request cut off
@@ -98,6 +106,7 @@ pub fn router(deps: Deps) -> Router {
         tokens: Arc::new(Tokens::from_config(&deps.config)),
         deps,
     };
+    let extra = extra(&state);
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
@@ -225,6 +234,7 @@ pub fn router(deps: Deps) -> Router {
             "/api/v1/contracts/{contract}/costs/{id}/gates",
             post(recovery::gate_cost),
         )
+        .merge(extra)
         .layer(DefaultBodyLimit::max(limit))
         .layer(limits)
         .with_state(state)

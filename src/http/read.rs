@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Reading, Viewer};
 use super::error::ApiError;
-use crate::domain::Period;
+use crate::contract::Contract;
 use crate::domain::time::{format_utc, parse_rfc3339};
+use crate::domain::{Instant, Period};
 use crate::engine::live::open_incident_stages;
 use crate::report::cache::{self, Freshness, MonthKey};
 
@@ -69,6 +70,26 @@ pub async fn month(
         .known_at
         .map(|t| parse_rfc3339(&t).map_err(|e| ApiError::BadRequest(format!("known_at: {e}"))))
         .transpose()?;
+    let (body, served) = month_report(&app, &c, period, known_at).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (HeaderName::from_static("x-slawatch-cache"), served),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The month's report JSON as [`month`] answers it, and whether it came
+/// from the cache (`hit`) or was assembled now (`miss`): the web desk's
+/// pages read the same figures through here.
+pub async fn month_report(
+    app: &AppState,
+    c: &Contract,
+    period: Period,
+    known_at: Option<Instant>,
+) -> Result<(Bytes, &'static str), ApiError> {
     let now = known_at.unwrap_or_else(|| app.now());
     let (store, config) = (&app.deps.store, &app.deps.config);
     // Read before assembling: a write meanwhile leaves this entry behind
@@ -78,7 +99,7 @@ pub async fn month(
         period,
         known_at: known_at.map(|t| t.timestamp()),
         revision: store.contract_revision(&c.id).await?,
-        definitions: cache::definitions(config, &c),
+        definitions: cache::definitions(config, c),
     };
     let cache = &app.deps.month_reports;
     let (body, served) = match cache.get(&key, now) {
@@ -87,7 +108,7 @@ pub async fn month(
             // The same assembly as `slawatch report`: trends, and the
             // amendment when the month was issued and figures changed since.
             let report =
-                crate::report::assemble::as_it_stands(store, config, &c, period, now, known_at)
+                crate::report::assemble::as_it_stands(store, config, c, period, now, known_at)
                     .await
                     .map_err(|e| ApiError::Internal(e.into()))?;
             let body = serde_json::to_vec(&crate::report::json::to_json(&report))
@@ -98,14 +119,7 @@ pub async fn month(
             (body, "miss")
         }
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (HeaderName::from_static("x-slawatch-cache"), served),
-        ],
-        body,
-    )
-        .into_response())
+    Ok((body, served))
 }
 
 /// `GET /api/v1/contracts/{contract}/open-incidents`: every open incident's

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Reading, Writing};
 use super::error::ApiError;
+use crate::contract::Contract;
 use crate::domain::{Cost, Dispute, DisputeStatus, DisputeSubject, Excusal, Period};
 use crate::engine::commitments::AsOf;
 use crate::records::{
@@ -142,13 +143,25 @@ pub async fn add_cost(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let request: CostRequest = body(&bytes, COST)?;
-    let cost = new_cost(&c, &request)?;
-    let stored = app
+    let stored = record_cost(&app, &c, &request, &by).await?;
+    json(&stored)
+}
+
+/// Records the cost `request` states for `c` as `by`: the one path the API
+/// and the web desk's form take (checked against the contract, then stored
+/// with its audit entry in one transaction, or not at all).
+pub async fn record_cost(
+    app: &AppState,
+    c: &Contract,
+    request: &CostRequest,
+    by: &str,
+) -> Result<Cost, ApiError> {
+    let cost = new_cost(c, request)?;
+    Ok(app
         .deps
         .store
-        .record_cost(&c.id, &cost, &by, app.now().timestamp())
-        .await?;
-    json(&stored)
+        .record_cost(&c.id, &cost, by, app.now().timestamp())
+        .await?)
 }
 
 /// `DELETE /api/v1/contracts/{contract}/costs/{id}` with `{"reason": …}`:

@@ -12,31 +12,37 @@
 
 use std::time::Duration;
 
+use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
 
 use crate::daemon::Deps;
 
-/// Serves the router on `listener` until `shutdown`, then lets the
-/// requests in flight finish (each bounded by `request_timeout`).
+/// Serves `app` (the daemon's router, [`super::router`] with whatever
+/// the caller mounts beside it) on `listener` until `shutdown`, then lets
+/// the requests in flight finish (each bounded by `request_timeout`).
+/// Each request carries its peer's address as axum's `ConnectInfo`: the
+/// web desk believes a proxy's headers from configured addresses only.
 pub async fn serve(
     listener: TcpListener,
+    app: Router,
     deps: Deps,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(deps.config.daemon.header_timeout);
-    let app = super::router(deps);
     let graceful = GracefulShutdown::new();
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors, mostly: wait rather than spin.
                     tracing::warn!(error = %e, "cannot accept a connection");
@@ -46,7 +52,12 @@ pub async fn serve(
             },
             () = shutdown.cancelled() => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        ));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A client gone or too slow: nothing to act on, and nothing the

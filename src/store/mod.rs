@@ -31,6 +31,7 @@
 //! - [`cost_gates`]: gates recorded on costs (wilful default, data loss, termination).
 //! - [`credit_notes`]: what the supplier credited or refused, and the issued claims
 //!   they are set against.
+//! - [`web`]: the web desk's people, sessions and failed sign-ins.
 //! - [`chain`]: hash chains sealing the insert-only tables (the audit trail, issued
 //!   reports), so that rows altered past slawatch are detected (`slawatch verify`).
 
@@ -74,6 +75,7 @@ pub mod tables;
 #[doc(hidden)]
 pub mod testing;
 pub mod versions;
+pub mod web;
 pub mod write;
 
 use std::borrow::Cow;
@@ -290,6 +292,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "committee_pack",
         include_str!("../../migrations/sqlite/0028_committee_pack.sql"),
     ),
+    (
+        29,
+        "web_desk",
+        include_str!("../../migrations/sqlite/0029_web_desk.sql"),
+    ),
 ];
 
 /// PostgreSQL's twins of [`SQLITE_MIGRATIONS`]: the same versions and
@@ -424,6 +431,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         28,
         "committee_pack",
         include_str!("../../migrations/postgres/0028_committee_pack.sql"),
+    ),
+    (
+        29,
+        "web_desk",
+        include_str!("../../migrations/postgres/0029_web_desk.sql"),
     ),
 ];
 

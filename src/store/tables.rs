@@ -826,6 +826,41 @@ pub const TABLES: &[Table] = &[
         order_by: "contract",
         serial: None,
     },
+    Table {
+        name: "web_users",
+        columns: &[
+            ("name", Text),
+            ("role", Text),
+            ("contracts", Text),
+            ("password_hash", Text),
+            ("created_at", Int),
+            ("disabled_at", Int),
+        ],
+        order_by: "name",
+        serial: None,
+    },
+    Table {
+        name: "web_sessions",
+        columns: &[
+            ("id_sha256", Text),
+            ("user_name", Text),
+            ("csrf", Text),
+            ("created_at", Int),
+            ("last_seen_at", Int),
+        ],
+        order_by: "id_sha256",
+        serial: None,
+    },
+    Table {
+        name: "web_sign_in_failures",
+        columns: &[
+            ("subject", Text),
+            ("failures", Int),
+            ("last_failed_at", Int),
+        ],
+        order_by: "subject",
+        serial: None,
+    },
 ];
 
 #[cfg(test)]

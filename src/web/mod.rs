@@ -1,0 +1,54 @@
+//! The contract manager's web desk: server-rendered pages and plain HTML
+//! forms (no script), mounted at `/` beside the API on the daemon's one
+//! router and held to the same limits.
+//!
+//! Everyone is signed in ([`session`]): by a local account
+//! ([`sign_in`], `slawatch user add`) or by a trusted single sign-on
+//! proxy's header. Roles and contract scopes are the API tokens': a viewer
+//! reads, a manager also records; a contract outside a person's scope is
+//! "not found". Every page is sent with a content security policy that
+//! allows no script at all, and no framing.
+//!
+//! # Layout
+//! - [`session`]: who is signed in, sessions and their cookie, the proxy header.
+//! - [`sign_in`]: the sign-in form, failed sign-ins slowed, sign-out.
+//! - [`password`]: argon2 hashes of local accounts' passwords.
+//! - [`pages`]: the portfolio and a contract's month.
+//! - [`forms`]: forms that change records, on the API's code path.
+//! - [`render`]: templates, the stylesheet, the headers every page carries, error pages.
+
+pub mod forms;
+pub mod pages;
+pub mod password;
+pub mod render;
+pub mod session;
+pub mod sign_in;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::daemon::Deps;
+use crate::http::AppState;
+
+/// The daemon's router: the API ([`crate::http::router`]) and the desk.
+pub fn router(deps: Deps) -> Router {
+    crate::http::router_with(deps, routes)
+}
+
+/// The desk's routes, each behind [`session::resolve`].
+fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::portfolio))
+        .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/contracts/{contract}/months/{month}", get(pages::month))
+        .route(
+            "/contracts/{contract}/months/{month}/costs",
+            post(forms::add_cost),
+        )
+        .route("/static/desk.css", get(render::stylesheet))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve,
+        ))
+}

@@ -1,0 +1,887 @@
+//! The web desk over HTTP, on the daemon's real router and a real store
+//! (SQLite, or PostgreSQL in its pass): signing in with a local account
+//! (added with `slawatch user add`, password on standard input) or through
+//! a trusted proxy's header, the pages, the record-a-cost form on the
+//! API's code path, and every refusal (viewer, scope, CSRF, repeated
+//! wrong passwords). A browser is played by reqwest with a cookie store,
+//! redirects not followed so that each answer is seen.
+
+mod common;
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::{Command, Stdio};
+
+use common::{daemon_deps, sha256_hex};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+const API: &str = "web-desk-api-manager";
+const JANE_PASSWORD: &str = "jane's long passphrase";
+const VIC_PASSWORD: &str = "vic's long passphrase";
+const SAM_PASSWORD: &str = "sam's long passphrase";
+/// The trusted proxy's address; the browsers come from 127.0.0.1.
+const PROXY: &str = "127.0.0.2";
+
+fn config() -> String {
+    let contract = |id: &str, supplier: &str| {
+        format!(
+            r#"
+[[contracts]]
+id = "{id}"
+supplier = "{supplier}"
+timezone = "Europe/London"
+currency = "GBP"
+monthly_charge = "1000.00"
+managers = ["m@council.example"]
+
+  [[contracts.service_levels]]
+  id = "p1-resolution"
+  name = "P1 incidents resolved within 4 hours"
+  kind = "resolution_time"
+  priorities = ["P1"]
+  target = "4h"
+  target_percent = 95.0
+  service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
+"#
+        )
+    };
+    format!(
+        "{}{}
+[web]
+auth_proxy_header = \"X-Remote-User\"
+trusted_proxies = [\"{PROXY}\"]
+
+[[api_tokens]]
+name = \"api\"
+role = \"manager\"
+token_sha256 = \"{}\"
+",
+        contract("acme", "Acme <b>Managed</b> Ltd"),
+        contract("beta", "Beta Hosting plc"),
+        sha256_hex(API)
+    )
+}
+
+/// One daemon's router on a port of its own.
+struct Daemon {
+    base: String,
+    deps: slawatch::daemon::Deps,
+}
+
+async fn daemon(dir: &tempfile::TempDir) -> Daemon {
+    let deps = daemon_deps(dir, &config())
+        .await
+        .with_clock(slawatch::domain::WallClock::manual(
+            "2026-11-05T09:00:00Z".parse().unwrap(),
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let app = slawatch::web::router(deps.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    Daemon {
+        base: format!("http://{addr}"),
+        deps,
+    }
+}
+
+/// `slawatch ARGS` on the test's store, `stdin` written to standard input.
+fn slawatch(dir: &tempfile::TempDir, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let file = dir.path().join("slawatch.toml");
+    let url = slawatch::store::testing::database_url(&dir.path().join("s.db"));
+    if !file.exists() {
+        std::fs::write(
+            &file,
+            format!(
+                "[daemon]\ndatabase_url = \"{url}\"\ndata_dir = \"{}\"\n{}",
+                dir.path().join("data").display(),
+                config()
+            ),
+        )
+        .unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .arg("--config")
+        .arg(&file)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        writeln!(input, "{text}").unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// `slawatch user add ARGS`, the password on standard input.
+fn user_add(dir: &tempfile::TempDir, args: &[&str], password: Option<&str>) {
+    let mut all = vec!["user", "add"];
+    all.extend_from_slice(args);
+    let out = slawatch(dir, &all, password);
+    assert!(
+        out.status.success(),
+        "user add {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A store with jane (manager, every contract), vic (viewer), sam (manager
+/// of acme only) and pat (proxy only, viewer), and October's two P1s on
+/// acme: I1 met (1 h), I2 breached (6 h against 4 h).
+async fn desk() -> (tempfile::TempDir, Daemon) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let d = daemon(&dir).await;
+    user_add(
+        &dir,
+        &["--name", "jane", "--role", "manager"],
+        Some(JANE_PASSWORD),
+    );
+    user_add(
+        &dir,
+        &["--name", "vic", "--role", "viewer"],
+        Some(VIC_PASSWORD),
+    );
+    user_add(
+        &dir,
+        &["--name", "sam", "--role", "manager", "--contract", "acme"],
+        Some(SAM_PASSWORD),
+    );
+    user_add(
+        &dir,
+        &["--name", "pat", "--role", "viewer", "--no-password"],
+        None,
+    );
+    let records = json!([
+        {"type": "incident", "id": "I1", "contract": "acme", "priority": "P1",
+         "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T10:00:00Z"},
+        {"type": "incident", "id": "I2", "contract": "acme", "priority": "P1",
+         "title": "<script>alert(1)</script> mail down",
+         "opened_at": "2026-10-06T09:00:00Z", "resolved_at": "2026-10-06T15:00:00Z"},
+    ]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(records)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["stored"], 2, "{answer}");
+    (dir, d)
+}
+
+/// An API call with the manager token.
+async fn api(d: &Daemon, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}{path}", d.base))
+        .bearer_auth(API);
+    if let Some(b) = body {
+        req = req.body(b.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A browser: cookies kept, redirects shown rather than followed.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first hidden field `name`.
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in {}", self.body))
+            + marker.len();
+        self.body[start..].split('"').next().unwrap().to_string()
+    }
+
+    fn cookie(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("slawatch_session="))
+            .unwrap_or_default()
+    }
+}
+
+impl Browser {
+    fn new(d: &Daemon) -> Browser {
+        Browser::from(d, None, &[])
+    }
+
+    fn from(d: &Daemon, address: Option<&str>, headers: &[(&'static str, &str)]) -> Browser {
+        let mut default = HeaderMap::new();
+        for (k, v) in headers {
+            default.insert(*k, v.parse().unwrap());
+        }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(address.map(|a| a.parse::<IpAddr>().unwrap()))
+            .default_headers(default)
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base: d.base.clone(),
+        }
+    }
+
+    /// The same browser (its cookies) on another daemon.
+    fn on(&self, d: &Daemon) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            base: d.base.clone(),
+        }
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        Page {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Browser::page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Browser::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn sign_in(&self, name: &str, password: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        assert_eq!(form.status, 200);
+        let token = form.field("form_token");
+        self.post(
+            "/sign-in",
+            &[
+                ("name", name),
+                ("password", password),
+                ("form_token", &token),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in and checks it worked: off to the portfolio.
+    async fn signed_in(&self, name: &str, password: &str) {
+        let p = self.sign_in(name, password).await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        assert_eq!(p.location(), "/");
+    }
+}
+
+const OCTOBER: &str = "/contracts/acme/months/2026-10";
+const COSTS: &str = "/contracts/acme/months/2026-10/costs";
+
+#[tokio::test]
+async fn a_local_account_signs_in_and_a_wrong_password_does_not() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    // Not signed in: every page sends the browser to sign in.
+    let p = b.get("/").await;
+    assert_eq!((p.status.as_u16(), p.location()), (303, "/sign-in"));
+    let p = b.get(OCTOBER).await;
+    assert_eq!((p.status.as_u16(), p.location()), (303, "/sign-in"));
+
+    let wrong = b.sign_in("jane", "not her password").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("The name or the password is wrong."));
+    // The name is kept in the form, the password not.
+    assert!(wrong.body.contains("value=\"jane\""), "{}", wrong.body);
+    assert!(!wrong.body.contains("not her password"));
+    assert_eq!(b.get("/").await.status, 303);
+
+    let ok = b.sign_in("jane", JANE_PASSWORD).await;
+    assert_eq!((ok.status.as_u16(), ok.location()), (303, "/"));
+    // Signed in, the sign-in page sends to the portfolio.
+    assert_eq!(b.get("/sign-in").await.location(), "/");
+    let cookie = ok.cookie();
+    assert!(
+        cookie.contains("; HttpOnly; SameSite=Lax; Path=/") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+
+    let home = b.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    // Supplier text is escaped, never markup.
+    assert!(
+        home.body
+            .contains("Acme &lt;b&gt;Managed&lt;&#x2f;b&gt; Ltd"),
+        "{}",
+        home.body
+    );
+    assert!(!home.body.contains("<b>Managed"));
+    // October: 1 of 2 P1s met = 50 %, under 90 %: 4 % of £1,000.00 = £40.00.
+    assert!(
+        home.body
+            .contains("Service credits: <strong>GBP 40.00</strong>"),
+        "{}",
+        home.body
+    );
+    // Beta had nothing in October: no credit.
+    assert!(
+        home.body
+            .contains("Service credits: <strong>GBP 0.00</strong>")
+    );
+    let h = &home.headers;
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(!home.body.contains("<script"), "no script on any page");
+    assert!(!home.body.contains("style="), "no inline style");
+
+    // The stylesheet: this origin, cached a year.
+    let href = home
+        .body
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap();
+    // As a browser reads the attribute (the template escapes '/').
+    let href = href.split('"').next().unwrap().replace("&#x2f;", "/");
+    let css = b.get(&href).await;
+    assert_eq!(css.status, 200);
+    assert!(
+        css.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+
+    // The month page: the breach, with the supplier's title escaped.
+    let month = b.get(OCTOBER).await;
+    assert_eq!(month.status, 200);
+    assert!(
+        month
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; mail down"),
+        "{}",
+        month.body
+    );
+    assert!(month.body.contains("50.0%"), "{}", month.body);
+    assert!(month.body.contains("GBP 40.00"));
+
+    // Idle 30 minutes: the session is over.
+    d.deps.clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(b.get("/").await.location(), "/sign-in");
+
+    // Signing out ends the session on the server, not just in the browser.
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let csrf = b.get("/").await.field("csrf");
+    let out = b.post("/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!((out.status.as_u16(), out.location()), (303, "/sign-in"));
+    assert!(
+        out.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(b.get("/").await.status, 303);
+}
+
+#[tokio::test]
+async fn the_proxy_header_is_believed_only_from_a_trusted_proxy() {
+    let (_dir, d) = desk().await;
+    // From the proxy: pat (no password) is signed in by the header.
+    let proxied = Browser::from(&d, Some(PROXY), &[("x-remote-user", "pat")]);
+    let home = proxied.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body
+            .contains("Signed in as <strong>pat</strong> (viewer)")
+    );
+    let cookie = home.cookie();
+    assert!(
+        cookie.starts_with("slawatch_session=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    // Once the session is open, no new one each page.
+    assert_eq!(proxied.get("/").await.cookie(), "");
+
+    // The same header from anywhere else: not signed in.
+    let direct = Browser::from(&d, Some("127.0.0.1"), &[("x-remote-user", "pat")]);
+    assert_eq!(direct.get("/").await.location(), "/sign-in");
+    // A trusted proxy naming someone with no account: not signed in.
+    let stranger = Browser::from(&d, Some(PROXY), &[("x-remote-user", "mallory")]);
+    assert_eq!(stranger.get("/").await.location(), "/sign-in");
+    // The proxy says the browser came over TLS: the cookie is Secure.
+    let tls = Browser::from(
+        &d,
+        Some(PROXY),
+        &[("x-remote-user", "jane"), ("x-forwarded-proto", "https")],
+    );
+    let p = tls.get("/").await;
+    assert_eq!(p.status, 200);
+    assert!(p.cookie().contains("; Secure"), "{}", p.cookie());
+    // …but only a trusted proxy is believed about that too.
+    let claims = Browser::from(&d, Some("127.0.0.1"), &[("x-forwarded-proto", "https")]);
+    let form = claims.get("/sign-in").await;
+    let set: Vec<_> = form.headers.get_all("set-cookie").iter().collect();
+    assert!(
+        set.iter().all(|c| !c.to_str().unwrap().contains("Secure")),
+        "{set:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_records_a_cost_through_the_form() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let page = b.get(OCTOBER).await;
+    assert!(page.body.contains("Record a cost"), "{}", page.body);
+    let csrf = page.field("csrf");
+
+    // A wrong amount: shown beside the field, what was typed kept, nothing stored.
+    let refused = b
+        .post(
+            COSTS,
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "24.001"),
+                ("description", "Temporary mail relay <hired>"),
+                ("evidence", "PO-1"),
+                ("breach_service_level", "p1-resolution"),
+                ("breach_incident", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"amount-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"24.001\""));
+    assert!(
+        refused
+            .body
+            .contains("value=\"Temporary mail relay &lt;hired&gt;\"")
+    );
+    assert!(refused.body.contains("value=\"p1-resolution\" selected"));
+    let (_, costs) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/costs",
+        None,
+    )
+    .await;
+    assert_eq!(costs["costs"], json!([]), "{costs}");
+
+    let done = b
+        .post(
+            COSTS,
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "2400.00"),
+                ("description", "Temporary mail relay <hired>"),
+                ("evidence", "PO-1"),
+                ("breach_service_level", "p1-resolution"),
+                ("breach_incident", ""),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    // The first cost of the store: id 1.
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/months/2026-10?recorded=1#costs"
+    );
+    let page = b.get(done.location().split('#').next().unwrap()).await;
+    assert!(page.body.contains("GBP 2,400.00"), "{}", page.body);
+    assert!(
+        page.body.contains("Cost 1 recorded, in your name."),
+        "{}",
+        page.body
+    );
+
+    // The month's claim over the API: £40.00 credit + £2,400.00 cost = £2,440.00.
+    let (_, month) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/months/2026-10",
+        None,
+    )
+    .await;
+    assert_eq!(month["recoverable_costs_minor"], 240_000);
+    assert_eq!(month["service_credits"]["total_minor"], 4_000);
+    assert_eq!(month["total_claim_minor"], 244_000);
+    assert_eq!(
+        month["recoverable_costs"][0]["description"],
+        "Temporary mail relay <hired>"
+    );
+    // The audit trail names the person signed in.
+    let (_, audit) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/audit",
+        None,
+    )
+    .await;
+    let entries = audit["audit"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(
+        (entries[0]["action"].as_str(), entries[0]["by"].as_str()),
+        (Some("cost.add"), Some("jane"))
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_sees_no_form_and_is_refused_a_post() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let page = b.get(OCTOBER).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("Record a cost") && !page.body.contains("/costs\""),
+        "{}",
+        page.body
+    );
+    // The only form is signing out; its token does not make vic a manager.
+    let csrf = page.field("csrf");
+    let refused = b
+        .post(
+            COSTS,
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "1.00"),
+                ("description", "d"),
+                ("evidence", "e"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let (_, costs) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/costs",
+        None,
+    )
+    .await;
+    assert_eq!(costs["costs"], json!([]));
+}
+
+#[tokio::test]
+async fn a_person_scoped_to_one_contract_sees_no_other() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("sam", SAM_PASSWORD).await;
+    let home = b.get("/").await;
+    assert!(
+        home.body.contains("acme")
+            && !home.body.contains("Beta Hosting")
+            && !home.body.contains("beta"),
+        "{}",
+        home.body
+    );
+    assert_eq!(b.get(OCTOBER).await.status, 200);
+    // Another's contract and one that does not exist: the same 404, naming neither.
+    for other in ["beta", "nope"] {
+        let p = b.get(&format!("/contracts/{other}/months/2026-10")).await;
+        assert_eq!(p.status, 404, "{other}");
+        assert!(!p.body.contains(other), "{}", p.body);
+    }
+    let csrf = b.get(OCTOBER).await.field("csrf");
+    let p = b
+        .post(
+            "/contracts/beta/months/2026-10/costs",
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "1.00"),
+                ("description", "d"),
+                ("evidence", "e"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    let (_, costs) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/beta/costs",
+        None,
+    )
+    .await;
+    assert_eq!(costs["costs"], json!([]));
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let cost = [
+        ("date", "2026-10-09"),
+        ("amount", "1.00"),
+        ("description", "d"),
+        ("evidence", "e"),
+    ];
+    let p = b.post(COSTS, &cost).await;
+    assert_eq!(p.status, 403, "{}", p.body);
+    let mut forged = cost.to_vec();
+    forged.push((
+        "csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+    assert_eq!(b.post(COSTS, &forged).await.status, 403);
+    // Signing out needs it too.
+    assert_eq!(b.post("/sign-out", &[]).await.status, 403);
+    assert_eq!(b.get("/").await.status, 200);
+    // A sign-in posted from elsewhere (without the form's cookie) is refused.
+    let other = Browser::new(&d);
+    let p = other
+        .post(
+            "/sign-in",
+            &[
+                ("name", "jane"),
+                ("password", JANE_PASSWORD),
+                ("form_token", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    let (_, costs) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/costs",
+        None,
+    )
+    .await;
+    assert_eq!(costs["costs"], json!([]));
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    // Three wrong in a row are answered; then jane waits 5 s, even with
+    // the right password (it is not looked at).
+    for _ in 0..3 {
+        assert_eq!(b.sign_in("jane", "guess").await.status, 401);
+    }
+    let slowed = b.sign_in("jane", JANE_PASSWORD).await;
+    assert_eq!(slowed.status, 429, "{}", slowed.body);
+    assert_eq!(slowed.headers["retry-after"], "5");
+    // Another account from the same address is not held up (3 < 10).
+    let other = Browser::new(&d);
+    other.signed_in("vic", VIC_PASSWORD).await;
+    // 5 s on: one more try; wrong again, the wait doubles to 10 s.
+    d.deps.clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(b.sign_in("jane", "guess").await.status, 401);
+    assert_eq!(
+        b.sign_in("jane", JANE_PASSWORD).await.headers["retry-after"],
+        "10"
+    );
+    d.deps.clock.advance(chrono::Duration::seconds(4));
+    assert_eq!(
+        b.sign_in("jane", JANE_PASSWORD).await.headers["retry-after"],
+        "6"
+    );
+    d.deps.clock.advance(chrono::Duration::seconds(6));
+    b.signed_in("jane", JANE_PASSWORD).await;
+    // The success cleared jane's count: three more wrong before a wait
+    // (from another browser: this one is signed in now).
+    let again = Browser::new(&d);
+    for _ in 0..3 {
+        assert_eq!(again.sign_in("jane", "guess").await.status, 401);
+    }
+    assert_eq!(again.sign_in("jane", "guess").await.status, 429);
+}
+
+#[tokio::test]
+async fn a_session_opened_on_one_daemon_is_honoured_by_a_second() {
+    let (dir, first) = desk().await;
+    // A second daemon on the same store (the same PostgreSQL database in
+    // the PostgreSQL pass, the same file on SQLite).
+    let second = daemon(&dir).await;
+    let b = Browser::new(&first);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let on_second = b.on(&second);
+    let home = on_second.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Signed in as <strong>jane</strong>"));
+    // Its CSRF token works there too, and the cost is recorded as jane's.
+    let csrf = on_second.get(OCTOBER).await.field("csrf");
+    let done = on_second
+        .post(
+            COSTS,
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "1.00"),
+                ("description", "d"),
+                ("evidence", "e"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    // Signing out on the second ends it on the first.
+    assert_eq!(
+        on_second.post("/sign-out", &[("csrf", &csrf)]).await.status,
+        303
+    );
+    assert_eq!(b.get("/").await.location(), "/sign-in");
+}
+
+#[tokio::test]
+async fn the_daemon_serves_the_desk_and_believes_only_its_proxy() {
+    // `slawatch run` itself: its listener tells the desk each peer's address.
+    let (dir, d) = desk().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let file = dir.path().join("slawatch.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "[daemon]\n",
+        &format!("[daemon]\nlisten = \"127.0.0.1:{port}\"\n"),
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let mut child = common::start_daemon(&file, port, "2026-11-05T09:00:00Z".parse().unwrap(), &[]);
+    let real = Daemon {
+        base: format!("http://127.0.0.1:{port}"),
+        deps: d.deps.clone(),
+    };
+    let proxied = Browser::from(&real, Some(PROXY), &[("x-remote-user", "pat")]);
+    let home = proxied.get("/").await;
+    let direct = Browser::from(&real, Some("127.0.0.1"), &[("x-remote-user", "pat")]);
+    let refused = direct.get("/").await;
+    let local = Browser::new(&real);
+    let signed = local.sign_in("jane", JANE_PASSWORD).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Signed in as <strong>pat</strong>"));
+    assert_eq!(refused.location(), "/sign-in");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+}
+
+#[tokio::test]
+async fn people_are_listed_refused_when_unsafe_and_disabled_at_once() {
+    let (dir, d) = desk().await;
+    let out = slawatch(&dir, &["user", "list"], None);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "jane\tmanager\tevery contract\tpassword\tenabled\n\
+         pat\tviewer\tevery contract\tproxy only\tenabled\n\
+         sam\tmanager\tacme\tpassword\tenabled\n\
+         vic\tviewer\tevery contract\tpassword\tenabled\n"
+    );
+    // A short password, a taken name, an unknown role or contract: exit 1, nothing added.
+    for (args, password) in [
+        (["--name", "kim", "--role", "viewer"].as_slice(), "short"),
+        (
+            ["--name", "jane", "--role", "viewer"].as_slice(),
+            JANE_PASSWORD,
+        ),
+        (
+            ["--name", "kim", "--role", "admin"].as_slice(),
+            JANE_PASSWORD,
+        ),
+        (
+            ["--name", "kim", "--role", "viewer", "--contract", "nope"].as_slice(),
+            JANE_PASSWORD,
+        ),
+    ] {
+        let mut all = vec!["user", "add"];
+        all.extend_from_slice(args);
+        let out = slawatch(&dir, &all, Some(password));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+    assert_eq!(d.deps.store.web_users().await.unwrap().len(), 4);
+    // The hash is argon2's, never the password.
+    let jane = d.deps.store.web_user("jane").await.unwrap().unwrap();
+    let hash = jane.password_hash.unwrap();
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(JANE_PASSWORD),
+        "{hash}"
+    );
+
+    // Disabling jane ends her session at once, and she cannot sign in again.
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    assert_eq!(b.get("/").await.status, 200);
+    let out = slawatch(&dir, &["user", "disable", "--name", "jane"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(b.get("/").await.location(), "/sign-in");
+    assert_eq!(b.sign_in("jane", JANE_PASSWORD).await.status, 401);
+    // Nor through the proxy.
+    let proxied = Browser::from(&d, Some(PROXY), &[("x-remote-user", "jane")]);
+    assert_eq!(proxied.get("/").await.location(), "/sign-in");
+    assert_eq!(
+        slawatch(&dir, &["user", "disable", "--name", "nobody"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+}
