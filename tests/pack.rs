@@ -48,6 +48,22 @@ fn run_ok(env: &TestEnv, args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// Every way `pack` breaks the published schema
+/// (`docs/schema/pack.schema.json`), formats checked too.
+fn schema_errors(pack: &Value) -> Vec<String> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema/pack.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    validator
+        .iter_errors(pack)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
 fn pdf_text(path: &std::path::Path) -> String {
     let out = std::process::Command::new("pdftotext")
         .arg("-layout")
@@ -218,6 +234,30 @@ fn the_pack_shows_each_months_figures_as_its_report_does() {
         })
     );
     assert!(pack["changes"].is_null(), "no pack was issued before");
+    // The schema is strict: a field removed, one it does not know, or half
+    // a penny each fail it.
+    let mut broken = pack.clone();
+    broken["contracts"][0]["months"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("service_credits_minor");
+    broken["contracts"][0]["surprise"] = Value::Bool(true);
+    broken["contracts"][0]["months"][2]["total_claim_minor"] = serde_json::json!(750_000.5);
+    let errors = schema_errors(&broken);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/contracts/0/months/1") && e.contains("service_credits_minor")),
+        "{errors:#?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("surprise")), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/contracts/0/months/2/total_claim_minor")),
+        "{errors:#?}"
+    );
 
     // The HTML and the PDF say the same, read back as a person reads them.
     // Read as a browser shows it: the escaped characters turned back.
@@ -495,6 +535,16 @@ async fn the_quarters_pack_is_issued_once_across_restarts_and_daemons_and_mailed
         )
         .unwrap()
     );
+    let issued_json: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.path()
+                .join("data/packs/all/2026-07_2026-09/pack-2026-07-2026-09-v1.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(issued_json["issue"]["version"], 1);
+    assert_eq!(schema_errors(&issued_json), Vec::<String>::new());
     let sent = dir.path().join("sent.pdf");
     std::fs::write(&sent, &pdf).unwrap();
     let text = pdf_text(&sent);
@@ -536,6 +586,10 @@ async fn the_quarters_pack_is_issued_once_across_restarts_and_daemons_and_mailed
     )
     .await
     .unwrap();
+    assert_eq!(
+        schema_errors(&serde_json::from_str(&next.json).unwrap()),
+        Vec::<String>::new()
+    );
     let changes = next.pack.changes.expect("compared with the last pack");
     assert_eq!(
         (

@@ -126,6 +126,7 @@ mod tests {
 
     fn pack(from: &str, to: &str, months: Vec<MonthLine>, actions: Vec<ActionLine>) -> Pack {
         Pack {
+            schema_version: "1.0".into(),
             scope: "*".into(),
             from: from.into(),
             to: to.into(),

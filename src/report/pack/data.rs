@@ -12,9 +12,17 @@ use crate::domain::{Action, ActionStatus};
 use crate::engine::commitment_categories::CategoryTally;
 use crate::engine::follow_up::FollowUpRow;
 
+/// The version of the pack's published schema
+/// (`docs/schema/pack.schema.json`): the minor number moves when a field or
+/// value is added, the major when one is removed, renamed or changes
+/// meaning.
+pub const PACK_SCHEMA_VERSION: &str = "1.0";
+
 /// The whole pack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pack {
+    /// [`PACK_SCHEMA_VERSION`]: which published schema the pack follows.
+    pub schema_version: String,
     /// `*` for every contract, else the one contract's id.
     pub scope: String,
     /// The first month.

@@ -72,6 +72,7 @@ pub async fn assemble(
 ) -> Result<Assembled, ReportError> {
     let periods = months(from, to);
     let mut pack = Pack {
+        schema_version: data::PACK_SCHEMA_VERSION.to_string(),
         scope: scope.to_string(),
         from: from.to_string(),
         to: to.to_string(),
