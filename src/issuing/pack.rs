@@ -115,7 +115,8 @@ pub fn render(config: &Config, assembled: &Assembled) -> anyhow::Result<Rendered
             )
         })
         .collect();
-    let doc = build(assembled, &styles);
+    let doc = build(assembled, &styles)
+        .map_err(|e| anyhow::anyhow!("Failed to lay out the pack: {e}"))?;
     let name = title(&assembled.pack);
     let html = crate::report::html::render_page(&doc, &format!("{name} — {}", doc.status))
         .context("Failed to render the pack as HTML")?;

@@ -31,14 +31,19 @@ pub fn months_words(from: &str, to: &str) -> String {
     }
 }
 
-/// Lays the pack out; `styles` writes each contract's money and times.
-pub fn build(a: &Assembled, styles: &BTreeMap<String, Style>) -> Document {
+/// Lays the pack out; `styles` writes each contract's money and times, and
+/// must hold every contract of the pack (an error names one it lacks).
+pub fn build(a: &Assembled, styles: &BTreeMap<String, Style>) -> Result<Document, String> {
     let pack = &a.pack;
-    let utc = Style {
-        currency: crate::domain::Currency::parse("GBP").unwrap_or_else(|_| unreachable!()),
-        tz: chrono_tz::UTC,
-    };
-    let style = |id: &str| styles.get(id).unwrap_or(&utc);
+    let style: Vec<&Style> = pack
+        .contracts
+        .iter()
+        .map(|c| {
+            styles
+                .get(&c.id)
+                .ok_or_else(|| format!("contract '{}' is not in the configuration", c.id))
+        })
+        .collect::<Result<_, _>>()?;
     let (status, watermark, state) = match &pack.issue {
         Some(i) => ("ISSUED", None, format!("Issued version {}", i.version)),
         None => ("PROVISIONAL", Some("PROVISIONAL"), "Not issued".to_string()),
@@ -55,7 +60,7 @@ pub fn build(a: &Assembled, styles: &BTreeMap<String, Style>) -> Document {
         disaster_recovery(pack),
         actions(pack),
     ];
-    Document {
+    Ok(Document {
         title: title(pack),
         status,
         watermark,
@@ -64,7 +69,7 @@ pub fn build(a: &Assembled, styles: &BTreeMap<String, Style>) -> Document {
             months_words(&pack.from, &pack.to)
         ),
         sections,
-    }
+    })
 }
 
 /// A count held as `u64` (counts never reach `i64::MAX`).
@@ -292,7 +297,7 @@ fn proactive(pack: &Pack) -> Section {
     s
 }
 
-fn outages<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
+fn outages(pack: &Pack, style: &[&Style]) -> Section {
     let mut s = Section::new("outages", "Outages and their causes", "Outages");
     let mut by = Table::new(&[
         ("Contract", false, 3.0),
@@ -309,7 +314,7 @@ fn outages<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
         ("Impact", false, 0.9),
         ("Cause", false, 1.2),
     ]);
-    for c in &pack.contracts {
+    for (c, st) in pack.contracts.iter().zip(style) {
         for k in &c.outage_causes {
             by.row(vec![
                 Cell::text(&c.name),
@@ -320,7 +325,7 @@ fn outages<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
         }
         for o in &c.outages {
             let started = chrono::DateTime::parse_from_rfc3339(&o.start)
-                .map(|t| style(&c.id).instant(t.with_timezone(&chrono::Utc)))
+                .map(|t| st.instant(t.with_timezone(&chrono::Utc)))
                 .unwrap_or_else(|_| o.start.clone());
             let cause = Cell::text(o.cause.as_deref().unwrap_or("not recorded"));
             each.row(vec![
@@ -359,7 +364,7 @@ fn outages<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
     s
 }
 
-fn money<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
+fn money(pack: &Pack, style: &[&Style]) -> Section {
     let mut s = Section::new(
         "money",
         "Service credits and costs: claimed and recovered",
@@ -375,8 +380,7 @@ fn money<'a>(pack: &Pack, style: &impl Fn(&str) -> &'a Style) -> Section {
         ("Refused", true, 1.2),
         ("Outstanding", true, 1.4),
     ]);
-    for c in &pack.contracts {
-        let st = style(&c.id);
+    for (c, st) in pack.contracts.iter().zip(style) {
         let row = |label: &str, period: &str, m: &MonthLine| {
             vec![
                 Cell::text(label),

@@ -32,7 +32,7 @@ use crate::domain::time::local_date;
 use crate::domain::{CauseSubject, Instant, Period};
 use crate::engine::commitment_categories::{Span, tally};
 use crate::engine::commitments::AsOf;
-use crate::engine::follow_up::follow_up;
+use crate::engine::follow_up::FollowUp;
 use crate::store::Store;
 use data::{
     ActionLine, CategoryLine, CauseCount, ContractPack, DrLine, DrSystemLine, FollowUpLine,
@@ -123,7 +123,7 @@ pub async fn assemble(
 /// The follow-up summary over every contract's actions, each judged on its
 /// own contract's date.
 fn follow_up_lines(actions: &[(crate::domain::Action, NaiveDate)]) -> Vec<FollowUpLine> {
-    let mut summary = follow_up(std::iter::empty(), NaiveDate::MIN);
+    let mut summary = FollowUp::default();
     for (a, today) in actions {
         summary.add(a, *today);
     }
