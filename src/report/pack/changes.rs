@@ -104,23 +104,8 @@ mod tests {
 
     fn month(period: &str, rating: Option<&str>) -> MonthLine {
         MonthLine {
-            period: period.into(),
             rating: rating.map(str::to_string),
-            trend: None,
-            reasons: vec![],
-            levels_total: 0,
-            levels_failed: 0,
-            critical_failures: 0,
-            service_credits_minor: 0,
-            recoverable_costs_minor: 0,
-            total_claim_minor: 0,
-            credited_minor: 0,
-            refused_minor: 0,
-            outstanding_minor: None,
-            proactive: None,
-            reactive: None,
-            proactive_percent: None,
-            proactive_target_percent: None,
+            ..MonthLine::empty(period)
         }
     }
 

@@ -131,6 +131,31 @@ pub struct MonthLine {
     pub proactive_target_percent: Option<f64>,
 }
 
+impl MonthLine {
+    /// A month with nothing in it: no rating, no level, no money.
+    pub fn empty(period: &str) -> MonthLine {
+        MonthLine {
+            period: period.to_string(),
+            rating: None,
+            trend: None,
+            reasons: Vec::new(),
+            levels_total: 0,
+            levels_failed: 0,
+            critical_failures: 0,
+            service_credits_minor: 0,
+            recoverable_costs_minor: 0,
+            total_claim_minor: 0,
+            credited_minor: 0,
+            refused_minor: 0,
+            outstanding_minor: None,
+            proactive: None,
+            reactive: None,
+            proactive_percent: None,
+            proactive_target_percent: None,
+        }
+    }
+}
+
 /// One service-level line over the months.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelLine {

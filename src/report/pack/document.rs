@@ -428,25 +428,7 @@ fn total(c: &ContractPack) -> MonthLine {
         credited_minor: sum(|m| m.credited_minor),
         refused_minor: sum(|m| m.refused_minor),
         outstanding_minor: outstanding,
-        ..c.months.first().cloned().unwrap_or_else(|| MonthLine {
-            period: String::new(),
-            rating: None,
-            trend: None,
-            reasons: vec![],
-            levels_total: 0,
-            levels_failed: 0,
-            critical_failures: 0,
-            service_credits_minor: 0,
-            recoverable_costs_minor: 0,
-            total_claim_minor: 0,
-            credited_minor: 0,
-            refused_minor: 0,
-            outstanding_minor: None,
-            proactive: None,
-            reactive: None,
-            proactive_percent: None,
-            proactive_target_percent: None,
-        })
+        ..MonthLine::empty("")
     }
 }
 
