@@ -279,8 +279,8 @@ fn a_local_account_signs_in_through_the_form() {
 }
 
 /// A single sign-on proxy in miniature: it forwards every request to the
-/// daemon from `PROXY`'s address, adding the header that names `user`.
-fn proxy(upstream: String, user: &'static str) -> String {
+/// daemon from the address `from`, adding the header that names `user`.
+fn proxy(upstream: String, from: &'static str, user: &'static str) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy port");
     let addr: SocketAddr = listener.local_addr().expect("proxy address");
     listener.set_nonblocking(true).expect("non-blocking");
@@ -291,7 +291,7 @@ fn proxy(upstream: String, user: &'static str) -> String {
             .expect("proxy runtime");
         runtime.block_on(async move {
             let client = reqwest::Client::builder()
-                .local_address(PROXY.parse::<std::net::IpAddr>().ok())
+                .local_address(from.parse::<std::net::IpAddr>().ok())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("proxy client");
@@ -354,7 +354,9 @@ fn the_proxy_header_signs_in_only_through_the_trusted_proxy() {
         return;
     };
     let desk = Desk::new();
-    let through = proxy(desk.base.clone(), "pat");
+    let through = proxy(desk.base.clone(), PROXY, "pat");
+    // The same proxy on an address the daemon does not trust.
+    let untrusted = proxy(desk.base.clone(), "127.0.0.1", "pat");
     let mut b = Browser::start(&tools);
     // Through the proxy: pat, who has no password, is signed in at once.
     b.goto(&format!("{through}/"));
@@ -362,6 +364,13 @@ fn the_proxy_header_signs_in_only_through_the_trusted_proxy() {
     let text = b.text();
     assert!(text.contains("Signed in as pat (viewer)"), "{text}");
     assert!(text.contains("Service credits: GBP 40.00"), "{text}");
+    // Through the untrusted one, a fresh browser is sent to sign in: the
+    // header is believed for the address it comes from, not for itself.
+    let mut other = Browser::start(&tools);
+    other.goto(&format!("{untrusted}/"));
+    assert_eq!(other.url(), format!("{untrusted}/sign-in"));
+    assert_eq!(other.title(), "Sign in – slawatch");
+    drop(other);
     // Another browser straight to the daemon (from 127.0.0.1, not the
     // proxy's address) is not signed in by anyone's say-so.
     let mut direct = Browser::start(&tools);
