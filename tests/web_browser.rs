@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use browser::{Browser, free_port, tools_or_skip};
+use browser::{Browser, ENTER, TAB, free_port, tools_or_skip};
 use common::sha256_hex;
 use serde_json::{Value, json};
 
@@ -275,6 +275,39 @@ fn a_local_account_signs_in_through_the_form() {
             .iter()
             .any(|v| v["id"] == "label" && v["impact"] == "critical"),
         "{found:?}"
+    );
+}
+
+#[test]
+fn the_desk_is_used_with_the_keyboard_alone() {
+    let Some(tools) = tools_or_skip("the_desk_is_used_with_the_keyboard_alone") else {
+        return;
+    };
+    let desk = Desk::new();
+    let mut b = Browser::start(&tools);
+    b.goto(&format!("{}/sign-in", desk.base));
+    // The sign-in page's tab order: the skip link, the brand (home), then
+    // the form's two fields (its token is hidden) and its button.
+    b.keys(&TAB.to_string());
+    assert_eq!(b.focused(), "a# Skip to main content");
+    b.keys(&TAB.to_string());
+    assert_eq!(b.focused(), "a# slawatch contract desk");
+    b.keys(&format!("{TAB}jane{TAB}{JANE_PASSWORD}"));
+    assert_eq!(b.focused(), "input#password ");
+    b.keys(&ENTER.to_string());
+    b.wait_for_url(&format!("{}/", desk.base));
+    assert!(
+        b.text().contains("Signed in as jane (manager)"),
+        "{}",
+        b.text()
+    );
+    // On the portfolio the skip link takes the focus past the header.
+    b.keys(&format!("{TAB}{ENTER}"));
+    assert_eq!(b.url(), format!("{}/#main", desk.base));
+    assert!(
+        b.focused().starts_with("main#main Portfolio"),
+        "{}",
+        b.focused()
     );
 }
 

@@ -73,6 +73,11 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The Tab key, for [`Browser::keys`] (WebDriver's code for it).
+pub const TAB: char = '\u{E004}';
+/// The Enter key, for [`Browser::keys`].
+pub const ENTER: char = '\u{E007}';
+
 /// A headless Chromium with an empty profile of its own, behind its own
 /// chromedriver; both end when dropped.
 pub struct Browser {
@@ -250,6 +255,55 @@ impl Browser {
     pub fn click(&mut self, css: &str) {
         let e = self.must_find(css);
         self.call(reqwest::Method::POST, &format!("/element/{e}/click"), None);
+        self.check_accessibility();
+    }
+
+    /// Presses `keys` one after another on whatever has the focus, as a
+    /// person at the keyboard does (`TAB` and `ENTER` below for those keys).
+    pub fn keys(&self, keys: &str) {
+        let presses: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let c = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": c}),
+                    json!({"type": "keyUp", "value": c}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": presses}]})),
+        );
+    }
+
+    /// What has the keyboard's focus: its tag, id and text, as `TAG#ID TEXT`.
+    pub fn focused(&self) -> String {
+        self.execute(
+            "const e = document.activeElement;
+             return e.tagName.toLowerCase() + '#' + e.id + ' ' + e.textContent.trim();",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Waits until the browser is at `url` (a form submitted from the
+    /// keyboard or by script navigates after the driver has answered),
+    /// then checks the page with axe-core.
+    pub fn wait_for_url(&mut self, url: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.url() != url {
+            assert!(
+                Instant::now() < deadline,
+                "not at {url} but {}:\n{}",
+                self.url(),
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         self.check_accessibility();
     }
 
