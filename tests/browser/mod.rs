@@ -81,7 +81,8 @@ pub const ENTER: char = '\u{E007}';
 /// A headless Chromium with an empty profile of its own, behind its own
 /// chromedriver; both end when dropped.
 pub struct Browser {
-    driver: Child,
+    // Dropped after the session is ended (fields drop after `drop`).
+    _driver: Driver,
     http: reqwest::blocking::Client,
     session: String,
     axe: String,
@@ -94,12 +95,14 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a session.
     pub fn start(tools: &Tools) -> Browser {
         let port = free_port();
-        let driver = Command::new(&tools.chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let driver = Driver(
+            Command::new(&tools.chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
         let profile = tempfile::tempdir().expect("profile folder");
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -151,7 +154,7 @@ impl Browser {
             .unwrap_or_else(|| panic!("no session: {answer}"))
             .to_string();
         Browser {
-            driver,
+            _driver: driver,
             http,
             session: format!("{base}/session/{session}"),
             axe: tools.axe.clone(),
@@ -430,11 +433,20 @@ impl Browser {
     }
 }
 
+/// The chromedriver process, stopped when dropped: also when a test fails
+/// before its session opens.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Ending the session closes Chromium; then the driver.
+        // Ending the session closes Chromium; the driver stops after.
         let _ = self.http.delete(&self.session).send();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
