@@ -250,7 +250,6 @@ fn a_local_account_signs_in_through_the_form() {
     assert!(text.contains("Acme Managed Ltd: 2026-10"), "{text}");
     assert!(text.contains("Mail down across the council"), "{text}");
     assert!(text.contains("50.0%"), "{text}");
-    b.screenshot("desk-contract-month.png");
 
     // Signing out: back to the sign-in page, and the portfolio is closed.
     b.click("form[action='/sign-out'] button");
@@ -455,6 +454,8 @@ fn a_manager_records_a_cost_and_sees_it_in_the_claim() {
     assert!(text.contains("Recoverable costs\nGBP 2,400.00"), "{text}");
     assert!(text.contains("Total claim\nGBP 2,440.00"), "{text}");
     assert!(text.contains("Temporary mail relay PO-1"), "{text}");
+    // The README's picture of the page: a breach, a cost and the claim.
+    b.screenshot("desk-contract-month.png");
     // The audit trail names the person signed in, with no name typed.
     let audit = desk.api(reqwest::Method::GET, "/api/v1/contracts/acme/audit", None);
     let entries = audit["audit"].as_array().cloned().unwrap_or_default();
