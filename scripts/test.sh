@@ -23,6 +23,27 @@ command -v openssl >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -
 # pdftotext (poppler-utils) for the PDF report test.
 command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends poppler-utils; }
 
+# A real headless browser for the web desk's tests (tests/web_browser.rs):
+# Debian's chromium and its WebDriver server, chromium-driver.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "== installing chromium and chromium-driver (Debian packages)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver
+fi
+
+# axe-core, the accessibility check those tests inject into every page,
+# from the npm registry into target/test-npm, pinned (a new release may add
+# rules; a version bump is a deliberate change here).
+AXE_VERSION=4.14.1
+if ! grep -q "\"version\": \"$AXE_VERSION\"" target/test-npm/node_modules/axe-core/package.json 2>/dev/null; then
+  echo "== installing axe-core $AXE_VERSION (npm) into target/test-npm"
+  command -v npm >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq --no-install-recommends npm; }
+  npm install --silent --no-audit --no-fund --save-exact --prefix target/test-npm "axe-core@$AXE_VERSION"
+fi
+export SLAWATCH_TEST_CHROMIUM="$(command -v chromium)"
+export SLAWATCH_TEST_CHROMEDRIVER="$(command -v chromedriver)"
+export SLAWATCH_TEST_AXE="$PWD/target/test-npm/node_modules/axe-core/axe.min.js"
+
 # A PostgreSQL server for the second run of the tests: only its binaries are
 # needed (Debian's postgresql-15, not the `postgresql` metapackage, whose
 # upgrade is slow); the script starts its own throwaway cluster below.
