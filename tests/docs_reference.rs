@@ -14,7 +14,9 @@
 //!   its own subcommands' options) appears in that section;
 //! - every route of the API and the web desk appears with its method on
 //!   `reference/http-api.md`, and every metric registered under
-//!   `src/metrics` on `reference/metrics.md`.
+//!   `src/metrics` on `reference/metrics.md`;
+//! - and none of these pages names a command, route or metric the program
+//!   does not have.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -484,6 +486,14 @@ fn every_subcommand_and_option_is_in_the_reference() {
             }
         }
     }
+    // Nor does the page give a command the program does not have.
+    for line in page.lines() {
+        if let Some(command) = line.strip_prefix("## slawatch ")
+            && !commands.iter().any(|c| c == command)
+        {
+            missing.push(format!("a heading for no command: `{line}`"));
+        }
+    }
     assert!(
         missing.is_empty(),
         "reference/commands.md lacks:\n{}",
@@ -562,15 +572,34 @@ fn every_route_is_in_the_reference() {
         all.extend(routes(&read(&root().join(file))));
     }
     assert!(all.len() >= 40, "only {} routes found", all.len());
-    let missing: Vec<String> = all
+    let documented: Vec<String> = all
         .into_iter()
         .map(|(method, path)| format!("`{method} {path}`"))
+        .collect();
+    let missing: Vec<&String> = documented
+        .iter()
         .filter(|route| !page.contains(route.as_str()))
         .collect();
     assert!(
         missing.is_empty(),
-        "reference/http-api.md lacks:\n{}",
-        missing.join("\n")
+        "reference/http-api.md lacks: {missing:?}"
+    );
+    // Nor does the page name a route the program does not serve.
+    let stale: Vec<String> = page
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|code| {
+            ["GET /", "POST /", "PUT /", "PATCH /", "DELETE /"]
+                .iter()
+                .any(|m| code.starts_with(m))
+        })
+        .map(|code| format!("`{code}`"))
+        .filter(|route| !documented.contains(route))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "reference/http-api.md names no such route: {stale:?}"
     );
 }
 
@@ -608,6 +637,18 @@ fn every_metric_is_in_the_reference() {
     assert!(
         missing.is_empty(),
         "reference/metrics.md lacks: {missing:?}"
+    );
+    // Nor does the page name a metric the program does not register.
+    let stale: Vec<&str> = page
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|code| code.split([' ', '{']).next())
+        .filter(|name| name.starts_with("slawatch_") && !names.iter().any(|n| n == name))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "reference/metrics.md names no such metric: {stale:?}"
     );
     assert_eq!(
         metric_names(r#"f.gauge("slawatch_leader", "1 while…"); "slawatch_{x}" "#),
