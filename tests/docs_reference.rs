@@ -328,6 +328,7 @@ fn every_tested_configuration_example_is_what_slawatch_check_says() {
     pages_under(&src, &mut pages);
     let mut wrong = Vec::new();
     let (mut passed, mut refused) = (0, 0);
+    let mut accepted: Vec<String> = Vec::new();
     for page in &pages {
         let name = page
             .strip_prefix(&src)
@@ -349,7 +350,10 @@ fn every_tested_configuration_example_is_what_slawatch_check_says() {
             let said = text_of(&out);
             let code = out.status.code();
             match &block.fails_with {
-                None if code == Some(0) => passed += 1,
+                None if code == Some(0) => {
+                    passed += 1;
+                    accepted.push(block.text.clone());
+                }
                 None => wrong.push(format!(
                     "{name}:{}: expected to pass, exit {code:?}:\n{said}",
                     block.line
@@ -381,6 +385,41 @@ fn every_tested_configuration_example_is_what_slawatch_check_says() {
     // A minimal contract, the full example, five source kinds at least.
     assert!(passed >= 7, "only {passed} tested examples pass");
     assert!(refused >= 1, "no tested example is refused");
+    // Each kind of source the program knows has an example that passes.
+    let untried: Vec<String> = source_kinds()
+        .into_iter()
+        .filter(|kind| {
+            !accepted
+                .iter()
+                .any(|b| b.contains(&format!("kind = \"{kind}\"")))
+        })
+        .collect();
+    assert!(
+        untried.is_empty(),
+        "no tested example of source kinds {untried:?}"
+    );
+}
+
+/// The source kinds `src/config/sources.rs` lists in `KINDS`: the first
+/// literal of each `("kind", &[keys…])` pair.
+fn source_kinds() -> Vec<String> {
+    let text = read(&root().join("src/config/sources.rs"));
+    let Some(at) = text.find("const KINDS") else {
+        panic!("no KINDS in src/config/sources.rs");
+    };
+    let open = at + text[at..].find("= [").expect("the KINDS list") + 2;
+    let (_, end) = literals_of_list(&text, open);
+    let list = &text[open..end];
+    let mut kinds = Vec::new();
+    for (i, _) in list.match_indices('"') {
+        // An opening quote right after `(` starts a pair: its kind.
+        if list[..i].trim_end().ends_with('(') {
+            let kind: String = list[i + 1..].chars().take_while(|c| *c != '"').collect();
+            kinds.push(kind);
+        }
+    }
+    assert!(kinds.len() >= 5, "only {kinds:?}");
+    kinds
 }
 
 /// The subcommands a `--help` text lists under `Commands:`, `help` aside.
