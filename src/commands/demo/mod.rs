@@ -4,7 +4,7 @@
 //! contracts, imports it into the SQLite store, prints each contract's
 //! evaluation, writes the month's report in every format under
 //! `data_dir/reports/`, records what the audit committee reads
-//! ([`committee`]: an audit's actions, outages' causes, the quarter's pack
+//! (`committee`: an audit's actions, outages' causes, the quarter's pack
 //! under `data_dir/packs/`), adds a few incidents and an outage happening today,
 //! and then runs the daemon: its live detection alerts on today's incidents
 //! (written as `.eml` files under `data_dir/outbox/` without `[email]`), and
