@@ -697,6 +697,13 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            template: "/contracts/{contract}/incidents/{incident}",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/incidents/{c}-I1"),
+            body: none,
+        },
+        Route {
+            method: "GET",
             template: "/static/desk.css",
             who: Who::Anyone,
             path: |_, _, _| "/static/desk.css".into(),

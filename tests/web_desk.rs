@@ -885,3 +885,125 @@ async fn people_are_listed_refused_when_unsafe_and_disabled_at_once() {
         Some(1)
     );
 }
+
+/// The position of `needle` in `page`, which must hold it.
+fn at(page: &Page, needle: &str) -> usize {
+    page.body
+        .find(needle)
+        .unwrap_or_else(|| panic!("no {needle:?} in {}", page.body))
+}
+
+#[tokio::test]
+async fn an_incident_shows_its_clock_verdicts_and_versions() {
+    let (_dir, d) = desk().await;
+    // I3: opened 09:00, on hold awaiting the customer 10:00–12:00 (pauses
+    // the clock), awaiting a vendor 13:00–14:00 (does not), resolved 16:00.
+    // On the 24x7 calendar: 1 h, then from 12:00 the 3 h left of the 4 h
+    // target run out at 15:00 (the deadline); elapsed 7 h − 2 h = 5 h.
+    let incident = |title: &str| {
+        json!({"type": "incident", "id": "I3", "contract": "acme", "priority": "P1", "title": title,
+               "opened_at": "2026-10-07T09:00:00Z", "resolved_at": "2026-10-07T16:00:00Z"})
+    };
+    let holds = json!([
+        incident("Mail <i>slow</i>"),
+        {"type": "hold", "incident_id": "I3", "contract": "acme", "reason": "awaiting_customer",
+         "start": "2026-10-07T10:00:00Z", "end": "2026-10-07T12:00:00Z"},
+        {"type": "hold", "incident_id": "I3", "contract": "acme", "reason": "awaiting_vendor",
+         "start": "2026-10-07T13:00:00Z", "end": "2026-10-07T14:00:00Z"},
+    ]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(holds)).await;
+    assert_eq!((status, &answer["stored"]), (200, &json!(3)), "{answer}");
+    // The supplier retitles it: a second version.
+    let again = json!([incident("<script>alert(2)</script> mail slow")]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(again)).await;
+    assert_eq!((status, &answer["updated"]), (200, &json!(1)), "{answer}");
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    // The month's breaches link to their incidents.
+    let month = b.get(OCTOBER).await;
+    assert!(
+        month.body.contains("href=\"/contracts/acme/incidents/I2\""),
+        "{}",
+        month.body
+    );
+    assert!(month.body.contains("href=\"/contracts/acme/incidents/I3\""));
+
+    let p = b.get("/contracts/acme/incidents/I3").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    // The verdict: 5 h against 4 h, breached at 15:00, stopped at 16:00.
+    for text in [
+        "breached",
+        "5 h 00 min",
+        "4 h 00 min",
+        "2026-10-07T15:00:00Z",
+        "2026-10-07T16:00:00Z",
+    ] {
+        at(&p, text);
+    }
+    // The timeline, in order, each hold saying whether it pauses the clock.
+    let order = [
+        "2026-10-07T09:00:00Z</strong> Opened",
+        "2026-10-07T10:00:00Z</strong> On hold (awaiting customer): pauses the resolution clock",
+        "2026-10-07T12:00:00Z</strong> Off hold (awaiting customer): the resolution clock runs again",
+        "2026-10-07T13:00:00Z</strong> On hold (awaiting vendor): the resolution clock runs on",
+        "2026-10-07T14:00:00Z</strong> Off hold (awaiting vendor)",
+        "2026-10-07T16:00:00Z</strong> Resolved",
+    ];
+    let places: Vec<usize> = order.iter().map(|t| at(&p, t)).collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
+    // Both versions, the supplier's text escaped in each.
+    // (The escaping writes `/` as `&#x2f;` too.)
+    at(&p, "title Mail &lt;i&gt;slow&lt;&#x2f;i&gt;</td>");
+    at(
+        &p,
+        "title &lt;script&gt;alert(2)&lt;&#x2f;script&gt; mail slow</td>",
+    );
+    assert!(!p.body.contains("<script>") && !p.body.contains("<i>slow"));
+    at(&p, "<td>1</td>");
+    at(&p, "<td>2</td>");
+
+    // I1 took 1 h: met. Excused, it is excused, whatever its clock says.
+    let p = b.get("/contracts/acme/incidents/I1").await;
+    at(&p, "1 h 00 min");
+    at(&p, ">met<");
+    let excuse = json!({"incident": "I1", "reason": "Customer's own <firewall>"});
+    let (status, answer) = api(
+        &d,
+        reqwest::Method::POST,
+        "/api/v1/contracts/acme/excusals",
+        Some(excuse),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let p = b.get("/contracts/acme/incidents/I1").await;
+    at(&p, ">excused<");
+    at(&p, "excused: Customer&#x27;s own &lt;firewall&gt;");
+
+    // Nothing there, another contract's, or none: the same 404.
+    for path in [
+        "/contracts/acme/incidents/I9",
+        "/contracts/nope/incidents/I1",
+    ] {
+        assert_eq!(b.get(path).await.status, 404, "{path}");
+    }
+    let beta = json!([{"type": "incident", "id": "B1", "contract": "beta", "priority": "P1",
+                        "opened_at": "2026-10-05T09:00:00Z"}]);
+    api(&d, reqwest::Method::POST, "/api/v1/records", Some(beta)).await;
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    let p = sam.get("/contracts/beta/incidents/B1").await;
+    assert_eq!(p.status, 404);
+    assert!(
+        !p.body.contains("B1") && !p.body.contains("beta"),
+        "{}",
+        p.body
+    );
+    assert_eq!(b.get("/contracts/beta/incidents/B1").await.status, 200);
+}

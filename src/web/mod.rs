@@ -14,10 +14,12 @@
 //! - [`sign_in`]: the sign-in form, failed sign-ins slowed, sign-out.
 //! - [`password`]: argon2 hashes of local accounts' passwords.
 //! - [`pages`]: the portfolio and a contract's month.
+//! - [`incident`]: an incident's clock, verdicts and versions.
 //! - [`forms`]: forms that change records, on the API's code path.
 //! - [`render`]: templates, the stylesheet, the headers every page carries, error pages.
 
 pub mod forms;
+pub mod incident;
 pub mod pages;
 pub mod password;
 pub mod render;
@@ -45,6 +47,10 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/contracts/{contract}/months/{month}/costs",
             post(forms::add_cost),
+        )
+        .route(
+            "/contracts/{contract}/incidents/{incident}",
+            get(incident::incident),
         )
         .route("/static/desk.css", get(render::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
