@@ -1007,3 +1007,259 @@ async fn an_incident_shows_its_clock_verdicts_and_versions() {
     );
     assert_eq!(b.get("/contracts/beta/incidents/B1").await.status, 200);
 }
+
+const RECORDS: &str = "/contracts/acme/records";
+
+#[tokio::test]
+async fn excusals_and_disputes_take_the_api_path_and_land_in_the_audit_trail() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let page = b.get(RECORDS).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("No excusals recorded."));
+    let csrf = page.field("csrf");
+    let audit = |d: &Daemon| {
+        let d = (d.base.clone(), ());
+        async move {
+            let res = reqwest::Client::new()
+                .get(format!("{}/api/v1/contracts/acme/audit", d.0))
+                .bearer_auth(API)
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()["audit"].clone()
+        }
+    };
+
+    // No reason: refused beside the field, what was typed kept, nothing stored.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals",
+            &[("csrf", &csrf), ("incident", "I2"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"excuse-reason-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"excuse-incident\" name=\"incident\" type=\"text\" value=\"I2\"")
+    );
+    // Two things named at once: the form's own error.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("outage", "O1"),
+                ("reason", "r"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("name exactly one of"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(audit(&d).await, json!([]));
+
+    // Excused: I2 (6 h against 4 h) no longer breaches, October's only
+    // breach gone, so P1 resolution is 1 of 1 met.
+    let done = b
+        .post(
+            "/contracts/acme/excusals",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("reason", "Power cut <at site>"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), "/contracts/acme/records?done=excused-1");
+    let page = b.get(done.location()).await;
+    assert!(
+        page.body.contains("Excusal 1 recorded, in your name."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Power cut &lt;at site&gt;"));
+    let (_, month) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/months/2026-10",
+        None,
+    )
+    .await;
+    assert_eq!(month["service_levels"][0]["breaches"], json!([]), "{month}");
+
+    // Revoked with no reason: refused on its row; then with one.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("id=\"excusal-1-error\""),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "the cut was ours to fix")],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=revoked-1");
+    // Revoked twice: a conflict, shown on the page, nothing more stored.
+    let again = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "again")],
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    assert!(
+        again.body.contains("already revoked by jane"),
+        "{}",
+        again.body
+    );
+
+    // The supplier disputes I2; jane rejects it.
+    let refused = b
+        .post(
+            "/contracts/acme/disputes",
+            &[("csrf", &csrf), ("cost", "one"), ("note", "n")],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("id=\"dispute-cost-error\""),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(
+            "/contracts/acme/disputes",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("note", "the clock was held"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=disputed-1");
+    let no_outcome = b
+        .post(
+            "/contracts/acme/disputes/1/decide",
+            &[("csrf", &csrf), ("note", "n")],
+        )
+        .await;
+    assert_eq!(no_outcome.status, 400);
+    assert!(
+        no_outcome
+            .body
+            .contains("choose to reject the dispute or to accept it")
+    );
+    let done = b
+        .post(
+            "/contracts/acme/disputes/1/decide",
+            &[
+                ("csrf", &csrf),
+                ("outcome", "reject"),
+                ("note", "no hold was asked for"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=decided-1");
+
+    // The trail: four entries, each in jane's name, in order.
+    let trail = audit(&d).await;
+    let actions: Vec<(&str, &str)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["action"].as_str().unwrap(), a["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("excusal.add", "jane"),
+            ("excusal.revoke", "jane"),
+            ("dispute.open", "jane"),
+            ("dispute.uphold", "jane")
+        ]
+    );
+    let page = b.get("/contracts/acme/audit").await;
+    assert_eq!(page.status, 200);
+    let places: Vec<usize> = [
+        "Power cut &lt;at site&gt;",
+        "the cut was ours to fix",
+        "the clock was held",
+        "no hold was asked for",
+    ]
+    .iter()
+    .map(|t| at(&page, t))
+    .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
+    // The month's trail: October's report quotes the same entries.
+    let page = b.get("/contracts/acme/audit?month=2026-10").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "audit trail of 2026-10");
+    at(&page, "no hold was asked for");
+
+    // A viewer reads the register and the trail, sees no form, is refused a post.
+    let v = Browser::new(&d);
+    v.signed_in("vic", VIC_PASSWORD).await;
+    let page = v.get(RECORDS).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page
+            .body
+            .contains("<form method=\"post\" action=\"/contracts"),
+        "{}",
+        page.body
+    );
+    let viewer_csrf = v.get("/").await.field("csrf");
+    let p = v
+        .post(
+            "/contracts/acme/excusals",
+            &[("csrf", &viewer_csrf), ("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Without its CSRF token: refused.
+    let p = b
+        .post(
+            "/contracts/acme/excusals",
+            &[("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Someone scoped to acme: beta's register, trail and forms are not found.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    let sam_csrf = sam.get("/").await.field("csrf");
+    for path in ["/contracts/beta/records", "/contracts/beta/audit"] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("beta"));
+    }
+    let p = sam
+        .post(
+            "/contracts/beta/excusals",
+            &[("csrf", &sam_csrf), ("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    assert_eq!(audit(&d).await.as_array().unwrap().len(), 4);
+}

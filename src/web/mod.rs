@@ -15,6 +15,7 @@
 //! - [`password`]: argon2 hashes of local accounts' passwords.
 //! - [`pages`]: the portfolio and a contract's month.
 //! - [`incident`]: an incident's clock, verdicts and versions.
+//! - [`records`]: excusals, disputes and their forms; the audit trail.
 //! - [`forms`]: forms that change records, on the API's code path.
 //! - [`render`]: templates, the stylesheet, the headers every page carries, error pages.
 
@@ -22,6 +23,7 @@ pub mod forms;
 pub mod incident;
 pub mod pages;
 pub mod password;
+pub mod records;
 pub mod render;
 pub mod session;
 pub mod sign_in;
@@ -51,6 +53,18 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/contracts/{contract}/incidents/{incident}",
             get(incident::incident),
+        )
+        .route("/contracts/{contract}/records", get(records::register))
+        .route("/contracts/{contract}/audit", get(records::audit))
+        .route("/contracts/{contract}/excusals", post(records::excuse))
+        .route(
+            "/contracts/{contract}/excusals/{id}/revoke",
+            post(records::revoke_excusal),
+        )
+        .route("/contracts/{contract}/disputes", post(records::dispute))
+        .route(
+            "/contracts/{contract}/disputes/{id}/decide",
+            post(records::decide),
         )
         .route("/static/desk.css", get(render::stylesheet))
         .layer(axum::middleware::from_fn_with_state(

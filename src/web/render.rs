@@ -63,7 +63,7 @@ pub async fn stylesheet() -> Response {
 }
 
 /// Every template of the desk, by name, embedded in the binary.
-const TEMPLATE_FILES: [(&str, &str); 6] = [
+const TEMPLATE_FILES: [(&str, &str); 8] = [
     (
         "layout.html",
         include_str!("../../templates/web/layout.html"),
@@ -81,6 +81,11 @@ const TEMPLATE_FILES: [(&str, &str); 6] = [
         "incident.html",
         include_str!("../../templates/web/incident.html"),
     ),
+    (
+        "records.html",
+        include_str!("../../templates/web/records.html"),
+    ),
+    ("audit.html", include_str!("../../templates/web/audit.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
 
