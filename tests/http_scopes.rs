@@ -757,6 +757,46 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            template: "/contracts/{contract}/commitments",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/commitments"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/contracts/{contract}/commitments/{id}",
+            who: Who::DeskManagers,
+            path: |c, _, _| format!("/contracts/{c}/commitments/dr-test"),
+            body: |_, _| json!({"action": "deliver", "evidence": "DR report"}),
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/dr",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/dr"),
+            body: none,
+        },
+        Route {
+            method: "POST",
+            template: "/contracts/{contract}/dr-tests",
+            who: Who::DeskManagers,
+            path: |c, _, _| format!("/contracts/{c}/dr-tests"),
+            body: |_, _| json!({"system": "payroll", "date": "2026-10-03"}),
+        },
+        Route {
+            method: "POST",
+            template: "/contracts/{contract}/dr-tests/{id}/withdraw",
+            who: Who::DeskManagers,
+            path: |c, ids, _| {
+                format!(
+                    "/contracts/{c}/dr-tests/{}/withdraw",
+                    ids.dr_tests.first().copied().unwrap_or(1)
+                )
+            },
+            body: |_, _| json!({"reason": "r"}),
+        },
+        Route {
+            method: "GET",
             template: "/static/desk.css",
             who: Who::Anyone,
             path: |_, _, _| "/static/desk.css".into(),

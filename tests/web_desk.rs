@@ -44,6 +44,18 @@ managers = ["m@council.example"]
   target = "4h"
   target_percent = 95.0
   service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
+
+  [[contracts.commitments]]
+  id = "dr-test"
+  name = "Annual DR test <full>"
+  due = "2026-11-30"
+  every = "12 months"
+
+  [[contracts.dr_systems]]
+  id = "payroll"
+  name = "Payroll <HR>"
+  criticality = "critical"
+  hosted_by = "supplier"
 "#
         )
     };
@@ -1262,4 +1274,230 @@ async fn excusals_and_disputes_take_the_api_path_and_land_in_the_audit_trail() {
         .await;
     assert_eq!(p.status, 404);
     assert_eq!(audit(&d).await.as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn commitments_and_dr_tests_are_recorded_through_their_forms() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let page = b.get("/contracts/acme/commitments").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The supplier's and the contract's text escaped.
+    at(&page, "Annual DR test &lt;full&gt;");
+    at(&page, ">pending<");
+    let csrf = page.field("csrf");
+    let commitments = |d: &Daemon| {
+        let base = d.base.clone();
+        async move {
+            let res = reqwest::Client::new()
+                .get(format!("{base}/api/v1/contracts/acme/commitments"))
+                .bearer_auth(API)
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()["commitments"][0].clone()
+        }
+    };
+    const DR_TEST: &str = "/contracts/acme/commitments/dr-test";
+    // A delivery on a day that is no date: beside the field, nothing stored.
+    let refused = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "deliver"),
+                ("evidence", "DR report"),
+                ("on", "2 Nov"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("on: &#x27;2 Nov&#x27; is not a date"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"2 Nov\""));
+    assert_eq!(commitments(&d).await["status"], "pending");
+    // Delivered on 2 November with its evidence, then accepted: in jane's name.
+    let done = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "deliver"),
+                ("evidence", "DR report <v2>"),
+                ("on", "2026-11-02"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/commitments?done=delivered"
+    );
+    let o = commitments(&d).await;
+    assert_eq!(
+        (&o["status"], &o["delivered_on"], &o["evidence"]),
+        (
+            &json!("delivered"),
+            &json!("2026-11-02"),
+            &json!("DR report <v2>")
+        ),
+        "{o}"
+    );
+    let done = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "accept"),
+                ("on", "2026-11-04"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/commitments?done=accepted");
+    let o = commitments(&d).await;
+    assert_eq!(
+        (&o["status"], &o["accepted_by"], &o["accepted_on"]),
+        (&json!("accepted"), &json!("jane"), &json!("2026-11-04")),
+        "{o}"
+    );
+    let page = b.get("/contracts/acme/commitments?done=accepted").await;
+    at(&page, "Acceptance recorded, in your name.");
+    at(&page, "DR report &lt;v2&gt;");
+
+    // The DR register: a test recorded, refusals beside their field.
+    let page = b.get("/contracts/acme/dr").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "Payroll &lt;HR&gt;");
+    at(&page, "never tested");
+    let refused = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-03"),
+                ("achieved_rto", "a while"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"dr-achieved_rto-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"a while\""));
+    let refused = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[("csrf", &csrf), ("system", "payroll"), ("date", "")],
+        )
+        .await;
+    assert!(
+        refused.body.contains("id=\"dr-date-error\""),
+        "{}",
+        refused.body
+    );
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    assert_eq!(dr["tests"], json!([]), "{dr}");
+    let done = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-03"),
+                ("achieved_rto", "3h30m"),
+                ("evidence", "DR-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/dr?done=recorded",
+        "{}",
+        done.body
+    );
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    let t = &dr["tests"][0];
+    // 3 h 30 min = 12,600 seconds.
+    assert_eq!(
+        (&t["achieved_rto_seconds"], &t["recorded_by"]),
+        (&json!(12_600), &json!("jane")),
+        "{dr}"
+    );
+    let id = t["id"].as_i64().unwrap();
+    let withdraw = format!("/contracts/acme/dr-tests/{id}/withdraw");
+    let refused = b.post(&withdraw, &[("csrf", &csrf), ("reason", " ")]).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused
+            .body
+            .contains(&format!("id=\"withdraw-{id}-error\"")),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(&withdraw, &[("csrf", &csrf), ("reason", "wrong system")])
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/dr?done=withdrawn");
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    assert_eq!(
+        dr["tests"][0]["withdrawn"]["reason"], "wrong system",
+        "{dr}"
+    );
+
+    // A viewer sees both registers without a form and is refused a post.
+    let v = Browser::new(&d);
+    v.signed_in("vic", VIC_PASSWORD).await;
+    for path in ["/contracts/acme/commitments", "/contracts/acme/dr"] {
+        let p = v.get(path).await;
+        assert_eq!(p.status, 200);
+        assert!(
+            !p.body.contains("<form method=\"post\" action=\"/contracts"),
+            "{}",
+            p.body
+        );
+    }
+    let viewer_csrf = v.get("/").await.field("csrf");
+    let p = v
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &viewer_csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-04"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Someone scoped to acme finds none of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    for path in ["/contracts/beta/commitments", "/contracts/beta/dr"] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("beta"));
+    }
+    let sam_csrf = sam.get("/").await.field("csrf");
+    let p = sam
+        .post(
+            "/contracts/beta/dr-tests",
+            &[
+                ("csrf", &sam_csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-04"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/beta/dr", None).await;
+    assert_eq!(dr["tests"], json!([]));
 }

@@ -16,6 +16,7 @@
 //! - [`pages`]: the portfolio and a contract's month.
 //! - [`incident`]: an incident's clock, verdicts and versions.
 //! - [`records`]: excusals, disputes and their forms; the audit trail.
+//! - [`registers`]: the commitments and DR registers and their forms.
 //! - [`forms`]: forms that change records, on the API's code path.
 //! - [`render`]: templates, the stylesheet, the headers every page carries, error pages.
 
@@ -24,6 +25,7 @@ pub mod incident;
 pub mod pages;
 pub mod password;
 pub mod records;
+pub mod registers;
 pub mod render;
 pub mod session;
 pub mod sign_in;
@@ -65,6 +67,23 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/contracts/{contract}/disputes/{id}/decide",
             post(records::decide),
+        )
+        .route(
+            "/contracts/{contract}/commitments",
+            get(registers::commitments),
+        )
+        .route(
+            "/contracts/{contract}/commitments/{id}",
+            post(registers::record_commitment),
+        )
+        .route("/contracts/{contract}/dr", get(registers::dr))
+        .route(
+            "/contracts/{contract}/dr-tests",
+            post(registers::add_dr_test),
+        )
+        .route(
+            "/contracts/{contract}/dr-tests/{id}/withdraw",
+            post(registers::withdraw_dr_test),
         )
         .route("/static/desk.css", get(render::stylesheet))
         .layer(axum::middleware::from_fn_with_state(

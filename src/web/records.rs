@@ -72,7 +72,7 @@ fn field_of(message: &str) -> Option<&'static str> {
 }
 
 /// The register's forms' fields, as typed, trimmed.
-fn value(fields: &BTreeMap<String, String>, k: &str) -> String {
+pub(super) fn value(fields: &BTreeMap<String, String>, k: &str) -> String {
     fields.get(k).map_or("", |v| v.as_str()).trim().to_string()
 }
 
@@ -101,7 +101,7 @@ fn target(fields: &BTreeMap<String, String>) -> Result<TargetRequest, (String, S
 }
 
 /// Checks the person may post this form: a manager, with the session's token.
-fn may_post(desk: &Desk, fields: &BTreeMap<String, String>) -> Result<(), WebError> {
+pub(super) fn may_post(desk: &Desk, fields: &BTreeMap<String, String>) -> Result<(), WebError> {
     desk.require_manager()?;
     if !desk.csrf_matches(fields.get("csrf").map_or("", String::as_str)) {
         return Err(csrf_refused());
@@ -133,7 +133,7 @@ fn refused(
 }
 
 /// A refusal the person can act on, or the error to show as a page.
-fn refusal(e: ApiError) -> Result<String, WebError> {
+pub(super) fn refusal(e: ApiError) -> Result<String, WebError> {
     match e {
         ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => Ok(m),
         e => Err(e.into()),

@@ -63,7 +63,7 @@ pub async fn stylesheet() -> Response {
 }
 
 /// Every template of the desk, by name, embedded in the binary.
-const TEMPLATE_FILES: [(&str, &str); 8] = [
+const TEMPLATE_FILES: [(&str, &str); 10] = [
     (
         "layout.html",
         include_str!("../../templates/web/layout.html"),
@@ -86,6 +86,11 @@ const TEMPLATE_FILES: [(&str, &str); 8] = [
         include_str!("../../templates/web/records.html"),
     ),
     ("audit.html", include_str!("../../templates/web/audit.html")),
+    (
+        "commitments.html",
+        include_str!("../../templates/web/commitments.html"),
+    ),
+    ("dr.html", include_str!("../../templates/web/dr.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
 
