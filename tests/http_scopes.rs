@@ -298,6 +298,9 @@ enum Who {
     DeskManagers,
     /// The web desk's sign-in and sign-out forms (no token).
     DeskSession,
+    /// The web desk's people who see every contract (committee packs span
+    /// contracts): anyone scoped is told "not found".
+    DeskUnscoped,
 }
 
 /// One route of the router: its template as `src/http/mod.rs` writes it,
@@ -797,6 +800,34 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            template: "/contracts/{contract}/months/{month}/issued",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/months/2026-10/issued"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/months/{month}/issued/{version}/{file}",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/months/2026-10/issued/1/{c}-2026-10-v1.json"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/packs",
+            who: Who::DeskUnscoped,
+            path: |_, _, _| "/packs".into(),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/packs/{scope}/{from}/{to}/{version}/{format}",
+            who: Who::DeskUnscoped,
+            path: |c, _, _| format!("/packs/{c}/2026-10/2026-10/1/pdf"),
+            body: none,
+        },
+        Route {
+            method: "GET",
             template: "/static/desk.css",
             who: Who::Anyone,
             path: |_, _, _| "/static/desk.css".into(),
@@ -868,7 +899,7 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
                     Who::Anyone => assert_eq!(status, 200, "{place}"),
                     // A token is no session: a page is the sign-in form
                     // (the redirect followed), a form is refused.
-                    Who::DeskReaders | Who::DeskManagers | Who::DeskSession => {
+                    Who::DeskReaders | Who::DeskManagers | Who::DeskSession | Who::DeskUnscoped => {
                         if route.method == "GET" {
                             assert_eq!(status, 200, "{place}");
                             assert!(text.contains("action=\\\"/sign-in\\\""), "{place}: {text}");
@@ -920,7 +951,7 @@ async fn a_token_scoped_to_one_contract_acts_on_it_and_on_no_other() {
                 .await;
             if matches!(
                 route.who,
-                Who::DeskReaders | Who::DeskManagers | Who::DeskSession
+                Who::DeskReaders | Who::DeskManagers | Who::DeskSession | Who::DeskUnscoped
             ) {
                 // No token opens the desk, on any contract.
                 match route.method {
@@ -1027,6 +1058,20 @@ async fn a_desk_user_scoped_to_one_contract_acts_on_it_and_on_no_other() {
     let api = Api::start().await;
     seed(&api, "acme").await;
     seed(&api, "beta").await;
+    // October issued, so the issued files' routes have a file to serve.
+    let deps = &api.deps;
+    for c in &deps.config.contracts {
+        slawatch::issuing::issue_month(
+            &deps.config,
+            &deps.store,
+            c,
+            "2026-10".parse().unwrap(),
+            deps.clock.now(),
+            false,
+        )
+        .await
+        .unwrap();
+    }
     let beta_before = everything(&api, "beta").await;
     let password = "a long enough passphrase";
     for (name, role) in [("desk-viewer-a", "viewer"), ("desk-manager-a", "manager")] {
@@ -1051,6 +1096,22 @@ async fn a_desk_user_scoped_to_one_contract_acts_on_it_and_on_no_other() {
     for (name, may) in people {
         let (client, csrf) = desk_browser(&api, name, password).await;
         for route in routes() {
+            if route.who == Who::DeskUnscoped {
+                // Whichever it names: not found for someone scoped.
+                for c in ["acme", "beta"] {
+                    let path = (route.path)(c, &Ids::none(), 0);
+                    let res = client
+                        .get(format!("{}{path}", api.base))
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status().as_u16();
+                    let text = res.text().await.unwrap();
+                    assert_eq!(status, 404, "{name} {path}");
+                    assert!(!text.contains("beta"), "{name} {path}: {text}");
+                }
+                continue;
+            }
             if !matches!(route.who, Who::DeskReaders | Who::DeskManagers) {
                 continue;
             }

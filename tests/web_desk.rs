@@ -1501,3 +1501,142 @@ async fn commitments_and_dr_tests_are_recorded_through_their_forms() {
     let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/beta/dr", None).await;
     assert_eq!(dr["tests"], json!([]));
 }
+
+#[tokio::test]
+async fn issued_reports_and_packs_are_downloaded_from_the_store() {
+    let (_dir, d) = desk().await;
+    let (config, store) = (&d.deps.config, &d.deps.store);
+    let acme = config.contract("acme").unwrap();
+    let october: slawatch::domain::Period = "2026-10".parse().unwrap();
+    let now = d.deps.clock.now();
+    let issued = slawatch::issuing::issue_month(config, store, acme, october, now, false)
+        .await
+        .unwrap()
+        .expect("October issued");
+    assert_eq!(issued.version, 1);
+    let pack = slawatch::issuing::pack::issue_pack(config, store, None, (october, october), now)
+        .await
+        .unwrap()
+        .expect("the pack issued");
+    assert_eq!(pack.key.version, 1);
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let page = b.get("/contracts/acme/months/2026-10/issued").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "Version 1");
+    at(
+        &page,
+        "Nothing the report shows has changed since it was issued.",
+    );
+    // Every stored file is offered, and each downloads byte for byte.
+    let key = slawatch::store::issued::IssuedKey {
+        contract: "acme".into(),
+        period: "2026-10".into(),
+        version: 1,
+    };
+    let names = store.issued_filenames(&key).await.unwrap();
+    assert!(names.iter().any(|n| n.ends_with(".pdf")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".json")), "{names:?}");
+    for name in &names {
+        let link = format!("/contracts/acme/months/2026-10/issued/1/{name}");
+        at(&page, &format!("href=\"{link}\""));
+        let res = b
+            .client
+            .get(format!("{}{link}", d.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        let disposition = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+        assert!(res.headers().contains_key("content-security-policy"));
+        let stored = store.issued_file(&key, name).await.unwrap().unwrap();
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            stored.bytes.as_slice(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        b.get("/contracts/acme/months/2026-10/issued/1/nope.pdf")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        b.get("/contracts/acme/months/2026-10/issued/2/x")
+            .await
+            .status,
+        404
+    );
+
+    // I2 excused since: 2 of 2 met, the £40.00 credit gone, said as changed.
+    let excuse = json!({"incident": "I2", "reason": "customer change freeze"});
+    let (status, _) = api(
+        &d,
+        reqwest::Method::POST,
+        "/api/v1/contracts/acme/excusals",
+        Some(excuse),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page = b.get("/contracts/acme/months/2026-10/issued").await;
+    at(&page, "Since version 1 was issued:");
+    at(&page, "£40.00 → £0.00");
+
+    // The pack: listed and downloaded for someone who sees every contract.
+    let page = b.get("/packs").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "every contract");
+    let stored = store.issued_pack(&pack.key).await.unwrap().unwrap();
+    for (format, bytes, kind) in [
+        ("pdf", stored.pdf.clone(), "application/pdf"),
+        (
+            "html",
+            stored.html.clone().into_bytes(),
+            "text/html; charset=utf-8",
+        ),
+    ] {
+        let link = format!("/packs/%2A/2026-10/2026-10/1/{format}");
+        at(&page, &format!("href=\"{link}\""));
+        let res = b
+            .client
+            .get(format!("{}{link}", d.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        assert_eq!(res.headers()["content-type"], kind);
+        assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // Someone scoped to acme sees acme's issued reports but no pack, and
+    // nothing of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    assert_eq!(
+        sam.get("/contracts/acme/months/2026-10/issued")
+            .await
+            .status,
+        200
+    );
+    assert!(!sam.get("/").await.body.contains("href=\"/packs\""));
+    for path in [
+        "/packs",
+        "/packs/%2A/2026-10/2026-10/1/pdf",
+        "/contracts/beta/months/2026-10/issued",
+        "/contracts/beta/months/2026-10/issued/1/beta-2026-10-v1.json",
+    ] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(
+            !p.body.contains("beta") && !p.body.contains("pack-"),
+            "{}",
+            p.body
+        );
+    }
+    assert!(b.get("/").await.body.contains("href=\"/packs\""));
+}

@@ -15,6 +15,7 @@
 //! - [`password`]: argon2 hashes of local accounts' passwords.
 //! - [`pages`]: the portfolio and a contract's month.
 //! - [`incident`]: an incident's clock, verdicts and versions.
+//! - [`issued`]: issued reports and committee packs, to download.
 //! - [`records`]: excusals, disputes and their forms; the audit trail.
 //! - [`registers`]: the commitments and DR registers and their forms.
 //! - [`forms`]: forms that change records, on the API's code path.
@@ -22,6 +23,7 @@
 
 pub mod forms;
 pub mod incident;
+pub mod issued;
 pub mod pages;
 pub mod password;
 pub mod records;
@@ -84,6 +86,19 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/contracts/{contract}/dr-tests/{id}/withdraw",
             post(registers::withdraw_dr_test),
+        )
+        .route(
+            "/contracts/{contract}/months/{month}/issued",
+            get(issued::issued),
+        )
+        .route(
+            "/contracts/{contract}/months/{month}/issued/{version}/{file}",
+            get(issued::issued_file),
+        )
+        .route("/packs", get(issued::packs))
+        .route(
+            "/packs/{scope}/{from}/{to}/{version}/{format}",
+            get(issued::pack_file),
         )
         .route("/static/desk.css", get(render::stylesheet))
         .layer(axum::middleware::from_fn_with_state(

@@ -63,7 +63,7 @@ pub async fn stylesheet() -> Response {
 }
 
 /// Every template of the desk, by name, embedded in the binary.
-const TEMPLATE_FILES: [(&str, &str); 10] = [
+const TEMPLATE_FILES: [(&str, &str); 12] = [
     (
         "layout.html",
         include_str!("../../templates/web/layout.html"),
@@ -91,6 +91,11 @@ const TEMPLATE_FILES: [(&str, &str); 10] = [
         include_str!("../../templates/web/commitments.html"),
     ),
     ("dr.html", include_str!("../../templates/web/dr.html")),
+    (
+        "issued.html",
+        include_str!("../../templates/web/issued.html"),
+    ),
+    ("packs.html", include_str!("../../templates/web/packs.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
 
