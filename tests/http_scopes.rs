@@ -828,6 +828,27 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            template: "/contracts/{contract}/outbox",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/outbox"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/sources",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/sources"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/actions",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/actions"),
+            body: none,
+        },
+        Route {
+            method: "GET",
             template: "/static/desk.css",
             who: Who::Anyone,
             path: |_, _, _| "/static/desk.css".into(),

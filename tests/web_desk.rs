@@ -65,6 +65,12 @@ managers = ["m@council.example"]
 auth_proxy_header = \"X-Remote-User\"
 trusted_proxies = [\"{PROXY}\"]
 
+[[sources]]
+id = \"acme-push\"
+contract = \"acme\"
+kind = \"webhook\"
+token_env = \"WEB_DESK_PUSH_TOKEN\"
+
 [[api_tokens]]
 name = \"api\"
 role = \"manager\"
@@ -1639,4 +1645,128 @@ async fn issued_reports_and_packs_are_downloaded_from_the_store() {
         );
     }
     assert!(b.get("/").await.body.contains("href=\"/packs\""));
+}
+
+#[tokio::test]
+async fn the_outbox_sources_and_actions_of_a_contract() {
+    let (_dir, d) = desk().await;
+    let store = &d.deps.store;
+    let now = d.deps.clock.now().timestamp();
+    // Two alerts to two managers: the first sent, the second refused once
+    // and waiting for its next attempt an hour on.
+    let alert = |key: &str, subject: &str| slawatch::store::outbox::NewAlert {
+        dedup_key: key.into(),
+        kind: "breached".into(),
+        severity: slawatch::store::outbox::Severity::Critical,
+        contract: Some("acme".into()),
+        recipients: vec!["a@council.example".into(), "b@council.example".into()],
+        subject: subject.into(),
+        body_text: "b".into(),
+        body_html: "b".into(),
+        digest: false,
+        attachments: vec![],
+    };
+    assert!(
+        store
+            .enqueue_alert(&alert("k1", "I2 breached <P1>"), now - 600)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .enqueue_alert(&alert("k2", "I3 breached"), now - 60)
+            .await
+            .unwrap()
+    );
+    let page_ids: Vec<i64> = store
+        .contract_outbox("acme", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.queued.id)
+        .collect();
+    let (second, first) = (page_ids[0], page_ids[1]);
+    store.mark_sent(&[first], now - 300, None).await.unwrap();
+    store
+        .mark_failed(&[second], "relay said <451> try later", now + 3_600)
+        .await
+        .unwrap();
+    // The webhook failed twice since it last succeeded.
+    store
+        .source_succeeded("acme-push", "", None, now - 7_200)
+        .await
+        .unwrap();
+    store
+        .source_failed("acme-push", "", "bad token <x>", now - 3_600)
+        .await
+        .unwrap();
+    store
+        .source_failed("acme-push", "", "bad token <x>", now - 1_800)
+        .await
+        .unwrap();
+    // Two actions: one due 1 November (4 days overdue on 5 November), one in January.
+    for (id, due) in [("A1", "2026-11-01"), ("A2", "2027-01-31")] {
+        let action = json!({"id": id, "origin": "IT DR audit", "title": format!("Fix <{id}>"),
+                            "owner": "o", "due": due});
+        let (status, answer) = api(
+            &d,
+            reqwest::Method::POST,
+            "/api/v1/contracts/acme/actions",
+            Some(action),
+        )
+        .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let p = b.get("/contracts/acme/outbox").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "1 sent, 1 waiting.");
+    // Each recipient has both alerts, newest first.
+    let a = at(&p, ">a@council.example<");
+    let b_at = at(&p, ">b@council.example<");
+    assert!(a < b_at);
+    let section = &p.body[a..b_at];
+    let waiting = section
+        .find("waiting: next attempt 2026-11-05T10:00:00Z (1 attempt)")
+        .unwrap();
+    let sent = section
+        .find("sent 2026-11-05T08:55:00Z (1 attempt)")
+        .unwrap();
+    assert!(waiting < sent, "{section}");
+    assert!(section.contains("relay said &lt;451&gt; try later"));
+    assert!(section.contains("I2 breached &lt;P1&gt;"));
+
+    let p = b.get("/contracts/acme/sources").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "acme-push");
+    at(&p, ">failing<");
+    at(
+        &p,
+        "last success 2026-11-05T07:00:00Z, last attempt 2026-11-05T08:30:00Z; 2 failures since: bad token &lt;x&gt;",
+    );
+
+    let p = b.get("/contracts/acme/actions").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "A1: Fix &lt;A1&gt;");
+    at(&p, "4 days overdue");
+    // Both not implemented, one overdue: the total row says 2 and 1.
+    at(
+        &p,
+        "<td class=\"numeric\">2</td><td class=\"numeric\">1</td></tr>",
+    );
+
+    // Someone scoped to acme sees none of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    for page in ["outbox", "sources", "actions"] {
+        assert_eq!(
+            sam.get(&format!("/contracts/acme/{page}")).await.status,
+            200
+        );
+        let p = sam.get(&format!("/contracts/beta/{page}")).await;
+        assert_eq!(p.status, 404, "{page}");
+        assert!(!p.body.contains("beta"));
+    }
 }

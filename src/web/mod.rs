@@ -19,6 +19,7 @@
 //! - [`records`]: excusals, disputes and their forms; the audit trail.
 //! - [`registers`]: the commitments and DR registers and their forms.
 //! - [`forms`]: forms that change records, on the API's code path.
+//! - [`watch`]: a contract's outbox, sources and actions register.
 //! - [`render`]: templates, the stylesheet, the headers every page carries, error pages.
 
 pub mod forms;
@@ -31,6 +32,7 @@ pub mod registers;
 pub mod render;
 pub mod session;
 pub mod sign_in;
+pub mod watch;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -100,6 +102,9 @@ fn routes(state: &AppState) -> Router<AppState> {
             "/packs/{scope}/{from}/{to}/{version}/{format}",
             get(issued::pack_file),
         )
+        .route("/contracts/{contract}/outbox", get(watch::outbox))
+        .route("/contracts/{contract}/sources", get(watch::sources))
+        .route("/contracts/{contract}/actions", get(watch::actions))
         .route("/static/desk.css", get(render::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

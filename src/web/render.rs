@@ -63,7 +63,7 @@ pub async fn stylesheet() -> Response {
 }
 
 /// Every template of the desk, by name, embedded in the binary.
-const TEMPLATE_FILES: [(&str, &str); 12] = [
+const TEMPLATE_FILES: [(&str, &str); 15] = [
     (
         "layout.html",
         include_str!("../../templates/web/layout.html"),
@@ -96,6 +96,18 @@ const TEMPLATE_FILES: [(&str, &str); 12] = [
         include_str!("../../templates/web/issued.html"),
     ),
     ("packs.html", include_str!("../../templates/web/packs.html")),
+    (
+        "outbox.html",
+        include_str!("../../templates/web/outbox.html"),
+    ),
+    (
+        "sources.html",
+        include_str!("../../templates/web/sources.html"),
+    ),
+    (
+        "actions.html",
+        include_str!("../../templates/web/actions.html"),
+    ),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
 
