@@ -44,6 +44,18 @@ managers = ["m@council.example"]
   target = "4h"
   target_percent = 95.0
   service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
+
+  [[contracts.commitments]]
+  id = "dr-test"
+  name = "Annual DR test <full>"
+  due = "2026-11-30"
+  every = "12 months"
+
+  [[contracts.dr_systems]]
+  id = "payroll"
+  name = "Payroll <HR>"
+  criticality = "critical"
+  hosted_by = "supplier"
 "#
         )
     };
@@ -52,6 +64,12 @@ managers = ["m@council.example"]
 [web]
 auth_proxy_header = \"X-Remote-User\"
 trusted_proxies = [\"{PROXY}\"]
+
+[[sources]]
+id = \"acme-push\"
+contract = \"acme\"
+kind = \"webhook\"
+token_env = \"WEB_DESK_PUSH_TOKEN\"
 
 [[api_tokens]]
 name = \"api\"
@@ -884,4 +902,871 @@ async fn people_are_listed_refused_when_unsafe_and_disabled_at_once() {
             .code(),
         Some(1)
     );
+}
+
+/// The position of `needle` in `page`, which must hold it.
+fn at(page: &Page, needle: &str) -> usize {
+    page.body
+        .find(needle)
+        .unwrap_or_else(|| panic!("no {needle:?} in {}", page.body))
+}
+
+#[tokio::test]
+async fn an_incident_shows_its_clock_verdicts_and_versions() {
+    let (_dir, d) = desk().await;
+    // I3: opened 09:00, on hold awaiting the customer 10:00–12:00 (pauses
+    // the clock), awaiting a vendor 13:00–14:00 (does not), resolved 16:00.
+    // On the 24x7 calendar: 1 h, then from 12:00 the 3 h left of the 4 h
+    // target run out at 15:00 (the deadline); elapsed 7 h − 2 h = 5 h.
+    let incident = |title: &str| {
+        json!({"type": "incident", "id": "I3", "contract": "acme", "priority": "P1", "title": title,
+               "opened_at": "2026-10-07T09:00:00Z", "resolved_at": "2026-10-07T16:00:00Z"})
+    };
+    let holds = json!([
+        incident("Mail <i>slow</i>"),
+        {"type": "hold", "incident_id": "I3", "contract": "acme", "reason": "awaiting_customer",
+         "start": "2026-10-07T10:00:00Z", "end": "2026-10-07T12:00:00Z"},
+        {"type": "hold", "incident_id": "I3", "contract": "acme", "reason": "awaiting_vendor",
+         "start": "2026-10-07T13:00:00Z", "end": "2026-10-07T14:00:00Z"},
+    ]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(holds)).await;
+    assert_eq!((status, &answer["stored"]), (200, &json!(3)), "{answer}");
+    // The supplier retitles it: a second version.
+    let again = json!([incident("<script>alert(2)</script> mail slow")]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(again)).await;
+    assert_eq!((status, &answer["updated"]), (200, &json!(1)), "{answer}");
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    // The month's breaches link to their incidents.
+    let month = b.get(OCTOBER).await;
+    assert!(
+        month.body.contains("href=\"/contracts/acme/incidents/I2\""),
+        "{}",
+        month.body
+    );
+    assert!(month.body.contains("href=\"/contracts/acme/incidents/I3\""));
+
+    let p = b.get("/contracts/acme/incidents/I3").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    // The verdict: 5 h against 4 h, breached at 15:00, stopped at 16:00.
+    for text in [
+        "breached",
+        "5 h 00 min",
+        "4 h 00 min",
+        "2026-10-07T15:00:00Z",
+        "2026-10-07T16:00:00Z",
+    ] {
+        at(&p, text);
+    }
+    // The timeline, in order, each hold saying whether it pauses the clock.
+    let order = [
+        "2026-10-07T09:00:00Z</strong> Opened",
+        "2026-10-07T10:00:00Z</strong> On hold (awaiting customer): pauses the resolution clock",
+        "2026-10-07T12:00:00Z</strong> Off hold (awaiting customer): the resolution clock runs again",
+        "2026-10-07T13:00:00Z</strong> On hold (awaiting vendor): the resolution clock runs on",
+        "2026-10-07T14:00:00Z</strong> Off hold (awaiting vendor)",
+        "2026-10-07T16:00:00Z</strong> Resolved",
+    ];
+    let places: Vec<usize> = order.iter().map(|t| at(&p, t)).collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
+    // Both versions, the supplier's text escaped in each.
+    // (The escaping writes `/` as `&#x2f;` too.)
+    at(&p, "title Mail &lt;i&gt;slow&lt;&#x2f;i&gt;</td>");
+    at(
+        &p,
+        "title &lt;script&gt;alert(2)&lt;&#x2f;script&gt; mail slow</td>",
+    );
+    assert!(!p.body.contains("<script>") && !p.body.contains("<i>slow"));
+    at(&p, "<td>1</td>");
+    at(&p, "<td>2</td>");
+
+    // I1 took 1 h: met. Excused, it is excused, whatever its clock says.
+    let p = b.get("/contracts/acme/incidents/I1").await;
+    at(&p, "1 h 00 min");
+    at(&p, ">met<");
+    let excuse = json!({"incident": "I1", "reason": "Customer's own <firewall>"});
+    let (status, answer) = api(
+        &d,
+        reqwest::Method::POST,
+        "/api/v1/contracts/acme/excusals",
+        Some(excuse),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let p = b.get("/contracts/acme/incidents/I1").await;
+    at(&p, ">excused<");
+    at(&p, "excused: Customer&#x27;s own &lt;firewall&gt;");
+
+    // Nothing there, another contract's, or none: the same 404.
+    for path in [
+        "/contracts/acme/incidents/I9",
+        "/contracts/nope/incidents/I1",
+    ] {
+        assert_eq!(b.get(path).await.status, 404, "{path}");
+    }
+    let beta = json!([{"type": "incident", "id": "B1", "contract": "beta", "priority": "P1",
+                        "opened_at": "2026-10-05T09:00:00Z"}]);
+    api(&d, reqwest::Method::POST, "/api/v1/records", Some(beta)).await;
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    let p = sam.get("/contracts/beta/incidents/B1").await;
+    assert_eq!(p.status, 404);
+    assert!(
+        !p.body.contains("B1") && !p.body.contains("beta"),
+        "{}",
+        p.body
+    );
+    assert_eq!(b.get("/contracts/beta/incidents/B1").await.status, 200);
+}
+
+const RECORDS: &str = "/contracts/acme/records";
+
+#[tokio::test]
+async fn excusals_and_disputes_take_the_api_path_and_land_in_the_audit_trail() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let page = b.get(RECORDS).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("No excusals recorded."));
+    let csrf = page.field("csrf");
+    let audit = |d: &Daemon| {
+        let d = (d.base.clone(), ());
+        async move {
+            let res = reqwest::Client::new()
+                .get(format!("{}/api/v1/contracts/acme/audit", d.0))
+                .bearer_auth(API)
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()["audit"].clone()
+        }
+    };
+
+    // No reason: refused beside the field, what was typed kept, nothing stored.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals",
+            &[("csrf", &csrf), ("incident", "I2"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"excuse-reason-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"excuse-incident\" name=\"incident\" type=\"text\" value=\"I2\"")
+    );
+    // Two things named at once: the form's own error.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("outage", "O1"),
+                ("reason", "r"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("name exactly one of"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(audit(&d).await, json!([]));
+
+    // Excused: I2 (6 h against 4 h) no longer breaches, October's only
+    // breach gone, so P1 resolution is 1 of 1 met.
+    let done = b
+        .post(
+            "/contracts/acme/excusals",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("reason", "Power cut <at site>"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location(), "/contracts/acme/records?done=excused-1");
+    let page = b.get(done.location()).await;
+    assert!(
+        page.body.contains("Excusal 1 recorded, in your name."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Power cut &lt;at site&gt;"));
+    let (_, month) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/months/2026-10",
+        None,
+    )
+    .await;
+    assert_eq!(month["service_levels"][0]["breaches"], json!([]), "{month}");
+
+    // Revoked with no reason: refused on its row; then with one.
+    let refused = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("id=\"excusal-1-error\""),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "the cut was ours to fix")],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=revoked-1");
+    // Revoked twice: a conflict, shown on the page, nothing more stored.
+    let again = b
+        .post(
+            "/contracts/acme/excusals/1/revoke",
+            &[("csrf", &csrf), ("reason", "again")],
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    assert!(
+        again.body.contains("already revoked by jane"),
+        "{}",
+        again.body
+    );
+
+    // The supplier disputes I2; jane rejects it.
+    let refused = b
+        .post(
+            "/contracts/acme/disputes",
+            &[("csrf", &csrf), ("cost", "one"), ("note", "n")],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("id=\"dispute-cost-error\""),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(
+            "/contracts/acme/disputes",
+            &[
+                ("csrf", &csrf),
+                ("incident", "I2"),
+                ("note", "the clock was held"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=disputed-1");
+    let no_outcome = b
+        .post(
+            "/contracts/acme/disputes/1/decide",
+            &[("csrf", &csrf), ("note", "n")],
+        )
+        .await;
+    assert_eq!(no_outcome.status, 400);
+    assert!(
+        no_outcome
+            .body
+            .contains("choose to reject the dispute or to accept it")
+    );
+    let done = b
+        .post(
+            "/contracts/acme/disputes/1/decide",
+            &[
+                ("csrf", &csrf),
+                ("outcome", "reject"),
+                ("note", "no hold was asked for"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/records?done=decided-1");
+
+    // The trail: four entries, each in jane's name, in order.
+    let trail = audit(&d).await;
+    let actions: Vec<(&str, &str)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["action"].as_str().unwrap(), a["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("excusal.add", "jane"),
+            ("excusal.revoke", "jane"),
+            ("dispute.open", "jane"),
+            ("dispute.uphold", "jane")
+        ]
+    );
+    let page = b.get("/contracts/acme/audit").await;
+    assert_eq!(page.status, 200);
+    let places: Vec<usize> = [
+        "Power cut &lt;at site&gt;",
+        "the cut was ours to fix",
+        "the clock was held",
+        "no hold was asked for",
+    ]
+    .iter()
+    .map(|t| at(&page, t))
+    .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
+    // The month's trail: October's report quotes the same entries.
+    let page = b.get("/contracts/acme/audit?month=2026-10").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "audit trail of 2026-10");
+    at(&page, "no hold was asked for");
+
+    // A viewer reads the register and the trail, sees no form, is refused a post.
+    let v = Browser::new(&d);
+    v.signed_in("vic", VIC_PASSWORD).await;
+    let page = v.get(RECORDS).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page
+            .body
+            .contains("<form method=\"post\" action=\"/contracts"),
+        "{}",
+        page.body
+    );
+    let viewer_csrf = v.get("/").await.field("csrf");
+    let p = v
+        .post(
+            "/contracts/acme/excusals",
+            &[("csrf", &viewer_csrf), ("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Without its CSRF token: refused.
+    let p = b
+        .post(
+            "/contracts/acme/excusals",
+            &[("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Someone scoped to acme: beta's register, trail and forms are not found.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    let sam_csrf = sam.get("/").await.field("csrf");
+    for path in ["/contracts/beta/records", "/contracts/beta/audit"] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("beta"));
+    }
+    let p = sam
+        .post(
+            "/contracts/beta/excusals",
+            &[("csrf", &sam_csrf), ("incident", "I1"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    assert_eq!(audit(&d).await.as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn commitments_and_dr_tests_are_recorded_through_their_forms() {
+    let (_dir, d) = desk().await;
+    let b = Browser::new(&d);
+    b.signed_in("jane", JANE_PASSWORD).await;
+    let page = b.get("/contracts/acme/commitments").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The supplier's and the contract's text escaped.
+    at(&page, "Annual DR test &lt;full&gt;");
+    at(&page, ">pending<");
+    let csrf = page.field("csrf");
+    let commitments = |d: &Daemon| {
+        let base = d.base.clone();
+        async move {
+            let res = reqwest::Client::new()
+                .get(format!("{base}/api/v1/contracts/acme/commitments"))
+                .bearer_auth(API)
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()["commitments"][0].clone()
+        }
+    };
+    const DR_TEST: &str = "/contracts/acme/commitments/dr-test";
+    // A delivery on a day that is no date: beside the field, nothing stored.
+    let refused = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "deliver"),
+                ("evidence", "DR report"),
+                ("on", "2 Nov"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("on: &#x27;2 Nov&#x27; is not a date"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"2 Nov\""));
+    assert_eq!(commitments(&d).await["status"], "pending");
+    // Delivered on 2 November with its evidence, then accepted: in jane's name.
+    let done = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "deliver"),
+                ("evidence", "DR report <v2>"),
+                ("on", "2026-11-02"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/commitments?done=delivered"
+    );
+    let o = commitments(&d).await;
+    assert_eq!(
+        (&o["status"], &o["delivered_on"], &o["evidence"]),
+        (
+            &json!("delivered"),
+            &json!("2026-11-02"),
+            &json!("DR report <v2>")
+        ),
+        "{o}"
+    );
+    let done = b
+        .post(
+            DR_TEST,
+            &[
+                ("csrf", &csrf),
+                ("due", "2026-11-30"),
+                ("action", "accept"),
+                ("on", "2026-11-04"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/commitments?done=accepted");
+    let o = commitments(&d).await;
+    assert_eq!(
+        (&o["status"], &o["accepted_by"], &o["accepted_on"]),
+        (&json!("accepted"), &json!("jane"), &json!("2026-11-04")),
+        "{o}"
+    );
+    let page = b.get("/contracts/acme/commitments?done=accepted").await;
+    at(&page, "Acceptance recorded, in your name.");
+    at(&page, "DR report &lt;v2&gt;");
+
+    // The DR register: a test recorded, refusals beside their field.
+    let page = b.get("/contracts/acme/dr").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "Payroll &lt;HR&gt;");
+    at(&page, "never tested");
+    let refused = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-03"),
+                ("achieved_rto", "a while"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"dr-achieved_rto-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"a while\""));
+    let refused = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[("csrf", &csrf), ("system", "payroll"), ("date", "")],
+        )
+        .await;
+    assert!(
+        refused.body.contains("id=\"dr-date-error\""),
+        "{}",
+        refused.body
+    );
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    assert_eq!(dr["tests"], json!([]), "{dr}");
+    let done = b
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-03"),
+                ("achieved_rto", "3h30m"),
+                ("evidence", "DR-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location(),
+        "/contracts/acme/dr?done=recorded",
+        "{}",
+        done.body
+    );
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    let t = &dr["tests"][0];
+    // 3 h 30 min = 12,600 seconds.
+    assert_eq!(
+        (&t["achieved_rto_seconds"], &t["recorded_by"]),
+        (&json!(12_600), &json!("jane")),
+        "{dr}"
+    );
+    let id = t["id"].as_i64().unwrap();
+    let withdraw = format!("/contracts/acme/dr-tests/{id}/withdraw");
+    let refused = b.post(&withdraw, &[("csrf", &csrf), ("reason", " ")]).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused
+            .body
+            .contains(&format!("id=\"withdraw-{id}-error\"")),
+        "{}",
+        refused.body
+    );
+    let done = b
+        .post(&withdraw, &[("csrf", &csrf), ("reason", "wrong system")])
+        .await;
+    assert_eq!(done.location(), "/contracts/acme/dr?done=withdrawn");
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/acme/dr", None).await;
+    assert_eq!(
+        dr["tests"][0]["withdrawn"]["reason"], "wrong system",
+        "{dr}"
+    );
+
+    // A viewer sees both registers without a form and is refused a post.
+    let v = Browser::new(&d);
+    v.signed_in("vic", VIC_PASSWORD).await;
+    for path in ["/contracts/acme/commitments", "/contracts/acme/dr"] {
+        let p = v.get(path).await;
+        assert_eq!(p.status, 200);
+        assert!(
+            !p.body.contains("<form method=\"post\" action=\"/contracts"),
+            "{}",
+            p.body
+        );
+    }
+    let viewer_csrf = v.get("/").await.field("csrf");
+    let p = v
+        .post(
+            "/contracts/acme/dr-tests",
+            &[
+                ("csrf", &viewer_csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-04"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // Someone scoped to acme finds none of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    for path in ["/contracts/beta/commitments", "/contracts/beta/dr"] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("beta"));
+    }
+    let sam_csrf = sam.get("/").await.field("csrf");
+    let p = sam
+        .post(
+            "/contracts/beta/dr-tests",
+            &[
+                ("csrf", &sam_csrf),
+                ("system", "payroll"),
+                ("date", "2026-10-04"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    let (_, dr) = api(&d, reqwest::Method::GET, "/api/v1/contracts/beta/dr", None).await;
+    assert_eq!(dr["tests"], json!([]));
+}
+
+#[tokio::test]
+async fn issued_reports_and_packs_are_downloaded_from_the_store() {
+    let (_dir, d) = desk().await;
+    let (config, store) = (&d.deps.config, &d.deps.store);
+    let acme = config.contract("acme").unwrap();
+    let october: slawatch::domain::Period = "2026-10".parse().unwrap();
+    let now = d.deps.clock.now();
+    let issued = slawatch::issuing::issue_month(config, store, acme, october, now, false)
+        .await
+        .unwrap()
+        .expect("October issued");
+    assert_eq!(issued.version, 1);
+    let pack = slawatch::issuing::pack::issue_pack(config, store, None, (october, october), now)
+        .await
+        .unwrap()
+        .expect("the pack issued");
+    assert_eq!(pack.key.version, 1);
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let page = b.get("/contracts/acme/months/2026-10/issued").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "Version 1");
+    at(
+        &page,
+        "Nothing the report shows has changed since it was issued.",
+    );
+    // Every stored file is offered, and each downloads byte for byte.
+    let key = slawatch::store::issued::IssuedKey {
+        contract: "acme".into(),
+        period: "2026-10".into(),
+        version: 1,
+    };
+    let names = store.issued_filenames(&key).await.unwrap();
+    assert!(names.iter().any(|n| n.ends_with(".pdf")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".json")), "{names:?}");
+    for name in &names {
+        let link = format!("/contracts/acme/months/2026-10/issued/1/{name}");
+        at(&page, &format!("href=\"{link}\""));
+        let res = b
+            .client
+            .get(format!("{}{link}", d.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        let disposition = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+        assert!(res.headers().contains_key("content-security-policy"));
+        let stored = store.issued_file(&key, name).await.unwrap().unwrap();
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            stored.bytes.as_slice(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        b.get("/contracts/acme/months/2026-10/issued/1/nope.pdf")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        b.get("/contracts/acme/months/2026-10/issued/2/x")
+            .await
+            .status,
+        404
+    );
+
+    // I2 excused since: 2 of 2 met, the £40.00 credit gone, said as changed.
+    let excuse = json!({"incident": "I2", "reason": "customer change freeze"});
+    let (status, _) = api(
+        &d,
+        reqwest::Method::POST,
+        "/api/v1/contracts/acme/excusals",
+        Some(excuse),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page = b.get("/contracts/acme/months/2026-10/issued").await;
+    at(&page, "Since version 1 was issued:");
+    at(&page, "£40.00 → £0.00");
+
+    // The pack: listed and downloaded for someone who sees every contract.
+    let page = b.get("/packs").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    at(&page, "every contract");
+    let stored = store.issued_pack(&pack.key).await.unwrap().unwrap();
+    for (format, bytes, kind) in [
+        ("pdf", stored.pdf.clone(), "application/pdf"),
+        (
+            "html",
+            stored.html.clone().into_bytes(),
+            "text/html; charset=utf-8",
+        ),
+    ] {
+        let link = format!("/packs/%2A/2026-10/2026-10/1/{format}");
+        at(&page, &format!("href=\"{link}\""));
+        let res = b
+            .client
+            .get(format!("{}{link}", d.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        assert_eq!(res.headers()["content-type"], kind);
+        assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // Someone scoped to acme sees acme's issued reports but no pack, and
+    // nothing of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    assert_eq!(
+        sam.get("/contracts/acme/months/2026-10/issued")
+            .await
+            .status,
+        200
+    );
+    assert!(!sam.get("/").await.body.contains("href=\"/packs\""));
+    for path in [
+        "/packs",
+        "/packs/%2A/2026-10/2026-10/1/pdf",
+        "/contracts/beta/months/2026-10/issued",
+        "/contracts/beta/months/2026-10/issued/1/beta-2026-10-v1.json",
+    ] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(
+            !p.body.contains("beta") && !p.body.contains("pack-"),
+            "{}",
+            p.body
+        );
+    }
+    assert!(b.get("/").await.body.contains("href=\"/packs\""));
+}
+
+#[tokio::test]
+async fn the_outbox_sources_and_actions_of_a_contract() {
+    let (_dir, d) = desk().await;
+    let store = &d.deps.store;
+    let now = d.deps.clock.now().timestamp();
+    // Two alerts to two managers: the first sent, the second refused once
+    // and waiting for its next attempt an hour on.
+    let alert = |key: &str, subject: &str| slawatch::store::outbox::NewAlert {
+        dedup_key: key.into(),
+        kind: "breached".into(),
+        severity: slawatch::store::outbox::Severity::Critical,
+        contract: Some("acme".into()),
+        recipients: vec!["a@council.example".into(), "b@council.example".into()],
+        subject: subject.into(),
+        body_text: "b".into(),
+        body_html: "b".into(),
+        digest: false,
+        attachments: vec![],
+    };
+    assert!(
+        store
+            .enqueue_alert(&alert("k1", "I2 breached <P1>"), now - 600)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .enqueue_alert(&alert("k2", "I3 breached"), now - 60)
+            .await
+            .unwrap()
+    );
+    let page_ids: Vec<i64> = store
+        .contract_outbox("acme", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.queued.id)
+        .collect();
+    let (second, first) = (page_ids[0], page_ids[1]);
+    store.mark_sent(&[first], now - 300, None).await.unwrap();
+    store
+        .mark_failed(&[second], "relay said <451> try later", now + 3_600)
+        .await
+        .unwrap();
+    // The webhook failed twice since it last succeeded.
+    store
+        .source_succeeded("acme-push", "", None, now - 7_200)
+        .await
+        .unwrap();
+    store
+        .source_failed("acme-push", "", "bad token <x>", now - 3_600)
+        .await
+        .unwrap();
+    store
+        .source_failed("acme-push", "", "bad token <x>", now - 1_800)
+        .await
+        .unwrap();
+    // Two actions: one due 1 November (4 days overdue on 5 November), one in January.
+    for (id, due) in [("A1", "2026-11-01"), ("A2", "2027-01-31")] {
+        let action = json!({"id": id, "origin": "IT DR audit", "title": format!("Fix <{id}>"),
+                            "owner": "o", "due": due});
+        let (status, answer) = api(
+            &d,
+            reqwest::Method::POST,
+            "/api/v1/contracts/acme/actions",
+            Some(action),
+        )
+        .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let p = b.get("/contracts/acme/outbox").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "1 sent, 1 waiting.");
+    // Each recipient has both alerts, newest first.
+    let a = at(&p, ">a@council.example<");
+    let b_at = at(&p, ">b@council.example<");
+    assert!(a < b_at);
+    let section = &p.body[a..b_at];
+    let waiting = section
+        .find("waiting: next attempt 2026-11-05T10:00:00Z (1 attempt)")
+        .unwrap();
+    let sent = section
+        .find("sent 2026-11-05T08:55:00Z (1 attempt)")
+        .unwrap();
+    assert!(waiting < sent, "{section}");
+    assert!(section.contains("relay said &lt;451&gt; try later"));
+    assert!(section.contains("I2 breached &lt;P1&gt;"));
+
+    let p = b.get("/contracts/acme/sources").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "acme-push");
+    at(&p, ">failing<");
+    at(
+        &p,
+        "last success 2026-11-05T07:00:00Z, last attempt 2026-11-05T08:30:00Z; 2 failures since: bad token &lt;x&gt;",
+    );
+
+    let p = b.get("/contracts/acme/actions").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "A1: Fix &lt;A1&gt;");
+    at(&p, "4 days overdue");
+    // Both not implemented, one overdue: the total row says 2 and 1.
+    at(
+        &p,
+        "<td class=\"numeric\">2</td><td class=\"numeric\">1</td></tr>",
+    );
+
+    // Someone scoped to acme sees none of beta's.
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    for page in ["outbox", "sources", "actions"] {
+        assert_eq!(
+            sam.get(&format!("/contracts/acme/{page}")).await.status,
+            200
+        );
+        let p = sam.get(&format!("/contracts/beta/{page}")).await;
+        assert_eq!(p.status, 404, "{page}");
+        assert!(!p.body.contains("beta"));
+    }
 }

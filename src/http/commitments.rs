@@ -20,10 +20,11 @@ use super::AppState;
 use super::access::{Reading, Writing};
 use super::error::ApiError;
 use crate::config::CommitmentSpec;
+use crate::contract::Contract;
 use crate::domain::Period;
 use crate::domain::time::format_utc;
 use crate::engine::commitment_categories::{Span, tally};
-use crate::engine::commitments::{Action, AsOf};
+use crate::engine::commitments::{Action, AsOf, Occurrence};
 use crate::report::json::{Wire, all};
 use crate::store::commitments::{EventRequest, RegisterError};
 
@@ -164,12 +165,7 @@ pub async fn record(
         reason: b.reason,
         recorded_by,
     };
-    let o = app
-        .deps
-        .store
-        .record_commitment_event(&c, &app.deps.config.calendars, request, app.now())
-        .await?;
-    app.deps.notify_ingested();
+    let o = record_event(&app, &c, request).await?;
     let mut value = serde_json::to_value(o.json()).map_err(|e| ApiError::Internal(e.into()))?;
     if action == Action::Delivered
         && let Some(delivery) = app
@@ -183,4 +179,21 @@ pub async fn record(
         fields.insert("delivery".into(), json!(delivery));
     }
     Ok(Json(value))
+}
+
+/// Records what happened to an occurrence of one of `c`'s commitments
+/// (delivered with evidence, accepted, rejected with a reason), under the
+/// register's rules: the one path the API and the web desk's forms take.
+pub async fn record_event(
+    app: &AppState,
+    c: &Contract,
+    request: EventRequest,
+) -> Result<Occurrence, ApiError> {
+    let o = app
+        .deps
+        .store
+        .record_commitment_event(c, &app.deps.config.calendars, request, app.now())
+        .await?;
+    app.deps.notify_ingested();
+    Ok(o)
 }

@@ -22,9 +22,10 @@ use super::AppState;
 use super::access::{Reading, Writing};
 use super::error::ApiError;
 use super::records::{json, reason_body};
+use crate::contract::Contract;
 use crate::domain::parse_duration_seconds;
 use crate::domain::time::local_date;
-use crate::engine::dr::{EvidenceKind, assess};
+use crate::engine::dr::{DrTest, EvidenceKind, assess};
 use crate::report::json::{Wire, all};
 use crate::store::dr::NewDrTest;
 
@@ -70,13 +71,7 @@ pub async fn register(
     State(app): State<AppState>,
     Reading(c): Reading,
 ) -> Result<Json<Value>, ApiError> {
-    let tests = app.deps.store.dr_tests(&c.id).await?;
-    let today = local_date(c.timezone, app.now());
-    Ok(Json(json!({
-        "contract": c.id,
-        "register": assess(&c.dr_systems, &tests, today).as_ref().map(Wire::json),
-        "tests": all(&tests),
-    })))
+    Ok(Json(register_json(&app, &c).await?))
 }
 
 /// `POST …/dr-tests`: records a DR test (201 with the test as stored).
@@ -86,30 +81,91 @@ pub async fn add_test(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let b: TestBody = super::body::json(&body, "the JSON expected")?;
+    let test = new_test(
+        b.system,
+        b.date,
+        (b.achieved_rto.as_deref(), b.achieved_rpo.as_deref()),
+        b.evidence,
+        b.note,
+    )?;
+    let stored = record_test(&app, &c, &test, &by).await?;
+    let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// A DR test of `system` on `date`, with the recovery time and point
+/// achieved (`3h30m`, `10m`) as written: checked as the API checks them.
+pub fn new_test(
+    system: String,
+    date: NaiveDate,
+    achieved: (Option<&str>, Option<&str>),
+    evidence: Option<String>,
+    note: Option<String>,
+) -> Result<NewDrTest, ApiError> {
     let seconds = |key: &str, v: Option<&str>| {
         v.map(|t| {
             parse_duration_seconds(t).map_err(|e| ApiError::BadRequest(format!("{key}: {e}")))
         })
         .transpose()
     };
-    let test = NewDrTest {
-        system: b.system,
+    Ok(NewDrTest {
+        system,
         kind: EvidenceKind::Test,
-        date: b.date,
+        date,
         expires: None,
-        achieved_rto_seconds: seconds("achieved_rto", b.achieved_rto.as_deref())?,
-        achieved_rpo_seconds: seconds("achieved_rpo", b.achieved_rpo.as_deref())?,
-        evidence: b.evidence,
-        note: b.note,
-    };
+        achieved_rto_seconds: seconds("achieved_rto", achieved.0)?,
+        achieved_rpo_seconds: seconds("achieved_rpo", achieved.1)?,
+        evidence,
+        note,
+    })
+}
+
+/// Records `test` for `c` as `by`, under the register's rules: the one
+/// path the API and the web desk's form take.
+pub async fn record_test(
+    app: &AppState,
+    c: &Contract,
+    test: &NewDrTest,
+    by: &str,
+) -> Result<DrTest, ApiError> {
     let stored = app
         .deps
         .store
-        .record_dr_test(&c, &test, &by, app.now())
+        .record_dr_test(c, test, by, app.now())
         .await?;
     app.deps.notify_ingested();
-    let value = serde_json::to_value(stored.json()).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((StatusCode::CREATED, Json(value)))
+    Ok(stored)
+}
+
+/// Withdraws DR test `id` of `c` as `by`, `reason` required (it stays
+/// listed): the API's and the web desk's one path.
+pub async fn withdraw(
+    app: &AppState,
+    c: &Contract,
+    id: i64,
+    reason: &str,
+    by: &str,
+) -> Result<DrTest, ApiError> {
+    let reason = crate::records::required("reason", reason)?;
+    let withdrawn = app
+        .deps
+        .store
+        .withdraw_dr_test(&c.id, id, &reason, by, app.now())
+        .await?;
+    app.deps.notify_ingested();
+    Ok(withdrawn)
+}
+
+/// The register as `GET …/dr` answers it: each system's assessment today
+/// and every test recorded.
+pub async fn register_json(app: &AppState, c: &Contract) -> Result<Value, ApiError> {
+    let tests = app.deps.store.dr_tests(&c.id).await?;
+    let today = local_date(c.timezone, app.now());
+    Ok(json!({
+        "contract": c.id,
+        "register": assess(&c.dr_systems, &tests, today).as_ref().map(Wire::json),
+        "tests": all(&tests),
+    }))
 }
 
 /// `POST …/dr-assurances`: records a vendor's dated DR assurance (201 with
@@ -153,11 +209,5 @@ pub async fn withdraw_test(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no DR test '{id}' (ids are numbers)")))?;
     let reason = reason_body(&body)?;
-    let withdrawn = app
-        .deps
-        .store
-        .withdraw_dr_test(&c.id, id, &reason, &by, app.now())
-        .await?;
-    app.deps.notify_ingested();
-    json(&withdrawn)
+    json(&withdraw(&app, &c, id, &reason, &by).await?)
 }

@@ -206,23 +206,41 @@ pub async fn excuse(
         until,
         reason,
     } = body(&bytes, EXCUSAL)?;
-    let target = excusal_target(&c, &target)?;
-    let during = excused_interval(
+    let e = record_excusal(
+        &app,
         &c,
         &target,
-        from.as_deref(),
-        until.as_deref(),
-        ("from", "until"),
-    )?;
-    let reason = required("reason", &reason)?;
+        (from.as_deref(), until.as_deref()),
+        &reason,
+        &by,
+    )
+    .await?;
+    json(&e)
+}
+
+/// Excuses what `target` names for `c` as `by` (an outage in part when
+/// `during` gives both ends), `reason` required: the one path the API and
+/// the web desk's form take, checked against the contract, stored with its
+/// audit entry in one transaction or not at all.
+pub async fn record_excusal(
+    app: &AppState,
+    c: &Contract,
+    target: &TargetRequest,
+    during: (Option<&str>, Option<&str>),
+    reason: &str,
+    by: &str,
+) -> Result<Excusal, ApiError> {
+    let target = excusal_target(c, target)?;
+    let during = excused_interval(c, &target, during.0, during.1, ("from", "until"))?;
+    let reason = required("reason", reason)?;
     let e = app
         .deps
         .store
-        .excuse(&c.id, &target, during, &reason, &by, app.now().timestamp())
+        .excuse(&c.id, &target, during, &reason, by, app.now().timestamp())
         .await?;
     // The figures changed: live detection looks again.
     app.deps.notify_ingested();
-    json(&e)
+    Ok(e)
 }
 
 /// `DELETE /api/v1/contracts/{contract}/excusals/{id}` with `{"reason": …}`:
@@ -235,13 +253,26 @@ pub async fn revoke_excusal(
 ) -> Result<Json<Value>, ApiError> {
     let id = record_id(&id)?;
     let reason = reason_body(&bytes)?;
+    json(&revoke(&app, &c, id, &reason, &by).await?)
+}
+
+/// Revokes excusal `id` of `c` as `by`, `reason` required: the API's and
+/// the web desk's one path.
+pub async fn revoke(
+    app: &AppState,
+    c: &Contract,
+    id: i64,
+    reason: &str,
+    by: &str,
+) -> Result<Excusal, ApiError> {
+    let reason = required("reason", reason)?;
     let e = app
         .deps
         .store
-        .revoke_excusal(&c.id, id, &reason, &by, app.now().timestamp())
+        .revoke_excusal(&c.id, id, &reason, by, app.now().timestamp())
         .await?;
     app.deps.notify_ingested();
-    json(&e)
+    Ok(e)
 }
 
 /// `GET /api/v1/contracts/{contract}/disputes`: every dispute, decided ones included.
@@ -263,23 +294,34 @@ pub async fn open_dispute(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let DisputeBody { subject, note } = body(&bytes, DISPUTE)?;
-    let subject = dispute_subject(&c, &subject)?;
+    json(&record_dispute(&app, &c, &subject, &note, &by).await?)
+}
+
+/// Records the supplier's dispute of what `subject` names for `c` as `by`,
+/// `note` (the grounds) required: the API's and the web desk's one path.
+pub async fn record_dispute(
+    app: &AppState,
+    c: &Contract,
+    subject: &TargetRequest,
+    note: &str,
+    by: &str,
+) -> Result<Dispute, ApiError> {
+    let subject = dispute_subject(c, subject)?;
     if matches!(subject, DisputeSubject::DelayPayment { .. }) {
         let register = app
             .deps
             .store
-            .commitment_register(&c, &app.deps.config.calendars)
+            .commitment_register(c, &app.deps.config.calendars)
             .await?;
         let as_of = AsOf::new(app.now(), c.timezone);
         check_disputed_delay_payment(&register, &subject, as_of)?;
     }
-    let note = required("note", &note)?;
-    let d = app
+    let note = required("note", note)?;
+    Ok(app
         .deps
         .store
-        .open_dispute(&c.id, &subject, &note, &by, app.now().timestamp())
-        .await?;
-    json(&d)
+        .open_dispute(&c.id, &subject, &note, by, app.now().timestamp())
+        .await?)
 }
 
 /// `POST /api/v1/contracts/{contract}/disputes/{id}/reject` (or `…/uphold`,
@@ -315,13 +357,25 @@ async fn decide(
 ) -> Result<Json<Value>, ApiError> {
     let id = record_id(&id)?;
     let NoteBody { note } = body(&bytes, NOTE)?;
-    let note = required("note", &note)?;
-    let d = app
+    json(&decide_dispute(&app, &c, id, outcome, &note, &by).await?)
+}
+
+/// Decides dispute `id` of `c` (`outcome` rejected or accepted) as `by`,
+/// `note` (why) required: the API's and the web desk's one path.
+pub async fn decide_dispute(
+    app: &AppState,
+    c: &Contract,
+    id: i64,
+    outcome: DisputeStatus,
+    note: &str,
+    by: &str,
+) -> Result<Dispute, ApiError> {
+    let note = required("note", note)?;
+    Ok(app
         .deps
         .store
-        .resolve_dispute(&c.id, id, outcome, &note, &by, app.now().timestamp())
-        .await?;
-    json(&d)
+        .resolve_dispute(&c.id, id, outcome, &note, by, app.now().timestamp())
+        .await?)
 }
 
 /// `GET /api/v1/contracts/{contract}/audit`: the whole trail, oldest first.

@@ -104,6 +104,19 @@ pub struct QueuedAlert {
     pub attempts: i64,
 }
 
+/// One alert of the outbox as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The alert and its attempts.
+    pub queued: QueuedAlert,
+    /// Its next attempt (epoch seconds), while waiting.
+    pub next_attempt_at: i64,
+    /// When it was sent; `None` while waiting.
+    pub sent_at: Option<i64>,
+    /// Its last failure, or the note of a recipient given up on.
+    pub last_error: Option<String>,
+}
+
 /// Outbox counts, for metrics and health.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
@@ -272,6 +285,37 @@ impl Store {
                 .map_err(failed("recording a failed delivery"))?;
         }
         Ok(())
+    }
+
+    /// A contract's alerts, newest first (at most `limit`): each with when
+    /// it was sent (`None` while waiting), when its next attempt is due and
+    /// its last error.
+    pub async fn contract_outbox(
+        &self,
+        contract: &str,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let sql = format!(
+            "SELECT {QUEUED_COLUMNS}, sent_at, last_error FROM outbox
+              WHERE contract = $1 ORDER BY id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .map_err(failed("reading a contract's alerts"))?;
+        rows.iter()
+            .map(|r| {
+                let (queued, next_attempt_at) = queued_row(r)?;
+                Ok(OutboxEntry {
+                    queued,
+                    next_attempt_at,
+                    sent_at: col(r, 14)?,
+                    last_error: col(r, 15)?,
+                })
+            })
+            .collect()
     }
 
     /// How the outbox stands.

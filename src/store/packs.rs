@@ -128,6 +128,31 @@ impl Store {
         row.as_ref().map(read).transpose()
     }
 
+    /// Every issued version of every pack, newest months first: each key
+    /// with when it was issued (epoch seconds); the documents left unread.
+    pub async fn packs(&self) -> Result<Vec<(PackKey, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT scope, period_from, period_to, version, issued_at FROM packs
+             ORDER BY period_to DESC, period_from DESC, scope, version DESC",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(failed("listing issued packs"))?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    PackKey {
+                        scope: col(row, 0)?,
+                        from: col(row, 1)?,
+                        to: col(row, 2)?,
+                        version: col(row, 3)?,
+                    },
+                    col(row, 4)?,
+                ))
+            })
+            .collect()
+    }
+
     /// One issued version, by its key.
     pub async fn issued_pack(&self, key: &PackKey) -> Result<Option<IssuedPack>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -278,6 +278,22 @@ impl Store {
         Ok(found)
     }
 
+    /// One incident of `contract` as it stands, with its holds; `None`
+    /// when the store holds no such incident.
+    pub async fn incident(&self, contract: &str, id: &str) -> Result<Option<Incident>, StoreError> {
+        let sql = self.incidents_sql(
+            "SELECT * FROM {incidents} AS i WHERE contract = $1 AND id = $2",
+            None,
+        );
+        let json: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(contract)
+            .bind(id)
+            .fetch_one(self.pool())
+            .await
+            .map_err(failed("reading an incident"))?;
+        Ok(decode_incidents(json)?.into_iter().map(|(i, _)| i).next())
+    }
+
     /// The incidents document's statement over `selection`, with the
     /// versions known at the instant bound as `at` when there is one.
     fn incidents_sql(&self, selection: &str, at: Option<(Seen, &str)>) -> String {

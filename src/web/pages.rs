@@ -81,6 +81,7 @@ pub fn desk_context(desk: &Desk) -> Value {
         name => desk.name.clone(),
         manager => desk.role == Role::Manager,
         csrf => desk.csrf.clone(),
+        every_contract => matches!(desk.scope, crate::http::auth::Scope::All),
     }
 }
 

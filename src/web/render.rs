@@ -62,6 +62,55 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// Every template of the desk, by name, embedded in the binary.
+const TEMPLATE_FILES: [(&str, &str); 15] = [
+    (
+        "layout.html",
+        include_str!("../../templates/web/layout.html"),
+    ),
+    (
+        "sign_in.html",
+        include_str!("../../templates/web/sign_in.html"),
+    ),
+    (
+        "portfolio.html",
+        include_str!("../../templates/web/portfolio.html"),
+    ),
+    ("month.html", include_str!("../../templates/web/month.html")),
+    (
+        "incident.html",
+        include_str!("../../templates/web/incident.html"),
+    ),
+    (
+        "records.html",
+        include_str!("../../templates/web/records.html"),
+    ),
+    ("audit.html", include_str!("../../templates/web/audit.html")),
+    (
+        "commitments.html",
+        include_str!("../../templates/web/commitments.html"),
+    ),
+    ("dr.html", include_str!("../../templates/web/dr.html")),
+    (
+        "issued.html",
+        include_str!("../../templates/web/issued.html"),
+    ),
+    ("packs.html", include_str!("../../templates/web/packs.html")),
+    (
+        "outbox.html",
+        include_str!("../../templates/web/outbox.html"),
+    ),
+    (
+        "sources.html",
+        include_str!("../../templates/web/sources.html"),
+    ),
+    (
+        "actions.html",
+        include_str!("../../templates/web/actions.html"),
+    ),
+    ("error.html", include_str!("../../templates/web/error.html")),
+];
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -72,22 +121,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             Err(_) => format!("{code} {minor} (minor units)"),
         }
     });
-    for (name, text) in [
-        (
-            "layout.html",
-            include_str!("../../templates/web/layout.html"),
-        ),
-        (
-            "sign_in.html",
-            include_str!("../../templates/web/sign_in.html"),
-        ),
-        (
-            "portfolio.html",
-            include_str!("../../templates/web/portfolio.html"),
-        ),
-        ("month.html", include_str!("../../templates/web/month.html")),
-        ("error.html", include_str!("../../templates/web/error.html")),
-    ] {
+    // A record's id as one segment of a page's path: supplier text, so
+    // `/`, `?`, `#` and the rest are percent-encoded.
+    env.add_filter("segment", |text: String| path_segment(&text));
+    for (name, text) in TEMPLATE_FILES {
         if let Err(e) = env.add_template(name, text) {
             // Caught by the tests: every page renders there.
             tracing::error!(template = name, error = %e, "a web desk template does not parse");
@@ -95,6 +132,20 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+/// `text` percent-encoded as one path segment: only unreserved characters
+/// (letters, digits, `-._~`) are left as they are.
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Renders `template` with `context` (the stylesheet's address added).
 pub fn page(status: StatusCode, template: &str, context: Value) -> Response {
@@ -208,24 +259,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_id_is_one_path_segment() {
+        assert_eq!(path_segment("INC-1.2_x~"), "INC-1.2_x~");
+        assert_eq!(path_segment("a/b?c#d é"), "a%2Fb%3Fc%23d%20%C3%A9");
+    }
+
+    #[test]
     fn every_template_parses() {
         let mut env = Environment::new();
-        for (name, text) in [
-            (
-                "layout.html",
-                include_str!("../../templates/web/layout.html"),
-            ),
-            (
-                "sign_in.html",
-                include_str!("../../templates/web/sign_in.html"),
-            ),
-            (
-                "portfolio.html",
-                include_str!("../../templates/web/portfolio.html"),
-            ),
-            ("month.html", include_str!("../../templates/web/month.html")),
-            ("error.html", include_str!("../../templates/web/error.html")),
-        ] {
+        for (name, text) in TEMPLATE_FILES {
             env.add_template(name, text)
                 .unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
