@@ -11,6 +11,7 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::records;
 use super::rewrites::ImportWriter;
+use super::staging::{self, Staging};
 use super::versions::{self, describe_key};
 use super::{Backend, Store, StoreError, failed};
 
@@ -205,6 +206,8 @@ pub struct ImportSession {
     new_holds: Vec<NewHold>,
     /// Tables given new rows since the last checkpoint.
     grown: Vec<&'static str>,
+    /// PostgreSQL's `COPY` connection for the batches (none on SQLite).
+    staging: Option<Staging>,
 }
 
 impl Store {
@@ -230,6 +233,10 @@ impl Store {
         .fetch_one(self.pool())
         .await
         .map_err(failed("recording an import"))?;
+        let staging = match self.backend() {
+            Backend::Postgres => Some(Staging::open(self.url(), import_id).await?),
+            Backend::Sqlite => None,
+        };
         let tx = self.begin_import().await?;
         Ok(ImportSession {
             tx: Some(tx),
@@ -240,6 +247,7 @@ impl Store {
             refusals: Vec::new(),
             new_holds: Vec::new(),
             grown: Vec::new(),
+            staging,
         })
     }
 
@@ -294,7 +302,7 @@ impl ImportSession {
     /// unless a person is correcting.
     pub async fn write(
         &mut self,
-        table: &Table,
+        table: &'static Table,
         rows: Vec<Row>,
     ) -> Result<WriteCounts, StoreError> {
         if rows.is_empty() {
@@ -409,11 +417,25 @@ impl ImportSession {
 
     async fn upsert(
         &mut self,
-        table: &Table,
+        table: &'static Table,
         rows: Vec<(Row, i64)>,
         owner: &str,
     ) -> Result<(), StoreError> {
         if rows.is_empty() {
+            return Ok(());
+        }
+        if let Some(staging) = self.staging.as_mut() {
+            let (name, batch) = staging.load(table, &rows).await?;
+            let sql = staging::upsert_sql(table, &name);
+            let (import_id, received_at) = (self.import_id, self.received_at);
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(import_id)
+                .bind(owner.to_string())
+                .bind(received_at)
+                .bind(batch)
+                .execute(&mut **self.tx()?)
+                .await
+                .map_err(failed("storing records"))?;
             return Ok(());
         }
         let sql = upsert_sql(self.backend, table, rows.len());
@@ -518,6 +540,9 @@ impl ImportSession {
                 .await
                 .map_err(failed("committing imported records"))?;
         }
+        if let Some(staging) = self.staging.as_mut() {
+            staging.clear().await?;
+        }
         let mut tx = store.begin_import().await?;
         if self.backend == Backend::Postgres {
             // Without statistics for what it just stored (a first import,
@@ -569,6 +594,9 @@ impl ImportSession {
         tx.commit()
             .await
             .map_err(failed("committing imported records"))?;
+        if let Some(staging) = self.staging.take() {
+            staging.close().await?;
+        }
         Ok(Finished {
             refusals: self.refusals,
             new_holds: self.new_holds,
