@@ -208,6 +208,9 @@ pub struct ImportSession {
     grown: Vec<&'static str>,
     /// PostgreSQL's `COPY` connection for the batches (none on SQLite).
     staging: Option<Staging>,
+    /// Per table grown: records this import stored, and how many of them
+    /// there were when it last refreshed the table's statistics.
+    analyzed: Vec<(&'static str, u64, u64)>,
 }
 
 impl Store {
@@ -248,6 +251,7 @@ impl Store {
             new_holds: Vec::new(),
             grown: Vec::new(),
             staging,
+            analyzed: Vec::new(),
         })
     }
 
@@ -412,7 +416,40 @@ impl ImportSession {
         super::revisions::revise(self.tx()?, revised.iter().map(String::as_str)).await?;
         let owner = self.writer.source.clone();
         self.upsert(table, accepted, &owner).await?;
+        self.refresh_statistics(table, counts.stored).await?;
         Ok(counts)
+    }
+
+    /// On PostgreSQL, refreshes `table`'s statistics each time the records
+    /// this import stored in it have doubled, in the import's transaction
+    /// (`ANALYZE` counts the transaction's own rows). Until the first
+    /// checkpoint's `ANALYZE` the planner would take a table (or a
+    /// contract) this import is filling for as small as it last saw it,
+    /// and look up each batch's existing records by scanning the whole
+    /// contract on a time index: measured at 0.5–1.1 s a batch over the
+    /// first 50,000 rows of a first import, against 2 ms on the key.
+    async fn refresh_statistics(&mut self, table: &Table, stored: u64) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres || stored == 0 {
+            return Ok(());
+        }
+        let at = match self.analyzed.iter().position(|(t, _, _)| *t == table.name) {
+            Some(at) => at,
+            None => {
+                self.analyzed.push((table.name, 0, 0));
+                self.analyzed.len() - 1
+            }
+        };
+        let (_, total, last) = &mut self.analyzed[at];
+        *total += stored;
+        if *total < 2 * *last {
+            return Ok(());
+        }
+        *last = *total;
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {}", table.name)))
+            .execute(&mut **self.tx()?)
+            .await
+            .map_err(failed("refreshing the statistics of imported records"))?;
+        Ok(())
     }
 
     async fn upsert(
@@ -554,6 +591,11 @@ impl ImportSession {
                     .execute(&mut *tx)
                     .await
                     .map_err(failed("refreshing the statistics of imported records"))?;
+                if let Some((_, total, last)) =
+                    self.analyzed.iter_mut().find(|(t, _, _)| *t == table)
+                {
+                    *last = *total;
+                }
             }
         }
         self.tx = Some(tx);
