@@ -1,6 +1,7 @@
 //! Idempotent batch writes of imported records (see the README, 'Interchange formats').
 //!
-//! Records are upserted by their key in multi-row statements. Each row carries
+//! Records are upserted by their key in multi-row statements (on PostgreSQL
+//! from a staging table each batch is copied into: see `staging`). Each row carries
 //! a hash of its values: a re-import rewrites only rows whose values changed,
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
