@@ -2,7 +2,8 @@
 //! streamed with `COPY … FROM STDIN` into a staging table, then upserted
 //! from it in one `INSERT … SELECT … ON CONFLICT` in the import's
 //! transaction. `COPY` parses a plain text stream instead of thousands of
-//! bound parameters per statement.
+//! bound parameters per statement. Batches smaller than [`COPY_FROM_ROWS`]
+//! keep the bound parameters.
 //!
 //! The import's transaction runs on sqlx's `Any` driver, which cannot
 //! issue `COPY`; so the rows go through a second connection of the import's
@@ -29,6 +30,12 @@ use super::{StoreError, failed, slow};
 /// The first half of the advisory lock key (`'stag'` in ASCII); the second
 /// is the import's id. Two-key locks never meet the leader's one-key lock.
 const LOCK_CLASS: i32 = 0x7374_6167;
+
+/// The fewest rows a batch goes through `COPY` with: below it, setting up
+/// the staging connection and table (a connection, a table and an index,
+/// for a daemon's import of a few new records) costs more than binding the
+/// rows as parameters.
+pub(super) const COPY_FROM_ROWS: usize = 100;
 
 /// What staging tables' names start with.
 const PREFIX: &str = "import_staging_";
@@ -316,6 +323,7 @@ mod tests {
 mod postgres_tests {
     use super::super::Store;
     use super::super::write::{INCIDENTS, Param, Row, WriteCounts, Writer};
+    use super::COPY_FROM_ROWS;
     use crate::store::testing;
 
     /// An incident's id, service, title and excused reason as read back.
@@ -371,11 +379,11 @@ mod postgres_tests {
             .execute(store.pool())
             .await
             .unwrap();
-        let rows: Vec<Row> = AWKWARD
-            .iter()
-            .enumerate()
-            .map(|(n, t)| row(n, *t))
+        // Enough rows for the batch to go through `COPY`.
+        let rows: Vec<Row> = (0..12 * AWKWARD.len())
+            .map(|n| row(n, AWKWARD[n % AWKWARD.len()]))
             .collect();
+        assert!(rows.len() >= COPY_FROM_ROWS);
         let counts = |c: WriteCounts| (c.stored, c.updated, c.unchanged);
         let mut session = store
             .start_import(Writer::source("test"), "awkward.csv", 1)
@@ -383,7 +391,7 @@ mod postgres_tests {
             .unwrap();
         let first = session.write(&INCIDENTS, rows.clone()).await.unwrap();
         session.finish(first, 0, 2).await.unwrap();
-        assert_eq!(counts(first), (9, 0, 0));
+        assert_eq!(counts(first), (108, 0, 0));
 
         let stored: Vec<Stored> = sqlx::query_as(
             "SELECT id, service, title, excused_reason FROM incidents ORDER BY opened_at",
@@ -391,10 +399,9 @@ mod postgres_tests {
         .fetch_all(store.pool())
         .await
         .unwrap();
-        let expected: Vec<Stored> = AWKWARD
-            .iter()
-            .enumerate()
-            .map(|(n, t)| {
+        let expected: Vec<Stored> = (0..rows.len())
+            .map(|n| {
+                let t = AWKWARD[n % AWKWARD.len()];
                 let service = if n.is_multiple_of(2) {
                     Some(String::new())
                 } else {
@@ -414,7 +421,7 @@ mod postgres_tests {
         changed[0].values[6] = Param::Text(Some("tab\there\t".into()));
         let again = session.write(&INCIDENTS, changed).await.unwrap();
         session.finish(again, 0, 4).await.unwrap();
-        assert_eq!(counts(again), (0, 1, 8));
+        assert_eq!(counts(again), (0, 1, 107));
 
         let left: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_tables WHERE starts_with(tablename, 'import_staging_')",

@@ -207,8 +207,11 @@ pub struct ImportSession {
     new_holds: Vec<NewHold>,
     /// Tables given new rows since the last checkpoint.
     grown: Vec<&'static str>,
-    /// PostgreSQL's `COPY` connection for the batches (none on SQLite).
+    /// PostgreSQL's `COPY` connection for the batches, opened with the
+    /// first batch of at least [`staging::COPY_FROM_ROWS`] rows.
     staging: Option<Staging>,
+    /// Where to open it (PostgreSQL only).
+    staging_url: Option<String>,
     /// Per table grown: records this import stored, and how many of them
     /// there were when it last refreshed the table's statistics.
     analyzed: Vec<(&'static str, u64, u64)>,
@@ -237,8 +240,8 @@ impl Store {
         .fetch_one(self.pool())
         .await
         .map_err(failed("recording an import"))?;
-        let staging = match self.backend() {
-            Backend::Postgres => Some(Staging::open(self.url(), import_id).await?),
+        let staging_url = match self.backend() {
+            Backend::Postgres => Some(self.url().to_string()),
             Backend::Sqlite => None,
         };
         let tx = self.begin_import().await?;
@@ -251,7 +254,8 @@ impl Store {
             refusals: Vec::new(),
             new_holds: Vec::new(),
             grown: Vec::new(),
-            staging,
+            staging: None,
+            staging_url,
             analyzed: Vec::new(),
         })
     }
@@ -462,7 +466,17 @@ impl ImportSession {
         if rows.is_empty() {
             return Ok(());
         }
-        if let Some(staging) = self.staging.as_mut() {
+        if self.staging.is_none()
+            && rows.len() >= staging::COPY_FROM_ROWS
+            && let Some(url) = &self.staging_url
+        {
+            self.staging = Some(Staging::open(url, self.import_id).await?);
+        }
+        if let Some(staging) = self
+            .staging
+            .as_mut()
+            .filter(|_| rows.len() >= staging::COPY_FROM_ROWS)
+        {
             let (name, batch) = staging.load(table, &rows).await?;
             let sql = staging::upsert_sql(table, &name);
             let (import_id, received_at) = (self.import_id, self.received_at);
