@@ -303,6 +303,22 @@ token_sha256 = "{}"
     .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("no-such-level"), "{body}");
+    // A NUL in a title is the person's to fix (PostgreSQL's text cannot
+    // hold one): refused naming the field, on either backend.
+    let (status, body) = send(
+        "/api/v1/contracts/acme/actions",
+        MANAGER,
+        Some(
+            json!({"id": "A3", "origin": "x", "title": "Back\u{0}up", "owner": "o",
+                    "due": "2027-02-01"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"],
+        "title: holds a NUL character (U+0000), which no text may contain"
+    );
 
     let (status, body) = send("/api/v1/contracts/acme/actions", MANAGER, Some(action)).await;
     assert_eq!(status, 201, "{body}");
@@ -328,4 +344,39 @@ token_sha256 = "{}"
     let (status, body) = send("/api/v1/contracts/acme/actions/A1", VIEWER, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["history"].as_array().map(Vec::len), Some(2));
+}
+
+/// A tracker cell holding a NUL is refused with its line and column on
+/// either backend (PostgreSQL's text cannot hold one); the other rows are kept.
+#[test]
+fn a_nul_in_a_tracker_cell_is_refused_naming_its_column() {
+    let env = TestEnv::new();
+    let tracker = env.file(
+        "tracker.csv",
+        "id,origin,title,owner,due\n\
+         N-1,IT DR audit,Back\0up offsite,Supplier,2026-11-04\n\
+         N-2,IT DR audit,Write the plan,Head of IT,2026-09-30\n",
+    );
+    let tracker = tracker.display().to_string();
+    let out = env.run(&[
+        "actions",
+        "import",
+        "--contract",
+        "acme-managed-it",
+        &tracker,
+        NOW,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "line 2, column title: holds a NUL character (U+0000), which no text may contain"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("1 added, 0 changed, 0 unchanged, 1 rejected"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -604,3 +604,35 @@ async fn evidence_files_go_up_as_the_body_and_come_back_byte_for_byte() {
     let month = api.month().await;
     assert_eq!(month["evidence_files"][0]["name"], "Invoice 7781.pdf");
 }
+
+/// A NUL in what a person records is refused naming the field, on either
+/// backend (PostgreSQL's text cannot hold one), and nothing is stored.
+#[tokio::test]
+async fn a_nul_in_a_cost_or_an_excusal_is_refused_naming_the_field() {
+    let api = Api::start().await;
+    let mut nul_cost = cost();
+    nul_cost["description"] = json!("Courier\u{0}for laptops");
+    let (status, body) = api
+        .post("/api/v1/contracts/acme/costs", MANAGER, nul_cost)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"],
+        "description: holds a NUL character (U+0000), which no text may contain"
+    );
+    let (status, body) = api
+        .post(
+            "/api/v1/contracts/acme/excusals",
+            MANAGER,
+            json!({"incident": "INC1", "reason": "agreed\u{0}"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"],
+        "reason: holds a NUL character (U+0000), which no text may contain"
+    );
+    let (status, list) = api.get("/api/v1/contracts/acme/costs", VIEWER).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["costs"], json!([]));
+}

@@ -234,6 +234,26 @@ fn cell(row: &Row, column: &str) -> Option<String> {
     row.cells.get(column).cloned()
 }
 
+/// A row with a NUL character in a cell, refused naming the cell's column:
+/// PostgreSQL's text cannot hold one, and the person fixing the tracker
+/// should hear where it is, not of a database failure. (The command line's
+/// arguments cannot carry a NUL; a tracker's cells can.)
+fn nul_cell(row: &Row) -> Option<Rejection> {
+    let mut columns: Vec<&String> = row
+        .cells
+        .iter()
+        .filter(|(_, text)| text.contains('\0'))
+        .map(|(column, _)| column)
+        .collect();
+    // The cells are a map: the first column by name, the same every run.
+    columns.sort();
+    columns.first().map(|column| Rejection {
+        line: row.line,
+        column: Some((*column).clone()),
+        message: "holds a NUL character (U+0000), which no text may contain".into(),
+    })
+}
+
 fn rejections(line: u64, problems: Vec<FieldError>) -> Vec<Rejection> {
     problems
         .into_iter()
@@ -325,6 +345,10 @@ pub async fn import(
         .collect();
     let mut out = Outcome::default();
     for row in rows {
+        if let Some(refused) = nul_cell(row) {
+            out.rejected.push(refused);
+            continue;
+        }
         let id = cell(row, "id").unwrap_or_default().trim().to_string();
         match step(row, known.get(&id), links, by) {
             Err(problems) => out.rejected.extend(rejections(row.line, problems)),

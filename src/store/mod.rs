@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`mod@write`]: idempotent batch upserts of imported records and import bookkeeping.
+//! - `staging`: PostgreSQL's `COPY` of an import's batches into staging tables.
 //! - [`read`]: the evidence that can affect one contract-month.
 //! - [`outbox`] and [`outbox_pending`]: queued and delivered alerts.
 //! - [`outbox_recipients`]: each recipient's deliveries, and recipients given up on.
@@ -71,6 +72,7 @@ pub mod servicenow;
 pub mod sightings;
 pub mod slow;
 pub mod sources;
+mod staging;
 pub mod tables;
 #[doc(hidden)]
 pub mod testing;
@@ -159,6 +161,18 @@ const WRITE_LOCK: i64 = 0x736c_6177_6174_6368;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where it is, for an import's own `COPY` connection on PostgreSQL.
+    url: DatabaseUrl,
+}
+
+/// A database URL that never shows its password in debug output.
+#[derive(Clone)]
+struct DatabaseUrl(std::sync::Arc<str>);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -488,7 +502,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            url: DatabaseUrl(connect_url.into()),
+        };
         store.migrate().await?;
         chain::seal::backfill(&store).await?;
         Ok(store)
@@ -550,6 +568,11 @@ impl Store {
     /// The pool, for this module's queries.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The URL it was opened with (SQLite's as rewritten for sqlx).
+    pub(crate) fn url(&self) -> &str {
+        &self.url.0
     }
 
     /// Which backend this store is on.

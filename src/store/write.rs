@@ -1,6 +1,7 @@
 //! Idempotent batch writes of imported records (see the README, 'Interchange formats').
 //!
-//! Records are upserted by their key in multi-row statements. Each row carries
+//! Records are upserted by their key in multi-row statements (on PostgreSQL
+//! from a staging table each batch is copied into: see `staging`). Each row carries
 //! a hash of its values: a re-import rewrites only rows whose values changed,
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
@@ -11,6 +12,7 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::records;
 use super::rewrites::ImportWriter;
+use super::staging::{self, Staging};
 use super::versions::{self, describe_key};
 use super::{Backend, Store, StoreError, failed};
 
@@ -205,6 +207,14 @@ pub struct ImportSession {
     new_holds: Vec<NewHold>,
     /// Tables given new rows since the last checkpoint.
     grown: Vec<&'static str>,
+    /// PostgreSQL's `COPY` connection for the batches, opened with the
+    /// first batch of at least [`staging::COPY_FROM_ROWS`] rows.
+    staging: Option<Staging>,
+    /// Where to open it (PostgreSQL only).
+    staging_url: Option<String>,
+    /// Per table grown: records this import stored, and how many of them
+    /// there were when it last refreshed the table's statistics.
+    analyzed: Vec<(&'static str, u64, u64)>,
 }
 
 impl Store {
@@ -230,6 +240,10 @@ impl Store {
         .fetch_one(self.pool())
         .await
         .map_err(failed("recording an import"))?;
+        let staging_url = match self.backend() {
+            Backend::Postgres => Some(self.url().to_string()),
+            Backend::Sqlite => None,
+        };
         let tx = self.begin_import().await?;
         Ok(ImportSession {
             tx: Some(tx),
@@ -240,6 +254,9 @@ impl Store {
             refusals: Vec::new(),
             new_holds: Vec::new(),
             grown: Vec::new(),
+            staging: None,
+            staging_url,
+            analyzed: Vec::new(),
         })
     }
 
@@ -294,7 +311,7 @@ impl ImportSession {
     /// unless a person is correcting.
     pub async fn write(
         &mut self,
-        table: &Table,
+        table: &'static Table,
         rows: Vec<Row>,
     ) -> Result<WriteCounts, StoreError> {
         if rows.is_empty() {
@@ -404,16 +421,73 @@ impl ImportSession {
         super::revisions::revise(self.tx()?, revised.iter().map(String::as_str)).await?;
         let owner = self.writer.source.clone();
         self.upsert(table, accepted, &owner).await?;
+        self.refresh_statistics(table, counts.stored).await?;
         Ok(counts)
+    }
+
+    /// On PostgreSQL, refreshes `table`'s statistics each time the records
+    /// this import stored in it have doubled, in the import's transaction
+    /// (`ANALYZE` counts the transaction's own rows). Until the first
+    /// checkpoint's `ANALYZE` the planner would take a table (or a
+    /// contract) this import is filling for as small as it last saw it,
+    /// and look up each batch's existing records by scanning the whole
+    /// contract on a time index: measured at 0.5–1.1 s a batch over the
+    /// first 50,000 rows of a first import, against 2 ms on the key.
+    async fn refresh_statistics(&mut self, table: &Table, stored: u64) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres || stored == 0 {
+            return Ok(());
+        }
+        let at = match self.analyzed.iter().position(|(t, _, _)| *t == table.name) {
+            Some(at) => at,
+            None => {
+                self.analyzed.push((table.name, 0, 0));
+                self.analyzed.len() - 1
+            }
+        };
+        let (_, total, last) = &mut self.analyzed[at];
+        *total += stored;
+        if *total < 2 * *last {
+            return Ok(());
+        }
+        *last = *total;
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {}", table.name)))
+            .execute(&mut **self.tx()?)
+            .await
+            .map_err(failed("refreshing the statistics of imported records"))?;
+        Ok(())
     }
 
     async fn upsert(
         &mut self,
-        table: &Table,
+        table: &'static Table,
         rows: Vec<(Row, i64)>,
         owner: &str,
     ) -> Result<(), StoreError> {
         if rows.is_empty() {
+            return Ok(());
+        }
+        if self.staging.is_none()
+            && rows.len() >= staging::COPY_FROM_ROWS
+            && let Some(url) = &self.staging_url
+        {
+            self.staging = Some(Staging::open(url, self.import_id).await?);
+        }
+        if let Some(staging) = self
+            .staging
+            .as_mut()
+            .filter(|_| rows.len() >= staging::COPY_FROM_ROWS)
+        {
+            let (name, batch) = staging.load(table, &rows).await?;
+            let sql = staging::upsert_sql(table, &name);
+            let (import_id, received_at) = (self.import_id, self.received_at);
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(import_id)
+                .bind(owner.to_string())
+                .bind(received_at)
+                .bind(batch)
+                .execute(&mut **self.tx()?)
+                .await
+                .map_err(failed("storing records"))?;
             return Ok(());
         }
         let sql = upsert_sql(self.backend, table, rows.len());
@@ -518,6 +592,9 @@ impl ImportSession {
                 .await
                 .map_err(failed("committing imported records"))?;
         }
+        if let Some(staging) = self.staging.as_mut() {
+            staging.clear().await?;
+        }
         let mut tx = store.begin_import().await?;
         if self.backend == Backend::Postgres {
             // Without statistics for what it just stored (a first import,
@@ -529,6 +606,11 @@ impl ImportSession {
                     .execute(&mut *tx)
                     .await
                     .map_err(failed("refreshing the statistics of imported records"))?;
+                if let Some((_, total, last)) =
+                    self.analyzed.iter_mut().find(|(t, _, _)| *t == table)
+                {
+                    *last = *total;
+                }
             }
         }
         self.tx = Some(tx);
@@ -569,6 +651,9 @@ impl ImportSession {
         tx.commit()
             .await
             .map_err(failed("committing imported records"))?;
+        if let Some(staging) = self.staging.take() {
+            staging.close().await?;
+        }
         Ok(Finished {
             refusals: self.refusals,
             new_holds: self.new_holds,
