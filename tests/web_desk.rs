@@ -545,6 +545,37 @@ async fn a_manager_records_a_cost_through_the_form() {
     )
     .await;
     assert_eq!(costs["costs"], json!([]), "{costs}");
+    // A NUL in a field (which PostgreSQL cannot store): refused naming the
+    // field, nothing stored, on either backend alike.
+    let nul = b
+        .post(
+            COSTS,
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-10-09"),
+                ("amount", "2400.00"),
+                ("description", "Temporary\u{0}relay"),
+                ("evidence", "PO-1"),
+                ("breach_service_level", "p1-resolution"),
+                ("breach_incident", ""),
+            ],
+        )
+        .await;
+    assert_eq!(nul.status, 400, "{}", nul.body);
+    assert!(
+        nul.body
+            .contains("The field &#x27;description&#x27; holds a NUL character"),
+        "{}",
+        nul.body
+    );
+    let (_, costs) = api(
+        &d,
+        reqwest::Method::GET,
+        "/api/v1/contracts/acme/costs",
+        None,
+    )
+    .await;
+    assert_eq!(costs["costs"], json!([]), "{costs}");
 
     let done = b
         .post(

@@ -21,6 +21,29 @@ use crate::http::error::ApiError;
 use crate::http::records::record_cost;
 use crate::records::CostRequest;
 
+/// A posted form's fields. A field holding a NUL (U+0000) refuses the
+/// whole form with 400 naming the field: no text may hold one, and
+/// PostgreSQL cannot store it.
+pub struct Fields(pub BTreeMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Form(fields) = Form::<BTreeMap<String, String>>::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if let Some((name, _)) = fields.iter().find(|(_, v)| v.contains('\0')) {
+            return Err(WebError::BadRequest(format!(
+                "The field '{name}' holds a NUL character (U+0000), which no text may contain: \
+                 nothing was recorded."
+            ))
+            .into_response());
+        }
+        Ok(Fields(fields))
+    }
+}
+
 /// The refusal of a form posted without its session's CSRF token.
 pub fn csrf_refused() -> WebError {
     WebError::Forbidden(
@@ -65,7 +88,7 @@ pub async fn add_cost(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, month)): Path<(String, String)>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     desk.require_manager()?;
     if !desk.csrf_matches(fields.get("csrf").map_or("", String::as_str)) {

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +18,7 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde_json::json;
 
-use super::forms::csrf_refused;
+use super::forms::{Fields, csrf_refused};
 use super::pages::{CostForm as FormState, contract, desk_context, period};
 use super::render::{WebError, page};
 use super::session::{Desk, SignedIn};
@@ -256,7 +255,7 @@ pub async fn excuse(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path(contract_id): Path<String>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
@@ -293,7 +292,7 @@ pub async fn dispute(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path(contract_id): Path<String>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
@@ -349,7 +348,7 @@ pub async fn revoke_excusal(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, id)): Path<(String, String)>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
@@ -370,7 +369,7 @@ pub async fn decide(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, id)): Path<(String, String)>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;

@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +16,7 @@ use chrono::NaiveDate;
 use minijinja::Value;
 use minijinja::value::Serde;
 
+use super::forms::Fields;
 use super::pages::{CostForm as FormState, contract, desk_context};
 use super::records::{may_post, refusal, value};
 use super::render::{WebError, page};
@@ -152,7 +152,7 @@ pub async fn record_commitment(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, id)): Path<(String, String)>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
@@ -273,7 +273,7 @@ pub async fn add_dr_test(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path(contract_id): Path<String>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
@@ -325,7 +325,7 @@ pub async fn withdraw_dr_test(
     State(app): State<AppState>,
     SignedIn(desk): SignedIn,
     Path((contract_id, id)): Path<(String, String)>,
-    Form(fields): Form<BTreeMap<String, String>>,
+    Fields(fields): Fields,
 ) -> Result<Response, WebError> {
     may_post(&desk, &fields)?;
     let c = contract(&app, &desk, &contract_id)?;
