@@ -637,3 +637,82 @@ fn a_session_survives_a_failover_to_a_second_daemon() {
         b.text()
     );
 }
+
+#[test]
+fn every_desk_page_passes_the_accessibility_check() {
+    let Some(tools) = tools_or_skip("every_desk_page_passes_the_accessibility_check") else {
+        return;
+    };
+    let desk = Desk::new();
+    // October issued, so its issued files have a page; and a committee
+    // pack over August–October, so the packs page lists one.
+    desk.cli(
+        &[
+            "issue",
+            "--contract",
+            "acme",
+            "--month",
+            "2026-10",
+            &format!("--now={NOW}"),
+        ],
+        None,
+    );
+    desk.cli(
+        &[
+            "pack",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-10",
+            "--format",
+            "json",
+            "--issue",
+            &format!("--now={NOW}"),
+        ],
+        None,
+    );
+    let mut b = Browser::start(&tools);
+    sign_in(&mut b, &desk.base, "jane", JANE_PASSWORD);
+    // The breached incident from the month's breaches: its clock, 6 h
+    // against the 4 h target.
+    b.goto(&format!("{}{OCTOBER}", desk.base));
+    b.click("a[href='/contracts/acme/incidents/I2']");
+    let text = b.text();
+    assert!(text.contains("Mail down across the council"), "{text}");
+    b.screenshot("desk-incident.png");
+    let pages = [
+        "/contracts/acme/records",
+        "/contracts/acme/audit",
+        "/contracts/acme/audit?month=2026-10",
+        "/contracts/acme/commitments",
+        "/contracts/acme/dr",
+        "/contracts/acme/months/2026-10/issued",
+        "/contracts/acme/outbox",
+        "/contracts/acme/sources",
+        "/contracts/acme/actions",
+        "/packs",
+    ];
+    for page in pages {
+        b.goto(&format!("{}{page}", desk.base));
+    }
+    let text = b.text();
+    assert!(
+        text.contains("2026-08"),
+        "the packs page lists the pack: {text}"
+    );
+    // Every page, the incident's included, was checked by axe-core.
+    assert!(
+        b.checked
+            .iter()
+            .any(|p| p == "/contracts/acme/incidents/I2"),
+        "{:?}",
+        b.checked
+    );
+    for page in pages {
+        assert!(
+            b.checked.iter().any(|p| p == page),
+            "{page} not checked: {:?}",
+            b.checked
+        );
+    }
+}
