@@ -241,6 +241,18 @@ fn a_local_account_signs_in_through_the_form() {
     // for acme; beta had nothing in October, so no credit.
     assert!(text.contains("Service credits: GBP 40.00"), "{text}");
     assert!(text.contains("Service credits: GBP 0.00"), "{text}");
+    // October's assurance: acme failed a service level that is not
+    // critical (amber); beta failed nothing and has nothing overdue
+    // (green). No month before October has evidence, so no trend yet.
+    // (The stylesheet writes a rating's tag in capitals.)
+    assert!(
+        text.contains("Assurance, 2026-10: AMBER, no trend yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Assurance, 2026-10: GREEN, no trend yet"),
+        "{text}"
+    );
     b.screenshot("desk-portfolio.png");
 
     // The portfolio's link to last month opens the contract-month page.

@@ -1769,6 +1769,13 @@ async fn the_outbox_sources_and_actions_of_a_contract() {
     assert!(section.contains("relay said &lt;451&gt; try later"));
     assert!(section.contains("I2 breached &lt;P1&gt;"));
 
+    // The portfolio flags the failing source beside its contract.
+    let p = b.get("/").await;
+    at(
+        &p,
+        "<a href=\"/contracts/acme/sources\">acme-push</a>: the figures may lack their latest evidence.",
+    );
+
     let p = b.get("/contracts/acme/sources").await;
     assert_eq!(p.status, 200, "{}", p.body);
     at(&p, "acme-push");

@@ -18,6 +18,8 @@ use crate::contract::Contract;
 use crate::domain::Period;
 use crate::http::AppState;
 use crate::http::read::month_report;
+use crate::metrics::feeds::SourceHealth;
+use crate::store::sources::SourceState;
 
 /// The contract `id` when the person may see it; 404 otherwise, the same
 /// whether it exists or not.
@@ -52,6 +54,7 @@ pub async fn portfolio(
     SignedIn(desk): SignedIn,
 ) -> Result<Response, WebError> {
     let now = app.now();
+    let states = app.deps.store.all_source_states().await?;
     let mut rows = Vec::new();
     for c in app
         .deps
@@ -61,11 +64,35 @@ pub async fn portfolio(
         .filter(|c| desk.scope.allows(&c.id))
     {
         let this = Period::of(now, c.timezone);
+        // Each source's health as the metrics judge it: stale past its
+        // `stale_after`, or failing since its last success.
+        let sources: Vec<SourceHealth> = app
+            .deps
+            .config
+            .sources
+            .iter()
+            .filter(|s| s.contract == c.id)
+            .map(|s| {
+                let mine: Vec<&SourceState> = states
+                    .iter()
+                    .filter(|(id, _, _)| *id == s.id)
+                    .map(|(_, _, st)| st)
+                    .collect();
+                SourceHealth::new(s, &mine, now.timestamp())
+            })
+            .collect();
+        let troubled: Vec<&str> = sources
+            .iter()
+            .filter(|h| h.stale || h.consecutive_failures > 0)
+            .map(|h| h.id.as_str())
+            .collect();
         rows.push(serde_json::json!({
             "id": c.id,
             "supplier": c.supplier,
             "this": report(&app, c, this).await?,
             "last": report(&app, c, this.prev()).await?,
+            "sources": sources.len(),
+            "troubled_sources": troubled,
         }));
     }
     Ok(page(
