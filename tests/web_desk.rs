@@ -986,24 +986,25 @@ async fn an_incident_shows_its_clock_verdicts_and_versions() {
             .unwrap()
             .contains("default-src 'none'")
     );
-    // The verdict: 5 h against 4 h, breached at 15:00, stopped at 16:00.
+    // The verdict: 5 h against 4 h, breached at 15:00 UTC, stopped at
+    // 16:00 UTC: shown in London's summer time (UTC+1) in October.
     for text in [
         "breached",
         "5 h 00 min",
         "4 h 00 min",
-        "2026-10-07T15:00:00Z",
-        "2026-10-07T16:00:00Z",
+        "2026-10-07 16:00:00 BST",
+        "2026-10-07 17:00:00 BST",
     ] {
         at(&p, text);
     }
     // The timeline, in order, each hold saying whether it pauses the clock.
     let order = [
-        "2026-10-07T09:00:00Z</strong> Opened",
-        "2026-10-07T10:00:00Z</strong> On hold (awaiting customer): pauses the resolution clock",
-        "2026-10-07T12:00:00Z</strong> Off hold (awaiting customer): the resolution clock runs again",
-        "2026-10-07T13:00:00Z</strong> On hold (awaiting vendor): the resolution clock runs on",
-        "2026-10-07T14:00:00Z</strong> Off hold (awaiting vendor)",
-        "2026-10-07T16:00:00Z</strong> Resolved",
+        "2026-10-07 10:00:00 BST</strong> Opened",
+        "2026-10-07 11:00:00 BST</strong> On hold (awaiting customer): pauses the resolution clock",
+        "2026-10-07 13:00:00 BST</strong> Off hold (awaiting customer): the resolution clock runs again",
+        "2026-10-07 14:00:00 BST</strong> On hold (awaiting vendor): the resolution clock runs on",
+        "2026-10-07 15:00:00 BST</strong> Off hold (awaiting vendor)",
+        "2026-10-07 17:00:00 BST</strong> Resolved",
     ];
     let places: Vec<usize> = order.iter().map(|t| at(&p, t)).collect();
     assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
@@ -1760,10 +1761,11 @@ async fn the_outbox_sources_and_actions_of_a_contract() {
     assert!(a < b_at);
     let section = &p.body[a..b_at];
     let waiting = section
-        .find("waiting: next attempt 2026-11-05T10:00:00Z (1 attempt)")
+        // November: London is on GMT again, UTC+0.
+        .find("waiting: next attempt 2026-11-05 10:00:00 GMT (1 attempt)")
         .unwrap();
     let sent = section
-        .find("sent 2026-11-05T08:55:00Z (1 attempt)")
+        .find("sent 2026-11-05 08:55:00 GMT (1 attempt)")
         .unwrap();
     assert!(waiting < sent, "{section}");
     assert!(section.contains("relay said &lt;451&gt; try later"));
@@ -1782,7 +1784,7 @@ async fn the_outbox_sources_and_actions_of_a_contract() {
     at(&p, ">failing<");
     at(
         &p,
-        "last success 2026-11-05T07:00:00Z, last attempt 2026-11-05T08:30:00Z; 2 failures since: bad token &lt;x&gt;",
+        "last success 2026-11-05 07:00:00 GMT, last attempt 2026-11-05 08:30:00 GMT; 2 failures since: bad token &lt;x&gt;",
     );
 
     let p = b.get("/contracts/acme/actions").await;

@@ -199,6 +199,7 @@ pub async fn incident(
     let context = minijinja::context! {
         desk => desk_context(&desk),
         contract => c.id.clone(),
+        tz => c.timezone.name(),
         supplier => c.supplier.clone(),
         month => month.to_string(),
         evaluated_at => format_utc(now),

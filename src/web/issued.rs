@@ -81,6 +81,7 @@ pub async fn issued(
         minijinja::context! {
             desk => desk_context(&desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             period => period.to_string(),
             versions => Value::from(Serde(versions)),

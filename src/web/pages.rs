@@ -165,6 +165,7 @@ pub async fn month_page(
         minijinja::context! {
             desk => desk_context(desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             period => period.to_string(),
             previous => period.prev().to_string(),

@@ -216,6 +216,7 @@ async fn register_page(
         minijinja::context! {
             desk => desk_context(desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             this_month => crate::domain::Period::of(app.now(), c.timezone).to_string(),
             excusals => Value::from(Serde(excusals)),
@@ -423,6 +424,7 @@ pub async fn audit(
         minijinja::context! {
             desk => desk_context(&desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             month => month,
             entries => Value::from(Serde(entries)),

@@ -134,6 +134,7 @@ async fn commitments_page(
         minijinja::context! {
             desk => desk_context(desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             currency => c.currency.code(),
             as_of => format_utc(now),
@@ -251,6 +252,7 @@ async fn dr_page(
         minijinja::context! {
             desk => desk_context(desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             register => Value::from(Serde(register)),
             systems => Value::from(Serde(systems)),

@@ -62,6 +62,15 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// `2026-10-06 10:00:00 BST`: an instant as the desk shows it, in the
+/// contract's local time to the second, with the abbreviation that says
+/// whether summer time applied.
+pub fn local(at: crate::domain::Instant, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
 /// Every template of the desk, by name, embedded in the binary.
 const TEMPLATE_FILES: [(&str, &str); 15] = [
     (
@@ -121,6 +130,19 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             Err(_) => format!("{code} {minor} (minor units)"),
         }
     });
+    // An instant (RFC 3339, as the JSON and the handlers write it) in the
+    // contract's local time; nothing for none, the text itself if it is
+    // not an instant.
+    env.add_filter("local", |value: Option<String>, tz: String| match value {
+        None => String::new(),
+        Some(text) => match (
+            chrono::DateTime::parse_from_rfc3339(&text),
+            tz.parse::<chrono_tz::Tz>(),
+        ) {
+            (Ok(at), Ok(tz)) => local(at.with_timezone(&chrono::Utc), tz),
+            _ => text,
+        },
+    });
     // A record's id as one segment of a page's path: supplier text, so
     // `/`, `?`, `#` and the rest are percent-encoded.
     env.add_filter("segment", |text: String| path_segment(&text));
@@ -150,7 +172,12 @@ pub fn path_segment(text: &str) -> String {
 /// Renders `template` with `context` (the stylesheet's address added).
 pub fn page(status: StatusCode, template: &str, context: Value) -> Response {
     let rendered = TEMPLATES.get_template(template).and_then(|t| {
-        t.render(minijinja::context! { stylesheet => STYLESHEET_HREF.as_str(), ..context })
+        t.render(minijinja::context! {
+            stylesheet => STYLESHEET_HREF.as_str(),
+            // Pages of no one contract (the packs) show UTC; a contract's
+            // page names its timezone (the later map wins).
+            ..minijinja::value::merge_maps([minijinja::context! { tz => "UTC" }, context])
+        })
     });
     match rendered {
         Ok(html) => (status, Html(html)).into_response(),

@@ -13,6 +13,7 @@ use minijinja::value::Serde;
 use serde_json::json;
 
 use super::pages::{contract, desk_context};
+use super::render::local;
 use super::render::{WebError, page};
 use super::session::SignedIn;
 use crate::actions::wire::{ActionJson, FollowUpJson};
@@ -58,15 +59,19 @@ pub async fn outbox(
         for r in &a.recipients {
             let d = deliveries.get(&(e.queued.id, r.clone()));
             // A recipient's own record first; else the alert's as a whole.
+            let when = |at: i64| {
+                chrono::DateTime::from_timestamp(at, 0)
+                    .map_or_else(|| at.to_string(), |t| local(t, c.timezone))
+            };
             let standing = match (
                 d.and_then(|d| d.delivered_at),
                 d.and_then(|d| d.given_up_at),
             ) {
-                (Some(at), _) => format!("delivered {}", instant(at)),
-                (None, Some(at)) => format!("given up on {}", instant(at)),
+                (Some(at), _) => format!("delivered {}", when(at)),
+                (None, Some(at)) => format!("given up on {}", when(at)),
                 (None, None) => match e.sent_at {
-                    Some(at) => format!("sent {}", instant(at)),
-                    None => format!("waiting: next attempt {}", instant(e.next_attempt_at)),
+                    Some(at) => format!("sent {}", when(at)),
+                    None => format!("waiting: next attempt {}", when(e.next_attempt_at)),
                 },
             };
             by_recipient.entry(r.clone()).or_default().push(json!({
@@ -88,6 +93,7 @@ pub async fn outbox(
         minijinja::context! {
             desk => desk_context(&desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             sent => sent,
             waiting => waiting,
@@ -146,6 +152,7 @@ pub async fn sources(
         minijinja::context! {
             desk => desk_context(&desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             sources => Value::from(Serde(rows)),
         },
@@ -171,6 +178,7 @@ pub async fn actions(
         minijinja::context! {
             desk => desk_context(&desk),
             contract => c.id.clone(),
+            tz => c.timezone.name(),
             supplier => c.supplier.clone(),
             today => today.to_string(),
             actions => Value::from(Serde(list)),
