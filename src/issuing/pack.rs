@@ -212,11 +212,12 @@ pub fn due(config: &Config, now: Instant) -> anyhow::Result<Option<(Period, Peri
     let Some(to) = super::due_period_in_month(&schedule, tz, now) else {
         return Ok(None);
     };
-    let mut from = to;
-    for _ in 1..config.pack.months {
-        from = from.prev();
-    }
-    Ok(Some((from, to)))
+    Ok(Some((first_month(config, to), to)))
+}
+
+/// The first month of a pack of `[pack] months` ending with `last`.
+pub fn first_month(config: &Config, last: Period) -> Period {
+    (1..config.pack.months).fold(last, |p, _| p.prev())
 }
 
 /// Issues the pack due at `now` over every contract, unless it was issued

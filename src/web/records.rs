@@ -109,7 +109,7 @@ pub(super) fn may_post(desk: &Desk, fields: &BTreeMap<String, String>) -> Result
 }
 
 /// A refused form's state: the values typed and the error beside its field.
-fn refused(
+pub(super) fn refused(
     fields: &BTreeMap<String, String>,
     names: &[&str],
     field: Option<&str>,

@@ -18,7 +18,7 @@ use minijinja::value::Serde;
 
 use super::forms::Fields;
 use super::pages::{CostForm as FormState, contract, desk_context};
-use super::records::{may_post, refusal, value};
+use super::records::{may_post, refusal, refused, value};
 use super::render::{WebError, page};
 use super::session::{Desk, SignedIn};
 use crate::contract::Contract;
@@ -49,19 +49,7 @@ impl Forms {
         field: Option<&str>,
         message: String,
     ) -> Forms {
-        let mut form = FormState {
-            values: names
-                .iter()
-                .map(|f| (f.to_string(), value(fields, f)))
-                .collect(),
-            ..FormState::default()
-        };
-        match field {
-            Some(f) => {
-                form.errors.insert(f.to_string(), message);
-            }
-            None => form.error = Some(message),
-        }
+        let form = refused(fields, names, field, message);
         Forms {
             forms: BTreeMap::from([(key, form)]),
             done: None,

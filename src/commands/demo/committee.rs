@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::domain::{
     ActionLinks, ActionStatus, Cause, CauseSubject, Instant, NewAction, NewCause, NewStatus, Period,
 };
-use crate::issuing::pack::issue_pack;
+use crate::issuing::pack::{first_month, issue_pack};
 use crate::report::MonthReport;
 use crate::store::Store;
 
@@ -189,10 +189,7 @@ pub(super) async fn issue_the_pack(
     last: Period,
     now: Instant,
 ) -> Result<(), Failure> {
-    let mut first = last;
-    for _ in 1..config.pack.months {
-        first = first.prev();
-    }
+    let first = first_month(config, last);
     match issue_pack(config, store, None, (first, last), now)
         .await
         .map_err(Failure::runtime)?
