@@ -423,7 +423,8 @@ impl Browser {
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         std::fs::write(dir.join(name), &png).expect("write the screenshot");
         if std::env::var("SLAWATCH_BLESS_SCREENSHOTS").is_ok_and(|v| v == "1") {
-            std::fs::write(root.join("docs").join(name), &png).expect("write docs screenshot");
+            std::fs::write(root.join("docs/book/src/images").join(name), &png)
+                .expect("write docs screenshot");
         }
         self.call(
             reqwest::Method::POST,
