@@ -187,9 +187,13 @@ async fn seed(api: &Api, c: &str) -> Ids {
             json!({"type": "incident", "id": format!("{c}-I{i}"), "contract": c, "priority": "P1",
                    "opened_at": "2026-10-05T09:00:00Z", "resolved_at": "2026-10-05T15:00:00Z"})
         })
+        .chain([
+            json!({"type": "outage", "id": format!("{c}-O1"), "contract": c, "service": "email",
+                       "start": "2026-10-06T09:00:00Z", "end": "2026-10-06T10:00:00Z"}),
+        ])
         .collect();
     let pushed = api.ok("POST", "/api/v1/records", json!(records)).await;
-    assert_eq!(pushed["stored"], 6, "{pushed}");
+    assert_eq!(pushed["stored"], 7, "{pushed}");
     // October drafted on schedule, so a manager has a draft to approve.
     let deps = &api.deps;
     slawatch::issuing::issue_due(&deps.config, &deps.store, deps.clock.now())
@@ -697,6 +701,20 @@ fn routes() -> Vec<Route> {
             who: Who::DeskManagers,
             path: |c, _, _| format!("/contracts/{c}/months/2026-10/costs"),
             body: |_, n| json!({"date": "2026-10-09", "amount": format!("{n}.00"), "description": "d", "evidence": "e"}),
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/months/{month}/outages",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/months/2026-10/outages"),
+            body: none,
+        },
+        Route {
+            method: "GET",
+            template: "/contracts/{contract}/outages/{outage}",
+            who: Who::DeskReaders,
+            path: |c, _, _| format!("/contracts/{c}/outages/{c}-O1"),
+            body: none,
         },
         Route {
             method: "GET",

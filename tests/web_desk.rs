@@ -45,6 +45,13 @@ managers = ["m@council.example"]
   target_percent = 95.0
   service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
 
+  [[contracts.service_levels]]
+  id = "email-availability"
+  name = "Email available 99.5%"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 99.5
+
   [[contracts.commitments]]
   id = "dr-test"
   name = "Annual DR test <full>"
@@ -1809,4 +1816,160 @@ async fn the_outbox_sources_and_actions_of_a_contract() {
         assert_eq!(p.status, 404, "{page}");
         assert!(!p.body.contains("beta"));
     }
+}
+
+#[tokio::test]
+async fn a_months_outages_and_one_outages_page() {
+    let (_dir, d) = desk().await;
+    // October on acme's email (24x7; London's summer time ends on 25
+    // October, so times before then read BST, after it GMT = UTC):
+    // O1 full 10:00-13:00 UTC on the 12th counts 3 h; O2 planned, never
+    // downtime; O3 from 22:00 UTC on 31 October to 02:00 on 1 November
+    // counts 2 h in October (the month ends at midnight GMT) and 2 h in
+    // November; O4 is excused in full.
+    let outage = |id: &str, start: &str, end: &str, planned: &str| {
+        json!({"type": "outage", "id": id, "contract": "acme", "service": "email",
+               "start": start, "end": end, "planned": planned})
+    };
+    let records = json!([
+        outage(
+            "O1",
+            "2026-10-12T10:00:00Z",
+            "2026-10-12T13:00:00Z",
+            "false"
+        ),
+        outage("O2", "2026-10-14T22:00:00Z", "2026-10-14T23:00:00Z", "true"),
+        outage(
+            "O3",
+            "2026-10-31T22:00:00Z",
+            "2026-11-01T01:00:00Z",
+            "false"
+        ),
+        outage(
+            "O4",
+            "2026-10-16T09:00:00Z",
+            "2026-10-16T10:00:00Z",
+            "false"
+        ),
+    ]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(records)).await;
+    assert_eq!((status, &answer["stored"]), (200, &json!(4)), "{answer}");
+    // The supplier moves O3's end an hour later: a second version.
+    let again = json!([outage(
+        "O3",
+        "2026-10-31T22:00:00Z",
+        "2026-11-01T02:00:00Z",
+        "false"
+    )]);
+    let (status, answer) = api(&d, reqwest::Method::POST, "/api/v1/records", Some(again)).await;
+    assert_eq!((status, &answer["updated"]), (200, &json!(1)), "{answer}");
+    for (path, body) in [
+        (
+            "/api/v1/contracts/acme/excusals",
+            json!({"outage": "O4", "reason": "Customer's own <power> cut"}),
+        ),
+        (
+            "/api/v1/contracts/acme/causes",
+            json!({"outage": "O3", "cause": "hardware", "by": "J. Smith", "reason": "Failed <disk>"}),
+        ),
+    ] {
+        let (status, answer) = api(&d, reqwest::Method::POST, path, Some(body)).await;
+        assert!(matches!(status, 200 | 201), "{path}: {status} {answer}");
+    }
+
+    let b = Browser::new(&d);
+    b.signed_in("vic", VIC_PASSWORD).await;
+    let month = b.get(OCTOBER).await;
+    at(&month, "href=\"/contracts/acme/months/2026-10/outages\"");
+    let p = b.get("/contracts/acme/months/2026-10/outages").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    // In the order they began, each with what it counted for.
+    let rows = [
+        "/contracts/acme/outages/O1\">O1</a>",
+        "/contracts/acme/outages/O2\">O2</a>",
+        "/contracts/acme/outages/O4\">O4</a>",
+        "/contracts/acme/outages/O3\">O3</a>",
+    ];
+    let places: Vec<usize> = rows.iter().map(|t| at(&p, t)).collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{places:?}");
+    let row = |id: &str| {
+        let from = at(&p, &format!("/outages/{id}\""));
+        let to = p.body[from..].find("</tr>").unwrap() + from;
+        p.body[from..to].to_string()
+    };
+    let o1 = row("O1");
+    assert!(
+        o1.contains("2026-10-12 11:00:00 BST") && o1.contains("2026-10-12 14:00:00 BST"),
+        "{o1}"
+    );
+    assert!(
+        o1.contains("email-availability: 3 h 00 min") && o1.contains("not recorded"),
+        "{o1}"
+    );
+    assert!(row("O2").contains("planned"), "{}", row("O2"));
+    let o4 = row("O4");
+    assert!(
+        o4.contains("excused") && o4.contains("Customer&#x27;s own &lt;power&gt; cut"),
+        "{o4}"
+    );
+    assert!(!o4.contains("email-availability:"), "{o4}");
+    let o3 = row("O3");
+    assert!(
+        o3.contains("2026-10-31 22:00:00 GMT") && o3.contains("2026-11-01 02:00:00 GMT"),
+        "{o3}"
+    );
+    assert!(
+        o3.contains("email-availability: 2 h 00 min") && o3.contains("hardware"),
+        "{o3}"
+    );
+    assert!(!p.body.contains("<power>"));
+    // November holds O3's other two hours.
+    let november = b.get("/contracts/acme/months/2026-11/outages").await;
+    at(&november, "email-availability: 2 h 00 min");
+    assert!(
+        !november.body.contains("/outages/O1\""),
+        "{}",
+        november.body
+    );
+
+    // O3's own page: its cause, what it counted for in October and both
+    // versions the supplier sent.
+    let p = b.get("/contracts/acme/outages/O3").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    at(&p, "<strong>hardware</strong>, recorded by J. Smith");
+    at(&p, "Failed &lt;disk&gt;");
+    at(&p, "Counted in 2026-10");
+    at(&p, "2 h 00 min");
+    at(&p, "end_at 2026-11-01T01:00:00Z");
+    at(&p, "end_at 2026-11-01T02:00:00Z");
+    at(&p, "<td>1</td>");
+    at(&p, "<td>2</td>");
+    // A viewer is not offered the records page's forms.
+    assert!(!p.body.contains("Excuse it or open a dispute"));
+    let jane = Browser::new(&d);
+    jane.signed_in("jane", JANE_PASSWORD).await;
+    at(
+        &jane.get("/contracts/acme/outages/O3").await,
+        "Excuse it or open a dispute",
+    );
+    let p = b.get("/contracts/acme/outages/O4").await;
+    at(&p, "It counted for no availability line in 2026-10");
+    at(&p, "Customer&#x27;s own &lt;power&gt; cut (by");
+
+    // Unknown, or another contract's to someone scoped to acme: 404.
+    let beta = json!([{"type": "outage", "id": "B1", "contract": "beta", "service": "email",
+                        "start": "2026-10-05T09:00:00Z"}]);
+    api(&d, reqwest::Method::POST, "/api/v1/records", Some(beta)).await;
+    assert_eq!(b.get("/contracts/acme/outages/O9").await.status, 404);
+    let sam = Browser::new(&d);
+    sam.signed_in("sam", SAM_PASSWORD).await;
+    for path in [
+        "/contracts/beta/outages/B1",
+        "/contracts/beta/months/2026-10/outages",
+    ] {
+        let p = sam.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(!p.body.contains("B1"), "{}", p.body);
+    }
+    assert_eq!(b.get("/contracts/beta/outages/B1").await.status, 200);
 }

@@ -333,20 +333,34 @@ impl Store {
             .fetch_all(self.pool())
             .await
             .map_err(failed("reading outages"))?;
-        rows.iter()
-            .map(|r| {
-                let impact: String = col(r, 4)?;
-                Ok(Outage {
-                    id: col(r, 0)?,
-                    service: col(r, 1)?,
-                    start: instant(col(r, 2)?)?,
-                    end: opt_instant(col(r, 3)?)?,
-                    impact: parsed(&impact, "impact")?,
-                    planned: col::<i64>(r, 5)? != 0,
-                    source: col(r, 6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(outage_of).collect()
+    }
+
+    /// Every outage of `contract` overlapping `period` (month bounds in
+    /// `tz`) as it stands, planned ones included, in the order they began.
+    pub async fn month_outages(
+        &self,
+        contract: &str,
+        period: Period,
+        tz: chrono_tz::Tz,
+    ) -> Result<Vec<Outage>, StoreError> {
+        let (start, end) = (period.start(tz).timestamp(), period.end(tz).timestamp());
+        self.outages(contract, start, end, None).await
+    }
+
+    /// One outage of `contract` as it stands; `None` when the store holds
+    /// no such outage.
+    pub async fn outage(&self, contract: &str, id: &str) -> Result<Option<Outage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, service, start_at, end_at, impact, planned, source FROM outages
+              WHERE contract = $1 AND id = $2",
+        )
+        .bind(contract)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(failed("reading an outage"))?;
+        row.as_ref().map(outage_of).transpose()
     }
 
     async fn work_tallies(
@@ -477,4 +491,19 @@ fn decode_incidents(json: Option<String>) -> Result<Vec<Settled>, StoreError> {
             },
         )
         .collect()
+}
+
+/// An outage from a row of `id, service, start_at, end_at, impact,
+/// planned, source`.
+fn outage_of(r: &sqlx::any::AnyRow) -> Result<Outage, StoreError> {
+    let impact: String = col(r, 4)?;
+    Ok(Outage {
+        id: col(r, 0)?,
+        service: col(r, 1)?,
+        start: instant(col(r, 2)?)?,
+        end: opt_instant(col(r, 3)?)?,
+        impact: parsed(&impact, "impact")?,
+        planned: col::<i64>(r, 5)? != 0,
+        source: col(r, 6)?,
+    })
 }

@@ -14,6 +14,7 @@ use minijinja::value::Serde;
 use serde_json::json;
 
 use super::pages::{contract, desk_context};
+use super::records::{disputes_on, excusals_on};
 use super::render::{WebError, page};
 use super::session::SignedIn;
 use crate::contract::{Contract, ServiceLevelKind};
@@ -159,18 +160,12 @@ pub async fn incident(
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no incident '{id}' in {}", c.id)))?;
     let now = app.now();
-    let excusals: Vec<serde_json::Value> = store
-        .excusals(&c.id)
-        .await?
-        .into_iter()
-        .filter(|e| matches!(&e.target, ExcusalTarget::Incident { incident } if *incident == id))
-        .map(|e| {
-            json!({
-                "id": e.id, "reason": e.reason, "by": e.by, "at": format_utc(e.at),
-                "revoked": e.revoked.as_ref().map(|r| json!({"by": r.by, "at": format_utc(r.at), "reason": r.reason})),
-            })
-        })
-        .collect();
+    let excusals = excusals_on(
+        store,
+        &c.id,
+        |t| matches!(t, ExcusalTarget::Incident { incident } if *incident == id),
+    )
+    .await?;
     // An excusal in force recorded here, else the one the source imported.
     let excused_reason = excusals
         .iter()
@@ -178,19 +173,12 @@ pub async fn incident(
         .find(|e| e["revoked"].is_null())
         .and_then(|e| e["reason"].as_str().map(str::to_string))
         .or_else(|| incident.excused_reason.clone());
-    let disputes: Vec<serde_json::Value> = store
-        .disputes(&c.id)
-        .await?
-        .into_iter()
-        .filter(|d| matches!(&d.subject, DisputeSubject::Incident { incident } if *incident == id))
-        .map(|d| {
-            json!({
-                "id": d.id, "decision": d.status.decision(), "meaning": d.status.meaning(),
-                "note": d.note, "by": d.opened_by, "at": format_utc(d.opened_at),
-                "resolved_by": d.resolved_by, "resolution_note": d.resolution_note,
-            })
-        })
-        .collect();
+    let disputes = disputes_on(
+        store,
+        &c.id,
+        |s| matches!(s, DisputeSubject::Incident { incident } if *incident == id),
+    )
+    .await?;
     let record = Record::Incident(id.clone());
     let (versions, holds) = store.record_history(&c.id, &record).await?;
     let history =

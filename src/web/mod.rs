@@ -15,6 +15,7 @@
 //! - [`password`]: argon2 hashes of local accounts' passwords.
 //! - [`pages`]: the portfolio and a contract's month.
 //! - [`incident`]: an incident's clock, verdicts and versions.
+//! - [`outages`]: a month's outages and one outage's page.
 //! - [`issued`]: issued reports and committee packs, to download.
 //! - [`records`]: excusals, disputes and their forms; the audit trail.
 //! - [`registers`]: the commitments and DR registers and their forms.
@@ -25,6 +26,7 @@
 pub mod forms;
 pub mod incident;
 pub mod issued;
+pub mod outages;
 pub mod pages;
 pub mod password;
 pub mod records;
@@ -59,6 +61,14 @@ fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/contracts/{contract}/incidents/{incident}",
             get(incident::incident),
+        )
+        .route(
+            "/contracts/{contract}/months/{month}/outages",
+            get(outages::month_outages),
+        )
+        .route(
+            "/contracts/{contract}/outages/{outage}",
+            get(outages::outage),
         )
         .route("/contracts/{contract}/records", get(records::register))
         .route("/contracts/{contract}/audit", get(records::audit))

@@ -23,12 +23,57 @@ use super::pages::{CostForm as FormState, contract, desk_context, period};
 use super::render::{WebError, page};
 use super::session::{Desk, SignedIn};
 use crate::contract::Contract;
-use crate::domain::DisputeStatus;
 use crate::domain::time::format_utc;
+use crate::domain::{DisputeStatus, DisputeSubject, ExcusalTarget};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::records::{decide_dispute, record_dispute, record_excusal, revoke};
 use crate::records::TargetRequest;
+
+/// The excusals recorded on what `on` picks, oldest first, as the pages
+/// show them (an outage's excused part, a revocation).
+pub async fn excusals_on(
+    store: &crate::store::Store,
+    contract: &str,
+    on: impl Fn(&ExcusalTarget) -> bool,
+) -> Result<Vec<serde_json::Value>, WebError> {
+    Ok(store
+        .excusals(contract)
+        .await?
+        .into_iter()
+        .filter(|e| on(&e.target))
+        .map(|e| {
+            json!({
+                "id": e.id, "reason": e.reason, "by": e.by, "at": format_utc(e.at),
+                "from": e.during.map(|d| format_utc(d.from())),
+                "until": e.during.map(|d| format_utc(d.until())),
+                "revoked": e.revoked.as_ref().map(|r| json!({"by": r.by, "at": format_utc(r.at), "reason": r.reason})),
+            })
+        })
+        .collect())
+}
+
+/// The disputes opened on what `on` picks, oldest first, as the pages
+/// show them.
+pub async fn disputes_on(
+    store: &crate::store::Store,
+    contract: &str,
+    on: impl Fn(&DisputeSubject) -> bool,
+) -> Result<Vec<serde_json::Value>, WebError> {
+    Ok(store
+        .disputes(contract)
+        .await?
+        .into_iter()
+        .filter(|d| on(&d.subject))
+        .map(|d| {
+            json!({
+                "id": d.id, "decision": d.status.decision(), "meaning": d.status.meaning(),
+                "note": d.note, "by": d.opened_by, "at": format_utc(d.opened_at),
+                "resolved_by": d.resolved_by, "resolution_note": d.resolution_note,
+            })
+        })
+        .collect())
+}
 
 /// The register's forms as shown: the excuse form, the dispute form, and
 /// a refusal on one row's form (revoke or decide), keyed `kind-id`.

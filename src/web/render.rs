@@ -72,7 +72,7 @@ pub fn local(at: crate::domain::Instant, tz: chrono_tz::Tz) -> String {
 }
 
 /// Every template of the desk, by name, embedded in the binary.
-const TEMPLATE_FILES: [(&str, &str); 15] = [
+const TEMPLATE_FILES: [(&str, &str); 18] = [
     (
         "layout.html",
         include_str!("../../templates/web/layout.html"),
@@ -118,6 +118,18 @@ const TEMPLATE_FILES: [(&str, &str); 15] = [
         include_str!("../../templates/web/actions.html"),
     ),
     ("error.html", include_str!("../../templates/web/error.html")),
+    (
+        "history.html",
+        include_str!("../../templates/web/history.html"),
+    ),
+    (
+        "outages.html",
+        include_str!("../../templates/web/outages.html"),
+    ),
+    (
+        "outage.html",
+        include_str!("../../templates/web/outage.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
