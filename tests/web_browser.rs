@@ -49,6 +49,13 @@ managers = ["m@council.example"]
   target = "4h"
   target_percent = 95.0
   service_credits = [ {{ below = 95.0, percent = 2.0 }}, {{ below = 90.0, percent = 4.0 }} ]
+
+  [[contracts.service_levels]]
+  id = "email-availability"
+  name = "Email available 99.5% of the time"
+  kind = "availability"
+  services = ["email"]
+  target_percent = 99.5
 "#
         )
     };
@@ -71,7 +78,8 @@ token_sha256 = \"{}\"
 
 /// A store with jane (manager, every contract), vic (viewer), sam (manager
 /// of acme only) and pat (proxy only, viewer), October's two P1s on acme
-/// (I1 met in 1 h, I2 breached in 6 h against 4 h), and a daemon on it.
+/// (I1 met in 1 h, I2 breached in 6 h against 4 h) and an hour's email
+/// outage, and a daemon on it.
 struct Desk {
     dir: tempfile::TempDir,
     config: PathBuf,
@@ -131,9 +139,11 @@ impl Desk {
             {"type": "incident", "id": "I2", "contract": "acme", "priority": "P1",
              "title": "Mail down across the council",
              "opened_at": "2026-10-06T09:00:00Z", "resolved_at": "2026-10-06T15:00:00Z"},
+            {"type": "outage", "id": "O1", "contract": "acme", "service": "email",
+             "start": "2026-10-06T09:00:00Z", "end": "2026-10-06T10:00:00Z"},
         ]);
         let answer = desk.api(reqwest::Method::POST, "/api/v1/records", Some(records));
-        assert_eq!(answer["stored"], 2, "{answer}");
+        assert_eq!(answer["stored"], 3, "{answer}");
         desk
     }
 
@@ -693,6 +703,8 @@ fn every_desk_page_passes_the_accessibility_check() {
     assert!(text.contains("Mail down across the council"), "{text}");
     b.screenshot("desk-incident.png");
     let pages = [
+        "/contracts/acme/months/2026-10/outages",
+        "/contracts/acme/outages/O1",
         "/contracts/acme/records",
         "/contracts/acme/audit",
         "/contracts/acme/audit?month=2026-10",
@@ -726,5 +738,52 @@ fn every_desk_page_passes_the_accessibility_check() {
             "{page} not checked: {:?}",
             b.checked
         );
+    }
+}
+
+#[test]
+fn a_month_prints_its_figures_without_the_desks_controls() {
+    let Some(tools) = tools_or_skip("a_month_prints_its_figures_without_the_desks_controls") else {
+        return;
+    };
+    let desk = Desk::new();
+    let mut b = Browser::start(&tools);
+    sign_in(&mut b, &desk.base, "jane", JANE_PASSWORD);
+    b.goto(&format!("{}{OCTOBER}", desk.base));
+    let pdf = b.print_pdf();
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    // Kept beside the screenshots, to look at.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let file = dir.join("desk-month-printed.pdf");
+    std::fs::write(&file, &pdf).expect("write the PDF");
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian's poppler-utils) is installed by scripts/test.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The figures a contract meeting reads: P1 resolution 1 of 2 met
+    // (50 %, below 90 %: 4 % of the £1,000.00 charge), and email's hour
+    // down in October's 745 hours (99.866 %).
+    for figure in [
+        "P1 incidents resolved within 4 hours",
+        "GBP 40.00",
+        "Email available",
+    ] {
+        assert!(text.contains(figure), "{figure} not printed:\n{text}");
+    }
+    // The desk's own controls are not: who is signed in, sign-out, the
+    // skip link, the cost form.
+    for control in [
+        "Sign out",
+        "Signed in as",
+        "Skip to main content",
+        "Record a cost",
+        "For example 2400.00",
+        "previous month",
+    ] {
+        assert!(!text.contains(control), "{control} printed:\n{text}");
     }
 }

@@ -183,6 +183,20 @@ impl Browser {
         answer["value"].clone()
     }
 
+    /// The page as the browser prints it (its print stylesheet applied),
+    /// as PDF bytes: WebDriver's Print command.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        use base64::Engine;
+        let pdf = self.call(
+            reqwest::Method::POST,
+            "/print",
+            Some(json!({"background": false})),
+        );
+        base64::engine::general_purpose::STANDARD
+            .decode(pdf.as_str().unwrap_or_default())
+            .expect("a PDF in base64")
+    }
+
     /// Opens `url` (waiting for it to load) and checks it with axe-core.
     pub fn goto(&mut self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})));
