@@ -4,8 +4,8 @@
 //! with the database's own bulk loader (the `sqlite3` shell's `.import`, or
 //! `psql`'s `\copy`) of the same CSV into a table with the same primary key,
 //! evaluates one month for every contract, assembles the first contract's
-//! report of that month with its twelve months of trends, and reports the
-//! peak memory of the whole run.
+//! report of that month with its twelve months of trends, asks the month API
+//! for it twice, and reports each case's peak memory.
 
 use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
@@ -122,6 +122,7 @@ async fn measure(
     let now = wall_clock.now();
     let mut ignore = |_: &crate::import::Rejection| {};
     let incidents_csv = csv_dir.join(FILES[0]);
+    reset_peak();
     let clock = Clock::now();
     let imported = import_file(
         &store,
@@ -135,6 +136,8 @@ async fn measure(
     .await
     .map_err(Failure::runtime)?;
     let incident_secs = clock.elapsed().as_secs_f64();
+    let incident_peak = peak();
+    reset_peak();
     let clock = Clock::now();
     for name in &FILES[1..] {
         import_file(
@@ -150,6 +153,7 @@ async fn measure(
         .map_err(Failure::runtime)?;
     }
     let other_secs = clock.elapsed().as_secs_f64();
+    let other_peak = peak();
 
     // The cost of keeping versions: the same file again (nothing changes,
     // nothing kept), then with one row in ten retitled (a version kept for
@@ -177,6 +181,7 @@ async fn measure(
             n => vary(&previous, &path, n, column).map_err(Failure::runtime)?,
         };
         previous = path.clone();
+        reset_peak();
         let clock = Clock::now();
         let again = import_file(
             &store,
@@ -189,7 +194,8 @@ async fn measure(
         )
         .await
         .map_err(Failure::runtime)?;
-        reimports.push((label, changed, again, clock.elapsed().as_secs_f64()));
+        let secs = clock.elapsed().as_secs_f64();
+        reimports.push((label, changed, again, secs, peak()));
     }
 
     let backend = store.backend();
@@ -211,6 +217,7 @@ async fn measure(
     let unordered_store = Store::open(&unordered_url)
         .await
         .map_err(Failure::runtime)?;
+    reset_peak();
     let clock = Clock::now();
     let unordered = import_file(
         &unordered_store,
@@ -224,6 +231,7 @@ async fn measure(
     .await
     .map_err(Failure::runtime)?;
     let unordered_secs = clock.elapsed().as_secs_f64();
+    let unordered_peak = peak();
     unordered_store.close().await;
     let unordered_shell_secs = match database_url {
         None => sqlite_shell_import(&dir.join("shell-unordered.db"), &unordered_csv),
@@ -231,6 +239,7 @@ async fn measure(
     };
 
     let period: Period = EVALUATED_MONTH.parse().map_err(Failure::input)?;
+    reset_peak();
     let clock = Clock::now();
     // Contracts are independent: evaluate them side by side, as the daemon does.
     let mut tasks = tokio::task::JoinSet::new();
@@ -262,30 +271,31 @@ async fn measure(
         engine_secs += e;
     }
     let evaluate_secs = clock.elapsed().as_secs_f64();
+    let evaluate_peak = peak();
 
     // The issued report of the first contract: October with its twelve
     // months of trends (November 2025 on, mostly empty) and what its credits
     // depend on, read in one pass, rendered as JSON.
     let mut report_secs = None;
     if let Some(contract) = config.contracts.first() {
+        reset_peak();
         let clock = Clock::now();
         let report =
             crate::report::assemble::with_trends(&store, &config, contract, period, now, None)
                 .await
                 .map_err(Failure::runtime)?;
         let json = crate::report::json::render(&report).map_err(Failure::runtime)?;
-        report_secs = Some((
-            contract.id.clone(),
-            clock.elapsed().as_secs_f64(),
-            json.len(),
-        ));
+        let secs = clock.elapsed().as_secs_f64();
+        report_secs = Some((contract.id.clone(), secs, json.len(), peak()));
     }
     // The month API asked for the same closed month twice, as a dashboard
     // or the web desk would: assembled, then served again.
+    reset_peak();
     let api_secs = match config.contracts.first() {
         Some(contract) => Some(month_api(&config, &store, &contract.id, period, now).await?),
         None => None,
     };
+    let api_peak = peak();
     store.close().await;
 
     let rate = |rows: u64, secs: f64| {
@@ -305,7 +315,7 @@ async fn measure(
         summary.holds, summary.outages, summary.work_items
     );
     println!(
-        "import incidents  {incident_secs:>8.2} s  {:>10.0} rows/s  ({} stored, {} rejected)",
+        "import incidents  {incident_secs:>8.2} s  {:>10.0} rows/s  ({} stored, {} rejected; {incident_peak})",
         rate(imported.counts.stored, incident_secs),
         imported.counts.stored,
         imported.rejected
@@ -323,7 +333,7 @@ async fn measure(
         None => println!("{loader}  not measured ({missing})"),
     }
     println!(
-        "import unordered  {unordered_secs:>8.2} s  {:>10.0} rows/s  ({} stored, rows out of time order, into an empty store)",
+        "import unordered  {unordered_secs:>8.2} s  {:>10.0} rows/s  ({} stored, rows out of time order, into an empty store; {unordered_peak})",
         rate(unordered.counts.stored, unordered_secs),
         unordered.counts.stored
     );
@@ -335,32 +345,34 @@ async fn measure(
         ),
         None => println!("{loader}  not measured ({missing})"),
     }
-    println!("import the rest   {other_secs:>8.2} s");
-    for (label, changed, again, secs) in &reimports {
+    println!("import the rest   {other_secs:>8.2} s  ({other_peak})");
+    for (label, changed, again, secs, peak) in &reimports {
         println!(
-            "re-import: {label:<28} {secs:>8.2} s  {:>10.0} rows/s  ({changed} changed: {} updated, each keeping its previous version; {} rewrites)",
+            "re-import: {label:<28} {secs:>8.2} s  {:>10.0} rows/s  ({changed} changed: {} updated, each keeping its previous version; {} rewrites; {peak})",
             rate(summary.incidents, *secs),
             again.counts.updated,
             again.rewrites.rewrites
         );
     }
     println!(
-        "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments; engine {engine_secs:.3} s of CPU)",
+        "evaluate {EVALUATED_MONTH}  {evaluate_secs:>8.3} s  for {} contract-months ({assessed} incident assessments; engine {engine_secs:.3} s of CPU; {evaluate_peak})",
         config.contracts.len()
     );
-    if let Some((id, secs, bytes)) = &report_secs {
+    if let Some((id, secs, bytes, peak)) = &report_secs {
         println!(
-            "report {EVALUATED_MONTH}    {secs:>8.3} s  with twelve-month trends, as JSON, for {id} ({bytes} bytes)"
+            "report {EVALUATED_MONTH}    {secs:>8.3} s  with twelve-month trends, as JSON, for {id} ({bytes} bytes; {peak})"
         );
     }
     if let Some((first, second)) = api_secs {
         println!(
-            "month API         {first:>8.3} s  first GET of {EVALUATED_MONTH}, {:.1} ms the second (served again)",
+            "month API         {first:>8.3} s  first GET of {EVALUATED_MONTH}, {:.1} ms the second (served again; {api_peak})",
             second * 1000.0
         );
     }
     match memory_mb(std::process::id(), "VmHWM") {
-        Some(mb) => println!("peak memory       {mb:>8.1} MB (VmHWM)"),
+        Some(mb) => {
+            println!("peak memory       {mb:>8.1} MB (VmHWM: the month API's case and after)")
+        }
         None => println!("peak memory       unknown (no /proc/self/status)"),
     }
     println!("work folder: {}", dir.display());
@@ -543,6 +555,20 @@ fn psql_copy_import(url: &str, csv: &Path, table: &str) -> Option<f64> {
         .status()
         .ok()?;
     status.success().then(|| clock.elapsed().as_secs_f64())
+}
+
+/// Resets this process's peak resident memory (`VmHWM`) to what it holds
+/// now, so the next [`peak`] is one case's own (Linux; where the reset is
+/// refused the figures are the run's peak so far).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// This process's peak resident memory since the last [`reset_peak`], as
+/// the benchmark prints it.
+fn peak() -> String {
+    memory_mb(std::process::id(), "VmHWM")
+        .map_or_else(|| "peak unknown".into(), |mb| format!("peak {mb:.0} MB"))
 }
 
 /// A Linux process's memory figure (`VmRSS`, `VmHWM` for its peak) in MB.

@@ -245,22 +245,13 @@ fn staged_columns(table: &Table) -> Vec<&'static str> {
 /// as import `$1` by owner `$2` received at `$3`, updating only records
 /// whose values changed. Only fixed identifiers go in.
 pub(super) fn upsert_sql(table: &Table, staging: &str) -> String {
-    let values: Vec<&str> = table.keys.iter().chain(table.values).copied().collect();
-    let columns = values.join(", ");
-    let updates: Vec<String> = table
-        .values
-        .iter()
-        .copied()
-        .chain(["import_id", "line", "row_hash", "received_at"])
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
+    let columns: Vec<&str> = table.keys.iter().chain(table.values).copied().collect();
     format!(
-        "INSERT INTO {t} ({columns}, import_id, line, row_hash, owner, received_at) \
-         SELECT {columns}, $1::bigint, line, row_hash, $2::text, $3::bigint FROM {staging} WHERE batch = $4 \
-         ON CONFLICT ({keys}) DO UPDATE SET {updates} WHERE {t}.row_hash <> excluded.row_hash",
-        t = table.name,
-        keys = table.keys.join(", "),
-        updates = updates.join(", "),
+        "INSERT INTO {} ({}) SELECT {}, $1::bigint, line, row_hash, $2::text, $3::bigint FROM {staging} WHERE batch = $4{}",
+        table.name,
+        super::write::stored_columns(table).join(", "),
+        columns.join(", "),
+        super::write::on_conflict(table),
     )
 }
 

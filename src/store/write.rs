@@ -6,8 +6,6 @@
 //! so the counts tell a user what a re-import really did (stored, updated,
 //! unchanged) and a repeated file never duplicates or churns anything.
 
-use std::fmt::Write as _;
-
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::records;
@@ -205,8 +203,6 @@ pub struct ImportSession {
     received_at: i64,
     refusals: Vec<Refusal>,
     new_holds: Vec<NewHold>,
-    /// Tables given new rows since the last checkpoint.
-    grown: Vec<&'static str>,
     /// PostgreSQL's `COPY` connection for the batches, opened with the
     /// first batch of at least [`staging::COPY_FROM_ROWS`] rows.
     staging: Option<Staging>,
@@ -253,7 +249,6 @@ impl Store {
             received_at: now,
             refusals: Vec::new(),
             new_holds: Vec::new(),
-            grown: Vec::new(),
             staging: None,
             staging_url,
             analyzed: Vec::new(),
@@ -394,9 +389,6 @@ impl ImportSession {
                     .await?;
             }
         }
-        if counts.stored > 0 && !self.grown.contains(&table.name) {
-            self.grown.push(table.name);
-        }
         let (import_id, received_at) = (self.import_id, self.received_at);
         versions::keep(
             self.tx()?,
@@ -484,6 +476,38 @@ impl ImportSession {
                 .bind(import_id)
                 .bind(owner.to_string())
                 .bind(received_at)
+                .bind(batch)
+                .execute(&mut **self.tx()?)
+                .await
+                .map_err(failed("storing records"))?;
+            return Ok(());
+        }
+        if self.backend == Backend::Sqlite {
+            // The batch as one JSON document: four bound arguments instead
+            // of nine or more a row, each of which sqlx allocates and frees.
+            let batch: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|(row, hash)| {
+                    let mut cells: Vec<serde_json::Value> = row
+                        .key
+                        .into_iter()
+                        .chain(row.values)
+                        .map(|p| match p {
+                            Param::Int(v) => serde_json::Value::from(v),
+                            Param::Text(v) => serde_json::Value::from(v),
+                        })
+                        .collect();
+                    cells.push(row.line.into());
+                    cells.push(hash.into());
+                    serde_json::Value::Array(cells)
+                })
+                .collect();
+            let batch = serde_json::to_string(&batch)
+                .map_err(|e| StoreError::Corrupt(format!("a batch as JSON: {e}")))?;
+            sqlx::query(AssertSqlSafe(upsert_json_sql(table)))
+                .bind(self.import_id)
+                .bind(owner.to_string())
+                .bind(self.received_at)
                 .bind(batch)
                 .execute(&mut **self.tx()?)
                 .await
@@ -595,24 +619,10 @@ impl ImportSession {
         if let Some(staging) = self.staging.as_mut() {
             staging.clear().await?;
         }
-        let mut tx = store.begin_import().await?;
-        if self.backend == Backend::Postgres {
-            // Without statistics for what it just stored (a first import,
-            // a new contract), PostgreSQL plans each batch's lookup of
-            // existing records as a scan of the whole contract on a time
-            // index: quadratic. Fresh statistics keep it on the key.
-            for table in std::mem::take(&mut self.grown) {
-                sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(failed("refreshing the statistics of imported records"))?;
-                if let Some((_, total, last)) =
-                    self.analyzed.iter_mut().find(|(t, _, _)| *t == table)
-                {
-                    *last = *total;
-                }
-            }
-        }
+        // Statistics are refreshed as the stored records double
+        // (`refresh_statistics`), not at every checkpoint: an `ANALYZE` a
+        // checkpoint was a quarter of a large import's time on PostgreSQL.
+        let tx = store.begin_import().await?;
         self.tx = Some(tx);
         Ok(())
     }
@@ -700,13 +710,7 @@ pub(super) fn placeholder(backend: Backend, n: usize) -> String {
 /// `INSERT … ON CONFLICT (key) DO UPDATE … WHERE the values changed`, for
 /// `rows` rows. Only fixed identifiers and numbered placeholders go in.
 fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
-    let columns: Vec<&str> = table
-        .keys
-        .iter()
-        .chain(table.values)
-        .copied()
-        .chain(["import_id", "line", "row_hash", "owner", "received_at"])
-        .collect();
+    let columns = stored_columns(table);
     let mut sql = format!(
         "INSERT INTO {} ({}) VALUES ",
         table.name,
@@ -722,11 +726,26 @@ fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
         }
         sql.push(')');
     }
-    let _ = write!(
-        sql,
-        " ON CONFLICT ({}) DO UPDATE SET ",
-        table.keys.join(", ")
-    );
+    sql.push_str(&on_conflict(table));
+    sql
+}
+
+/// The columns an upsert writes: the key, the values, then where each
+/// record came from.
+pub(super) fn stored_columns(table: &Table) -> Vec<&'static str> {
+    table
+        .keys
+        .iter()
+        .chain(table.values)
+        .copied()
+        .chain(["import_id", "line", "row_hash", "owner", "received_at"])
+        .collect()
+}
+
+/// An upsert's conflict clause: a record already stored takes the new
+/// values only when they differ (its row hash), so an unchanged record
+/// keeps where it came from.
+pub(super) fn on_conflict(table: &Table) -> String {
     let updates: Vec<String> = table
         .values
         .iter()
@@ -734,9 +753,36 @@ fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
         .chain(["import_id", "line", "row_hash", "received_at"])
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    sql.push_str(&updates.join(", "));
-    let _ = write!(sql, " WHERE {}.row_hash <> excluded.row_hash", table.name);
-    sql
+    format!(
+        " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.row_hash <> excluded.row_hash",
+        table.keys.join(", "),
+        updates.join(", "),
+        table.name
+    )
+}
+
+/// SQLite's upsert of a batch given as one JSON array of rows, each row
+/// an array of its key and values, then its line and row hash; `?1` is the
+/// import, `?2` the owner, `?3` when it was received, `?4` the batch.
+fn upsert_json_sql(table: &Table) -> String {
+    let cells = table.keys.len() + table.values.len();
+    let mut picks: Vec<String> = (0..cells).map(|i| format!("value ->> {i}")).collect();
+    picks.extend([
+        "?1".to_string(),
+        format!("value ->> {cells}"),
+        format!("value ->> {}", cells + 1),
+        "?2".to_string(),
+        "?3".to_string(),
+    ]);
+    // `WHERE true` tells SQLite's parser the `ON CONFLICT` is the upsert's,
+    // not a join constraint of the `SELECT`.
+    format!(
+        "INSERT INTO {} ({}) SELECT {} FROM json_each(?4) WHERE true{}",
+        table.name,
+        stored_columns(table).join(", "),
+        picks.join(", "),
+        on_conflict(table)
+    )
 }
 
 /// A stable 64-bit FNV-1a hash of a row's values.
