@@ -1,5 +1,6 @@
 //! A deterministic, seeded generator of synthetic evidence in the interchange
-//! CSV formats of the README's 'Interchange formats', for tests, the demo and benchmarks.
+//! CSV interchange formats (docs/book/src/integrators/formats.md), for tests, the demo
+//! and benchmarks.
 //!
 //! The same seed and options give byte-identical files. All randomness comes
 //! from ChaCha8 streams seeded from [`GenerateOptions::seed`], which are the

@@ -3,7 +3,8 @@
 //! webhook and alerts go to a real SMTP server. Afterwards every record is
 //! stored exactly once, every inbox file taken once, and every alert
 //! delivered at least once; a duplicate can only come from the one window
-//! the README documents (the relay accepted a message, the daemon died
+//! docs/book/src/operators/email.md documents (the relay accepted a message, the daemon
+//! died
 //! before recording it), and is then the same message: same `Message-ID`.
 
 mod common;

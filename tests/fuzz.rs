@@ -8,7 +8,8 @@
 //! random bytes do.
 //!
 //! The normal suite runs a few hundred cases per parser; the long run sets
-//! `SLAWATCH_FUZZ_CASES` (the README gives the command and its figures).
+//! `SLAWATCH_FUZZ_CASES` (docs/book/src/contributors/testing.md gives the command and its
+//! figures).
 
 mod common;
 mod fake_servicenow;

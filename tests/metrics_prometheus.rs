@@ -173,7 +173,8 @@ fn resolved_earlier(incidents: &Path) -> (String, String) {
     panic!("no resolved contract-01 incident was generated");
 }
 
-/// A scrape job as the README shows it: the viewer token read from a file.
+/// A scrape job as docs/book/src/integrators/metrics.md shows it: the viewer token read
+/// from a file.
 fn prometheus_config(dir: &Path, target: &str) -> std::path::PathBuf {
     let token_file = dir.join("slawatch-token");
     std::fs::write(&token_file, SCRAPE_TOKEN).unwrap();
@@ -732,8 +733,9 @@ async fn scrape_benchmark() {
     }
 }
 
-/// Two daemons on one PostgreSQL store, as the README's high-availability
-/// set-up runs them, both scraped by one real Prometheus: every contract
+/// Two daemons on one PostgreSQL store, as the high-availability set-up of
+/// docs/book/src/operators/postgresql.md runs them, both scraped by one real Prometheus:
+/// every contract
 /// and feed figure is counted once (the leader's), while each daemon still
 /// exports its own build and leadership.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,9 @@
 //! The repository is its own reference: no file in it (code, tests,
 //! migrations, templates, the example configuration, docs, the README)
 //! cites the outside product specification (a reader of the repository has
-//! no way to follow such a citation), and every "see the README, '…'" a
+//! no way to follow such a citation); every page of the book a comment
+//! cites (`docs/book/src/reference/measures.md`, with or without an
+//! `#anchor`) exists, with that heading; and every "see the README, '…'" a
 //! comment gives names a section the README really has.
 
 use std::path::{Path, PathBuf};
@@ -110,7 +112,7 @@ fn no_file_cites_the_outside_specification() {
     assert!(
         hits.is_empty(),
         "these lines cite a document that is not in the repository; cite the \
-         README section that states the rule instead:\n{}",
+         book's page that states the rule instead:\n{}",
         hits.join("\n")
     );
 }
@@ -157,21 +159,77 @@ fn readme_headings() -> Vec<String> {
     headings
 }
 
-/// A file's comment text as one line: each line with its comment marker
+/// A file's comment text as one line: each comment line with its marker
 /// (`//!`, `///`, `//`, `#`) and surrounding space removed, so a citation
-/// wrapped over two comment lines reads as written.
+/// wrapped over two comment lines reads as written. Code lines are left
+/// out: a string may quote an old comment (a migration's text as stores
+/// applied it) without citing anything.
 fn joined_comments(text: &str) -> String {
     text.lines()
-        .map(|line| {
+        .filter_map(|line| {
             let line = line.trim_start();
-            let line = ["//!", "///", "//", "#"]
+            ["//!", "///", "//", "#"]
                 .iter()
                 .find_map(|marker| line.strip_prefix(marker))
-                .unwrap_or(line);
-            line.trim()
+                .map(str::trim)
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Where the book's pages live, as comments cite them.
+const BOOK: &str = "docs/book/src/";
+
+/// Each book page cited in `text`'s comments (`docs/book/src/PAGE.md`, or
+/// `…/PAGE.md#anchor`), as written.
+fn cited_pages(text: &str) -> Vec<String> {
+    let joined = joined_comments(text);
+    joined
+        .match_indices(BOOK)
+        .map(|(at, _)| {
+            joined[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || "/._-#".contains(*c))
+                .collect::<String>()
+                // A citation ending a sentence: the full stop is not the path's.
+                .trim_end_matches('.')
+                .to_string()
+        })
+        .collect()
+}
+
+/// The anchor mdBook gives a heading: lower case, spaces as `-`, only
+/// letters, digits, `-` and `_` kept.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the cited page (`docs/book/src/…md`, perhaps with `#anchor`)
+/// exists under `root`, with a heading of that anchor when one is given.
+fn page_exists(root: &Path, cited: &str) -> bool {
+    let (path, anchor) = cited.split_once('#').unwrap_or((cited, ""));
+    if !path.ends_with(".md") {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+        return false;
+    };
+    let mut in_fence = false;
+    anchor.is_empty()
+        || text.lines().any(|line| {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+            }
+            !in_fence && line.starts_with('#') && anchor_of(line.trim_start_matches('#')) == anchor
+        })
 }
 
 /// Each README section named after `the README, '` or `the README's '` in
@@ -193,40 +251,109 @@ fn unknown_sections(text: &str, headings: &[String]) -> Vec<String> {
     unknown
 }
 
-#[test]
-fn every_readme_section_a_comment_cites_exists() {
-    let headings = readme_headings();
+/// The searched files whose comments may cite: code, configuration and
+/// scripts (a test fixture's PDF or XLSX holds no comments).
+fn commented_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for root in searched_roots() {
         files_under(&root, &mut files);
     }
-    let mut dangling = Vec::new();
+    files
+        .into_iter()
+        .filter(|file| {
+            // This file quotes the citations' forms in its own examples.
+            !file.ends_with(file!())
+                && matches!(
+                    file.extension().and_then(|e| e.to_str()),
+                    Some("rs" | "toml" | "sh" | "py")
+                )
+        })
+        .collect()
+}
+
+#[test]
+fn every_book_page_a_comment_cites_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
     let mut cited = 0;
-    for file in files {
-        // This file quotes the citation's form in its own examples.
-        if file.ends_with(file!())
-            || !matches!(
-                file.extension().and_then(|e| e.to_str()),
-                Some("rs" | "toml" | "sh" | "py")
-            )
-        {
-            continue;
-        }
+    for file in commented_files() {
         let text = std::fs::read_to_string(&file)
             .unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
-        cited += joined_comments(&text).matches("the README").count();
+        for page in cited_pages(&text) {
+            cited += 1;
+            if !page_exists(root, &page) {
+                missing.push(format!("{}: {page}", file.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "these comments cite a page of the book (or a heading) that does not exist:\n{}",
+        missing.join("\n")
+    );
+    // The modules of the measures, formats and configuration all cite the
+    // book (about forty files do); a handful would mean the search broke.
+    assert!(cited >= 30, "only {cited} citations of the book found");
+}
+
+#[test]
+fn a_citation_of_a_missing_page_or_heading_is_caught() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let pages = dir.path().join("docs/book/src/reference");
+    std::fs::create_dir_all(&pages).expect("the book's folders");
+    std::fs::write(
+        pages.join("measures.md"),
+        "# The measures\n\n```toml\n# Not a heading\n```\n\n## Clocks and holds\n",
+    )
+    .expect("a page");
+    let text = "//! Clocks (see docs/book/src/reference/measures.md#clocks-and-holds).\n\
+                /// Money (see docs/book/src/reference/\n\
+                /// measures.md). Stops: docs/book/src/reference/stops.md\n\
+                // docs/book/src/reference/measures.md#not-a-heading\n\
+                let quoted = \"docs/book/src/reference/gone.md\";\n";
+    let found: Vec<(String, bool)> = cited_pages(text)
+        .into_iter()
+        .map(|page| {
+            let exists = page_exists(dir.path(), &page);
+            (page, exists)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "docs/book/src/reference/measures.md#clocks-and-holds".to_string(),
+                true
+            ),
+            // Wrapped over two comment lines the path reads "reference/ measures.md":
+            // cut at the space, it names no page, so it is reported.
+            ("docs/book/src/reference/".to_string(), false),
+            ("docs/book/src/reference/stops.md".to_string(), false),
+            (
+                "docs/book/src/reference/measures.md#not-a-heading".to_string(),
+                false
+            ),
+        ]
+    );
+}
+
+#[test]
+fn every_readme_section_a_comment_cites_exists() {
+    let headings = readme_headings();
+    let mut dangling = Vec::new();
+    for file in commented_files() {
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
         for section in unknown_sections(&text, &headings) {
             dangling.push(format!("{}: '{section}…", file.display()));
         }
     }
     assert!(
         dangling.is_empty(),
-        "these comments cite a README section that does not exist:\n{}",
+        "these comments cite a README section that does not exist (cite the \
+         book's page instead, docs/book/src/…):\n{}",
         dangling.join("\n")
     );
-    // The modules of the measures, formats and configuration all cite the
-    // README (about forty files do); a handful would mean the search broke.
-    assert!(cited >= 30, "only {cited} README citations found");
 }
 
 #[test]

@@ -22,13 +22,14 @@
 //!
 //! Everything before Saturday 24 October is imported at once, and the week
 //! to 1 November is fed but not counted: a daemon started on a store with
-//! history sends its first burst then, as the README says. November's days
+//! history sends its first burst then, as docs/book/src/operators/alerts.md says.
+//! November's days
 //! are counted per manager, and the test asserts the budget: at most three
 //! messages on a normal day (the median day), and every critical alert sent
 //! in the round that detected it, on its own.
 //!
-//! `cargo test --test noise_budget -- --nocapture` prints the figures quoted
-//! in the README.
+//! `cargo test --test noise_budget -- --nocapture` prints the figures quoted in
+//! docs/book/src/operators/alerts.md.
 
 mod common;
 mod smtp_sink;

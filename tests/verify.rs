@@ -123,8 +123,8 @@ fn line<'a>(text: &'a str, chain: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line for {chain} in\n{text}"))
 }
 
-/// The audit chain's head worked out here from the stored rows, as the
-/// README documents it (not with slawatch's code).
+/// The audit chain's head worked out here from the stored rows, as
+/// docs/book/src/assurance/index.md documents it (not with slawatch's code).
 async fn documented_audit_head(pool: &AnyPool) -> String {
     type AuditRow = (
         i64,

@@ -476,7 +476,7 @@ fn a_manager_records_a_cost_and_sees_it_in_the_claim() {
     assert!(text.contains("Recoverable costs\nGBP 2,400.00"), "{text}");
     assert!(text.contains("Total claim\nGBP 2,440.00"), "{text}");
     assert!(text.contains("Temporary mail relay PO-1"), "{text}");
-    // The README's picture of the page: a breach, a cost and the claim.
+    // The book's picture of the page: a breach, a cost and the claim.
     b.screenshot("desk-contract-month.png");
     // The audit trail names the person signed in, with no name typed.
     let audit = desk.api(reqwest::Method::GET, "/api/v1/contracts/acme/audit", None);

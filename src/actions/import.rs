@@ -1,6 +1,6 @@
 //! Audit trackers into the actions register: a CSV file, or the first sheet
-//! of an XLSX workbook, whose first row names the columns (see the README,
-//! "The actions register"). Each row is one action, checked and stored on
+//! of an XLSX workbook, whose first row names the columns (see
+//! docs/book/src/assurance/actions.md). Each row is one action, checked and stored on
 //! its own: a bad row is reported by its line (the spreadsheet's own row
 //! number) and column and stored rows are kept, so fixing the tracker and
 //! importing it again adds only what was refused.

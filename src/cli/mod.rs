@@ -1,4 +1,5 @@
-//! The command line (see the README, 'Commands'): one binary, a subcommand per job, every
+//! The command line (see docs/book/src/reference/commands.md): one binary, a subcommand
+//! per job, every
 //! command taking `--config FILE`. Exit codes: 0 success, 1 bad input or
 //! configuration, 2 runtime failure, 3 (`verify` only) a hash chain broken.
 
@@ -480,7 +481,8 @@ pub enum Command {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
-    // Bad arguments are bad input: exit 1 (see the README, 'Commands'), not clap's 2.
+    // Bad arguments are bad input: exit 1 (see docs/book/src/reference/commands.md), not
+    // clap's 2.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

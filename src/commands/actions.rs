@@ -138,7 +138,7 @@ pub enum ActionsCommand {
         format: EvaluateFormat,
     },
     /// Import an audit tracker (CSV, or the first sheet of an XLSX workbook);
-    /// see the README for its columns.
+    /// its columns are in the book's actions register page.
     Import {
         /// The contract whose register takes the rows.
         #[arg(long)]

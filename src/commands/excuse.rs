@@ -1,5 +1,5 @@
 //! `slawatch excuse`, `unexcuse` and `excusals`: failures the contract does
-//! not count (see the README, 'Recording what the engine can't know') — an
+//! not count (see docs/book/src/managers/recording.md) — an
 //! incident, an outage (whole, or part of it with `--from` and `--until`) or a
 //! service level's month — with why, who and when.
 

@@ -1,6 +1,6 @@
 //! `[calendars.NAME]` and `[[contracts]]` with their service levels and
-//! commitments (DR systems in `dr`) (see the README, 'Configuration by
-//! example'): the part of the file a contract manager writes.
+//! commitments (DR systems in `dr`) (see docs/book/src/reference/configuration.md): the
+//! part of the file a contract manager writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `[[sources]]` (see the README, 'The daemon (`slawatch run`)'): where
+//! `[[sources]]` (see docs/book/src/operators/sources.md): where
 //! evidence comes from. Each kind has its own keys; a key of another kind is an
 //! unknown key here, reported with the kind it belongs to.
 

@@ -1,4 +1,4 @@
-//! Business-hours calendars (see the README, 'The measures, in plain words').
+//! Business-hours calendars (see docs/book/src/reference/measures.md).
 //!
 //! A calendar is a set of weekly local windows minus whole-day holidays, in an
 //! IANA timezone. Business time is the overlap of an interval of real

@@ -1,4 +1,4 @@
-//! When a commitment falls due (see the README, 'The commitments register'): on
+//! When a commitment falls due (see docs/book/src/managers/commitments.md): on
 //! a fixed date, possibly again every N months, or by a rule counted from the
 //! end of each month it covers ("5 working days after month end") on a
 //! calendar's working days.
@@ -203,7 +203,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// Monday to Friday 08:00-18:00 with the README example's holidays and New
+    /// Monday to Friday 08:00-18:00 with the example configuration's holidays and New
     /// Year's Day 2027.
     fn office() -> Arc<Calendar> {
         let day = vec![Window::parse("08:00-18:00").unwrap()];

@@ -1,5 +1,5 @@
-//! Recoverable costs as recorded (see the README, 'The measures, in plain
-//! words'): money the customer spent because of a breach, with who recorded it,
+//! Recoverable costs as recorded (see docs/book/src/reference/measures.md): money the
+//! customer spent because of a breach, with who recorded it,
 //! its removal if any (a removal is recorded, never a delete) and the latest
 //! dispute of it.
 

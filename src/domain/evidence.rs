@@ -1,4 +1,5 @@
-//! The normalised evidence records of the README's 'Interchange formats', as
+//! The normalised evidence records of the interchange formats
+//! (docs/book/src/integrators/formats.md), as
 //! the engine sees them.
 
 use std::fmt;
@@ -123,8 +124,8 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// The reason that pauses the resolution clock (see the README, 'The
-    /// measures, in plain words').
+    /// The reason that pauses the resolution clock (see
+    /// docs/book/src/reference/measures.md).
     pub const AWAITING_CUSTOMER: &'static str = "awaiting_customer";
 
     /// True when this hold stops the resolution clock.
@@ -259,8 +260,8 @@ impl FromStr for ChangeType {
     }
 }
 
-/// The proactive-share classification (see the README, 'The measures, in plain
-/// words') of a work item from its kind, change type and explicit statement.
+/// The proactive-share classification (see docs/book/src/reference/measures.md) of a work
+/// item from its kind, change type and explicit statement.
 pub fn is_proactive(kind: WorkKind, change_type: Option<ChangeType>, stated: Option<bool>) -> bool {
     if let Some(explicit) = stated {
         return explicit;
@@ -305,8 +306,8 @@ pub struct SupplierKpi {
 }
 
 /// Money the customer spent because of a breach, claimable from the supplier
-/// (never capped; it belongs to the month of its date: see the README, 'The
-/// measures, in plain words').
+/// (never capped; it belongs to the month of its date: see
+/// docs/book/src/reference/measures.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoverableCost {
     /// When the cost was incurred.

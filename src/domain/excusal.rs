@@ -1,4 +1,4 @@
-//! Excusals (see the README, 'Recording what the engine can't know'): failures
+//! Excusals (see docs/book/src/managers/recording.md): failures
 //! the contract does not count — a relief event, something the customer caused
 //! — always with a reason, who excused it and when. Recorded by a contract
 //! manager; the engine applies them.

@@ -1,4 +1,4 @@
-//! Money in integer minor units (see the README, 'The measures, in plain words').
+//! Money in integer minor units (see docs/book/src/reference/measures.md).
 
 use std::fmt;
 

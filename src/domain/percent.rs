@@ -2,7 +2,7 @@
 //!
 //! Contract figures such as `99.5` or `2.0` are read from TOML floats but
 //! pass/fail must be decided exactly (rounding is for display only: see the
-//! README, 'The measures, in plain words'), so a [`Percent`] is an integer
+//! docs/book/src/reference/measures.md), so a [`Percent`] is an integer
 //! count of ten-thousandths of a percent and an attainment is a [`Ratio`] of
 //! integers.
 
@@ -136,7 +136,7 @@ impl Weight {
         self.0
     }
 
-    /// The default partial-outage weight (see the README, 'The measures, in plain words').
+    /// The default partial-outage weight (see docs/book/src/reference/measures.md).
     pub const HALF: Weight = Weight(WEIGHT_SCALE / 2);
 }
 

@@ -1,8 +1,9 @@
 //! Instants and local times.
 //!
 //! Every instant is stored and computed in UTC; local times are read in a
-//! contract's or calendar's IANA timezone with the rules in the README's
-//! 'Interchange formats': an ambiguous local time takes the earlier instant and
+//! contract's or calendar's IANA timezone with the rules of the interchange formats
+//! (docs/book/src/integrators/formats.md): an ambiguous local time takes the earlier
+//! instant and
 //! a local time that does not exist is an error.
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};

@@ -1,5 +1,5 @@
-//! Availability service levels (see the README, 'The measures, in plain
-//! words'): downtime in service hours.
+//! Availability service levels (see docs/book/src/reference/measures.md): downtime in
+//! service hours.
 
 use super::spans::{Span, difference, union};
 use crate::contract::calendar::Calendar;

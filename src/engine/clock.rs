@@ -1,4 +1,4 @@
-//! Incident clocks (see the README, 'The measures, in plain words'): elapsed
+//! Incident clocks (see docs/book/src/reference/measures.md): elapsed
 //! business time, the deadline, and whether the incident met, breached or is
 //! still pending.
 

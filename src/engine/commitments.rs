@@ -1,4 +1,4 @@
-//! Commitments (see the README, 'The commitments register'): dated
+//! Commitments (see docs/book/src/managers/commitments.md): dated
 //! deliverables, what happened to each occurrence, and where it stands.
 //!
 //! A [`Register`] holds a contract's commitments (from the configuration and

@@ -1,5 +1,5 @@
-//! Hand-worked months with excusals and disputes (see the README, 'Recording
-//! what the engine can't know').
+//! Hand-worked months with excusals and disputes (see
+//! docs/book/src/managers/recording.md).
 
 use super::tests::{LATER, contract, incident, level, oct, p, p1_resolution, t};
 use super::*;

@@ -1,5 +1,5 @@
-//! Threshold service levels over incidents (see the README, 'The measures, in
-//! plain words'): which incidents a level applies to, which month each is
+//! Threshold service levels over incidents (see docs/book/src/reference/measures.md):
+//! which incidents a level applies to, which month each is
 //! assessed in, and the breaches.
 
 use chrono_tz::Tz;

@@ -1,4 +1,4 @@
-//! The measures (see the README, 'The measures, in plain words'), pure:
+//! The measures (see docs/book/src/reference/measures.md), pure:
 //! evidence in, figures out, "now" passed in. The CLI, the daemon and the
 //! report all call [`evaluate_month`], so they can never disagree.
 //!

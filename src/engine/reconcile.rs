@@ -1,5 +1,5 @@
-//! Reconciling the supplier's own figures (`supplier_kpi` records; see the
-//! README, 'Reconciling the supplier's own figures') with slawatch's
+//! Reconciling the supplier's own figures (`supplier_kpi` records; see
+//! docs/book/src/reference/measures.md) with slawatch's
 //! measurement of the same service level and month.
 //!
 //! A supplier figure further from the measured attainment than the

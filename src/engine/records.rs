@@ -1,6 +1,5 @@
-//! Excusals and disputes as the engine applies them (see the README, 'The
-//! measures, in plain words', and the README, 'Recording what the engine can't
-//! know').
+//! Excusals and disputes as the engine applies them (see
+//! docs/book/src/reference/measures.md and docs/book/src/managers/recording.md).
 //!
 //! - An excused incident is listed with its reason, not assessed.
 //! - An excused outage is not downtime; one excused for part of its interval

@@ -7,8 +7,8 @@
 //! mentioning "response" to the response-time levels, any other to the
 //! resolution-time levels (ServiceNow's `task_sla` does not say which clock
 //! an SLA definition runs). It is compared with every such level that
-//! applies to the incident and assesses it in the month (see the README, 'The
-//! measures, in plain words'); cancelled rows, rows with no verdict, excused
+//! applies to the incident and assesses it in the month (see
+//! docs/book/src/reference/measures.md); cancelled rows, rows with no verdict, excused
 //! incidents and incidents still pending are left out.
 //!
 //! The reason is the first of these that the evidence shows:

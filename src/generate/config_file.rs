@@ -1,4 +1,4 @@
-//! A slawatch configuration (see the README, 'Configuration by example') for
+//! A slawatch configuration (see docs/book/src/operators/configuration.md) for
 //! generated contracts, so a demo or a benchmark can load, evaluate and report
 //! on the generated data.
 

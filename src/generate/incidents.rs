@@ -20,7 +20,8 @@ use super::{
 };
 use crate::domain::Priority;
 
-/// The incident columns of the README's 'Interchange formats'.
+/// The incident columns of the interchange formats
+/// (docs/book/src/integrators/formats.md).
 pub(super) const INCIDENT_HEADER: [&str; 9] = [
     "id",
     "contract",
@@ -33,7 +34,7 @@ pub(super) const INCIDENT_HEADER: [&str; 9] = [
     "excused_reason",
 ];
 
-/// The hold columns of the README's 'Interchange formats'.
+/// The hold columns of the interchange formats (docs/book/src/integrators/formats.md).
 pub(super) const HOLD_HEADER: [&str; 5] = ["incident_id", "contract", "start", "end", "reason"];
 
 /// Priorities with their weights in percent.

@@ -13,7 +13,7 @@ use super::{
     ContractShape, GenerateOptions, MonthBounds, Stream, create_csv, lognormal, rng, stamp,
 };
 
-/// The outage columns of the README's 'Interchange formats'.
+/// The outage columns of the interchange formats (docs/book/src/integrators/formats.md).
 pub(super) const OUTAGE_HEADER: [&str; 8] = [
     "id", "contract", "service", "start", "end", "impact", "planned", "source",
 ];

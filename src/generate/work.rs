@@ -19,7 +19,8 @@ use super::{
     ContractShape, GenerateOptions, MonthBounds, SortedUniform, Stream, create_csv, rng, stamp,
 };
 
-/// The work item columns of the README's 'Interchange formats'.
+/// The work item columns of the interchange formats
+/// (docs/book/src/integrators/formats.md).
 pub(super) const WORK_ITEM_HEADER: [&str; 6] = [
     "id",
     "contract",
@@ -29,7 +30,8 @@ pub(super) const WORK_ITEM_HEADER: [&str; 6] = [
     "proactive",
 ];
 
-/// The supplier KPI columns of the README's 'Interchange formats'.
+/// The supplier KPI columns of the interchange formats
+/// (docs/book/src/integrators/formats.md).
 pub(super) const SUPPLIER_KPI_HEADER: [&str; 4] =
     ["contract", "service_level", "period", "attainment_percent"];
 

@@ -1,5 +1,5 @@
 //! Turning one input record into a row for the store, or a reason it is
-//! rejected (see the README, 'Interchange formats'): a missing required field,
+//! rejected (see docs/book/src/integrators/formats.md): a missing required field,
 //! an unknown contract or priority, a time that cannot be read or does not
 //! exist, a stop before its start.
 

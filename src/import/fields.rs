@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-/// The five interchange record kinds of the README's 'Interchange formats'.
+/// The five interchange record kinds of the interchange formats
+/// (docs/book/src/integrators/formats.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     /// `incident`.

@@ -1,4 +1,4 @@
-//! Import of interchange files (see the README, 'Interchange formats'): CSV
+//! Import of interchange files (see docs/book/src/integrators/formats.md): CSV
 //! with a header, or JSON Lines with a `type` per line. Files are streamed in
 //! batches, so memory does not grow with their size. Every good row is stored;
 //! every bad one is reported with its file, line and reason and recorded for

@@ -92,7 +92,7 @@ pub(super) fn write<'a>(
     let score = gauge(
         f,
         "slawatch_dr_risk_score",
-        "The supplier's DR risk score today: its worst DR system's criticality weight times the points of its flags (see the README).",
+        "The supplier's DR risk score today: its worst DR system's criticality weight times the points of its flags (see the disaster-recovery register in the book).",
         &["contract"],
     )?;
     let rating = gauge(

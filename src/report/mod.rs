@@ -1,6 +1,6 @@
-//! The monthly breach report (see the README, 'What the report looks like:
-//! the claim document', and 'Decisions where the specification is silent'
-//! for its JSON): one assembled [`MonthReport`] and its renderings, so every
+//! The monthly breach report (see docs/book/src/managers/index.md, and
+//! docs/book/src/integrators/report-json.md for its JSON): one assembled [`MonthReport`]
+//! and its renderings, so every
 //! format carries the same figures.
 //!
 //! # Layout
@@ -428,8 +428,8 @@ impl<'a> MonthReport<'a> {
         e.credits.total_minor - e.credits_undisputed.total_minor
     }
 
-    /// Service credits after the cap plus recoverable costs (see the README,
-    /// 'The measures, in plain words').
+    /// Service credits after the cap plus recoverable costs (see
+    /// docs/book/src/reference/measures.md).
     pub fn total_claim_minor(&self) -> i64 {
         self.evaluation.credits.total_minor + self.recoverable_costs_minor()
     }

@@ -1,5 +1,5 @@
 //! A watched folder for the supplier's monthly packs and exports (see the
-//! README, 'The daemon (`slawatch run`)', `kind = "inbox"`). CSV, JSON Lines
+//! docs/book/src/operators/sources.md, `kind = "inbox"`). CSV, JSON Lines
 //! and XLSX files dropped in are imported once each, then moved to
 //! `processed/`; a file with a refused row stays where it is, beside a
 //! `<file>.errors.txt` listing file, line and reason.

@@ -1,5 +1,6 @@
-//! Where evidence comes from while the daemon runs (see the README, 'The daemon
-//! (`slawatch run`)'). Polled and watched sources run as tasks; pushed ones
+//! Where evidence comes from while the daemon runs (see
+//! docs/book/src/operators/sources.md). Polled and watched sources run as tasks; pushed
+//! ones
 //! (webhook, Alertmanager) are HTTP endpoints.
 //!
 //! # Layout

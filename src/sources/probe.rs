@@ -1,5 +1,5 @@
-//! slawatch's own HTTP(S) check of a service (`kind = "probe"`; see the README,
-//! 'The daemon (`slawatch run`)'): the customer's evidence of an outage,
+//! slawatch's own HTTP(S) check of a service (`kind = "probe"`; see
+//! docs/book/src/operators/sources.md): the customer's evidence of an outage,
 //! independent of the supplier's.
 //!
 //! Every `interval` the URL is fetched with GET within `timeout`; the check

@@ -1,4 +1,5 @@
-//! Idempotent batch writes of imported records (see the README, 'Interchange formats').
+//! Idempotent batch writes of imported records (see
+//! docs/book/src/integrators/formats.md).
 //!
 //! Records are upserted by their key in multi-row statements (on PostgreSQL
 //! from a staging table each batch is copied into: see `staging`). Each row carries

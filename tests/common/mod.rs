@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-/// A contract with an office calendar and the service levels of the README's
-/// 'Configuration by example'.
+/// A contract with an office calendar and the service levels of the guided example
+/// (docs/book/src/operators/configuration.md).
 pub const CONTRACT: &str = r#"
 [calendars.office]
 timezone = "Europe/London"

@@ -1,4 +1,4 @@
-//! The example month of the README (October 2026 for acme-managed-it) rebuilt from
+//! The example month of the book (October 2026 for acme-managed-it) rebuilt from
 //! evidence, shared by the report tests; every figure is worked out by hand
 //! in the doc comment of [`october`].
 

@@ -1,5 +1,6 @@
-//! The report's stable JSON (see the README, 'Decisions where the specification
-//! is silent'), and the JSON of every record and register the API and the CLI
+//! The report's stable JSON (see docs/book/src/integrators/report-json.md and
+//! docs/book/src/reference/decisions.md), and the JSON of every record and register the
+//! API and the CLI
 //! answer with.
 //!
 //! The JSON is owned here: each domain or engine value is copied into a wire
@@ -67,8 +68,8 @@ pub fn all<T: Wire>(items: &[T]) -> Vec<T::Json<'_>> {
 /// The version of the report's JSON, `MAJOR.MINOR`, written into every
 /// report and pinned by the published schema (`docs/schema/report.schema.json`).
 /// A new field or a new value of an enumeration raises MINOR; a field
-/// removed or renamed, or a type or meaning changed, raises MAJOR (see the
-/// README, 'The report's JSON: its schema and version').
+/// removed or renamed, or a type or meaning changed, raises MAJOR (see
+/// docs/book/src/integrators/report-json.md).
 pub const SCHEMA_VERSION: &str = "1.0";
 
 /// The whole report document.

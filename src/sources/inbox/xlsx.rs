@@ -1,5 +1,5 @@
 //! XLSX packs: the first sheet, whose first row names interchange columns
-//! (see the README, 'Interchange formats') as a CSV header would; the record
+//! (see docs/book/src/integrators/formats.md) as a CSV header would; the record
 //! kind comes from those names, or failing that from the file name. Other
 //! sheets are ignored.
 //!
