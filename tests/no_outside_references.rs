@@ -15,6 +15,7 @@ const SEARCHED: &[&str] = &[
     "templates",
     "config",
     "scripts",
+    "migrations",
     "README.md",
 ];
 
@@ -168,7 +169,7 @@ fn joined_comments(text: &str) -> String {
     text.lines()
         .filter_map(|line| {
             let line = line.trim_start();
-            ["//!", "///", "//", "#"]
+            ["//!", "///", "//", "#", "--"]
                 .iter()
                 .find_map(|marker| line.strip_prefix(marker))
                 .map(str::trim)
@@ -265,7 +266,7 @@ fn commented_files() -> Vec<PathBuf> {
             !file.ends_with(file!())
                 && matches!(
                     file.extension().and_then(|e| e.to_str()),
-                    Some("rs" | "toml" | "sh" | "py")
+                    Some("rs" | "toml" | "sh" | "py" | "sql")
                 )
         })
         .collect()

@@ -1,6 +1,6 @@
 -- Rewrites of evidence after the fact (PostgreSQL form, the twin of
--- migrations/sqlite/0013), found at ingest (see the README's
--- "Evidence history"). A rewrite is a stored record's value changed, or a
+-- migrations/sqlite/0013), found at ingest (see
+-- docs/book/src/assurance/index.md). A rewrite is a stored record's value changed, or a
 -- hold added to an incident already stored, more than the contract's
 -- `rewrite_grace` after the instants it touches. Each is kept with its
 -- verdict effects per service level and month and whether it favours the

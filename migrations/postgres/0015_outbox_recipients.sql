@@ -3,8 +3,8 @@
 -- its own, so one mailbox the relay refuses cannot hold up the others: what
 -- each recipient's attempts came to is kept here, and an alert leaves the
 -- queue once every recipient has taken it or been given up on. A recipient
--- refused for good (5xx) is tried a few times, then given up on (see the
--- README's "Delivery").
+-- refused for good (5xx) is tried a few times, then given up on (see
+-- docs/book/src/operators/email.md).
 CREATE TABLE outbox_recipients (
     outbox_id    BIGINT NOT NULL REFERENCES outbox (id),
     recipient    TEXT COLLATE "C" NOT NULL,

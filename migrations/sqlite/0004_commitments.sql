@@ -1,4 +1,4 @@
--- The commitments register (see the README, 'The commitments register'):
+-- The commitments register (see docs/book/src/managers/commitments.md):
 -- commitments recorded ad hoc beside those in the configuration file, and
 -- what happened to each occurrence.
 -- Nothing here is ever updated or deleted: a rejection is a new event, so the

@@ -3,7 +3,7 @@
 -- the others: what each recipient's attempts came to is kept here, and an
 -- alert leaves the queue once every recipient has taken it or been given up
 -- on. A recipient refused for good (5xx) is tried a few times, then given up
--- on (see the README's "Delivery").
+-- on (see docs/book/src/operators/email.md).
 CREATE TABLE outbox_recipients (
     outbox_id    INTEGER NOT NULL REFERENCES outbox (id),
     recipient    TEXT    NOT NULL,

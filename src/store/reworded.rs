@@ -22,8 +22,11 @@ struct Reworded {
     old_sha384: &'static str,
 }
 
+/// Every text of a reworded migration that stores applied, oldest first.
 /// Version 4 (the commitments register) lost its citation of an outside
-/// document in the first comment line; nothing else changed.
+/// document in its first comment line; then versions 4, 13 (rewrites) and
+/// 15 (each recipient's delivery) had their citations of README sections
+/// turned into the book pages that now hold them. Nothing else changed.
 const REWORDED: &[Reworded] = &[
     Reworded {
         backend: Backend::Sqlite,
@@ -34,6 +37,36 @@ const REWORDED: &[Reworded] = &[
         backend: Backend::Postgres,
         version: 4,
         old_sha384: "f505ba78f7a048525b4e3fbb3b615eb6ee649c9fe1a9ccac687987bda30ddd4110c2e598c048970d2ed9fadd51378661",
+    },
+    Reworded {
+        backend: Backend::Sqlite,
+        version: 4,
+        old_sha384: "a2149a3b1a4dc63aa588af6dea29772b1cfdfe861dffefc9fedbb6b3267c4cd5a6c0b815c9477f49a33f41f2a6dd490e",
+    },
+    Reworded {
+        backend: Backend::Postgres,
+        version: 4,
+        old_sha384: "ff11738b09eae5f27c665d7f090d27db36cbf21abe1b6ab3a90fdf6857d225e11c578279d0ca141409fbb2e0b9fe0e40",
+    },
+    Reworded {
+        backend: Backend::Sqlite,
+        version: 13,
+        old_sha384: "e124f3c93f51cc7554d9b45ee982bbf810a31463a618f3fab1c6b6afc3142e6cf8a061c4507b715e4dcdfd2e48cec0fe",
+    },
+    Reworded {
+        backend: Backend::Postgres,
+        version: 13,
+        old_sha384: "aa5a6fd5f02c973b44ab5ac8cfb7fa97f8e5f1d10d8ee1e7fc71d64902f562fb1c8a8e1b8d94a614d3187c201f7750c3",
+    },
+    Reworded {
+        backend: Backend::Sqlite,
+        version: 15,
+        old_sha384: "81cd53a7909ab6905766c0daac6480e39c0af47c8a8a84e65c3c1cbf1a8c9018acd01c0e696dc1b7856a8dd7c6fb1dc6",
+    },
+    Reworded {
+        backend: Backend::Postgres,
+        version: 15,
+        old_sha384: "868508476d4b1c94259917eb73c7b754e1ce97736c6261726d0ffeb23b713703cccc8dbdc643c0ef73301a8c228ffb5b",
     },
 ];
 
