@@ -483,38 +483,6 @@ impl ImportSession {
                 .map_err(failed("storing records"))?;
             return Ok(());
         }
-        if self.backend == Backend::Sqlite {
-            // The batch as one JSON document: four bound arguments instead
-            // of nine or more a row, each of which sqlx allocates and frees.
-            let batch: Vec<serde_json::Value> = rows
-                .into_iter()
-                .map(|(row, hash)| {
-                    let mut cells: Vec<serde_json::Value> = row
-                        .key
-                        .into_iter()
-                        .chain(row.values)
-                        .map(|p| match p {
-                            Param::Int(v) => serde_json::Value::from(v),
-                            Param::Text(v) => serde_json::Value::from(v),
-                        })
-                        .collect();
-                    cells.push(row.line.into());
-                    cells.push(hash.into());
-                    serde_json::Value::Array(cells)
-                })
-                .collect();
-            let batch = serde_json::to_string(&batch)
-                .map_err(|e| StoreError::Corrupt(format!("a batch as JSON: {e}")))?;
-            sqlx::query(AssertSqlSafe(upsert_json_sql(table)))
-                .bind(self.import_id)
-                .bind(owner.to_string())
-                .bind(self.received_at)
-                .bind(batch)
-                .execute(&mut **self.tx()?)
-                .await
-                .map_err(failed("storing records"))?;
-            return Ok(());
-        }
         let sql = upsert_sql(self.backend, table, rows.len());
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (row, hash) in rows {
@@ -759,30 +727,6 @@ pub(super) fn on_conflict(table: &Table) -> String {
         table.keys.join(", "),
         updates.join(", "),
         table.name
-    )
-}
-
-/// SQLite's upsert of a batch given as one JSON array of rows, each row
-/// an array of its key and values, then its line and row hash; `?1` is the
-/// import, `?2` the owner, `?3` when it was received, `?4` the batch.
-fn upsert_json_sql(table: &Table) -> String {
-    let cells = table.keys.len() + table.values.len();
-    let mut picks: Vec<String> = (0..cells).map(|i| format!("value ->> {i}")).collect();
-    picks.extend([
-        "?1".to_string(),
-        format!("value ->> {cells}"),
-        format!("value ->> {}", cells + 1),
-        "?2".to_string(),
-        "?3".to_string(),
-    ]);
-    // `WHERE true` tells SQLite's parser the `ON CONFLICT` is the upsert's,
-    // not a join constraint of the `SELECT`.
-    format!(
-        "INSERT INTO {} ({}) SELECT {} FROM json_each(?4) WHERE true{}",
-        table.name,
-        stored_columns(table).join(", "),
-        picks.join(", "),
-        on_conflict(table)
     )
 }
 
