@@ -13,11 +13,17 @@ use super::fields::RecordKind;
 use super::{ImportSummary, Rejection, rewrites};
 use crate::contract::Contract;
 use crate::store::write::{self, ImportSession, Row, Table, WriteCounts};
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 
 /// Bound parameters per statement stay well under SQLite's limit of 32,766
 /// (and PostgreSQL's 65,535).
 const MAX_PARAMS_PER_STATEMENT: usize = 16_000;
+/// Rows per batch on PostgreSQL, whose batches of more than a few rows
+/// travel by `COPY` rather than as bound parameters: larger batches mean
+/// fewer round trips, while the statements bound per batch (the lookup of
+/// existing records, one parameter a row; the versions of changed rows, a
+/// few a row) stay well under PostgreSQL's 65,535 parameters.
+const POSTGRES_BATCH_ROWS: usize = 4_000;
 /// Rows committed per transaction in a long import.
 const ROWS_PER_COMMIT: u64 = 50_000;
 /// Batches parsed ahead of the writer: enough to keep both busy, few enough
@@ -71,6 +77,15 @@ impl Hasher for AlreadyHashed {
     }
 }
 
+/// Rows per batch of `t` on `backend`: on SQLite as many as its bound
+/// parameters allow.
+fn batch_rows(backend: Backend, t: &Table) -> usize {
+    match backend {
+        Backend::Sqlite => MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3),
+        Backend::Postgres => POSTGRES_BATCH_ROWS,
+    }
+}
+
 /// Parses on the caller's side, writes on a task's.
 pub struct Pipeline {
     batches: HashMap<RecordKind, Batch>,
@@ -78,6 +93,7 @@ pub struct Pipeline {
     writer: Option<JoinHandle<Result<(WriteCounts, ImportSession), StoreError>>>,
     rejected: u64,
     file: String,
+    backend: Backend,
 }
 
 impl Pipeline {
@@ -91,13 +107,13 @@ impl Pipeline {
             writer: Some(writer),
             rejected: 0,
             file,
+            backend: store.backend(),
         }
     }
 
     /// Queues a parsed row.
     pub async fn add(&mut self, kind: RecordKind, row: Row) -> Result<(), StoreError> {
-        let t = table(kind);
-        let limit = MAX_PARAMS_PER_STATEMENT / (t.keys.len() + t.values.len() + 3);
+        let limit = batch_rows(self.backend, table(kind));
         let hash = write::params_hash(&row.key);
         let batch = self.batches.entry(kind).or_default();
         // A key repeated within a file: the later row wins, as it would in
