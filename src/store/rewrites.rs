@@ -114,20 +114,22 @@ impl Store {
         );
         // The version each of those records had once the import was done:
         // the current one, or (changed again since) the one in force then.
-        let changed_keys = format!(
-            "SELECT {k} FROM {t}_versions WHERE contract = $1 AND superseded_at = $2 AND superseded_by = $3",
-            k = keys.join(", "),
-            t = table.name
-        );
+        // Joined on the whole key from the versions the import superseded,
+        // so either side of the join is reached by an index (the primary
+        // key, or the history's by-record index): PostgreSQL planning a
+        // semi-join (`key IN (…)`) on the statistics of a table just filled
+        // compared every record with every changed one (91 s a contract
+        // for 100,000 records and 10,000 changes).
         let after_sql = format!(
-            "SELECT {cols}, c.line FROM {t} c
-              WHERE c.contract = $1 AND c.import_id <= $3 AND ({k}) IN ({changed_keys})
+            "SELECT {cols}, c.line FROM {t}_versions k JOIN {t} c ON {same}
+              WHERE k.contract = $1 AND k.superseded_at = $2 AND k.superseded_by = $3 AND c.import_id <= $3
              UNION ALL
-             SELECT {cols}, c.line FROM {t}_versions c
-              WHERE c.contract = $1 AND c.import_id <= $3 AND c.superseded_by > $3 AND ({k}) IN ({changed_keys})",
+             SELECT {cols}, c.line FROM {t}_versions k JOIN {t}_versions c ON {same}
+              WHERE k.contract = $1 AND k.superseded_at = $2 AND k.superseded_by = $3
+                AND c.import_id <= $3 AND c.superseded_by > $3",
             cols = prefixed("c", &columns),
             t = table.name,
-            k = keys.join(", "),
+            same = same_record("c", "k"),
         );
         let ints = column_kinds(table)?;
         let fetch = |sql: String| async move {
