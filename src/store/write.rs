@@ -211,7 +211,7 @@ pub struct ImportSession {
     staging_url: Option<String>,
     /// Per table grown: records this import stored, and how many of them
     /// there were when it last refreshed the table's statistics.
-    analyzed: Vec<(String, u64, u64)>,
+    analyzed: Vec<(&'static str, u64, u64)>,
 }
 
 impl Store {
@@ -400,7 +400,6 @@ impl ImportSession {
             import_id,
         )
         .await?;
-
         // What reports rest on changed for these contracts (a batch of
         // unchanged rows leaves their revisions alone).
         let mut revised: Vec<String> = accepted
@@ -415,26 +414,26 @@ impl ImportSession {
         super::revisions::revise(self.tx()?, revised.iter().map(String::as_str)).await?;
         let owner = self.writer.source.clone();
         self.upsert(table, accepted, &owner).await?;
-        self.refresh_statistics(table.name, counts.stored).await?;
+        self.refresh_statistics(table, counts.stored).await?;
         Ok(counts)
     }
 
-    /// On PostgreSQL, refreshes table `name`'s statistics each time the
-    /// records this import stored in it have doubled, in the import's transaction
-    /// (`ANALYZE` counts the transaction's own rows). Until the first
-    /// checkpoint's `ANALYZE` the planner would take a table (or a
-    /// contract) this import is filling for as small as it last saw it,
+    /// On PostgreSQL, refreshes `table`'s statistics each time the records
+    /// this import stored in it have doubled, in the import's transaction
+    /// (`ANALYZE` counts the transaction's own rows). Without it the
+    /// planner would take a table (or a contract) this import is filling
+    /// for as small as it last saw it,
     /// and look up each batch's existing records by scanning the whole
     /// contract on a time index: measured at 0.5–1.1 s a batch over the
     /// first 50,000 rows of a first import, against 2 ms on the key.
-    async fn refresh_statistics(&mut self, name: &str, stored: u64) -> Result<(), StoreError> {
+    async fn refresh_statistics(&mut self, table: &Table, stored: u64) -> Result<(), StoreError> {
         if self.backend != Backend::Postgres || stored == 0 {
             return Ok(());
         }
-        let at = match self.analyzed.iter().position(|(t, _, _)| t == name) {
+        let at = match self.analyzed.iter().position(|(t, _, _)| *t == table.name) {
             Some(at) => at,
             None => {
-                self.analyzed.push((name.to_string(), 0, 0));
+                self.analyzed.push((table.name, 0, 0));
                 self.analyzed.len() - 1
             }
         };
@@ -444,7 +443,7 @@ impl ImportSession {
             return Ok(());
         }
         *last = *total;
-        sqlx::query(AssertSqlSafe(format!("ANALYZE {name}")))
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {}", table.name)))
             .execute(&mut **self.tx()?)
             .await
             .map_err(failed("refreshing the statistics of imported records"))?;
