@@ -34,7 +34,7 @@ fn every_generated_incident_is_imported_and_evaluated() {
         text.contains("slawatch bench: 3000 incidents, 2 contracts"),
         "{text}"
     );
-    assert!(text.contains("(3000 stored, 0 rejected)"), "{text}");
+    assert!(text.contains("(3000 stored, 0 rejected; peak "), "{text}");
     // The same rows out of time order, into an empty store: all stored.
     assert!(
         text.lines().any(|l| l.starts_with("import unordered")
@@ -42,10 +42,24 @@ fn every_generated_incident_is_imported_and_evaluated() {
         "{text}"
     );
     assert!(text.contains("for 2 contract-months"), "{text}");
+    // Each case says its own peak memory (on Linux, where it is read).
+    for case in [
+        "import incidents",
+        "import unordered",
+        "import the rest",
+        "evaluate 2026-10",
+        "report 2026-10",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(case) && l.contains("peak ") && l.contains(" MB)")),
+            "{case}: {text}"
+        );
+    }
     // The month API answered both GETs (a failed one fails the run).
     assert!(
         text.lines()
-            .any(|l| l.starts_with("month API") && l.contains("the second (served again)")),
+            .any(|l| l.starts_with("month API") && l.contains("the second (served again; peak ")),
         "{text}"
     );
     // The first contract's October report, trends included, was assembled.
