@@ -87,6 +87,23 @@ fn timeline(incident: &Incident) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Every version the store keeps of `record` (an incident's with its
+/// holds), as `slawatch history` shows them: the pages' history table.
+pub(super) async fn history(
+    store: &crate::store::Store,
+    contract: &str,
+    record: Record,
+) -> Result<serde_json::Value, WebError> {
+    let (versions, holds) = store.record_history(contract, &record).await?;
+    Ok(crate::report::json::history::history(
+        contract,
+        record.table().record,
+        record.id(),
+        &versions,
+        &holds,
+    ))
+}
+
 /// Each service level that applies to the incident (in force in the month
 /// it opened), with its verdict as seen at `now`.
 fn verdicts(
@@ -179,10 +196,7 @@ pub async fn incident(
         |s| matches!(s, DisputeSubject::Incident { incident } if *incident == id),
     )
     .await?;
-    let record = Record::Incident(id.clone());
-    let (versions, holds) = store.record_history(&c.id, &record).await?;
-    let history =
-        crate::report::json::history::history(&c.id, record.table().record, &id, &versions, &holds);
+    let history = history(store, &c.id, Record::Incident(id.clone())).await?;
     let month = Period::of(incident.opened_at, c.timezone);
     let context = minijinja::context! {
         desk => desk_context(&desk),

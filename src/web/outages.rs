@@ -4,7 +4,7 @@
 //! version the store keeps of it.
 //!
 //! What an outage counted for comes from the month's report as the API
-//! serves it ([`crate::http::read::month_report`]), so the page and the
+//! serves it (`pages::report`), so the page and the
 //! report can never differ.
 
 use std::collections::BTreeMap;
@@ -16,8 +16,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde_json::json;
 
-use super::incident::hours_minutes;
-use super::pages::{contract, desk_context, period};
+use super::incident::{history, hours_minutes};
+use super::pages::{contract, desk_context, period, report};
 use super::records::{disputes_on, excusals_on};
 use super::render::{WebError, page};
 use super::session::SignedIn;
@@ -26,7 +26,6 @@ use crate::domain::cause::CauseSubject;
 use crate::domain::time::format_utc;
 use crate::domain::{DisputeSubject, ExcusalTarget, Impact, Outage, Period};
 use crate::http::AppState;
-use crate::http::read::month_report;
 use crate::store::versions::Record;
 
 /// The month's report JSON's lines about outages: per outage, the lines
@@ -39,9 +38,7 @@ struct Counted {
 
 impl Counted {
     async fn of(app: &AppState, c: &Contract, period: Period) -> Result<Self, WebError> {
-        let (body, _) = month_report(app, c, period, None).await?;
-        let report: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| WebError::Internal(format!("month JSON: {e}")))?;
+        let report = report(app, c, period).await?;
         let by_outage = |rows: &serde_json::Value| {
             let mut out: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
             for row in rows.as_array().into_iter().flatten() {
@@ -155,10 +152,7 @@ pub async fn outage(
         |s| matches!(s, DisputeSubject::Outage { outage } if *outage == id),
     )
     .await?;
-    let record = Record::Outage(id.clone());
-    let (versions, holds) = store.record_history(&c.id, &record).await?;
-    let history =
-        crate::report::json::history::history(&c.id, record.table().record, &id, &versions, &holds);
+    let history = history(store, &c.id, Record::Outage(id.clone())).await?;
     let context = minijinja::context! {
         desk => desk_context(&desk),
         contract => c.id.clone(),

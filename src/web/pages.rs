@@ -38,7 +38,7 @@ pub fn period(text: &str) -> Result<Period, WebError> {
 }
 
 /// The month's report JSON, as the API answers it.
-async fn report(
+pub(super) async fn report(
     app: &AppState,
     c: &Contract,
     period: Period,

@@ -317,20 +317,7 @@ pub async fn excuse(
             }
         }
     };
-    match outcome {
-        Ok(id) => {
-            tracing::info!(contract = %c.id, excusal = id, by = %desk.name, "excusal recorded on the web desk");
-            Ok(back(c, "excused", id))
-        }
-        Err((field, m)) => {
-            let field = field.or_else(|| field_of(&m).map(str::to_string));
-            let forms = RegisterForms {
-                excuse: refused(&fields, &EXCUSE_FIELDS, field.as_deref(), m),
-                ..RegisterForms::default()
-            };
-            register_page(&app, &desk, c, StatusCode::BAD_REQUEST, forms).await
-        }
-    }
+    answer(&app, &desk, c, &fields, outcome, Form::Excuse).await
 }
 
 /// `POST /contracts/{contract}/disputes`: records the supplier's dispute.
@@ -349,18 +336,54 @@ pub async fn dispute(
             Err(e) => Err((None, refusal(e)?)),
         },
     };
+    answer(&app, &desk, c, &fields, outcome, Form::Dispute).await
+}
+
+/// The register's two forms that record something new.
+#[derive(Clone, Copy)]
+enum Form {
+    Excuse,
+    Dispute,
+}
+
+/// What a form's post came to: the record's number, or the field at fault
+/// (when known) and why it was refused.
+type Outcome = Result<i64, (Option<String>, String)>;
+
+/// The answer to the excuse or dispute form: back to the register saying
+/// what was recorded, or the register again with the form as typed and
+/// the error beside its field.
+async fn answer(
+    app: &AppState,
+    desk: &Desk,
+    c: &Contract,
+    fields: &BTreeMap<String, String>,
+    outcome: Outcome,
+    form: Form,
+) -> Result<Response, WebError> {
+    let (what, done, names): (_, _, &[&str]) = match form {
+        Form::Excuse => ("excusal", "excused", &EXCUSE_FIELDS),
+        Form::Dispute => ("dispute", "disputed", &DISPUTE_FIELDS),
+    };
     match outcome {
         Ok(id) => {
-            tracing::info!(contract = %c.id, dispute = id, by = %desk.name, "dispute recorded on the web desk");
-            Ok(back(c, "disputed", id))
+            tracing::info!(contract = %c.id, id, by = %desk.name, "{what} recorded on the web desk");
+            Ok(back(c, done, id))
         }
         Err((field, m)) => {
             let field = field.or_else(|| field_of(&m).map(str::to_string));
-            let forms = RegisterForms {
-                dispute: refused(&fields, &DISPUTE_FIELDS, field.as_deref(), m),
-                ..RegisterForms::default()
+            let state = refused(fields, names, field.as_deref(), m);
+            let forms = match form {
+                Form::Excuse => RegisterForms {
+                    excuse: state,
+                    ..RegisterForms::default()
+                },
+                Form::Dispute => RegisterForms {
+                    dispute: state,
+                    ..RegisterForms::default()
+                },
             };
-            register_page(&app, &desk, c, StatusCode::BAD_REQUEST, forms).await
+            register_page(app, desk, c, StatusCode::BAD_REQUEST, forms).await
         }
     }
 }
